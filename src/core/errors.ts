@@ -1,0 +1,91 @@
+// Domain errors with stable codes: the conditions callers branch on (see docs: "Errors").
+
+/** Base class of every assort error a caller may branch on; `code` is stable across versions. */
+export class AssortError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Where in an input file a problem was found (1-based line, as editors count). */
+export interface InputLocation {
+  file: string;
+  line: number;
+  field?: string;
+}
+
+/** One rejected input row: location plus the reason, in words. */
+export interface RowIssue extends InputLocation {
+  message: string;
+}
+
+/**
+ * Input that cannot be used: names the file, line and field.
+ * @example new InvalidInputError({ file: "a.csv", line: 3, field: "title", message: "is empty" })
+ */
+export class InvalidInputError extends AssortError {
+  readonly issues: readonly RowIssue[];
+  readonly total: number;
+  constructor(issues: readonly RowIssue[], total = issues.length, summary?: string) {
+    super("INVALID_INPUT", summary ?? InvalidInputError.describe(issues, total));
+    this.issues = issues;
+    this.total = total;
+  }
+
+  static format(issue: RowIssue): string {
+    const field = issue.field !== undefined ? `, field "${issue.field}"` : "";
+    return `${issue.file}:${issue.line}${field}: ${issue.message}`;
+  }
+
+  static describe(issues: readonly RowIssue[], total: number): string {
+    if (issues.length === 1 && total === 1) return InvalidInputError.format(issues[0]!);
+    const lines = issues.map((i) => `  ${InvalidInputError.format(i)}`);
+    const more = total > issues.length ? `\n  … and ${total - issues.length} more` : "";
+    return `Found ${total} bad row${total === 1 ? "" : "s"} (use --on-bad-row skip to skip them):\n${lines.join("\n")}${more}`;
+  }
+}
+
+/** Parameters or options that do not validate; `details` lists each problem. */
+export class ConfigError extends AssortError {
+  readonly details: readonly string[];
+  constructor(message: string, details: readonly string[] = []) {
+    super("CONFIG", details.length > 0 ? `${message}: ${details.join("; ")}` : message);
+    this.details = details;
+  }
+}
+
+/** A model directory that does not exist. */
+export class ModelNotFoundError extends AssortError {
+  constructor(path: string) {
+    super("MODEL_NOT_FOUND", `Cannot load model "${path}": no such model directory`);
+  }
+}
+
+/** A model that exists but cannot be read: corrupt, half-written, or of a newer format. */
+export class ModelFormatError extends AssortError {
+  constructor(path: string, detail: string) {
+    super("MODEL_FORMAT", `Cannot load model "${path}": ${detail}`);
+  }
+}
+
+/** An optional package that a feature needs is not installed. */
+export class DependencyMissingError extends AssortError {
+  constructor(pkg: string, feature: string) {
+    super("DEPENDENCY_MISSING", `Install "${pkg}" to use ${feature}: npm install ${pkg}`);
+  }
+}
+
+/** Work stopped because its AbortSignal fired. */
+export class CancelledError extends AssortError {
+  constructor(what = "Operation") {
+    super("CANCELLED", `${what} was cancelled`);
+  }
+}
+
+/** Throws CancelledError when the signal has fired. Call between chunks of long work. */
+export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
+  if (signal?.aborted) throw new CancelledError(what);
+}

@@ -1,0 +1,117 @@
+// Dense (row-major) and CSR matrices on typed arrays: the only shapes kernels see.
+
+/** Row-major dense matrix of Float32. */
+export interface DenseMatrix {
+  kind: "dense";
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+/** Compressed sparse rows (scipy names): row i spans indices/data[indptr[i] .. indptr[i+1]). */
+export interface CsrMatrix {
+  kind: "csr";
+  rows: number;
+  cols: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  data: Float32Array;
+}
+
+export type Matrix = DenseMatrix | CsrMatrix;
+
+/** A zero-filled dense matrix. */
+export function dense(rows: number, cols: number, data?: Float32Array): DenseMatrix {
+  if (data && data.length !== rows * cols) {
+    throw new RangeError(`Dense data has length ${data.length}, expected ${rows}×${cols}=${rows * cols}`);
+  }
+  return { kind: "dense", rows, cols, data: data ?? new Float32Array(rows * cols) };
+}
+
+/** Builds a dense matrix from nested arrays (tests and small inputs only). */
+export function denseFromRows(rowsIn: readonly (readonly number[])[], cols?: number): DenseMatrix {
+  const c = cols ?? (rowsIn[0]?.length ?? 0);
+  const m = dense(rowsIn.length, c);
+  rowsIn.forEach((r, i) => {
+    if (r.length !== c) throw new RangeError(`Row ${i} has ${r.length} values, expected ${c}`);
+    m.data.set(r, i * c);
+  });
+  return m;
+}
+
+/** Validates and wraps CSR arrays. */
+export function csr(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, data: Float32Array): CsrMatrix {
+  if (indptr.length !== rows + 1) throw new RangeError(`indptr has length ${indptr.length}, expected ${rows + 1}`);
+  const nnz = indptr[rows]!;
+  if (indices.length < nnz || data.length < nnz) throw new RangeError(`indices/data shorter than nnz ${nnz}`);
+  return { kind: "csr", rows, cols, indptr, indices, data };
+}
+
+/** Dense → CSR, dropping zeros. */
+export function toCsr(m: Matrix): CsrMatrix {
+  if (m.kind === "csr") return m;
+  let nnz = 0;
+  for (let i = 0; i < m.data.length; i++) if (m.data[i] !== 0) nnz++;
+  const indptr = new Int32Array(m.rows + 1);
+  const indices = new Int32Array(nnz);
+  const data = new Float32Array(nnz);
+  let k = 0;
+  for (let i = 0; i < m.rows; i++) {
+    const off = i * m.cols;
+    for (let j = 0; j < m.cols; j++) {
+      const v = m.data[off + j]!;
+      if (v !== 0) {
+        indices[k] = j;
+        data[k++] = v;
+      }
+    }
+    indptr[i + 1] = k;
+  }
+  return csr(m.rows, m.cols, indptr, indices, data);
+}
+
+/** CSR → dense (duplicates in a row are summed). */
+export function toDense(m: Matrix): DenseMatrix {
+  if (m.kind === "dense") return m;
+  const out = dense(m.rows, m.cols);
+  for (let i = 0; i < m.rows; i++) {
+    const off = i * m.cols;
+    for (let p = m.indptr[i]!; p < m.indptr[i + 1]!; p++) out.data[off + m.indices[p]!]! += m.data[p]!;
+  }
+  return out;
+}
+
+/** Selects rows (in the given order) into a new matrix of the same kind. */
+export function selectRows<M extends Matrix>(m: M, rows: ArrayLike<number>): M {
+  if (m.kind === "dense") {
+    const out = dense(rows.length, m.cols);
+    for (let i = 0; i < rows.length; i++) out.data.set(m.data.subarray(rows[i]! * m.cols, (rows[i]! + 1) * m.cols), i * m.cols);
+    return out as M;
+  }
+  const indptr = new Int32Array(rows.length + 1);
+  for (let i = 0; i < rows.length; i++) indptr[i + 1] = indptr[i]! + (m.indptr[rows[i]! + 1]! - m.indptr[rows[i]!]!);
+  const nnz = indptr[rows.length]!;
+  const indices = new Int32Array(nnz);
+  const data = new Float32Array(nnz);
+  for (let i = 0; i < rows.length; i++) {
+    const s = m.indptr[rows[i]!]!;
+    const e = m.indptr[rows[i]! + 1]!;
+    indices.set(m.indices.subarray(s, e), indptr[i]!);
+    data.set(m.data.subarray(s, e), indptr[i]!);
+  }
+  return csr(rows.length, m.cols, indptr, indices, data) as M;
+}
+
+/** Number of stored values. */
+export function nnz(m: Matrix): number {
+  return m.kind === "csr" ? m.indptr[m.rows]! : m.data.length;
+}
+
+/** Throws TypeError when any stored value is NaN or infinite. */
+export function assertFinite(m: Matrix, what = "Input matrix"): void {
+  const d = m.data;
+  const n = m.kind === "csr" ? m.indptr[m.rows]! : d.length;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(d[i]!)) throw new TypeError(`${what} contains a non-finite value (${d[i]}) at position ${i}`);
+  }
+}
