@@ -2,6 +2,42 @@
 export * from "./core/errors.js";
 export * from "./core/random.js";
 export * from "./core/product.js";
-export * from "./core/progress.js";
+export type * from "./core/progress.js";
 export type * from "./core/contracts.js";
+export { LIBRARY_VERSION } from "./core/version.js";
 export * from "./linalg/matrix.js";
+export { topK, argmax, softmaxInPlace } from "./linalg/topk.js";
+
+export { readCatalog, readCatalogFile, type ReadOptions, type ReadReport, type CatalogStream } from "./catalog/read-catalog.js";
+export { stratifiedKFold, stratifiedSplit, smallClasses } from "./catalog/split.js";
+
+export { normalizeText, stripHtml } from "./featurize/text/normalize.js";
+export { tokenize, tokenBuffers, type TokenBuffers } from "./featurize/text/tokenize.js";
+export {
+  TextFeaturizer,
+  FittedTextFeaturizer,
+  TextFeaturizerParams,
+  type TextFeaturizerParamsInput,
+} from "./featurize/text/text-featurizer.js";
+
+export { LinearSvm, LinearSvmParams } from "./classify/linear-svm.js";
+export { LogisticRegression, LogisticRegressionParams } from "./classify/logistic-regression.js";
+export { ComplementNb, ComplementNbParams } from "./classify/naive-bayes.js";
+export { LinearModel } from "./classify/linear-model.js";
+export { classifierKinds, classifierEntry, createClassifier, restoreClassifier } from "./classify/registry.js";
+
+export * from "./metrics/classification.js";
+
+export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
+
+export { CategoryModel, checkTopK, type CategoryScore, type Prediction, type ClassifyOptions, type ModelInfo } from "./pipeline/category-model.js";
+export { train, fingerprint, encodeLabels, DEFAULT_CLASSIFIER, type TrainOptions } from "./pipeline/train.js";
+export { evaluate, type EvaluationReport } from "./pipeline/evaluate.js";
+export { crossValidate, type CrossValidateOptions, type CrossValidationReport, type FoldResult } from "./pipeline/cross-validate.js";
+
+import { CategoryModel } from "./pipeline/category-model.js";
+
+/** Loads a saved model directory. @example const model = await loadModel("models/shop"); */
+export function loadModel(dir: string): Promise<CategoryModel> {
+  return CategoryModel.load(dir);
+}

@@ -1,0 +1,244 @@
+// Catalog input: streams Product rows from a JSONL or CSV file or stream, reporting bad rows by line.
+
+import { createReadStream } from "node:fs";
+import { extname } from "node:path";
+import { CancelledError, InvalidInputError, throwIfAborted, type RowIssue } from "../core/errors.js";
+import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
+import type { RowMapping, RowResult } from "./map-row.js";
+import { readCsvRows, type CsvSettings } from "./read-csv.js";
+import { readJsonlRows } from "./read-jsonl.js";
+import { MAX_LINE_BYTES, readLines, type RawLine } from "./read-lines.js";
+
+/** How to read a catalog and map its fields onto Products. */
+export interface ReadOptions {
+  /** "auto" (default): by extension (.jsonl .ndjson .json → jsonl, .csv → csv, .tsv → tab-separated csv); otherwise by the first non-blank byte ("{" or "[" → jsonl, else csv). */
+  format?: "auto" | "jsonl" | "csv";
+  /** Text fields in order; the first is the title. Default ["title", "description"]. */
+  textFields?: readonly string[];
+  /** Field holding the category path. Default "category". */
+  labelField?: string;
+  /** Field holding the product id. Default "id"; a row without one gets its line number. */
+  idField?: string;
+  /** Reject rows without a label (training, evaluation). Default false. */
+  requireLabel?: boolean;
+  /** Keep only the first N levels of the category path. */
+  labelDepth?: number;
+  /** Category path separator. Default " > " (its trimmed form ">" is accepted too); labels come out joined with " > ". */
+  pathSeparator?: string;
+  /** "fail" (default): throw InvalidInputError listing the bad rows; "skip": leave them out and report them. */
+  onBadRow?: "fail" | "skip";
+  /** Longest text field or label, in characters. Default 65536. */
+  maxFieldChars?: number;
+  /** How many issues to keep in detail. Default 20; all are counted. */
+  maxIssues?: number;
+  /** Stops reading with CancelledError: checked between chunks; firing it also destroys the source stream, so a read waiting on a quiet stdin ends too. */
+  signal?: AbortSignal;
+  /** Name of the input in messages. Default: the path, or "<stdin>" for a stream. */
+  fileLabel?: string;
+}
+
+/** What reading found so far; final once iteration ends. */
+export interface ReadReport {
+  /** Rows that passed validation (all yielded, unless reading failed). */
+  rows: number;
+  /** Bad rows (left out in "skip" mode; the cause of the error in "fail" mode). */
+  skipped: number;
+  /** The first `maxIssues` issues, in input order. */
+  issues: RowIssue[];
+  /** Every issue found, including those not kept in `issues`. */
+  issueCount: number;
+}
+
+/** A one-pass stream of Products whose `report` fills in as it is read. */
+export interface CatalogStream extends AsyncIterable<Product> {
+  readonly report: ReadReport;
+}
+
+type Format = "jsonl" | "csv";
+
+const DEFAULT_TEXT_FIELDS = ["title", "description"] as const;
+const CHUNK_BYTES = 256 * 1024;
+
+function checkOptions(o: ReadOptions): void {
+  const positive = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) {
+      throw new RangeError(`Invalid option ${name}: expected an integer of at least ${min}, got ${v}`);
+    }
+  };
+  positive("labelDepth", o.labelDepth, 1);
+  positive("maxFieldChars", o.maxFieldChars, 1);
+  positive("maxIssues", o.maxIssues, 0);
+  if (o.format !== undefined && !["auto", "jsonl", "csv"].includes(o.format)) {
+    throw new RangeError(`Invalid option format: expected "auto", "jsonl" or "csv", got "${o.format}"`);
+  }
+  if (o.onBadRow !== undefined && o.onBadRow !== "fail" && o.onBadRow !== "skip") {
+    throw new RangeError(`Invalid option onBadRow: expected "fail" or "skip", got "${o.onBadRow}"`);
+  }
+  if (o.textFields !== undefined && o.textFields.length === 0) {
+    throw new RangeError("Invalid option textFields: name at least one field");
+  }
+  if (o.pathSeparator === "") throw new RangeError("Invalid option pathSeparator: must not be empty");
+}
+
+function mappingOf(o: ReadOptions, file: string): RowMapping {
+  const explicit: string[] = [...(o.textFields ?? [])];
+  if (o.labelField !== undefined) explicit.push(o.labelField);
+  if (o.idField !== undefined) explicit.push(o.idField);
+  return {
+    file,
+    textFields: o.textFields ?? DEFAULT_TEXT_FIELDS,
+    labelField: o.labelField ?? "category",
+    idField: o.idField ?? "id",
+    requireLabel: o.requireLabel === true,
+    labelDepth: o.labelDepth,
+    pathSeparator: o.pathSeparator ?? DEFAULT_PATH_SEPARATOR,
+    maxFieldChars: o.maxFieldChars ?? 65536,
+    explicit,
+  };
+}
+
+/** The format an extension implies, or undefined when it says nothing. */
+function formatOfPath(path: string): { format: Format; delimiter?: string } | undefined {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".jsonl" || ext === ".ndjson" || ext === ".json") return { format: "jsonl" };
+  if (ext === ".csv") return { format: "csv", delimiter: "," };
+  if (ext === ".tsv") return { format: "csv", delimiter: "\t" };
+  return undefined;
+}
+
+function firstNonBlank(bytes: Buffer): number | undefined {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return b;
+  return undefined;
+}
+
+/**
+ * Looks at the first non-blank line to pick a format, and hands back all lines, the peeked ones first.
+ * Returns format undefined when the input has no non-blank line.
+ */
+async function sniff(
+  lines: AsyncGenerator<RawLine[]>,
+): Promise<{ format: Format | undefined; lines: AsyncGenerator<RawLine[]> }> {
+  const peeked: RawLine[][] = [];
+  let format: Format | undefined;
+  while (format === undefined) {
+    const next = await lines.next();
+    if (next.done === true) break;
+    peeked.push(next.value);
+    for (const l of next.value) {
+      const first = l.bytes === undefined ? 0x3f : firstNonBlank(l.bytes);
+      if (first !== undefined) {
+        format = first === 0x7b || first === 0x5b ? "jsonl" : "csv"; // "{" or "["
+        break;
+      }
+    }
+  }
+  async function* replay(): AsyncGenerator<RawLine[]> {
+    try {
+      yield* peeked;
+      yield* lines;
+    } finally {
+      await lines.return(undefined);
+    }
+  }
+  return { format, lines: replay() };
+}
+
+/**
+ * Streams a product catalog (JSONL or CSV; a path or a readable stream such as `process.stdin`) as
+ * validated Products, in input order, with bounded memory. Bad rows are skipped and reported, or make
+ * iteration throw InvalidInputError after the whole input was scanned for issues (`onBadRow`).
+ * An input without any data row throws InvalidInputError "…: no rows". Iterate once.
+ * @example
+ * const catalog = readCatalog("products.csv", { requireLabel: true, onBadRow: "skip" });
+ * for await (const p of catalog) console.log(p.id, p.label);
+ * console.log(`${catalog.report.skipped} rows skipped`);
+ */
+export function readCatalog(source: string | NodeJS.ReadableStream, options: ReadOptions = {}): CatalogStream {
+  checkOptions(options);
+  const report: ReadReport = { rows: 0, skipped: 0, issues: [], issueCount: 0 };
+  let started = false;
+  return {
+    report,
+    [Symbol.asyncIterator](): AsyncIterator<Product> {
+      if (started) throw new TypeError("A catalog stream can be iterated only once: call readCatalog again");
+      started = true;
+      return iterate(source, options, report);
+    },
+  };
+}
+
+async function* iterate(
+  source: string | NodeJS.ReadableStream,
+  options: ReadOptions,
+  report: ReadReport,
+): AsyncGenerator<Product> {
+  const { signal } = options;
+  throwIfAborted(signal, "Reading the catalog");
+  const file = options.fileLabel ?? (typeof source === "string" ? source : "<stdin>");
+  const mapping = mappingOf(options, file);
+  const maxIssues = options.maxIssues ?? 20;
+  const skip = options.onBadRow === "skip";
+  const stream = typeof source === "string" ? createReadStream(source, { highWaterMark: CHUNK_BYTES }) : source;
+  // Abort a read that is waiting on a quiet stream (stdin), not only between chunks.
+  const onAbort = () => (stream as { destroy?(e: Error): void }).destroy?.(new CancelledError("Reading the catalog"));
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  const byPath = typeof source === "string" ? formatOfPath(source) : undefined;
+  const fixed = options.format === "jsonl" || options.format === "csv" ? options.format : byPath?.format;
+  const maxLineBytes = MAX_LINE_BYTES;
+  let lines = readLines(stream, { signal, maxLineBytes });
+  let failing = false;
+  let fatal: RowIssue | undefined;
+  try {
+    let format = fixed;
+    if (format === undefined) ({ format, lines } = await sniff(lines));
+    const csv: CsvSettings = { maxLineBytes, delimiter: byPath?.delimiter, relaxQuotes: byPath?.delimiter === "\t" };
+    const results: AsyncGenerator<RowResult[]> =
+      format === "csv" ? readCsvRows(lines, mapping, csv) : readJsonlRows(lines, mapping, maxLineBytes);
+    for await (const batch of results) {
+      throwIfAborted(signal, "Reading the catalog");
+      for (const r of batch) {
+        if (r.ok) {
+          report.rows++;
+          if (!failing) yield r.product;
+          continue;
+        }
+        if (report.issues.length < maxIssues) report.issues.push(r.issue);
+        report.issueCount++;
+        if (r.fatal === true) fatal = r.issue;
+        else {
+          report.skipped++;
+          if (!skip) failing = true;
+        }
+      }
+    }
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    await lines.return(undefined);
+    if (typeof source === "string") (stream as ReturnType<typeof createReadStream>).destroy();
+  }
+  throwIfAborted(signal, "Reading the catalog");
+  if (fatal !== undefined && (skip || report.issueCount === 1)) throw new InvalidInputError([fatal], 1);
+  if (failing || fatal !== undefined) {
+    const issues = fatal === undefined || report.issues.includes(fatal) ? report.issues : [...report.issues, fatal];
+    throw new InvalidInputError(issues, report.issueCount);
+  }
+  if (report.rows + report.skipped === 0) {
+    throw new InvalidInputError([{ file, line: 1, message: "no rows" }], 1, `${file}: no rows`);
+  }
+}
+
+/**
+ * Reads a whole catalog into memory: {@link readCatalog}, collected. For inputs that fit in memory
+ * (training sets); stream with readCatalog otherwise.
+ * @example const { products, report } = await readCatalogFile("train.jsonl", { requireLabel: true });
+ */
+export async function readCatalogFile(
+  source: string | NodeJS.ReadableStream,
+  options?: ReadOptions,
+): Promise<{ products: Product[]; report: ReadReport }> {
+  const catalog = readCatalog(source, options);
+  const products: Product[] = [];
+  for await (const p of catalog) products.push(p);
+  return { products, report: catalog.report };
+}

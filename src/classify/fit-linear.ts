@@ -1,0 +1,134 @@
+// Shared fitting of the dual-CD linear classifiers: one-vs-rest solve, weight layout, temperature.
+import { z } from "zod";
+import type { FitOptions } from "../core/contracts.js";
+import { Random } from "../core/random.js";
+import { assertFinite, selectRows, toCsr, type Matrix } from "../linalg/matrix.js";
+import { rowSquaredNorms } from "./dual-cd.js";
+import { LinearModel, fitTemperature } from "./linear-model.js";
+import { defaultThreads, trainOneVsRest } from "./one-vs-rest.js";
+
+/** Params common to the linear classifiers. */
+export const LinearParams = z.object({
+  /** Inverse regularization strength (larger = less regularized). */
+  c: z.number().positive().default(1),
+  /** Stopping tolerance of the dual solver. */
+  tol: z.number().positive().default(0.05),
+  /** Maximum passes over the data per class. */
+  maxIter: z.number().int().positive().default(1000),
+  /** "balanced" weights each class by n / (classes × its count), for imbalanced catalogs. */
+  classWeight: z.union([z.enum(["none", "balanced"]), z.array(z.number().positive())]).default("none"),
+  /** Learn an intercept (as a constant feature of this value, regularized like the weights). */
+  intercept: z.number().min(0).default(1),
+  /** Worker threads (default: one per extra core; 0 = this thread only). */
+  threads: z.number().int().min(0).optional(),
+  /** Rows used to fit the probability temperature on leave-one-out score estimates. */
+  calibrationRows: z.number().int().min(0).default(3000),
+});
+export type LinearParams = z.infer<typeof LinearParams>;
+
+/** Per-class weights from the param. */
+export function classWeights(spec: LinearParams["classWeight"], y: Int32Array, classCount: number): Float32Array {
+  const w = new Float32Array(classCount).fill(1);
+  if (spec === "none") return w;
+  if (Array.isArray(spec)) {
+    if (spec.length !== classCount) throw new RangeError(`classWeight has ${spec.length} values, expected ${classCount}`);
+    w.set(spec);
+    return w;
+  }
+  const counts = new Float64Array(classCount);
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
+  let present = 0;
+  for (let c = 0; c < classCount; c++) if (counts[c]! > 0) present++;
+  for (let c = 0; c < classCount; c++) w[c] = counts[c]! > 0 ? y.length / (present * counts[c]!) : 1;
+  return w;
+}
+
+/** Validates labels: integers in [0, classCount). */
+export function checkLabels(y: Int32Array, rows: number, classCount: number): void {
+  if (y.length !== rows) throw new TypeError(`Got ${y.length} labels for ${rows} rows`);
+  if (!Number.isInteger(classCount) || classCount < 2) throw new RangeError(`Need at least 2 classes, got ${classCount}`);
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! < 0 || y[i]! >= classCount) throw new RangeError(`Label ${y[i]} at row ${i} is outside [0, ${classCount})`);
+  }
+}
+
+/** Fits a one-vs-rest linear model with the given loss. */
+export async function fitLinear(
+  kind: string,
+  loss: "squared-hinge" | "hinge" | "logistic",
+  params: LinearParams,
+  xIn: Matrix,
+  y: Int32Array,
+  classCount: number,
+  options: FitOptions = {},
+): Promise<LinearModel> {
+  checkLabels(y, xIn.rows, classCount);
+  assertFinite(xIn);
+  const x = toCsr(xIn);
+  const seed = options.seed ?? 0;
+  const rng = new Random(seed);
+  const nProbe = Math.min(params.calibrationRows, x.rows);
+  const perm = new Int32Array(x.rows);
+  for (let i = 0; i < x.rows; i++) perm[i] = i;
+  rng.shuffle(perm);
+  const probeRows = perm.slice(0, nProbe).sort();
+  const k = classCount;
+  const d = x.cols;
+  const sols = await trainOneVsRest(
+    x,
+    y,
+    k,
+    {
+      loss,
+      c: params.c,
+      tol: params.tol,
+      maxIter: params.maxIter,
+      bias: params.intercept,
+      classWeight: classWeights(params.classWeight, y, k),
+      seed,
+      probeRows,
+    },
+    params.threads ?? defaultThreads(),
+    options,
+  );
+  const weights = new Float32Array(d * k);
+  const intercept = new Float32Array(k);
+  const iterations = sols.map((s) => s.iterations);
+  let unconverged = 0;
+  for (const s of sols) {
+    for (let f = 0; f < d; f++) weights[f * k + s.cls] = s.w[f]!;
+    intercept[s.cls] = s.w[d]! * params.intercept;
+    if (!s.converged) unconverged++;
+  }
+  if (unconverged > 0) {
+    options.onWarning?.({
+      code: "NOT_CONVERGED",
+      message: `The solver stopped at maxIter=${params.maxIter} before reaching tol=${params.tol} for ${unconverged} of ${k} classes`,
+    });
+  }
+  const raw = new LinearModel({ kind, classCount: k, featureCount: d, weights, intercept, temperature: 1, params: { ...params } });
+  // Leave-one-out estimate of each probe row's scores: removing row i from the dual solution moves its
+  // score for problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen.
+  const xsq = rowSquaredNorms(x, params.intercept);
+  const scores = raw.decisionFunction(selectRows(x, probeRows)).data;
+  const labels = new Int32Array(nProbe);
+  for (let t = 0; t < nProbe; t++) {
+    const i = probeRows[t]!;
+    labels[t] = y[i]!;
+    for (const s of sols) {
+      const yi = y[i] === s.cls ? 1 : -1;
+      scores[t * k + s.cls]! -= s.probeAlpha[t]! * yi * xsq[i]!;
+    }
+  }
+  const temperature = fitTemperature(scores, labels, k);
+  return new LinearModel({
+    kind,
+    classCount: k,
+    featureCount: d,
+    weights,
+    intercept,
+    temperature,
+    params: { ...params },
+    meta: { iterations },
+  });
+}

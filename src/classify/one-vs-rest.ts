@@ -1,0 +1,149 @@
+// One-vs-rest training: one binary dual-CD problem per class, pulled from a shared queue by this thread
+// and by worker threads. Each class has its own derived seed, so the thread count never changes a model.
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { deriveSeed } from "../core/random.js";
+import type { FitOptions } from "../core/contracts.js";
+import { CancelledError, throwIfAborted } from "../core/errors.js";
+import type { CsrMatrix } from "../linalg/matrix.js";
+import { rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+
+export interface OvrConfig {
+  loss: SolverOptions["loss"];
+  c: number;
+  tol: number;
+  maxIter: number;
+  bias: number;
+  /** Weight of each class (multiplies C for its rows). */
+  classWeight: Float32Array;
+  seed: number;
+  /** Rows whose dual variables are returned (for leave-one-out score estimates). */
+  probeRows: Int32Array;
+}
+
+/** One class's solution. */
+export interface ClassSolution {
+  cls: number;
+  /** Weights then the bias weight (length cols + 1). */
+  w: Float64Array;
+  /** Dual variable of each probe row. */
+  probeAlpha: Float64Array;
+  iterations: number;
+  converged: boolean;
+}
+
+/** What a worker gets: shared arrays, the config, and the shared queue counter. */
+export interface OvrJob {
+  x: CsrArrays;
+  y: Int32Array;
+  classCount: number;
+  config: OvrConfig;
+  /** Int32 counter: the next class to solve (Atomics.add). */
+  next: Int32Array;
+}
+
+/** Solves "class `cls` vs the rest". */
+export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSolution {
+  const { x, y, config: cfg } = job;
+  const n = x.rows;
+  const yy = new Int8Array(n);
+  const cost = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    yy[i] = y[i] === cls ? 1 : -1;
+    cost[i] = cfg.c * cfg.classWeight[y[i]!]!;
+  }
+  const r = solveBinary({ x, y: yy, cost, bias: cfg.bias }, xsq, {
+    loss: cfg.loss,
+    tol: cfg.tol,
+    maxIter: cfg.maxIter,
+    seed: deriveSeed(cfg.seed, cls),
+  });
+  const probeAlpha = new Float64Array(cfg.probeRows.length);
+  for (let t = 0; t < probeAlpha.length; t++) probeAlpha[t] = r.alpha[cfg.probeRows[t]!]!;
+  return { cls, w: r.w, probeAlpha, iterations: r.iterations, converged: r.converged };
+}
+
+/** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
+export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSolution) => void, signal?: AbortSignal): void {
+  for (;;) {
+    throwIfAborted(signal, "Training");
+    const cls = Atomics.add(job.next, 0, 1);
+    if (cls >= job.classCount) return;
+    emit(solveClass(job, xsq, cls));
+  }
+}
+
+const WORKER_URL = new URL("./ovr-worker.js", import.meta.url);
+
+/** Worker threads available beside this one (0 when running from TypeScript sources, e.g. in tests). */
+export function defaultThreads(): number {
+  if (!existsSync(fileURLToPath(WORKER_URL))) return 0;
+  return Math.max(0, availableParallelism() - 1);
+}
+
+function shared<T extends Int32Array | Float32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/**
+ * Trains every class's binary problem. Workers are used when there is enough work to repay their
+ * start-up (about 30 ms each).
+ */
+export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: number, config: OvrConfig, threads: number, options: FitOptions = {}): Promise<ClassSolution[]> {
+  const work = x.indptr[x.rows]! * classCount;
+  const workers = work > 3_000_000 ? Math.min(threads, classCount - 1) : 0;
+  const par = workers > 0;
+  const job: OvrJob = {
+    x: par ? { rows: x.rows, cols: x.cols, indptr: shared(x.indptr), indices: shared(x.indices), data: shared(x.data) } : x,
+    y: par ? shared(y) : y,
+    classCount,
+    config,
+    next: new Int32Array(new SharedArrayBuffer(4)),
+  };
+  const out: ClassSolution[] = [];
+  const emit = (s: ClassSolution): void => {
+    out.push(s);
+    options.onProgress?.({ stage: "train", done: out.length, total: classCount });
+  };
+  options.onProgress?.({ stage: "train", done: 0, total: classCount });
+  const remote = Array.from({ length: workers }, () => runWorker(job, emit, options.signal));
+  let localError: unknown;
+  try {
+    drainQueue(job, rowSquaredNorms(job.x, config.bias), emit, options.signal);
+  } catch (e) {
+    localError = e;
+    Atomics.store(job.next, 0, classCount); // let the workers stop after their current class
+  }
+  const settled = await Promise.allSettled(remote);
+  if (localError) throw localError;
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return out.sort((a, b) => a.cls - b.cls);
+}
+
+function runWorker(job: OvrJob, emit: (s: ClassSolution) => void, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: job });
+    const abort = (): void => {
+      void worker.terminate();
+      reject(new CancelledError("Training"));
+    };
+    signal?.addEventListener("abort", abort, { once: true });
+    worker.on("message", (m: ClassSolution) => emit(m));
+    worker.on("error", (e) => {
+      signal?.removeEventListener("abort", abort);
+      reject(e);
+    });
+    worker.on("exit", (code) => {
+      signal?.removeEventListener("abort", abort);
+      if (code === 0) resolve();
+      else reject(new Error(`Training worker exited with code ${code}`));
+    });
+  });
+}
