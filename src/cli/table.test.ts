@@ -53,7 +53,7 @@ describe("formatTable", () => {
       align: ["right", "left"],
       digits: 1,
     });
-    expect(out.split("\n")).toEqual([" a  b    c", "──  ───  ─", " x  1.2", "yy  2    z"]);
+    expect(out.split("\n")).toEqual([" a  b    c", "──  ───  ─", " x  1.2", "yy  2.0  z"]);
   });
 
   it("keeps a mixed column left-aligned and flattens newlines in cells", () => {

@@ -72,8 +72,8 @@ function pad(s: string, width: number, align: "left" | "right"): string {
   return align === "right" ? fill + s : s + fill;
 }
 
-function formatCell(v: string | number, digits: number): string {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(digits);
+function formatCell(v: string | number, digits: number, fractional = false): string {
+  if (typeof v === "number") return Number.isInteger(v) && !fractional ? String(v) : v.toFixed(digits);
   // A newline or tab inside a cell would break the grid.
   return v.replace(/[\t\r\n]+/g, " ");
 }
@@ -82,14 +82,14 @@ function formatCell(v: string | number, digits: number): string {
 export interface TableOptions {
   /** Per-column alignment; by default a column is right-aligned when all its cells are numbers. */
   align?: ("left" | "right")[];
-  /** Decimals of non-integer numbers (default 3); integers print without decimals. */
+  /** Decimals of numbers (default 3); a column whose numbers are all integers prints them without. */
   digits?: number;
 }
 
 /**
  * Formats rows as an aligned plain-text table with a `─` underline below the header. Columns are two
  * spaces apart and sized by display width, so CJK text lines up. Numbers print with `digits` decimals
- * (integers without), and all-number columns are right-aligned. Lines have no trailing spaces; the
+ * (columns of integers without), and all-number columns are right-aligned. Lines have no trailing spaces; the
  * result has no final newline.
  * @example
  * formatTable(["category", "f1", "support"], [["shoes", 0.91234, 120], ["鞋子", 0.5, 8]]);
@@ -105,7 +105,9 @@ export function formatTable(
 ): string {
   const digits = options.digits ?? 3;
   const cols = Math.max(headers.length, ...rows.map((r) => r.length));
-  const cells = rows.map((r) => Array.from({ length: cols }, (_, j) => formatCell(r[j] ?? "", digits)));
+  // A column with any fractional number prints all its numbers with `digits` decimals (1 → 1.000).
+  const fractional = Array.from({ length: cols }, (_, j) => rows.some((r) => typeof r[j] === "number" && !Number.isInteger(r[j])));
+  const cells = rows.map((r) => Array.from({ length: cols }, (_, j) => formatCell(r[j] ?? "", digits, fractional[j])));
   const head = Array.from({ length: cols }, (_, j) => formatCell(headers[j] ?? "", digits));
 
   const align: ("left" | "right")[] = [];

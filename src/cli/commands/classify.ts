@@ -1,0 +1,64 @@
+// `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
+import type { Command } from "commander";
+import { loadModel, readCatalog, type Product } from "../../index.js";
+import { addInputOptions, intArg, readOptions, type InputFlags } from "../options.js";
+import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
+
+interface ClassifyFlags extends InputFlags {
+  model: string;
+  data: string;
+  topK: number;
+  out?: string;
+  batchSize: number;
+  quiet?: boolean;
+}
+
+export function classifyCommand(program: Command): Command {
+  const cmd = program
+    .command("classify")
+    .description("suggest categories for products: one JSON line per product with the top-k {category, score}")
+    .requiredOption("--model <dir>", "model directory written by assort train")
+    .requiredOption("--data <file>", "products to classify: JSONL or CSV, or - for stdin")
+    .option("--top-k <n>", "categories per product", intArg("--top-k", 1, 1000), 3)
+    .option("--out <file>", "write JSONL here (atomically) instead of stdout")
+    .option("--batch-size <n>", "products classified per batch (memory stays bounded)", intArg("--batch-size", 1, 1_000_000), 4096)
+    .option("-q, --quiet", "no progress or notes on stderr");
+  addInputOptions(cmd, { labelField: false });
+  return cmd.action(async (flags: ClassifyFlags) => {
+    const ui = makeUi(Boolean(flags.quiet));
+    const model = await loadModel(flags.model);
+    const opts = readOptions(flags, flags.data, false);
+    opts.textFields ??= model.info.textFields;
+    opts.idField ??= model.info.idField;
+    const stream = readCatalog(inputSource(flags.data), opts);
+    const out = flags.out ? new AtomicFile(flags.out) : undefined;
+    const write = (s: string): Promise<void> => (out ? out.write(s) : writeStdout(s));
+    const version = model.version;
+    let batch: Product[] = [];
+    let done = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const preds = model.predict(batch, { topK: flags.topK });
+      let text = "";
+      for (const p of preds) text += JSON.stringify({ id: p.id, categories: p.categories, model: version }) + "\n";
+      await write(text);
+      done += batch.length;
+      ui.progress.onProgress({ stage: "classify", done, total: 0 });
+      batch = [];
+    };
+    try {
+      for await (const p of stream) {
+        batch.push(p);
+        if (batch.length >= flags.batchSize) await flush();
+      }
+      await flush();
+      await out?.commit();
+    } catch (e) {
+      await out?.abort();
+      throw e;
+    }
+    ui.progress.done();
+    reportSkipped(stream.report, ui);
+    if (out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
+  });
+}

@@ -1,0 +1,60 @@
+// `assort cross-validate`: stratified k-fold estimate of how well the settings generalize.
+import type { Command } from "commander";
+import { classifierKinds, crossValidate, readCatalogFile, DEFAULT_CLASSIFIER } from "../../index.js";
+import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
+import { inputSource, makeUi, reportSkipped } from "../io.js";
+import { formatTable } from "../table.js";
+
+interface CvFlags extends InputFlags {
+  data: string;
+  folds: number;
+  classifier: string;
+  param: Record<string, unknown>;
+  seed: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function crossValidateCommand(program: Command): Command {
+  const cmd = program
+    .command("cross-validate")
+    .description("stratified k-fold cross-validation: accuracy and F1 as mean ± std over folds")
+    .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
+    .option("--folds <n>", "number of folds", intArg("--folds", 2, 100), 5)
+    .option("--classifier <kind>", `classifier: ${classifierKinds().join(", ")}`, DEFAULT_CLASSIFIER)
+    .option("--param <key=value>", "classifier parameter, repeatable", paramArg, {})
+    .option("--seed <n>", "random seed for folds and training", intArg("--seed", 0, 2 ** 32 - 1), 42)
+    .option("--json", "print one JSON object on stdout")
+    .option("-q, --quiet", "no progress or notes on stderr");
+  addInputOptions(cmd);
+  return cmd.action(async (flags: CvFlags) => {
+    const ui = makeUi(Boolean(flags.quiet));
+    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true));
+    reportSkipped(report, ui);
+    const r = await crossValidate(products, {
+      folds: flags.folds,
+      classifier: flags.classifier,
+      classifierParams: flags.param,
+      seed: flags.seed,
+      onProgress: (e) => ui.progress.onProgress(e),
+      onWarning: (w) => ui.warn(w),
+    });
+    ui.progress.done();
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ classifier: flags.classifier, rows: products.length, ...r }) + "\n");
+      return;
+    }
+    const pm = (s: { mean: number; std: number }): string => `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}`;
+    process.stdout.write(
+      [
+        `${flags.folds}-fold cross-validation of ${flags.classifier} on ${products.length} products`,
+        "",
+        formatTable(["fold", "train", "test", "accuracy", "macro-F1", "weighted-F1", "train s"], r.folds.map((f) => [f.fold, f.trainRows, f.testRows, f.accuracy, f.macroF1, f.weightedF1, f.trainSeconds])),
+        "",
+        `accuracy     ${pm(r.accuracy)}`,
+        `macro-F1     ${pm(r.macroF1)}`,
+        `weighted-F1  ${pm(r.weightedF1)}`,
+      ].join("\n") + "\n",
+    );
+  });
+}

@@ -1,0 +1,59 @@
+// `assort evaluate`: score a model on labelled products (tables for people, --json for machines).
+import type { Command } from "commander";
+import { evaluate, loadModel, readCatalogFile } from "../../index.js";
+import { addInputOptions, readOptions, type InputFlags } from "../options.js";
+import { inputSource, makeUi, pct, reportSkipped } from "../io.js";
+import { formatConfusion, formatTable } from "../table.js";
+
+interface EvaluateFlags extends InputFlags {
+  model: string;
+  data: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function evaluateCommand(program: Command): Command {
+  const cmd = program
+    .command("evaluate")
+    .description("measure a model on labelled products: accuracy, precision/recall/F1, per-class report, confusion matrix")
+    .requiredOption("--model <dir>", "model directory written by assort train")
+    .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
+    .option("--json", "print one JSON object on stdout")
+    .option("-q, --quiet", "no progress or notes on stderr");
+  addInputOptions(cmd);
+  return cmd.action(async (flags: EvaluateFlags) => {
+    const ui = makeUi(Boolean(flags.quiet));
+    const model = await loadModel(flags.model);
+    const opts = readOptions(flags, flags.data, true);
+    opts.textFields ??= model.info.textFields;
+    opts.idField ??= model.info.idField;
+    opts.labelField ??= model.info.labelField;
+    if (opts.labelDepth === undefined && model.info.labelDepth !== undefined) opts.labelDepth = model.info.labelDepth;
+    const { products, report } = await readCatalogFile(inputSource(flags.data), opts);
+    reportSkipped(report, ui);
+    const r = evaluate(model, products);
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ ...r, skipped: report.skipped }) + "\n");
+      return;
+    }
+    if (r.unknownLabels.length > 0) {
+      ui.warn(`${r.unknownLabels.length} categor${r.unknownLabels.length === 1 ? "y" : "ies"} in the data are unknown to the model (counted as errors): ${r.unknownLabels.slice(0, 5).join(", ")}`);
+    }
+    const lines: string[] = [];
+    lines.push(`Model ${r.modelVersion} on ${r.n} products: accuracy ${pct(r.accuracy)}, macro-F1 ${r.macroF1.toFixed(3)}`, "");
+    lines.push(
+      formatTable(
+        ["average", "precision", "recall", "F1"],
+        [
+          ["macro", r.macroPrecision, r.macroRecall, r.macroF1],
+          ["micro", r.microPrecision, r.microRecall, r.microF1],
+          ["weighted", r.weightedPrecision, r.weightedRecall, r.weightedF1],
+        ],
+      ),
+      "",
+    );
+    lines.push(formatTable(["category", "precision", "recall", "F1", "support"], r.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, c.support])), "");
+    lines.push("Confusion matrix (rows: true category, columns: predicted)", formatConfusion(r.labels, r.confusion));
+    process.stdout.write(lines.join("\n") + "\n");
+  });
+}

@@ -1,0 +1,47 @@
+// The CLI's one error mapping: user mistakes → "error: …" and exit 1; usage → exit 2; bugs → exit 1 with a hint.
+import { AssortError, InvalidInputError } from "../index.js";
+
+export const EXIT_OK = 0;
+export const EXIT_USER = 1;
+export const EXIT_USAGE = 2;
+
+/** A usage mistake found after parsing (conflicting or out-of-range options). */
+export class UsageError extends Error {}
+
+interface NodeError extends Error {
+  code?: string;
+  path?: string;
+}
+
+/** Formats an error for a person; returns the exit code. The stack is shown only with --debug. */
+export function reportError(e: unknown, debug: boolean, write: (s: string) => void): number {
+  if (e instanceof UsageError) {
+    write(`error: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof AssortError) {
+    write(`error: ${e.message}\n`);
+    if (debug && e.stack) write(`${e.stack}\n`);
+    if (e instanceof InvalidInputError && e.total > e.issues.length && e.issues.length === 1) write(`  … and ${e.total - 1} more\n`);
+    return EXIT_USER;
+  }
+  const ne = e as NodeError;
+  if (ne && typeof ne.code === "string" && ne.path) {
+    const what: Record<string, string> = {
+      ENOENT: "no such file or directory",
+      EACCES: "permission denied",
+      EISDIR: "is a directory, expected a file",
+      ENOTDIR: "a parent is not a directory",
+      ENOSPC: "no space left on the device",
+    };
+    if (what[ne.code]) {
+      write(`error: cannot use "${ne.path}": ${what[ne.code]}\n`);
+      if (debug && ne.stack) write(`${ne.stack}\n`);
+      return EXIT_USER;
+    }
+  }
+  if (ne && ne.code === "EPIPE") return EXIT_OK;
+  write(`error: internal error: ${ne?.message ?? String(e)} (this is a bug; run with --debug for details and report it)\n`);
+  if (debug && ne?.stack) write(`${ne.stack}\n`);
+  return EXIT_USER;
+}

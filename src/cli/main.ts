@@ -1,0 +1,37 @@
+// The assort command line: parses arguments, runs one verb, maps errors to messages and exit codes.
+import { Command, CommanderError } from "commander";
+import { LIBRARY_VERSION } from "../index.js";
+import { classifyCommand } from "./commands/classify.js";
+import { crossValidateCommand } from "./commands/cross-validate.js";
+import { evaluateCommand } from "./commands/evaluate.js";
+import { classifiersCommand, infoCommand } from "./commands/info.js";
+import { trainCommand } from "./commands/train.js";
+import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.js";
+
+export function buildProgram(): Command {
+  const program = new Command("assort")
+    .description("Sort an online shop's catalog automatically: learn its categories and classify new products.")
+    .version(LIBRARY_VERSION)
+    .option("--debug", "show stack traces for errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, infoCommand, classifiersCommand]) {
+    add(program).exitOverride();
+  }
+  return program;
+}
+
+/** Runs the CLI and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT_OK;
+      return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    return reportError(e, argv.includes("--debug"), (s) => process.stderr.write(s));
+  }
+}
