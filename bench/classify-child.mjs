@@ -1,0 +1,116 @@
+// One measured run of assort on one (dataset, task): spawned by bench/classify.mjs in its own process so that
+// process.resourceUsage().maxRSS is this run's peak alone. Prints one JSON object on its last stdout line;
+// progress goes to stderr.
+//
+// Usage: node bench/classify-child.mjs --train FILE --test FILE [--label-depth N] [--seed 42]
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { evaluate, loadModel, modelDirSize, readCatalogFile, train } from "../dist/index.js";
+
+const WARMUP_CALLS = 50;
+const LATENCY_CALLS = 500;
+const BATCH_CALLS = 3;
+
+const { values } = parseArgs({
+  options: {
+    train: { type: "string" },
+    test: { type: "string" },
+    "label-depth": { type: "string" },
+    seed: { type: "string", default: "42" },
+  },
+});
+if (!values.train || !values.test) throw new Error("classify-child: pass --train and --test");
+const labelDepth = values["label-depth"] === undefined ? undefined : Number(values["label-depth"]);
+const seed = Number(values.seed);
+
+/** Peak RSS of this process so far, in MB (maxRSS is in KiB; MB here = MiB, as ru_maxrss/1024 in peers.md). */
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+function percentile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+const log = (m) => process.stderr.write(`  [assort] ${m}\n`);
+
+const readOpts = { requireLabel: true, ...(labelDepth !== undefined ? { labelDepth } : {}) };
+let t = performance.now();
+const { products: trainSet } = await readCatalogFile(values.train, readOpts);
+const { products: testSet } = await readCatalogFile(values.test, readOpts);
+const readSeconds = (performance.now() - t) / 1000;
+const afterReadRssMb = peakRssMb();
+
+t = performance.now();
+const model = await train(trainSet, { seed, ...(labelDepth !== undefined ? { labelDepth } : {}) });
+const trainSeconds = (performance.now() - t) / 1000;
+const trainPeakRssMb = peakRssMb();
+log(`trained on ${trainSet.length} in ${trainSeconds.toFixed(2)} s (peak RSS so far ${trainPeakRssMb.toFixed(0)} MB)`);
+
+const dir = await mkdtemp(path.join(tmpdir(), "assort-bench-"));
+let result;
+try {
+  const modelDir = path.join(dir, "model");
+  t = performance.now();
+  await model.save(modelDir);
+  const saveSeconds = (performance.now() - t) / 1000;
+  const modelMb = (await modelDirSize(modelDir)) / 1e6;
+
+  t = performance.now();
+  const loaded = await loadModel(modelDir);
+  const loadSeconds = (performance.now() - t) / 1000;
+
+  const report = evaluate(loaded, testSet);
+
+  // Batch throughput: the whole test set in one predict call, best of BATCH_CALLS.
+  let best = Infinity;
+  for (let i = 0; i < BATCH_CALLS; i++) {
+    t = performance.now();
+    loaded.predict(testSet, { topK: 1 });
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  const itemsPerSecond = testSet.length / best;
+
+  // Single-item latency: one product per call, top 3, cycling through the test set when it is small.
+  const at = (i) => testSet[i % testSet.length];
+  for (let i = 0; i < WARMUP_CALLS; i++) loaded.predict([at(i)], { topK: 3 });
+  const ms = [];
+  for (let i = 0; i < LATENCY_CALLS; i++) {
+    const p = at(WARMUP_CALLS + i);
+    t = performance.now();
+    loaded.predict([p], { topK: 3 });
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+
+  result = {
+    nTrain: trainSet.length,
+    nTest: testSet.length,
+    classes: model.labels.length,
+    unknownTestLabels: report.unknownLabels.length,
+    accuracy: report.accuracy,
+    macroF1: report.macroF1,
+    weightedF1: report.weightedF1,
+    readSeconds,
+    trainSeconds,
+    saveSeconds,
+    loadSeconds,
+    evaluateItemsPerSecond: report.itemsPerSecond,
+    itemsPerSecond,
+    p50Ms: percentile(ms, 0.5),
+    p99Ms: percentile(ms, 0.99),
+    modelMb,
+    features: model.info.metrics?.features ?? null,
+    trainingAccuracy: model.info.metrics?.trainingAccuracy ?? null,
+    afterReadRssMb,
+    trainPeakRssMb,
+    peakRssMb: peakRssMb(),
+  };
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify(result) + "\n");

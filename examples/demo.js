@@ -1,0 +1,35 @@
+// assort demo: learn the sample shop's categories, measure the model, and file a few new products.
+// Run with `npm run demo` (builds dist/ first). Uses only the public API, as your code would.
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { evaluate, loadModel, readCatalogFile, train } from "../dist/index.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const catalog = (f) => path.join(here, "catalog", f);
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+
+const t0 = performance.now();
+const { products: trainSet } = await readCatalogFile(catalog("train.jsonl"), { requireLabel: true });
+const { products: testSet } = await readCatalogFile(catalog("test.jsonl"), { requireLabel: true });
+console.log(`Sample catalog: ${trainSet.length} products to learn from, ${testSet.length} held out (English and Chinese).`);
+
+const model = await train(trainSet, { seed: 42 });
+const dir = await mkdtemp(path.join(tmpdir(), "assort-demo-"));
+await model.save(path.join(dir, "model"));
+const saved = await loadModel(path.join(dir, "model"));
+console.log(`Learned ${saved.labels.length} categories in ${((performance.now() - t0) / 1000).toFixed(2)} s (model ${saved.version}).\n`);
+
+const report = evaluate(saved, testSet);
+console.log(`On the held-out products: accuracy ${pct(report.accuracy)}, macro-F1 ${report.macroF1.toFixed(3)}.`);
+const weakest = [...report.perClass].filter((c) => c.support > 0).sort((a, b) => a.f1 - b.f1).slice(0, 3);
+console.log(`Hardest categories: ${weakest.map((c) => `${c.label} (F1 ${c.f1.toFixed(2)})`).join("; ")}\n`);
+
+const { products: fresh } = await readCatalogFile(catalog("new-products.jsonl"));
+console.log("New products, top 3 suggestions:");
+for (const [i, p] of saved.predict(fresh, { topK: 3 }).entries()) {
+  console.log(`  ${fresh[i].text[0]}`);
+  for (const c of p.categories) console.log(`      ${pct(c.score).padStart(6)}  ${c.category}`);
+}
+await rm(dir, { recursive: true, force: true });
