@@ -23,6 +23,13 @@ export const LinearParams = z.object({
   threads: z.number().int().min(0).optional(),
   /** Rows used to fit the probability temperature on leave-one-out score estimates. */
   calibrationRows: z.number().int().min(0).default(3000),
+  /**
+   * Fraction of the leave-one-out correction α·‖x‖² applied to probe scores: the full correction is an
+   * upper bound (it ignores how the other rows' dual variables would compensate); half fits best.
+   */
+  looScale: z.number().min(0).default(0.5),
+  /** Probe only rows whose category has at least this many training examples. */
+  minClassForProbe: z.number().int().min(1).default(3),
 });
 export type LinearParams = z.infer<typeof LinearParams>;
 
@@ -67,10 +74,15 @@ export async function fitLinear(
   const x = toCsr(xIn);
   const seed = options.seed ?? 0;
   const rng = new Random(seed);
-  const nProbe = Math.min(params.calibrationRows, x.rows);
-  const perm = new Int32Array(x.rows);
-  for (let i = 0; i < x.rows; i++) perm[i] = i;
+  // Probe rows for the temperature: a seeded sample of rows whose category has enough examples that
+  // leaving one out still leaves the category learnable (a singleton's LOO score says "unknown class").
+  const counts = new Int32Array(classCount);
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
+  const eligible: number[] = [];
+  for (let i = 0; i < x.rows; i++) if (counts[y[i]!]! >= params.minClassForProbe) eligible.push(i);
+  const perm = Int32Array.from(eligible);
   rng.shuffle(perm);
+  const nProbe = Math.min(params.calibrationRows, perm.length);
   const probeRows = perm.slice(0, nProbe).sort();
   const k = classCount;
   const d = x.cols;
@@ -117,7 +129,7 @@ export async function fitLinear(
     labels[t] = y[i]!;
     for (const s of sols) {
       const yi = y[i] === s.cls ? 1 : -1;
-      scores[t * k + s.cls]! -= s.probeAlpha[t]! * yi * xsq[i]!;
+      scores[t * k + s.cls]! -= params.looScale * s.probeAlpha[t]! * yi * xsq[i]!;
     }
   }
   const temperature = fitTemperature(scores, labels, k);

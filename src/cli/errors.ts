@@ -15,6 +15,7 @@ interface NodeError extends Error {
 
 /** Formats an error for a person; returns the exit code. The stack is shown only with --debug. */
 export function reportError(e: unknown, debug: boolean, write: (s: string) => void): number {
+  if (e instanceof Error && e.name === "OutputClosed") return EXIT_OK;
   if (e instanceof UsageError) {
     write(`error: ${e.message}\n`);
     return EXIT_USAGE;

@@ -1,6 +1,6 @@
 // CLI I/O: input sources, atomic output files, progress and warnings on stderr.
 import { randomBytes } from "node:crypto";
-import { createWriteStream, promises as fs, type WriteStream } from "node:fs";
+import { createWriteStream, promises as fs, statSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { InvalidInputError, type ReadReport, type Warning } from "../index.js";
 import { createProgressReporter, type ProgressReporter } from "./progress-bar.js";
@@ -45,20 +45,38 @@ export class AtomicFile {
   private readonly tmp: string;
   private readonly stream: WriteStream;
   private closed = false;
+  private error: Error | undefined;
 
+  /** Checks the target first, so errors name the user's path rather than the temporary file. */
   constructor(target: string) {
     this.target = path.resolve(target);
+    const parent = statSync(path.dirname(this.target), { throwIfNoEntry: false });
+    if (!parent?.isDirectory()) throw Object.assign(new Error(`no directory for ${target}`), { code: "ENOENT", path: target });
+    if (statSync(this.target, { throwIfNoEntry: false })?.isDirectory()) {
+      throw Object.assign(new Error(`${target} is a directory`), { code: "EISDIR", path: target });
+    }
     this.tmp = path.join(path.dirname(this.target), `.${path.basename(this.target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
     this.stream = createWriteStream(this.tmp);
+    this.stream.on("error", (e: Error) => {
+      this.error = Object.assign(e, { path: target });
+    });
   }
 
   /** Writes, waiting for the stream to drain when its buffer is full. */
   async write(s: string): Promise<void> {
-    if (!this.stream.write(s)) await new Promise<void>((resolve) => this.stream.once("drain", resolve));
+    if (this.error) throw this.error;
+    if (!this.stream.write(s)) {
+      await new Promise<void>((resolve) => {
+        this.stream.once("drain", resolve);
+        this.stream.once("error", () => resolve());
+      });
+    }
+    if (this.error) throw this.error;
   }
 
   async commit(): Promise<void> {
     await this.close();
+    if (this.error) throw this.error;
     await fs.rename(this.tmp, this.target);
   }
 
@@ -74,9 +92,27 @@ export class AtomicFile {
   }
 }
 
+/** Set when stdout's reader went away (e.g. `| head`): output stops, the run ends quietly. */
+export class OutputClosed extends Error {
+  override name = "OutputClosed";
+}
+
+let stdoutClosed = false;
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") stdoutClosed = true;
+  else throw e;
+});
+
 /** Writes to stdout, waiting for drain (so piping a large result stays within memory). */
 export async function writeStdout(s: string): Promise<void> {
-  if (!process.stdout.write(s)) await new Promise<void>((resolve) => process.stdout.once("drain", resolve));
+  if (stdoutClosed) throw new OutputClosed("stdout was closed");
+  if (!process.stdout.write(s)) {
+    await new Promise<void>((resolve) => {
+      process.stdout.once("drain", resolve);
+      process.stdout.once("error", () => resolve());
+    });
+  }
+  if (stdoutClosed) throw new OutputClosed("stdout was closed");
 }
 
 /** Percent with one decimal: 0.9915 → "99.2%". */

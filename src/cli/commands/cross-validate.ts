@@ -1,5 +1,5 @@
 // `assort cross-validate`: stratified k-fold estimate of how well the settings generalize.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { classifierKinds, crossValidate, readCatalogFile, DEFAULT_CLASSIFIER } from "../../index.js";
 import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { inputSource, makeUi, reportSkipped } from "../io.js";
@@ -21,7 +21,7 @@ export function crossValidateCommand(program: Command): Command {
     .description("stratified k-fold cross-validation: accuracy and F1 as mean ± std over folds")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .option("--folds <n>", "number of folds", intArg("--folds", 2, 100), 5)
-    .option("--classifier <kind>", `classifier: ${classifierKinds().join(", ")}`, DEFAULT_CLASSIFIER)
+    .addOption(new Option("--classifier <kind>", "classifier kind").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
     .option("--param <key=value>", "classifier parameter, repeatable", paramArg, {})
     .option("--seed <n>", "random seed for folds and training", intArg("--seed", 0, 2 ** 32 - 1), 42)
     .option("--json", "print one JSON object on stdout")

@@ -1,5 +1,5 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { classifierKinds, readCatalogFile, train, DEFAULT_CLASSIFIER } from "../../index.js";
 import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { inputSource, makeUi, pct, reportSkipped } from "../io.js";
@@ -20,7 +20,7 @@ export function trainCommand(program: Command): Command {
     .description("learn a shop's categories from labelled products and save a model")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .requiredOption("--out <dir>", "model directory to write (replaced atomically)")
-    .option("--classifier <kind>", `classifier: ${classifierKinds().join(", ")}`, DEFAULT_CLASSIFIER)
+    .addOption(new Option("--classifier <kind>", "classifier kind").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
     .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5 --param classWeight=balanced)", paramArg, {})
     .option("--seed <n>", "random seed (same data + seed = same model)", intArg("--seed", 0, 2 ** 32 - 1), 42)
     .option("--json", "print a JSON summary on stdout")
