@@ -41,7 +41,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     plugins: { "import-x": importX },
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", performance: "readonly" } },
     rules: {
       "import-x/no-restricted-paths": ["error", { zones }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
@@ -54,6 +54,6 @@ export default tseslint.config(
   },
   {
     files: ["bin/**", "examples/**/*.js", "bench/**/*.js", "*.config.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", performance: "readonly" } },
   },
 );

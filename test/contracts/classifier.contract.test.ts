@@ -3,8 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type {
+  CategoryModel} from "../../src/index.js";
 import {
-  CategoryModel,
   classifierKinds,
   createClassifier,
   loadModel,

@@ -7,7 +7,7 @@ import { throwIfAborted } from "../../core/errors.js";
 import { csr, type CsrMatrix } from "../../linalg/matrix.js";
 import { normalizeText } from "./normalize.js";
 import { tokenize, tokenBuffers, type TokenBuffers } from "./tokenize.js";
-import { FNV_OFFSET, fmix32, fnvString, pairHash } from "./hashing.js";
+import { FNV_OFFSET, fnvString, pairHash } from "./hashing.js";
 import { EntryBuffer } from "./growable.js";
 
 const range = z
@@ -57,6 +57,7 @@ class Scratch {
   nTouched = 0;
   readonly tokens: TokenBuffers = tokenBuffers();
   wordHashes = new Int32Array(256);
+  codes = new Int32Array(256);
 
   add(col: number, w: number): void {
     const keys = this.keys;
@@ -120,8 +121,9 @@ class Scratch {
 /** Hashes every n-gram of one document into `sc` (raw counts, title weighted). */
 function hashDocument(p: TextFeaturizerParams, fields: readonly string[], sc: Scratch): void {
   const bits = p.hashBits;
-  const mask = (1 << bits) - 1;
   const charBase = 1 << bits;
+  // Fibonacci hashing: the top `bits` bits of h·φ are well mixed even when FNV's low bits are not.
+  const shift = 32 - bits;
   const [wMin, wMax] = p.wordNgrams;
   const [cMin, cMax] = p.charNgrams;
   const [kMin, kMax] = p.cjkCharNgrams;
@@ -145,11 +147,12 @@ function hashDocument(p: TextFeaturizerParams, fields: readonly string[], sc: Sc
         let h = wh[i]!;
         for (let n = 1; n <= wMax && i + n <= nw; n++) {
           if (n > 1) h = pairHash(h, wh[i + n - 1]!);
-          if (n >= wMin) sc.add(fmix32(h) & mask, weight);
+          if (n >= wMin) sc.add(Math.imul(h, 0x9e3779b1) >>> shift, weight);
         }
       }
     }
-    // Character n-grams: FNV-1a rolled forward from each start, one step per extra character.
+    // Character n-grams: FNV-1a rolled forward from each start, one step per extra character, over the
+    // run's code units (Latin words padded with a space on each side, as scikit-learn's char_wb).
     for (let r = 0; r < tb.runs.length; r++) {
       const run = tb.runs[r]!;
       const cjk = tb.runIsCjk[r] === 1;
@@ -157,13 +160,21 @@ function hashDocument(p: TextFeaturizerParams, fields: readonly string[], sc: Sc
       const hi = cjk ? kMax : cMax;
       if (hi === 0) continue;
       const len = cjk ? run.length : run.length + 2;
+      if (sc.codes.length < len) sc.codes = new Int32Array(len * 2);
+      const codes = sc.codes;
+      if (cjk) {
+        for (let j = 0; j < len; j++) codes[j] = run.charCodeAt(j);
+      } else {
+        codes[0] = PAD;
+        for (let j = 1; j < len - 1; j++) codes[j] = run.charCodeAt(j - 1);
+        codes[len - 1] = PAD;
+      }
       for (let i = 0; i < len; i++) {
         let h = FNV_OFFSET;
         const end = Math.min(len, i + hi);
         for (let j = i; j < end; j++) {
-          const c = cjk ? run.charCodeAt(j) : j === 0 || j === len - 1 ? PAD : run.charCodeAt(j - 1);
-          h = Math.imul(h ^ c, 0x01000193);
-          if (j - i + 1 >= lo) sc.add(charBase + (fmix32(h ^ CHAR_SALT) & mask), weight);
+          h = Math.imul(h ^ codes[j]!, 0x01000193);
+          if (j - i + 1 >= lo) sc.add(charBase + (Math.imul(h ^ CHAR_SALT, 0x9e3779b1) >>> shift), weight);
         }
       }
     }

@@ -1,0 +1,524 @@
+// Classification benchmark: assort (linear-svm, defaults) against fastText measured in the same run on the same
+// splits, plus the scikit-learn figures quoted from ../shared/bench/peers.md (see bench/peers.mjs).
+//
+//   npm run bench:classify                       # human tables (builds dist/ first)
+//   npm run --silent bench:classify -- --json    # JSON lines only on stdout
+//   node bench/classify.mjs [--only pricerunner,cn-online-shopping-10cats] [--reps 3] [--no-peer] [--json]
+//                           [--data-dir ../shared/data]
+//
+// Each assort run (dataset, task, rep) happens in a child process (bench/classify-child.mjs) so its peak RSS is
+// its own. fastText (the Debian CLI, /usr/bin/fasttext) is run through a tiny python3 wrapper that times it
+// wall-clock and reads getrusage(RUSAGE_CHILDREN).ru_maxrss, mirroring peers.md's protocol. Both sides are scored
+// with the library's classificationReport. Results also go to bench/results/classify-<timestamp>.jsonl and
+// bench/results/classify-latest.jsonl.
+
+import { Buffer } from "node:buffer";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { classificationReport, readCatalogFile } from "../dist/index.js";
+import { CN_TRAIN_RSS_TARGET_MB, MACRO_F1_TARGETS, PEERS } from "./peers.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "..");
+
+const USAGE = `Usage: node bench/classify.mjs [options]
+  --only <name[,name]>  datasets to run: ${"pricerunner, pricerunner-product-split, cn-online-shopping-10cats, flipkart-1050"}
+                        (flipkart-1050 runs both tasks; flipkart-1050/top or flipkart-1050/leaf picks one)
+  --reps N              repetitions per system (default 3): medians of time/RSS figures; assort's scores from rep 1
+  --no-peer             skip fastText
+  --json                one JSON object per result on stdout, nothing else (progress on stderr)
+  --data-dir DIR        datasets folder (default ../shared/data next to the repo)
+  -h, --help            this text`;
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: "string" },
+    reps: { type: "string", default: "3" },
+    "no-peer": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    "data-dir": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(USAGE + "\n");
+  process.exit(0);
+}
+const reps = Number(args.reps);
+if (!Number.isInteger(reps) || reps < 1) {
+  process.stderr.write(`--reps must be a whole number of at least 1, got "${args.reps}"\n${USAGE}\n`);
+  process.exit(2);
+}
+const json = args.json;
+const dataDir = path.resolve(args["data-dir"] ?? path.resolve(repoRoot, "../shared/data"));
+
+/** Human output: stdout normally; stderr in --json mode so stdout holds JSON lines only. */
+const out = (s = "") => (json ? process.stderr : process.stdout).write(s + "\n");
+const progress = (s) => process.stderr.write(s + "\n");
+
+// ---------------------------------------------------------------------------------------------- datasets
+
+const DATASETS = [
+  { dataset: "pricerunner", task: "category", dir: "pricerunner", labelDepth: undefined },
+  { dataset: "pricerunner-product-split", task: "category", dir: "pricerunner/product-split", labelDepth: undefined },
+  { dataset: "cn-online-shopping-10cats", task: "category", dir: "cn-online-shopping-10cats", labelDepth: undefined },
+  { dataset: "flipkart-1050", task: "top", dir: "flipkart-1050", labelDepth: 1 },
+  { dataset: "flipkart-1050", task: "leaf", dir: "flipkart-1050", labelDepth: undefined },
+];
+
+function selectDatasets() {
+  if (!args.only) return DATASETS;
+  const wanted = args.only.split(",").map((s) => s.trim()).filter(Boolean);
+  const known = new Set(DATASETS.flatMap((d) => [d.dataset, `${d.dataset}/${d.task}`]));
+  const unknown = wanted.filter((w) => !known.has(w));
+  if (unknown.length > 0) {
+    process.stderr.write(`Unknown dataset(s) for --only: ${unknown.join(", ")}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return DATASETS.filter((d) => wanted.includes(d.dataset) || wanted.includes(`${d.dataset}/${d.task}`));
+}
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+function median(xs) {
+  const v = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** The first executable named `name` on PATH (or the given absolute candidates first). */
+function which(name, candidates = []) {
+  for (const c of candidates) if (isExecutable(c)) return c;
+  for (const d of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!d) continue;
+    const p = path.join(d, name);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+function isExecutable(p) {
+  try {
+    return statSync(p).isFile() && (statSync(p).mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a command, collecting stdout. stderr: "pipe" keeps it; "tee" keeps it and also copies it to ours live
+ * (progress stays visible, and a failure's message can quote it). Rejects on a non-zero exit.
+ */
+function run(cmd, argv, { stderr = "pipe" } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    const chunks = [];
+    const errChunks = [];
+    child.stdout.on("data", (c) => chunks.push(c));
+    child.stderr.on("data", (c) => {
+      errChunks.push(c);
+      if (stderr === "tee") process.stderr.write(c);
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const stdout = Buffer.concat(chunks).toString("utf8");
+      const err = Buffer.concat(errChunks).toString("utf8");
+      if (code === 0) resolve({ stdout, stderr: err });
+      else reject(new Error(`${path.basename(cmd)} ${argv.map(String).join(" ")} exited with ${signal ?? code}${err ? `: ${errorOf(err)}` : ""}`));
+    });
+  });
+}
+
+/** The gist of a failed process's stderr: its "SomethingError: …" line (Node), else its last lines. */
+function errorOf(stderr) {
+  const line = stderr.split("\n").find((l) => /^\w*(Error|Exception)\b.*:/.test(l));
+  return line ?? stderr.trim().split("\n").slice(-5).join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------- assort
+
+async function runOurs(d, trainFile, testFile) {
+  const runs = [];
+  for (let r = 1; r <= reps; r++) {
+    progress(`  assort rep ${r}/${reps} …`);
+    const argv = [path.join(here, "classify-child.mjs"), "--train", trainFile, "--test", testFile, "--seed", "42"];
+    if (d.labelDepth !== undefined) argv.push("--label-depth", String(d.labelDepth));
+    const { stdout } = await run(process.execPath, argv, { stderr: "tee" });
+    const last = stdout.trim().split("\n").pop();
+    runs.push(JSON.parse(last));
+  }
+  const first = runs[0];
+  const med = (k) => median(runs.map((x) => x[k]));
+  return {
+    system: "assort",
+    name: "assort (linear-svm)",
+    peer: false,
+    // Training is deterministic for a seed: scores (and sizes) from the first rep; times and RSS are medians.
+    accuracy: first.accuracy,
+    macroF1: first.macroF1,
+    weightedF1: first.weightedF1,
+    trainSeconds: med("trainSeconds"),
+    itemsPerSecond: med("itemsPerSecond"),
+    p50Ms: med("p50Ms"),
+    p99Ms: med("p99Ms"),
+    peakRssMb: med("peakRssMb"),
+    modelMb: first.modelMb,
+    reps: runs.length,
+    measuredInRun: true,
+    nTrain: first.nTrain,
+    nTest: first.nTest,
+    classes: first.classes,
+    extra: {
+      classifier: "linear-svm",
+      readSeconds: med("readSeconds"),
+      loadSeconds: med("loadSeconds"),
+      trainPeakRssMb: med("trainPeakRssMb"),
+      features: first.features,
+      unknownTestLabels: first.unknownTestLabels,
+      scoresVaryAcrossReps: runs.some((x) => x.macroF1 !== first.macroF1),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- fastText
+
+// Times one command wall-clock and reports the peak RSS of the command (its process tree's largest
+// ru_maxrss, RUSAGE_CHILDREN); stdout goes to a file (or nowhere), stderr is kept for its last lines.
+const PY_WRAPPER = `
+import json, resource, subprocess, sys, time
+out = sys.argv[1]
+cmd = sys.argv[2:]
+f = open(out, "wb") if out != "-" else subprocess.DEVNULL
+t = time.perf_counter()
+r = subprocess.run(cmd, stdout=f, stderr=subprocess.PIPE)
+dt = time.perf_counter() - t
+if out != "-": f.close()
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": r.returncode, "seconds": dt, "maxRssKb": ru.ru_maxrss,
+                  "stderr": r.stderr.decode("utf-8", "replace")[-4000:]}))
+`;
+
+/** Runs `cmd` timed with peak RSS; returns { seconds, peakRssMb, stderr }. */
+async function measured(tools, outFile, cmd) {
+  if (tools.python) {
+    const { stdout } = await run(tools.python, ["-c", PY_WRAPPER, outFile ?? "-", ...cmd], { stderr: "pipe" });
+    const r = JSON.parse(stdout.trim().split("\n").pop());
+    if (r.rc !== 0) throw new Error(`${cmd.join(" ")} exited with ${r.rc}:\n${r.stderr}`);
+    return { seconds: r.seconds, peakRssMb: r.maxRssKb / 1024, stderr: r.stderr };
+  }
+  // No python3: time from here (includes a little spawn overhead) and use GNU time for RSS when present.
+  const fmt = "__MAXRSS_KB__=%M";
+  const argv = tools.gnuTime ? [tools.gnuTime, "-f", fmt, ...cmd] : cmd;
+  const t = performance.now();
+  const { stdout, stderr } = await run(argv[0], argv.slice(1), { stderr: "pipe" });
+  const seconds = (performance.now() - t) / 1000;
+  if (outFile) await writeFile(outFile, stdout);
+  const m = /__MAXRSS_KB__=(\d+)/.exec(stderr);
+  return { seconds, peakRssMb: m ? Number(m[1]) / 1024 : null, stderr };
+}
+
+/** fastText's label token for a category: spaces (any whitespace) → "_". */
+const ftLabel = (label) => `__label__${label.replace(/\s/g, "_")}`;
+/** CJK characters: peers.md splits Chinese (CJK) text one character per token for every peer. */
+const CJK = /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])/gu;
+/**
+ * Text as in peers.md: title + " " + description, newlines removed, and CJK split one character per token
+ * (fastText splits on whitespace only, so an unsegmented Chinese review would otherwise be one token).
+ */
+const ftText = (p) => p.text.join(" ").replace(/[\r\n]+/g, " ").replace(CJK, " $1 ").replace(/ {2,}/g, " ").trim();
+
+async function runFastText(d, trainFile, testFile, tools) {
+  const readOpts = { requireLabel: true, ...(d.labelDepth !== undefined ? { labelDepth: d.labelDepth } : {}) };
+  const { products: trainSet } = await readCatalogFile(trainFile, readOpts);
+  const { products: testSet } = await readCatalogFile(testFile, readOpts);
+  const work = await mkdtemp(path.join(os.tmpdir(), "assort-bench-ft-"));
+  try {
+    const trainTxt = path.join(work, "train.txt");
+    const testTxt = path.join(work, "test.txt");
+    const oneTxt = path.join(work, "one.txt");
+    await writeFile(trainTxt, trainSet.map((p) => `${ftLabel(p.label)} ${ftText(p)}\n`).join(""));
+    await writeFile(testTxt, testSet.map((p) => `${ftText(p)}\n`).join(""));
+    await writeFile(oneTxt, `${ftText(testSet[0])}\n`);
+
+    // Labels: the training labels (sorted, as assort does), then test labels never seen in training (errors,
+    // as in evaluate()), then a slot for "no prediction".
+    const labels = [...new Set(trainSet.map((p) => p.label))].sort();
+    const back = new Map(labels.map((l, i) => [ftLabel(l), i]));
+    if (back.size !== labels.length) throw new Error("two categories map to the same fastText label (they differ only in spaces/underscores)");
+    const index = new Map(labels.map((l, i) => [l, i]));
+    for (const p of testSet) if (!index.has(p.label)) index.set(p.label, index.size);
+    const all = [...index.keys()];
+    const none = all.length;
+    const yTrue = Int32Array.from(testSet, (p) => index.get(p.label));
+
+    const runs = [];
+    for (let r = 1; r <= reps; r++) {
+      progress(`  fastText rep ${r}/${reps} …`);
+      const modelBase = path.join(work, `model-${r}`);
+      const tr = await measured(tools, null, [tools.fasttext, "supervised", "-input", trainTxt, "-output", modelBase, "-thread", "2"]);
+      const bin = `${modelBase}.bin`;
+      const predFile = path.join(work, `pred-${r}.txt`);
+      const pr = await measured(tools, predFile, [tools.fasttext, "predict", bin, testTxt, "1"]);
+      const load = await measured(tools, path.join(work, "one-pred.txt"), [tools.fasttext, "predict", bin, oneTxt, "1"]);
+      const lines = (await readFile(predFile, "utf8")).split("\n");
+      let unmapped = 0;
+      const yPred = Int32Array.from(testSet, (_, i) => {
+        const tok = (lines[i] ?? "").trim().split(/\s+/)[0];
+        const k = back.get(tok);
+        if (k === undefined) unmapped++;
+        return k ?? none;
+      });
+      const rep = classificationReport(yTrue, yPred, unmapped > 0 ? [...all, "<no prediction>"] : all);
+      const wps = /words\/sec\/thread:\s*(\d+)/.exec(tr.stderr.split("\r").filter((s) => s.includes("words/sec")).pop() ?? "");
+      runs.push({
+        accuracy: rep.accuracy,
+        macroF1: rep.macroF1,
+        weightedF1: rep.weightedF1,
+        trainSeconds: tr.seconds,
+        trainPeakRssMb: tr.peakRssMb,
+        predictSeconds: pr.seconds,
+        predictPeakRssMb: pr.peakRssMb,
+        loadSeconds: load.seconds,
+        itemsPerSecond: testSet.length / pr.seconds,
+        itemsPerSecondExclLoad: testSet.length / Math.max(pr.seconds - load.seconds, 1e-6),
+        // With a small test set, prediction takes about as long as process start + model load, so the
+        // difference (and the excl.-load figure) is mostly noise.
+        exclLoadResolvable: pr.seconds - load.seconds >= Math.max(0.02, 0.25 * pr.seconds),
+        modelMb: statSync(bin).size / 1e6,
+        wordsPerSecPerThread: wps ? Number(wps[1]) : null,
+        unmapped,
+      });
+    }
+    // fastText's 2-thread training is not deterministic: its scores come from the rep with the median macro-F1.
+    const byF1 = [...runs].sort((a, b) => a.macroF1 - b.macroF1);
+    const mid = byF1[(byF1.length - 1) >> 1];
+    const med = (k) => median(runs.map((x) => x[k]));
+    return {
+      system: "fasttext",
+      name: "fastText default (same run)",
+      peer: true,
+      accuracy: mid.accuracy,
+      macroF1: mid.macroF1,
+      weightedF1: mid.weightedF1,
+      trainSeconds: med("trainSeconds"),
+      itemsPerSecond: med("itemsPerSecond"),
+      p50Ms: null,
+      p99Ms: null,
+      peakRssMb: med("trainPeakRssMb"),
+      modelMb: med("modelMb"),
+      reps: runs.length,
+      measuredInRun: true,
+      nTrain: trainSet.length,
+      nTest: testSet.length,
+      classes: labels.length,
+      extra: {
+        itemsPerSecondExclLoad: med("itemsPerSecondExclLoad"),
+        exclLoadResolvable: runs.every((x) => x.exclLoadResolvable),
+        predictSeconds: med("predictSeconds"),
+        loadSeconds: med("loadSeconds"),
+        predictPeakRssMb: med("predictPeakRssMb"),
+        wordsPerSecPerThread: med("wordsPerSecPerThread"),
+        unmappedPredictions: mid.unmapped,
+        macroF1Range: [byF1[0].macroF1, byF1[byF1.length - 1].macroF1],
+      },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- output
+
+/** The JSON line of a result: the agreed keys in order, then extras. */
+function jsonLine(d, r) {
+  return {
+    bench: "classify",
+    dataset: d.dataset,
+    task: d.task,
+    system: r.system,
+    peer: r.peer,
+    accuracy: r.accuracy,
+    macroF1: r.macroF1,
+    weightedF1: r.weightedF1,
+    trainSeconds: r.trainSeconds,
+    seconds: r.trainSeconds,
+    itemsPerSecond: r.itemsPerSecond,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    peakRssMb: r.peakRssMb,
+    modelMb: r.modelMb,
+    reps: r.reps,
+    measuredInRun: r.measuredInRun,
+    nTrain: r.nTrain,
+    nTest: r.nTest,
+    classes: r.classes,
+    ...(r.extra ?? {}),
+  };
+}
+
+function peerRows(d) {
+  return (PEERS[`${d.dataset}/${d.task}`] ?? []).map((p) => ({
+    system: p.system,
+    name: p.name,
+    peer: true,
+    accuracy: p.accuracy,
+    macroF1: p.macroF1,
+    weightedF1: p.weightedF1,
+    trainSeconds: p.trainSeconds,
+    itemsPerSecond: p.itemsPerSecond,
+    p50Ms: p.p50Ms,
+    p99Ms: null,
+    peakRssMb: p.peakRssMb,
+    modelMb: p.modelMb,
+    reps: p.reps,
+    measuredInRun: false,
+    nTrain: p.nTrain,
+    nTest: p.nTest,
+    classes: p.classes,
+    extra: { source: p.source },
+    quoted: true,
+  }));
+}
+
+const num = (v, digits) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits));
+const int = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "–" : Math.round(v).toLocaleString("en-US"));
+
+function table(rows) {
+  const head = ["system", "accuracy", "macro-F1", "weighted-F1", "train s", "items/s", "p50 ms", "peak RSS MB", "model MB"];
+  const body = rows.map((r) => {
+    const s = r.quoted ? 3 : 4; // peers.md figures have 3 decimals; do not pretend to more
+    return [r.name, num(r.accuracy, s), num(r.macroF1, s), num(r.weightedF1, s), num(r.trainSeconds, 2),
+      int(r.itemsPerSecond), num(r.p50Ms, 2), int(r.peakRssMb), num(r.modelMb, 2)];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+const verdict = (ok) => (ok ? "MET" : "NOT MET");
+
+function summaryLines(d, ours, ft) {
+  const lines = [];
+  const key = `${d.dataset}/${d.task}`;
+  if (ours && ft) {
+    lines.push(`train time: assort ${ours.trainSeconds.toFixed(2)}s vs fastText ${ft.trainSeconds.toFixed(2)}s = ${(ours.trainSeconds / ft.trainSeconds).toFixed(2)}×`);
+    const incl = ours.itemsPerSecond / ft.itemsPerSecond;
+    const excl = ours.itemsPerSecond / ft.extra.itemsPerSecondExclLoad;
+    lines.push(
+      `throughput ratio: assort ${int(ours.itemsPerSecond)} items/s vs fastText ${int(ft.itemsPerSecond)} items/s incl. model load = ${incl.toFixed(2)}×; ` +
+        `vs ${int(ft.extra.itemsPerSecondExclLoad)} items/s excl. load (load ≈ ${ft.extra.loadSeconds.toFixed(3)} s) = ${excl.toFixed(2)}×` +
+        (ft.extra.exclLoadResolvable ? "" : " (excl.-load figure unreliable: the test set predicts in about the time a model load takes)"),
+    );
+  }
+  if (ours) {
+    const target = MACRO_F1_TARGETS[key];
+    if (target !== undefined) lines.push(`target macro-F1 ≥ ${target.toFixed(3)}: ${ours.macroF1.toFixed(4)} → ${verdict(ours.macroF1 >= target)}`);
+    if (ft) {
+      lines.push(`target train time ≤ fastText's: ${verdict(ours.trainSeconds <= ft.trainSeconds)}`);
+      // The target is read against fastText's items/s as peers.md reports it (`fasttext predict` on the test file,
+      // model load included); the excl.-load comparison is shown for information.
+      lines.push(
+        `target throughput ≥ fastText's: ${verdict(ours.itemsPerSecond >= ft.itemsPerSecond)} (vs fastText incl. load, as peers.md's items/s); ` +
+          `${ours.itemsPerSecond >= ft.extra.itemsPerSecondExclLoad ? "also" : "not"} ≥ fastText excl. load`,
+      );
+    } else {
+      lines.push("targets against fastText: not checked (fastText not run)");
+    }
+    if (d.dataset === "cn-online-shopping-10cats") {
+      const rss = ours.extra.trainPeakRssMb;
+      lines.push(`target peak RSS while training ≤ ${CN_TRAIN_RSS_TARGET_MB} MB: ${rss.toFixed(0)} MB (reading + training) → ${verdict(rss <= CN_TRAIN_RSS_TARGET_MB)}`);
+    }
+    lines.push(
+      `assort details: read ${ours.extra.readSeconds.toFixed(2)} s (not in train s), model load ${ours.extra.loadSeconds.toFixed(3)} s, ` +
+        `p99 ${num(ours.p99Ms, 2)} ms, peak RSS after training ${ours.extra.trainPeakRssMb.toFixed(0)} MB, ${int(ours.extra.features)} features` +
+        (ours.extra.unknownTestLabels > 0 ? `, ${ours.extra.unknownTestLabels} test categories unseen in training` : ""),
+    );
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+const tools = {
+  fasttext: args["no-peer"] ? undefined : which("fasttext", ["/usr/bin/fasttext"]),
+  python: which("python3", ["/usr/bin/python3"]),
+  gnuTime: which("time", ["/usr/bin/time"]),
+};
+// Only trust GNU time (its -f %M is the peak RSS in KiB).
+if (tools.gnuTime) {
+  const v = spawnSync(tools.gnuTime, ["--version"], { encoding: "utf8" });
+  if (!`${v.stdout ?? ""}${v.stderr ?? ""}`.includes("GNU")) tools.gnuTime = undefined;
+}
+
+const results = [];
+let failures = 0;
+const startedAt = new Date();
+
+out(`assort classification benchmark — ${startedAt.toISOString()}`);
+out(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; reps ${reps}; data ${dataDir}`);
+if (args["no-peer"]) out("fastText: skipped (--no-peer)");
+else if (!tools.fasttext) out("fastText: NOT FOUND — install it with `apt-get install -y fasttext` (Debian/Ubuntu); running assort only");
+else out(`fastText: ${tools.fasttext} (default settings, -thread 2), timed ${tools.python ? `by ${tools.python} (RSS = ru_maxrss of RUSAGE_CHILDREN)` : tools.gnuTime ? "from Node, RSS by GNU time" : "from Node, RSS not measured"}`);
+out("RSS MB = KiB/1024 (as ru_maxrss/1024); model MB = bytes/1e6. Times: medians over reps. sklearn rows: quoted from peers.md, not measured here.");
+
+for (const d of selectDatasets()) {
+  const label = `${d.dataset} (${d.task})`;
+  const trainFile = path.join(dataDir, d.dir, "train.jsonl");
+  const testFile = path.join(dataDir, d.dir, "test.jsonl");
+  out("");
+  out(`== ${label}`);
+  if (!existsSync(trainFile) || !existsSync(testFile)) {
+    out(`skipped: ${!existsSync(trainFile) ? trainFile : testFile} not found`);
+    continue;
+  }
+  progress(`${label}: running`);
+  let ours;
+  let ft;
+  try {
+    ours = await runOurs(d, trainFile, testFile);
+  } catch (e) {
+    failures++;
+    out(`assort FAILED on ${label}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (tools.fasttext) {
+    try {
+      ft = await runFastText(d, trainFile, testFile, tools);
+    } catch (e) {
+      failures++;
+      out(`fastText FAILED on ${label}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const rows = [ours, ft, ...peerRows(d)].filter(Boolean);
+  const first = ours ?? ft;
+  if (first) out(`n_train ${first.nTrain}, n_test ${first.nTest}, classes ${first.classes}`);
+  out(table(rows));
+  for (const l of summaryLines(d, ours, ft)) out(l);
+  for (const r of rows) {
+    const line = jsonLine(d, r);
+    results.push(line);
+    if (json) process.stdout.write(JSON.stringify(line) + "\n");
+  }
+}
+
+if (results.length > 0) {
+  const dir = path.join(here, "results");
+  await mkdir(dir, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/:/g, "-").replace(/\.\d+Z$/, "Z");
+  const text = results.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  const file = path.join(dir, `classify-${stamp}.jsonl`);
+  await writeFile(file, text);
+  await writeFile(path.join(dir, "classify-latest.jsonl"), text);
+  out("");
+  out(`results: ${path.relative(process.cwd(), file)} (and classify-latest.jsonl)`);
+}
+if (failures > 0) {
+  out(`${failures} run(s) failed (see above)`);
+  process.exitCode = 1;
+}
