@@ -27,6 +27,7 @@ export { LinearModel } from "./classify/linear-model.js";
 export { classifierKinds, classifierEntry, createClassifier, restoreClassifier } from "./classify/registry.js";
 
 export * from "./metrics/classification.js";
+export * from "./metrics/clustering.js";
 
 export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
 

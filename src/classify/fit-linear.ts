@@ -12,7 +12,7 @@ export const LinearParams = z.object({
   /** Inverse regularization strength (larger = less regularized). */
   c: z.number().positive().default(1),
   /** Stopping tolerance of the dual solver. */
-  tol: z.number().positive().default(0.05),
+  tol: z.number().positive().default(0.1),
   /** Maximum passes over the data per class. */
   maxIter: z.number().int().positive().default(1000),
   /** "balanced" weights each class by n / (classes × its count), for imbalanced catalogs. */

@@ -3,7 +3,7 @@ import { TextFeaturizer, FittedTextFeaturizer } from "./text-featurizer.js";
 import { normalizeText, stripHtml } from "./normalize.js";
 import { tokenize, tokenBuffers } from "./tokenize.js";
 
-const wordsOnly = { wordNgrams: [1, 1] as [number, number], charNgrams: [0, 0] as [number, number], cjkCharNgrams: [0, 0] as [number, number], titleWeight: 1 };
+const wordsOnly = { wordNgrams: [1, 1] as [number, number], charNgrams: [0, 0] as [number, number], cjkCharNgrams: [0, 0] as [number, number], titleWeight: 1, wordWeight: 1 };
 
 function rowValues(m: { indptr: Int32Array; data: Float32Array }, i: number): number[] {
   return Array.from(m.data.subarray(m.indptr[i]!, m.indptr[i + 1]!)).sort((a, b) => b - a);
@@ -73,11 +73,11 @@ describe("TextFeaturizer", () => {
       ["frying pan", "non-stick"],
       ["sauce pan", ""],
     ]);
-    // Two unit blocks per row → squared norm 2.
+    // Each block is L2-normalized, then scaled by its weight: squared norm 0.7² + 1² = 1.49.
     for (let i = 0; i < 2; i++) {
       let s = 0;
       for (let p = matrix.indptr[i]!; p < matrix.indptr[i + 1]!; p++) s += matrix.data[p]! ** 2;
-      expect(s).toBeCloseTo(2, 5);
+      expect(s).toBeCloseTo(0.7 ** 2 + 1, 5);
     }
     // The title weighs more: "frying" (title) outweighs "stick" (description) in row 0.
     const one = featurizer.transformTexts([["frying", "stick"]]);

@@ -66,58 +66,79 @@ export function tokenBuffers(): TokenBuffers {
 }
 
 /**
- * Splits normalized text into words and character-n-gram runs, appending to `out`. Latin/Cyrillic/…
- * words are maximal letter/digit runs ("64gb", "liw714w15"); text with CJK characters is segmented by
- * jieba in one call ("华为mate60手机" → 华为 | mate60 | 手机), and each CJK run is also kept whole for
- * character n-grams.
+ * Splits normalized text into words and character-n-gram runs, appending to `out`. Words are maximal
+ * letter/digit runs ("64gb", "liw714w15"); text with CJK characters is segmented by jieba in one call
+ * ("华为mate60手机" → 华为 | mate60 | 手机). Runs for character n-grams are the whitespace-separated chunks
+ * with their punctuation ("18-150mm", "a+++", as scikit-learn's char_wb sees them), split where CJK text
+ * starts or ends; each CJK run is kept whole.
  */
 export function tokenize(s: string, out: TokenBuffers): void {
-  const before = out.words.length;
-  const hasCjk = scan(s, 0, s.length, out, true);
-  if (!hasCjk) return;
-  // The segmenter gives the words of the whole text: drop the Latin words the scan recorded.
-  out.words.length = before;
+  const hasCjk = scanRuns(s, out);
+  if (!hasCjk) {
+    scanWords(s, 0, s.length, out);
+    return;
+  }
   // One native call per text (per-run calls cost more in call overhead than in segmentation).
   const parts = segmenter().cut(s, true);
   for (const p of parts) {
     const c = p.codePointAt(0)!;
     if (isCjk(c)) out.words.push(p);
-    else scan(p, 0, p.length, out, false);
+    else scanWords(p, 0, p.length, out);
   }
 }
 
-/**
- * Scans s[from, to): records Latin words, and with `runs` set also every run (Latin words and whole CJK
- * runs) for character n-grams. Returns whether a CJK run was seen.
- */
-function scan(s: string, from: number, to: number, out: TokenBuffers, runs: boolean): boolean {
+function isSpace(c: number): boolean {
+  return c <= 32 || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b) || c === 0x2028 || c === 0x2029 || c === 0xfeff;
+}
+
+/** Records character-n-gram runs; returns whether any CJK run was seen. */
+function scanRuns(s: string, out: TokenBuffers): boolean {
   let hasCjk = false;
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    const cjk = classOf(c, s, i) === CJK;
+    let j = i + 1;
+    let hasWordChar = cjk || classOf(c, s, i) === WORD;
+    while (j < n) {
+      const d = s.charCodeAt(j);
+      if (isSpace(d)) break;
+      const cls = classOf(d, s, j);
+      if (cls !== CONTINUE && (cls === CJK) !== cjk) break;
+      if (cls === WORD) hasWordChar = true;
+      j++;
+    }
+    if (hasWordChar) {
+      out.runs.push(s.slice(i, j));
+      out.runIsCjk.push(cjk ? 1 : 0);
+      if (cjk) hasCjk = true;
+    }
+    i = j;
+  }
+  return hasCjk;
+}
+
+/** Records the letter/digit words of s[from, to). */
+function scanWords(s: string, from: number, to: number, out: TokenBuffers): void {
   let i = from;
   while (i < to) {
     const cls = classOf(s.charCodeAt(i), s, i);
-    if (cls === SEP || cls === CONTINUE) {
+    if (cls !== WORD) {
       i++;
       continue;
     }
     let j = i + 1;
     while (j < to) {
       const c = classOf(s.charCodeAt(j), s, j);
-      if (c !== cls && c !== CONTINUE) break;
+      if (c !== WORD && c !== CONTINUE) break;
       j++;
     }
-    if (cls === WORD) {
-      const run = s.slice(i, j);
-      out.words.push(run);
-      if (runs) {
-        out.runs.push(run);
-        out.runIsCjk.push(0);
-      }
-    } else if (runs) {
-      hasCjk = true;
-      out.runs.push(s.slice(i, j));
-      out.runIsCjk.push(1);
-    }
+    out.words.push(s.slice(i, j));
     i = j;
   }
-  return hasCjk;
 }
