@@ -105,7 +105,6 @@ try {
     p99Ms: percentile(ms, 0.99),
     modelMb,
     features: model.info.metrics?.features ?? null,
-    trainingAccuracy: model.info.metrics?.trainingAccuracy ?? null,
     afterReadRssMb,
     trainPeakRssMb,
     peakRssMb: peakRssMb(),

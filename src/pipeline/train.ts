@@ -63,6 +63,13 @@ export function checkTrainingSet(products: readonly Product[], labels: readonly 
   }
 }
 
+/** Training products per category, by label. */
+function classCounts(labels: readonly string[], y: Int32Array): Record<string, number> {
+  const counts = new Int32Array(labels.length);
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
+  return Object.fromEntries(labels.map((l, c) => [l, counts[c]!]));
+}
+
 /**
  * Learns a shop's categories from labelled products.
  * @example
@@ -86,9 +93,6 @@ export async function train(products: readonly Product[], options: TrainOptions 
   const fitted = await classifier.fit(matrix, y, labels.length, options);
   const createdAt = new Date();
   const fp = fingerprint(products);
-  const pred = fitted.predict(matrix);
-  let correct = 0;
-  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) correct++;
   const info: ModelInfo = {
     version: makeVersion(createdAt, fp, kind),
     createdAt: createdAt.toISOString(),
@@ -105,7 +109,7 @@ export async function train(products: readonly Product[], options: TrainOptions 
       seconds: (performance.now() - started) / 1000,
       ...(options.source !== undefined ? { source: options.source } : {}),
     },
-    metrics: { trainingAccuracy: correct / y.length, features: featurizer.dim, classes: labels.length },
+    metrics: { features: featurizer.dim, classes: labels.length, classCounts: classCounts(labels, y) },
   };
   return new CategoryModel(info, featurizer, fitted);
 }

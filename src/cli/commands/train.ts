@@ -2,7 +2,7 @@
 import { Option, type Command } from "commander";
 import { classifierKinds, readCatalogFile, train, DEFAULT_CLASSIFIER } from "../../index.js";
 import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
-import { inputSource, makeUi, pct, reportSkipped } from "../io.js";
+import { inputSource, makeUi, reportSkipped } from "../io.js";
 
 interface TrainFlags extends InputFlags {
   data: string;
@@ -47,7 +47,7 @@ export function trainCommand(program: Command): Command {
     await model.save(flags.out);
     ui.progress.done();
     const seconds = (performance.now() - started) / 1000;
-    const m = model.info.metrics as { trainingAccuracy: number; features: number };
+    const m = model.info.metrics as { features: number };
     if (flags.json) {
       process.stdout.write(
         JSON.stringify({
@@ -58,14 +58,13 @@ export function trainCommand(program: Command): Command {
           skipped: report.skipped,
           categories: model.labels.length,
           features: m.features,
-          trainingAccuracy: m.trainingAccuracy,
           seconds,
         }) + "\n",
       );
     } else {
       process.stdout.write(
         `Trained ${flags.classifier} on ${products.length} products in ${model.labels.length} categories (${m.features.toLocaleString("en-US")} features) in ${seconds.toFixed(1)} s\n` +
-          `Training accuracy ${pct(m.trainingAccuracy)} (run "assort cross-validate" for an honest estimate)\n` +
+          `Run "assort evaluate" on held-out products or "assort cross-validate" to measure accuracy\n` +
           `Model ${model.version} saved to ${flags.out}\n`,
       );
     }
