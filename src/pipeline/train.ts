@@ -89,7 +89,7 @@ export async function train(products: readonly Product[], options: TrainOptions 
   } catch (e) {
     throw new ConfigError("Invalid featurizer settings", [(e as Error).message]);
   }
-  const { featurizer, matrix } = featurizerSpec.fitTransform(products, options);
+  const { featurizer, matrix } = await featurizerSpec.fitTransform(products, options);
   const fitted = await classifier.fit(matrix, y, labels.length, options);
   const createdAt = new Date();
   const fp = fingerprint(products);

@@ -10,7 +10,7 @@ function rowValues(m: { indptr: Int32Array; data: Float32Array }, i: number): nu
 }
 
 describe("normalizeText", () => {
-  it("strips tags, decodes entities, applies NFKC and lower-cases", () => {
+  it("strips tags, decodes entities, applies NFKC and lower-cases", async () => {
     expect(normalizeText("<b>Pan</b> &amp; Lid&#33;")).toBe(" pan  & lid!");
     expect(normalizeText("ＡＢＣ１２３ ﬁne")).toBe("abc123 fine");
     expect(stripHtml("a &lt;3 &nbsp;b &unknown; &#x4e2d;")).toBe("a <3  b &unknown; 中");
@@ -23,11 +23,11 @@ describe("tokenize", () => {
     tokenize(normalizeText(s), b);
     return { words: b.words, runs: b.runs };
   };
-  it("splits Latin text into letter/digit runs", () => {
+  it("splits Latin text into letter/digit runs", async () => {
     expect(tok("Nike Air-Zoom Pegasus 40, 64GB").words).toEqual(["nike", "air", "zoom", "pegasus", "40", "64gb"]);
     expect(tok("Café crème brûlée").words).toEqual(["café", "crème", "brûlée"]);
   });
-  it("segments Chinese with jieba, keeping brand names whole", () => {
+  it("segments Chinese with jieba, keeping brand names whole", async () => {
     const { words, runs } = tok("华为mate60手机 耐克运动鞋");
     expect(words).toContain("华为");
     expect(words).toContain("耐克");
@@ -39,9 +39,9 @@ describe("tokenize", () => {
 });
 
 describe("TextFeaturizer", () => {
-  it("computes sublinear TF-IDF with smoothed IDF and L2 rows (hand-computed)", () => {
+  it("computes sublinear TF-IDF with smoothed IDF and L2 rows (hand-computed)", async () => {
     const docs = [["red shoe"], ["blue shoe"], ["red red hat"]];
-    const { matrix, featurizer } = new TextFeaturizer(wordsOnly).fitTransformTexts(docs);
+    const { matrix, featurizer } = await new TextFeaturizer(wordsOnly).fitTransformTexts(docs);
     expect(featurizer.dim).toBe(4); // red, shoe, blue, hat
     // idf = ln((1+n)/(1+df)) + 1 with n = 3: red/shoe df 2 → 1.287682; blue/hat df 1 → 1.693147.
     // Doc 3: red tf 2 → (1+ln 2)·1.287682 = 2.180236; hat → 1.693147; L2 → 0.789807, 0.613356.
@@ -56,9 +56,9 @@ describe("TextFeaturizer", () => {
     expect(r2[1]).toBeCloseTo(0.605349, 5);
   });
 
-  it("transform reproduces the training rows and ignores unseen n-grams", () => {
+  it("transform reproduces the training rows and ignores unseen n-grams", async () => {
     const docs = [["red shoe"], ["blue shoe"], ["red red hat"]];
-    const { matrix, featurizer } = new TextFeaturizer(wordsOnly).fitTransformTexts(docs);
+    const { matrix, featurizer } = await new TextFeaturizer(wordsOnly).fitTransformTexts(docs);
     const again = featurizer.transformTexts(docs);
     expect(Array.from(again.indptr)).toEqual(Array.from(matrix.indptr));
     expect(Array.from(again.indices)).toEqual(Array.from(matrix.indices));
@@ -68,8 +68,8 @@ describe("TextFeaturizer", () => {
     expect(rowValues(unseen, 1)).toEqual([1]);
   });
 
-  it("normalizes the word and character blocks separately and weights the title", () => {
-    const { matrix, featurizer } = new TextFeaturizer({ wordNgrams: [1, 2], charNgrams: [2, 3] }).fitTransformTexts([
+  it("normalizes the word and character blocks separately and weights the title", async () => {
+    const { matrix, featurizer } = await new TextFeaturizer({ wordNgrams: [1, 2], charNgrams: [2, 3] }).fitTransformTexts([
       ["frying pan", "non-stick"],
       ["sauce pan", ""],
     ]);
@@ -89,9 +89,9 @@ describe("TextFeaturizer", () => {
     expect(descOnly.indptr[1]).toBeGreaterThan(0);
   });
 
-  it("round-trips through its artifact", () => {
+  it("round-trips through its artifact", async () => {
     const docs = [["华为 手机 p30"], ["耐克 运动鞋"], ["apple iphone 8 64gb"]];
-    const { featurizer } = new TextFeaturizer().fitTransformTexts(docs);
+    const { featurizer } = await new TextFeaturizer().fitTransformTexts(docs);
     const back = FittedTextFeaturizer.fromArtifact(featurizer.toArtifact());
     const a = featurizer.transformTexts(docs);
     const b = back.transformTexts(docs);
@@ -99,16 +99,16 @@ describe("TextFeaturizer", () => {
     expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
   });
 
-  it("is deterministic and handles empty text", () => {
+  it("is deterministic and handles empty text", async () => {
     const docs = [["a b c"], [""], ["<p>&nbsp;</p>"]];
-    const r1 = new TextFeaturizer().fitTransformTexts(docs);
-    const r2 = new TextFeaturizer().fitTransformTexts(docs);
+    const r1 = await new TextFeaturizer().fitTransformTexts(docs);
+    const r2 = await new TextFeaturizer().fitTransformTexts(docs);
     expect(Array.from(r1.matrix.data)).toEqual(Array.from(r2.matrix.data));
     expect(r1.matrix.indptr[2]! - r1.matrix.indptr[1]!).toBe(0);
     for (const v of r1.matrix.data) expect(Number.isFinite(v)).toBe(true);
   });
 
-  it("rejects invalid parameters", () => {
+  it("rejects invalid parameters", async () => {
     expect(() => new TextFeaturizer({ charNgrams: [5, 2] })).toThrow();
     expect(() => new TextFeaturizer({ hashBits: 40 })).toThrow();
   });

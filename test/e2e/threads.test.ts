@@ -1,0 +1,46 @@
+// Worker threads change speed, never results: the compiled library (dist/, where the worker scripts
+// exist) gives identical features and models with and without them.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import type * as Lib from "../../src/index.js";
+
+const dist = pathToFileURL(path.resolve(import.meta.dirname, "../../dist/index.js")).href;
+
+/** Deterministic synthetic catalog: 12k products over 6 categories, with shared and specific words. */
+function catalog(n: number): Lib.Product[] {
+  const cats = ["phones", "pans", "shoes", "tents", "kettles", "mats"];
+  const words = ["pro", "max", "mini", "steel", "black", "white", "2024", "lite", "plus", "xl"];
+  const out: Lib.Product[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % cats.length;
+    const w1 = words[(i * 7) % words.length]!;
+    const w2 = words[(i * 13 + c) % words.length]!;
+    out.push({ id: String(i), text: [`${cats[c]} ${w1} model ${i % 97} ${w2}`, `great ${w2} ${cats[(c + 1) % 6]} accessory`], label: cats[c]! });
+  }
+  return out;
+}
+
+describe("worker threads", () => {
+  it("hash the same features as this thread alone", async () => {
+    const lib = (await import(dist)) as typeof Lib;
+    const texts = catalog(12_000).map((p) => p.text);
+    const serial = await new lib.TextFeaturizer().fitTransformTexts(texts, { threads: 0 });
+    const parallel = await new lib.TextFeaturizer().fitTransformTexts(texts, { threads: 1 });
+    expect(parallel.featurizer.dim).toBe(serial.featurizer.dim);
+    expect(Buffer.from(parallel.matrix.indices.buffer).equals(Buffer.from(serial.matrix.indices.buffer))).toBe(true);
+    expect(Buffer.from(parallel.matrix.data.buffer).equals(Buffer.from(serial.matrix.data.buffer))).toBe(true);
+    expect(Array.from(parallel.matrix.indptr)).toEqual(Array.from(serial.matrix.indptr));
+  });
+
+  it("train the same model as this thread alone", async () => {
+    const lib = (await import(dist)) as typeof Lib;
+    const products = catalog(12_000);
+    const { matrix } = await new lib.TextFeaturizer().fitTransform(products, { threads: 0 });
+    const { y } = lib.encodeLabels(products);
+    const a = await new lib.LinearSvm({ threads: 0 }).fit(matrix, y, 6, { seed: 3 });
+    const b = await new lib.LinearSvm({ threads: 1 }).fit(matrix, y, 6, { seed: 3 });
+    expect(Buffer.from(b.weights.buffer).equals(Buffer.from(a.weights.buffer))).toBe(true);
+    expect(b.temperature).toBe(a.temperature);
+  });
+});
