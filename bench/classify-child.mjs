@@ -66,14 +66,23 @@ try {
 
   const report = evaluate(loaded, testSet);
 
-  // Batch throughput: the whole test set in one predict call, best of BATCH_CALLS.
+  // Batch throughput: the whole test set in one predictBatch call (featurizes on both cores), best of
+  // BATCH_CALLS; and in one synchronous predict call on this thread alone.
   let best = Infinity;
+  await loaded.predictBatch(testSet.slice(0, 1024), { topK: 1 }); // starts the worker, as a server would once
   for (let i = 0; i < BATCH_CALLS; i++) {
     t = performance.now();
-    loaded.predict(testSet, { topK: 1 });
+    await loaded.predictBatch(testSet, { topK: 1 });
     best = Math.min(best, (performance.now() - t) / 1000);
   }
   const itemsPerSecond = testSet.length / best;
+  let bestSync = Infinity;
+  for (let i = 0; i < BATCH_CALLS; i++) {
+    t = performance.now();
+    loaded.predict(testSet, { topK: 1 });
+    bestSync = Math.min(bestSync, (performance.now() - t) / 1000);
+  }
+  const itemsPerSecondOneThread = testSet.length / bestSync;
 
   // Single-item latency: one product per call, top 3, cycling through the test set when it is small.
   const at = (i) => testSet[i % testSet.length];
@@ -101,6 +110,7 @@ try {
     loadSeconds,
     evaluateItemsPerSecond: report.itemsPerSecond,
     itemsPerSecond,
+    itemsPerSecondOneThread,
     p50Ms: percentile(ms, 0.5),
     p99Ms: percentile(ms, 0.99),
     modelMb,

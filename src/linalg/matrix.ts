@@ -115,3 +115,30 @@ export function assertFinite(m: Matrix, what = "Input matrix"): void {
     if (!Number.isFinite(d[i]!)) throw new TypeError(`${what} contains a non-finite value (${d[i]}) at position ${i}`);
   }
 }
+
+/** Stacks CSR matrices with the same column count on top of each other. */
+export function vstackCsr(parts: readonly CsrMatrix[]): CsrMatrix {
+  if (parts.length === 0) throw new RangeError("vstackCsr needs at least one matrix");
+  const cols = parts[0]!.cols;
+  let rows = 0;
+  let total = 0;
+  for (const p of parts) {
+    if (p.cols !== cols) throw new RangeError(`Cannot stack a ${p.cols}-column matrix on ${cols} columns`);
+    rows += p.rows;
+    total += p.indptr[p.rows]!;
+  }
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(total);
+  const data = new Float32Array(total);
+  let r = 0;
+  let off = 0;
+  for (const p of parts) {
+    const n = p.indptr[p.rows]!;
+    for (let i = 0; i < p.rows; i++) indptr[r + i + 1] = off + p.indptr[i + 1]!;
+    indices.set(p.indices.subarray(0, n), off);
+    data.set(p.data.subarray(0, n), off);
+    r += p.rows;
+    off += n;
+  }
+  return csr(rows, cols, indptr, indices, data);
+}

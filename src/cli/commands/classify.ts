@@ -38,7 +38,7 @@ export function classifyCommand(program: Command): Command {
     let done = 0;
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const preds = model.predict(batch, { topK: flags.topK });
+      const preds = await model.predictBatch(batch, { topK: flags.topK });
       let text = "";
       for (const p of preds) text += JSON.stringify({ id: p.id, categories: p.categories, model: version }) + "\n";
       await write(text);

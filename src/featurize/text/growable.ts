@@ -25,6 +25,11 @@ export class EntryBuffer {
     this.values = v;
   }
 
+  /** Exact-size copies on ordinary memory (cheap to allocate; transferable between threads). */
+  toExact(): { indices: Int32Array; values: Float32Array } {
+    return { indices: this.indices.slice(0, this.length), values: this.values.slice(0, this.length) };
+  }
+
   /** Exact-size copies on shared memory (so worker threads can read them without copying). */
   toShared(): { indices: Int32Array; values: Float32Array } {
     const indices = new Int32Array(new SharedArrayBuffer(Math.max(4, this.length * 4)), 0, this.length);

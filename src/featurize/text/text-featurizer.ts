@@ -87,7 +87,7 @@ export class FittedTextFeaturizer {
       buf.length = k;
       indptr[d + 1] = k;
     }
-    const { indices, values } = buf.toShared();
+    const { indices, values } = buf.toExact();
     return csr(texts.length, this.dim, indptr, indices, values);
   }
 
