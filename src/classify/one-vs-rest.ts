@@ -1,12 +1,9 @@
 // One-vs-rest training: one binary dual-CD problem per class, pulled from a shared queue by this thread
 // and by worker threads. Each class has its own derived seed, so the thread count never changes a model.
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { deriveSeed } from "../core/random.js";
 import type { FitOptions } from "../core/contracts.js";
-import { CancelledError, throwIfAborted } from "../core/errors.js";
+import { throwIfAborted } from "../core/errors.js";
+import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
 import { rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
 
@@ -79,16 +76,7 @@ const WORKER_URL = new URL("./ovr-worker.js", import.meta.url);
 
 /** Worker threads available beside this one (0 when running from TypeScript sources, e.g. in tests). */
 export function defaultThreads(): number {
-  if (!existsSync(fileURLToPath(WORKER_URL))) return 0;
-  return Math.max(0, availableParallelism() - 1);
-}
-
-function shared<T extends Int32Array | Float32Array>(a: T): T {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
-  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
+  return workerThreads(WORKER_URL);
 }
 
 /**
@@ -100,8 +88,8 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const workers = work > 3_000_000 ? Math.min(threads, classCount - 1) : 0;
   const par = workers > 0;
   const job: OvrJob = {
-    x: par ? { rows: x.rows, cols: x.cols, indptr: shared(x.indptr), indices: shared(x.indices), data: shared(x.data) } : x,
-    y: par ? shared(y) : y,
+    x: par ? { rows: x.rows, cols: x.cols, indptr: toSharedArray(x.indptr), indices: toSharedArray(x.indices), data: toSharedArray(x.data) } : x,
+    y: par ? toSharedArray(y) : y,
     classCount,
     config,
     next: new Int32Array(new SharedArrayBuffer(4)),
@@ -112,7 +100,7 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     options.onProgress?.({ stage: "train", done: out.length, total: classCount });
   };
   options.onProgress?.({ stage: "train", done: 0, total: classCount });
-  const remote = Array.from({ length: workers }, () => runWorker(job, emit, options.signal));
+  const remote = Array.from({ length: workers }, () => runWorker<ClassSolution>(WORKER_URL, job, emit, options.signal, "Training"));
   let localError: unknown;
   try {
     drainQueue(job, rowSquaredNorms(job.x, config.bias), emit, options.signal);
@@ -125,25 +113,4 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failed) throw failed.reason;
   return out.sort((a, b) => a.cls - b.cls);
-}
-
-function runWorker(job: OvrJob, emit: (s: ClassSolution) => void, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: job });
-    const abort = (): void => {
-      void worker.terminate();
-      reject(new CancelledError("Training"));
-    };
-    signal?.addEventListener("abort", abort, { once: true });
-    worker.on("message", (m: ClassSolution) => emit(m));
-    worker.on("error", (e) => {
-      signal?.removeEventListener("abort", abort);
-      reject(e);
-    });
-    worker.on("exit", (code) => {
-      signal?.removeEventListener("abort", abort);
-      if (code === 0) resolve();
-      else reject(new Error(`Training worker exited with code ${code}`));
-    });
-  });
 }

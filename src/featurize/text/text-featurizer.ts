@@ -1,12 +1,9 @@
 // Product text → hashed word and character n-gram TF-IDF features (CSR, Float32, L2-normalized per block).
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { Artifact } from "../../core/contracts.js";
 import type { Product } from "../../core/product.js";
 import type { RunOptions } from "../../core/progress.js";
-import { CancelledError, throwIfAborted } from "../../core/errors.js";
+import { throwIfAborted } from "../../core/errors.js";
+import { runWorker, workerThreads } from "../../core/worker.js";
 import { csr, type CsrMatrix } from "../../linalg/matrix.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, hashRows, Scratch, type RawRows } from "./hash-pass.js";
@@ -169,7 +166,7 @@ export class TextFeaturizer {
       throwIfAborted(options.signal, "Featurizing");
       options.onProgress?.({ stage: "featurize", done: d, total: n });
     };
-    const threads = options.threads ?? (existsSync(fileURLToPath(WORKER_URL)) ? Math.min(1, availableParallelism() - 1) : 0);
+    const threads = options.threads ?? Math.min(1, workerThreads(WORKER_URL));
     let parts: RawRows[];
     if (threads > 0 && n >= PARALLEL_MIN_DOCS) {
       // The worker hashes the second half while this thread hashes the first.
@@ -244,26 +241,9 @@ export interface FitTextOptions extends RunOptions {
   threads?: number;
 }
 
-function hashInWorker(p: TextFeaturizerParams, texts: readonly (readonly string[])[], signal?: AbortSignal): Promise<RawRows> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: { params: p, texts } });
-    let result: RawRows | undefined;
-    const abort = (): void => {
-      void worker.terminate();
-      reject(new CancelledError("Featurizing"));
-    };
-    signal?.addEventListener("abort", abort, { once: true });
-    worker.on("message", (m: RawRows) => {
-      result = m;
-    });
-    worker.on("error", (e) => {
-      signal?.removeEventListener("abort", abort);
-      reject(e);
-    });
-    worker.on("exit", (code) => {
-      signal?.removeEventListener("abort", abort);
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`Featurizing worker exited with code ${code}`));
-    });
-  });
+async function hashInWorker(p: TextFeaturizerParams, texts: readonly (readonly string[])[], signal?: AbortSignal): Promise<RawRows> {
+  let result: RawRows | undefined;
+  await runWorker<RawRows>(WORKER_URL, { params: p, texts }, (m) => (result = m), signal, "Featurizing");
+  if (!result) throw new Error("Featurizing: the worker thread sent no result");
+  return result;
 }

@@ -1,9 +1,7 @@
 // Featurizes large batches on two cores: a long-lived worker thread transforms half of each batch while
 // this thread transforms the other half. Results are identical to FittedTextFeaturizer.transformTexts.
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { workerThreads } from "../../core/worker.js";
 import type { RunOptions } from "../../core/progress.js";
 import { csr, vstackCsr, type CsrMatrix } from "../../linalg/matrix.js";
 import type { FittedTextFeaturizer } from "./text-featurizer.js";
@@ -35,7 +33,7 @@ export class TransformPool {
 
   /** Whether a worker can be used (compiled build, a second core). */
   static available(): boolean {
-    return availableParallelism() > 1 && existsSync(fileURLToPath(WORKER_URL));
+    return workerThreads(WORKER_URL) > 0;
   }
 
   async transformTexts(texts: readonly (readonly string[])[], options: RunOptions = {}): Promise<CsrMatrix> {
