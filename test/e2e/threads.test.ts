@@ -43,4 +43,15 @@ describe("worker threads", () => {
     expect(Buffer.from(b.weights.buffer).equals(Buffer.from(a.weights.buffer))).toBe(true);
     expect(b.temperature).toBe(a.temperature);
   });
+
+  it("classify large batches the same on two cores as on one", async () => {
+    const lib = (await import(dist)) as typeof Lib;
+    const products = catalog(6_000);
+    const model = await lib.train(products, { seed: 5 });
+    const fresh = catalog(3_000).map((p, i) => ({ ...p, id: `new-${i}`, text: [`${p.text[0]} v2`, p.text[1]!] }));
+    const one = model.predict(fresh, { topK: 3 });
+    const two = await model.predictBatch(fresh, { topK: 3 });
+    await model.close();
+    expect(two).toEqual(one);
+  });
 });
