@@ -89,7 +89,7 @@ export function createProgressReporter(
 
   const draw = (t: number): void => {
     if (!last) return;
-    const line = formatProgressLine(last, t - started, stream.columns ?? 80, frame++);
+    const line = formatProgressLine(last, t - started, stream.columns || 80, frame++); // 0 = width unknown
     stream.write(`\r${line}${CLEAR_TO_EOL}`);
     lastDraw = t;
     drawn = true;
