@@ -36,16 +36,17 @@ export function paramArg(v: string, acc: Record<string, unknown> = {}): Record<s
 }
 
 /** Field-mapping and bad-row options shared by the verbs that read a catalog. */
-export function addInputOptions(cmd: Command, defaults: { labelField?: boolean } = {}): Command {
+export function addInputOptions(cmd: Command, defaults: { labelField?: boolean; fromModel?: boolean } = {}): Command {
+  const dflt = (plain: string): string => (defaults.fromModel ? "the model's" : plain);
   cmd
-    .option("--text-fields <names>", "text fields, title first (default: title,description)", listArg)
-    .option("--id-field <name>", "field holding the product id (default: id)")
+    .option("--text-fields <names>", `text fields, title first (default: ${dflt("title,description")})`, listArg)
+    .option("--id-field <name>", `field holding the product id (default: ${dflt("id")})`)
     .addOption(new Option("--format <format>", "input format (default: from the file extension)").choices(["auto", "jsonl", "csv"]))
     .addOption(new Option("--on-bad-row <mode>", "what to do with a bad row: fail (list the first errors) or skip (count and report)").choices(["fail", "skip"]).default("fail"))
     .option("--max-field-chars <n>", "longest accepted text field or label", intArg("--max-field-chars", 1), 65536);
   if (defaults.labelField !== false) {
     cmd
-      .option("--label-field <name>", "field holding the category path (default: category)")
+      .option("--label-field <name>", `field holding the category path (default: ${dflt("category")})`)
       .option("--path-separator <sep>", 'category path separator (default: " > ")')
       .option("--label-depth <n>", "keep only the first N levels of each category path", intArg("--label-depth", 1));
   }

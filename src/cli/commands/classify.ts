@@ -23,7 +23,7 @@ export function classifyCommand(program: Command): Command {
     .option("--out <file>", "write JSONL here (atomically) instead of stdout")
     .option("--batch-size <n>", "products classified per batch (memory stays bounded)", intArg("--batch-size", 1, 1_000_000), 4096)
     .option("-q, --quiet", "no progress or notes on stderr");
-  addInputOptions(cmd, { labelField: false });
+  addInputOptions(cmd, { labelField: false, fromModel: true });
   return cmd.action(async (flags: ClassifyFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     const model = await loadModel(flags.model);

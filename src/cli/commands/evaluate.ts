@@ -20,7 +20,7 @@ export function evaluateCommand(program: Command): Command {
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .option("--json", "print one JSON object on stdout")
     .option("-q, --quiet", "no progress or notes on stderr");
-  addInputOptions(cmd);
+  addInputOptions(cmd, { fromModel: true });
   return cmd.action(async (flags: EvaluateFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     const model = await loadModel(flags.model);
