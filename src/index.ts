@@ -42,3 +42,9 @@ import { CategoryModel } from "./pipeline/category-model.js";
 export function loadModel(dir: string): Promise<CategoryModel> {
   return CategoryModel.load(dir);
 }
+
+export type * from "./cluster/contracts.js";
+export { KMeans, KMeansParams, type KMeansParamsInput } from "./cluster/kmeans.js";
+export { KMeansModel, type KMeansMetric, type KMeansModelInit } from "./cluster/kmeans-model.js";
+export { truncatedSvd, TruncatedSvdModel, type TruncatedSvdOptions } from "./cluster/svd.js";
+export { clustererKinds, clustererEntry, createClusterer, restoreClusterer, type ClustererEntry } from "./cluster/registry.js";

@@ -38,7 +38,9 @@ export const KMeansParams = z.object({
   /** Mini-batch: centres with under this fraction of the largest count jump to random rows [reassignment_ratio]. */
   reassignmentRatio: z.number().min(0).max(1).default(0.01),
 });
+/** Validated {@link KMeans} parameters, defaults filled in. */
 export type KMeansParams = z.infer<typeof KMeansParams>;
+/** {@link KMeans} parameters as a caller passes them (all optional). */
 export type KMeansParamsInput = z.input<typeof KMeansParams>;
 
 /**
