@@ -1,6 +1,6 @@
 // Shared option parsers and option groups of the CLI verbs (parsing only: values go to the library).
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { ReadOptions } from "../index.js";
+import { classifierKinds, DEFAULT_CLASSIFIER, type ReadOptions } from "../index.js";
 
 /** Parses a whole number with bounds, for commander. */
 export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
@@ -74,4 +74,18 @@ export function readOptions(flags: InputFlags, file: string, requireLabel: boole
   if (flags.labelDepth !== undefined) o.labelDepth = flags.labelDepth;
   if (flags.format) o.format = flags.format;
   return o;
+}
+
+/** The learning options shared by train and cross-validate. */
+export interface TrainingFlags {
+  classifier: string;
+  param: Record<string, unknown>;
+  seed: number;
+}
+
+export function addTrainingOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--classifier <kind>", "classifier kind").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
+    .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5 --param classWeight=balanced)", paramArg, {})
+    .option("--seed <n>", "random seed (same data + seed = same model)", intArg("--seed", 0, 2 ** 32 - 1), 42);
 }

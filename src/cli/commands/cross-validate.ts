@@ -1,16 +1,13 @@
 // `assort cross-validate`: stratified k-fold estimate of how well the settings generalize.
-import { Option, type Command } from "commander";
-import { classifierKinds, crossValidate, readCatalogFile, DEFAULT_CLASSIFIER } from "../../index.js";
-import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
+import type { Command } from "commander";
+import { crossValidate, readCatalogFile } from "../../index.js";
+import { addInputOptions, addTrainingOptions, intArg, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
 import { inputSource, makeUi, reportSkipped } from "../io.js";
 import { formatTable } from "../table.js";
 
-interface CvFlags extends InputFlags {
+interface CvFlags extends InputFlags, TrainingFlags {
   data: string;
   folds: number;
-  classifier: string;
-  param: Record<string, unknown>;
-  seed: number;
   json?: boolean;
   quiet?: boolean;
 }
@@ -20,12 +17,8 @@ export function crossValidateCommand(program: Command): Command {
     .command("cross-validate")
     .description("stratified k-fold cross-validation: accuracy and F1 as mean ± std over folds")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
-    .option("--folds <n>", "number of folds", intArg("--folds", 2, 100), 5)
-    .addOption(new Option("--classifier <kind>", "classifier kind").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
-    .option("--param <key=value>", "classifier parameter, repeatable", paramArg, {})
-    .option("--seed <n>", "random seed for folds and training", intArg("--seed", 0, 2 ** 32 - 1), 42)
-    .option("--json", "print one JSON object on stdout")
-    .option("-q, --quiet", "no progress or notes on stderr");
+    .option("--folds <n>", "number of folds", intArg("--folds", 2, 100), 5);
+  addTrainingOptions(cmd).option("--json", "print one JSON object on stdout").option("-q, --quiet", "no progress or notes on stderr");
   addInputOptions(cmd);
   return cmd.action(async (flags: CvFlags) => {
     const ui = makeUi(Boolean(flags.quiet));

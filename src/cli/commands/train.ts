@@ -1,15 +1,12 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
-import { Option, type Command } from "commander";
-import { classifierKinds, readCatalogFile, train, DEFAULT_CLASSIFIER } from "../../index.js";
-import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
+import type { Command } from "commander";
+import { readCatalogFile, train } from "../../index.js";
+import { addInputOptions, addTrainingOptions, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
 import { inputSource, makeUi, reportSkipped } from "../io.js";
 
-interface TrainFlags extends InputFlags {
+interface TrainFlags extends InputFlags, TrainingFlags {
   data: string;
   out: string;
-  classifier: string;
-  param: Record<string, unknown>;
-  seed: number;
   json?: boolean;
   quiet?: boolean;
 }
@@ -19,12 +16,8 @@ export function trainCommand(program: Command): Command {
     .command("train")
     .description("learn a shop's categories from labelled products and save a model")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
-    .requiredOption("--out <dir>", "model directory to write (replaced atomically)")
-    .addOption(new Option("--classifier <kind>", "classifier kind").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
-    .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5 --param classWeight=balanced)", paramArg, {})
-    .option("--seed <n>", "random seed (same data + seed = same model)", intArg("--seed", 0, 2 ** 32 - 1), 42)
-    .option("--json", "print a JSON summary on stdout")
-    .option("-q, --quiet", "no progress or notes on stderr");
+    .requiredOption("--out <dir>", "model directory to write (replaced atomically)");
+  addTrainingOptions(cmd).option("--json", "print a JSON summary on stdout").option("-q, --quiet", "no progress or notes on stderr");
   addInputOptions(cmd);
   return cmd.action(async (flags: TrainFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
