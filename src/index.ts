@@ -44,6 +44,7 @@ export function loadModel(dir: string): Promise<CategoryModel> {
 }
 
 export type * from "./cluster/contracts.js";
+export { NOISE } from "./cluster/contracts.js";
 export { KMeans, KMeansParams, type KMeansParamsInput } from "./cluster/kmeans.js";
 export { KMeansModel, type KMeansMetric, type KMeansModelInit } from "./cluster/kmeans-model.js";
 export { truncatedSvd, TruncatedSvdModel, type TruncatedSvdOptions } from "./cluster/svd.js";

@@ -2,6 +2,9 @@
 import type { FitOptions, Persistable } from "../core/contracts.js";
 import type { DenseMatrix, Matrix } from "../linalg/matrix.js";
 
+/** The label of a row no cluster claims (DBSCAN/HDBSCAN noise, as scikit-learn's -1). */
+export const NOISE = -1;
+
 /**
  * A clusterer spec: validated params that fit into a {@link ClusteringModel} (as `Classifier` in
  * core/contracts.ts, minus the labels). Candidate for core/contracts.ts beside `Classifier`.
@@ -21,11 +24,11 @@ export interface ClusteringModel extends Persistable {
   readonly k: number;
   /** Width of the rows the model was fitted on (and accepts). */
   readonly featureCount: number;
-  /** Cluster id of each training row, in row order. */
+  /** Cluster id of each training row, in row order: in [0, k), or {@link NOISE} (-1) for density methods. */
   readonly labels: Int32Array;
   /** Sum over training rows of the (squared) distance to their cluster centre, for centroid methods. */
   readonly inertia?: number;
-  /** Cluster ids of new rows (nearest centroid for centroid methods). */
+  /** Cluster ids of new rows (nearest centroid for centroid methods; {@link NOISE} when no cluster claims a row). */
   predict(x: Matrix): Int32Array;
   /** Distances of each row to each cluster centre, rows × k (centroid methods only). */
   transform?(x: Matrix): DenseMatrix;
