@@ -5,6 +5,7 @@ import { classifyCommand } from "./commands/classify.js";
 import { crossValidateCommand } from "./commands/cross-validate.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { classifiersCommand, infoCommand } from "./commands/info.js";
+import { taxonomyCommand } from "./commands/taxonomy.js";
 import { trainCommand } from "./commands/train.js";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.js";
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, infoCommand, classifiersCommand]) {
     add(program).exitOverride();
   }
+  taxonomyCommand(program).exitOverride();
   return program;
 }
 
