@@ -47,5 +47,49 @@ export type * from "./cluster/contracts.js";
 export { NOISE } from "./cluster/contracts.js";
 export { KMeans, KMeansParams, type KMeansParamsInput } from "./cluster/kmeans.js";
 export { KMeansModel, type KMeansMetric, type KMeansModelInit } from "./cluster/kmeans-model.js";
+export { Dbscan, DbscanParams, type DbscanParamsInput } from "./cluster/dbscan.js";
+export { DbscanModel, type DbscanModelInit } from "./cluster/dbscan-model.js";
+export { Hdbscan, HdbscanParams, type HdbscanParamsInput } from "./cluster/hdbscan.js";
+export { HdbscanModel, type HdbscanModelInit } from "./cluster/hdbscan-model.js";
+export { NeighborRows, radiusNeighbors, kNearestNeighbors, type NeighborMetric, type RadiusGraph, type NearestNeighbors } from "./cluster/neighbors.js";
+export { Agglomerative, AgglomerativeParams, type AgglomerativeParamsInput } from "./cluster/agglomerative.js";
+export {
+  AgglomerativeModel,
+  type AgglomerativeLinkage,
+  type AgglomerativeMetric,
+  type AgglomerativeModelInit,
+} from "./cluster/agglomerative-model.js";
 export { truncatedSvd, TruncatedSvdModel, type TruncatedSvdOptions } from "./cluster/svd.js";
 export { clustererKinds, clustererEntry, createClusterer, restoreClusterer, type ClustererEntry } from "./cluster/registry.js";
+export * from "./metrics/hierarchical.js";
+export * from "./metrics/calibration.js";
+export { IsotonicCalibrator, type IsotonicCalibratorJson } from "./classify/calibration.js";
+
+export { Taxonomy, type TaxonomyNode, type TaxonomyNodeInput, type TaxonomyJson, type TaxonomyOptions } from "./taxonomy/taxonomy.js";
+export {
+  parseGoogleTaxonomy,
+  parsePathList,
+  taxonomyFromLabels,
+  type TaxonomyFormat,
+  type TaxonomyReport,
+  type TaxonomyParseResult,
+  type TextTaxonomyOptions,
+  type GoogleTaxonomyOptions,
+} from "./taxonomy/parse-text.js";
+export { parseTaxonomyJson, type JsonTaxonomyOptions } from "./taxonomy/parse-json.js";
+export { loadTaxonomyFile, parseTaxonomyText, sniffTaxonomyFormat, TAXONOMY_FORMATS, type LoadTaxonomyOptions } from "./taxonomy/load.js";
+export { LabelMatcher, type LabelStatus, type LabelFix, type LabelMatch, type PathSuggestion } from "./taxonomy/match.js";
+export { validateLabels, type LabelOccurrence, type LabelFinding, type LabelValidation, type ValidateLabelsOptions } from "./taxonomy/validate.js";
+
+export { extractCodes, ProductCodes, CODES_CONFLICT, CODES_NEUTRAL, CODES_SHARED, type ProductCode, type CodeKind } from "./featurize/text/codes.js";
+export { matchRows, type MatchOptions, type MatchResult } from "./cluster/match.js";
+export {
+  clusterCatalog,
+  CLUSTER_ALGORITHMS,
+  type ClusterAlgorithm,
+  type ClusterCatalogOptions,
+  type ClusterRun,
+  type ClusterSummary,
+} from "./pipeline/cluster.js";
+export { relateToPrevious, type PreviousAssignment, type StabilityReport } from "./pipeline/cluster-stability.js";
+export { topTerms, nameFromTerms, type TermScore } from "./pipeline/cluster-names.js";

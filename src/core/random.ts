@@ -68,6 +68,20 @@ export class Random {
     return arr;
   }
 
+  /** `k` distinct integers drawn from [0, n) without replacement (partial Fisher–Yates), in draw order. */
+  sample(n: number, k: number): number[] {
+    if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`Cannot draw ${k} distinct values from ${n}`);
+    const swapped = new Map<number, number>();
+    const out: number[] = [];
+    for (let i = 0; i < k; i++) {
+      const j = i + this.int(n - i);
+      const vj = swapped.get(j) ?? j;
+      swapped.set(j, swapped.get(i) ?? i);
+      out.push(vj);
+    }
+    return out;
+  }
+
   /** A generator for a sub-task, independent of this one's future draws (e.g. one per class). */
   fork(salt: number): Random {
     return new Random((this.uint32() ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0);
