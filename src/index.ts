@@ -93,3 +93,13 @@ export {
 } from "./pipeline/cluster.js";
 export { relateToPrevious, type PreviousAssignment, type StabilityReport } from "./pipeline/cluster-stability.js";
 export { topTerms, nameFromTerms, type TermScore } from "./pipeline/cluster-names.js";
+export { evaluateClusters, type EvaluateClustersOptions, type ClusterEvaluation } from "./pipeline/evaluate-clusters.js";
+export { embedProducts } from "./pipeline/cluster.js";
+export { readAssignments, type Assignment } from "./catalog/read-assignments.js";
+export {
+  renderClusterReport,
+  type ClusterReportInput,
+  type ClusterReportCluster,
+  type ClusterReportMap,
+  type ClusterReportMetrics,
+} from "./web/cluster-report.js";

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, promises as fs, statSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { InvalidInputError, type ReadReport, type Warning } from "../index.js";
+import { UsageError } from "./errors.js";
 import { createProgressReporter, type ProgressReporter } from "./progress-bar.js";
 
 /** The file to read: "-" means standard input. */
@@ -118,4 +119,37 @@ export async function writeStdout(s: string): Promise<void> {
 /** Percent with one decimal: 0.9915 → "99.2%". */
 export function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
+}
+
+/**
+ * Writes a directory of files atomically: into a temporary sibling, then renamed into place. An existing
+ * target is replaced only when it is empty or holds nothing but names in `replaceable` (a previous run's
+ * output); anything else is refused, so a typo never deletes a user's directory.
+ */
+export async function writeOutputDir(dir: string, files: Record<string, string>, replaceable: readonly string[]): Promise<void> {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`no directory for ${dir}`), { code: "ENOENT", path: dir });
+  const existing = statSync(target, { throwIfNoEntry: false });
+  if (existing && !existing.isDirectory()) throw new UsageError(`--out ${dir} is a file; give a directory`);
+  if (existing) {
+    const extra = (await fs.readdir(target)).filter((f) => !replaceable.includes(f));
+    if (extra.length > 0) throw new UsageError(`--out ${dir} already holds other files (${extra.slice(0, 3).join(", ")}); choose a new or empty directory`);
+  }
+  const tmp = path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  await fs.mkdir(tmp);
+  try {
+    for (const [name, body] of Object.entries(files)) await fs.writeFile(path.join(tmp, name), body);
+    if (existing) {
+      const old = `${tmp}-old`;
+      await fs.rename(target, old);
+      await fs.rename(tmp, target);
+      await fs.rm(old, { recursive: true, force: true });
+    } else {
+      await fs.rename(tmp, target);
+    }
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
 }

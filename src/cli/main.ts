@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { LIBRARY_VERSION } from "../index.js";
 import { classifyCommand } from "./commands/classify.js";
+import { clusterCommand, evaluateClustersCommand } from "./commands/cluster.js";
 import { crossValidateCommand } from "./commands/cross-validate.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { classifiersCommand, infoCommand } from "./commands/info.js";
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
     .option("--debug", "show stack traces for errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, infoCommand, classifiersCommand]) {
+  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, clusterCommand, evaluateClustersCommand, infoCommand, classifiersCommand]) {
     add(program).exitOverride();
   }
   taxonomyCommand(program).exitOverride();

@@ -11,6 +11,22 @@ export interface TermScore {
 
 const MIN_TERM_CHARS = 2;
 
+/** Words that never name a cluster alone: function words (English, German, French, Spanish, Chinese) and bare units. */
+const STOP = new Set(
+  (
+    "a an and are as at be by for from has in into is it of on or the to with without your our new " +
+    "und mit für der die das ein eine von zu im in auf et avec pour le la les de des du un une y con para el los las " +
+    "的 了 和 与 及 是 在 也 很 都 就 我 有 不 这 个 买 " +
+    "gb tb mb mm cm m kg g l ml w kw mah hz ghz mhz inch in x pcs pc pack set"
+  ).split(" "),
+);
+const NUMERIC = /^\d+(?:[.,]\d+)?[a-z]{0,3}$/;
+
+/** Whether a word carries meaning for a name (not a stop word, unit or bare quantity like "10" or "5l"). */
+function meaningful(w: string): boolean {
+  return !STOP.has(w) && !NUMERIC.test(w);
+}
+
 /** Word unigrams and bigrams of a title (each once), skipping one-letter Latin words. */
 function terms(title: string, buf = tokenBuffers()): string[] {
   buf.words.length = 0;
@@ -18,8 +34,13 @@ function terms(title: string, buf = tokenBuffers()): string[] {
   buf.runIsCjk.length = 0;
   tokenize(normalizeText(title), buf);
   const words = buf.words.filter((w) => w.length >= MIN_TERM_CHARS || w.charCodeAt(0) > 0x2e80);
-  const out = new Set<string>(words);
-  for (let i = 0; i + 1 < words.length; i++) out.add(`${words[i]} ${words[i + 1]}`);
+  const out = new Set<string>(words.filter(meaningful));
+  // Bigrams need one meaningful word ("galaxy s24", "64gb ram" is dropped, "frying pan" kept).
+  for (let i = 0; i + 1 < words.length; i++) {
+    const a = words[i]!;
+    const b = words[i + 1]!;
+    if ((meaningful(a) || meaningful(b)) && !STOP.has(a) && !STOP.has(b)) out.add(`${a} ${b}`);
+  }
   return [...out];
 }
 

@@ -77,7 +77,8 @@ export interface ClusterRun {
   metrics: { silhouette: number | null; calinskiHarabasz: number | null; daviesBouldin: number | null };
   kCurve?: { points: { k: number; silhouette: number }[]; chosen: number };
   stability?: StabilityReport;
-  map: { x: Float32Array; y: Float32Array; rows: Int32Array; method: string };
+  /** A 2-D projection of a sample of rows: coordinates, the rows' indices and their titles. */
+  map: { x: Float32Array; y: Float32Array; rows: Int32Array; titles: string[]; method: string };
   features: string;
   seconds: number;
   warnings: string[];
@@ -154,17 +155,7 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     params = { threshold, groupField: options.groupField ?? null, ...params };
     if (!groups) warn("NO_GROUPS", "match without --group-field: offers from one merchant may merge (pass the merchant field as the cannot-link group)");
   } else {
-    const text = { ...DEFAULT_TEXT, ...(options.text ?? {}) };
-    const { matrix } = await new TextFeaturizer(text).fitTransformTexts(products.map((p) => p.text), run);
-    const dims = Math.min(options.dims ?? 100, n - 1, matrix.cols);
-    if (dims >= 2) {
-      const svd = truncatedSvd(matrix, { components: dims, normalize: true, seed });
-      embedding = svd.transform(matrix);
-      features = `word TF-IDF (${matrix.cols} buckets) → SVD ${dims}, unit rows`;
-    } else {
-      embedding = matrix;
-      features = `word TF-IDF (${matrix.cols} buckets)`;
-    }
+    ({ embedding, features } = await embedProducts(products, { ...run, text: options.text, dims: options.dims }));
     const metric = "cosine";
     let chosenK = k;
     if (k === "auto") {
@@ -207,7 +198,8 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
   options.onProgress?.({ stage: "metrics", done: 0, total: 1 });
   const metrics = internalMetrics(embedding, dense0, clusterIds.length, options.silhouetteSample ?? 5000, seed, algorithm);
   options.onProgress?.({ stage: "map", done: 0, total: 1 });
-  const map = projectMap(embedding, options.mapSample ?? 5000, seed);
+  const projected = projectMap(embedding, options.mapSample ?? 5000, seed);
+  const map = { ...projected, titles: Array.from(projected.rows, (r) => titles[r]!) };
   options.onProgress?.({ stage: "done", done: 1, total: 1 });
   return {
     algorithm,
@@ -228,6 +220,26 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     seconds: (performance.now() - t0) / 1000,
     warnings,
   };
+}
+
+/**
+ * The dense text embedding the clusterers use: word TF-IDF → truncated SVD (`dims`, default 100) with unit
+ * rows, or the sparse TF-IDF rows when there are too few products or `dims` is 0.
+ */
+export async function embedProducts(
+  products: readonly Product[],
+  options: RunOptions & { text?: TextFeaturizerParamsInput; dims?: number } = {},
+): Promise<{ embedding: Matrix; features: string }> {
+  const text = { ...DEFAULT_TEXT, ...(options.text ?? {}) };
+  const { matrix } = await new TextFeaturizer(text).fitTransformTexts(
+    products.map((p) => p.text),
+    options,
+  );
+  const dims = Math.min(options.dims ?? 100, products.length - 1, matrix.cols);
+  if (dims < 2) return { embedding: matrix, features: `word TF-IDF (${matrix.cols} buckets)` };
+  options.onProgress?.({ stage: "svd", done: 0, total: 1 });
+  const svd = truncatedSvd(matrix, { components: dims, normalize: true, seed: options.seed ?? 0 });
+  return { embedding: svd.transform(matrix), features: `word TF-IDF (${matrix.cols} buckets) → SVD ${dims}, unit rows` };
 }
 
 function numberParam(params: Record<string, unknown>, name: string, fallback: number): number {
@@ -388,7 +400,7 @@ function internalMetrics(
 }
 
 /** A 2-D PCA map of a sample of rows (centred, top two components). */
-function projectMap(x: Matrix, sample: number, seed: number): ClusterRun["map"] {
+function projectMap(x: Matrix, sample: number, seed: number): Omit<ClusterRun["map"], "titles"> {
   const n = x.rows;
   const rng = new Random(seed + 1);
   const rows = n > sample ? Int32Array.from(rng.sample(n, sample)).sort() : Int32Array.from({ length: n }, (_, i) => i);
