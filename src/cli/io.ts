@@ -122,6 +122,22 @@ export function pct(x: number): string {
 }
 
 /**
+ * Checks up front that `dir` can become an output directory (see {@link writeOutputDir}), so a long run
+ * does not end in a refusal. Returns whether it exists.
+ */
+export async function checkOutputDir(dir: string, replaceable: readonly string[]): Promise<boolean> {
+  const target = path.resolve(dir);
+  if (!statSync(path.dirname(target), { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`no directory for ${dir}`), { code: "ENOENT", path: dir });
+  const existing = statSync(target, { throwIfNoEntry: false });
+  if (existing && !existing.isDirectory()) throw new UsageError(`--out ${dir} is a file; give a directory`);
+  if (existing) {
+    const extra = (await fs.readdir(target)).filter((f) => !replaceable.includes(f));
+    if (extra.length > 0) throw new UsageError(`--out ${dir} already holds other files (${extra.slice(0, 3).join(", ")}); choose a new or empty directory`);
+  }
+  return existing !== undefined;
+}
+
+/**
  * Writes a directory of files atomically: into a temporary sibling, then renamed into place. An existing
  * target is replaced only when it is empty or holds nothing but names in `replaceable` (a previous run's
  * output); anything else is refused, so a typo never deletes a user's directory.
@@ -129,13 +145,7 @@ export function pct(x: number): string {
 export async function writeOutputDir(dir: string, files: Record<string, string>, replaceable: readonly string[]): Promise<void> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
-  if (!statSync(parent, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`no directory for ${dir}`), { code: "ENOENT", path: dir });
-  const existing = statSync(target, { throwIfNoEntry: false });
-  if (existing && !existing.isDirectory()) throw new UsageError(`--out ${dir} is a file; give a directory`);
-  if (existing) {
-    const extra = (await fs.readdir(target)).filter((f) => !replaceable.includes(f));
-    if (extra.length > 0) throw new UsageError(`--out ${dir} already holds other files (${extra.slice(0, 3).join(", ")}); choose a new or empty directory`);
-  }
+  const existing = await checkOutputDir(dir, replaceable);
   const tmp = path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   await fs.mkdir(tmp);
   try {

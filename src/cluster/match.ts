@@ -179,10 +179,14 @@ class PairSimilarity {
       else q++;
     }
     const d = this.norm[a]! * this.norm[b]!;
-    const cos = d > 0 ? dot / d : 0;
+    // Clamped: rounding may put identical rows a hair below 1 (or above).
+    const cos = d > 0 ? Math.min(1, dot / d) : 0;
     return this.adjust ? this.adjust(a, b, cos) : cos;
   }
 }
+
+/** Slack on the threshold for sums of rounded similarities (a mean of 1s may come out as 0.9999999999999998). */
+const TOLERANCE = 1e-9;
 
 /** A max-heap of (score, a, b) candidate merges; stale entries are skipped on pop. */
 class MergeHeap {
@@ -272,7 +276,7 @@ function averageLinkage(
     const s = sim.of(a, b);
     links[a]!.set(b, s);
     links[b]!.set(a, s);
-    if (s >= threshold) heap.push(s, a, b);
+    if (s >= threshold - TOLERANCE) heap.push(s, a, b);
   }
   report("score", pairs.length, pairs.length);
   const crossSum = (u: number, w: number): number => {
@@ -298,7 +302,7 @@ function averageLinkage(
     const sum = links[a]!.get(b);
     if (sum === undefined) continue;
     const avg = sum / (members[a]!.length * members[b]!.length);
-    if (avg !== score || avg < threshold) continue;
+    if (avg !== score || avg < threshold - TOLERANCE) continue;
     if (conflict(a, b)) {
       refused++;
       continue;
@@ -337,7 +341,7 @@ function averageLinkage(
     const size = members[u]!.length;
     for (const [w, total] of lu) {
       const s = total / (size * members[w]!.length);
-      if (s >= threshold) heap.push(s, u, w);
+      if (s >= threshold - TOLERANCE) heap.push(s, u, w);
     }
     if ((++merges & 1023) === 0) report("link", merges, n);
   }

@@ -295,7 +295,8 @@ async function chooseK(
     points.push({ k, silhouette: s });
   }
   let best = points[0]!;
-  for (const p of points) if (p.silhouette > best.silhouette || Number.isNaN(best.silhouette)) best = p;
+  // The best silhouette; NaN (fewer than two clusters used) never wins, and ties keep the smaller k.
+  for (const p of points) if (!Number.isNaN(p.silhouette) && (Number.isNaN(best.silhouette) || p.silhouette > best.silhouette)) best = p;
   return { points, chosen: best.k };
 }
 

@@ -15,7 +15,7 @@ import {
   type ClusterRun,
 } from "../../index.js";
 import { UsageError } from "../errors.js";
-import { inputSource, makeUi, reportSkipped, writeOutputDir, writeStdout } from "../io.js";
+import { checkOutputDir, inputSource, makeUi, reportSkipped, writeOutputDir, writeStdout } from "../io.js";
 import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { formatTable } from "../table.js";
 
@@ -105,6 +105,7 @@ cluster sizes, names (distinctive terms) with examples, and the metrics.`,
   );
   return cmd.action(async (flags: ClusterFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
+    if (flags.out) await checkOutputDir(flags.out, OUTPUT_FILES);
     const opts = readOptions(flags, flags.data, false);
     const { products, report } = await readCatalogFile(inputSource(flags.data), opts);
     reportSkipped(report, ui);

@@ -21,7 +21,9 @@ const NUMBER = /^\d+(?:[.,]\d+)?$/;
 const DIGIT = /\d/;
 const LETTER = /\p{L}/u;
 const SHORT_PREFIX = /^\p{L}{1,3}$/u;
-const CHUNK_SPLIT = /[\s,;()[\]{}"'+&|*]+/u;
+const UNIT_ONLY = new RegExp(`^(${UNITS})$`);
+/** Chunk separators: spaces and brackets, and commas except a decimal comma between digits ("3,5 kg"). */
+const CHUNK_SPLIT = /(?:[\s;()[\]{}"'+&|*]|,(?!\d)|(?<!\d),)+/u;
 const EDGE_PUNCT = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
 const INNER_PUNCT = /[-./_:]/g;
 const NOT_ALNUM = /[^\p{L}\p{N}]/gu;
@@ -42,7 +44,13 @@ export function extractCodes(text: string, html = true): ProductCode[] {
   const chunks = normalizeText(text, html)
     .split(CHUNK_SPLIT)
     .map((c) => c.replace(EDGE_PUNCT, ""))
-    .filter((c) => c.length > 0);
+    .filter((c) => c.length > 0)
+    // "16gb/512gb", "8/256": quantities or numbers joined by a slash are separate codes.
+    .flatMap((c) => {
+      if (!c.includes("/")) return [c];
+      const parts = c.split("/").filter((x) => x.length > 0);
+      return parts.length > 1 && parts.every((x) => NUMBER.test(x) || QUANTITY.test(x)) ? parts : [c];
+    });
   const out = new Map<string, ProductCode>();
   const add = (p: ProductCode): void => {
     if (!out.has(p.code)) out.set(p.code, p);
@@ -50,7 +58,7 @@ export function extractCodes(text: string, html = true): ProductCode[] {
   for (let i = 0; i < chunks.length; i++) {
     let c = chunks[i]!;
     if (!DIGIT.test(c)) continue;
-    if (NUMBER.test(c) && i + 1 < chunks.length && QUANTITY.test(c + chunks[i + 1]!)) c += chunks[++i]!;
+    if (NUMBER.test(c) && i + 1 < chunks.length && UNIT_ONLY.test(chunks[i + 1]!)) c += chunks[++i]!;
     const q = QUANTITY.exec(c);
     if (q) {
       add({ code: numberText(q[1]!) + q[2]!, kind: "quantity", unit: q[2]! });
@@ -125,11 +133,16 @@ export class ProductCodes {
       const missingB = unmatchedKinds(rb, ra);
       for (const k of missingB) if (missingA.has(k)) return CODES_CONFLICT;
     }
-    for (const c of ra.codes) {
-      if (c.kind === "model" && c.code.length >= STRONG_CODE_LENGTH && LETTER.test(c.code) && matches(c, rb)) return CODES_SHARED;
-    }
-    return CODES_NEUTRAL;
+    return sharesModelCode(ra, rb) || sharesModelCode(rb, ra) ? CODES_SHARED : CODES_NEUTRAL;
   }
+}
+
+/** Whether `row` has a distinctive model code (letters and digits, ≥ 5 characters) that `other` also has. */
+function sharesModelCode(row: Row, other: Row): boolean {
+  for (const c of row.codes) {
+    if (c.kind === "model" && c.code.length >= STRONG_CODE_LENGTH && LETTER.test(c.code) && matches(c, other)) return true;
+  }
+  return false;
 }
 
 /** Whether code `c` of one title is present in title `other`. */
