@@ -103,3 +103,26 @@ export {
   type ClusterReportMap,
   type ClusterReportMetrics,
 } from "./web/cluster-report.js";
+
+export { explain, type ExplainOptions, type Explanation, type TermContribution, type NeighborProduct } from "./pipeline/explain.js";
+export { TrainingSample, type TrainingSampleOptions, type SampleNeighbor } from "./pipeline/training-sample.js";
+export { documentNgrams, columnOfBucket, type NgramOccurrence } from "./featurize/text/feature-names.js";
+
+export {
+  auditCatalog,
+  outOfFoldProbabilities,
+  findLabelIssues,
+  injectLabelNoise,
+  measureAuditRecovery,
+  catalogImbalance,
+  findDuplicates,
+  LABEL_ISSUE_METHODS,
+  type AuditOptions,
+  type AuditReport,
+  type LabelIssue,
+  type LabelIssueRow,
+  type LabelIssueMethod,
+  type CatalogImbalance,
+  type DuplicateGroup,
+  type DuplicateMember,
+} from "./pipeline/audit.js";

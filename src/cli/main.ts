@@ -1,6 +1,7 @@
 // The assort command line: parses arguments, runs one verb, maps errors to messages and exit codes.
 import { Command, CommanderError } from "commander";
 import { LIBRARY_VERSION } from "../index.js";
+import { auditCommand } from "./commands/audit.js";
 import { classifyCommand } from "./commands/classify.js";
 import { clusterCommand, evaluateClustersCommand } from "./commands/cluster.js";
 import { crossValidateCommand } from "./commands/cross-validate.js";
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .option("--debug", "show stack traces for errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, clusterCommand, evaluateClustersCommand, infoCommand, classifiersCommand]) {
+  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, auditCommand, clusterCommand, evaluateClustersCommand, infoCommand, classifiersCommand]) {
     add(program).exitOverride();
   }
   taxonomyCommand(program).exitOverride();

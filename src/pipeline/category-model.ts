@@ -9,6 +9,12 @@ import { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
 import { TransformPool } from "../featurize/text/transform-pool.js";
 import { restoreClassifier } from "../classify/registry.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
+import type { IsotonicCalibrator } from "../classify/calibration.js";
+import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
+import { calibrateRows, calibrator, LabelTree, thresholdFor, type CalibrationInfo, type Decision } from "./confidence.js";
+import { TopDownModel } from "./top-down.js";
+import { explain, type ExplainOptions, type Explanation } from "./explain.js";
+import { TrainingSample } from "./training-sample.js";
 
 /** One category suggestion. */
 export interface CategoryScore {
@@ -19,12 +25,30 @@ export interface CategoryScore {
 /** The answer for one product. */
 export interface Prediction {
   id: string;
+  /** The top-k categories (full label paths), best first. */
   categories: CategoryScore[];
+  /**
+   * With `minPrecision` or `backoff`: what to do with the product. `category` is the leaf, the deepest
+   * ancestor the model is sure enough of ("backoff"), or null ("abstain"); `needsReview` is true unless the
+   * leaf clears the threshold.
+   */
+  decision?: Decision & { needsReview: boolean; threshold: number };
 }
 
 export interface ClassifyOptions {
   /** How many categories to return per product (default 1). */
   topK?: number;
+  /**
+   * Auto-accept only predictions whose (calibrated) score reaches the threshold that gave this precision on
+   * held-out data; the rest get `needsReview`. Throws a ConfigError naming the best achievable precision
+   * when the model cannot reach it.
+   */
+  minPrecision?: number;
+  /**
+   * Hierarchical backoff: below the threshold (`minPrecision`'s, or this number, default 0.5 when true),
+   * return the deepest ancestor whose probability clears it, or abstain.
+   */
+  backoff?: boolean | number;
 }
 
 /** How a model was trained: recorded in its manifest. */
@@ -42,6 +66,10 @@ export interface ModelInfo {
   labelDepth?: number;
   training: { rows: number; fingerprint: string; seconds?: number; source?: string };
   metrics?: Record<string, unknown>;
+  /** "flat" or "top-down" (absent in older models: flat). */
+  strategy?: "flat" | "top-down";
+  /** Isotonic calibration of the top score, with the held-out rows it was fitted on. */
+  calibration?: CalibrationInfo;
 }
 
 /** Validates a top-k value: an integer ≥ 1. */
@@ -54,7 +82,12 @@ export class CategoryModel {
   readonly info: ModelInfo;
   readonly featurizer: FittedTextFeaturizer;
   readonly classifier: ClassifierModel;
+  /** The label paths as a tree, for backoff. */
+  readonly tree: LabelTree;
+  private readonly iso: IsotonicCalibrator | undefined;
   private pool: TransformPool | undefined;
+  /** Training products kept for explanations (absent in models trained before they were, or without them). */
+  samples?: TrainingSample;
 
   constructor(info: ModelInfo, featurizer: FittedTextFeaturizer, classifier: ClassifierModel) {
     if (classifier.classCount !== info.labels.length) {
@@ -63,6 +96,21 @@ export class CategoryModel {
     this.info = info;
     this.featurizer = featurizer;
     this.classifier = classifier;
+    this.tree = new LabelTree(info.labels, DEFAULT_PATH_SEPARATOR);
+    this.iso = info.calibration ? calibrator(info.calibration) : undefined;
+  }
+
+  /** Whether scores are calibrated (the top score estimates the chance the top category is right). */
+  get calibrated(): boolean {
+    return this.iso !== undefined;
+  }
+
+  /** The score threshold for a target precision on held-out data, and the share of products it accepts. */
+  operatingPoint(minPrecision: number): { threshold: number; coverage: number } {
+    if (!this.info.calibration) {
+      throw new ConfigError("This model has no held-out calibration data, so it cannot pick a threshold for a precision: retrain it (flat strategy, linear-svm or logistic-regression)");
+    }
+    return thresholdFor(this.info.calibration, minPrecision);
   }
 
   get version(): string {
@@ -96,20 +144,36 @@ export class CategoryModel {
   /** Classifies products already mapped to text fields. */
   predict(products: readonly Product[], options: ClassifyOptions = {}): Prediction[] {
     checkTopK(options.topK ?? 1);
+    const threshold = this.decisionThreshold(options);
     if (products.length === 0) return [];
-    return this.rank(products, this.probabilities(products), options);
+    const raw = this.rawProbabilities(products);
+    const proba = Float32Array.from(raw);
+    if (this.iso) calibrateRows(proba, this.labels.length, this.iso);
+    return this.rank(products, proba, options, threshold, raw);
+  }
+
+  /** The threshold `options` ask for, or undefined when they ask for no decision. */
+  private decisionThreshold(options: ClassifyOptions): number | undefined {
+    if (options.minPrecision !== undefined) return this.operatingPoint(options.minPrecision).threshold;
+    if (options.backoff === undefined || options.backoff === false) return undefined;
+    const t = options.backoff === true ? 0.5 : options.backoff;
+    if (!(t > 0 && t <= 1)) throw new ConfigError(`backoff threshold must be in (0, 1], got ${t}`);
+    return t;
   }
 
   /** The top-k categories of each product from its probability row. */
-  private rank(products: readonly Product[], proba: Float32Array, options: ClassifyOptions): Prediction[] {
+  private rank(products: readonly Product[], proba: Float32Array, options: ClassifyOptions, threshold?: number, raw: Float32Array = proba): Prediction[] {
     const k = Math.min(options.topK ?? 1, this.labels.length);
     const n = this.labels.length;
     const idx = new Int32Array(k);
+    const backoff = options.backoff !== undefined && options.backoff !== false;
     return products.map((p, i) => {
       const m = topKIndices(proba, i * n, n, k, idx);
       const categories: CategoryScore[] = [];
       for (let j = 0; j < m; j++) categories.push({ category: this.labels[idx[j]!]!, score: proba[i * n + idx[j]!]! });
-      return { id: p.id, categories };
+      if (threshold === undefined) return { id: p.id, categories };
+      const d = this.tree.decide(proba, i * n, backoff ? threshold : 0, raw);
+      return { id: p.id, categories, decision: { ...d, needsReview: d.status !== "leaf" || d.score < threshold, threshold } };
     });
   }
 
@@ -124,10 +188,14 @@ export class CategoryModel {
   /** Like {@link CategoryModel.predict}, featurizing large batches on two cores. */
   async predictBatch(products: readonly Product[], options: ClassifyOptions = {}): Promise<Prediction[]> {
     checkTopK(options.topK ?? 1);
+    const threshold = this.decisionThreshold(options);
     if (products.length === 0) return [];
     this.pool ??= new TransformPool(this.featurizer);
     const x = await this.pool.transformTexts(products.map((p) => p.text));
-    return this.rank(products, this.classifier.predictProba(x).data, options);
+    const raw = this.classifier.predictProba(x).data;
+    const proba = Float32Array.from(raw);
+    if (this.iso) calibrateRows(proba, this.labels.length, this.iso);
+    return this.rank(products, proba, options, threshold, raw);
   }
 
   /** Stops the featurizing worker of {@link CategoryModel.predictBatch}, if one was started. */
@@ -138,12 +206,28 @@ export class CategoryModel {
 
   /** Class probabilities, rows × labels (row-major). */
   probabilities(products: readonly Product[]): Float32Array {
+    const proba = this.rawProbabilities(products);
+    if (this.iso) calibrateRows(proba, this.labels.length, this.iso);
+    return proba;
+  }
+
+  /** The classifier's probabilities before calibration. */
+  rawProbabilities(products: readonly Product[]): Float32Array {
     return this.classifier.predictProba(this.featurizer.transform(products)).data;
   }
 
   /** Index of the best label for each product. */
   predictIndices(products: readonly Product[]): Int32Array {
     return this.classifier.predict(this.featurizer.transform(products));
+  }
+
+  /**
+   * Why each product gets its category: its terms that weighed most and the nearest stored training
+   * products (see pipeline/explain).
+   * @example model.explain([{ id: "1", title: "Bosch electric kettle" }])[0].features // [{ term: "kettle", weight: 0.93 }, …]
+   */
+  explain(items: readonly ProductInput[], options: ExplainOptions = {}): Explanation[] {
+    return explain(this, this.toProducts(items), options);
   }
 
   /** Writes the model to `dir` atomically (see persist/model-dir). */
@@ -153,6 +237,7 @@ export class CategoryModel {
     const arrays: Record<string, ArtifactArray> = {};
     for (const [k, v] of Object.entries(f.arrays)) arrays[`featurizer.${k}`] = v;
     for (const [k, v] of Object.entries(c.arrays)) arrays[`classifier.${k}`] = v;
+    if (this.samples) Object.assign(arrays, this.samples.toArrays());
     await writeModelDir(
       dir,
       {
@@ -178,9 +263,13 @@ export class CategoryModel {
     };
     try {
       const featurizer = FittedTextFeaturizer.fromArtifact(part("featurizer"));
-      const classifier = restoreClassifier(part("classifier"));
+      const artifact = part("classifier");
+      const classifier = artifact.kind === "top-down" ? TopDownModel.fromArtifact(artifact) : restoreClassifier(artifact);
       const info = manifest as unknown as ModelInfo;
-      return new CategoryModel(pickInfo(info), featurizer, classifier);
+      const model = new CategoryModel(pickInfo(info), featurizer, classifier);
+      const samples = TrainingSample.fromArrays(arrays, featurizer.dim, classifier.classCount);
+      if (samples) model.samples = samples;
+      return model;
     } catch (e) {
       if (e instanceof ModelFormatError) throw e;
       throw new ModelFormatError(dir, (e as Error).message);
@@ -189,8 +278,22 @@ export class CategoryModel {
 }
 
 function pickInfo(m: ModelInfo): ModelInfo {
-  const { version, createdAt, libraryVersion, labels, textFields, labelField, idField, pathSeparator, labelDepth, training, metrics } = m;
-  return { version, createdAt, libraryVersion, labels, textFields, labelField, idField, pathSeparator, labelDepth, training, metrics };
+  const { version, createdAt, libraryVersion, labels, textFields, labelField, idField, pathSeparator, labelDepth, training, metrics, strategy, calibration } = m;
+  return {
+    version,
+    createdAt,
+    libraryVersion,
+    labels,
+    textFields,
+    labelField,
+    idField,
+    pathSeparator,
+    labelDepth,
+    training,
+    metrics,
+    ...(strategy ? { strategy } : {}),
+    ...(calibration ? { calibration } : {}),
+  };
 }
 
 /** A model version: UTC creation time plus a short hash of what was learned. */

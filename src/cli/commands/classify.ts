@@ -1,8 +1,9 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import type { Command } from "commander";
-import { loadModel, readCatalog, type Product } from "../../index.js";
+import { explain, loadModel, readCatalog, type Product } from "../../index.js";
 import { addInputOptions, intArg, readOptions, type InputFlags } from "../options.js";
 import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
+import { EXPLAIN_HELP, explanationJson } from "../explain-output.js";
 
 interface ClassifyFlags extends InputFlags {
   model: string;
@@ -11,6 +12,9 @@ interface ClassifyFlags extends InputFlags {
   out?: string;
   batchSize: number;
   quiet?: boolean;
+  explain?: boolean;
+  explainFeatures?: number;
+  explainNeighbors?: number;
 }
 
 export function classifyCommand(program: Command): Command {
@@ -22,7 +26,11 @@ export function classifyCommand(program: Command): Command {
     .option("--top-k <n>", "categories per product", intArg("--top-k", 1, 1000), 3)
     .option("--out <file>", "write JSONL here (atomically) instead of stdout")
     .option("--batch-size <n>", "products classified per batch (memory stays bounded)", intArg("--batch-size", 1, 1_000_000), 4096)
-    .option("-q, --quiet", "no progress or notes on stderr");
+    .option("-q, --quiet", "no progress or notes on stderr")
+    .option("--explain", "add an explanation to each line: the terms that decided it and the nearest training products")
+    .option("--explain-features <n>", "terms listed per explanation (implies --explain; default 8)", intArg("--explain-features", 1, 1000))
+    .option("--explain-neighbors <n>", "training products listed per explanation (implies --explain; default 3)", intArg("--explain-neighbors", 0, 100))
+    .addHelpText("after", EXPLAIN_HELP);
   addInputOptions(cmd, { labelField: false, fromModel: true });
   return cmd.action(async (flags: ClassifyFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
@@ -34,13 +42,17 @@ export function classifyCommand(program: Command): Command {
     const out = flags.out ? new AtomicFile(flags.out) : undefined;
     const write = (s: string): Promise<void> => (out ? out.write(s) : writeStdout(s));
     const version = model.version;
+    const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
     let batch: Product[] = [];
     let done = 0;
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       const preds = await model.predictBatch(batch, { topK: flags.topK });
+      const why = explaining ? explain(model, batch, { topFeatures: flags.explainFeatures ?? 8, neighbors: flags.explainNeighbors ?? 3 }) : undefined;
       let text = "";
-      for (const p of preds) text += JSON.stringify({ id: p.id, categories: p.categories, model: version }) + "\n";
+      for (const [i, p] of preds.entries()) {
+        text += JSON.stringify({ id: p.id, categories: p.categories, model: version, ...(why ? { explanation: explanationJson(why[i]!) } : {}) }) + "\n";
+      }
       await write(text);
       done += batch.length;
       ui.progress.onProgress({ stage: "classify", done, total: 0 });

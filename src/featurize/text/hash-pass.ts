@@ -6,8 +6,10 @@ import { tokenize, tokenBuffers, type TokenBuffers } from "./tokenize.js";
 import { FNV_OFFSET, fnvString, pairHash } from "./hashing.js";
 import { EntryBuffer } from "./growable.js";
 
-const CHAR_SALT = 0x5bd1e995;
-const PAD = 32;
+/** Salt that separates character n-gram hashes from word hashes (also used by feature-names.ts). */
+export const CHAR_SALT = 0x5bd1e995;
+/** The space that pads each Latin word for character n-grams. */
+export const PAD = 32;
 
 /**
  * Per-document n-gram counts in a small open-addressing table that stays in cache (a dense array over
