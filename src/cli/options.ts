@@ -81,11 +81,34 @@ export interface TrainingFlags {
   classifier: string;
   param: Record<string, unknown>;
   seed: number;
+  strategy: "flat" | "top-down";
+  calibration: "isotonic" | "none";
+  calibrationFolds: number;
+}
+
+/** Parses a probability-like threshold in (0, 1]. */
+export function unitArg(name: string): (v: string) => number {
+  return (v) => {
+    const x = Number(v);
+    if (v.trim() === "" || !Number.isFinite(x) || x <= 0 || x > 1) throw new InvalidArgumentError(`${name} must be a number above 0 and at most 1, got "${v}"`);
+    return x;
+  };
 }
 
 export function addTrainingOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--classifier <kind>", "classifier kind").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
     .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5 --param classWeight=balanced)", paramArg, {})
-    .option("--seed <n>", "random seed (same data + seed = same model)", intArg("--seed", 0, 2 ** 32 - 1), 42);
+    .option("--seed <n>", "random seed (same data + seed = same model)", intArg("--seed", 0, 2 ** 32 - 1), 42)
+    .addOption(
+      new Option("--strategy <name>", "flat: one classifier over full category paths; top-down: one per parent category, probabilities multiplied along the path")
+        .choices(["flat", "top-down"])
+        .default("flat"),
+    )
+    .addOption(
+      new Option("--calibration <method>", "isotonic: calibrate the top score on out-of-fold predictions (so 0.9 means right 9 times in 10); none: faster training")
+        .choices(["isotonic", "none"])
+        .default("isotonic"),
+    )
+    .option("--calibration-folds <n>", "folds for the calibration's out-of-fold predictions", intArg("--calibration-folds", 2, 20), 2);
 }

@@ -1,7 +1,7 @@
-// Pins the small dense kernels behind the randomized SVD: Gram-Schmidt and Jacobi eigendecomposition.
+// Pins the small dense kernels behind the randomized SVD: Gram-Schmidt and the symmetric eigendecompositions.
 import { describe, expect, it } from "vitest";
 import { Random } from "../core/random.js";
-import { orthonormalizeColumns, symmetricEigen } from "./orthogonal.js";
+import { orthonormalizeColumns, symmetricEigen, symmetricEigenQl } from "./orthogonal.js";
 
 describe("symmetricEigen", () => {
   it("decomposes a 3×3 by hand: [[2,1,0],[1,2,0],[0,0,5]] has eigenvalues 5, 3, 1", () => {
@@ -28,6 +28,38 @@ describe("symmetricEigen", () => {
         expect(s).toBeCloseTo(a[i * n + j]!, 10);
       }
     }
+  });
+});
+
+describe("symmetricEigenQl", () => {
+  it("decomposes the 3×3 by hand and agrees with Jacobi on a random 100×100 (values, V Λ Vᵀ, orthonormal V)", () => {
+    const small = symmetricEigenQl(Float64Array.from([2, 1, 0, 1, 2, 0, 0, 0, 5]), 3);
+    expect(Array.from(small.values).map((v) => Number(v.toFixed(12)))).toEqual([5, 3, 1]);
+    const n = 100;
+    const rng = new Random(3);
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = rng.normal();
+    const { values, vectors } = symmetricEigenQl(a, n);
+    const jacobi = symmetricEigen(a, n);
+    for (let t = 0; t < n; t++) expect(values[t]).toBeCloseTo(jacobi.values[t]!, 10);
+    for (let i = 0; i < n; i += 7) {
+      for (let j = 0; j < n; j += 5) {
+        let s = 0;
+        let o = 0;
+        for (let t = 0; t < n; t++) {
+          s += vectors[i * n + t]! * values[t]! * vectors[j * n + t]!;
+          o += vectors[t * n + i]! * vectors[t * n + j]!;
+        }
+        expect(s).toBeCloseTo(a[i * n + j]!, 10);
+        expect(o).toBeCloseTo(i === j ? 1 : 0, 12);
+      }
+    }
+  });
+
+  it("handles diagonal, zero and 1×1 matrices", () => {
+    expect(Array.from(symmetricEigenQl(Float64Array.from([1, 0, 0, 3]), 2).values)).toEqual([3, 1]);
+    expect(Array.from(symmetricEigenQl(new Float64Array(9), 3).values)).toEqual([0, 0, 0]);
+    expect(Array.from(symmetricEigenQl(Float64Array.from([4]), 1).vectors)).toEqual([1]);
   });
 });
 

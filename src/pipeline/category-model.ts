@@ -9,9 +9,8 @@ import { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
 import { TransformPool } from "../featurize/text/transform-pool.js";
 import { restoreClassifier } from "../classify/registry.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
-import type { IsotonicCalibrator } from "../classify/calibration.js";
 import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
-import { calibrateRows, calibrator, LabelTree, thresholdFor, type CalibrationInfo, type Decision } from "./confidence.js";
+import { calibrateRows, calibrator, LabelTree, levelCalibrators, thresholdFor, type CalibrationInfo, type Decision, type ScoreCalibrator } from "./confidence.js";
 import { TopDownModel } from "./top-down.js";
 import { explain, type ExplainOptions, type Explanation } from "./explain.js";
 import { TrainingSample } from "./training-sample.js";
@@ -84,7 +83,8 @@ export class CategoryModel {
   readonly classifier: ClassifierModel;
   /** The label paths as a tree, for backoff. */
   readonly tree: LabelTree;
-  private readonly iso: IsotonicCalibrator | undefined;
+  private readonly iso: ScoreCalibrator | undefined;
+  private readonly levelIso: ScoreCalibrator[];
   private pool: TransformPool | undefined;
   /** Training products kept for explanations (absent in models trained before they were, or without them). */
   samples?: TrainingSample;
@@ -98,6 +98,12 @@ export class CategoryModel {
     this.classifier = classifier;
     this.tree = new LabelTree(info.labels, DEFAULT_PATH_SEPARATOR);
     this.iso = info.calibration ? calibrator(info.calibration) : undefined;
+    this.levelIso = levelCalibrators(info.calibration);
+  }
+
+  /** Calibrators of the per-level sums used by backoff (empty for single-level labels or older models). */
+  get levelCalibrators(): readonly ScoreCalibrator[] {
+    return this.levelIso;
   }
 
   /** Whether scores are calibrated (the top score estimates the chance the top category is right). */
@@ -172,7 +178,7 @@ export class CategoryModel {
       const categories: CategoryScore[] = [];
       for (let j = 0; j < m; j++) categories.push({ category: this.labels[idx[j]!]!, score: proba[i * n + idx[j]!]! });
       if (threshold === undefined) return { id: p.id, categories };
-      const d = this.tree.decide(proba, i * n, backoff ? threshold : 0, raw);
+      const d = this.tree.decide(proba, i * n, backoff ? threshold : 0, raw, this.levelIso);
       return { id: p.id, categories, decision: { ...d, needsReview: d.status !== "leaf" || d.score < threshold, threshold } };
     });
   }

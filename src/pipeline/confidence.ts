@@ -15,6 +15,11 @@ export interface CalibrationInfo {
   rows: number;
   confidence: number[];
   correct: number[];
+  /**
+   * Isotonic maps of the probability summed over the labels under the category chosen at each level
+   * (level 1 first; levels above the deepest label path only), for backoff decisions.
+   */
+  levels?: { x: number[]; y: number[] }[];
 }
 
 /** Fewest held-out rows worth fitting an isotonic map on. */
@@ -24,11 +29,17 @@ const MIN_ROWS = 100;
  * Fits an isotonic map from the top category's probability to the chance that it is right, on held-out
  * top scores and whether they were right. Returns undefined when there are too few rows.
  */
-export function fitCalibration(confidence: Float64Array, correct: Uint8Array, maxStored = 5000): CalibrationInfo | undefined {
+export function fitCalibration(
+  confidence: Float64Array,
+  correct: Uint8Array,
+  levels: { confidence: Float64Array; correct: Uint8Array }[] = [],
+  maxStored = 5000,
+): CalibrationInfo | undefined {
   const n = confidence.length;
   if (n < MIN_ROWS) return undefined;
   const iso = IsotonicCalibrator.fit(confidence, correct);
-  const calibrated = iso.transform(confidence);
+  const eps = 0.5 / n;
+  const calibrated = iso.transform(confidence).map((v) => Math.min(1 - eps, Math.max(eps, v)));
   const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
   // Keep an evenly spaced subset (by score) of the held-out pairs for operating points.
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => calibrated[a]! - calibrated[b]! || a - b);
@@ -40,12 +51,40 @@ export function fitCalibration(confidence: Float64Array, correct: Uint8Array, ma
     rows: n,
     confidence: keep.map((i) => r4(calibrated[i]!)),
     correct: keep.map((i) => correct[i]!),
+    ...(levels.length > 0
+      ? {
+          levels: levels.map((l) => {
+            const m = IsotonicCalibrator.fit(l.confidence, l.correct);
+            return { x: Array.from(m.x), y: Array.from(m.y) };
+          }),
+        }
+      : {}),
   };
 }
 
-/** The calibrator of a stored calibration. */
-export function calibrator(info: CalibrationInfo): IsotonicCalibrator {
-  return new IsotonicCalibrator(Float64Array.from(info.x), Float64Array.from(info.y));
+/** The calibrators of the per-level sums of a stored calibration (identity where none was fitted). */
+export function levelCalibrators(info: CalibrationInfo | undefined): ScoreCalibrator[] {
+  if (!info?.levels) return [];
+  const eps = 0.5 / Math.max(1, info.rows);
+  return info.levels.map((l) => {
+    const iso = new IsotonicCalibrator(Float64Array.from(l.x), Float64Array.from(l.y));
+    return { transformOne: (p: number) => Math.min(1 - eps, Math.max(eps, iso.transformOne(p))) };
+  });
+}
+
+/** A map from the top score to a calibrated probability. */
+export interface ScoreCalibrator {
+  transformOne(score: number): number;
+}
+
+/**
+ * The calibrator of a stored calibration. Its output stays within [½/rows, 1 − ½/rows]: an isotonic step
+ * fitted on a few hundred held-out products may reach exactly 0 or 1, which no finite evidence supports.
+ */
+export function calibrator(info: CalibrationInfo): ScoreCalibrator {
+  const iso = new IsotonicCalibrator(Float64Array.from(info.x), Float64Array.from(info.y));
+  const eps = 0.5 / Math.max(1, info.rows);
+  return { transformOne: (p) => Math.min(1 - eps, Math.max(eps, iso.transformOne(p))) };
 }
 
 /** Smallest calibrated top score, so a calibrated row still ranks its categories. */
@@ -56,7 +95,7 @@ const MIN_TOP = 1e-6;
  * it is right; the others share the rest in proportion, or, when that would lift one above the top, are
  * scaled with the top (so the ranking never changes and rows sum to at most 1).
  */
-export function calibrateRows(proba: Float32Array, k: number, iso: IsotonicCalibrator): void {
+export function calibrateRows(proba: Float32Array, k: number, iso: ScoreCalibrator): void {
   const n = proba.length / k;
   for (let i = 0; i < n; i++) {
     const o = i * k;
@@ -106,6 +145,9 @@ export class LabelTree {
   /** Ancestor paths of each label (top level first, the label itself last). */
   readonly ancestors: string[][];
   readonly maxDepth: number;
+  /** Child prefixes of each prefix ("" = the root), and the labels below each prefix. */
+  private readonly children = new Map<string, string[]>();
+  private readonly below = new Map<string, number[]>();
 
   constructor(
     readonly labels: readonly string[],
@@ -116,30 +158,67 @@ export class LabelTree {
       return parts.map((_, d) => parts.slice(0, d + 1).join(" > "));
     });
     this.maxDepth = this.ancestors.reduce((m, a) => Math.max(m, a.length), 0);
+    this.ancestors.forEach((path, c) => {
+      let parent = "";
+      for (const prefix of path) {
+        let kids = this.children.get(parent);
+        if (!kids) this.children.set(parent, (kids = []));
+        if (!kids.includes(prefix)) kids.push(prefix);
+        let under = this.below.get(prefix);
+        if (!under) this.below.set(prefix, (under = []));
+        under.push(c);
+        parent = prefix;
+      }
+    });
   }
 
   /**
-   * Backoff: the top label when its (calibrated) probability reaches `threshold`; else the deepest ancestor
-   * of the top label whose probability, summed over its leaves in `ancestors` (the classifier's own
-   * probabilities: calibration covers the top label only), does (e.g. "Home > Cookware" instead of a doubtful
-   * "Pans"); else abstain. The path returned is always a prefix of a known label.
+   * Backoff: the top label when its (calibrated) probability reaches `threshold`. Otherwise walk down from
+   * the root, at each level into the child with the most probability (summed over its labels in
+   * `ancestors`, the classifier's own probabilities: calibration covers the top label only), while that sum
+   * reaches the threshold, and answer the deepest category reached (e.g. "Home > Cookware" instead of a
+   * doubtful "Pans"); abstain when no top-level category reaches it. The answer is always a prefix of a
+   * known label.
    */
-  decide(proba: Float32Array, offset: number, threshold: number, ancestors: Float32Array = proba): Decision {
+  decide(proba: Float32Array, offset: number, threshold: number, ancestors: Float32Array = proba, levels: readonly ScoreCalibrator[] = []): Decision {
     const k = this.labels.length;
     let best = 0;
     for (let c = 1; c < k; c++) if (proba[offset + c]! > proba[offset + best]!) best = c;
     const top = proba[offset + best]!;
     if (top >= threshold) return { category: this.labels[best]!, score: top, depth: this.ancestors[best]!.length, status: "leaf" };
-    const path = this.ancestors[best]!;
-    for (let d = path.length - 2; d >= 0; d--) {
-      const prefix = path[d]!;
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        const a = this.ancestors[c]!;
-        if (a.length > d && a[d] === prefix) sum += ancestors[offset + c]!;
-      }
-      if (sum >= threshold) return { category: prefix, score: Math.min(1, sum), depth: d + 1, status: "backoff" };
+    let at: Decision | null = null;
+    for (const step of this.descend(ancestors, offset)) {
+      // A full label is only answered through the calibrated test above.
+      if (!step.internal) break;
+      const cal = levels[step.depth - 1];
+      const score = cal ? cal.transformOne(step.sum) : Math.min(1, step.sum);
+      if (score < threshold) break;
+      at = { category: step.prefix, score, depth: step.depth, status: "backoff" };
     }
-    return { category: null, score: top, depth: 0, status: "abstain" };
+    return at ?? { category: null, score: top, depth: 0, status: "abstain" };
+  }
+
+  /**
+   * The greedy path from the root: at each level the child with the most probability summed over its
+   * labels. Yields each step's prefix, level, sum and whether it has children.
+   */
+  *descend(proba: Float32Array, offset: number): Generator<{ prefix: string; depth: number; sum: number; internal: boolean }> {
+    let at = "";
+    for (let depth = 1; ; depth++) {
+      const kids = this.children.get(at);
+      if (!kids) return;
+      let pick = "";
+      let pickScore = -1;
+      for (const kid of kids) {
+        let sum = 0;
+        for (const c of this.below.get(kid)!) sum += proba[offset + c]!;
+        if (sum > pickScore) {
+          pick = kid;
+          pickScore = sum;
+        }
+      }
+      yield { prefix: pick, depth, sum: pickScore, internal: this.children.has(pick) };
+      at = pick;
+    }
   }
 }

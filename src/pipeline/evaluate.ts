@@ -93,7 +93,7 @@ export function evaluate(model: CategoryModel, products: readonly Product[], opt
   const truePaths = products.map((p) => splitPath(p.label!, DEFAULT_PATH_SEPARATOR));
   const predPaths = products.map((_, i) => {
     if (!backoff) return splitPath(model.labels[yPred[i]!]!, DEFAULT_PATH_SEPARATOR);
-    const d = model.tree.decide(proba, i * k, threshold!, raw);
+    const d = model.tree.decide(proba, i * k, threshold!, raw, model.levelCalibrators);
     return d.category === null ? [] : splitPath(d.category, DEFAULT_PATH_SEPARATOR);
   });
   const h = hierarchicalReport(truePaths, predPaths);

@@ -9,7 +9,7 @@ import { TextFeaturizer, type TextFeaturizerParamsInput } from "../featurize/tex
 import { createClassifier } from "../classify/registry.js";
 import { CategoryModel, makeVersion, type ModelInfo } from "./category-model.js";
 import { drawTrainingSample, type TrainingSampleOptions } from "./training-sample.js";
-import { fitCalibration, type CalibrationInfo } from "./confidence.js";
+import { fitCalibration, LabelTree, type CalibrationInfo } from "./confidence.js";
 import { stratifiedKFold } from "../catalog/split.js";
 import { selectRows, type CsrMatrix } from "../linalg/matrix.js";
 import { fitTopDown } from "./top-down.js";
@@ -102,8 +102,12 @@ async function heldOutByFolds(
   seed: number,
   fit: (rows: Int32Array, y: Int32Array) => Promise<ClassifierModel>,
   options: RunOptions,
-): Promise<{ confidence: Float64Array; correct: Uint8Array } | undefined> {
+  tree: LabelTree,
+): Promise<{ confidence: Float64Array; correct: Uint8Array; levels: { confidence: Float64Array; correct: Uint8Array }[] } | undefined> {
   const n = y.length;
+  // Per level above the leaves: the greedy path's summed probability and whether its prefix is right.
+  const levelCount = Math.max(0, tree.maxDepth - 1);
+  const levels = Array.from({ length: levelCount }, () => ({ confidence: new Float64Array(n), correct: new Uint8Array(n), seen: new Uint8Array(n) }));
   if (n < 100) return undefined;
   if (!Number.isInteger(folds) || folds < 2) throw new ConfigError(`calibrationFolds must be a whole number of at least 2, got ${folds}`);
   const foldOf = stratifiedKFold(y, folds, seed);
@@ -123,10 +127,23 @@ async function heldOutByFolds(
       for (let c = 1; c < classCount; c++) if (proba[t * classCount + c]! > proba[t * classCount + best]!) best = c;
       confidence[i] = proba[t * classCount + best]!;
       correct[i] = best === y[i] ? 1 : 0;
+      const truth = tree.ancestors[y[i]!]!;
+      for (const step of tree.descend(proba, t * classCount)) {
+        if (step.depth > levelCount) break;
+        const l = levels[step.depth - 1]!;
+        l.confidence[i] = step.sum;
+        l.correct[i] = truth[step.depth - 1] === step.prefix ? 1 : 0;
+        l.seen[i] = 1;
+      }
     });
   }
   options.onProgress?.({ stage: "calibrate", done: folds, total: folds });
-  return { confidence, correct };
+  const kept = levels.map((l) => {
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) if (l.seen[i]) rows.push(i);
+    return { confidence: Float64Array.from(rows, (i) => l.confidence[i]!), correct: Uint8Array.from(rows, (i) => l.correct[i]!) };
+  });
+  return { confidence, correct, levels: kept };
 }
 
 /**
@@ -163,8 +180,9 @@ export async function train(products: readonly Product[], options: TrainOptions 
       strategy === "top-down"
         ? fitTopDown(selectRows(matrix, rows), yy, labels, DEFAULT_PATH_SEPARATOR, kind, options.classifierParams, { seed: options.seed })
         : createClassifier(kind, options.classifierParams).fit(selectRows(matrix, rows), yy, labels.length, { seed: options.seed, signal: options.signal });
-    const held = await heldOutByFolds(matrix, y, labels.length, options.calibrationFolds ?? 2, options.seed ?? 0, fit, options);
-    if (held) calibration = fitCalibration(held.confidence, held.correct);
+    const tree = new LabelTree(labels, DEFAULT_PATH_SEPARATOR);
+    const held = await heldOutByFolds(matrix, y, labels.length, options.calibrationFolds ?? 2, options.seed ?? 0, fit, options, tree);
+    if (held) calibration = fitCalibration(held.confidence, held.correct, held.levels);
   }
   if (options.calibration !== "none" && !calibration) {
     options.onWarning?.({ code: "NO_CALIBRATION", message: `scores are not calibrated: too few products (${products.length}) for held-out folds` });

@@ -1,6 +1,6 @@
 // End-to-end tests of `assort audit` on a copy of the sample catalog with a few labels flipped: the flipped
 // products are flagged with their true category, --json keys, the --out files, and bad input.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,6 +101,15 @@ describe("assort audit", () => {
     const r = await assort(["audit", "--data", unlabelled, "--out", join(dir, "y")]);
     expectError(r, 1, /category/);
     expect(existsSync(join(dir, "y"))).toBe(false);
+  });
+
+  it("refuses an --out directory that holds other files, and keeps them", async () => {
+    const busy = join(dir, "busy");
+    mkdirSync(busy);
+    writeFileSync(join(busy, "notes.txt"), "mine");
+    const r = await assort(["audit", "--data", data, "--out", busy]);
+    expectError(r, 2, "notes.txt");
+    expect(readFileSync(join(busy, "notes.txt"), "utf8")).toBe("mine");
   });
 
   it("--out is required", async () => {

@@ -1,15 +1,18 @@
 // `assort audit`: products probably filed in the wrong category, duplicates, imbalance and small categories.
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { auditCatalog, LABEL_ISSUE_METHODS, readCatalogFile, type AuditReport, type DuplicateGroup, type LabelIssueMethod } from "../../index.js";
-import { inputSource, makeUi, pct, reportSkipped, writeOutputDir, writeStdout } from "../io.js";
-import { addInputOptions, addTrainingOptions, intArg, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
+import { auditCatalog, classifierKinds, DEFAULT_CLASSIFIER, LABEL_ISSUE_METHODS, readCatalogFile, type AuditReport, type DuplicateGroup, type LabelIssueMethod } from "../../index.js";
+import { checkOutputDir, inputSource, makeUi, pct, reportSkipped, writeOutputDir, writeStdout } from "../io.js";
+import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { formatTable } from "../table.js";
 
 const OUTPUT_FILES = ["label-issues.jsonl", "duplicates.json", "summary.json", "report.html"];
 
-interface AuditFlags extends InputFlags, TrainingFlags {
+interface AuditFlags extends InputFlags {
   data: string;
+  classifier: string;
+  param: Record<string, unknown>;
+  seed: number;
   out: string;
   folds: number;
   minClassSize: number;
@@ -34,8 +37,13 @@ export function auditCommand(program: Command): Command {
     .option("--folds <n>", "folds of the out-of-fold predictions", intArg("--folds", 2, 100), 5)
     .option("--min-class-size <n>", "report categories with fewer products than this", intArg("--min-class-size", 1), 5)
     .addOption(new Option("--method <name>", "how suspected mislabels are chosen (see below)").choices([...LABEL_ISSUE_METHODS]).default("pruned"))
-    .option("--near-threshold <x>", "mean text similarity (0-1) of near-duplicate groups", fractionArg, 0.9);
-  addTrainingOptions(cmd).option("--json", "print a JSON summary on stdout").option("-q, --quiet", "no progress or notes on stderr");
+    .option("--near-threshold <x>", "mean text similarity (0-1) of near-duplicate groups", fractionArg, 0.9)
+    // The training options that matter here (the folds' models are never calibrated: the audit needs raw probabilities).
+    .addOption(new Option("--classifier <kind>", "classifier kind of the folds' models").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
+    .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5)", paramArg, {})
+    .option("--seed <n>", "random seed (folds and models)", intArg("--seed", 0, 2 ** 32 - 1), 42)
+    .option("--json", "print a JSON summary on stdout")
+    .option("-q, --quiet", "no progress or notes on stderr");
   addInputOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -55,6 +63,7 @@ groups (groups whose labels disagree first); summary.json holds the counts, imba
   );
   return cmd.action(async (flags: AuditFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
+    await checkOutputDir(flags.out, OUTPUT_FILES);
     const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true));
     reportSkipped(report, ui);
     const r = await auditCatalog(products, {
@@ -132,7 +141,7 @@ function humanSummary(r: AuditReport): string {
   );
   if (r.labelIssues.length > 0) {
     const top = r.labelIssues.slice(0, 10);
-    lines.push(formatTable(["id", "title", "filed under", "suggested", "score"], top.map((i) => [i.id, cut(i.title, 40), cut(i.label, 30), cut(i.suggested, 30), i.score])));
+    lines.push(formatTable(["id", "title", "filed under", "suggested", "score"], top.map((i) => [i.id, cut(i.title, 40), cut(i.label, 30), cut(i.suggested, 30), i.score.toFixed(3)])));
     if (r.labelIssues.length > top.length) lines.push(`… and ${r.labelIssues.length - top.length} more (see label-issues.jsonl)`);
   }
   const ex = duplicateCounts(r.exactDuplicates);

@@ -1,7 +1,7 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import type { Command } from "commander";
 import { explain, loadModel, readCatalog, type Product } from "../../index.js";
-import { addInputOptions, intArg, readOptions, type InputFlags } from "../options.js";
+import { addInputOptions, intArg, readOptions, unitArg, type InputFlags } from "../options.js";
 import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP, explanationJson } from "../explain-output.js";
 
@@ -13,6 +13,8 @@ interface ClassifyFlags extends InputFlags {
   batchSize: number;
   quiet?: boolean;
   explain?: boolean;
+  minPrecision?: number;
+  backoff?: boolean | number;
   explainFeatures?: number;
   explainNeighbors?: number;
 }
@@ -27,6 +29,8 @@ export function classifyCommand(program: Command): Command {
     .option("--out <file>", "write JSONL here (atomically) instead of stdout")
     .option("--batch-size <n>", "products classified per batch (memory stays bounded)", intArg("--batch-size", 1, 1_000_000), 4096)
     .option("-q, --quiet", "no progress or notes on stderr")
+    .option("--min-precision <p>", "auto-accept only predictions whose score reaches the threshold that gave this precision on held-out data; the rest get \"needsReview\": true", unitArg("--min-precision"))
+    .option("--backoff [threshold]", "when unsure of the leaf, answer the deepest parent category whose probability reaches the threshold (default: --min-precision's, else 0.5), or abstain (category null)", unitArg("--backoff"))
     .option("--explain", "add an explanation to each line: the terms that decided it and the nearest training products")
     .option("--explain-features <n>", "terms listed per explanation (implies --explain; default 8)", intArg("--explain-features", 1, 1000))
     .option("--explain-neighbors <n>", "training products listed per explanation (implies --explain; default 3)", intArg("--explain-neighbors", 0, 100))
@@ -42,16 +46,28 @@ export function classifyCommand(program: Command): Command {
     const out = flags.out ? new AtomicFile(flags.out) : undefined;
     const write = (s: string): Promise<void> => (out ? out.write(s) : writeStdout(s));
     const version = model.version;
+    const decisionOptions = {
+      topK: flags.topK,
+      ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
+      ...(flags.backoff !== undefined ? { backoff: flags.backoff } : {}),
+    };
+    if (flags.minPrecision !== undefined) {
+      const op = model.operatingPoint(flags.minPrecision);
+      ui.info(`precision ${flags.minPrecision}: accepting scores ≥ ${op.threshold.toFixed(4)} (${(op.coverage * 100).toFixed(1)}% of held-out products); the rest get needsReview`);
+    }
     const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
     let batch: Product[] = [];
     let done = 0;
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const preds = await model.predictBatch(batch, { topK: flags.topK });
+      const preds = await model.predictBatch(batch, decisionOptions);
       const why = explaining ? explain(model, batch, { topFeatures: flags.explainFeatures ?? 8, neighbors: flags.explainNeighbors ?? 3 }) : undefined;
       let text = "";
       for (const [i, p] of preds.entries()) {
-        text += JSON.stringify({ id: p.id, categories: p.categories, model: version, ...(why ? { explanation: explanationJson(why[i]!) } : {}) }) + "\n";
+        const decision = p.decision
+          ? { category: p.decision.category, score: p.decision.score, status: p.decision.status, needsReview: p.decision.needsReview }
+          : undefined;
+        text += JSON.stringify({ id: p.id, categories: p.categories, ...(decision ? { decision } : {}), model: version, ...(why ? { explanation: explanationJson(why[i]!) } : {}) }) + "\n";
       }
       await write(text);
       done += batch.length;

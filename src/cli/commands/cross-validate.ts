@@ -29,6 +29,8 @@ export function crossValidateCommand(program: Command): Command {
       classifier: flags.classifier,
       classifierParams: flags.param,
       seed: flags.seed,
+      strategy: flags.strategy,
+      calibration: "none",
       onProgress: (e) => ui.progress.onProgress(e),
       onWarning: (w) => ui.warn(w),
     });

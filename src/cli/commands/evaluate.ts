@@ -1,7 +1,7 @@
 // `assort evaluate`: score a model on labelled products (tables for people, --json for machines).
 import type { Command } from "commander";
 import { evaluate, loadModel, readCatalogFile } from "../../index.js";
-import { addInputOptions, readOptions, type InputFlags } from "../options.js";
+import { addInputOptions, readOptions, unitArg, type InputFlags } from "../options.js";
 import { inputSource, makeUi, pct, reportSkipped } from "../io.js";
 import { formatConfusion, formatTable } from "../table.js";
 
@@ -10,6 +10,8 @@ interface EvaluateFlags extends InputFlags {
   data: string;
   json?: boolean;
   quiet?: boolean;
+  minPrecision?: number;
+  backoff?: boolean | number;
 }
 
 export function evaluateCommand(program: Command): Command {
@@ -18,6 +20,8 @@ export function evaluateCommand(program: Command): Command {
     .description("measure a model on labelled products: accuracy, precision/recall/F1, per-class report, confusion matrix")
     .requiredOption("--model <dir>", "model directory written by assort train")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
+    .option("--min-precision <p>", "also report the held-out threshold for this precision and what it gives on this data", unitArg("--min-precision"))
+    .option("--backoff [threshold]", "score decisions with hierarchical backoff (default threshold: --min-precision's, else 0.5)", unitArg("--backoff"))
     .option("--json", "print one JSON object on stdout")
     .option("-q, --quiet", "no progress or notes on stderr");
   addInputOptions(cmd, { fromModel: true });
@@ -31,7 +35,10 @@ export function evaluateCommand(program: Command): Command {
     if (opts.labelDepth === undefined && model.info.labelDepth !== undefined) opts.labelDepth = model.info.labelDepth;
     const { products, report } = await readCatalogFile(inputSource(flags.data), opts);
     reportSkipped(report, ui);
-    const r = evaluate(model, products);
+    const r = evaluate(model, products, {
+      ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
+      ...(flags.backoff !== undefined ? { backoff: flags.backoff } : {}),
+    });
     if (flags.json) {
       process.stdout.write(JSON.stringify({ ...r, skipped: report.skipped }) + "\n");
       return;
@@ -52,6 +59,25 @@ export function evaluateCommand(program: Command): Command {
       ),
       "",
     );
+    if (r.levels.length > 1) {
+      lines.push(formatTable(["level", "accuracy", "macro-F1", "products"], r.levels.map((l) => [String(l.level), l.accuracy, l.macroF1, String(l.support)])));
+      lines.push(
+        `hierarchical P/R/F1 ${r.hierarchicalPrecision.toFixed(3)}/${r.hierarchicalRecall.toFixed(3)}/${r.hierarchicalF1.toFixed(3)} · exact path ${pct(r.pathAccuracy)}` +
+          (flags.backoff !== undefined ? ` · backoff ${pct(r.backoffRate)} · abstain ${pct(r.abstainRate)}` : ""),
+        "",
+      );
+    }
+    lines.push(
+      `Confidence: ECE ${r.ece.toFixed(4)} (uncalibrated ${r.eceUncalibrated.toFixed(4)}); auto-accept coverage at precision ` +
+        Object.entries(r.coverageAtPrecision)
+          .map(([p, c]) => `${p}: ${pct(c)}`)
+          .join(", "),
+    );
+    if (r.operatingPoint) {
+      const o = r.operatingPoint;
+      lines.push(`At --min-precision ${o.minPrecision} (score ≥ ${o.threshold.toFixed(4)}): precision ${pct(o.precision)}, ${pct(o.coverage)} auto-accepted here (${pct(o.heldOutCoverage)} held out)`);
+    }
+    lines.push("");
     lines.push(formatTable(["category", "precision", "recall", "F1", "support"], r.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, c.support])), "");
     lines.push("Confusion matrix (rows: true category, columns: predicted)", formatConfusion(r.labels, r.confusion));
     process.stdout.write(lines.join("\n") + "\n");
