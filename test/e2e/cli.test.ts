@@ -71,7 +71,8 @@ function expectPrediction(line: unknown, k: number): asserts line is ClassifyLin
     if (i > 0) expect(c.score).toBeLessThanOrEqual(p.categories[i - 1]!.score);
     sum += c.score;
   });
-  expect(sum).toBeLessThanOrEqual(1 + 1e-6);
+  // Calibrated scores are Float32: fifteen of them may round a few parts per million above 1.
+  expect(sum).toBeLessThanOrEqual(1 + 1e-5);
   expect(new Set(p.categories.map((c) => c.category)).size).toBe(k);
 }
 
