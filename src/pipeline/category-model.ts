@@ -12,6 +12,8 @@ import { readModelDir, writeModelDir } from "../persist/model-dir.js";
 import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
 import { calibrateRows, calibrator, LabelTree, levelCalibrators, thresholdFor, type CalibrationInfo, type Decision, type ScoreCalibrator } from "./confidence.js";
 import { TopDownModel } from "./top-down.js";
+import { taxonomyPath } from "./taxonomy-labels.js";
+import type { Taxonomy, TaxonomyJson } from "../taxonomy/taxonomy.js";
 import { explain, type ExplainOptions, type Explanation } from "./explain.js";
 import { TrainingSample } from "./training-sample.js";
 
@@ -69,6 +71,8 @@ export interface ModelInfo {
   strategy?: "flat" | "top-down";
   /** Isotonic calibration of the top score, with the held-out rows it was fitted on. */
   calibration?: CalibrationInfo;
+  /** When trained against a taxonomy: each label's node id, and the taxonomy as it was then. */
+  taxonomy?: { ids: string[]; nodes: TaxonomyJson };
 }
 
 /** Validates a top-k value: an integer ≥ 1. */
@@ -104,6 +108,22 @@ export class CategoryModel {
   /** Calibrators of the per-level sums used by backoff (empty for single-level labels or older models). */
   get levelCalibrators(): readonly ScoreCalibrator[] {
     return this.levelIso;
+  }
+
+  /**
+   * This model with its categories named by `taxonomy` (e.g. a renamed version of the one it was trained
+   * against), matched by node id; no retraining. Throws a ConfigError naming categories whose ids are gone.
+   */
+  withTaxonomy(taxonomy: Taxonomy): CategoryModel {
+    const t = this.info.taxonomy;
+    if (!t) throw new ConfigError("This model was not trained against a taxonomy (train with --taxonomy), so it cannot follow renamed paths");
+    const missing = t.ids.filter((id) => !taxonomy.has(id));
+    if (missing.length > 0) {
+      throw new ConfigError(`${missing.length} of the model's categories are not in the new taxonomy (ids ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""}): retrain`);
+    }
+    const labels = t.ids.map((id) => taxonomyPath(taxonomy, id));
+    const info: ModelInfo = { ...this.info, labels, taxonomy: { ids: t.ids, nodes: taxonomy.toJSON() } };
+    return new CategoryModel(info, this.featurizer, this.classifier);
   }
 
   /** Whether scores are calibrated (the top score estimates the chance the top category is right). */
@@ -284,7 +304,7 @@ export class CategoryModel {
 }
 
 function pickInfo(m: ModelInfo): ModelInfo {
-  const { version, createdAt, libraryVersion, labels, textFields, labelField, idField, pathSeparator, labelDepth, training, metrics, strategy, calibration } = m;
+  const { version, createdAt, libraryVersion, labels, textFields, labelField, idField, pathSeparator, labelDepth, training, metrics, strategy, calibration, taxonomy } = m;
   return {
     version,
     createdAt,
@@ -299,6 +319,7 @@ function pickInfo(m: ModelInfo): ModelInfo {
     metrics,
     ...(strategy ? { strategy } : {}),
     ...(calibration ? { calibration } : {}),
+    ...(taxonomy ? { taxonomy } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import type { Command } from "commander";
-import { explain, loadModel, readCatalog, type Product } from "../../index.js";
+import { explain, loadModel, loadTaxonomyFile, readCatalog, type Product } from "../../index.js";
 import { addInputOptions, intArg, readOptions, unitArg, type InputFlags } from "../options.js";
 import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP, explanationJson } from "../explain-output.js";
@@ -14,6 +14,7 @@ interface ClassifyFlags extends InputFlags {
   quiet?: boolean;
   explain?: boolean;
   minPrecision?: number;
+  taxonomy?: string;
   backoff?: boolean | number;
   explainFeatures?: number;
   explainNeighbors?: number;
@@ -29,6 +30,7 @@ export function classifyCommand(program: Command): Command {
     .option("--out <file>", "write JSONL here (atomically) instead of stdout")
     .option("--batch-size <n>", "products classified per batch (memory stays bounded)", intArg("--batch-size", 1, 1_000_000), 4096)
     .option("-q, --quiet", "no progress or notes on stderr")
+    .option("--taxonomy <file>", "name categories by this (e.g. renamed) version of the taxonomy the model was trained against, matched by id")
     .option("--min-precision <p>", "auto-accept only predictions whose score reaches the threshold that gave this precision on held-out data; the rest get \"needsReview\": true", unitArg("--min-precision"))
     .option("--backoff [threshold]", "when unsure of the leaf, answer the deepest parent category whose probability reaches the threshold (default: --min-precision's, else 0.5), or abstain (category null)", unitArg("--backoff"))
     .option("--explain", "add an explanation to each line: the terms that decided it and the nearest training products")
@@ -38,7 +40,8 @@ export function classifyCommand(program: Command): Command {
   addInputOptions(cmd, { labelField: false, fromModel: true });
   return cmd.action(async (flags: ClassifyFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
-    const model = await loadModel(flags.model);
+    const loaded = await loadModel(flags.model);
+    const model = flags.taxonomy ? loaded.withTaxonomy((await loadTaxonomyFile(flags.taxonomy)).taxonomy) : loaded;
     const opts = readOptions(flags, flags.data, false);
     opts.textFields ??= model.info.textFields;
     opts.idField ??= model.info.idField;

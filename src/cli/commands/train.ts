@@ -1,12 +1,13 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
 import type { Command } from "commander";
-import { readCatalogFile, train } from "../../index.js";
+import { loadTaxonomyFile, readCatalogFile, train } from "../../index.js";
 import { addInputOptions, addTrainingOptions, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
 import { inputSource, makeUi, reportSkipped } from "../io.js";
 
 interface TrainFlags extends InputFlags, TrainingFlags {
   data: string;
   out: string;
+  taxonomy?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -17,14 +18,18 @@ export function trainCommand(program: Command): Command {
     .description("learn a shop's categories from labelled products and save a model")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .requiredOption("--out <dir>", "model directory to write (replaced atomically)");
-  addTrainingOptions(cmd).option("--json", "print a JSON summary on stdout").option("-q, --quiet", "no progress or notes on stderr");
+  addTrainingOptions(cmd)
+    .option("--taxonomy <file>", "train against a taxonomy (Google, path list or JSON): labels must be its paths; categories keep their ids, so paths can be renamed later without retraining")
+    .option("--json", "print a JSON summary on stdout").option("-q, --quiet", "no progress or notes on stderr");
   addInputOptions(cmd);
   return cmd.action(async (flags: TrainFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     const started = performance.now();
     const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true));
     reportSkipped(report, ui);
+    const taxonomy = flags.taxonomy ? (await loadTaxonomyFile(flags.taxonomy)).taxonomy : undefined;
     const model = await train(products, {
+      ...(taxonomy ? { taxonomy } : {}),
       classifier: flags.classifier,
       classifierParams: flags.param,
       seed: flags.seed,
