@@ -41,7 +41,7 @@ export interface ClusterCatalogOptions extends RunOptions {
   previous?: readonly PreviousAssignment[];
   /** Rows drawn for the 2-D map. Default 5000. */
   mapSample?: number;
-  /** Rows drawn for the silhouette. Default 5000. */
+  /** Rows drawn for the silhouette (O(sample²) distances). Default 2000. */
   silhouetteSample?: number;
   /** Terms kept per cluster. Default 8. */
   topTerms?: number;
@@ -196,7 +196,7 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
   const noise = labels.reduce((a, l) => a + (l === NOISE ? 1 : 0), 0);
   if (noise === n) warn("ALL_NOISE", "every product is noise: try a larger eps or a smaller min cluster size");
   options.onProgress?.({ stage: "metrics", done: 0, total: 1 });
-  const metrics = internalMetrics(embedding, dense0, clusterIds.length, options.silhouetteSample ?? 5000, seed, algorithm);
+  const metrics = internalMetrics(embedding, dense0, clusterIds.length, options.silhouetteSample ?? 2000, seed, algorithm);
   options.onProgress?.({ stage: "map", done: 0, total: 1 });
   const projected = projectMap(embedding, options.mapSample ?? 5000, seed);
   const map = { ...projected, titles: Array.from(projected.rows, (r) => titles[r]!) };
