@@ -1,67 +1,24 @@
 // Randomized truncated SVD (Halko, Martinsson & Tropp 2011) of dense or CSR rows: TF-IDF → LSA embeddings.
 import type { Artifact, Persistable } from "../core/contracts.js";
-import { Random } from "../core/random.js";
 import { assertFinite, csr, dense, toCsr, type CsrMatrix, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
-import { compactColumns, type Centers } from "./kernels.js";
-import { rowDots } from "./row-scores.js";
-import { dotRange, orthonormalizeColumns, symmetricEigen } from "./orthogonal.js";
+import { compactColumns } from "./kernels.js";
+import { gramSchmidtSvd } from "./svd-fallback.js";
+import { csrTimes32, denseTimes, type SvdFactors } from "./svd-kernels.js";
+import { panelWidth } from "./svd-panels.js";
+import { subspaceSvd } from "./svd-subspace.js";
 
 /** Options of {@link truncatedSvd}. */
 export interface TruncatedSvdOptions {
   /** Number of singular triplets to keep (≤ min(rows, cols)). */
   components: number;
-  /** Subspace (power) iterations; more sharpen a slowly decaying spectrum. Default 4. */
+  /** Subspace (power) iterations Y ← X(XᵀY); more sharpen a slowly decaying spectrum. Default 4. */
   powerIterations?: number;
-  /** Extra random directions beyond `components` (Halko's p). Default 10. */
+  /** Extra random directions beyond `components` (Halko's p), at least: the total is rounded up to a multiple of 8. Default 10. */
   oversamples?: number;
-  /** Seed of the Gaussian test matrix. Default 0. */
+  /** Seed of the random test matrix and sketch. Default 0. */
   seed?: number;
   /** L2-normalize each row of `transform`'s output (the usual TF-IDF → SVD → normalize → k-means step). */
   normalize?: boolean;
-}
-
-/** y (rows × l, row-major) = x · w, with w feature-major (cols × l), by the blocked k-means score kernel. O(nnz · l). */
-function times(x: Matrix, w: Float64Array, l: number): Float64Array {
-  const y = new Float64Array(x.rows * l);
-  const view: Centers = { k: l, d: x.cols, ct: w, cn: new Float64Array(l) };
-  const row = new Float64Array(l);
-  for (let i = 0; i < x.rows; i++) {
-    rowDots(x, i, view, row);
-    y.set(row, i * l);
-  }
-  return y;
-}
-
-/**
- * Same product for CSR rows that are long (Xᵀ's rows are X's columns, some stored in nearly every row): each
- * group of four stored values adds four scaled, contiguous rows of w into the output row at once, streaming w's
- * rows instead of revisiting them once per block of 8 outputs. O(nnz · l).
- */
-function timesLongRows(x: CsrMatrix, w: Float64Array, l: number): Float64Array {
-  const y = new Float64Array(x.rows * l);
-  const { indptr, indices, data } = x;
-  for (let i = 0; i < x.rows; i++) {
-    const yo = i * l;
-    const end = indptr[i + 1]!;
-    let p = indptr[i]!;
-    for (; p + 4 <= end; p += 4) {
-      const v1 = data[p]!;
-      const v2 = data[p + 1]!;
-      const v3 = data[p + 2]!;
-      const v4 = data[p + 3]!;
-      const o1 = indices[p]! * l;
-      const o2 = indices[p + 1]! * l;
-      const o3 = indices[p + 2]! * l;
-      const o4 = indices[p + 3]! * l;
-      for (let t = 0; t < l; t++) y[yo + t]! += v1 * w[o1 + t]! + v2 * w[o2 + t]! + v3 * w[o3 + t]! + v4 * w[o4 + t]!;
-    }
-    for (; p < end; p++) {
-      const v = data[p]!;
-      const o = indices[p]! * l;
-      for (let t = 0; t < l; t++) y[yo + t]! += v * w[o + t]!;
-    }
-  }
-  return y;
 }
 
 /** Xᵀ as CSR (X's columns as rows), so products with Xᵀ gather rows of the left factor instead of scattering. O(nnz + cols). */
@@ -94,8 +51,8 @@ export class TruncatedSvdModel implements Persistable {
   readonly components: DenseMatrix;
   readonly singularValues: Float64Array;
   readonly normalize: boolean;
-  /** Feature-major Float64 copy of the components for the transform kernel. */
-  private readonly vt: Float64Array;
+  /** Feature-major copy of the components for the transform kernel (made on the first transform). */
+  private vt: Float32Array | null = null;
 
   constructor(components: DenseMatrix, singularValues: Float64Array, normalize: boolean) {
     if (singularValues.length !== components.rows) {
@@ -104,9 +61,19 @@ export class TruncatedSvdModel implements Persistable {
     this.components = components;
     this.singularValues = singularValues;
     this.normalize = normalize;
-    const { rows: r, cols: d, data } = components;
-    this.vt = new Float64Array(r * d);
-    for (let t = 0; t < r; t++) for (let j = 0; j < d; j++) this.vt[j * r + t] = data[t * d + j]!;
+  }
+
+  /** The components feature-major (cols × components), transposed in blocks of 64 columns. */
+  private featureMajor(): Float32Array {
+    if (this.vt) return this.vt;
+    const { rows: r, cols: d, data } = this.components;
+    const vt = new Float32Array(r * d);
+    for (let j0 = 0; j0 < d; j0 += 64) {
+      const j1 = Math.min(d, j0 + 64);
+      for (let t = 0; t < r; t++) for (let j = j0; j < j1; j++) vt[j * r + t] = data[t * d + j]!;
+    }
+    this.vt = vt;
+    return vt;
   }
 
   /** Width of the rows it accepts. */
@@ -119,7 +86,8 @@ export class TruncatedSvdModel implements Persistable {
     if (x.cols !== this.featureCount) throw new TypeError(`Input has ${x.cols} features, the SVD expects ${this.featureCount}`);
     assertFinite(x);
     const r = this.components.rows;
-    const y = times(x, this.vt, r);
+    const vt = this.featureMajor();
+    const y = x.kind === "csr" ? csrTimes32(x, vt, r, new Float64Array(x.rows * r)) : denseTimes(x, vt, r);
     if (this.normalize) {
       for (let i = 0; i < x.rows; i++) {
         let s = 0;
@@ -151,11 +119,19 @@ export class TruncatedSvdModel implements Persistable {
 }
 
 /**
- * Randomized truncated SVD: a Gaussian test matrix Ω (cols × (components + oversamples), from `Random.normal`),
- * Y = XΩ, `powerIterations` rounds of Y ← X(XᵀY) with Gram-Schmidt re-orthonormalization, Q = orth(Y),
- * then the small SVD of B = QᵀX through the Jacobi eigendecomposition of BBᵀ. CSR input is never densified
- * and only the columns it uses take part. Time O((2q + 2)·nnz·l + q·rows·l² + cols·l²), l = components +
- * oversamples; memory O((rows + cols)·l) Float64.
+ * Randomized truncated SVD (Halko, Martinsson & Tropp 2011) by subspace iteration on A = X or Xᵀ, whichever
+ * has fewer rows (s of them), so every dense block is s × l with l = components + oversamples rounded up to a
+ * multiple of 8: from a random sign block Ω (s × l), `powerIterations` steps Y ← A(AᵀY), each one sweep over
+ * the sparse matrix per 8 columns with Float32 blocks (svd-panels.ts), then one more in Float64. With the
+ * start on the short side this spans the same powers of XᵀX as the classic scheme less half a step, which the
+ * Rayleigh-Ritz step below more than makes up for. A sparse sign sketch of Y (2l × l)
+ * estimates its condition number; Y ← Y·R⁻¹ re-conditions it only when that grows past 10⁵ (10³ before the
+ * last step). The last step, in Float64, gives AZ for Z = AᵀQ̃, and a Rayleigh-Ritz step on span(Z) — the
+ * eigenproblem of (AZ)ᵀ(AZ) against ZᵀZ = Q̃ᵀ(AZ), by Cholesky and tridiagonal QL — gives σ and V: the best
+ * rank-l approximation of X with rows in that subspace, at least as good as the classic B = QᵀX. Input of rank
+ * below l goes to the Gram-Schmidt path (svd-fallback.ts), which completes the null directions. CSR input is
+ * never densified; unused columns get zero weights. Time O((2q + 3)·nnz·l + (q + 4)·s·l²), memory
+ * O(s·l + nnz) Float64 plus the components.
  * @example
  * const svd = truncatedSvd(tfidf, { components: 100, normalize: true, seed: 1 });
  * const embedding = svd.transform(tfidf); // rows × 100, unit rows, ready for cosine k-means
@@ -170,57 +146,55 @@ export function truncatedSvd(x: Matrix, options: TruncatedSvdOptions): Truncated
   if (!Number.isInteger(powerIterations) || powerIterations < 0) throw new RangeError(`powerIterations must be an integer ≥ 0, got ${powerIterations}`);
   if (!Number.isInteger(oversamples) || oversamples < 0) throw new RangeError(`oversamples must be an integer ≥ 0, got ${oversamples}`);
   assertFinite(x);
-  let xw: Matrix = x;
-  let colMap: Int32Array | null = null;
-  if (x.kind === "csr") {
-    const compact = compactColumns(x, true);
-    if (compact) ({ x: xw, colMap } = compact);
-  }
-  const xt = transposeCsr(xw);
-  const m = xw.rows;
-  const n = xw.cols;
-  const l = Math.min(components + oversamples, Math.min(m, n));
-  const rng = new Random(seed);
-  const omega = new Float64Array(n * l);
-  for (let i = 0; i < omega.length; i++) omega[i] = rng.normal();
-  // Range finder: orthonormalize after every product with X (one pass suffices in between; twice at the end).
-  let y = times(xw, omega, l);
-  for (let q = 0; q < powerIterations; q++) {
-    orthonormalizeColumns(y, m, l, rng, 1);
-    const z = timesLongRows(xt, y, l);
-    if (n <= m) orthonormalizeColumns(z, n, l, rng, 1);
-    y = times(xw, z, l);
-  }
-  orthonormalizeColumns(y, m, l, rng, 2);
-  // B = QᵀX, kept as Bᵀ (n × l); BBᵀ = (Bᵀ)ᵀBᵀ is l × l.
-  const bt = timesLongRows(xt, y, l);
-  // g = BtᵀBt, from Bt transposed so each entry is one contiguous dot product over n.
-  const b = new Float64Array(l * n);
-  for (let j = 0; j < n; j++) for (let a = 0; a < l; a++) b[a * n + j] = bt[j * l + a]!;
-  const g = new Float64Array(l * l);
-  for (let a = 0; a < l; a++) {
-    for (let c = a; c < l; c++) g[a * l + c] = g[c * l + a] = dotRange(b, a * n, b, c * n, n);
-  }
-  const { values, vectors } = symmetricEigen(g, l);
-  // Right singular vectors v_t = Bᵀw_t / σ_t; directions with σ_t ≈ 0 are completed by Gram-Schmidt.
+  const full = toCsr(x);
+  const m = full.rows;
+  const used = new Uint8Array(full.cols);
+  for (let p = 0; p < full.indptr[m]!; p++) used[full.indices[p]!] = 1;
+  const n = used.reduce((acc, u) => acc + u, 0);
+  // Sketch width: components + oversamples rounded up to whole panels of 8 (free in the panel products).
+  const l = Math.min(panelWidth(components + oversamples), Math.min(m, n));
   const r = components;
-  const sigma = new Float64Array(r);
-  for (let t = 0; t < r; t++) sigma[t] = Math.sqrt(Math.max(0, values[t]!));
-  const v = new Float64Array(n * r);
-  const tiny = 1e-10 * sigma[0]!;
-  const w = new Float64Array(r * l); // w[t·l + a] = vectors[a][t] / σ_t: contiguous per t
-  for (let t = 0; t < r; t++) {
-    if (sigma[t]! > tiny) for (let a = 0; a < l; a++) w[t * l + a] = vectors[a * l + t]! / sigma[t]!;
-  }
-  for (let j = 0; j < n; j++) for (let t = 0; t < r; t++) v[j * r + t] = dotRange(bt, j * l, w, t * l, l);
-  if (sigma[r - 1]! <= tiny) orthonormalizeColumns(v, n, r, rng, 2);
+  const factors =
+    (l >= r ? subspacePath(full, m <= n, l, r, powerIterations, seed) : null) ??
+    rankSafePath(full, components + oversamples, r, powerIterations, seed);
+  const { sigma, vt } = factors;
   const cols = x.cols;
-  const out = new Float32Array(r * cols);
+  // Sign each component so its largest entry (the first one on ties) is positive.
   for (let t = 0; t < r; t++) {
+    const row = vt.subarray(t * cols, (t + 1) * cols);
     let big = 0;
-    for (let j = 0; j < n; j++) if (Math.abs(v[j * r + t]!) > Math.abs(big)) big = v[j * r + t]!;
-    const sign = big < 0 ? -1 : 1;
-    for (let j = 0; j < n; j++) out[t * cols + (colMap ? colMap[j]! : j)] = sign * v[j * r + t]!;
+    for (let j = 0; j < cols; j++) if (Math.abs(row[j]!) > Math.abs(big)) big = row[j]!;
+    // + 0 turns the −0 of a flipped empty column into 0.
+    if (big < 0) for (let j = 0; j < cols; j++) row[j] = -row[j]! + 0;
   }
-  return new TruncatedSvdModel(dense(r, cols, out), sigma, normalize);
+  return new TruncatedSvdModel(dense(r, cols, vt), sigma, normalize);
+}
+
+/**
+ * The subspace path on A = X (rows ≤ used columns: Aᵀ has an empty row per unused column, whose component
+ * entries come out 0) or A = Xᵀ (restricted to the used columns unless nearly all are). Components come back
+ * over all of X's columns; null when the input is rank deficient.
+ */
+function subspacePath(x: CsrMatrix, rowsShort: boolean, l: number, r: number, q: number, seed: number): SvdFactors | null {
+  if (rowsShort) return subspaceSvd(transposeCsr(x), false, l, r, q, seed);
+  const compact = compactColumns(x);
+  const factors = subspaceSvd(compact ? compact.x : x, true, l, r, q, seed);
+  return factors && compact ? spreadColumns(factors, compact.colMap, r, x.cols) : factors;
+}
+
+/** The Gram-Schmidt path on X's used columns, most frequent first, with k random directions (any rank). */
+function rankSafePath(x: CsrMatrix, k: number, r: number, q: number, seed: number): SvdFactors {
+  const compact = compactColumns(x, true);
+  // Keep all columns when fewer used ones remain than components (e.g. a zero matrix).
+  const xw = compact && compact.x.cols >= r ? compact.x : x;
+  const factors = gramSchmidtSvd(xw, transposeCsr(xw), Math.min(k, xw.rows, xw.cols), r, q, seed);
+  return xw === x ? factors : spreadColumns(factors, compact!.colMap, r, x.cols);
+}
+
+/** Component rows over compacted columns scattered back to all `cols` columns (zeros elsewhere). */
+function spreadColumns(f: SvdFactors, colMap: Int32Array, r: number, cols: number): SvdFactors {
+  const n = colMap.length;
+  const vt = new Float32Array(r * cols);
+  for (let t = 0; t < r; t++) for (let j = 0; j < n; j++) vt[t * cols + colMap[j]!] = f.vt[t * n + j]!;
+  return { sigma: f.sigma, vt };
 }
