@@ -147,11 +147,11 @@ export async function writeOutputDir(dir: string, files: Record<string, string>,
   const parent = path.dirname(target);
   const existing = await checkOutputDir(dir, replaceable);
   const tmp = path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const old = `${tmp}-old`;
   await fs.mkdir(tmp);
   try {
     for (const [name, body] of Object.entries(files)) await fs.writeFile(path.join(tmp, name), body);
     if (existing) {
-      const old = `${tmp}-old`;
       await fs.rename(target, old);
       await fs.rename(tmp, target);
       await fs.rm(old, { recursive: true, force: true });
@@ -160,6 +160,8 @@ export async function writeOutputDir(dir: string, files: Record<string, string>,
     }
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
+    // Put the previous output back if it was moved aside and the new one never arrived.
+    if (existing && statSync(old, { throwIfNoEntry: false }) && !statSync(target, { throwIfNoEntry: false })) await fs.rename(old, target);
     throw e;
   }
 }

@@ -88,7 +88,7 @@ export class CategoryModel {
   /** The label paths as a tree, for backoff. */
   readonly tree: LabelTree;
   private readonly iso: ScoreCalibrator | undefined;
-  private readonly levelIso: ScoreCalibrator[];
+  private readonly levelIso: (ScoreCalibrator | undefined)[];
   private pool: TransformPool | undefined;
   /** Training products kept for explanations (absent in models trained before they were, or without them). */
   samples?: TrainingSample;
@@ -106,7 +106,7 @@ export class CategoryModel {
   }
 
   /** Calibrators of the per-level sums used by backoff (empty for single-level labels or older models). */
-  get levelCalibrators(): readonly ScoreCalibrator[] {
+  get levelCalibrators(): readonly (ScoreCalibrator | undefined)[] {
     return this.levelIso;
   }
 
@@ -123,7 +123,10 @@ export class CategoryModel {
     }
     const labels = t.ids.map((id) => taxonomyPath(taxonomy, id));
     const info: ModelInfo = { ...this.info, labels, taxonomy: { ids: t.ids, nodes: taxonomy.toJSON() } };
-    return new CategoryModel(info, this.featurizer, this.classifier);
+    const renamed = new CategoryModel(info, this.featurizer, this.classifier);
+    // The stored training sample refers to categories by index, so it stays valid.
+    if (this.samples) renamed.samples = this.samples;
+    return renamed;
   }
 
   /** Whether scores are calibrated (the top score estimates the chance the top category is right). */

@@ -76,3 +76,19 @@ describe("LabelTree backoff", () => {
     expect(d.status).toBe("abstain");
   });
 });
+
+describe("training with a rare deep branch", () => {
+  it("trains and backs off when a level has no held-out rows (the level keeps its raw sums)", async () => {
+    const { train } = await import("./train.js");
+    const products = [
+      ...Array.from({ length: 80 }, (_, i) => ({ id: `a${i}`, text: [`alpha kettle ${i % 7}`], label: "A" })),
+      ...Array.from({ length: 80 }, (_, i) => ({ id: `b${i}`, text: [`beta shoe ${i % 5}`], label: "B" })),
+      { id: "f", text: ["gamma delta foxtrot"], label: "C > D > F" },
+      { id: "g", text: ["gamma delta golf"], label: "C > D > G" },
+    ];
+    const model = await train(products, { seed: 1, classifierParams: { threads: 0 } });
+    expect(model.calibrated).toBe(true);
+    const [p] = model.classify([{ id: "x", title: "gamma delta" }], { backoff: 0.9 });
+    expect(["leaf", "backoff", "abstain"]).toContain(p!.decision!.status);
+  });
+});

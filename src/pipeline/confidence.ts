@@ -19,7 +19,7 @@ export interface CalibrationInfo {
    * Isotonic maps of the probability summed over the labels under the category chosen at each level
    * (level 1 first; levels above the deepest label path only), for backoff decisions.
    */
-  levels?: { x: number[]; y: number[] }[];
+  levels?: ({ x: number[]; y: number[]; rows: number } | null)[];
 }
 
 /** Fewest held-out rows worth fitting an isotonic map on. */
@@ -53,9 +53,11 @@ export function fitCalibration(
     correct: keep.map((i) => correct[i]!),
     ...(levels.length > 0
       ? {
+          // A level seen on too few held-out rows (a rare branch) keeps its raw sums.
           levels: levels.map((l) => {
+            if (l.confidence.length < MIN_ROWS) return null;
             const m = IsotonicCalibrator.fit(l.confidence, l.correct);
-            return { x: Array.from(m.x), y: Array.from(m.y) };
+            return { x: Array.from(m.x), y: Array.from(m.y), rows: l.confidence.length };
           }),
         }
       : {}),
@@ -63,11 +65,12 @@ export function fitCalibration(
 }
 
 /** The calibrators of the per-level sums of a stored calibration (identity where none was fitted). */
-export function levelCalibrators(info: CalibrationInfo | undefined): ScoreCalibrator[] {
+export function levelCalibrators(info: CalibrationInfo | undefined): (ScoreCalibrator | undefined)[] {
   if (!info?.levels) return [];
-  const eps = 0.5 / Math.max(1, info.rows);
   return info.levels.map((l) => {
+    if (!l) return undefined;
     const iso = new IsotonicCalibrator(Float64Array.from(l.x), Float64Array.from(l.y));
+    const eps = 0.5 / Math.max(1, l.rows);
     return { transformOne: (p: number) => Math.min(1 - eps, Math.max(eps, iso.transformOne(p))) };
   });
 }
@@ -175,12 +178,12 @@ export class LabelTree {
   /**
    * Backoff: the top label when its (calibrated) probability reaches `threshold`. Otherwise walk down from
    * the root, at each level into the child with the most probability (summed over its labels in
-   * `ancestors`, the classifier's own probabilities: calibration covers the top label only), while that sum
-   * reaches the threshold, and answer the deepest category reached (e.g. "Home > Cookware" instead of a
+   * `ancestors`, the classifier's own probabilities, then mapped by that level's calibrator when there is
+   * one), while that reaches the threshold, and answer the deepest category reached (e.g. "Home > Cookware" instead of a
    * doubtful "Pans"); abstain when no top-level category reaches it. The answer is always a prefix of a
    * known label.
    */
-  decide(proba: Float32Array, offset: number, threshold: number, ancestors: Float32Array = proba, levels: readonly ScoreCalibrator[] = []): Decision {
+  decide(proba: Float32Array, offset: number, threshold: number, ancestors: Float32Array = proba, levels: readonly (ScoreCalibrator | undefined)[] = []): Decision {
     const k = this.labels.length;
     let best = 0;
     for (let c = 1; c < k; c++) if (proba[offset + c]! > proba[offset + best]!) best = c;

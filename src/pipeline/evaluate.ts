@@ -89,6 +89,7 @@ export function evaluate(model: CategoryModel, products: readonly Product[], opt
   let heldOutCoverage = 0;
   if (options.minPrecision !== undefined) ({ threshold, coverage: heldOutCoverage } = model.operatingPoint(options.minPrecision));
   else if (options.backoff !== undefined && options.backoff !== false) threshold = options.backoff === true ? 0.5 : options.backoff;
+  if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new ConfigError(`backoff threshold must be in (0, 1], got ${threshold}`);
   const backoff = options.backoff !== undefined && options.backoff !== false && threshold !== undefined;
   const truePaths = products.map((p) => splitPath(p.label!, DEFAULT_PATH_SEPARATOR));
   const predPaths = products.map((_, i) => {

@@ -137,7 +137,8 @@ async function heldOutByFolds(
       correct[i] = best === y[i] ? 1 : 0;
       const truth = tree.ancestors[y[i]!]!;
       for (const step of tree.descend(proba, t * classCount)) {
-        if (step.depth > levelCount) break;
+        // Only categories with children are ever answered by backoff, so only they train the level maps.
+        if (step.depth > levelCount || !step.internal) break;
         const l = levels[step.depth - 1]!;
         l.confidence[i] = step.sum;
         l.correct[i] = truth[step.depth - 1] === step.prefix ? 1 : 0;

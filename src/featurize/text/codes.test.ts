@@ -162,3 +162,17 @@ describe("ProductCodes.compare", () => {
     expect(compare("Apple iPhone 15 128GB Blue", "Apple iPhone 15 (128 GB) blue")).toEqual([CODES_NEUTRAL, CODES_NEUTRAL]);
   });
 });
+
+describe("review cases", () => {
+  it("a short model code does not match inside a longer one", () => {
+    const codes = new ProductCodes(["Samsung Galaxy S2 16GB", "Samsung Galaxy S21 16GB"]);
+    expect(codes.compare(0, 1)).toBe(CODES_CONFLICT);
+  });
+
+  it("reads a thousands separator in mAh", () => {
+    expect(extractCodes("Powerbank 5.000 mAh").map((c) => c.code)).toEqual(["5000mah"]);
+    const codes = new ProductCodes(["Anker powerbank 5.000 mAh", "Anker powerbank 5000 mAh"]);
+    expect(codes.compare(0, 1)).not.toBe(CODES_CONFLICT);
+  });
+});
+

@@ -28,8 +28,12 @@ const EDGE_PUNCT = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
 const INNER_PUNCT = /[-./_:]/g;
 const NOT_ALNUM = /[^\p{L}\p{N}]/gu;
 
-/** "3.90" → "3.9", "3,5" → "3.5", "007" → "7". */
-function numberText(s: string): string {
+/** Units whose quantities are written with a thousands separator ("5.000 mAh", "1,500 rpm"). */
+const THOUSANDS_UNITS = new Set(["mah", "rpm"]);
+
+/** "3.90" → "3.9", "3,5" → "3.5", "007" → "7"; with a unit such as mAh, "5.000" → "5000". */
+function numberText(s: string, unit = ""): string {
+  if (THOUSANDS_UNITS.has(unit) && /^\d{1,3}[.,]\d{3}$/.test(s)) return String(Number.parseInt(s.replace(/[.,]/, ""), 10));
   return String(Number.parseFloat(s.replace(",", ".")));
 }
 
@@ -61,7 +65,7 @@ export function extractCodes(text: string, html = true): ProductCode[] {
     if (NUMBER.test(c) && i + 1 < chunks.length && UNIT_ONLY.test(chunks[i + 1]!)) c += chunks[++i]!;
     const q = QUANTITY.exec(c);
     if (q) {
-      add({ code: numberText(q[1]!) + q[2]!, kind: "quantity", unit: q[2]! });
+      add({ code: numberText(q[1]!, q[2]!) + q[2]!, kind: "quantity", unit: q[2]! });
       continue;
     }
     if (NUMBER.test(c)) {
@@ -149,8 +153,10 @@ function sharesModelCode(row: Row, other: Row): boolean {
 function matches(c: ProductCode, other: Row): boolean {
   if (other.set.has(c.code)) return true;
   if (c.kind !== "model") return false;
-  if (other.squashed.includes(c.code)) return true;
+  // Written apart on the other side ("wfc 3c26" for "wfc3c26"); short codes would match inside longer
+  // ones ("s2" in "s21"), so only distinctive ones.
   if (c.code.length < STRONG_CODE_LENGTH) return false;
+  if (other.squashed.includes(c.code)) return true;
   for (const d of other.codes) {
     if (d.kind === "model" && d.code.length >= STRONG_CODE_LENGTH && (d.code.startsWith(c.code) || c.code.startsWith(d.code))) return true;
   }
