@@ -12,20 +12,18 @@
 // with the library's classificationReport. Results also go to bench/results/classify-<timestamp>.jsonl and
 // bench/results/classify-latest.jsonl.
 
-import { Buffer } from "node:buffer";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { classificationReport, readCatalogFile } from "../dist/index.js";
+import { benchOptions, median, run } from "./common.mjs";
 import { CN_TRAIN_RSS_TARGET_MB, MACRO_F1_TARGETS, PEERS } from "./peers.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "..");
 
 const USAGE = `Usage: node bench/classify.mjs [options]
   --only <name[,name]>  datasets to run: ${"pricerunner, pricerunner-product-split, cn-online-shopping-10cats, flipkart-1050"}
@@ -36,30 +34,7 @@ const USAGE = `Usage: node bench/classify.mjs [options]
   --data-dir DIR        datasets folder (default ../shared/data next to the repo)
   -h, --help            this text`;
 
-const { values: args } = parseArgs({
-  options: {
-    only: { type: "string" },
-    reps: { type: "string", default: "3" },
-    "no-peer": { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    "data-dir": { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
-if (args.help) {
-  process.stdout.write(USAGE + "\n");
-  process.exit(0);
-}
-const reps = Number(args.reps);
-if (!Number.isInteger(reps) || reps < 1) {
-  process.stderr.write(`--reps must be a whole number of at least 1, got "${args.reps}"\n${USAGE}\n`);
-  process.exit(2);
-}
-const json = args.json;
-const dataDir = path.resolve(args["data-dir"] ?? path.resolve(repoRoot, "../shared/data"));
-
-/** Human output: stdout normally; stderr in --json mode so stdout holds JSON lines only. */
-const out = (s = "") => (json ? process.stderr : process.stdout).write(s + "\n");
+const { args, reps, json, dataDir, out } = benchOptions(USAGE);
 const progress = (s) => process.stderr.write(s + "\n");
 
 // ---------------------------------------------------------------------------------------------- datasets
@@ -86,13 +61,6 @@ function selectDatasets() {
 
 // ---------------------------------------------------------------------------------------------- helpers
 
-function median(xs) {
-  const v = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
 /** The first executable named `name` on PATH (or the given absolute candidates first). */
 function which(name, candidates = []) {
   for (const c of candidates) if (isExecutable(c)) return c;
@@ -110,36 +78,6 @@ function isExecutable(p) {
   } catch {
     return false;
   }
-}
-
-/**
- * Runs a command, collecting stdout. stderr: "pipe" keeps it; "tee" keeps it and also copies it to ours live
- * (progress stays visible, and a failure's message can quote it). Rejects on a non-zero exit.
- */
-function run(cmd, argv, { stderr = "pipe" } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
-    const chunks = [];
-    const errChunks = [];
-    child.stdout.on("data", (c) => chunks.push(c));
-    child.stderr.on("data", (c) => {
-      errChunks.push(c);
-      if (stderr === "tee") process.stderr.write(c);
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      const stdout = Buffer.concat(chunks).toString("utf8");
-      const err = Buffer.concat(errChunks).toString("utf8");
-      if (code === 0) resolve({ stdout, stderr: err });
-      else reject(new Error(`${path.basename(cmd)} ${argv.map(String).join(" ")} exited with ${signal ?? code}${err ? `: ${errorOf(err)}` : ""}`));
-    });
-  });
-}
-
-/** The gist of a failed process's stderr: its "SomethingError: …" line (Node), else its last lines. */
-function errorOf(stderr) {
-  const line = stderr.split("\n").find((l) => /^\w*(Error|Exception)\b.*:/.test(l));
-  return line ?? stderr.trim().split("\n").slice(-5).join("\n");
 }
 
 // ---------------------------------------------------------------------------------------------- assort

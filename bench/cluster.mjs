@@ -12,17 +12,14 @@
 // (bench/cluster-child.mjs), so peak RSS is its own. Results also go to bench/results/cluster-<timestamp>.jsonl
 // and bench/results/cluster-latest.jsonl.
 
-import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchOptions, median, run } from "./common.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "..");
 
 /** peers.md figures (../shared/bench/peers.md, "Summary: what to beat" and the per-dataset clustering tables). */
 const QUOTED = {
@@ -48,54 +45,9 @@ const USAGE = `Usage: node bench/cluster.mjs [options]
   --data-dir DIR             datasets folder (default ../shared/data next to the repo)
   -h, --help                 this text`;
 
-const { values: args } = parseArgs({
-  options: {
-    only: { type: "string" },
-    reps: { type: "string", default: "3" },
-    "no-peer": { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    "data-dir": { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
-if (args.help) {
-  process.stdout.write(USAGE + "\n");
-  process.exit(0);
-}
-const reps = Number(args.reps);
-if (!Number.isInteger(reps) || reps < 1) {
-  process.stderr.write(`--reps must be a whole number of at least 1\n${USAGE}\n`);
-  process.exit(2);
-}
-const json = args.json;
-const dataDir = path.resolve(args["data-dir"] ?? path.resolve(repoRoot, "../shared/data"));
-const out = (s) => (json ? process.stderr : process.stdout).write(s + "\n");
-
-function run(cmd, argv) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
-    const o = [];
-    const e = [];
-    child.stdout.on("data", (c) => o.push(c));
-    child.stderr.on("data", (c) => e.push(c));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const stdout = Buffer.concat(o).toString("utf8");
-      const stderr = Buffer.concat(e).toString("utf8");
-      if (code === 0) resolve({ stdout, stderr, code });
-      else reject(Object.assign(new Error(`${path.basename(cmd)} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`), { code }));
-    });
-  });
-}
+const { args, reps, json, dataDir, out } = benchOptions(USAGE);
 
 const lastJson = (s) => JSON.parse(s.trim().split("\n").filter(Boolean).at(-1));
-
-function median(xs) {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
 
 async function peerAvailable() {
   if (args["no-peer"] || !existsSync("/usr/bin/python3")) return false;
