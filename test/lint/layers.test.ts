@@ -20,6 +20,8 @@ describe("layer import rule", () => {
     ["src/pipeline/x.ts", 'import { main } from "../cli/main.js";'],
     ["src/cli/x.ts", 'import { train } from "../pipeline/train.js";'],
     ["src/cli/commands/x.ts", 'import { readModelDir } from "../../persist/model-dir.js";'],
+    ["src/server/x.ts", 'import { SqliteStore } from "../store/sqlite-store.js";'],
+    ["src/store/x.ts", 'import { buildServer } from "../server/app.js";'],
   ])("forbids %s: %s", async (file, code) => {
     expect(await problems(file, `${code}\nexport {};\n`)).toHaveLength(1);
   });
@@ -29,6 +31,7 @@ describe("layer import rule", () => {
     ["src/classify/x.ts", 'import { Random } from "../core/random.js";\nimport { dense } from "../linalg/matrix.js";'],
     ["src/pipeline/x.ts", 'import { LinearSvm } from "../classify/linear-svm.js";'],
     ["src/cli/commands/x.ts", 'import { train } from "../../index.js";\nimport { makeUi } from "../io.js";'],
+    ["src/cli/commands/x.ts", 'import { buildServer } from "../../server/app.js";\nimport { SqliteStore } from "../../store/sqlite-store.js";'],
   ])("allows %s: %s", async (file, code) => {
     expect(await problems(file, `${code}\nexport {};\n`)).toEqual([]);
   });
