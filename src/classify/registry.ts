@@ -4,6 +4,8 @@ import { Registry, type RegistryEntry } from "../core/registry.js";
 import { LinearModel } from "./linear-model.js";
 import { LinearSvm } from "./linear-svm.js";
 import { LogisticRegression } from "./logistic-regression.js";
+import { Mlp } from "./mlp.js";
+import { MlpModel } from "./mlp-model.js";
 import { ComplementNb } from "./naive-bayes.js";
 
 /** One registered classifier. */
@@ -24,6 +26,11 @@ const REGISTRY = new Registry<Classifier, ClassifierModel>("classifier", {
     description: "Complement naive Bayes: one pass, a fast baseline",
     create: (p) => new ComplementNb(p),
     restore: (a) => LinearModel.fromArtifact(a),
+  },
+  mlp: {
+    description: "Multilayer perceptron (ReLU, AdamW): for dense features such as image descriptors and embeddings",
+    create: (p) => new Mlp(p),
+    restore: (a) => MlpModel.fromArtifact(a),
   },
 });
 
