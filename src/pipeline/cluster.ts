@@ -2,14 +2,14 @@
 import { NOISE, type ClusteringModel } from "../cluster/contracts.js";
 import { matchRows } from "../cluster/match.js";
 import { createClusterer } from "../cluster/registry.js";
-import { truncatedSvd } from "../cluster/svd.js";
+import { truncatedSvd, type TruncatedSvdModel } from "../cluster/svd.js";
 import { ConfigError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import type { RunOptions } from "../core/progress.js";
 import { Random } from "../core/random.js";
 import { CODES_CONFLICT, CODES_SHARED, ProductCodes } from "../featurize/text/codes.js";
 import type { TextFeaturizerParamsInput } from "../featurize/text/params.js";
-import { TextFeaturizer } from "../featurize/text/text-featurizer.js";
+import { TextFeaturizer, type FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
 import { dense, selectRows, type CsrMatrix, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { calinskiHarabaszScore, daviesBouldinScore, silhouetteScore } from "../metrics/clustering-internal.js";
 import { nameFromTerms, topTerms, type TermScore } from "./cluster-names.js";
@@ -31,6 +31,8 @@ export interface ClusterCatalogOptions extends RunOptions {
   params?: Record<string, unknown>;
   /** SVD dimensions of the dense embedding the clusterers work on (0 = the sparse TF-IDF rows). Default 100. */
   dims?: number;
+  /** The product vectors kmeans / agglomerative / dbscan / hdbscan work on (see fitProductVectors). Default "tfidf-svd". */
+  embedding?: "tfidf-svd" | "fasttext" | "use-lite";
   /** match: field whose equal values may not share a cluster (a merchant does not list one product twice). */
   groupField?: string;
   /** match: the average similarity two groups need to merge (0–1). Default 0.3. */
@@ -164,7 +166,16 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     params = { threshold, groupField: options.groupField ?? null, ...params };
     if (!groups) warn("NO_GROUPS", "match without --group-field: offers from one merchant may merge (pass the merchant field as the cannot-link group)");
   } else {
-    ({ embedding, features } = await embedProducts(products, { ...run, text: options.text, dims: options.dims, fitSample: options.fitSample }));
+    if (options.embedding && options.embedding !== "tfidf-svd") {
+      // Learned or pretrained vectors (product-vectors.ts imports this module too; both are loaded by then).
+      const { fitProductVectors } = await import("./product-vectors.js");
+      const dim = options.embedding === "use-lite" ? {} : { dim: options.dims || 100 };
+      const pv = await fitProductVectors(products, { ...run, method: options.embedding, ...dim, keepVectors: true });
+      embedding = pv.vectors!;
+      features = pv.description;
+    } else {
+      ({ embedding, features } = await embedProducts(products, { ...run, text: options.text, dims: options.dims, fitSample: options.fitSample }));
+    }
     const metric = "cosine";
     let chosenK = k;
     if (k === "auto") {
@@ -243,20 +254,29 @@ export async function embedProducts(
   products: readonly Product[],
   options: RunOptions & { text?: TextFeaturizerParamsInput; dims?: number; fitSample?: number } = {},
 ): Promise<{ embedding: Matrix; features: string }> {
+  const { embedding, features } = await fitTextEmbedding(products, options);
+  return { embedding, features };
+}
+
+/** {@link embedProducts} with its fitted steps, so new products can be embedded the same way (`svd` is null without SVD). */
+export async function fitTextEmbedding(
+  products: readonly Product[],
+  options: RunOptions & { text?: TextFeaturizerParamsInput; dims?: number; fitSample?: number } = {},
+): Promise<{ embedding: Matrix; features: string; featurizer: FittedTextFeaturizer; svd: TruncatedSvdModel | null }> {
   const text = { ...DEFAULT_TEXT, ...(options.text ?? {}) };
-  const { matrix } = await new TextFeaturizer(text).fitTransformTexts(
+  const { matrix, featurizer } = await new TextFeaturizer(text).fitTransformTexts(
     products.map((p) => p.text),
     options,
   );
   const dims = Math.min(options.dims ?? 100, products.length - 1, matrix.cols);
-  if (dims < 2) return { embedding: matrix, features: `word TF-IDF (${matrix.cols} buckets)` };
+  if (dims < 2) return { embedding: matrix, features: `word TF-IDF (${matrix.cols} buckets)`, featurizer, svd: null };
   options.onProgress?.({ stage: "svd", done: 0, total: 1 });
   // The SVD of a seeded sample of rows: the top directions of 20,000 products are those of the catalog.
   const sample = options.fitSample ?? DEFAULT_FIT_SAMPLE;
   const rows = products.length > sample ? Int32Array.from(new Random((options.seed ?? 0) + 3).sample(products.length, sample)).sort() : null;
   const svd = truncatedSvd(rows ? selectRows(matrix, rows) : matrix, { components: dims, normalize: true, seed: options.seed ?? 0 });
   const fitted = rows ? `, fitted on ${sample} sampled rows` : "";
-  return { embedding: svd.transform(matrix), features: `word TF-IDF (${matrix.cols} buckets) → SVD ${dims}${fitted}, unit rows` };
+  return { embedding: svd.transform(matrix), features: `word TF-IDF (${matrix.cols} buckets) → SVD ${dims}${fitted}, unit rows`, featurizer, svd };
 }
 
 function numberParam(params: Record<string, unknown>, name: string, fallback: number): number {

@@ -27,6 +27,7 @@ interface ClusterFlags extends InputFlags {
   k: number | "auto";
   kRange?: [number, number];
   dims: number;
+  embedding?: "tfidf-svd" | "fasttext" | "use-lite";
   threshold?: number;
   groupField?: string;
   eps?: number;
@@ -78,6 +79,7 @@ export function clusterCommand(program: Command): Command {
     .option("--k <n|auto>", "clusters for kmeans/agglomerative, or auto (best silhouette over --k-range)", kArg, 8)
     .option("--k-range <min..max>", "k values tried by --k auto (default 2..30)", rangeArg)
     .option("--dims <n>", "SVD dimensions of the text embedding (0 = sparse TF-IDF)", intArg("--dims", 0, 1000), 100)
+    .addOption(new Option("--embedding <method>", "product vectors to cluster: tfidf-svd (default), fasttext (trained on the catalog), use-lite (pretrained, English)").choices(["tfidf-svd", "fasttext", "use-lite"]))
     .option("--threshold <x>", "match: average similarity (0-1) two groups need to merge (default 0.3)", fractionArg("--threshold"))
     .option("--group-field <name>", "match: field whose equal values never share a cluster (e.g. merchant_id)")
     .option("--eps <x>", "dbscan: neighbourhood radius in cosine distance (default 0.3)", positiveArg("--eps"))
@@ -127,6 +129,10 @@ cluster sizes, names (distinctive terms) with examples, and the metrics.`,
       onWarning: (w) => ui.warn(w),
     };
     if (flags.kRange) options.kRange = flags.kRange;
+    if (flags.embedding) {
+      if (flags.algorithm === "match") throw new UsageError("--embedding applies to kmeans, agglomerative, dbscan and hdbscan (match compares TF-IDF rows)");
+      options.embedding = flags.embedding;
+    }
     if (flags.threshold !== undefined) options.threshold = flags.threshold;
     if (flags.groupField !== undefined) options.groupField = flags.groupField;
     if (flags.previous) {
