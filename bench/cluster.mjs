@@ -13,11 +13,10 @@
 // and bench/results/cluster-latest.jsonl.
 
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchOptions, median, run } from "./common.mjs";
+import { benchOptions, median, run, writeResults } from "./common.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -193,15 +192,5 @@ for (const t of TASKS) {
   }
 }
 
-if (results.length > 0) {
-  const dir = path.join(here, "results");
-  await mkdir(dir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/:/g, "-").replace(/\.\d+Z$/, "Z");
-  const text = results.map((r) => JSON.stringify(r)).join("\n") + "\n";
-  const file = path.join(dir, `cluster-${stamp}.jsonl`);
-  await writeFile(file, text);
-  await writeFile(path.join(dir, "cluster-latest.jsonl"), text);
-  out("");
-  out(`results: ${path.relative(process.cwd(), file)} (and cluster-latest.jsonl)`);
-}
+await writeResults("cluster", results, startedAt, out);
 if (failures > 0) process.exitCode = 1;

@@ -75,3 +75,21 @@ function errorOf(stderr) {
   const line = stderr.split("\n").find((l) => /^\w*(Error|Exception)\b.*:/.test(l));
   return line ?? stderr.trim().split("\n").slice(-5).join("\n");
 }
+
+/**
+ * Writes result objects as JSON lines to bench/results/<name>-<timestamp>.jsonl and <name>-latest.jsonl,
+ * and says where on `out`.
+ */
+export async function writeResults(name, results, startedAt, out) {
+  if (results.length === 0) return;
+  const { mkdir, writeFile } = await import("node:fs/promises");
+  const dir = path.join(repoRoot, "bench", "results");
+  await mkdir(dir, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/:/g, "-").replace(/\.\d+Z$/, "Z");
+  const text = results.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  const file = path.join(dir, `${name}-${stamp}.jsonl`);
+  await writeFile(file, text);
+  await writeFile(path.join(dir, `${name}-latest.jsonl`), text);
+  out("");
+  out(`results: ${path.relative(process.cwd(), file)} (and ${name}-latest.jsonl)`);
+}

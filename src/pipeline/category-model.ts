@@ -261,27 +261,35 @@ export class CategoryModel {
 
   /** Writes the model to `dir` atomically (see persist/model-dir). */
   async save(dir: string): Promise<void> {
+    const { manifest, arrays } = this.toParts();
+    await writeModelDir(dir, manifest, arrays);
+  }
+
+  /** The manifest and named arrays {@link CategoryModel.save} writes (a multimodal model nests them). */
+  toParts(): { manifest: Record<string, unknown>; arrays: Record<string, ArtifactArray> } {
     const f = this.featurizer.toArtifact();
     const c = this.classifier.toArtifact();
     const arrays: Record<string, ArtifactArray> = {};
     for (const [k, v] of Object.entries(f.arrays)) arrays[`featurizer.${k}`] = v;
     for (const [k, v] of Object.entries(c.arrays)) arrays[`classifier.${k}`] = v;
     if (this.samples) Object.assign(arrays, this.samples.toArrays());
-    await writeModelDir(
-      dir,
-      {
-        kind: "category-model",
-        ...this.info,
-        featurizer: { kind: f.kind, params: f.params, meta: f.meta },
-        classifier: { kind: c.kind, params: c.params, meta: c.meta },
-      },
-      arrays,
-    );
+    const manifest = {
+      kind: "category-model",
+      ...this.info,
+      featurizer: { kind: f.kind, params: f.params, meta: f.meta },
+      classifier: { kind: c.kind, params: c.params, meta: c.meta },
+    };
+    return { manifest, arrays };
   }
 
   /** Loads a model written by {@link CategoryModel.save}. */
   static async load(dir: string): Promise<CategoryModel> {
     const { manifest, arrays } = await readModelDir(dir);
+    return CategoryModel.fromParts(manifest, arrays, dir);
+  }
+
+  /** Rebuilds a model from {@link CategoryModel.toParts}' manifest and arrays; `dir` names it in errors. */
+  static fromParts(manifest: Record<string, unknown>, arrays: Record<string, ArtifactArray>, dir: string): CategoryModel {
     if (manifest.kind !== "category-model") throw new ModelFormatError(dir, `it holds a "${String(manifest.kind)}", not a category model`);
     const part = (name: "featurizer" | "classifier"): Artifact => {
       const spec = manifest[name] as { kind: string; params: Record<string, unknown>; meta: Record<string, unknown> } | undefined;

@@ -1,6 +1,7 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
+import path from "node:path";
 import type { Command } from "commander";
-import { explain, loadModel, loadTaxonomyFile, readCatalog, type Product } from "../../index.js";
+import { CategoryModel, ConfigError, explain, loadAnyModel, loadTaxonomyFile, readCatalog, type MultimodalModel, type Product } from "../../index.js";
 import { addInputOptions, intArg, readOptions, unitArg, type InputFlags } from "../options.js";
 import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP, explanationJson } from "../explain-output.js";
@@ -40,7 +41,9 @@ export function classifyCommand(program: Command): Command {
   addInputOptions(cmd, { labelField: false, fromModel: true });
   return cmd.action(async (flags: ClassifyFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
-    const loaded = await loadModel(flags.model);
+    const any = await loadAnyModel(flags.model);
+    if (!(any instanceof CategoryModel)) return classifyWithImages(any, flags, ui);
+    const loaded = any;
     const model = flags.taxonomy ? loaded.withTaxonomy((await loadTaxonomyFile(flags.taxonomy)).taxonomy) : loaded;
     const opts = readOptions(flags, flags.data, false);
     opts.textFields ??= model.info.textFields;
@@ -92,4 +95,59 @@ export function classifyCommand(program: Command): Command {
     reportSkipped(stream.report, ui);
     if (out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
   });
+}
+
+/** `assort classify` with a model that sees photos: the same JSON lines, plus the evidence each answer used. */
+async function classifyWithImages(model: MultimodalModel, flags: ClassifyFlags, ui: ReturnType<typeof makeUi>): Promise<void> {
+  const unsupported = [
+    flags.taxonomy && "--taxonomy",
+    flags.minPrecision !== undefined && "--min-precision",
+    flags.backoff !== undefined && "--backoff",
+    (flags.explain || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined) && "--explain",
+  ].filter(Boolean);
+  if (unsupported.length > 0) throw new ConfigError(`${unsupported.join(", ")} ${unsupported.length > 1 ? "are" : "is"} not available for text + image models yet`);
+  const opts = readOptions(flags, flags.data, false);
+  opts.textFields ??= model.info.textFields;
+  opts.idField ??= model.info.idField;
+  const stream = readCatalog(inputSource(flags.data), opts);
+  const out = flags.out ? new AtomicFile(flags.out) : undefined;
+  const write = (s: string): Promise<void> => (out ? out.write(s) : writeStdout(s));
+  const baseDir = flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data));
+  let batch: Product[] = [];
+  let done = 0;
+  let textOnly = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const preds = await model.predict(batch, { topK: flags.topK, baseDir });
+    let text = "";
+    for (const p of preds) {
+      if (p.imageIssue) {
+        textOnly++;
+        const row = batch.find((b) => b.id === p.id);
+        ui.warn({ code: p.imageIssue.code, message: `${flags.data}${row?.line ? `:${row.line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
+      }
+      text += JSON.stringify({ id: p.id, categories: p.categories, evidence: p.evidence, ...(p.imageIssue ? { imageIssue: p.imageIssue } : {}), model: model.version }) + "\n";
+    }
+    await write(text);
+    done += batch.length;
+    ui.progress.onProgress({ stage: "classify", done, total: 0 });
+    batch = [];
+  };
+  try {
+    for await (const p of stream) {
+      batch.push(p);
+      if (batch.length >= Math.min(flags.batchSize, 256)) await flush();
+    }
+    await flush();
+    await out?.commit();
+  } catch (e) {
+    await out?.abort();
+    throw e;
+  } finally {
+    await model.close();
+  }
+  ui.progress.done();
+  reportSkipped(stream.report, ui);
+  if (textOnly > 0) ui.info(`${textOnly} product(s) had no usable photo and were classified from their text`);
+  if (out) ui.info(`Classified ${done} products with model ${model.version} → ${flags.out}`);
 }
