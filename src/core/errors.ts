@@ -89,3 +89,39 @@ export class CancelledError extends AssortError {
 export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
   if (signal?.aborted) throw new CancelledError(what);
 }
+
+/** A thing asked for by id (a product, a job, a model version in the registry) that does not exist. */
+export class NotFoundError extends AssortError {
+  readonly kind: string;
+  readonly id: string;
+  constructor(kind: string, id: string, detail?: string) {
+    super("NOT_FOUND", `No ${kind} "${id}"${detail ? `: ${detail}` : ""}`);
+    this.kind = kind;
+    this.id = id;
+  }
+}
+
+/** A request that conflicts with the current state (cancelling a finished job, rolling back with no history). */
+export class ConflictError extends AssortError {
+  constructor(message: string) {
+    super("CONFLICT", message);
+  }
+}
+
+/** A request over a size limit (batch items, query length); `limit` is the largest allowed value. */
+export class LimitError extends AssortError {
+  readonly limit: number;
+  readonly actual: number;
+  constructor(what: string, actual: number, limit: number) {
+    super("LIMIT", `Too many ${what}: ${actual}, the limit is ${limit}`);
+    this.limit = limit;
+    this.actual = actual;
+  }
+}
+
+/** The service cannot answer right now (no active model, closing); retry later. */
+export class UnavailableError extends AssortError {
+  constructor(message: string) {
+    super("UNAVAILABLE", message);
+  }
+}

@@ -1,0 +1,88 @@
+// Corrections: stored in a transaction, applied at once through an override map (product id and title →
+// corrected category), and counted towards a background retrain.
+import { ConfigError } from "../core/errors.js";
+import type { ProductInput } from "../core/product.js";
+import type { CatalogStore, CorrectionRecord, JobRecord } from "../persist/catalog-store.js";
+import type { Prediction } from "./category-model.js";
+
+const RETRAIN_MARK = "corrections.retrainedThrough";
+
+function titleKey(t: unknown): string | undefined {
+  return typeof t === "string" && t.trim() !== "" ? t.trim().toLowerCase() : undefined;
+}
+
+export class Feedback {
+  /** Corrected category by product id. */
+  private readonly byId = new Map<string, string>();
+  /** Corrected category by lower-cased title. */
+  private readonly byTitle = new Map<string, string>();
+  private retrainQueued = false;
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly retrainAfter: number,
+    private readonly queueRetrain: (params: Record<string, unknown>) => Promise<JobRecord>,
+    private readonly onCorrected: (productId: string, category: string) => void = () => {},
+  ) {}
+
+  /** Loads the override map from the store. */
+  async init(): Promise<void> {
+    const corrected = await this.store.correctedCategories();
+    for (const [id, category] of corrected) this.byId.set(id, category);
+    for (const p of await this.store.getProducts([...corrected.keys()])) {
+      const k = titleKey(p.title);
+      if (p.correctedCategory && k) this.byTitle.set(k, p.correctedCategory);
+    }
+  }
+
+  /** Records a correction and applies it; queues a retrain after `retrainAfter` corrections. */
+  async record(f: { productId: string; category?: string; accept?: boolean; user?: string }): Promise<{ correction: CorrectionRecord; applied: "override" | "queued" | "recorded" }> {
+    if (typeof f.productId !== "string" || f.productId === "") throw new ConfigError("Feedback needs a productId");
+    if (f.category === undefined && f.accept !== true) throw new ConfigError("Feedback needs a category to set, or accept: true");
+    if (f.category !== undefined && (typeof f.category !== "string" || f.category.trim() === "" || f.category.length > 1000)) {
+      throw new ConfigError("Feedback category must be a non-empty string of at most 1000 characters");
+    }
+    const correction = await this.store.addCorrection(f);
+    this.byId.set(correction.productId, correction.category);
+    this.onCorrected(correction.productId, correction.category);
+    const p = await this.store.getProduct(correction.productId);
+    const k = titleKey(p?.title);
+    if (k) this.byTitle.set(k, correction.category);
+    let applied: "override" | "queued" | "recorded" = correction.accepted && correction.previous === correction.category ? "recorded" : "override";
+    if (this.retrainAfter > 0 && !this.retrainQueued) {
+      const through = Number((await this.store.getMeta(RETRAIN_MARK)) ?? "0");
+      const pending = (await this.store.listCorrections({ afterId: through, limit: this.retrainAfter })).length;
+      if (pending >= this.retrainAfter) {
+        this.retrainQueued = true;
+        await this.store.setMeta(RETRAIN_MARK, String(correction.id));
+        const job = await this.queueRetrain({ reason: "corrections", throughCorrection: correction.id });
+        void this.waitRetrain(job.id);
+        applied = "queued";
+      }
+    }
+    return { correction, applied };
+  }
+
+  private async waitRetrain(jobId: string): Promise<void> {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500).unref());
+      const j = await this.store.getJob(jobId).catch(() => undefined);
+      if (!j || j.state === "done" || j.state === "failed" || j.state === "cancelled") break;
+    }
+    this.retrainQueued = false;
+  }
+
+  /** Replaces the answer for items whose id or title has a correction. */
+  applyOverrides(items: readonly ProductInput[], results: (Prediction & { corrected?: true })[], titleField: string, topK: number): void {
+    if (this.byId.size === 0) return;
+    items.forEach((item, i) => {
+      const id = typeof item.id === "string" ? item.id : typeof item.id === "number" ? String(item.id) : undefined;
+      const category = (id !== undefined ? this.byId.get(id) : undefined) ?? this.byTitle.get(titleKey(item[titleField]) ?? "");
+      const r = results[i];
+      if (category === undefined || !r) return;
+      const rest = r.categories.filter((c) => c.category !== category);
+      r.categories = [{ category, score: 1 }, ...rest].slice(0, topK);
+      r.corrected = true;
+    });
+  }
+}

@@ -1,0 +1,74 @@
+// Validating service input (product objects from HTTP or files) and mapping it onto store rows.
+import { createHash } from "node:crypto";
+import { InvalidInputError, LimitError, type RowIssue } from "../core/errors.js";
+import type { Product, ProductInput } from "../core/product.js";
+import type { ProductWrite } from "../persist/catalog-store.js";
+
+/** Longest product id, in characters. */
+export const MAX_ID_CHARS = 256;
+
+/** Checks the batch size against `maxBatch`: LimitError names the limit. */
+export function checkBatch(n: number, maxBatch: number, what = "items in one call"): void {
+  if (n > maxBatch) throw new LimitError(what, n, maxBatch);
+}
+
+function issue(source: string, line: number, field: string, message: string): RowIssue {
+  return { file: source, line, field, message };
+}
+
+/** A string form of an id field: strings and finite numbers; anything else is undefined. */
+function idOf(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/**
+ * Maps product inputs onto store rows: `id` and `title` are required strings, `description` and
+ * `category` optional strings; every field is kept. All problems are collected: InvalidInputError names
+ * each item (1-based, as `line`) and field. Later duplicates of an id win.
+ */
+export function toProductWrites(items: readonly ProductInput[], source = "<request>"): ProductWrite[] {
+  const issues: RowIssue[] = [];
+  const out = new Map<string, ProductWrite>();
+  items.forEach((item, i) => {
+    const line = i + 1;
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      issues.push(issue(source, line, "item", "must be an object"));
+      return;
+    }
+    const id = idOf(item.id);
+    const title = item.title;
+    if (id === undefined || id.trim() === "") issues.push(issue(source, line, "id", "is required: a non-empty string"));
+    else if (id.length > MAX_ID_CHARS) issues.push(issue(source, line, "id", `is longer than ${MAX_ID_CHARS} characters`));
+    if (typeof title !== "string" || title.trim() === "") issues.push(issue(source, line, "title", "is required: a non-empty string"));
+    for (const f of ["description", "category"] as const) {
+      const v = item[f];
+      if (v !== undefined && v !== null && typeof v !== "string") issues.push(issue(source, line, f, "must be a string"));
+    }
+    if (id === undefined || id.trim() === "" || id.length > MAX_ID_CHARS || typeof title !== "string" || title.trim() === "") return;
+    const description = typeof item.description === "string" ? item.description : "";
+    const category = typeof item.category === "string" && item.category.trim() !== "" ? item.category.trim() : undefined;
+    const fields: Record<string, unknown> = { ...item, id };
+    out.set(id, { id, title, description, ...(category !== undefined ? { category } : {}), fields, hash: contentHash(fields) });
+  });
+  if (issues.length > 0) throw new InvalidInputError(issues.slice(0, 20), issues.length, issues.length === 1 ? InvalidInputError.format(issues[0]!) : undefined);
+  return [...out.values()];
+}
+
+/** A product read from a catalog file as a product input (its fields, with the mapped title/description/category). */
+export function productToInput(p: Product, textFields: readonly string[]): ProductInput {
+  const input: ProductInput = { ...(p.fields ?? {}), id: p.id };
+  textFields.forEach((f, i) => {
+    input[f] = p.text[i] ?? "";
+  });
+  if (textFields[0] !== "title") input.title = p.text[0] ?? "";
+  if (p.label !== undefined) input.category = p.label;
+  return input;
+}
+
+/** SHA-1 of the fields in key order: same content → same hash. */
+export function contentHash(fields: Record<string, unknown>): string {
+  const keys = Object.keys(fields).sort();
+  return createHash("sha1").update(JSON.stringify(keys.map((k) => [k, fields[k]]))).digest("base64url");
+}

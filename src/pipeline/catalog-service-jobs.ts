@@ -1,0 +1,207 @@
+// Background jobs of the catalog service: one at a time, inputs gathered from the store, the heavy work
+// handed to a JobRunner (a worker thread in src/jobs/), results written back, state kept in the store.
+import { CancelledError, ConfigError, ConflictError, NotFoundError, UnavailableError } from "../core/errors.js";
+import type { Product } from "../core/product.js";
+import type { Progress } from "../core/progress.js";
+import type { CatalogStore, JobKind, JobRecord, StoredProduct } from "../persist/catalog-store.js";
+import { runCatalogTask, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./catalog-service-tasks.js";
+import type { ModelRegistry } from "./catalog-service-models.js";
+import { CategoryModel } from "./category-model.js";
+import type { ServiceLogger } from "./catalog-service.js";
+
+/** What a runner gets besides the task: cancel through `signal`, report through `onProgress`. */
+export interface JobTaskHandlers {
+  signal: AbortSignal;
+  onProgress(p: Progress): void;
+}
+
+/**
+ * Runs one catalog task (see {@link runCatalogTask}) off the main thread. src/jobs/ implements it with a
+ * worker thread per job; firing `signal` must stop the work and reject with CancelledError.
+ */
+export interface JobRunner {
+  run(task: CatalogTask, h: JobTaskHandlers): Promise<CatalogTaskResult>;
+  close(): Promise<void>;
+}
+
+/** Runs tasks in this thread (the default; tests). */
+export const inlineJobRunner: JobRunner = {
+  run: (task, h) => runCatalogTask(task, { signal: h.signal, onProgress: (p) => h.onProgress(p) }),
+  close: async () => undefined,
+};
+
+const FINISHED = new Set(["done", "failed", "cancelled"]);
+
+/** Every product with a human label (a correction, else the given category), in id order. */
+async function labelledProducts(store: CatalogStore): Promise<Product[]> {
+  const out: Product[] = [];
+  for (let after: string | undefined; ; ) {
+    const page: StoredProduct[] = await store.scanProducts({ afterId: after, limit: 5000 });
+    for (const p of page) {
+      const label = p.correctedCategory ?? p.category;
+      if (label) out.push({ id: p.id, text: [p.title, p.description ?? ""], label });
+    }
+    if (page.length < 5000) break;
+    after = page[page.length - 1]!.id;
+  }
+  return out;
+}
+
+async function allProducts(store: CatalogStore): Promise<StoredProduct[]> {
+  const out: StoredProduct[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await store.scanProducts({ afterId: after, limit: 5000 });
+    out.push(...page);
+    if (page.length < 5000) break;
+    after = page[page.length - 1]!.id;
+  }
+  return out;
+}
+
+function accuracy(model: CategoryModel, rows: readonly Product[]): number {
+  if (rows.length === 0) return 0;
+  const idx = model.predictIndices(rows);
+  let ok = 0;
+  rows.forEach((r, i) => {
+    if (model.labels[idx[i]!] === r.label) ok++;
+  });
+  return ok / rows.length;
+}
+
+export class JobManager {
+  private readonly queue: { job: JobRecord; controller: AbortController }[] = [];
+  private running: { job: JobRecord; controller: AbortController } | undefined;
+  private idle: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly models: ModelRegistry,
+    private readonly runner: JobRunner = inlineJobRunner,
+    private readonly logger: ServiceLogger,
+    private readonly seed: number,
+  ) {}
+
+  async start(kind: JobKind, params: Record<string, unknown>): Promise<JobRecord> {
+    if (this.closed) throw new UnavailableError("The service is shutting down");
+    if (params === null || typeof params !== "object" || Array.isArray(params)) throw new ConfigError("Job params must be an object");
+    const job = await this.store.createJob(kind, params);
+    this.queue.push({ job, controller: new AbortController() });
+    if (!this.running) this.idle = this.drain();
+    return job;
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const job = await this.store.getJob(id);
+    if (!job) throw new NotFoundError("job", id);
+    if (FINISHED.has(job.state)) throw new ConflictError(`Cannot cancel job "${id}": it is ${job.state}`);
+    const q = this.queue.findIndex((e) => e.job.id === id);
+    if (q >= 0) this.queue.splice(q, 1);
+    if (this.running?.job.id === id) this.running.controller.abort();
+    return (await this.store.updateJob(id, { state: "cancelled", error: "Cancelled on request" }))!;
+  }
+
+  /** Cancels queued and running jobs and waits for the runner to stop. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const e of this.queue.splice(0)) await this.store.updateJob(e.job.id, { state: "cancelled", error: "The service shut down" });
+    this.running?.controller.abort();
+    await this.idle.catch(() => undefined);
+    await this.runner.close();
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      this.running = next;
+      await this.execute(next.job, next.controller.signal);
+      this.running = undefined;
+    }
+  }
+
+  private async execute(job: JobRecord, signal: AbortSignal): Promise<void> {
+    let last = 0;
+    const onProgress = (p: Progress): void => {
+      const now = Date.now();
+      if (now - last < 200 && p.done !== p.total) return;
+      last = now;
+      void this.store.updateJob(job.id, { progress: p }).catch(() => undefined);
+    };
+    try {
+      await this.store.updateJob(job.id, { state: "running", progress: { stage: "start", done: 0, total: 0 } });
+      const result = await this.perform(job, { signal, onProgress });
+      if (signal.aborted) throw new CancelledError("Job");
+      await this.store.updateJob(job.id, { state: "done", result });
+      this.logger.info({ job: job.id, kind: job.kind }, "job done");
+    } catch (e) {
+      const cancelled = e instanceof CancelledError || signal.aborted;
+      const message = e instanceof Error ? e.message : String(e);
+      await this.store.updateJob(job.id, cancelled ? { state: "cancelled", error: "Cancelled" } : { state: "failed", error: message }).catch(() => undefined);
+      if (!cancelled) this.logger.warn({ job: job.id, kind: job.kind, err: message }, "job failed");
+    }
+  }
+
+  private async perform(job: JobRecord, h: JobTaskHandlers): Promise<unknown> {
+    const p = job.params;
+    if (job.kind === "train" || job.kind === "retrain") {
+      const products = await labelledProducts(this.store);
+      const correctedIds = new Set((await this.store.correctedCategories()).keys());
+      const retrain = job.kind === "retrain";
+      // Retraining holds out every 10th product to check the new model is not worse than the live one.
+      const holdout = retrain && products.length >= 200 ? products.filter((_, i) => i % 10 === 9) : [];
+      const fit = holdout.length > 0 ? products.filter((_, i) => i % 10 !== 9) : products;
+      const classifier = typeof p.classifier === "string" ? p.classifier : undefined;
+      const task: CatalogTask = {
+        kind: "train",
+        products: fit,
+        outDir: this.models.tempDir(),
+        seed: typeof p.seed === "number" ? p.seed : this.seed,
+        options: { source: retrain ? "retrain" : "train job", ...(classifier ? { classifier } : {}), ...(p.calibration === "none" ? { calibration: "none" } : {}) },
+      };
+      const r = (await this.runner.run(task, h)) as TrainTaskResult;
+      if (h.signal.aborted) throw new CancelledError("Job");
+      let activate = p.activate !== false;
+      let validation: Record<string, number> | undefined;
+      if (holdout.length > 0 && this.models.current) {
+        // The live model may have been trained on the held-out products (its accuracy there is optimistic),
+        // so the new one only has to keep 80% of it (a collapse is refused); on the corrected products it
+        // must do at least as well as the live one.
+        const next = await CategoryModel.load(r.dir);
+        const old = this.models.current;
+        const corrected = products.filter((x) => correctedIds.has(x.id));
+        validation = {
+          holdout: holdout.length,
+          newAccuracy: accuracy(next, holdout),
+          oldAccuracy: accuracy(old, holdout),
+          corrected: corrected.length,
+          newOnCorrected: accuracy(next, corrected),
+          oldOnCorrected: accuracy(old, corrected),
+        };
+        activate = activate && validation.newAccuracy! >= 0.8 * validation.oldAccuracy! && validation.newOnCorrected! >= validation.oldOnCorrected!;
+      }
+      const record = await this.models.register(r.dir, { activate, move: true, source: task.options?.source });
+      return { version: record.version, activated: activate, rows: r.rows, labels: r.labels, ...(validation ? { validation } : {}) };
+    }
+    if (job.kind === "classify") {
+      const record = this.models.currentRecord;
+      if (!record) throw new UnavailableError("No active model to classify with");
+      const products = await allProducts(this.store);
+      const r = (await this.runner.run({ kind: "classify", modelDir: record.dir, items: products.map((x) => x.fields), topK: 1 }, h)) as ClassifyTaskResult;
+      const rows = r.predictions.flatMap((pr) => {
+        const top = pr.categories[0];
+        return top ? [{ id: pr.id, predicted: { category: top.category, score: top.score, model: r.model } }] : [];
+      });
+      const written = await this.store.setPredictions(rows);
+      return { model: r.model, classified: written };
+    }
+    if (job.kind === "cluster") {
+      const stored = await allProducts(this.store);
+      const products: Product[] = stored.map((x) => ({ id: x.id, text: [x.title, x.description ?? ""] }));
+      const k = p.k === "auto" ? "auto" : typeof p.k === "number" ? p.k : undefined;
+      const algorithm = typeof p.algorithm === "string" ? (p.algorithm as "kmeans") : undefined;
+      const r = (await this.runner.run({ kind: "cluster", products, ...(k !== undefined ? { k } : {}), ...(algorithm ? { algorithm } : {}), seed: this.seed }, h)) as ClusterTaskResult;
+      await this.store.saveClusterRun({ id: job.id, algorithm: r.algorithm, assignments: r.ids.map((id, i) => ({ productId: id, cluster: r.labels[i]! })), clusters: r.clusters });
+      return { run: job.id, algorithm: r.algorithm, clusters: r.clusters.length, products: r.ids.length };
+    }
+    throw new ConfigError(`Unknown job kind "${job.kind}"`);
+  }
+}

@@ -1,0 +1,143 @@
+// The model registry of the catalog service: artifacts under <dataDir>/models/<version>/, versions and the
+// active pointer in the store. A model becomes live only after it loaded and passed a smoke test; the
+// swap is one reference assignment, so in-flight requests finish on the object they started with.
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { ConfigError, ConflictError, ModelFormatError, ModelNotFoundError } from "../core/errors.js";
+import type { CatalogStore, ModelRecord } from "../persist/catalog-store.js";
+import { CategoryModel } from "./category-model.js";
+
+/** Model version names: letters, digits, dot, dash, underscore; no path separators, no leading dot. */
+const VERSION_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/** Throws ConfigError unless `version` is a safe directory name (no `../`, no slashes). */
+export function checkVersionName(version: string): string {
+  if (typeof version !== "string" || !VERSION_NAME.test(version) || version.includes("..")) {
+    throw new ConfigError(`Invalid model version "${String(version).slice(0, 80)}": use letters, digits, ".", "-" and "_" only`);
+  }
+  return version;
+}
+
+/** Loads `dir` and checks the model answers: labels, finite scores that sum to about 1. */
+export async function loadAndSmokeTest(dir: string): Promise<CategoryModel> {
+  const model = await CategoryModel.load(dir);
+  if (model.labels.length < 2) throw new ModelFormatError(dir, `it has ${model.labels.length} categories`);
+  const title = model.info.textFields[0] ?? "title";
+  const [p] = model.classify([{ id: "smoke", [title]: "smoke test product 123" }], { topK: model.labels.length });
+  const sum = p?.categories.reduce((s, c) => s + c.score, 0) ?? NaN;
+  if (!p || p.categories.length === 0 || !p.categories.every((c) => Number.isFinite(c.score)) || !(sum > 0.5 && sum < 1.5)) {
+    throw new ModelFormatError(dir, "the smoke test failed: its scores are not probabilities");
+  }
+  return model;
+}
+
+async function copyDir(from: string, to: string): Promise<void> {
+  await fs.mkdir(to, { recursive: true });
+  for (const e of await fs.readdir(from, { withFileTypes: true })) {
+    const a = path.join(from, e.name);
+    const b = path.join(to, e.name);
+    if (e.isDirectory()) await copyDir(a, b);
+    else if (e.isFile()) await fs.copyFile(a, b);
+  }
+}
+
+/** The live model and the registry operations around it. */
+export class ModelRegistry {
+  /** The live model; replaced by one assignment. */
+  current: CategoryModel | undefined;
+  /** The registry record of `current`. */
+  currentRecord: ModelRecord | undefined;
+  private readonly root: string;
+
+  constructor(
+    private readonly store: CatalogStore,
+    dataDir: string,
+  ) {
+    this.root = path.join(dataDir, "models");
+  }
+
+  /** Loads the active model from the registry, if any (a broken one is reported, not thrown). */
+  async init(onError: (e: Error) => void): Promise<void> {
+    await fs.mkdir(this.root, { recursive: true });
+    const active = (await this.store.listModels()).find((m) => m.active);
+    if (!active) return;
+    try {
+      this.current = await loadAndSmokeTest(active.dir);
+      this.currentRecord = active;
+    } catch (e) {
+      onError(e as Error);
+    }
+  }
+
+  dirOf(version: string): string {
+    return path.join(this.root, checkVersionName(version));
+  }
+
+  /** A fresh temporary directory under the models root (same file system: rename is atomic). */
+  tempDir(): string {
+    return path.join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
+  }
+
+  /**
+   * Copies the model at `dir` into the data directory (temporary sibling + rename), loads and smoke-tests
+   * the copy, and records it. A bad model throws and changes nothing. Registering a known version again
+   * returns its record.
+   */
+  async register(dir: string, o: { activate?: boolean; source?: string; move?: boolean } = {}): Promise<ModelRecord> {
+    const probe = await loadAndSmokeTest(dir);
+    const version = checkVersionName(probe.version);
+    let record = await this.store.getModel(version);
+    const target = this.dirOf(version);
+    if (!record) {
+      const exists = await fs.stat(target).catch(() => undefined);
+      if (!exists) {
+        const tmp = this.tempDir();
+        try {
+          if (o.move) await fs.rename(dir, tmp);
+          else await copyDir(dir, tmp);
+          await fs.rename(tmp, target);
+        } catch (e) {
+          await fs.rm(tmp, { recursive: true, force: true });
+          throw e;
+        }
+      }
+      await loadAndSmokeTest(target);
+      record = await this.store.addModel({
+        version,
+        dir: target,
+        registeredAt: new Date().toISOString(),
+        createdAt: probe.info.createdAt,
+        labels: probe.labels.length,
+        ...(o.source ? { source: o.source } : {}),
+        metrics: { trainingRows: probe.info.training.rows, calibrated: probe.calibrated, ...(probe.info.metrics ? { features: probe.info.metrics.features } : {}) },
+      });
+    }
+    if (o.activate) return this.activate(version);
+    return record;
+  }
+
+  /** Loads and smoke-tests `version`, then makes it live. Unknown → ModelNotFoundError; broken → the error, old model stays. */
+  async activate(version: string): Promise<ModelRecord> {
+    checkVersionName(version);
+    const record = await this.store.getModel(version);
+    if (!record) throw new ModelNotFoundError(version);
+    const model = await loadAndSmokeTest(record.dir);
+    const activated = await this.store.activateModel(version);
+    const old = this.current;
+    this.current = model;
+    this.currentRecord = activated;
+    // The old model's featurizing worker (if any) is not needed by new requests; in-flight ones hold their own reference.
+    if (old && old !== model) setTimeout(() => void old.close(), 5000).unref();
+    return activated;
+  }
+
+  /** Activates the version that was active before the current one. */
+  async rollback(): Promise<ModelRecord> {
+    const history = await this.store.activationHistory(50);
+    const currentVersion = this.current?.version ?? history[0];
+    const previous = history.find((v) => v !== currentVersion);
+    if (!previous) throw new ConflictError("Cannot roll back: no earlier model version was active");
+    return this.activate(previous);
+  }
+}

@@ -1,0 +1,98 @@
+// The background work of the catalog service as plain, serialisable tasks: a job runner (src/jobs/) runs
+// them in a worker thread, or in this thread where no compiled worker exists (tests from sources).
+import type { Product, ProductInput } from "../core/product.js";
+import type { Progress, RunOptions } from "../core/progress.js";
+import { ConfigError, throwIfAborted } from "../core/errors.js";
+import { CategoryModel, type Prediction } from "./category-model.js";
+import { train, type TrainOptions } from "./train.js";
+import { clusterCatalog, CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "./cluster.js";
+
+/** Train a model on labelled products and save it to `outDir` (atomic). */
+export interface TrainTask {
+  kind: "train";
+  products: Product[];
+  outDir: string;
+  options?: Pick<TrainOptions, "classifier" | "classifierParams" | "calibration" | "strategy" | "textFields" | "source">;
+  seed?: number;
+}
+
+/** Classify products with the model saved in `modelDir`. */
+export interface ClassifyTask {
+  kind: "classify";
+  modelDir: string;
+  items: ProductInput[];
+  topK?: number;
+}
+
+/** Cluster products by their text. */
+export interface ClusterTask {
+  kind: "cluster";
+  products: Product[];
+  algorithm?: ClusterAlgorithm;
+  k?: number | "auto";
+  seed?: number;
+}
+
+export type CatalogTask = TrainTask | ClassifyTask | ClusterTask;
+
+export interface TrainTaskResult {
+  dir: string;
+  version: string;
+  rows: number;
+  labels: number;
+}
+export interface ClassifyTaskResult {
+  model: string;
+  predictions: Prediction[];
+}
+export interface ClusterTaskResult {
+  algorithm: string;
+  ids: string[];
+  labels: number[];
+  clusters: { cluster: number; name: string; size: number }[];
+}
+
+/** The result of each task kind. */
+export type CatalogTaskResult = TrainTaskResult | ClassifyTaskResult | ClusterTaskResult;
+
+/**
+ * Runs one task. Long steps honour `signal` (CancelledError) and report `onProgress`.
+ * @example await runCatalogTask({ kind: "cluster", products, k: 8 }, { signal })
+ */
+export async function runCatalogTask(task: CatalogTask, o: RunOptions = {}): Promise<CatalogTaskResult> {
+  throwIfAborted(o.signal, "Job");
+  switch (task.kind) {
+    case "train": {
+      const model = await train(task.products, { ...task.options, seed: task.seed ?? 0, signal: o.signal, onProgress: o.onProgress, onWarning: o.onWarning });
+      throwIfAborted(o.signal, "Job");
+      o.onProgress?.({ stage: "save", done: 0, total: 1 });
+      await model.save(task.outDir);
+      o.onProgress?.({ stage: "save", done: 1, total: 1 });
+      return { dir: task.outDir, version: model.version, rows: task.products.length, labels: model.labels.length };
+    }
+    case "classify": {
+      const model = await CategoryModel.load(task.modelDir);
+      const predictions: Prediction[] = [];
+      const step = 1000;
+      for (let i = 0; i < task.items.length; i += step) {
+        throwIfAborted(o.signal, "Job");
+        predictions.push(...model.classify(task.items.slice(i, i + step), { topK: task.topK ?? 1 }));
+        o.onProgress?.({ stage: "classify", done: Math.min(i + step, task.items.length), total: task.items.length } satisfies Progress);
+      }
+      return { model: model.version, predictions };
+    }
+    case "cluster": {
+      const algorithm = task.algorithm ?? "kmeans";
+      if (!CLUSTER_ALGORITHMS.includes(algorithm)) throw new ConfigError(`Unknown clustering algorithm "${String(algorithm)}": choose ${CLUSTER_ALGORITHMS.join(", ")}`);
+      const run = await clusterCatalog(task.products, { algorithm, k: task.k ?? 8, seed: task.seed ?? 0, signal: o.signal, onProgress: o.onProgress, onWarning: o.onWarning });
+      return {
+        algorithm,
+        ids: run.ids,
+        labels: Array.from(run.labels),
+        clusters: run.clusters.map((c) => ({ cluster: c.id, name: c.label, size: c.size })),
+      };
+    }
+    default:
+      throw new ConfigError(`Unknown job kind "${(task as { kind: string }).kind}": choose train, classify or cluster`);
+  }
+}

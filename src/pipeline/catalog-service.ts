@@ -1,0 +1,371 @@
+// The catalog service: products, classification, search, similar items, corrections, models and jobs over
+// a CatalogStore. Edges (the HTTP server, the CLI) parse requests, call this, and format the answers.
+//
+// API notes for the edges (final):
+// - Every method that touches the store returns a Promise (so a PostgreSQL store can follow);
+//   `classify()` and `activeModel()` (the live model's ModelRecord) are synchronous: the hot path never
+//   touches the store.
+// - Wiring (`assort serve`): `CatalogService.open({ store: SqliteStore.open(dir), dataDir: dir, jobs: new
+//   WorkerJobRunner(), logger })` with SqliteStore from src/store/sqlite-store.ts and WorkerJobRunner from
+//   src/jobs/job-runner.ts (without `jobs`, background jobs run on the event loop's thread).
+// - Errors (src/core/errors.ts, each with a stable `code`): InvalidInputError (INVALID_INPUT, bad items:
+//   `issues` name item index as `line` and `field`) → 400/422; ConfigError (CONFIG: bad option, bad
+//   version name) → 400; LimitError (LIMIT: `limit`, `actual`; batch over maxBatch) → 413;
+//   NotFoundError (NOT_FOUND: product, job) → 404; ModelNotFoundError (MODEL_NOT_FOUND: unknown version)
+//   → 404; ModelFormatError (MODEL_FORMAT: broken artifact, activation refused) → 422; ConflictError
+//   (CONFLICT: cancel a finished job, nothing to roll back to) → 409; UnavailableError (UNAVAILABLE: no
+//   active model, service closing) → 503; CancelledError (CANCELLED) when a signal fired.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { ConfigError, NotFoundError, UnavailableError } from "../core/errors.js";
+import type { ProductInput } from "../core/product.js";
+import type { Progress } from "../core/progress.js";
+import type { CatalogStore, CorrectionRecord, JobKind, JobRecord, ModelRecord, StoredProduct } from "../persist/catalog-store.js";
+import type { Prediction } from "./category-model.js";
+import type { ReadOptions } from "../catalog/read-catalog.js";
+import type { RowIssue } from "../core/errors.js";
+import type { Explanation } from "./explain.js";
+import { checkTopK } from "./category-model.js";
+import { checkBatch, toProductWrites } from "./catalog-service-input.js";
+import { checkVersionName, ModelRegistry } from "./catalog-service-models.js";
+import { importCatalogFile, upsertBatch } from "./catalog-service-import.js";
+import { JobManager, type JobRunner } from "./catalog-service-jobs.js";
+import { SimilarItems } from "./catalog-service-vectors.js";
+import { Feedback } from "./catalog-service-feedback.js";
+
+export type { JobRunner, JobTaskHandlers } from "./catalog-service-jobs.js";
+export type { CatalogStore, CorrectionRecord, JobRecord, ModelRecord, StoredProduct } from "../persist/catalog-store.js";
+
+/** Structured logging (pino's shape). */
+export interface ServiceLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface CatalogServiceOptions {
+  /** Persistence, e.g. `SqliteStore.open(dataDir)` (src/store/sqlite-store.ts). */
+  store: CatalogStore;
+  /** Models live under `<dataDir>/models/<version>/`, the product-vector model under `<dataDir>/vectors/`. */
+  dataDir: string;
+  /** Runs train / classify / cluster jobs off the main thread (src/jobs/); default: in this thread. */
+  jobs?: JobRunner;
+  logger?: ServiceLogger;
+  /** Similar items: exact search up to this many products (default 100_000), ANN beyond. */
+  exactLimit?: number;
+  /** Classify / upsert batch limit (default 1000). */
+  maxBatch?: number;
+  /** Corrections that queue a background retrain (default 50; 0 = never). */
+  retrainAfter?: number;
+  /** Seed of background training and vector fitting (default 0). */
+  seed?: number;
+}
+
+/** Options of {@link CatalogService.classify}. */
+export interface ServiceClassifyOptions {
+  topK?: number;
+  explain?: boolean;
+  minPrecision?: number;
+  backoff?: boolean | number;
+}
+
+/** One classify answer: the model's prediction, or a person's correction (`corrected: true`, score 1). */
+export interface ServiceClassification extends Prediction {
+  explanation?: Explanation;
+  corrected?: true;
+}
+
+export interface SearchQuery {
+  q: string;
+  category?: string;
+  /** Default 20, at most 100. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface SearchAnswer {
+  total: number;
+  hits: { id: string; title: string; category?: string; predicted?: string; score: number }[];
+  facets: { category: string; count: number }[];
+}
+
+export interface SimilarAnswer {
+  id: string;
+  method: "exact" | "ann";
+  neighbors: { id: string; title: string; category?: string; score: number }[];
+}
+
+export interface UpsertOptions {
+  /** Classify the products with the active model (default: true when a model is active). */
+  classify?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface UpsertAnswer {
+  inserted: number;
+  updated: number;
+  /** Same id and same content as stored. */
+  unchanged: number;
+  /** Products classified by this call (unchanged products already predicted by the live model are not). */
+  classified: number;
+}
+
+export interface ImportAnswer extends UpsertAnswer {
+  rows: number;
+  skipped: RowIssue[];
+  /** Reading, classifying and writing the products. */
+  seconds: number;
+  /** Fitting the product vectors (first import) or embedding the changed products, after `seconds`. */
+  vectorSeconds: number;
+}
+
+export interface ServiceStats {
+  products: number;
+  predictions: number;
+  corrections: number;
+  models: number;
+  jobs: Record<string, number>;
+  activeModel?: string;
+}
+
+const noopLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
+
+/**
+ * The catalog service.
+ * @example
+ * const service = await CatalogService.open({ store: await SqliteStore.open("data"), dataDir: "data" });
+ * await service.registerModel("models/shop", { activate: true });
+ * await service.upsertProducts([{ id: "1", title: "Tefal frying pan 28cm" }]);
+ * service.classify([{ id: "x", title: "Bosch kettle" }], { topK: 3 });
+ */
+export class CatalogService {
+  readonly store: CatalogStore;
+  readonly dataDir: string;
+  readonly maxBatch: number;
+  private readonly logger: ServiceLogger;
+  private readonly models: ModelRegistry;
+  private readonly jobs: JobManager;
+  private readonly vectors: SimilarItems;
+  private readonly feedbackLoop: Feedback;
+  private readonly seed: number;
+  private writes = Promise.resolve();
+  private closed = false;
+
+  private constructor(o: CatalogServiceOptions) {
+    this.store = o.store;
+    this.dataDir = path.resolve(o.dataDir);
+    this.maxBatch = o.maxBatch ?? 1000;
+    this.logger = o.logger ?? noopLogger;
+    this.seed = o.seed ?? 0;
+    this.models = new ModelRegistry(this.store, this.dataDir);
+    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger });
+    this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed);
+    this.feedbackLoop = new Feedback(this.store, o.retrainAfter ?? 50, (params) => this.jobs.start("retrain", params), (id, category) => this.vectors.regroup(id, category));
+  }
+
+  /** Opens the service: loads the active model, the override map and the product vectors (if any); fails jobs a dead process left running. */
+  static async open(o: CatalogServiceOptions): Promise<CatalogService> {
+    const s = new CatalogService(o);
+    await fs.mkdir(s.dataDir, { recursive: true });
+    const failed = await s.store.failUnfinishedJobs("The process stopped while the job was running");
+    if (failed > 0) s.logger.warn({ jobs: failed }, "marked jobs of a stopped process as failed");
+    await s.models.init((e) => s.logger.error({ err: e.message }, "cannot load the active model"));
+    await s.feedbackLoop.init();
+    await s.vectors.init();
+    return s;
+  }
+
+  // ---- models
+
+  /** Copies the model directory into the data dir atomically, loads and smoke-tests it; a bad model throws and nothing changes. */
+  async registerModel(dir: string, o: { activate?: boolean } = {}): Promise<ModelRecord> {
+    this.checkOpen();
+    return this.models.register(dir, { ...o, source: "register" });
+  }
+
+  listModels(): Promise<ModelRecord[]> {
+    return this.store.listModels();
+  }
+
+  /** The live model's registry record (synchronous). */
+  activeModel(): ModelRecord | undefined {
+    return this.models.currentRecord;
+  }
+
+  /** Unknown → ModelNotFoundError; a broken artifact → ModelFormatError, the old model stays live. */
+  async activateModel(version: string): Promise<ModelRecord> {
+    return this.models.activate(checkVersionName(version));
+  }
+
+  /** Activates the previously active version; ConflictError when there is none. */
+  rollback(): Promise<ModelRecord> {
+    return this.models.rollback();
+  }
+
+  // ---- products
+
+  /** Inserts or updates products in one transaction, idempotent by id (same content → `unchanged`). */
+  async upsertProducts(items: readonly ProductInput[], o: UpsertOptions = {}): Promise<UpsertAnswer> {
+    this.checkOpen();
+    checkBatch(items.length, this.maxBatch, "products in one call");
+    const rows = toProductWrites(items);
+    return this.serialWrite(async () => {
+      const r = await upsertBatch(this.store, rows, o.classify === false ? undefined : this.models.current);
+      await this.vectors.refresh(r.changed);
+      o.onProgress?.({ stage: "upsert", done: rows.length, total: rows.length });
+      return { inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, classified: r.classified };
+    });
+  }
+
+  /**
+   * Imports a JSONL/CSV catalog in batches of `batchSize` rows (default 2000), one transaction each; bad rows
+   * are skipped and reported. Then fits the product vectors when none exist, else embeds the changed products
+   * (`vectors: false` skips that: similar items fit on demand).
+   */
+  async importFile(file: string, o: UpsertOptions & { readOptions?: ReadOptions; batchSize?: number; vectors?: boolean } = {}): Promise<ImportAnswer> {
+    this.checkOpen();
+    return this.serialWrite(async () => {
+      const r = await importCatalogFile(this.store, file, { ...o, model: o.classify === false ? undefined : this.models.current });
+      const started = performance.now();
+      if (o.vectors !== false) await this.vectors.afterImport(r.changedIds, o);
+      const { changedIds: _c, ...answer } = r;
+      return { ...answer, vectorSeconds: (performance.now() - started) / 1000 };
+    });
+  }
+
+  getProduct(id: string): Promise<StoredProduct | undefined> {
+    return this.store.getProduct(id);
+  }
+
+  /** Deletes a product (and its vector); false when there was none. */
+  async deleteProduct(id: string): Promise<boolean> {
+    this.checkOpen();
+    return this.serialWrite(async () => {
+      const gone = await this.store.deleteProduct(id);
+      if (gone) this.vectors.remove(id);
+      return gone;
+    });
+  }
+
+  // ---- classify (hot path: synchronous, no store access)
+
+  /**
+   * Classifies items with the live model; a product id or title with a correction answers the corrected
+   * category (score 1, `corrected: true`). UnavailableError without an active model, LimitError over maxBatch.
+   */
+  classify(items: readonly ProductInput[], o: ServiceClassifyOptions = {}): { model: string; results: ServiceClassification[] } {
+    const model = this.models.current;
+    if (!model) throw new UnavailableError("No active model: register one (assort serve --model DIR or POST /v1/models)");
+    checkBatch(items.length, this.maxBatch, "items in one classify call");
+    const topK = checkTopK(o.topK ?? 1);
+    const results: ServiceClassification[] = model.classify(items, { topK, minPrecision: o.minPrecision, backoff: o.backoff });
+    if (o.explain) {
+      const ex = model.explain(items);
+      results.forEach((r, i) => {
+        if (ex[i]) r.explanation = ex[i];
+      });
+    }
+    this.feedbackLoop.applyOverrides(items, results, model.info.textFields[0] ?? "title", topK);
+    return { model: model.version, results };
+  }
+
+  // ---- search and similar
+
+  /** Full-text search (BM25, Chinese segmented), category facets, hits of the query's predicted category boosted. */
+  async search(q: SearchQuery): Promise<SearchAnswer> {
+    if (typeof q.q !== "string") throw new ConfigError("Search needs a query string q");
+    const limit = q.limit ?? 20;
+    const offset = q.offset ?? 0;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ConfigError(`Invalid limit ${limit}: use 1 to 100`);
+    if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) throw new ConfigError(`Invalid offset ${offset}: use 0 to 10000`);
+    const model = this.models.current;
+    let boostCategory: string | undefined;
+    const text = q.q.slice(0, 2000);
+    if (model && text.trim() !== "") {
+      const [p] = model.classify([{ id: "q", [model.info.textFields[0] ?? "title"]: text }]);
+      const top = p?.categories[0];
+      if (top && top.score >= 0.5) boostCategory = top.category;
+    }
+    return this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory });
+  }
+
+  /** Nearest products on the product vectors (exact up to exactLimit, ANN beyond); NotFoundError for an unknown id. */
+  async similar(id: string, o: { limit?: number; sameCategory?: boolean } = {}): Promise<SimilarAnswer> {
+    const limit = o.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new ConfigError(`Invalid limit ${limit}: use 1 to 100`);
+    const product = await this.store.getProduct(id);
+    if (!product) throw new NotFoundError("product", id);
+    return this.vectors.similar(product, limit, o.sameCategory === true);
+  }
+
+  /** Fits (or refits) the product-vector model on the stored catalog and embeds every product. */
+  fitVectors(o: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}): Promise<{ model: string; products: number }> {
+    return this.serialWrite(() => this.vectors.fit(o));
+  }
+
+  // ---- corrections
+
+  /**
+   * Accepts (`accept: true`) or corrects (`category`) a product's category, in one transaction. The
+   * correction is visible at once (getProduct, search facets, classify of the same id or title) and after
+   * `retrainAfter` corrections a background retrain is queued ("queued").
+   */
+  async feedback(f: { productId: string; category?: string; accept?: boolean; user?: string }): Promise<{ correction: CorrectionRecord; applied: "override" | "queued" | "recorded" }> {
+    this.checkOpen();
+    return this.feedbackLoop.record(f);
+  }
+
+  // ---- jobs
+
+  /** Queues a background job; progress, result and errors are recorded in the store. */
+  async startJob(kind: Exclude<JobKind, "retrain">, params: Record<string, unknown> = {}): Promise<JobRecord> {
+    this.checkOpen();
+    if (!["train", "classify", "cluster"].includes(kind)) throw new ConfigError(`Unknown job kind "${String(kind)}": choose train, classify or cluster`);
+    return this.jobs.start(kind, params);
+  }
+
+  getJob(id: string): Promise<JobRecord | undefined> {
+    return this.store.getJob(id);
+  }
+
+  listJobs(o: { limit?: number } = {}): Promise<JobRecord[]> {
+    return this.store.listJobs({ limit: o.limit ?? 50 });
+  }
+
+  /** Cancels a queued or running job; NotFoundError for an unknown id, ConflictError when it has finished. */
+  async cancelJob(id: string): Promise<JobRecord> {
+    return this.jobs.cancel(id);
+  }
+
+  /** Counts for /health and /metrics. */
+  async stats(): Promise<ServiceStats> {
+    const c = await this.store.counts();
+    const active = this.models.current?.version;
+    return { ...c, ...(active ? { activeModel: active } : {}) };
+  }
+
+  /** Waits for running writes, stops jobs, closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.jobs.close();
+    await this.writes.catch(() => undefined);
+    await this.models.current?.close();
+    await this.store.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new UnavailableError("The service is shutting down");
+  }
+
+  /** Runs writes one after another (vectors and the store stay in step). */
+  private serialWrite<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(fn, fn);
+    this.writes = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
