@@ -5,7 +5,10 @@ import { auditCommand } from "./commands/audit.js";
 import { classifyCommand } from "./commands/classify.js";
 import { clusterCommand, evaluateClustersCommand } from "./commands/cluster.js";
 import { crossValidateCommand } from "./commands/cross-validate.js";
+import { embedCommand } from "./commands/embed.js";
 import { evaluateCommand } from "./commands/evaluate.js";
+import { importCommand } from "./commands/import.js";
+import { serveCommand } from "./commands/serve.js";
 import { classifiersCommand, infoCommand } from "./commands/info.js";
 import { taxonomyCommand } from "./commands/taxonomy.js";
 import { trainCommand } from "./commands/train.js";
@@ -18,7 +21,7 @@ export function buildProgram(): Command {
     .option("--debug", "show stack traces for errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, auditCommand, clusterCommand, evaluateClustersCommand, infoCommand, classifiersCommand]) {
+  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, auditCommand, clusterCommand, evaluateClustersCommand, embedCommand, infoCommand, classifiersCommand, serveCommand, importCommand]) {
     add(program).exitOverride();
   }
   taxonomyCommand(program).exitOverride();

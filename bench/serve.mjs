@@ -1,0 +1,277 @@
+// HTTP service benchmark: `assort serve` on the 35k PriceRunner products, loaded with autocannon.
+//
+//   npm run bench:serve                        # human table (builds dist/ first)
+//   npm run --silent bench:serve -- --json     # JSON lines only on stdout
+//   node bench/serve.mjs [--only classify-single,search] [--json] [--data-dir ../shared/data]
+//   BENCH_SECONDS=10 (per load run, default 10)   BENCH_CONNECTIONS=16 (single/search/similar, default 16)
+//
+// Trains a pricerunner model once (cached in $TMPDIR/assort-bench-cache, keyed by the training file and
+// the library version), imports train+test (35,311 products, timed) into a fresh data directory with
+// `assort import`, starts `assort serve` as a child process (log level warn, no request log, no rate limit)
+// and runs autocannon in this process against it. Request bodies vary: titles of the test split. RSS is
+// the server's, sampled from /proc/<pid>/status. The overload run restarts the server with a rate limit at
+// 40% of the measured single-classify capacity and a small in-flight limit, then sends back to back over 256
+// connections (at least twice the allowed rate): only 200/429/503 may come back, and RSS must stay flat.
+// Similar items: recall@10 of the ANN index (a second server with --exact-limit 0) against exact search. Results also go to bench/results/serve-<ts>.jsonl.
+
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { clearInterval, setInterval } from "node:timers";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { LIBRARY_VERSION } from "../dist/index.js";
+import { benchOptions, run } from "./common.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.resolve(here, "../bin/assort.js");
+const TASKS = ["import", "classify-single", "classify-batch-1000", "search", "similar", "similar-ann", "overload"];
+const USAGE = `Usage: node bench/serve.mjs [options]
+  --only <task[,task]>  tasks: ${TASKS.join(", ")} (import always runs)
+  --json                one JSON object per result on stdout, nothing else (progress on stderr)
+  --data-dir DIR        datasets folder (default ../shared/data next to the repo)
+  -h, --help            this text
+Environment: BENCH_SECONDS (per load run, default 10), BENCH_CONNECTIONS (default 16).`;
+
+const { args, json, dataDir, out } = benchOptions(USAGE);
+const progress = (s) => process.stderr.write(s + "\n");
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const only = args.only ? new Set(args.only.split(",").map((s) => s.trim())) : undefined;
+const wanted = (t) => !only || only.has(t);
+const KEY = "bench-admin-key-0123456789abcdef";
+
+const trainFile = path.join(dataDir, "pricerunner", "train.jsonl");
+const testFile = path.join(dataDir, "pricerunner", "test.jsonl");
+if (!existsSync(trainFile) || !existsSync(testFile)) {
+  progress(`PriceRunner data not found under ${path.join(dataDir, "pricerunner")}: pass --data-dir`);
+  process.exit(2);
+}
+const readRows = (f) => readFileSync(f, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+const testRows = readRows(testFile);
+const titles = testRows.map((r) => r.title);
+
+// ------------------------------------------------------------------------------------------ model, import
+
+async function model() {
+  const st = statSync(trainFile);
+  const dir = path.join(os.tmpdir(), "assort-bench-cache", `serve-model-${LIBRARY_VERSION}-${st.size}-${Math.round(st.mtimeMs)}`);
+  if (existsSync(path.join(dir, "manifest.json"))) return dir;
+  progress(`training the pricerunner model (cached in ${dir}) …`);
+  await mkdir(path.dirname(dir), { recursive: true });
+  await run(process.execPath, [bin, "train", "--data", trainFile, "--out", dir, "--seed", "42"], { stderr: "tee" });
+  return dir;
+}
+
+/** Peak RSS (VmHWM) and current RSS (VmRSS) of a process, in MB. */
+function rssOf(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN);
+    return { peak: kb("VmHWM") / 1024, now: kb("VmRSS") / 1024 };
+  } catch {
+    return { peak: NaN, now: NaN };
+  }
+}
+
+// ------------------------------------------------------------------------------------------ server
+
+function startServer(data, modelDir, extra = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--data-dir", data, "--model", modelDir, "--log-level", "warn", "--no-request-log", ...extra], {
+      env: { ...process.env, ASSORT_API_KEY: KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let outText = "";
+    let errText = "";
+    child.stderr.on("data", (b) => (errText += b));
+    child.on("exit", (code) => {
+      if (!outText.includes("\n")) reject(new Error(`assort serve exited with ${code}: ${errText}`));
+    });
+    child.stdout.on("data", (b) => {
+      const had = outText.includes("\n");
+      outText += b;
+      if (had || !outText.includes("\n")) return;
+      const m = /^listening on (\S+)/.exec(outText);
+      if (!m) return reject(new Error(`unexpected first line: ${outText}`));
+      resolve({
+        url: m[1],
+        pid: child.pid,
+        stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once("exit", () => r()), child.kill("SIGTERM")))),
+      });
+    });
+  });
+}
+
+/** One autocannon run; `next()` gives each request's [path, body] (varied bodies from the test split). */
+async function load(server, name, { method = "GET", next, conns = connections, rate, duration = seconds }) {
+  let i = 0;
+  const samples = [];
+  const timer = setInterval(() => samples.push(rssOf(server.pid).now), 250);
+  const result = await autocannon({
+    url: server.url,
+    connections: conns,
+    duration,
+    ...(rate ? { overallRate: rate } : {}),
+    requests: [
+      {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        setupRequest: (req) => {
+          const [p, body] = next(i++);
+          return { ...req, path: p, ...(body !== undefined ? { body } : {}) };
+        },
+      },
+    ],
+  });
+  clearInterval(timer);
+  const codes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)]));
+  const count = (pred) => Object.entries(codes).filter(([k]) => pred(Number(k))).reduce((a, [, n]) => a + n, 0);
+  const rss = rssOf(server.pid);
+  const settled = samples.slice(Math.floor(samples.length / 4));
+  return {
+    bench: "serve",
+    dataset: "pricerunner",
+    task: name,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    status429: count((c) => c === 429),
+    status5xx: count((c) => c >= 500),
+    status503: count((c) => c === 503),
+    statusCodes: codes,
+    peakRssMb: Math.round(rss.peak),
+    rssStartMb: Math.round(settled[0] ?? rss.now),
+    rssEndMb: Math.round(rss.now),
+    connections: conns,
+    ...(rate ? { offeredRate: rate } : {}),
+    seconds: result.duration,
+  };
+}
+
+// ------------------------------------------------------------------------------------------ tasks
+
+const words = (t) => t.split(/\s+/).filter((w) => /^[\p{L}\p{N}]{3,}$/u.test(w)).slice(0, 2).join(" ") || t.slice(0, 10);
+const singleBody = (i) => JSON.stringify({ items: [{ id: `q${i}`, title: titles[i % titles.length] }], topK: 3 });
+const batchBodies = Array.from({ length: 7 }, (_, b) =>
+  JSON.stringify({ items: Array.from({ length: 1000 }, (_, j) => ({ id: `b${b}-${j}`, title: titles[(b * 1000 + j) % titles.length] })), topK: 3 }),
+);
+
+async function recallAt10(exactServer, annServer, ids) {
+  let hit = 0;
+  let total = 0;
+  for (const id of ids) {
+    const [e, a] = await Promise.all([exactServer, annServer].map((s) => globalThis.fetch(`${s.url}/v1/products/${encodeURIComponent(id)}/similar?limit=10`).then((r) => r.json())));
+    if (!Array.isArray(e.neighbors) || !Array.isArray(a.neighbors)) throw new Error(`similar failed: ${JSON.stringify(e).slice(0, 200)} ${JSON.stringify(a).slice(0, 200)}`);
+    const truth = new Set(e.neighbors.map((n) => n.id));
+    hit += a.neighbors.filter((n) => truth.has(n.id)).length;
+    total += truth.size;
+  }
+  return total === 0 ? null : hit / total;
+}
+
+const results = [];
+const record = (r) => {
+  results.push(r);
+  if (json) process.stdout.write(JSON.stringify(r) + "\n");
+  progress(`  ${r.task}: ${JSON.stringify(r)}`);
+};
+
+const work = await mkdtemp(path.join(os.tmpdir(), "assort-bench-serve-"));
+try {
+  const modelDir = await model();
+  const data = path.join(work, "data");
+  const all = path.join(work, "products.jsonl");
+  await writeFile(all, (await readFile(trainFile, "utf8")) + (await readFile(testFile, "utf8")));
+  progress("importing 35k products …");
+  const t0 = performance.now();
+  const imp = JSON.parse((await run(process.execPath, [bin, "import", "--data", all, "--data-dir", data, "--model", modelDir, "--json"])).stdout.trim().split("\n").pop());
+  const importSeconds = (performance.now() - t0) / 1000;
+  record({ bench: "serve", dataset: "pricerunner", task: "import", rows: imp.rows, requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: imp.skipped, non2xx: 0, status429: 0, status5xx: 0, peakRssMb: null, seconds: Number(importSeconds.toFixed(2)), serviceSeconds: imp.seconds, productsPerSecond: Math.round(imp.rows / importSeconds) });
+
+  let server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096"]);
+  const ids = testRows.map((r) => r.id);
+  let single;
+  if (wanted("classify-single") || wanted("overload")) {
+    progress("classify-single …");
+    single = await load(server, "classify-single", { method: "POST", next: (i) => ["/v1/classify", singleBody(i)] });
+    record(single);
+  }
+  if (wanted("classify-batch-1000")) {
+    progress("classify-batch-1000 …");
+    record(await load(server, "classify-batch-1000", { method: "POST", conns: 1, next: (i) => ["/v1/classify", batchBodies[i % batchBodies.length]] }));
+  }
+  if (wanted("search")) {
+    progress("search …");
+    record(await load(server, "search", { next: (i) => [`/v1/search?q=${encodeURIComponent(words(titles[i % titles.length]))}&limit=10`] }));
+  }
+  if (wanted("similar")) {
+    progress("similar …");
+    record(await load(server, "similar", { next: (i) => [`/v1/products/${encodeURIComponent(ids[i % ids.length])}/similar?limit=10`] }));
+  }
+  if (wanted("similar-ann")) {
+    progress("similar-ann (ANN index, recall@10 against exact) …");
+    const ann = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096", "--exact-limit", "0"]);
+    try {
+      const r = await load(ann, "similar-ann", { next: (i) => [`/v1/products/${encodeURIComponent(ids[i % ids.length])}/similar?limit=10`] });
+      r.recallAt10 = await recallAt10(server, ann, ids.slice(0, 300));
+      record(r);
+    } finally {
+      await ann.stop();
+    }
+  }
+  if (wanted("overload")) {
+    // Overload: the server's rate limit is set to 40% of the measured single-classify capacity, and 256
+    // connections (4× the in-flight limit of 64) send requests back to back, i.e. at least twice the
+    // allowed rate. The surplus must be refused (429/503), nothing may fail otherwise (no other 5xx, no
+    // errors), and RSS must stay flat. (An open-loop 2×-capacity client cannot run in this process on 2
+    // cores: autocannon itself becomes the bottleneck, so the limit is lowered instead of the load raised.)
+    await server.stop();
+    const capacity = Math.max(50, single?.requestsPerSecond ?? 1000);
+    const allowed = Math.round(capacity / 2.5);
+    server = await startServer(data, modelDir, ["--rate-limit", `${allowed}/s`, "--max-in-flight", "64", "--max-lag", "200"]);
+    progress(`overload: 256 connections against a limit of ${allowed} req/s (capacity ${capacity}) …`);
+    const r = await load(server, "overload", { method: "POST", conns: 256, next: (i) => ["/v1/classify", singleBody(i)] });
+    r.capacity = capacity;
+    r.allowedRate = allowed;
+    r.offeredRate = r.requestsPerSecond;
+    r.overloadFactor = Number((r.requestsPerSecond / allowed).toFixed(2));
+    r.otherNon2xx = r.non2xx - r.status429 - r.status503;
+    r.only429or503 = r.otherNon2xx === 0 && r.errors === 0;
+    r.rssGrowthMb = r.rssEndMb - r.rssStartMb;
+    record(r);
+  }
+  await server.stop();
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+
+// ------------------------------------------------------------------------------------------ report
+
+const TARGETS = {
+  "classify-single": (r) => r.requestsPerSecond >= 5000 && r.p99Ms < 10,
+  "classify-batch-1000": (r) => r.p50Ms < 50,
+  search: (r) => r.p99Ms < 20,
+  similar: (r) => r.p99Ms < 20,
+  import: (r) => r.seconds < 10,
+  overload: (r) => r.only429or503 && r.status5xx === r.status503 && r.overloadFactor >= 2 && r.rssGrowthMb < 50,
+};
+out("\nassort serve on pricerunner (35,311 products; noisy if the machine is shared)");
+out("task                  req/s     p50 ms   p99 ms  errors  non2xx   429    5xx  peak RSS MB  seconds  target");
+for (const r of results) {
+  const f = (v, w) => String(v ?? "–").padStart(w);
+  out(`${r.task.padEnd(20)}${f(r.requestsPerSecond, 7)}${f(r.p50Ms, 10)}${f(r.p99Ms, 9)}${f(r.errors, 8)}${f(r.non2xx, 8)}${f(r.status429, 6)}${f(r.status5xx, 7)}${f(r.peakRssMb, 13)}${f(r.seconds, 9)}  ${TARGETS[r.task] ? (TARGETS[r.task](r) ? "met" : "MISSED") : ""}${r.recallAt10 != null ? `  recall@10 ${r.recallAt10.toFixed(3)}` : ""}`);
+}
+if (results.length > 0) {
+  const dir = path.join(here, "results");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `serve-${new Date().toISOString().replace(/[:]/g, "-").replace(/\.\d+Z$/, "Z")}.jsonl`);
+  const text = results.map((r) => JSON.stringify(r)).join("\n") + "\n";
+  await writeFile(file, text);
+  await writeFile(path.join(dir, "serve-latest.jsonl"), text);
+  out(`results: ${path.relative(process.cwd(), file)} (and serve-latest.jsonl)`);
+}

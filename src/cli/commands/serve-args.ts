@@ -1,0 +1,25 @@
+// Option parsers of `assort serve` (kept apart from serve-setup.ts so parsing loads no server code).
+import { InvalidArgumentError } from "commander";
+
+/** Log levels accepted by --log-level. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Parses --rate-limit: "N/min", "N/s", "N/h", a bare N (per minute), or "off"/"0". */
+export function rateArg(v: string): { max: number; windowMs: number } | false {
+  const s = v.trim().toLowerCase();
+  if (s === "off" || s === "0") return false;
+  const m = /^(\d+)\s*(?:\/\s*(s|sec|second|m|min|minute|h|hour))?$/.exec(s);
+  if (!m || Number(m[1]) < 1) throw new InvalidArgumentError(`--rate-limit must look like 600/min, 20/s or off, got "${v}"`);
+  const unit = m[2] ?? "min";
+  const windowMs = unit.startsWith("s") ? 1000 : unit.startsWith("h") ? 3_600_000 : 60_000;
+  return { max: Number(m[1]), windowMs };
+}
+
+/** Parses a size like 2mb, 512kb or a byte count. */
+export function sizeArg(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(v.trim());
+  const mult: Record<string, number> = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+  const n = m ? Math.round(Number(m[1]) * mult[(m[2] ?? "b").toLowerCase()]!) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1024) throw new InvalidArgumentError(`expected a size of at least 1kb such as 2mb or 512kb, got "${v}"`);
+  return n;
+}

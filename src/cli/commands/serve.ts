@@ -1,0 +1,103 @@
+// `assort serve`: the HTTP API over a data directory; prints "listening on URL" as its first stdout line.
+import { Option, type Command } from "commander";
+import { ConfigError } from "../../index.js";
+import { intArg } from "../options.js";
+import { LOG_LEVELS, rateArg, sizeArg } from "./serve-args.js";
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  dataDir: string;
+  model?: string;
+  keysFile?: string;
+  readAuth?: boolean;
+  rateLimit: { max: number; windowMs: number } | false;
+  corsOrigin?: string[];
+  modelRoot?: string[];
+  maxInFlight: number;
+  maxLag: number;
+  maxItems: number;
+  exactLimit?: number;
+  bodyLimit: number;
+  logLevel: string;
+  logFile?: string;
+  requestLog: boolean;
+}
+
+const collect = (v: string, acc: string[] = []): string[] => [...acc, v];
+
+export function serveCommand(program: Command): Command {
+  return program
+    .command("serve")
+    .description("serve the HTTP API: classify, products, search, similar items, feedback, models, jobs (keys: ASSORT_API_KEY, --keys-file)")
+    .option("--port <n>", "port to listen on (0: any free port; the real one is printed)", intArg("--port", 0, 65535), 8080)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
+    .option("--model <dir>", "register this model directory and make it live at start")
+    .option("--keys-file <file>", "more API keys: JSON or lines \"key role\" (roles read, write, admin); must not be world-readable")
+    .option("--read-auth", "require a key (any role) for reads too")
+    .option("--rate-limit <rate>", "requests per key (or IP) e.g. 600/min, 50/s, or off", rateArg, { max: 60_000, windowMs: 60_000 })
+    .option("--cors-origin <origin>", "allow browser calls from this origin (repeatable); CORS is off without it", collect)
+    .option("--model-root <dir>", "allow POST /v1/models to register model directories under this folder (repeatable)", collect)
+    .option("--max-in-flight <n>", "requests answered at once; more are refused with 503 at once", intArg("--max-in-flight", 1, 100_000), 256)
+    .option("--max-lag <ms>", "event-loop delay past which requests are refused with 503 at once (0: off)", intArg("--max-lag", 0, 600_000), 1000)
+    .option("--max-items <n>", "most items in one classify or products request", intArg("--max-items", 1, 100_000), 1000)
+    .option("--exact-limit <n>", "similar items: exact search up to this many products, an ANN index beyond (default 100000)", intArg("--exact-limit", 0))
+    .option("--body-limit <size>", "largest request body, e.g. 2mb", sizeArg, 2 * 1024 * 1024)
+    .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
+    .option("--log-file <file>", "write JSON logs here instead of stderr")
+    .option("--no-request-log", "do not log each request")
+    .action(async (flags: ServeFlags) => {
+      // Loaded here so that other verbs do not pay for fastify, pino and SQLite at start-up.
+      const { buildServer, KeyRing } = await import("../../server/index.js");
+      const { makeLogger, openService } = await import("./serve-setup.js");
+      const logger = makeLogger(flags.logLevel, flags.logFile);
+      const keys = KeyRing.load({ ...(process.env.ASSORT_API_KEY !== undefined ? { envKey: process.env.ASSORT_API_KEY } : {}), ...(flags.keysFile ? { keysFile: flags.keysFile } : {}) });
+      if (keys.size === 0) logger.warn({}, "no API keys (set ASSORT_API_KEY or --keys-file): every write will be refused with 401");
+      const service = await openService({ dataDir: flags.dataDir, ...(flags.model ? { model: flags.model } : {}), logger, maxBatch: flags.maxItems, ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}) });
+      const app = await buildServer({
+        service,
+        auth: { keys, readAuth: Boolean(flags.readAuth) },
+        limits: { rateLimit: flags.rateLimit, maxInFlight: flags.maxInFlight, maxEventLoopDelayMs: flags.maxLag, maxItems: flags.maxItems, bodyLimit: flags.bodyLimit },
+        ...(flags.corsOrigin ? { cors: { origin: flags.corsOrigin } } : {}),
+        logger,
+        requestLogging: flags.requestLog,
+        ...(flags.modelRoot ? { modelRoots: flags.modelRoot } : {}),
+      });
+      let address: string;
+      try {
+        address = await app.listen({ port: flags.port, host: flags.host });
+      } catch (e) {
+        await service.close();
+        const code = (e as { code?: string }).code;
+        if (code === "EADDRINUSE") throw new ConfigError(`Cannot listen on ${flags.host}:${flags.port}: the address is in use; pick another --port (0: any free port)`);
+        if (code === "EACCES" || code === "EADDRNOTAVAIL") throw new ConfigError(`Cannot listen on ${flags.host}:${flags.port}: ${code === "EACCES" ? "permission denied" : "no such address on this machine"}`);
+        throw e;
+      }
+      process.stdout.write(`listening on ${address}\n`);
+      logger.info({ address, model: service.activeModel()?.version ?? null, dataDir: flags.dataDir }, "assort serve started");
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string): void => {
+          if (stopping) {
+            logger.warn({ signal }, "second signal: exiting without draining");
+            process.exit(1);
+          }
+          stopping = true;
+          logger.info({ signal }, "shutting down: draining in-flight requests");
+          // Stop accepting, let in-flight requests finish, then close jobs and the database.
+          void app
+            .close()
+            .then(() => service.close())
+            .catch((err: unknown) => logger.error({ err }, "error while shutting down"))
+            .finally(() => {
+              logger.info({}, "stopped");
+              logger.flush();
+              resolve();
+            });
+        };
+        process.once("SIGTERM", () => stop("SIGTERM"));
+        process.once("SIGINT", () => stop("SIGINT"));
+      });
+    });
+}

@@ -1,0 +1,87 @@
+// Prometheus metrics written by hand (text exposition format 0.0.4): request counts and latency per
+// route and status, classified items, model version, process memory.
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface Series {
+  labels: string;
+  count: number;
+  sum: number;
+  buckets: Float64Array;
+}
+
+/** Escapes a label value (backslash, quote, newline). */
+function esc(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+/** Collects the server's metrics; `render` writes the exposition text. */
+export class Metrics {
+  private readonly requests = new Map<string, Series>();
+  private classifiedItems = 0;
+  private rejected = new Map<string, number>();
+
+  /** Records one finished request: `route` is the route pattern (not the raw URL, to bound cardinality). */
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const labels = `method="${esc(method)}",route="${esc(route)}",status="${status}"`;
+    let s = this.requests.get(labels);
+    if (!s) {
+      s = { labels, count: 0, sum: 0, buckets: new Float64Array(BUCKETS.length) };
+      this.requests.set(labels, s);
+    }
+    s.count++;
+    s.sum += seconds;
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) s.buckets[i]!++;
+  }
+
+  /** Counts products classified through the API. */
+  addClassified(n: number): void {
+    this.classifiedItems += n;
+  }
+
+  /** Counts a request turned away before its handler ran ("overload", "rate-limit"). */
+  addRejected(reason: string): void {
+    this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  /** The exposition text; `gauges` adds the live values (in-flight requests, products, model). */
+  render(live: { inFlight: number; products?: number; modelVersion?: string }): string {
+    const out: string[] = [];
+    out.push("# HELP assort_http_requests_total HTTP requests answered, by route and status.");
+    out.push("# TYPE assort_http_requests_total counter");
+    for (const s of this.requests.values()) out.push(`assort_http_requests_total{${s.labels}} ${s.count}`);
+    out.push("# HELP assort_http_request_duration_seconds Time to answer, by route and status.");
+    out.push("# TYPE assort_http_request_duration_seconds histogram");
+    for (const s of this.requests.values()) {
+      for (let i = 0; i < BUCKETS.length; i++) out.push(`assort_http_request_duration_seconds_bucket{${s.labels},le="${BUCKETS[i]}"} ${s.buckets[i]}`);
+      out.push(`assort_http_request_duration_seconds_bucket{${s.labels},le="+Inf"} ${s.count}`);
+      out.push(`assort_http_request_duration_seconds_sum{${s.labels}} ${s.sum}`);
+      out.push(`assort_http_request_duration_seconds_count{${s.labels}} ${s.count}`);
+    }
+    out.push("# HELP assort_http_rejected_total Requests turned away before their handler (overload, rate limit).");
+    out.push("# TYPE assort_http_rejected_total counter");
+    for (const [reason, n] of this.rejected) out.push(`assort_http_rejected_total{reason="${esc(reason)}"} ${n}`);
+    out.push("# HELP assort_classified_items_total Products classified through the API.");
+    out.push("# TYPE assort_classified_items_total counter");
+    out.push(`assort_classified_items_total ${this.classifiedItems}`);
+    out.push("# HELP assort_http_in_flight Requests being answered now.");
+    out.push("# TYPE assort_http_in_flight gauge");
+    out.push(`assort_http_in_flight ${live.inFlight}`);
+    if (live.products !== undefined) {
+      out.push("# HELP assort_products Products in the store.");
+      out.push("# TYPE assort_products gauge");
+      out.push(`assort_products ${live.products}`);
+    }
+    out.push("# HELP assort_model_info The active model version (value 1).");
+    out.push("# TYPE assort_model_info gauge");
+    if (live.modelVersion !== undefined) out.push(`assort_model_info{version="${esc(live.modelVersion)}"} 1`);
+    const mem = process.memoryUsage();
+    out.push("# HELP process_resident_memory_bytes Resident memory of the server process.");
+    out.push("# TYPE process_resident_memory_bytes gauge");
+    out.push(`process_resident_memory_bytes ${mem.rss}`);
+    out.push("# HELP nodejs_heap_used_bytes V8 heap in use.");
+    out.push("# TYPE nodejs_heap_used_bytes gauge");
+    out.push(`nodejs_heap_used_bytes ${mem.heapUsed}`);
+    return out.join("\n") + "\n";
+  }
+}

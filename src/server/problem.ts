@@ -1,0 +1,131 @@
+// The server's one error mapping: typed errors → HTTP status + application/problem+json (RFC 9457).
+import { AssortError, InvalidInputError } from "../index.js";
+import type { ZodError } from "zod";
+
+/** One field-level problem in a request. */
+export interface ProblemField {
+  path: string;
+  message: string;
+}
+
+/** The body of every error answer. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  errors?: ProblemField[];
+}
+
+/** An error raised by the HTTP layer itself (auth, limits, validation) with its status and headers. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors?: ProblemField[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "HttpProblem";
+  }
+}
+
+/** Turns zod issues into problem fields, prefixing the request part ("body", "query", "params"). */
+export function zodProblem(where: string, e: ZodError): HttpProblem {
+  const errors = e.issues.slice(0, 20).map((i) => ({
+    path: [where, ...i.path.map(String)].join("."),
+    message: i.message,
+  }));
+  const more = e.issues.length > errors.length ? ` (and ${e.issues.length - errors.length} more)` : "";
+  const first = errors[0];
+  return new HttpProblem(400, `Invalid request ${where}: ${first ? `${first.path}: ${first.message}` : "does not validate"}${more}`, errors);
+}
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  409: "Conflict",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  503: "Service Unavailable",
+};
+
+/** HTTP status of each stable AssortError code (codes of errors added later map by their name). */
+const BY_CODE: Record<string, number> = {
+  INVALID_INPUT: 422,
+  CONFIG: 400,
+  MODEL_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  MODEL_FORMAT: 422,
+  CONFLICT: 409,
+  LIMIT: 413,
+  LIMIT_EXCEEDED: 413,
+  TOO_LARGE: 413,
+  CANCELLED: 409,
+  NO_MODEL: 503,
+  NO_ACTIVE_MODEL: 503,
+  UNAVAILABLE: 503,
+  OVERLOADED: 503,
+  CLOSED: 503,
+  DEPENDENCY_MISSING: 501,
+};
+
+function statusOfCode(code: string): number {
+  if (BY_CODE[code] !== undefined) return BY_CODE[code]!;
+  if (/NOT_FOUND$/.test(code)) return 404;
+  if (/CONFLICT/.test(code)) return 409;
+  if (/LIMIT|TOO_(LARGE|MANY)/.test(code)) return 413;
+  if (/UNAVAILABLE|BUSY|CLOSED/.test(code)) return 503;
+  return 422;
+}
+
+/** A mapped error: what to send, and whether it is the server's fault (log it with its stack). */
+export interface MappedError {
+  problem: Problem;
+  headers: Record<string, string>;
+  internal: boolean;
+}
+
+/**
+ * Maps any thrown value to a problem answer. Messages of typed errors go to the client; anything else
+ * becomes a 500 whose detail names only the request id (the stack goes to the log, never to the client).
+ */
+export function toProblem(e: unknown, instance: string, requestId: string): MappedError {
+  const make = (status: number, detail: string, errors?: ProblemField[], headers: Record<string, string> = {}): MappedError => ({
+    problem: {
+      type: status >= 500 ? "about:blank" : `https://assort.dev/problems/${status}`,
+      title: TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error"),
+      status,
+      detail,
+      instance,
+      ...(errors && errors.length > 0 ? { errors } : {}),
+    },
+    headers,
+    internal: status >= 500 && status !== 503 && status !== 501,
+  });
+  if (e instanceof HttpProblem) return make(e.status, e.message, e.errors, e.headers);
+  if (e instanceof InvalidInputError) {
+    const errors = e.issues.slice(0, 20).map((i) => ({ path: `${i.file}[${i.line}]${i.field !== undefined ? `.${i.field}` : ""}`, message: i.message }));
+    return make(422, e.message, errors);
+  }
+  if (e instanceof AssortError) return make(statusOfCode(e.code), e.message);
+  const fe = e as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
+  const status = typeof fe?.statusCode === "number" ? fe.statusCode : undefined;
+  if (status !== undefined && status >= 400 && status < 500) {
+    // fastify's own client errors (bad JSON, 415, 413, rate limit): their messages are safe to show.
+    const msg = typeof fe?.message === "string" && fe.message !== "" ? fe.message : (TITLES[status] ?? "Client error");
+    return make(status, msg.replace(/^FST_\w+: /, ""));
+  }
+  return make(500, `Internal error; quote request id "${requestId}" when reporting it`);
+}

@@ -1,0 +1,54 @@
+// The part of the catalog service (src/pipeline/catalog-service.ts) that the HTTP edge calls: typed
+// structurally, so the server depends on behaviour, not on a class, and tests can pass a fake.
+import type { Progress, ProductInput } from "../index.js";
+
+/** A model version known to the service. */
+export interface ServiceModel {
+  version: string;
+}
+
+/** A background job as the service reports it. */
+export interface ServiceJob {
+  id: string;
+  kind: string;
+  state: string;
+  progress?: Progress | null;
+}
+
+/** One classified item: top-k categories, plus decision/explanation when asked for. */
+export interface ServiceClassification {
+  id: string;
+  categories: { category: string; score: number }[];
+  decision?: unknown;
+  explanation?: unknown;
+}
+
+type Maybe<T> = T | Promise<T>;
+
+/** What `buildServer` needs from the service; `CatalogService` satisfies it (sync or async answers). */
+export interface CatalogServicePort {
+  registerModel(dir: string, o?: { activate?: boolean }): Promise<ServiceModel>;
+  listModels(): Maybe<ServiceModel[]>;
+  activeModel(): ServiceModel | undefined;
+  activateModel(version: string): Promise<ServiceModel>;
+  rollback(): Promise<ServiceModel>;
+  upsertProducts(
+    items: ProductInput[],
+    o?: { classify?: boolean; signal?: AbortSignal },
+  ): Promise<{ inserted: number; updated: number; unchanged: number; classified: number }>;
+  getProduct(id: string): Maybe<object | undefined>;
+  deleteProduct(id: string): Maybe<boolean>;
+  classify(
+    items: ProductInput[],
+    o?: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: boolean | number },
+  ): Maybe<{ model: string; results: ServiceClassification[] }>;
+  search(q: { q: string; category?: string; limit?: number; offset?: number }): Maybe<object>;
+  similar(id: string, o?: { limit?: number; sameCategory?: boolean }): Maybe<object>;
+  feedback(f: { productId: string; category?: string; accept?: boolean; user?: string }): Maybe<object>;
+  startJob(kind: "train" | "classify" | "cluster", params: Record<string, unknown>): Maybe<ServiceJob>;
+  getJob(id: string): Maybe<ServiceJob | undefined>;
+  listJobs(o?: { limit?: number }): Maybe<ServiceJob[]>;
+  cancelJob(id: string): Maybe<ServiceJob>;
+  stats(): Maybe<{ products: number; activeModel?: string }>;
+  close(): Promise<void>;
+}
