@@ -126,3 +126,144 @@ export {
   type DuplicateGroup,
   type DuplicateMember,
 } from "./pipeline/audit.js";
+
+// images and text together: multimodal models and late fusion
+export { MultimodalModel, loadAnyModel, MODALITIES, type Modalities, type MultimodalInfo, type MultimodalPrediction, type MultimodalClassifyOptions, type BranchProbabilities } from "./pipeline/multimodal-model.js";
+export { trainMultimodal, DEFAULT_MODEL_DESCRIPTORS, type MultimodalTrainOptions } from "./pipeline/train-multimodal.js";
+export { evaluateMultimodal, type MultimodalEvaluation } from "./pipeline/evaluate-multimodal.js";
+export { fuseRows, chooseFusionWeight, scoreRows, type FusionWeight } from "./pipeline/fusion.js";
+
+// images: loading and colour descriptors
+export type { RgbImage, GrayImage } from "./featurize/image/image.js";
+export {
+  loadImage,
+  loadImages,
+  readImageSource,
+  decodeImage,
+  mapImages,
+  sniffFormat,
+  ImageLoadError,
+  IMAGE_FORMATS,
+  type ImageFormat,
+  type ImageErrorCode,
+  type ImageSourceOptions,
+  type LoadImageOptions,
+  type DecodeOptions,
+  type ImageSource,
+  type LoadedImage,
+  type ImageResult,
+  type BatchOptions,
+} from "./featurize/image/load-image.js";
+export {
+  colorHistogram,
+  colorHistogramInto,
+  colorMoments,
+  colorDescriptorLength,
+  rgbToHsv,
+  ColorHistogramParams,
+  type ColorHistogramOptions,
+} from "./featurize/image/color-histogram.js";
+export {
+  ImageFeaturizer,
+  FittedImageFeaturizer,
+  ImageFeaturizerParams,
+  restoreImageFeaturizer,
+  IMAGE_DESCRIPTORS,
+  type ImageFeaturizerParamsInput,
+  type ImageFeatures,
+  type ImageFitResult,
+  type ImageIssue,
+  type ImageRunOptions,
+  type ImageBlock,
+  type ImageDescriptor,
+  type CnnEmbedder,
+} from "./featurize/image/image-featurizer.js";
+
+// images: CNN features
+export {
+  MobileNetEmbedder,
+  type MobileNetEmbedderOptions,
+  type MobileNetEmbedOptions,
+} from "./featurize/image/cnn/mobilenet-embedder.js";
+export { ensureMobileNetOnnx, defaultCacheDir, type MobileNetOnnxOptions, type MobileNetOnnxFile } from "./featurize/image/cnn/onnx-cache.js";
+
+// images: HOG, IDX, MLP
+export {
+  hog,
+  hogInto,
+  hogLayout,
+  hogParams,
+  hogGradients,
+  hogFromGradients,
+  HogParams,
+  type HogOptions,
+  type HogLayout,
+  type HogGradients,
+} from "./featurize/image/hog.js";
+export {
+  smallImageFeatures,
+  smallImageFeatureLayout,
+  smallImageFeaturesParams,
+  SmallImageFeaturesParams,
+  SMALL_IMAGE_MLP_PARAMS,
+  grayImagesFromBytes,
+  flipHorizontal,
+  type SmallImageFeaturesOptions,
+  type SmallImageFeatureLayout,
+} from "./featurize/image/small-image-features.js";
+export { parseIdx, readIdxFile, readIdxImages, MAX_IDX_BYTES, type IdxArray } from "./catalog/read-idx.js";
+export { Mlp, MlpParams, type MlpParamsInput } from "./classify/mlp.js";
+export { MlpModel, type MlpState } from "./classify/mlp-model.js";
+
+// service: catalog store and service
+export type * from "./persist/catalog-store.js";
+export {
+  CatalogService,
+  type CatalogServiceOptions,
+  type ServiceLogger,
+  type ServiceClassifyOptions,
+  type ServiceClassification,
+  type SearchQuery,
+  type SearchAnswer,
+  type SimilarAnswer,
+  type UpsertOptions,
+  type UpsertAnswer,
+  type ImportAnswer,
+  type ServiceStats,
+  type JobRunner,
+  type JobTaskHandlers,
+} from "./pipeline/catalog-service.js";
+export { inlineJobRunner } from "./pipeline/catalog-service-jobs.js";
+export { checkVersionName } from "./pipeline/catalog-service-models.js";
+export {
+  runCatalogTask,
+  type CatalogTask,
+  type CatalogTaskResult,
+  type TrainTask,
+  type ClassifyTask,
+  type ClusterTask,
+  type TrainTaskResult,
+  type ClassifyTaskResult,
+  type ClusterTaskResult,
+} from "./pipeline/catalog-service-tasks.js";
+// embeddings and similar items
+export { FastText, type FastTextFitOptions } from "./featurize/embed/fasttext.js";
+export { FastTextModel, type FastTextStats } from "./featurize/embed/fasttext-model.js";
+export { FastTextParams, FASTTEXT_MODES, type FastTextParamsInput } from "./featurize/embed/fasttext-params.js";
+export { textTokens, productTokens } from "./featurize/embed/tokens.js";
+export { fnv1a, charNgrams } from "./featurize/embed/subwords.js";
+export { formatVec, parseVec } from "./featurize/embed/vec-format.js";
+export { UseLiteEncoder, USE_LITE_DIM, cjkShare, type UseLiteOptions } from "./featurize/embed/use-lite.js";
+export {
+  fitProductVectors,
+  ProductVectors,
+  VECTOR_METHODS,
+  PRODUCT_VECTORS_KIND,
+  saveSimilarIndex,
+  loadSimilarIndex,
+  type VectorMethod,
+  type ProductVectorsOptions,
+} from "./pipeline/product-vectors.js";
+export { ExactIndex, type Neighbor, type SearchOptions, type BatchNeighbors, type VectorIndex } from "./similar/exact-index.js";
+export { AnnIndex, AnnParams, type AnnParamsInput } from "./similar/ann-index.js";
+export { SimilarIndex, SIMILAR_INDEX_KIND, type SimilarIndexOptions, type SimilarSearchOptions } from "./similar/similar-index.js";
