@@ -75,6 +75,21 @@ export interface ModelInfo {
   taxonomy?: { ids: string[]; nodes: TaxonomyJson };
 }
 
+/**
+ * Maps raw input objects to products: the id from `idField` (else the 1-based position), the named text
+ * fields in order; with `keepFields`, every field too (an image reference, say).
+ */
+export function productsFromInputs(items: readonly ProductInput[], textFields: readonly string[], idField: string, keepFields = false): Product[] {
+  return items.map((item, i) => ({
+    id: item[idField] === undefined || item[idField] === null ? String(i + 1) : String(item[idField]),
+    text: textFields.map((f) => {
+      const v = item[f];
+      return typeof v === "string" ? v : v === undefined || v === null ? "" : String(v);
+    }),
+    ...(keepFields ? { fields: item } : {}),
+  }));
+}
+
 /** Validates a top-k value: an integer ≥ 1. */
 export function checkTopK(k: number): number {
   if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Invalid top-k ${k}: it must be a whole number of at least 1`);
@@ -152,14 +167,7 @@ export class CategoryModel {
 
   /** Maps raw input objects to products using the model's field names. */
   toProducts(items: readonly ProductInput[]): Product[] {
-    const { textFields, idField } = this.info;
-    return items.map((item, i) => ({
-      id: item[idField] === undefined || item[idField] === null ? String(i + 1) : String(item[idField]),
-      text: textFields.map((f) => {
-        const v = item[f];
-        return typeof v === "string" ? v : v === undefined || v === null ? "" : String(v);
-      }),
-    }));
+    return productsFromInputs(items, this.info.textFields, this.info.idField);
   }
 
   /**

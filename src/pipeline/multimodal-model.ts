@@ -8,7 +8,7 @@ import { topK as topKIndices } from "../linalg/topk.js";
 import { restoreClassifier } from "../classify/registry.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
 import { FittedImageFeaturizer, type ImageIssue } from "../featurize/image/image-featurizer.js";
-import { CategoryModel, checkTopK, type CategoryScore } from "./category-model.js";
+import { CategoryModel, checkTopK, productsFromInputs, type CategoryScore } from "./category-model.js";
 import { calibrateRows, calibrator, type CalibrationInfo, type ScoreCalibrator } from "./confidence.js";
 import { fuseRows } from "./fusion.js";
 
@@ -87,12 +87,7 @@ export class MultimodalModel {
 
   /** Maps raw input objects to products (text fields by name; every field kept for the image reference). */
   toProducts(items: readonly ProductInput[]): Product[] {
-    const { textFields, idField } = this.info;
-    return items.map((item, i) => ({
-      id: item[idField] === undefined || item[idField] === null ? String(i + 1) : String(item[idField]),
-      text: textFields.map((f) => (typeof item[f] === "string" ? (item[f] as string) : item[f] == null ? "" : String(item[f]))),
-      fields: item,
-    }));
+    return productsFromInputs(items, this.info.textFields, this.info.idField, true);
   }
 
   /** Each branch's probabilities for `products` (the text branch's raw classifier probabilities). */

@@ -48,9 +48,6 @@ export function classifyCommand(program: Command): Command {
     const opts = readOptions(flags, flags.data, false);
     opts.textFields ??= model.info.textFields;
     opts.idField ??= model.info.idField;
-    const stream = readCatalog(inputSource(flags.data), opts);
-    const out = flags.out ? new AtomicFile(flags.out) : undefined;
-    const write = (s: string): Promise<void> => (out ? out.write(s) : writeStdout(s));
     const version = model.version;
     const decisionOptions = {
       topK: flags.topK,
@@ -62,10 +59,7 @@ export function classifyCommand(program: Command): Command {
       ui.info(`precision ${flags.minPrecision}: accepting scores ≥ ${op.threshold.toFixed(4)} (${(op.coverage * 100).toFixed(1)}% of held-out products); the rest get needsReview`);
     }
     const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
-    let batch: Product[] = [];
-    let done = 0;
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
+    const done = await classifyStream(flags, opts, ui, flags.batchSize, async (batch) => {
       const preds = await model.predictBatch(batch, decisionOptions);
       const why = explaining ? explain(model, batch, { topFeatures: flags.explainFeatures ?? 8, neighbors: flags.explainNeighbors ?? 3 }) : undefined;
       let text = "";
@@ -75,25 +69,9 @@ export function classifyCommand(program: Command): Command {
           : undefined;
         text += JSON.stringify({ id: p.id, categories: p.categories, ...(decision ? { decision } : {}), model: version, ...(why ? { explanation: explanationJson(why[i]!) } : {}) }) + "\n";
       }
-      await write(text);
-      done += batch.length;
-      ui.progress.onProgress({ stage: "classify", done, total: 0 });
-      batch = [];
-    };
-    try {
-      for await (const p of stream) {
-        batch.push(p);
-        if (batch.length >= flags.batchSize) await flush();
-      }
-      await flush();
-      await out?.commit();
-    } catch (e) {
-      await out?.abort();
-      throw e;
-    }
-    ui.progress.done();
-    reportSkipped(stream.report, ui);
-    if (out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
+      return text;
+    });
+    if (flags.out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
   });
 }
 
@@ -109,26 +87,49 @@ async function classifyWithImages(model: MultimodalModel, flags: ClassifyFlags, 
   const opts = readOptions(flags, flags.data, false);
   opts.textFields ??= model.info.textFields;
   opts.idField ??= model.info.idField;
+  const baseDir = flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data));
+  let textOnly = 0;
+  let done: number;
+  try {
+    done = await classifyStream(flags, opts, ui, Math.min(flags.batchSize, 256), async (batch) => {
+      const preds = await model.predict(batch, { topK: flags.topK, baseDir });
+      let text = "";
+      for (const [i, p] of preds.entries()) {
+        if (p.imageIssue) {
+          textOnly++;
+          const line = batch[i]!.line;
+          ui.warn({ code: p.imageIssue.code, message: `${flags.data}${line ? `:${line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
+        }
+        text += JSON.stringify({ id: p.id, categories: p.categories, evidence: p.evidence, ...(p.imageIssue ? { imageIssue: p.imageIssue } : {}), model: model.version }) + "\n";
+      }
+      return text;
+    });
+  } finally {
+    await model.close();
+  }
+  if (textOnly > 0) ui.info(`${textOnly} product(s) had no usable photo and were classified from their text`);
+  if (flags.out) ui.info(`Classified ${done} products with model ${model.version} → ${flags.out}`);
+}
+
+/**
+ * Streams the input through `handle` in batches of `size`, writing what it returns to stdout or, atomically,
+ * to `--out`; shows progress and reports skipped rows. Returns how many products were classified.
+ */
+async function classifyStream(
+  flags: ClassifyFlags,
+  opts: ReturnType<typeof readOptions>,
+  ui: ReturnType<typeof makeUi>,
+  size: number,
+  handle: (batch: Product[]) => Promise<string>,
+): Promise<number> {
   const stream = readCatalog(inputSource(flags.data), opts);
   const out = flags.out ? new AtomicFile(flags.out) : undefined;
-  const write = (s: string): Promise<void> => (out ? out.write(s) : writeStdout(s));
-  const baseDir = flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data));
   let batch: Product[] = [];
   let done = 0;
-  let textOnly = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const preds = await model.predict(batch, { topK: flags.topK, baseDir });
-    let text = "";
-    for (const p of preds) {
-      if (p.imageIssue) {
-        textOnly++;
-        const row = batch.find((b) => b.id === p.id);
-        ui.warn({ code: p.imageIssue.code, message: `${flags.data}${row?.line ? `:${row.line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
-      }
-      text += JSON.stringify({ id: p.id, categories: p.categories, evidence: p.evidence, ...(p.imageIssue ? { imageIssue: p.imageIssue } : {}), model: model.version }) + "\n";
-    }
-    await write(text);
+    const text = await handle(batch);
+    await (out ? out.write(text) : writeStdout(text));
     done += batch.length;
     ui.progress.onProgress({ stage: "classify", done, total: 0 });
     batch = [];
@@ -136,18 +137,15 @@ async function classifyWithImages(model: MultimodalModel, flags: ClassifyFlags, 
   try {
     for await (const p of stream) {
       batch.push(p);
-      if (batch.length >= Math.min(flags.batchSize, 256)) await flush();
+      if (batch.length >= size) await flush();
     }
     await flush();
     await out?.commit();
   } catch (e) {
     await out?.abort();
     throw e;
-  } finally {
-    await model.close();
   }
   ui.progress.done();
   reportSkipped(stream.report, ui);
-  if (textOnly > 0) ui.info(`${textOnly} product(s) had no usable photo and were classified from their text`);
-  if (out) ui.info(`Classified ${done} products with model ${model.version} → ${flags.out}`);
+  return done;
 }
