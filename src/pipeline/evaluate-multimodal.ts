@@ -25,10 +25,16 @@ export interface MultimodalEvaluation {
 /** Text-only, image-only and fused accuracy and macro-F1 of a multimodal model on labelled products. */
 export async function evaluateMultimodal(model: MultimodalModel, products: readonly Product[], options: MultimodalClassifyOptions = {}): Promise<MultimodalEvaluation> {
   if (products.length === 0) throw new ConfigError("Cannot evaluate on an empty catalog");
-  const index = new Map(model.labels.map((l, i) => [l, i]));
+  // Categories the model never saw become classes of their own (as in `evaluate`): their products are errors.
+  const labels = [...model.labels];
+  const index = new Map(labels.map((l, i) => [l, i]));
   const y = Int32Array.from(products, (p) => {
     if (!p.label) throw new ConfigError(`Cannot evaluate: product "${p.id}"${p.line ? ` (line ${p.line})` : ""} has no category`);
-    return index.get(p.label) ?? -1;
+    if (!index.has(p.label)) {
+      index.set(p.label, labels.length);
+      labels.push(p.label);
+    }
+    return index.get(p.label)!;
   });
   const k = model.labels.length;
   const { proba, branches: b } = await model.probabilities(products, options);
@@ -43,10 +49,10 @@ export async function evaluateMultimodal(model: MultimodalModel, products: reado
     withImage: loaded.length,
     textWeight: model.info.textWeight,
     imageWeight: model.info.imageWeight,
-    ...(b.text ? { text: short(scoreRows(b.text, y, model.labels)) } : {}),
-    image: short(scoreRows(uniform, y, model.labels)),
-    imageOnLoaded: loaded.length > 0 ? short(scoreRows(loadedProba, Int32Array.from(loaded, (i) => y[i]!), model.labels)) : { accuracy: 0, macroF1: 0 },
-    fused: short(scoreRows(proba, y, model.labels)),
+    ...(b.text ? { text: short(scoreRows(b.text, k, y, labels)) } : {}),
+    image: short(scoreRows(uniform, k, y, labels)),
+    imageOnLoaded: loaded.length > 0 ? short(scoreRows(loadedProba, k, Int32Array.from(loaded, (i) => y[i]!), labels)) : { accuracy: 0, macroF1: 0 },
+    fused: short(scoreRows(proba, k, y, labels)),
     imageIssues: b.issues,
   };
 }

@@ -59,10 +59,12 @@ describe("chooseFusionWeight", () => {
 });
 
 describe("scoreRows", () => {
-  it("counts a category the model never saw as an error", () => {
+  it("counts each category the model never saw as a class of its own, always wrong", () => {
     const proba = Float32Array.of(0.9, 0.1, 0.2, 0.8, 0.7, 0.3);
     expect(Array.from(argmaxRows(proba, 2))).toEqual([0, 1, 0]);
-    const r = scoreRows(proba, Int32Array.of(0, 1, -1), ["a", "b"]);
+    // Truth: a, b, and "c" (unknown to the model, index 2): accuracy 2/3; macro-F1 over a (2/3), b (1), c (0).
+    const r = scoreRows(proba, 2, Int32Array.of(0, 1, 2), ["a", "b", "c"]);
     expect(r.accuracy).toBeCloseTo(2 / 3, 6);
+    expect(r.macroF1).toBeCloseTo((2 / 3 + 1 + 0) / 3, 6);
   });
 });

@@ -118,12 +118,12 @@ export function argmaxRows(proba: Float32Array, k: number): Int32Array {
   return out;
 }
 
-/** Accuracy and macro-F1 of probability rows against class indices (−1 = a class the model never saw). */
-export function scoreRows(proba: Float32Array, y: Int32Array, labels: readonly string[]): ClassificationReport {
-  const k = labels.length;
-  const pred = argmaxRows(proba, k);
-  // Unknown truths become an extra class so they count as errors.
-  const truth = Int32Array.from(y, (v) => (v < 0 ? k : v));
-  const all = y.some((v) => v < 0) ? [...labels, "(unknown)"] : labels;
-  return classificationReport(truth, pred, all);
+/**
+ * Accuracy and macro-F1 of probability rows (rows × k) against class indices. `labels` may be longer than k:
+ * indices ≥ k are categories the model never saw, each its own class (as `evaluate` counts them), so every
+ * such product is an error and its category weighs in the macro average.
+ */
+export function scoreRows(proba: Float32Array, k: number, y: Int32Array, labels: readonly string[]): ClassificationReport {
+  if (labels.length < k) throw new RangeError(`${labels.length} labels for ${k} probability columns`);
+  return classificationReport(y, argmaxRows(proba, k), labels);
 }

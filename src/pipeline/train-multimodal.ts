@@ -161,7 +161,7 @@ export async function trainMultimodal(products: readonly Product[], options: Mul
   }
   const score = (p: Float32Array | undefined, rows: Uint8Array): { accuracy: number; macroF1: number } | undefined => {
     if (!p) return undefined;
-    const r = scoreRows(p, Int32Array.from(y, (v, i) => (rows[i] === 1 ? v : -1)).filter((v) => v >= 0), labels);
+    const r = scoreRows(p, k, Int32Array.from(y, (v, i) => (rows[i] === 1 ? v : -1)).filter((v) => v >= 0), labels);
     return { accuracy: r.accuracy, macroF1: r.macroF1 };
   };
   const pick = (p: Float32Array | undefined, rows: Uint8Array): Float32Array | undefined => {
