@@ -63,8 +63,8 @@ export async function run({ dataDir, out, reps = 1, only }) {
     const e = await evaluateMultimodal(fusedModel, testSet, { baseDir: dir });
     const predictSeconds = (performance.now() - p) / 1000;
     await fusedModel.close();
-    rows.push({ ...base, method: `fused:text+${FUSED_FEATURES.join("+")}`, accuracy: e.fused.accuracy, macroF1: e.fused.macroF1, textWeight: e.textWeight, textAccuracy: e.text?.accuracy, textMacroF1: e.text?.macroF1, imageAccuracy: e.image.accuracy, imageMacroF1: e.image.macroF1, withImage: e.withImage, trainSeconds, predictSeconds, itemsPerSecond: testSet.length / predictSeconds });
-    out(`  ${t.task} fused (text weight ${e.textWeight.toFixed(2)}): accuracy ${e.fused.accuracy.toFixed(3)}, macro-F1 ${e.fused.macroF1.toFixed(3)} (its text branch alone ${e.text?.macroF1.toFixed(3)}, image branch alone ${e.image.macroF1.toFixed(3)})`);
+    rows.push({ ...base, method: `fused:text+${FUSED_FEATURES.join("+")}`, accuracy: e.fused.accuracy, macroF1: e.fused.macroF1, textWeight: e.textWeight, imageWeight: e.imageWeight, textAccuracy: e.text?.accuracy, textMacroF1: e.text?.macroF1, imageAccuracy: e.image.accuracy, imageMacroF1: e.image.macroF1, withImage: e.withImage, trainSeconds, predictSeconds, itemsPerSecond: testSet.length / predictSeconds });
+    out(`  ${t.task} fused (weights: text ${e.textWeight.toFixed(1)}, image ${e.imageWeight.toFixed(1)}): accuracy ${e.fused.accuracy.toFixed(3)}, macro-F1 ${e.fused.macroF1.toFixed(3)} (its text branch alone ${e.text?.macroF1.toFixed(3)}, image branch alone ${e.image.macroF1.toFixed(3)})`);
   }
   return rows;
 }
