@@ -6,6 +6,7 @@ import path from "node:path";
 import { z } from "zod";
 import { ConfigError, DependencyMissingError, ModelFormatError } from "../core/errors.js";
 import type { BatchNeighbors, Neighbor, SearchOptions, VectorIndex } from "./exact-index.js";
+import { checkVectors } from "./check-vectors.js";
 
 /** HNSW parameters of {@link AnnIndex}. */
 export const AnnParams = z.object({
@@ -116,8 +117,7 @@ export class AnnIndex implements VectorIndex {
   /** Adds or replaces items (`vectors`: ids.length × dim). @throws TypeError on a shape mismatch or NaN. */
   add(ids: readonly string[], vectors: Float32Array): void {
     const d = this.dim;
-    if (vectors.length !== ids.length * d) throw new TypeError(`Got ${vectors.length} values for ${ids.length} vectors of dimension ${d}`);
-    for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i]!)) throw new TypeError(`Vector ${Math.floor(i / d)} ("${ids[Math.floor(i / d)]}") holds a non-finite value`);
+    checkVectors(ids, vectors, d);
     const keys = new BigUint64Array(ids.length);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;

@@ -1,5 +1,6 @@
 // Exact cosine nearest neighbours over unit-length Float32 rows: blocked dot products and a partial top-k.
 import { topK } from "../linalg/topk.js";
+import { checkVectors } from "./check-vectors.js";
 
 /** One neighbour: the item's id, its row in the index and its cosine similarity to the query. */
 export interface Neighbor {
@@ -114,8 +115,7 @@ export class ExactIndex implements VectorIndex {
   /** Adds or replaces items: `vectors` holds ids.length rows of `dim` values. @throws TypeError on a shape mismatch or NaN. */
   add(ids: readonly string[], vectors: Float32Array): void {
     const d = this.dim;
-    if (vectors.length !== ids.length * d) throw new TypeError(`Got ${vectors.length} values for ${ids.length} vectors of dimension ${d}`);
-    for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i]!)) throw new TypeError(`Vector ${Math.floor(i / d)} ("${ids[Math.floor(i / d)]}") holds a non-finite value`);
+    checkVectors(ids, vectors, d);
     this.reserve(this.ids.length + ids.length);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
