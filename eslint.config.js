@@ -3,9 +3,10 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const algorithms = ["featurize", "classify", "cluster", "similar", "metrics", "taxonomy", "catalog"];
-const composition = ["pipeline", "persist"];
-const edges = ["cli", "server", "web", "jobs", "store"];
-const library = ["core", "linalg", ...algorithms, ...composition];
+const composition = ["pipeline", "persist", "report"];
+const service = "service";
+const edges = ["cli", "server", "web", "jobs", "store", "workers"];
+const library = ["core", "linalg", ...algorithms, ...composition, service];
 /** The CLI is the composition root of the edges: `assort serve` wires the store, the job runner and the server. */
 const composes = (edge, other) => edge === "cli" && ["server", "store", "jobs", "web"].includes(other);
 
@@ -22,14 +23,22 @@ const layer = (name, forbidden, message) => ({
 
 const layerRules = [
   layer("linalg", library.filter((l) => l !== "linalg").concat(edges), "linalg/ imports nothing of ours."),
-  layer("core", [...algorithms, ...composition, ...edges], "core/ may import linalg/ only."),
+  layer("core", [...algorithms, ...composition, service, ...edges], "core/ may import linalg/ only."),
   ...algorithms.map((a) =>
-    layer(a, [...algorithms.filter((b) => b !== a), ...composition, ...edges], `${a}/ may import core/ and linalg/ only.`),
+    layer(a, [...algorithms.filter((b) => b !== a), ...composition, service, ...edges], `${a}/ may import core/ and linalg/ only.`),
   ),
-  ...composition.map((c) => layer(c, edges, `${c}/ must not import the edges.`)),
+  ...composition.map((c) => layer(c, [service, ...edges], `${c}/ must not import the service layer or the edges.`)),
+  layer(service, edges, "service/ must not import the edges."),
   ...edges.map((e) =>
-    layer(e, [...library, ...edges.filter((f) => f !== e && !composes(e, f))], `${e}/ is an edge: import the public API from src/index.ts.`),
+    layer(e, [...library, ...edges.filter((f) => f !== e && !composes(e, f))], `${e}/ is an edge: import the public API from src/index.ts or a subpath entry.`),
   ),
+  // The public entry points (src/index.ts and the subpath entries beside it) re-export the library only.
+  {
+    files: ["src/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: edges.flatMap(folder), message: "An entry point may not import an edge." }] }],
+    },
+  },
 ];
 
 export default tseslint.config(

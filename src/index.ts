@@ -59,7 +59,7 @@ export {
   type AgglomerativeMetric,
   type AgglomerativeModelInit,
 } from "./cluster/agglomerative-model.js";
-export { truncatedSvd, TruncatedSvdModel, type TruncatedSvdOptions } from "./cluster/svd.js";
+export { truncatedSvd, TruncatedSvdModel, type TruncatedSvdOptions } from "./linalg/svd.js";
 export { clustererKinds, clustererEntry, createClusterer, restoreClusterer, type ClustererEntry } from "./cluster/registry.js";
 export * from "./metrics/hierarchical.js";
 export * from "./metrics/calibration.js";
@@ -102,7 +102,7 @@ export {
   type ClusterReportCluster,
   type ClusterReportMap,
   type ClusterReportMetrics,
-} from "./web/cluster-report.js";
+} from "./report/cluster-report.js";
 
 export { explain, type ExplainOptions, type Explanation, type TermContribution, type NeighborProduct } from "./pipeline/explain.js";
 export { TrainingSample, type TrainingSampleOptions, type SampleNeighbor } from "./pipeline/training-sample.js";
@@ -216,7 +216,7 @@ export { Mlp, MlpParams, type MlpParamsInput } from "./classify/mlp.js";
 export { MlpModel, type MlpState } from "./classify/mlp-model.js";
 
 // service: catalog store and service
-export type * from "./persist/catalog-store.js";
+export type * from "./service/catalog-store.js";
 export {
   CatalogService,
   type CatalogServiceOptions,
@@ -232,9 +232,9 @@ export {
   type ServiceStats,
   type JobRunner,
   type JobTaskHandlers,
-} from "./pipeline/catalog-service.js";
-export { inlineJobRunner } from "./pipeline/catalog-service-jobs.js";
-export { checkVersionName } from "./pipeline/catalog-service-models.js";
+} from "./service/catalog-service.js";
+export { inlineJobRunner } from "./service/jobs.js";
+export { checkVersionName } from "./service/model-registry.js";
 export {
   runCatalogTask,
   type CatalogTask,
@@ -245,7 +245,7 @@ export {
   type TrainTaskResult,
   type ClassifyTaskResult,
   type ClusterTaskResult,
-} from "./pipeline/catalog-service-tasks.js";
+} from "./service/tasks.js";
 // embeddings and similar items
 export { FastText, type FastTextFitOptions } from "./featurize/embed/fasttext.js";
 export { FastTextModel, type FastTextStats } from "./featurize/embed/fasttext-model.js";

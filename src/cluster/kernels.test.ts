@@ -6,13 +6,13 @@ import {
   allDistances,
   assignNearest,
   clusterSums,
-  compactColumns,
   meanColumnVariance,
   normalizeRows,
   prepareRows,
   rowSquaredNorms,
   type Centers,
 } from "./kernels.js";
+import { compactColumns } from "../linalg/sparse.js";
 import { centersFromRows } from "./kmeans-init.js";
 
 /** A 30 × 17 matrix with about 60% zeros. */

@@ -1,18 +1,8 @@
 // Distance kernels of the k-means family on typed arrays: row norms, centre scores, assignment, cluster sums.
-import { csr, type CsrMatrix, type Matrix } from "../linalg/matrix.js";
-import { rowDot, rowDots } from "./row-scores.js";
+import type { Matrix } from "../linalg/matrix.js";
+import { rowDot, rowDots, type Centers } from "./row-scores.js";
 
-/**
- * Cluster centres in feature-major layout (`ct[j * k + c]` is feature j of centre c), so one stored value of
- * a row touches one contiguous run of k centre values. Float64 throughout: centres are running means.
- */
-export interface Centers {
-  k: number;
-  d: number;
-  ct: Float64Array;
-  /** ‖c‖² per centre (1 for a zero centre under the cosine convention, see {@link centerNorms}). */
-  cn: Float64Array;
-}
+export type { Centers } from "./row-scores.js";
 
 /**
  * Every kernel here adds a row's stored values in ascending column order with Float64 accumulators and
@@ -70,29 +60,6 @@ export function prepareRows(x: Matrix, cosine: boolean): { x: Matrix; rn: Float6
   const rn = rowSquaredNorms(xw);
   if (cosine) for (let i = 0; i < rn.length; i++) if (rn[i] === 0) rn[i] = 1;
   return { x: xw, rn };
-}
-
-/**
- * Renumbers the columns a CSR matrix uses to 0..m−1, so per-centre work is O(k·m) rather than O(k·cols) on
- * hashed text features. Order kept, or with `byFrequency` most-used first (dense per-column tables then keep
- * their hot rows together in cache; each row keeps its entries' order). Null when nothing would be gained:
- * at least 3/4 of the columns used and no reordering asked for. O(nnz + cols log cols).
- */
-export function compactColumns(x: CsrMatrix, byFrequency = false): { x: CsrMatrix; colMap: Int32Array } | null {
-  const nz = x.indptr[x.rows]!;
-  const freq = new Int32Array(x.cols);
-  for (let p = 0; p < nz; p++) freq[x.indices[p]!]!++;
-  let m = 0;
-  for (let j = 0; j < x.cols; j++) if (freq[j]! > 0) m++;
-  if (!byFrequency && m * 4 >= x.cols * 3) return null;
-  const colMap = new Int32Array(m);
-  for (let j = 0, t = 0; j < x.cols; j++) if (freq[j]! > 0) colMap[t++] = j;
-  if (byFrequency) colMap.sort((a, b) => freq[b]! - freq[a]! || a - b);
-  const used = new Int32Array(x.cols);
-  for (let t = 0; t < m; t++) used[colMap[t]!] = t;
-  const indices = new Int32Array(nz);
-  for (let p = 0; p < nz; p++) indices[p] = used[x.indices[p]!]!;
-  return { x: csr(x.rows, m, x.indptr, indices, x.data), colMap };
 }
 
 /**

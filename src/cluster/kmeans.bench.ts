@@ -3,7 +3,7 @@ import { bench, describe } from "vitest";
 import { Random } from "../core/random.js";
 import { csr, dense, type CsrMatrix, type DenseMatrix } from "../linalg/matrix.js";
 import { KMeans } from "./kmeans.js";
-import { truncatedSvd } from "./svd.js";
+import { truncatedSvd } from "../linalg/svd.js";
 
 /**
  * n unit rows of ~170 stored values over `cols` columns: 60% drawn log-uniformly from a shared vocabulary (a

@@ -1,6 +1,5 @@
 // Neighbour kernels: blocked dense and CSR dot products, the leaf partition of dense rows and its pruning bounds.
 import type { DenseMatrix, CsrMatrix } from "../linalg/matrix.js";
-import type { NeighborRows } from "./neighbors.js";
 
 /**
  * Dot products of rows a0 … a0+an−1 of `a` with rows b0 … b0+bn−1 of `b` (both row-major with d columns):
@@ -113,13 +112,20 @@ export interface Leaves {
   slack: number;
 }
 
+/** The prepared rows a leaf partition is built from (NeighborRows in neighbors.ts has this shape). */
+export interface LeafRows {
+  readonly x: DenseMatrix | CsrMatrix;
+  readonly sq: Float64Array;
+  readonly zero: Uint8Array | null;
+}
+
 /**
  * Recursive splitting: two far-apart rows (the farthest from the centroid, then the farthest from that one)
  * seed a few 2-means steps, so a split follows the gap between groups rather than cutting one in two and
  * lumping its pieces with other groups; a lopsided split (a side under 1/16 of the rows) falls back to halving
  * at the median projection on the line through the seeds. O(n · d · depth), depth ≈ log(n / LEAF_SIZE).
  */
-export function buildLeaves(rows: NeighborRows): Leaves {
+export function buildLeaves(rows: LeafRows): Leaves {
   const x = rows.x as DenseMatrix;
   const n = x.rows;
   const d = x.cols;

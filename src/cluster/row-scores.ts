@@ -1,6 +1,17 @@
 // Scores of a row against all centres (x·c): blocked dense/CSR twins, the hot loop of k-means and the SVD.
 import type { Matrix } from "../linalg/matrix.js";
-import type { Centers } from "./kernels.js";
+
+/**
+ * Cluster centres in feature-major layout (`ct[j * k + c]` is feature j of centre c), so one stored value of
+ * a row touches one contiguous run of k centre values. Float64 throughout: centres are running means.
+ */
+export interface Centers {
+  k: number;
+  d: number;
+  ct: Float64Array;
+  /** ‖c‖² per centre (1 for a zero centre under the cosine convention, see {@link centerNorms}). */
+  cn: Float64Array;
+}
 
 /*
  * The two score kernels keep up to eight running sums in locals (blocks of 8, 4, 2, 1 centres): V8 keeps them

@@ -11,7 +11,7 @@ import { restoreClassifier } from "../classify/registry.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
 import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
 import { calibrateRows, calibrator, LabelTree, levelCalibrators, thresholdFor, type CalibrationInfo, type Decision, type ScoreCalibrator } from "./confidence.js";
-import { TopDownModel } from "./top-down.js";
+import { TopDownModel } from "../classify/top-down.js";
 import { taxonomyPath } from "./taxonomy-labels.js";
 import type { Taxonomy, TaxonomyJson } from "../taxonomy/taxonomy.js";
 import { explain, type ExplainOptions, type Explanation } from "./explain.js";

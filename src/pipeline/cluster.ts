@@ -2,18 +2,22 @@
 import { NOISE, type ClusteringModel } from "../cluster/contracts.js";
 import { matchRows } from "../cluster/match.js";
 import { createClusterer } from "../cluster/registry.js";
-import { truncatedSvd, type TruncatedSvdModel } from "../cluster/svd.js";
+import { truncatedSvd } from "../linalg/svd.js";
 import { ConfigError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import type { RunOptions } from "../core/progress.js";
 import { Random } from "../core/random.js";
 import { CODES_CONFLICT, CODES_SHARED, ProductCodes } from "../featurize/text/codes.js";
 import type { TextFeaturizerParamsInput } from "../featurize/text/params.js";
-import { TextFeaturizer, type FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
+import { TextFeaturizer } from "../featurize/text/text-featurizer.js";
 import { dense, selectRows, type CsrMatrix, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { calinskiHarabaszScore, daviesBouldinScore, silhouetteScore } from "../metrics/clustering-internal.js";
 import { nameFromTerms, topTerms, type TermScore } from "./cluster-names.js";
 import { relateToPrevious, type PreviousAssignment, type StabilityReport } from "./cluster-stability.js";
+import { fitProductVectors } from "./product-vectors.js";
+import { embedProducts } from "./text-embedding.js";
+
+export { embedProducts, fitTextEmbedding } from "./text-embedding.js";
 
 /** The clustering methods of {@link clusterCatalog}. */
 export const CLUSTER_ALGORITHMS = ["kmeans", "agglomerative", "dbscan", "hdbscan", "match"] as const;
@@ -93,10 +97,6 @@ export interface ClusterRun {
   warnings: string[];
 }
 
-const DEFAULT_FIT_SAMPLE = 20000;
-
-const DEFAULT_TEXT: TextFeaturizerParamsInput = { wordNgrams: [1, 1], charNgrams: [0, 0], cjkCharNgrams: [1, 1] };
-
 /**
  * Clusters products by their text. kmeans / agglomerative / dbscan / hdbscan work on an L2-normalized
  * SVD embedding of word TF-IDF (`dims`, cosine geometry); "match" finds offers of the same product with
@@ -167,8 +167,7 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     if (!groups) warn("NO_GROUPS", "match without --group-field: offers from one merchant may merge (pass the merchant field as the cannot-link group)");
   } else {
     if (options.embedding && options.embedding !== "tfidf-svd") {
-      // Learned or pretrained vectors (product-vectors.ts imports this module too; both are loaded by then).
-      const { fitProductVectors } = await import("./product-vectors.js");
+      // Learned or pretrained vectors.
       const dim = options.embedding === "use-lite" ? {} : { dim: options.dims || 100 };
       const pv = await fitProductVectors(products, { ...run, method: options.embedding, ...dim, keepVectors: true });
       embedding = pv.vectors!;
@@ -244,39 +243,6 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     seconds: (performance.now() - t0) / 1000,
     warnings,
   };
-}
-
-/**
- * The dense text embedding the clusterers use: word TF-IDF → truncated SVD (`dims`, default 100) with unit
- * rows, or the sparse TF-IDF rows when there are too few products or `dims` is 0.
- */
-export async function embedProducts(
-  products: readonly Product[],
-  options: RunOptions & { text?: TextFeaturizerParamsInput; dims?: number; fitSample?: number } = {},
-): Promise<{ embedding: Matrix; features: string }> {
-  const { embedding, features } = await fitTextEmbedding(products, options);
-  return { embedding, features };
-}
-
-/** {@link embedProducts} with its fitted steps, so new products can be embedded the same way (`svd` is null without SVD). */
-export async function fitTextEmbedding(
-  products: readonly Product[],
-  options: RunOptions & { text?: TextFeaturizerParamsInput; dims?: number; fitSample?: number } = {},
-): Promise<{ embedding: Matrix; features: string; featurizer: FittedTextFeaturizer; svd: TruncatedSvdModel | null }> {
-  const text = { ...DEFAULT_TEXT, ...(options.text ?? {}) };
-  const { matrix, featurizer } = await new TextFeaturizer(text).fitTransformTexts(
-    products.map((p) => p.text),
-    options,
-  );
-  const dims = Math.min(options.dims ?? 100, products.length - 1, matrix.cols);
-  if (dims < 2) return { embedding: matrix, features: `word TF-IDF (${matrix.cols} buckets)`, featurizer, svd: null };
-  options.onProgress?.({ stage: "svd", done: 0, total: 1 });
-  // The SVD of a seeded sample of rows: the top directions of 20,000 products are those of the catalog.
-  const sample = options.fitSample ?? DEFAULT_FIT_SAMPLE;
-  const rows = products.length > sample ? Int32Array.from(new Random((options.seed ?? 0) + 3).sample(products.length, sample)).sort() : null;
-  const svd = truncatedSvd(rows ? selectRows(matrix, rows) : matrix, { components: dims, normalize: true, seed: options.seed ?? 0 });
-  const fitted = rows ? `, fitted on ${sample} sampled rows` : "";
-  return { embedding: svd.transform(matrix), features: `word TF-IDF (${matrix.cols} buckets) → SVD ${dims}${fitted}, unit rows`, featurizer, svd };
 }
 
 function numberParam(params: Record<string, unknown>, name: string, fallback: number): number {

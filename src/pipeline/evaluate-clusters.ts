@@ -7,7 +7,7 @@ import { Random } from "../core/random.js";
 import { selectRows } from "../linalg/matrix.js";
 import { externalClusterMetrics, type ExternalClusterMetrics } from "../metrics/clustering-external.js";
 import { silhouetteScore } from "../metrics/clustering-internal.js";
-import { embedProducts } from "./cluster.js";
+import { embedProducts } from "./text-embedding.js";
 
 /** Options of {@link evaluateClusters}. */
 export interface EvaluateClustersOptions extends RunOptions {

@@ -4,7 +4,17 @@ import { ConfigError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import { LinearModel } from "../classify/linear-model.js";
 import { columnOfBucket, documentNgrams } from "../featurize/text/feature-names.js";
-import type { CategoryModel } from "./category-model.js";
+import type { ClassifierModel } from "../core/contracts.js";
+import type { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
+import type { TrainingSample } from "./training-sample.js";
+
+/** What {@link explain} reads of a text model (CategoryModel has this shape). */
+export interface ExplainableModel {
+  readonly labels: readonly string[];
+  readonly featurizer: FittedTextFeaturizer;
+  readonly classifier: ClassifierModel;
+  readonly samples?: TrainingSample;
+}
 
 /** Options of {@link explain}. */
 export interface ExplainOptions {
@@ -92,7 +102,7 @@ function count(name: string, v: number | undefined, fallback: number): number {
  * stored sample (at most 20,000 rows by default).
  * @example explain(model, [{ id: "1", text: ["Bosch electric kettle 1.7 l"] }])[0].features[0] // { term: "kettle", weight: 0.93 }
  */
-export function explain(model: CategoryModel, products: readonly Product[], options: ExplainOptions = {}): Explanation[] {
+export function explain(model: ExplainableModel, products: readonly Product[], options: ExplainOptions = {}): Explanation[] {
   const topFeatures = count("topFeatures", options.topFeatures, 8);
   const topAgainst = count("topAgainst", options.topAgainst, 3);
   const neighborCount = count("neighbors", options.neighbors, 3);
@@ -106,7 +116,7 @@ export function explain(model: CategoryModel, products: readonly Product[], opti
   if (products.length === 0) return [];
   const featurizer = model.featurizer;
   const x = featurizer.transform(products);
-  const predicted = fixed >= 0 ? undefined : model.predictIndices(products);
+  const predicted = fixed >= 0 ? undefined : model.classifier.predict(x);
   const linear = model.classifier instanceof LinearModel ? model.classifier : undefined;
   const samples = model.samples;
   const k = labels.length;

@@ -2,7 +2,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { TruncatedSvdModel } from "../cluster/svd.js";
+import { TruncatedSvdModel } from "../linalg/svd.js";
 import type { ArtifactArray } from "../core/contracts.js";
 import { ConfigError, ModelFormatError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
@@ -17,7 +17,7 @@ import { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
 import { dense, toDense, type DenseMatrix } from "../linalg/matrix.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
 import { SimilarIndex, type SimilarIndexOptions } from "../similar/similar-index.js";
-import { fitTextEmbedding } from "./cluster.js";
+import { fitTextEmbedding } from "./text-embedding.js";
 
 /** How product vectors are made. */
 export const VECTOR_METHODS = ["tfidf-svd", "fasttext", "use-lite"] as const;

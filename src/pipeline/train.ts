@@ -12,7 +12,7 @@ import { drawTrainingSample, type TrainingSampleOptions } from "./training-sampl
 import { fitCalibration, LabelTree, type CalibrationInfo } from "./confidence.js";
 import { stratifiedKFold } from "../catalog/split.js";
 import { selectRows, type CsrMatrix } from "../linalg/matrix.js";
-import { fitTopDown } from "./top-down.js";
+import { fitTopDown } from "../classify/top-down.js";
 import { labelsOnTaxonomy } from "./taxonomy-labels.js";
 import type { Taxonomy } from "../taxonomy/taxonomy.js";
 

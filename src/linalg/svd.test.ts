@@ -1,8 +1,8 @@
 // Pins the randomized SVD to planted and exact SVDs (singular values, orthonormal components, transform) and its kernels.
 import { describe, expect, it } from "vitest";
-import { Random } from "../core/random.js";
-import { dense, denseFromRows, toCsr, type CsrMatrix, type DenseMatrix } from "../linalg/matrix.js";
-import { orthonormalizeColumns, symmetricEigen } from "./orthogonal.js";
+import { Random } from "./random.js";
+import { dense, denseFromRows, toCsr, type CsrMatrix, type DenseMatrix } from "./matrix.js";
+import { orthonormalizeColumns, symmetricEigen } from "./eigen.js";
 import { gramSchmidtSvd } from "./svd-fallback.js";
 import { cholesky, crossUpper, csrTimes, csrTimes32, householderR, invertUpper, sparseSign, timesSmall, transposeSmall } from "./svd-kernels.js";
 import {

@@ -1,5 +1,5 @@
 // Small dense linear algebra for randomized SVD: column orthonormalization (Gram-Schmidt) and symmetric eigen.
-import type { Random } from "../core/random.js";
+import type { Random } from "./random.js";
 
 /**
  * Orthonormalizes the l columns of a row-major m×l Float64 block in place by modified Gram-Schmidt, repeated

@@ -20,28 +20,25 @@ import path from "node:path";
 import { ConfigError, NotFoundError, UnavailableError } from "../core/errors.js";
 import type { ProductInput } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
-import type { CatalogStore, CorrectionRecord, JobKind, JobRecord, ModelRecord, StoredProduct } from "../persist/catalog-store.js";
-import type { Prediction } from "./category-model.js";
+import type { CatalogStore, CorrectionRecord, JobKind, JobRecord, ModelRecord, StoredProduct } from "./catalog-store.js";
+import type { Prediction } from "../pipeline/category-model.js";
 import type { ReadOptions } from "../catalog/read-catalog.js";
 import type { RowIssue } from "../core/errors.js";
-import type { Explanation } from "./explain.js";
-import { checkTopK } from "./category-model.js";
-import { checkBatch, toProductWrites } from "./catalog-service-input.js";
-import { checkVersionName, ModelRegistry } from "./catalog-service-models.js";
-import { importCatalogFile, upsertBatch } from "./catalog-service-import.js";
-import { JobManager, type JobRunner } from "./catalog-service-jobs.js";
-import { SimilarItems } from "./catalog-service-vectors.js";
-import { Feedback } from "./catalog-service-feedback.js";
+import type { Explanation } from "../pipeline/explain.js";
+import { checkTopK } from "../pipeline/category-model.js";
+import { checkBatch, toProductWrites } from "./input.js";
+import { checkVersionName, ModelRegistry } from "./model-registry.js";
+import { importCatalogFile, upsertBatch } from "./import.js";
+import { JobManager, type JobRunner } from "./jobs.js";
+import { SimilarItems } from "./similar-items.js";
+import { Feedback } from "./feedback.js";
+import { noopLogger, type ServiceLogger } from "./logger.js";
 
-export type { JobRunner, JobTaskHandlers } from "./catalog-service-jobs.js";
-export type { CatalogStore, CorrectionRecord, JobRecord, ModelRecord, StoredProduct } from "../persist/catalog-store.js";
+export type { ServiceLogger } from "./logger.js";
 
-/** Structured logging (pino's shape). */
-export interface ServiceLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { JobRunner, JobTaskHandlers } from "./jobs.js";
+export type { CatalogStore, CorrectionRecord, JobRecord, ModelRecord, StoredProduct } from "./catalog-store.js";
+
 
 export interface CatalogServiceOptions {
   /** Persistence, e.g. `SqliteStore.open(dataDir)` (src/store/sqlite-store.ts). */
@@ -128,8 +125,6 @@ export interface ServiceStats {
   jobs: Record<string, number>;
   activeModel?: string;
 }
-
-const noopLogger: ServiceLogger = { info() {}, warn() {}, error() {} };
 
 /**
  * The catalog service.

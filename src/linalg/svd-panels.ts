@@ -1,5 +1,5 @@
 // Panel-major blocks and the sparse products of the randomized SVD that run on them.
-import type { CsrMatrix } from "../linalg/matrix.js";
+import type { CsrMatrix } from "./matrix.js";
 import type { SparseSign } from "./svd-kernels.js";
 
 /*

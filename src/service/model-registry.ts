@@ -5,8 +5,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { ConfigError, ConflictError, ModelFormatError, ModelNotFoundError } from "../core/errors.js";
-import type { CatalogStore, ModelRecord } from "../persist/catalog-store.js";
-import { CategoryModel } from "./category-model.js";
+import type { CatalogStore, ModelRecord } from "./catalog-store.js";
+import { CategoryModel } from "../pipeline/category-model.js";
 
 /** Model version names: letters, digits, dot, dash, underscore; no path separators, no leading dot. */
 const VERSION_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;

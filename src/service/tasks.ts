@@ -3,9 +3,9 @@
 import type { Product, ProductInput } from "../core/product.js";
 import type { Progress, RunOptions } from "../core/progress.js";
 import { ConfigError, throwIfAborted } from "../core/errors.js";
-import { CategoryModel, type Prediction } from "./category-model.js";
-import { train, type TrainOptions } from "./train.js";
-import { clusterCatalog, CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "./cluster.js";
+import { CategoryModel, type Prediction } from "../pipeline/category-model.js";
+import { train, type TrainOptions } from "../pipeline/train.js";
+import { clusterCatalog, CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "../pipeline/cluster.js";
 
 /** Train a model on labelled products and save it to `outDir` (atomic). */
 export interface TrainTask {

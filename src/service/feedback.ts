@@ -2,8 +2,8 @@
 // corrected category), and counted towards a background retrain.
 import { ConfigError } from "../core/errors.js";
 import type { ProductInput } from "../core/product.js";
-import type { CatalogStore, CorrectionRecord, JobRecord } from "../persist/catalog-store.js";
-import type { Prediction } from "./category-model.js";
+import type { CatalogStore, CorrectionRecord, JobRecord } from "./catalog-store.js";
+import type { Prediction } from "../pipeline/category-model.js";
 
 const RETRAIN_MARK = "corrections.retrainedThrough";
 

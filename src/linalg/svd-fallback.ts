@@ -1,8 +1,8 @@
 // The rank-safe path of the randomized SVD: Gram-Schmidt range finder and B·Bᵀ eigendecomposition, for
 // inputs whose rank is below the sketch width (dependent directions are replaced by random ones).
-import { Random } from "../core/random.js";
-import type { CsrMatrix } from "../linalg/matrix.js";
-import { dotRange, orthonormalizeColumns, symmetricEigen } from "./orthogonal.js";
+import { Random } from "./random.js";
+import type { CsrMatrix } from "./matrix.js";
+import { dotRange, orthonormalizeColumns, symmetricEigen } from "./eigen.js";
 import { csrTimes, type SvdFactors } from "./svd-kernels.js";
 
 /**

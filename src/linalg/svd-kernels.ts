@@ -1,7 +1,7 @@
 // Kernels of the randomized SVD on row-major Float64 blocks (rows × l): CSR products (transform, Gram-Schmidt
 // path), Gram and cross products, products with small l × r matrices, the l × l helpers (Cholesky, triangular
 // inverse, Householder R) and the sparse sign sketch.
-import type { CsrMatrix, DenseMatrix } from "../linalg/matrix.js";
+import type { CsrMatrix, DenseMatrix } from "./matrix.js";
 
 /*
  * Every tall block is row-major (row i at i·l), so a sparse product streams whole rows of its right factor and

@@ -1,8 +1,8 @@
 // The fast path of the randomized SVD: subspace iteration on panel-major Float32 blocks with sketch-based
 // re-conditioning, and a Rayleigh-Ritz step on the long side. Returns null on rank-deficient input.
-import { Random } from "../core/random.js";
-import type { CsrMatrix } from "../linalg/matrix.js";
-import { symmetricEigenQl } from "./orthogonal.js";
+import { Random } from "./random.js";
+import type { CsrMatrix } from "./matrix.js";
+import { symmetricEigenQl } from "./eigen.js";
 import {
   cholesky,
   crossUpper,

@@ -1,7 +1,6 @@
 // Randomized truncated SVD (Halko, Martinsson & Tropp 2011) of dense or CSR rows: TF-IDF → LSA embeddings.
-import type { Artifact, Persistable } from "../core/contracts.js";
-import { assertFinite, csr, dense, toCsr, type CsrMatrix, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
-import { compactColumns } from "./kernels.js";
+import { assertFinite, dense, toCsr, type CsrMatrix, type DenseMatrix, type Matrix } from "./matrix.js";
+import { compactColumns, transposeCsr } from "./sparse.js";
 import { gramSchmidtSvd } from "./svd-fallback.js";
 import { csrTimes32, denseTimes, type SvdFactors } from "./svd-kernels.js";
 import { panelWidth } from "./svd-panels.js";
@@ -21,32 +20,23 @@ export interface TruncatedSvdOptions {
   normalize?: boolean;
 }
 
-/** Xᵀ as CSR (X's columns as rows), so products with Xᵀ gather rows of the left factor instead of scattering. O(nnz + cols). */
-function transposeCsr(x: Matrix): CsrMatrix {
-  const c = toCsr(x);
-  const nz = c.indptr[c.rows]!;
-  const indptr = new Int32Array(c.cols + 1);
-  for (let p = 0; p < nz; p++) indptr[c.indices[p]! + 1]!++;
-  for (let j = 0; j < c.cols; j++) indptr[j + 1]! += indptr[j]!;
-  const fill = indptr.slice(0, c.cols);
-  const indices = new Int32Array(nz);
-  const data = new Float32Array(nz);
-  for (let i = 0; i < c.rows; i++) {
-    for (let p = c.indptr[i]!; p < c.indptr[i + 1]!; p++) {
-      const q = fill[c.indices[p]!]!++;
-      indices[q] = i;
-      data[q] = c.data[p]!;
-    }
-  }
-  return csr(c.cols, c.rows, indptr, indices, data);
-}
-
 /**
  * A fitted truncated SVD X ≈ U Σ Vᵀ: `components` holds Vᵀ (components × cols, orthonormal rows, each signed so
  * its largest entry is positive), `singularValues` Σ in descending order. `transform(x)` = x·V (optionally with
  * unit rows), so for the training rows it gives U Σ.
  */
-export class TruncatedSvdModel implements Persistable {
+/**
+ * The persisted form of a {@link TruncatedSvdModel}: the shape of core's `Artifact` (linalg imports nothing
+ * of ours, so it is spelled out here; TypeScript matches the two structurally).
+ */
+export interface SvdArtifact {
+  kind: string;
+  params: Record<string, unknown>;
+  meta: Record<string, unknown>;
+  arrays: Record<string, Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array>;
+}
+
+export class TruncatedSvdModel {
   readonly kind = "truncated-svd";
   readonly components: DenseMatrix;
   readonly singularValues: Float64Array;
@@ -98,7 +88,7 @@ export class TruncatedSvdModel implements Persistable {
     return dense(x.rows, r, Float32Array.from(y));
   }
 
-  toArtifact(): Artifact {
+  toArtifact(): SvdArtifact {
     return {
       kind: this.kind,
       params: { normalize: this.normalize },
@@ -108,7 +98,7 @@ export class TruncatedSvdModel implements Persistable {
   }
 
   /** Restores a model from {@link TruncatedSvdModel.toArtifact}'s output. @throws TypeError on a malformed artifact. */
-  static fromArtifact(a: Artifact): TruncatedSvdModel {
+  static fromArtifact(a: SvdArtifact): TruncatedSvdModel {
     const { components: r, featureCount: d } = a.meta as { components: number; featureCount: number };
     const { components, singularValues } = a.arrays;
     if (!(components instanceof Float32Array) || !(singularValues instanceof Float64Array) || components.length !== r * d) {

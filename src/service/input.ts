@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { InvalidInputError, LimitError, type RowIssue } from "../core/errors.js";
 import type { Product, ProductInput } from "../core/product.js";
-import type { ProductWrite } from "../persist/catalog-store.js";
+import type { ProductWrite } from "./catalog-store.js";
 
 /** Longest product id, in characters. */
 export const MAX_ID_CHARS = 256;

@@ -1,10 +1,10 @@
 // Writing products into the store: one transaction per batch, classified with the live model on the way.
 import { throwIfAborted, type RowIssue } from "../core/errors.js";
 import type { Progress } from "../core/progress.js";
-import type { CatalogStore, ProductWrite } from "../persist/catalog-store.js";
+import type { CatalogStore, ProductWrite } from "./catalog-store.js";
 import { readCatalog, type ReadOptions } from "../catalog/read-catalog.js";
-import type { CategoryModel } from "./category-model.js";
-import { productToInput, toProductWrites } from "./catalog-service-input.js";
+import type { CategoryModel } from "../pipeline/category-model.js";
+import { productToInput, toProductWrites } from "./input.js";
 
 export interface BatchResult {
   inserted: number;

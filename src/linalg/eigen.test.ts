@@ -1,7 +1,7 @@
 // Pins the small dense kernels behind the randomized SVD: Gram-Schmidt and the symmetric eigendecompositions.
 import { describe, expect, it } from "vitest";
-import { Random } from "../core/random.js";
-import { orthonormalizeColumns, symmetricEigen, symmetricEigenQl } from "./orthogonal.js";
+import { Random } from "./random.js";
+import { orthonormalizeColumns, symmetricEigen, symmetricEigenQl } from "./eigen.js";
 
 describe("symmetricEigen", () => {
   it("decomposes a 3×3 by hand: [[2,1,0],[1,2,0],[0,0,5]] has eigenvalues 5, 3, 1", () => {

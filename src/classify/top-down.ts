@@ -3,7 +3,7 @@
 import type { Artifact, ArtifactArray, ClassifierModel, FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { splitPath } from "../core/product.js";
-import { createClassifier, restoreClassifier } from "../classify/registry.js";
+import { createClassifier, restoreClassifier } from "./registry.js";
 import { dense, selectRows, toCsr, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 
 interface Node {

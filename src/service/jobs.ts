@@ -3,11 +3,11 @@
 import { CancelledError, ConfigError, ConflictError, NotFoundError, UnavailableError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
-import type { CatalogStore, JobKind, JobRecord, StoredProduct } from "../persist/catalog-store.js";
-import { runCatalogTask, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./catalog-service-tasks.js";
-import type { ModelRegistry } from "./catalog-service-models.js";
-import { CategoryModel } from "./category-model.js";
-import type { ServiceLogger } from "./catalog-service.js";
+import type { CatalogStore, JobKind, JobRecord, StoredProduct } from "./catalog-store.js";
+import { runCatalogTask, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./tasks.js";
+import type { ModelRegistry } from "./model-registry.js";
+import { CategoryModel } from "../pipeline/category-model.js";
+import type { ServiceLogger } from "./logger.js";
 
 /** What a runner gets besides the task: cancel through `signal`, report through `onProgress`. */
 export interface JobTaskHandlers {

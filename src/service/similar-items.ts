@@ -5,10 +5,10 @@ import path from "node:path";
 import { UnavailableError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
-import type { CatalogStore, StoredProduct } from "../persist/catalog-store.js";
+import type { CatalogStore, StoredProduct } from "./catalog-store.js";
 import { SimilarIndex } from "../similar/similar-index.js";
-import type { ServiceLogger } from "./catalog-service.js";
-import { fitProductVectors, ProductVectors } from "./product-vectors.js";
+import type { ServiceLogger } from "./logger.js";
+import { fitProductVectors, ProductVectors } from "../pipeline/product-vectors.js";
 
 const MODEL_KEY = "vectors.model";
 const PAGE = 5000;
