@@ -4,6 +4,7 @@ export * from "./core/random.js";
 export * from "./core/product.js";
 export type * from "./core/progress.js";
 export type * from "./core/contracts.js";
+export * from "./core/prediction.js";
 export { LIBRARY_VERSION } from "./core/version.js";
 export * from "./linalg/matrix.js";
 export { topK, argmax, softmaxInPlace } from "./linalg/topk.js";
@@ -33,15 +34,10 @@ export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_V
 
 export { CategoryModel, checkTopK, type CategoryScore, type Prediction, type ClassifyOptions, type ModelInfo } from "./pipeline/category-model.js";
 export { train, fingerprint, encodeLabels, DEFAULT_CLASSIFIER, type TrainOptions } from "./pipeline/train.js";
-export { evaluate, type EvaluationReport } from "./pipeline/evaluate.js";
+export { evaluate, evaluateModel, type EvaluationReport, type ModelEvaluation, type EvaluateOptions } from "./pipeline/evaluate.js";
 export { crossValidate, type CrossValidateOptions, type CrossValidationReport, type FoldResult } from "./pipeline/cross-validate.js";
 
-import { CategoryModel } from "./pipeline/category-model.js";
-
-/** Loads a saved model directory. @example const model = await loadModel("models/shop"); */
-export function loadModel(dir: string): Promise<CategoryModel> {
-  return CategoryModel.load(dir);
-}
+export { loadModel, followTaxonomy, modelKinds, modelKindDescription, type ModelKind, type ModelOfKind, type ModelKindEntry } from "./pipeline/model-kinds.js";
 
 export type * from "./cluster/contracts.js";
 export { NOISE } from "./cluster/contracts.js";
@@ -128,7 +124,7 @@ export {
 } from "./pipeline/audit.js";
 
 // images and text together: multimodal models and late fusion
-export { MultimodalModel, loadAnyModel, MODALITIES, type Modalities, type MultimodalInfo, type MultimodalPrediction, type MultimodalClassifyOptions, type BranchProbabilities } from "./pipeline/multimodal-model.js";
+export { MultimodalModel, MODALITIES, type Modalities, type MultimodalInfo, type MultimodalPrediction, type MultimodalClassifyOptions, type BranchProbabilities } from "./pipeline/multimodal-model.js";
 export { trainMultimodal, DEFAULT_MODEL_DESCRIPTORS, type MultimodalTrainOptions } from "./pipeline/train-multimodal.js";
 export { evaluateMultimodal, type MultimodalEvaluation } from "./pipeline/evaluate-multimodal.js";
 export { fuseRows, chooseFusionWeight, scoreRows, type FusionWeight } from "./pipeline/fusion.js";

@@ -1,5 +1,4 @@
-// `classify --explain`: the explanation object written on each output line (numbers rounded for reading).
-import type { Explanation } from "../index.js";
+// `classify --explain`: the help text (each line's "explanation" is the item prediction's, see core/prediction.ts).
 
 /** Help text of the --explain flags, shown after the options. */
 export const EXPLAIN_HELP = `
@@ -14,18 +13,3 @@ Explanations (--explain):
 Example:
   assort classify --model models/shop --data new.jsonl --explain --explain-features 5
 `;
-
-const round = (v: number): number => Math.round(v * 1e4) / 1e4;
-
-/** The JSON value of one explanation: weights to 4 decimals, notes only when there are some. */
-export function explanationJson(e: Explanation): Record<string, unknown> {
-  return {
-    category: e.category,
-    ...(e.score !== undefined ? { score: round(e.score) } : {}),
-    ...(e.bias !== undefined ? { bias: round(e.bias) } : {}),
-    features: e.features.map((t) => ({ term: t.term, weight: round(t.weight) })),
-    against: e.against.map((t) => ({ term: t.term, weight: round(t.weight) })),
-    neighbors: e.neighbors.map((n) => ({ id: n.id, title: n.title, category: n.category, similarity: round(n.similarity) })),
-    ...(e.notes.length > 0 ? { notes: e.notes } : {}),
-  };
-}

@@ -1,56 +1,32 @@
-// A trained category model: text featurizer + classifier + label set, with classify/save/load.
-import { createHash } from "node:crypto";
-import type { Artifact, ArtifactArray, ClassifierModel } from "../core/contracts.js";
+// A trained text category model: text featurizer + classifier + label set. It implements the ProductModel
+// contract (classify, explain, save, describe), so the CLI, the service and the HTTP API use it like any kind.
+import type { Artifact, ArtifactArray, ClassifierModel, ModelCapabilities, ModelClassifyOptions, ModelDescription, ProductModel } from "../core/contracts.js";
 import { ConfigError, ModelFormatError } from "../core/errors.js";
+import { toItemExplanation, type ItemPrediction } from "../core/prediction.js";
 import type { Product, ProductInput } from "../core/product.js";
-import { LIBRARY_VERSION } from "../core/version.js";
-import { topK as topKIndices } from "../linalg/topk.js";
+import type { CsrMatrix } from "../linalg/matrix.js";
 import { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
 import { TransformPool } from "../featurize/text/transform-pool.js";
 import { restoreClassifier } from "../classify/registry.js";
-import { readModelDir, writeModelDir } from "../persist/model-dir.js";
-import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
-import { calibrateRows, calibrator, LabelTree, levelCalibrators, thresholdFor, type CalibrationInfo, type Decision, type ScoreCalibrator } from "./confidence.js";
 import { TopDownModel } from "../classify/top-down.js";
+import { readModelDir, writeModelDir } from "../persist/model-dir.js";
+import type { CalibrationInfo, LabelTree, ScoreCalibrator } from "./confidence.js";
+import { Decider, type DecisionOptions } from "./decisions.js";
+import { productsFromInputs } from "./model-inputs.js";
 import { taxonomyPath } from "./taxonomy-labels.js";
 import type { Taxonomy, TaxonomyJson } from "../taxonomy/taxonomy.js";
 import { explain, type ExplainOptions, type Explanation } from "./explain.js";
 import { TrainingSample } from "./training-sample.js";
 
-/** One category suggestion. */
-export interface CategoryScore {
-  category: string;
-  score: number;
-}
+export { checkTopK } from "./decisions.js";
+export { makeVersion, productsFromInputs } from "./model-inputs.js";
+export type { CategoryScore } from "../core/prediction.js";
 
-/** The answer for one product. */
-export interface Prediction {
-  id: string;
-  /** The top-k categories (full label paths), best first. */
-  categories: CategoryScore[];
-  /**
-   * With `minPrecision` or `backoff`: what to do with the product. `category` is the leaf, the deepest
-   * ancestor the model is sure enough of ("backoff"), or null ("abstain"); `needsReview` is true unless the
-   * leaf clears the threshold.
-   */
-  decision?: Decision & { needsReview: boolean; threshold: number };
-}
+/** The answer for one product: the one per-item prediction object (core/prediction.ts). */
+export type Prediction = ItemPrediction;
 
-export interface ClassifyOptions {
-  /** How many categories to return per product (default 1). */
-  topK?: number;
-  /**
-   * Auto-accept only predictions whose (calibrated) score reaches the threshold that gave this precision on
-   * held-out data; the rest get `needsReview`. Throws a ConfigError naming the best achievable precision
-   * when the model cannot reach it.
-   */
-  minPrecision?: number;
-  /**
-   * Hierarchical backoff: below the threshold (`minPrecision`'s, or this number, default 0.5 when true),
-   * return the deepest ancestor whose probability clears it, or abstain.
-   */
-  backoff?: boolean | number;
-}
+/** Options of {@link CategoryModel.classify}: top-k, decisions and explanations (see ModelClassifyOptions). */
+export type ClassifyOptions = ModelClassifyOptions;
 
 /** How a model was trained: recorded in its manifest. */
 export interface ModelInfo {
@@ -75,35 +51,21 @@ export interface ModelInfo {
   taxonomy?: { ids: string[]; nodes: TaxonomyJson };
 }
 
-/**
- * Maps raw input objects to products: the id from `idField` (else the 1-based position), the named text
- * fields in order; with `keepFields`, every field too (an image reference, say).
- */
-export function productsFromInputs(items: readonly ProductInput[], textFields: readonly string[], idField: string, keepFields = false): Product[] {
-  return items.map((item, i) => ({
-    id: item[idField] === undefined || item[idField] === null ? String(i + 1) : String(item[idField]),
-    text: textFields.map((f) => {
-      const v = item[f];
-      return typeof v === "string" ? v : v === undefined || v === null ? "" : String(v);
-    }),
-    ...(keepFields ? { fields: item } : {}),
-  }));
+/** Probability rows of a batch, before and after calibration, with the feature rows they came from. */
+export interface ScoredRows {
+  /** Calibrated probabilities, rows × labels (the raw ones when the model is not calibrated). */
+  proba: Float32Array;
+  /** The classifier's probabilities before calibration. */
+  raw: Float32Array;
 }
 
-/** Validates a top-k value: an integer ≥ 1. */
-export function checkTopK(k: number): number {
-  if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Invalid top-k ${k}: it must be a whole number of at least 1`);
-  return k;
-}
-
-export class CategoryModel {
+export class CategoryModel implements ProductModel {
+  readonly kind = "category-model";
   readonly info: ModelInfo;
   readonly featurizer: FittedTextFeaturizer;
   readonly classifier: ClassifierModel;
-  /** The label paths as a tree, for backoff. */
-  readonly tree: LabelTree;
-  private readonly iso: ScoreCalibrator | undefined;
-  private readonly levelIso: (ScoreCalibrator | undefined)[];
+  /** Labels, calibration and decisions (shared with every model kind). */
+  readonly decider: Decider;
   private pool: TransformPool | undefined;
   /** Training products kept for explanations (absent in models trained before they were, or without them). */
   samples?: TrainingSample;
@@ -115,14 +77,33 @@ export class CategoryModel {
     this.info = info;
     this.featurizer = featurizer;
     this.classifier = classifier;
-    this.tree = new LabelTree(info.labels, DEFAULT_PATH_SEPARATOR);
-    this.iso = info.calibration ? calibrator(info.calibration) : undefined;
-    this.levelIso = levelCalibrators(info.calibration);
+    this.decider = new Decider(info.labels, info.calibration);
+  }
+
+  /** The label paths as a tree, for backoff. */
+  get tree(): LabelTree {
+    return this.decider.tree;
   }
 
   /** Calibrators of the per-level sums used by backoff (empty for single-level labels or older models). */
   get levelCalibrators(): readonly (ScoreCalibrator | undefined)[] {
-    return this.levelIso;
+    return this.decider.levelCalibrators;
+  }
+
+  get version(): string {
+    return this.info.version;
+  }
+
+  get labels(): readonly string[] {
+    return this.info.labels;
+  }
+
+  get fields(): ModelDescription["fields"] {
+    return { text: this.info.textFields, id: this.info.idField, label: this.info.labelField };
+  }
+
+  get capabilities(): ModelCapabilities {
+    return { explain: true, decisions: this.calibrated, taxonomy: this.info.taxonomy !== undefined, images: false };
   }
 
   /**
@@ -146,23 +127,12 @@ export class CategoryModel {
 
   /** Whether scores are calibrated (the top score estimates the chance the top category is right). */
   get calibrated(): boolean {
-    return this.iso !== undefined;
+    return this.decider.calibrated;
   }
 
   /** The score threshold for a target precision on held-out data, and the share of products it accepts. */
   operatingPoint(minPrecision: number): { threshold: number; coverage: number } {
-    if (!this.info.calibration) {
-      throw new ConfigError("This model has no held-out calibration data, so it cannot pick a threshold for a precision: retrain it (flat strategy, linear-svm or logistic-regression)");
-    }
-    return thresholdFor(this.info.calibration, minPrecision);
-  }
-
-  get version(): string {
-    return this.info.version;
-  }
-
-  get labels(): readonly string[] {
-    return this.info.labels;
+    return this.decider.operatingPoint(minPrecision);
   }
 
   /** Maps raw input objects to products using the model's field names. */
@@ -171,7 +141,8 @@ export class CategoryModel {
   }
 
   /**
-   * Classifies raw product objects (fields named as in training, e.g. title and description).
+   * Classifies raw product objects (fields named as in training, e.g. title and description), on the calling
+   * thread; with `explain`, each answer carries its explanation from the same featurization.
    * @example model.classify([{ id: "1", title: "Tefal frying pan 28cm" }], { topK: 3 })
    */
   classify(items: readonly ProductInput[], options: ClassifyOptions = {}): Prediction[] {
@@ -180,38 +151,27 @@ export class CategoryModel {
 
   /** Classifies products already mapped to text fields. */
   predict(products: readonly Product[], options: ClassifyOptions = {}): Prediction[] {
-    checkTopK(options.topK ?? 1);
-    const threshold = this.decisionThreshold(options);
+    const threshold = this.decider.threshold(options);
     if (products.length === 0) return [];
-    const raw = this.rawProbabilities(products);
-    const proba = Float32Array.from(raw);
-    if (this.iso) calibrateRows(proba, this.labels.length, this.iso);
-    return this.rank(products, proba, options, threshold, raw);
+    const x = this.featurizer.transform(products);
+    return this.answer(products, x, this.classifier.predictProba(x).data, options, threshold);
   }
 
-  /** The threshold `options` ask for, or undefined when they ask for no decision. */
-  private decisionThreshold(options: ClassifyOptions): number | undefined {
-    if (options.minPrecision !== undefined) return this.operatingPoint(options.minPrecision).threshold;
-    if (options.backoff === undefined || options.backoff === false) return undefined;
-    const t = options.backoff === true ? 0.5 : options.backoff;
-    if (!(t > 0 && t <= 1)) throw new ConfigError(`backoff threshold must be in (0, 1], got ${t}`);
-    return t;
-  }
-
-  /** The top-k categories of each product from its probability row. */
-  private rank(products: readonly Product[], proba: Float32Array, options: ClassifyOptions, threshold?: number, raw: Float32Array = proba): Prediction[] {
-    const k = Math.min(options.topK ?? 1, this.labels.length);
-    const n = this.labels.length;
-    const idx = new Int32Array(k);
-    const backoff = options.backoff !== undefined && options.backoff !== false;
-    return products.map((p, i) => {
-      const m = topKIndices(proba, i * n, n, k, idx);
-      const categories: CategoryScore[] = [];
-      for (let j = 0; j < m; j++) categories.push({ category: this.labels[idx[j]!]!, score: proba[i * n + idx[j]!]! });
-      if (threshold === undefined) return { id: p.id, categories };
-      const d = this.tree.decide(proba, i * n, backoff ? threshold : 0, raw, this.levelIso);
-      return { id: p.id, categories, decision: { ...d, needsReview: d.status !== "leaf" || d.score < threshold, threshold } };
-    });
+  /** Ranked answers of a featurized batch, with decisions and explanations as asked. */
+  private answer(products: readonly Product[], x: CsrMatrix | undefined, raw: Float32Array, options: ClassifyOptions, threshold: number | undefined): Prediction[] {
+    const out = this.decider.rank(
+      products.map((p) => p.id),
+      this.decider.calibrate(raw),
+      raw,
+      options as DecisionOptions,
+      threshold,
+    );
+    if (options.explain) {
+      const o = options.explain === true ? {} : options.explain;
+      const why = explain(this, products, o, x);
+      out.forEach((p, i) => (p.explanation = toItemExplanation(why[i]!)));
+    }
+    return out;
   }
 
   /**
@@ -222,17 +182,14 @@ export class CategoryModel {
     return this.predictBatch(this.toProducts(items), options);
   }
 
-  /** Like {@link CategoryModel.predict}, featurizing large batches on two cores. */
+  /** Like {@link CategoryModel.predict}, featurizing large batches on two cores (explanations: on this thread). */
   async predictBatch(products: readonly Product[], options: ClassifyOptions = {}): Promise<Prediction[]> {
-    checkTopK(options.topK ?? 1);
-    const threshold = this.decisionThreshold(options);
+    const threshold = this.decider.threshold(options);
     if (products.length === 0) return [];
+    if (options.explain) return this.predict(products, options);
     this.pool ??= new TransformPool(this.featurizer);
     const x = await this.pool.transformTexts(products.map((p) => p.text));
-    const raw = this.classifier.predictProba(x).data;
-    const proba = Float32Array.from(raw);
-    if (this.iso) calibrateRows(proba, this.labels.length, this.iso);
-    return this.rank(products, proba, options, threshold, raw);
+    return this.answer(products, undefined, this.classifier.predictProba(x).data, options, threshold);
   }
 
   /** Stops the featurizing worker of {@link CategoryModel.predictBatch}, if one was started. */
@@ -243,9 +200,13 @@ export class CategoryModel {
 
   /** Class probabilities, rows × labels (row-major). */
   probabilities(products: readonly Product[]): Float32Array {
-    const proba = this.rawProbabilities(products);
-    if (this.iso) calibrateRows(proba, this.labels.length, this.iso);
-    return proba;
+    return this.score(products).proba;
+  }
+
+  /** Probabilities before and after calibration, for evaluation and decisions. */
+  score(products: readonly Product[]): ScoredRows {
+    const raw = this.rawProbabilities(products);
+    return { raw, proba: this.decider.calibrate(raw) };
   }
 
   /** The classifier's probabilities before calibration. */
@@ -265,6 +226,32 @@ export class CategoryModel {
    */
   explain(items: readonly ProductInput[], options: ExplainOptions = {}): Explanation[] {
     return explain(this, this.toProducts(items), options);
+  }
+
+  /** What the model is, in a shape every model kind shares. */
+  describe(): ModelDescription {
+    const i = this.info;
+    const features = this.featurizer.dim;
+    // A top-down model is one classifier of its base kind per parent category.
+    const base = this.classifier.kind === "top-down" ? (this.classifier as TopDownModel).params["base"] : undefined;
+    const classifier = typeof base === "string" ? base : this.classifier.kind;
+    const { version, createdAt, libraryVersion, labels, textFields, idField, labelField, training, calibration: _c, taxonomy: _t, ...rest } = i;
+    return {
+      kind: this.kind,
+      version,
+      createdAt,
+      libraryVersion,
+      modalities: "text",
+      labels: [...labels],
+      fields: { text: textFields, id: idField, label: labelField },
+      classifier,
+      features: { text: features },
+      calibrated: this.calibrated,
+      capabilities: this.capabilities,
+      training,
+      summary: `${classifier} on ${training.rows.toLocaleString("en-US")} products in ${labels.length} categories (${features.toLocaleString("en-US")} features)`,
+      details: { ...rest, ...(i.taxonomy ? { taxonomy: { categories: i.taxonomy.ids.length } } : {}), featurizer: this.featurizer.params },
+    };
   }
 
   /** Writes the model to `dir` atomically (see persist/model-dir). */
@@ -340,11 +327,4 @@ function pickInfo(m: ModelInfo): ModelInfo {
     ...(calibration ? { calibration } : {}),
     ...(taxonomy ? { taxonomy } : {}),
   };
-}
-
-/** A model version: UTC creation time plus a short hash of what was learned. */
-export function makeVersion(createdAt: Date, fingerprint: string, kind: string): string {
-  const stamp = createdAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const h = createHash("sha256").update(`${fingerprint}|${kind}|${createdAt.toISOString()}|${LIBRARY_VERSION}`).digest("hex");
-  return `${stamp}-${h.slice(0, 8)}`;
 }

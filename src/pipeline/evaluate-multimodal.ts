@@ -3,7 +3,7 @@ import { ConfigError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import type { ImageIssue } from "../featurize/image/image-featurizer.js";
 import { fuseRows, scoreRows } from "./fusion.js";
-import type { MultimodalClassifyOptions, MultimodalModel } from "./multimodal-model.js";
+import type { BranchProbabilities, MultimodalClassifyOptions, MultimodalModel } from "./multimodal-model.js";
 
 /** Scores of each source on labelled products, side by side. */
 export interface MultimodalEvaluation {
@@ -36,19 +36,29 @@ export async function evaluateMultimodal(model: MultimodalModel, products: reado
     }
     return index.get(p.label)!;
   });
+  const { proba, branches } = await model.probabilities(products, options);
+  return evidenceScores(model, labels, y, proba, branches);
+}
+
+/**
+ * Each evidence source's accuracy and macro-F1 from probabilities already computed: `labels` holds the model's
+ * labels then the unseen ones, `y` the true label indices, `proba` the fused rows.
+ */
+export function evidenceScores(model: { version: string; labels: readonly string[]; info: { textWeight: number; imageWeight: number } } | { version: string; labels: readonly string[] }, labels: readonly string[], y: Int32Array, proba: Float32Array, b: BranchProbabilities): MultimodalEvaluation {
   const k = model.labels.length;
-  const { proba, branches: b } = await model.probabilities(products, options);
+  const n = y.length;
+  const weights = "info" in model ? model.info : { textWeight: 1, imageWeight: 0 };
   const short = (r: { accuracy: number; macroF1: number }) => ({ accuracy: r.accuracy, macroF1: r.macroF1 });
-  const uniform = fuseRows(undefined, b.image, b.hasText, b.hasImage, k, 0, new Float32Array(products.length * k));
+  const uniform = fuseRows(undefined, b.image, b.hasText, b.hasImage, k, 0, new Float32Array(n * k));
   const loaded = Array.from(b.hasImage.keys()).filter((i) => b.hasImage[i] === 1);
   const loadedProba = new Float32Array(loaded.length * k);
   loaded.forEach((r, t) => loadedProba.set(b.image!.subarray(r * k, r * k + k), t * k));
   return {
     modelVersion: model.version,
-    rows: products.length,
+    rows: n,
     withImage: loaded.length,
-    textWeight: model.info.textWeight,
-    imageWeight: model.info.imageWeight,
+    textWeight: weights.textWeight,
+    imageWeight: weights.imageWeight,
     ...(b.text ? { text: short(scoreRows(b.text, k, y, labels)) } : {}),
     image: short(scoreRows(uniform, k, y, labels)),
     imageOnLoaded: loaded.length > 0 ? short(scoreRows(loadedProba, k, Int32Array.from(loaded, (i) => y[i]!), labels)) : { accuracy: 0, macroF1: 0 },

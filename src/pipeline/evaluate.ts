@@ -1,12 +1,15 @@
 // Evaluation: a model against labelled products → accuracy, macro/micro/weighted P/R/F1, confusion.
+import type { FeaturizeOptions, ProductModel } from "../core/contracts.js";
 import type { Product } from "../core/product.js";
 import { ConfigError } from "../core/errors.js";
 import { classificationReport, type ClassificationReport } from "../metrics/classification.js";
-import type { CategoryModel } from "./category-model.js";
+import type { CategoryModel, ScoredRows } from "./category-model.js";
 import { DEFAULT_PATH_SEPARATOR, splitPath } from "../core/product.js";
 import { hierarchicalReport, type LevelScore } from "../metrics/hierarchical.js";
 import { coverageAtPrecision, coverageByPrecision, expectedCalibrationError, reliabilityTable, type ReliabilityBin } from "../metrics/calibration.js";
-import { calibrateRows, calibrator } from "./confidence.js";
+import type { Decider } from "./decisions.js";
+import { evidenceScores, type MultimodalEvaluation } from "./evaluate-multimodal.js";
+import type { BranchProbabilities } from "./multimodal-model.js";
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
@@ -44,15 +47,26 @@ export interface EvaluationReport extends ClassificationReport {
   operatingPoint?: { minPrecision: number; threshold: number; precision: number; coverage: number; heldOutCoverage: number };
 }
 
-/**
- * Scores `model` on labelled products. Labels unknown to the model are kept (their products are
- * errors), so the report never looks better than the model is.
- */
-export function evaluate(model: CategoryModel, products: readonly Product[], options: EvaluateOptions = {}): EvaluationReport {
+/** What evaluation reads of a model: its decider and its probability rows (both built-in kinds have them). */
+export interface ScorableModel extends ProductModel {
+  readonly decider: Decider;
+  score(products: readonly Product[], options?: FeaturizeOptions): ScoredRows | Promise<ScoredRows & { branches?: BranchProbabilities }>;
+}
+
+function isScorable(m: ProductModel): m is ScorableModel {
+  const s = m as Partial<ScorableModel>;
+  return typeof s.score === "function" && s.decider !== undefined;
+}
+
+/** The report of any model kind: the classification report, plus each evidence source side by side for photo models. */
+export type ModelEvaluation = EvaluationReport & Partial<Omit<MultimodalEvaluation, "modelVersion">>;
+
+/** The true label of each product as an index; labels the model never saw become classes of their own. */
+function encodeTruth(modelLabels: readonly string[], products: readonly Product[]): { labels: string[]; yTrue: Int32Array; unknown: string[] } {
   if (products.length === 0) throw new ConfigError("Cannot evaluate on an empty catalog");
   const missing = products.find((p) => !p.label);
   if (missing) throw new ConfigError(`Cannot evaluate: product "${missing.id}"${missing.line ? ` (line ${missing.line})` : ""} has no category`);
-  const labels = [...model.labels];
+  const labels = [...modelLabels];
   const index = new Map(labels.map((l, i) => [l, i]));
   const unknown: string[] = [];
   for (const p of products) {
@@ -62,14 +76,50 @@ export function evaluate(model: CategoryModel, products: readonly Product[], opt
       unknown.push(p.label!);
     }
   }
-  const yTrue = Int32Array.from(products, (p) => index.get(p.label!)!);
+  return { labels, yTrue: Int32Array.from(products, (p) => index.get(p.label!)!), unknown };
+}
+
+/**
+ * Scores `model` on labelled products. Labels unknown to the model are kept (their products are
+ * errors), so the report never looks better than the model is.
+ */
+export function evaluate(model: CategoryModel, products: readonly Product[], options: EvaluateOptions = {}): EvaluationReport {
+  const truth = encodeTruth(model.labels, products);
   const t = performance.now();
-  const raw = model.rawProbabilities(products);
-  const seconds = (performance.now() - t) / 1000;
+  const scored = model.score(products);
+  return reportOf(model, products, truth, scored, (performance.now() - t) / 1000, options);
+}
+
+/**
+ * Scores a model of any kind on labelled products: the report of {@link evaluate}, and for models that see
+ * photos also each evidence source alone and fused (`text`, `image`, `imageOnLoaded`, `fused`, `withImage`…).
+ * @example const report = await evaluateModel(await loadModel("models/shop"), holdout);
+ */
+export async function evaluateModel(model: ProductModel, products: readonly Product[], options: EvaluateOptions & FeaturizeOptions = {}): Promise<ModelEvaluation> {
+  if (!isScorable(model)) throw new ConfigError(`Cannot evaluate a "${model.kind}" model: it does not expose its probabilities`);
+  const truth = encodeTruth(model.labels, products);
+  const t = performance.now();
+  const scored = await model.score(products, options);
+  const report = reportOf(model, products, truth, scored, (performance.now() - t) / 1000, options);
+  const branches = (scored as { branches?: BranchProbabilities }).branches;
+  if (!branches) return report;
+  const { modelVersion: _v, ...evidence } = evidenceScores(model, truth.labels, truth.yTrue, scored.proba, branches);
+  return { ...report, ...evidence };
+}
+
+function reportOf(
+  model: ScorableModel | CategoryModel,
+  products: readonly Product[],
+  truth: { labels: string[]; yTrue: Int32Array; unknown: string[] },
+  scored: ScoredRows,
+  seconds: number,
+  options: EvaluateOptions,
+): EvaluationReport {
+  const { labels, yTrue, unknown } = truth;
+  const { raw, proba } = scored;
+  const decider = model.decider;
   const k = model.labels.length;
   const n = products.length;
-  const proba = Float32Array.from(raw);
-  if (model.info.calibration) calibrateRows(proba, k, calibrator(model.info.calibration));
   const yPred = new Int32Array(n);
   const conf = new Float64Array(n);
   const confRaw = new Float64Array(n);
@@ -87,14 +137,14 @@ export function evaluate(model: CategoryModel, products: readonly Product[], opt
   // Decisions: the top leaf, or with backoff the deepest sure ancestor (or nothing).
   let threshold: number | undefined;
   let heldOutCoverage = 0;
-  if (options.minPrecision !== undefined) ({ threshold, coverage: heldOutCoverage } = model.operatingPoint(options.minPrecision));
+  if (options.minPrecision !== undefined) ({ threshold, coverage: heldOutCoverage } = decider.operatingPoint(options.minPrecision));
   else if (options.backoff !== undefined && options.backoff !== false) threshold = options.backoff === true ? 0.5 : options.backoff;
   if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new ConfigError(`backoff threshold must be in (0, 1], got ${threshold}`);
   const backoff = options.backoff !== undefined && options.backoff !== false && threshold !== undefined;
   const truePaths = products.map((p) => splitPath(p.label!, DEFAULT_PATH_SEPARATOR));
   const predPaths = products.map((_, i) => {
     if (!backoff) return splitPath(model.labels[yPred[i]!]!, DEFAULT_PATH_SEPARATOR);
-    const d = model.tree.decide(proba, i * k, threshold!, raw, model.levelCalibrators);
+    const d = decider.tree.decide(proba, i * k, threshold!, raw, decider.levelCalibrators);
     return d.category === null ? [] : splitPath(d.category, DEFAULT_PATH_SEPARATOR);
   });
   const h = hierarchicalReport(truePaths, predPaths);

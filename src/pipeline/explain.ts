@@ -7,6 +7,7 @@ import { columnOfBucket, documentNgrams } from "../featurize/text/feature-names.
 import type { ClassifierModel } from "../core/contracts.js";
 import type { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
 import type { TrainingSample } from "./training-sample.js";
+import type { CsrMatrix } from "../linalg/matrix.js";
 
 /** What {@link explain} reads of a text model (CategoryModel has this shape). */
 export interface ExplainableModel {
@@ -98,11 +99,12 @@ function count(name: string, v: number | undefined, fallback: number): number {
  * the way the featurizer does, so the terms are the product's words; when two of its n-grams share a
  * hashed bucket, the bucket's contribution is split between them by their counts.
  *
- * Cost per product: one featurizing pass plus, for neighbours, the postings of its features in the
- * stored sample (at most 20,000 rows by default).
+ * Cost per product: one featurizing pass (none when the caller passes the rows `x` it already computed, as
+ * classify with `explain` does) plus, for neighbours, the postings of its features in the stored sample
+ * (at most 20,000 rows by default).
  * @example explain(model, [{ id: "1", text: ["Bosch electric kettle 1.7 l"] }])[0].features[0] // { term: "kettle", weight: 0.93 }
  */
-export function explain(model: ExplainableModel, products: readonly Product[], options: ExplainOptions = {}): Explanation[] {
+export function explain(model: ExplainableModel, products: readonly Product[], options: ExplainOptions = {}, rows?: CsrMatrix): Explanation[] {
   const topFeatures = count("topFeatures", options.topFeatures, 8);
   const topAgainst = count("topAgainst", options.topAgainst, 3);
   const neighborCount = count("neighbors", options.neighbors, 3);
@@ -115,7 +117,8 @@ export function explain(model: ExplainableModel, products: readonly Product[], o
   }
   if (products.length === 0) return [];
   const featurizer = model.featurizer;
-  const x = featurizer.transform(products);
+  const x = rows ?? featurizer.transform(products);
+  if (x.rows !== products.length) throw new RangeError(`Got ${x.rows} feature rows for ${products.length} products`);
   const predicted = fixed >= 0 ? undefined : model.classifier.predict(x);
   const linear = model.classifier instanceof LinearModel ? model.classifier : undefined;
   const samples = model.samples;

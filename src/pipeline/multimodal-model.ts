@@ -1,16 +1,20 @@
 // A category model that sees the product photo: a text branch (a CategoryModel, optional), an image
-// branch (image descriptors + a classifier on them), and late fusion of the two, calibrated.
-import type { Artifact, ArtifactArray, ClassifierModel } from "../core/contracts.js";
-import { ModelFormatError } from "../core/errors.js";
+// branch (image descriptors + a classifier on them), and late fusion of the two, calibrated. It implements
+// the ProductModel contract, so the CLI, the service and the HTTP API serve it like a text model.
+import type { Artifact, ArtifactArray, ClassifierModel, ModelCapabilities, ModelClassifyOptions, ModelDescription, ProductModel } from "../core/contracts.js";
+import { ConfigError, ModelFormatError } from "../core/errors.js";
+import { toItemExplanation, type ItemPrediction } from "../core/prediction.js";
 import type { Product, ProductInput } from "../core/product.js";
-import type { RunOptions } from "../core/progress.js";
-import { topK as topKIndices } from "../linalg/topk.js";
+import type { CsrMatrix } from "../linalg/matrix.js";
 import { restoreClassifier } from "../classify/registry.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
 import { FittedImageFeaturizer, type ImageIssue } from "../featurize/image/image-featurizer.js";
-import { CategoryModel, checkTopK, productsFromInputs, type CategoryScore } from "./category-model.js";
-import { calibrateRows, calibrator, type CalibrationInfo, type ScoreCalibrator } from "./confidence.js";
+import { CategoryModel } from "./category-model.js";
+import type { CalibrationInfo } from "./confidence.js";
+import { Decider } from "./decisions.js";
+import { explain, type Explanation } from "./explain.js";
 import { fuseRows } from "./fusion.js";
+import { productsFromInputs } from "./model-inputs.js";
 
 /** Which evidence a model learns from. */
 export type Modalities = "text" | "image" | "both";
@@ -34,21 +38,11 @@ export interface MultimodalInfo {
   heldOut: Record<"text" | "image" | "fused", { accuracy: number; macroF1: number } | undefined>;
 }
 
-/** Options of {@link MultimodalModel.classify}. */
-export interface MultimodalClassifyOptions extends RunOptions {
-  topK?: number;
-  /** Folder relative image paths start from. */
-  baseDir?: string;
-}
+/** Options of {@link MultimodalModel.classify}: those of every model (top-k, decisions, explanations of the text evidence), plus where photos are. */
+export type MultimodalClassifyOptions = ModelClassifyOptions;
 
-/** A multimodal prediction: the categories plus which evidence it rests on. */
-export interface MultimodalPrediction {
-  id: string;
-  categories: CategoryScore[];
-  evidence: { text: boolean; image: boolean };
-  /** Why the product's image was not used. */
-  imageIssue?: { code: string; message: string };
-}
+/** A multimodal prediction: the one per-item prediction object, with `evidence` (and `imageIssue` when the photo was not used). */
+export type MultimodalPrediction = ItemPrediction;
 
 /** Per-source probabilities of a batch of products (rows × labels), before fusion. */
 export interface BranchProbabilities {
@@ -57,15 +51,19 @@ export interface BranchProbabilities {
   hasText: Uint8Array;
   hasImage: Uint8Array;
   issues: ImageIssue[];
+  /** The text branch's feature rows (reused for explanations). */
+  textRows?: CsrMatrix;
 }
 
 /** A category model that sees the product photo, alone or with the text. */
-export class MultimodalModel {
+export class MultimodalModel implements ProductModel {
+  readonly kind = "multimodal-model";
   readonly info: MultimodalInfo;
   readonly text: CategoryModel | undefined;
   readonly imageFeaturizer: FittedImageFeaturizer;
   readonly imageClassifier: ClassifierModel;
-  private readonly iso: ScoreCalibrator | undefined;
+  /** Labels, calibration of the fused score and decisions (shared with every model kind). */
+  readonly decider: Decider;
 
   constructor(info: MultimodalInfo, text: CategoryModel | undefined, imageFeaturizer: FittedImageFeaturizer, imageClassifier: ClassifierModel) {
     if (imageClassifier.classCount !== info.labels.length) throw new RangeError(`Image classifier has ${imageClassifier.classCount} classes but ${info.labels.length} labels`);
@@ -74,7 +72,7 @@ export class MultimodalModel {
     this.text = text;
     this.imageFeaturizer = imageFeaturizer;
     this.imageClassifier = imageClassifier;
-    this.iso = info.calibration ? calibrator(info.calibration) : undefined;
+    this.decider = new Decider(info.labels, info.calibration);
   }
 
   get version(): string {
@@ -83,6 +81,19 @@ export class MultimodalModel {
 
   get labels(): readonly string[] {
     return this.info.labels;
+  }
+
+  get fields(): ModelDescription["fields"] {
+    return { text: this.info.textFields, id: this.info.idField, label: this.info.labelField, image: this.imageFeaturizer.imageField };
+  }
+
+  get capabilities(): ModelCapabilities {
+    return { explain: this.text !== undefined, decisions: this.decider.calibrated, taxonomy: false, images: true };
+  }
+
+  /** The score threshold for a target precision on held-out data (of the fused, calibrated score). */
+  operatingPoint(minPrecision: number): { threshold: number; coverage: number } {
+    return this.decider.operatingPoint(minPrecision);
   }
 
   /** Maps raw input objects to products (text fields by name; every field kept for the image reference). */
@@ -95,21 +106,28 @@ export class MultimodalModel {
     const n = products.length;
     const hasText = new Uint8Array(n);
     let text: Float32Array | undefined;
+    let textRows: CsrMatrix | undefined;
     if (this.text) {
-      text = this.text.rawProbabilities(products);
+      textRows = this.text.featurizer.transform(products);
+      text = this.text.classifier.predictProba(textRows).data;
       products.forEach((p, i) => (hasText[i] = p.text.some((t) => t.trim() !== "") ? 1 : 0));
     }
     const feats = await this.imageFeaturizer.transform(products, { baseDir: options.baseDir, signal: options.signal, onProgress: options.onProgress });
     const image = this.imageClassifier.predictProba(feats.matrix).data;
-    return { text, image, hasText, hasImage: feats.ok, issues: feats.issues };
+    return { text, image, hasText, hasImage: feats.ok, issues: feats.issues, ...(textRows ? { textRows } : {}) };
+  }
+
+  /** Fused probabilities before (`raw`) and after (`proba`) calibration, rows × labels, and the branch details. */
+  async score(products: readonly Product[], options: MultimodalClassifyOptions = {}): Promise<{ proba: Float32Array; raw: Float32Array; branches: BranchProbabilities }> {
+    const b = await this.branches(products, options);
+    const raw = fuseRows(b.text, b.image, b.hasText, b.hasImage, this.labels.length, this.info.textWeight, new Float32Array(products.length * this.labels.length), this.info.imageWeight);
+    return { raw, proba: this.decider.calibrate(raw), branches: b };
   }
 
   /** Fused, calibrated probabilities (rows × labels) and the branch details. */
   async probabilities(products: readonly Product[], options: MultimodalClassifyOptions = {}): Promise<{ proba: Float32Array; branches: BranchProbabilities }> {
-    const b = await this.branches(products, options);
-    const proba = fuseRows(b.text, b.image, b.hasText, b.hasImage, this.labels.length, this.info.textWeight, new Float32Array(products.length * this.labels.length), this.info.imageWeight);
-    if (this.iso) calibrateRows(proba, this.labels.length, this.iso);
-    return { proba, branches: b };
+    const { proba, branches } = await this.score(products, options);
+    return { proba, branches };
   }
 
   /**
@@ -120,26 +138,71 @@ export class MultimodalModel {
     return this.predict(this.toProducts(items), options);
   }
 
+  /** The same as {@link MultimodalModel.classify}: photos are read and embedded in batches already. */
+  classifyBatch(items: readonly ProductInput[], options: MultimodalClassifyOptions = {}): Promise<MultimodalPrediction[]> {
+    return this.classify(items, options);
+  }
+
+  /** The same as {@link MultimodalModel.predict}. */
+  predictBatch(products: readonly Product[], options: MultimodalClassifyOptions = {}): Promise<MultimodalPrediction[]> {
+    return this.predict(products, options);
+  }
+
+  /** Explanations of the text evidence (the text branch's terms and nearest training products). */
+  explain(items: readonly ProductInput[], options: { topFeatures?: number; topAgainst?: number; neighbors?: number; category?: string } = {}): Explanation[] {
+    if (!this.text) throw new ConfigError("This model learned from photos only: its answers have no text evidence to explain");
+    return explain(this.text, this.toProducts(items), options);
+  }
+
   /** Classifies products already mapped (text fields + `fields` holding the image reference). */
   async predict(products: readonly Product[], options: MultimodalClassifyOptions = {}): Promise<MultimodalPrediction[]> {
-    const k = Math.min(checkTopK(options.topK ?? 1), this.labels.length);
+    const threshold = this.decider.threshold(options);
+    if (options.explain && !this.text) throw new ConfigError("This model learned from photos only: its answers have no text evidence to explain");
     if (products.length === 0) return [];
-    const { proba, branches } = await this.probabilities(products, options);
+    const { proba, raw, branches } = await this.score(products, options);
     const issueOf = new Map(branches.issues.map((s) => [s.row, s]));
-    const n = this.labels.length;
-    const idx = new Int32Array(k);
-    return products.map((p, i) => {
-      const m = topKIndices(proba, i * n, n, k, idx);
-      const categories: CategoryScore[] = [];
-      for (let j = 0; j < m; j++) categories.push({ category: this.labels[idx[j]!]!, score: proba[i * n + idx[j]!]! });
+    const out = this.decider.rank(
+      products.map((p) => p.id),
+      proba,
+      raw,
+      options,
+      threshold,
+    );
+    // Explanations of the text evidence, from the rows the text branch already computed.
+    const why = options.explain && this.text ? explain(this.text, products, options.explain === true ? {} : options.explain, branches.textRows) : undefined;
+    return out.map((p, i) => {
       const issue = issueOf.get(i);
       return {
-        id: p.id,
-        categories,
+        ...p,
         evidence: { text: branches.hasText[i] === 1, image: branches.hasImage[i] === 1 },
         ...(issue ? { imageIssue: { code: issue.code, message: issue.message } } : {}),
+        ...(why ? { explanation: toItemExplanation({ ...why[i]!, notes: [...why[i]!.notes, "Explains the text evidence only; the photo's part is not broken down"] }) } : {}),
       };
     });
+  }
+
+  /** What the model is, in a shape every model kind shares. */
+  describe(): ModelDescription {
+    const i = this.info;
+    const kinds = [this.text ? `text: ${this.text.classifier.kind}` : undefined, `image: ${this.imageClassifier.kind}`].filter(Boolean).join(", ");
+    const both = i.modalities === "both";
+    return {
+      kind: this.kind,
+      version: i.version,
+      createdAt: i.createdAt,
+      libraryVersion: i.libraryVersion,
+      modalities: i.modalities,
+      labels: [...i.labels],
+      fields: this.fields,
+      classifier: kinds,
+      features: { ...(this.text ? { text: this.text.featurizer.dim } : {}), image: this.imageFeaturizer.dim },
+      calibrated: this.decider.calibrated,
+      capabilities: this.capabilities,
+      training: i.training,
+      summary: `${both ? "text + image" : "image"} model on ${i.training.rows.toLocaleString("en-US")} products (${i.training.withImage.toLocaleString("en-US")} with a usable photo) in ${i.labels.length} categories`,
+      heldOut: i.heldOut,
+      details: { textWeight: i.textWeight, imageWeight: i.imageWeight, imageFeatures: this.imageFeaturizer.params.descriptors },
+    };
   }
 
   /** Writes the model to `dir` atomically: one model directory, the text branch's arrays under "text.". */
@@ -218,10 +281,4 @@ export class MultimodalModel {
     await this.text?.close();
     await this.imageFeaturizer.close();
   }
-}
-
-/** Loads either kind of model directory: a text CategoryModel or a MultimodalModel. */
-export async function loadAnyModel(dir: string): Promise<CategoryModel | MultimodalModel> {
-  const { manifest, arrays } = await readModelDir(dir);
-  return manifest.kind === "multimodal-model" ? MultimodalModel.fromParts(manifest, arrays, dir) : CategoryModel.fromParts(manifest, arrays, dir);
 }

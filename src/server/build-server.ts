@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { z } from "zod";
 import { allows, KeyRing, type Role } from "./api-keys.js";
 import { Metrics } from "./metrics.js";
-import { DOCS_CSP, docsPage, openApiDocument, schemaOf } from "./openapi.js";
+import { DOCS_CSP, docsPage, openApiDocument, serializerSchemaOf } from "./openapi.js";
 import { HttpProblem, toProblem, zodProblem } from "./problem.js";
 import type { RouteContext, RouteSpec } from "./route-spec.js";
 import { adminRoutes } from "./routes/admin-routes.js";
@@ -214,7 +214,7 @@ function registerRoute(
     url: spec.url,
     ...(guard ? { onRequest: guard } : {}),
     // A response schema lets fastify compile a serializer for the answer (fast-json-stringify).
-    ...(spec.response ? { schema: { response: { [spec.status ?? 200]: schemaOf(spec.response, "output") } } } : {}),
+    ...(spec.response ? { schema: { response: { [spec.status ?? 200]: serializerSchemaOf(spec.response) } } } : {}),
     handler: async (req, reply) => {
       const c = ctx(req, reply);
       if (spec.itemsLimited) {

@@ -11,6 +11,23 @@ export function schemaOf(s: z.ZodType, io: "input" | "output" = "input"): Json {
   return rest;
 }
 
+/**
+ * The answer schema relaxed for fastify's compiled serializer: the same property types (so it stays fast), but no
+ * property required and none dropped, so the server never refuses or strips a field the service computed; the
+ * documented schema ({@link schemaOf}) states the contract.
+ */
+export function serializerSchemaOf(s: z.ZodType): Json {
+  const relax = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(relax);
+    if (v === null || typeof v !== "object") return v;
+    const out: Json = {};
+    for (const [k, x] of Object.entries(v as Json)) if (k !== "required" && k !== "additionalProperties") out[k] = relax(x);
+    if ((v as Json)["type"] === "object") out["additionalProperties"] = true;
+    return out;
+  };
+  return relax(schemaOf(s, "output")) as Json;
+}
+
 function parameters(where: "path" | "query", s: z.ZodType | undefined): Json[] {
   if (!s || !(s instanceof z.ZodObject)) return [];
   return Object.entries(s.shape as Record<string, z.ZodType>).map(([name, field]) => ({

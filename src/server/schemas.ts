@@ -1,5 +1,6 @@
 // The zod schemas of every request the HTTP API accepts: used to validate AND to build /openapi.json.
 import { z } from "zod";
+import { ItemPredictionSchema } from "../index.js";
 
 /** Longest product id, model version or job id accepted. */
 export const MAX_ID_CHARS = 256;
@@ -56,15 +57,7 @@ const queryBool = z
 /** Answer of POST /v1/classify (also compiled into fastify's response serializer). */
 export const ClassifyAnswer = z.object({
   model: z.string().describe("version of the model that answered"),
-  results: z.array(
-    z.looseObject({
-      id: z.string(),
-      categories: z.array(z.object({ category: z.string(), score: z.number() })),
-      decision: z.unknown().optional(),
-      explanation: z.unknown().optional(),
-      corrected: z.boolean().optional().describe("the category comes from a person's correction"),
-    }),
-  ),
+  results: z.array(ItemPredictionSchema).describe("one item prediction per item, in request order (the same object assort classify writes per line)"),
 });
 
 /** Query of GET /v1/search. */

@@ -1,6 +1,6 @@
 // The part of the catalog service (src/pipeline/catalog-service.ts) that the HTTP edge calls: typed
 // structurally, so the server depends on behaviour, not on a class, and tests can pass a fake.
-import type { Progress, ProductInput } from "../index.js";
+import type { ItemPrediction, Progress, ProductInput } from "../index.js";
 
 /** A model version known to the service. */
 export interface ServiceModel {
@@ -15,13 +15,11 @@ export interface ServiceJob {
   progress?: Progress | null;
 }
 
-/** One classified item: top-k categories, plus decision/explanation when asked for. */
-export interface ServiceClassification {
-  id: string;
-  categories: { category: string; score: number }[];
-  decision?: unknown;
-  explanation?: unknown;
-}
+/**
+ * One classified item: the one per-item prediction object (ItemPrediction: top-k categories, decision,
+ * explanation, evidence…). The server reads only `id` and `categories`; every other field passes through as is.
+ */
+export type ServiceClassification = Pick<ItemPrediction, "id" | "categories"> & Partial<Record<Exclude<keyof ItemPrediction, "id" | "categories">, unknown>> & Record<string, unknown>;
 
 type Maybe<T> = T | Promise<T>;
 

@@ -24,7 +24,6 @@ import type { CatalogStore, CorrectionRecord, JobKind, JobRecord, ModelRecord, S
 import type { Prediction } from "../pipeline/category-model.js";
 import type { ReadOptions } from "../catalog/read-catalog.js";
 import type { RowIssue } from "../core/errors.js";
-import type { Explanation } from "../pipeline/explain.js";
 import { checkTopK } from "../pipeline/category-model.js";
 import { checkBatch, toProductWrites } from "./input.js";
 import { checkVersionName, ModelRegistry } from "./model-registry.js";
@@ -67,10 +66,7 @@ export interface ServiceClassifyOptions {
 }
 
 /** One classify answer: the model's prediction, or a person's correction (`corrected: true`, score 1). */
-export interface ServiceClassification extends Prediction {
-  explanation?: Explanation;
-  corrected?: true;
-}
+export type ServiceClassification = Prediction;
 
 export interface SearchQuery {
   q: string;
@@ -254,13 +250,8 @@ export class CatalogService {
     if (!model) throw new UnavailableError("No active model: register one (assort serve --model DIR or POST /v1/models)");
     checkBatch(items.length, this.maxBatch, "items in one classify call");
     const topK = checkTopK(o.topK ?? 1);
-    const results: ServiceClassification[] = model.classify(items, { topK, minPrecision: o.minPrecision, backoff: o.backoff });
-    if (o.explain) {
-      const ex = model.explain(items);
-      results.forEach((r, i) => {
-        if (ex[i]) r.explanation = ex[i];
-      });
-    }
+    // One featurization per batch: the explanations come from the same rows as the categories.
+    const results: ServiceClassification[] = model.classify(items, { topK, minPrecision: o.minPrecision, backoff: o.backoff, ...(o.explain ? { explain: true } : {}) });
     this.feedbackLoop.applyOverrides(items, results, model.info.textFields[0] ?? "title", topK);
     return { model: model.version, results };
   }

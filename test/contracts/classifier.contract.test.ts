@@ -128,7 +128,7 @@ describe.each(classifierKinds())("classifier contract: %s", (kind) => {
     const dir = await mkdtemp(path.join(tmpdir(), "assort-contract-"));
     dirs.push(dir);
     await model.save(path.join(dir, "m"));
-    const back: CategoryModel = await loadModel(path.join(dir, "m"));
+    const back: CategoryModel = await loadModel(path.join(dir, "m"), { kind: "category-model" });
     const items = [{ id: "a", title: "alpha item" }, { id: "b", title: "zeta thing" }];
     expect(back.classify(items, { topK: 3 })).toEqual(model.classify(items, { topK: 3 }));
     expect(back.version).toBe(model.version);

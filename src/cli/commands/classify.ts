@@ -1,10 +1,10 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import path from "node:path";
 import type { Command } from "commander";
-import { CategoryModel, ConfigError, explain, loadAnyModel, loadTaxonomyFile, readCatalog, type MultimodalModel, type Product } from "../../index.js";
+import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, type ModelClassifyOptions, type Product } from "../../index.js";
 import { addInputOptions, intArg, readOptions, unitArg, type InputFlags } from "../options.js";
 import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
-import { EXPLAIN_HELP, explanationJson } from "../explain-output.js";
+import { EXPLAIN_HELP } from "../explain-output.js";
 
 interface ClassifyFlags extends InputFlags {
   model: string;
@@ -41,74 +41,47 @@ export function classifyCommand(program: Command): Command {
   addInputOptions(cmd, { labelField: false, fromModel: true });
   return cmd.action(async (flags: ClassifyFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
-    const any = await loadAnyModel(flags.model);
-    if (!(any instanceof CategoryModel)) return classifyWithImages(any, flags, ui);
-    const loaded = any;
-    const model = flags.taxonomy ? loaded.withTaxonomy((await loadTaxonomyFile(flags.taxonomy)).taxonomy) : loaded;
-    const opts = readOptions(flags, flags.data, false);
-    opts.textFields ??= model.info.textFields;
-    opts.idField ??= model.info.idField;
-    const version = model.version;
-    const decisionOptions = {
-      topK: flags.topK,
-      ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
-      ...(flags.backoff !== undefined ? { backoff: flags.backoff } : {}),
-    };
-    if (flags.minPrecision !== undefined) {
-      const op = model.operatingPoint(flags.minPrecision);
-      ui.info(`precision ${flags.minPrecision}: accepting scores ≥ ${op.threshold.toFixed(4)} (${(op.coverage * 100).toFixed(1)}% of held-out products); the rest get needsReview`);
-    }
-    const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
-    const done = await classifyStream(flags, opts, ui, flags.batchSize, async (batch) => {
-      const preds = await model.predictBatch(batch, decisionOptions);
-      const why = explaining ? explain(model, batch, { topFeatures: flags.explainFeatures ?? 8, neighbors: flags.explainNeighbors ?? 3 }) : undefined;
-      let text = "";
-      for (const [i, p] of preds.entries()) {
-        const decision = p.decision
-          ? { category: p.decision.category, score: p.decision.score, status: p.decision.status, needsReview: p.decision.needsReview }
-          : undefined;
-        text += JSON.stringify({ id: p.id, categories: p.categories, ...(decision ? { decision } : {}), model: version, ...(why ? { explanation: explanationJson(why[i]!) } : {}) }) + "\n";
+    let model = await loadModel(flags.model);
+    try {
+      if (flags.taxonomy) model = followTaxonomy(model, (await loadTaxonomyFile(flags.taxonomy)).taxonomy);
+      const opts = readOptions(flags, flags.data, false);
+      opts.textFields ??= model.fields.text;
+      opts.idField ??= model.fields.id;
+      const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
+      const options: ModelClassifyOptions = {
+        topK: flags.topK,
+        ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
+        ...(flags.backoff !== undefined ? { backoff: flags.backoff } : {}),
+        ...(explaining ? { explain: { topFeatures: flags.explainFeatures ?? 8, neighbors: flags.explainNeighbors ?? 3 } } : {}),
+        baseDir: flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data)),
+      };
+      if (flags.minPrecision !== undefined) {
+        const op = model.operatingPoint(flags.minPrecision);
+        ui.info(`precision ${flags.minPrecision}: accepting scores ≥ ${op.threshold.toFixed(4)} (${(op.coverage * 100).toFixed(1)}% of held-out products); the rest get needsReview`);
       }
-      return text;
-    });
-    if (flags.out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
-  });
-}
-
-/** `assort classify` with a model that sees photos: the same JSON lines, plus the evidence each answer used. */
-async function classifyWithImages(model: MultimodalModel, flags: ClassifyFlags, ui: ReturnType<typeof makeUi>): Promise<void> {
-  const unsupported = [
-    flags.taxonomy && "--taxonomy",
-    flags.minPrecision !== undefined && "--min-precision",
-    flags.backoff !== undefined && "--backoff",
-    (flags.explain || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined) && "--explain",
-  ].filter(Boolean);
-  if (unsupported.length > 0) throw new ConfigError(`${unsupported.join(", ")} ${unsupported.length > 1 ? "are" : "is"} not available for text + image models yet`);
-  const opts = readOptions(flags, flags.data, false);
-  opts.textFields ??= model.info.textFields;
-  opts.idField ??= model.info.idField;
-  const baseDir = flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data));
-  let textOnly = 0;
-  let done: number;
-  try {
-    done = await classifyStream(flags, opts, ui, Math.min(flags.batchSize, 256), async (batch) => {
-      const preds = await model.predict(batch, { topK: flags.topK, baseDir });
-      let text = "";
-      for (const [i, p] of preds.entries()) {
-        if (p.imageIssue) {
-          textOnly++;
-          const line = batch[i]!.line;
-          ui.warn({ code: p.imageIssue.code, message: `${flags.data}${line ? `:${line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
+      const version = model.version;
+      let textOnly = 0;
+      // Models that read photos work in smaller batches (each photo is decoded and embedded).
+      const size = model.capabilities.images ? Math.min(flags.batchSize, 256) : flags.batchSize;
+      const done = await classifyStream(flags, opts, ui, size, async (batch) => {
+        const preds = await model.predictBatch(batch, options);
+        let text = "";
+        for (const [i, p] of preds.entries()) {
+          if (p.imageIssue) {
+            textOnly++;
+            const line = batch[i]!.line;
+            ui.warn({ code: p.imageIssue.code, message: `${flags.data}${line ? `:${line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
+          }
+          text += JSON.stringify({ ...p, model: version }) + "\n";
         }
-        text += JSON.stringify({ id: p.id, categories: p.categories, evidence: p.evidence, ...(p.imageIssue ? { imageIssue: p.imageIssue } : {}), model: model.version }) + "\n";
-      }
-      return text;
-    });
-  } finally {
-    await model.close();
-  }
-  if (textOnly > 0) ui.info(`${textOnly} product(s) had no usable photo and were classified from their text`);
-  if (flags.out) ui.info(`Classified ${done} products with model ${model.version} → ${flags.out}`);
+        return text;
+      });
+      if (textOnly > 0) ui.info(`${textOnly} product(s) had no usable photo and were classified from their text`);
+      if (flags.out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
+    } finally {
+      await model.close();
+    }
+  });
 }
 
 /**

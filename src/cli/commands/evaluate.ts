@@ -1,7 +1,7 @@
 // `assort evaluate`: score a model on labelled products (tables for people, --json for machines).
 import path from "node:path";
 import type { Command } from "commander";
-import { CategoryModel, ConfigError, evaluate, evaluateMultimodal, loadAnyModel, readCatalogFile } from "../../index.js";
+import { evaluateModel, loadModel, readCatalogFile, type ModelEvaluation } from "../../index.js";
 import { addInputOptions, readOptions, unitArg, type InputFlags } from "../options.js";
 import { inputSource, makeUi, pct, reportSkipped } from "../io.js";
 import { formatConfusion, formatTable } from "../table.js";
@@ -28,46 +28,22 @@ export function evaluateCommand(program: Command): Command {
   addInputOptions(cmd, { fromModel: true });
   return cmd.action(async (flags: EvaluateFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
-    const any = await loadAnyModel(flags.model);
+    const model = await loadModel(flags.model);
     const opts = readOptions(flags, flags.data, true);
-    if (!(any instanceof CategoryModel)) {
-      if (flags.minPrecision !== undefined || flags.backoff !== undefined) throw new ConfigError("--min-precision and --backoff are not available for text + image models yet");
-      opts.textFields ??= any.info.textFields;
-      opts.idField ??= any.info.idField;
-      opts.labelField ??= any.info.labelField;
-      const { products, report } = await readCatalogFile(inputSource(flags.data), opts);
-      reportSkipped(report, ui);
-      const baseDir = flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data));
-      const r = await evaluateMultimodal(any, products, { baseDir, onProgress: (e) => ui.progress.onProgress(e) }).finally(() => any.close());
-      ui.progress.done();
-      if (flags.json) {
-        process.stdout.write(JSON.stringify({ ...r, skipped: report.skipped }) + "\n");
-        return;
-      }
-      for (const i of r.imageIssues.slice(0, 10)) ui.warn({ code: i.code, message: `${flags.data}${i.line ? `:${i.line}` : ""}: product "${i.id}": ${i.message}` });
-      const row = (name: string, m: { accuracy: number; macroF1: number } | undefined): (string | number)[] => [name, m ? m.accuracy : "-", m ? m.macroF1 : "-"];
-      process.stdout.write(
-        `Model ${r.modelVersion} on ${r.rows} products (${r.withImage} with a usable photo; fusion weights: text ${r.textWeight.toFixed(1)}, image ${r.imageWeight.toFixed(1)})\n\n` +
-          formatTable(["evidence", "accuracy", "macro-F1"], [
-            row("text only", r.text),
-            row("image only", r.image),
-            row("image only (with photo)", r.imageOnLoaded),
-            row(any.info.modalities === "both" ? "fused" : "model", r.fused),
-          ]) + "\n",
-      );
-      return;
-    }
-    const model = any;
-    opts.textFields ??= model.info.textFields;
-    opts.idField ??= model.info.idField;
-    opts.labelField ??= model.info.labelField;
-    if (opts.labelDepth === undefined && model.info.labelDepth !== undefined) opts.labelDepth = model.info.labelDepth;
+    opts.textFields ??= model.fields.text;
+    opts.idField ??= model.fields.id;
+    opts.labelField ??= model.fields.label;
+    const labelDepth = model.describe().details["labelDepth"];
+    if (opts.labelDepth === undefined && typeof labelDepth === "number") opts.labelDepth = labelDepth;
     const { products, report } = await readCatalogFile(inputSource(flags.data), opts);
     reportSkipped(report, ui);
-    const r = evaluate(model, products, {
+    const r = await evaluateModel(model, products, {
       ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
       ...(flags.backoff !== undefined ? { backoff: flags.backoff } : {}),
-    });
+      baseDir: flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data)),
+      onProgress: (e) => ui.progress.onProgress(e),
+    }).finally(() => model.close());
+    ui.progress.done();
     if (flags.json) {
       process.stdout.write(JSON.stringify({ ...r, skipped: report.skipped }) + "\n");
       return;
@@ -109,6 +85,22 @@ export function evaluateCommand(program: Command): Command {
     lines.push("");
     lines.push(formatTable(["category", "precision", "recall", "F1", "support"], r.perClass.map((c) => [c.label, c.precision, c.recall, c.f1, c.support])), "");
     lines.push("Confusion matrix (rows: true category, columns: predicted)", formatConfusion(r.labels, r.confusion));
+    if (r.fused) lines.push("", ...evidenceTable(r, flags.data, ui));
     process.stdout.write(lines.join("\n") + "\n");
   });
+}
+
+/** Models that see photos: each evidence source alone and fused, side by side (and the first photo problems). */
+function evidenceTable(r: ModelEvaluation, data: string, ui: ReturnType<typeof makeUi>): string[] {
+  for (const i of (r.imageIssues ?? []).slice(0, 10)) ui.warn({ code: i.code, message: `${data}${i.line ? `:${i.line}` : ""}: product "${i.id}": ${i.message}` });
+  const row = (name: string, m: { accuracy: number; macroF1: number } | undefined): (string | number)[] => [name, m ? m.accuracy : "-", m ? m.macroF1 : "-"];
+  return [
+    `Evidence on ${r.rows} products (${r.withImage} with a usable photo; fusion weights: text ${r.textWeight!.toFixed(1)}, image ${r.imageWeight!.toFixed(1)})`,
+    formatTable(["evidence", "accuracy", "macro-F1"], [
+      row("text only", r.text),
+      row("image only", r.image),
+      row("image only (with photo)", r.imageOnLoaded),
+      row(r.text ? "fused" : "model", r.fused),
+    ]),
+  ];
 }

@@ -10,19 +10,26 @@ export function infoCommand(program: Command): Command {
     .option("--json", "print the manifest summary as JSON")
     .action(async (flags: { model: string; json?: boolean }) => {
       const model = await loadModel(flags.model);
-      const i = model.info;
+      const d = model.describe();
+      await model.close();
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ ...i, classifier: model.classifier.kind, featurizer: model.featurizer.params }) + "\n");
+        process.stdout.write(JSON.stringify(d) + "\n");
         return;
       }
+      const t = d.training;
+      const can = Object.entries(d.capabilities).filter(([, v]) => v).map(([k]) => k);
+      const held = Object.entries(d.heldOut ?? {}).filter(([, m]) => m !== undefined);
       process.stdout.write(
         [
-          `model       ${i.version} (assort ${i.libraryVersion}, ${i.createdAt})`,
-          `classifier  ${model.classifier.kind}`,
-          `categories  ${i.labels.length}: ${i.labels.slice(0, 8).join(" | ")}${i.labels.length > 8 ? " | …" : ""}`,
-          `fields      text ${i.textFields.join(", ")}; label ${i.labelField}; id ${i.idField}`,
-          `training    ${i.training.rows} products${i.training.source ? ` from ${i.training.source}` : ""}, fingerprint ${i.training.fingerprint.slice(0, 16)}…`,
-          `features    ${model.featurizer.dim.toLocaleString("en-US")}`,
+          `model       ${d.version} (assort ${d.libraryVersion}, ${d.createdAt})`,
+          `kind        ${d.kind} (${d.modalities === "both" ? "text + image" : d.modalities})`,
+          `classifier  ${d.classifier}`,
+          `categories  ${d.labels.length}: ${d.labels.slice(0, 8).join(" | ")}${d.labels.length > 8 ? " | …" : ""}`,
+          `fields      text ${d.fields.text.join(", ")}; label ${d.fields.label}; id ${d.fields.id}${d.fields.image ? `; image ${d.fields.image}` : ""}`,
+          `training    ${t.rows} products${t.withImage !== undefined ? ` (${t.withImage} with a usable photo)` : ""}${t.source ? ` from ${t.source}` : ""}, fingerprint ${t.fingerprint.slice(0, 16)}…`,
+          `features    ${Object.entries(d.features).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ")}`,
+          `scores      ${d.calibrated ? "calibrated" : "not calibrated"}${can.length > 0 ? `; can: ${can.join(", ")}` : ""}`,
+          ...held.map(([k, m]) => `held-out    ${k}: accuracy ${m!.accuracy.toFixed(3)}, macro-F1 ${m!.macroF1.toFixed(3)}`),
         ].join("\n") + "\n",
       );
     });

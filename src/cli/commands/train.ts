@@ -1,7 +1,7 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { CategoryModel, loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type Modalities } from "../../index.js";
+import { loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type Modalities } from "../../index.js";
 import { addInputOptions, addTrainingOptions, listArg, paramArg, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
 import { inputSource, makeUi, reportSkipped } from "../io.js";
 
@@ -69,44 +69,37 @@ export function trainCommand(program: Command): Command {
     await model.save(flags.out);
     ui.progress.done();
     const seconds = (performance.now() - started) / 1000;
-    if (!(model instanceof CategoryModel)) {
-      const h = model.info.heldOut;
-      const fmt = (r: { accuracy: number; macroF1: number } | undefined) => (r ? `accuracy ${r.accuracy.toFixed(3)}, macro-F1 ${r.macroF1.toFixed(3)}` : "-");
-      if (flags.json) {
-        process.stdout.write(JSON.stringify({ model: flags.out, version: model.version, modalities: model.info.modalities, rows: products.length, withImage: model.info.training.withImage, skipped: report.skipped, categories: model.labels.length, textWeight: model.info.textWeight, imageWeight: model.info.imageWeight, heldOut: h, calibrated: Boolean(model.info.calibration), seconds }) + "\n");
-      } else {
-        process.stdout.write(
-          `Trained a ${model.info.modalities === "both" ? "text + image" : "image"} model on ${products.length} products (${model.info.training.withImage} with a usable photo) in ${model.labels.length} categories in ${seconds.toFixed(1)} s\n` +
-            (h.text ? `  held-out, text only:  ${fmt(h.text)}\n` : "") +
-            `  held-out, image only: ${fmt(h.image)} (products with a photo)\n` +
-            (model.info.modalities === "both" ? `  held-out, fused:      ${fmt(h.fused)} (weights: text ${model.info.textWeight.toFixed(1)}, image ${model.info.imageWeight.toFixed(1)})\n` : "") +
-            `Model ${model.version} saved to ${flags.out}\n`,
-        );
-      }
-      return;
-    }
-    const m = model.info.metrics as { features: number };
+    const d = model.describe();
+    const h = d.heldOut ?? {};
     if (flags.json) {
       process.stdout.write(
         JSON.stringify({
           model: flags.out,
-          version: model.version,
-          classifier: flags.classifier,
-          strategy: flags.strategy,
-          calibrated: model.calibrated,
+          version: d.version,
+          kind: d.kind,
+          modalities: d.modalities,
+          classifier: d.classifier,
+          ...(d.details["strategy"] !== undefined ? { strategy: d.details["strategy"] } : {}),
+          calibrated: d.calibrated,
           rows: products.length,
+          ...(d.training.withImage !== undefined ? { withImage: d.training.withImage } : {}),
           skipped: report.skipped,
-          categories: model.labels.length,
-          features: m.features,
+          categories: d.labels.length,
+          ...(d.features["text"] !== undefined ? { features: d.features["text"] } : {}),
+          ...(d.details["textWeight"] !== undefined ? { textWeight: d.details["textWeight"], imageWeight: d.details["imageWeight"] } : {}),
+          ...(d.heldOut ? { heldOut: h } : {}),
           seconds,
         }) + "\n",
       );
-    } else {
-      process.stdout.write(
-        `Trained ${flags.classifier} on ${products.length} products in ${model.labels.length} categories (${m.features.toLocaleString("en-US")} features) in ${seconds.toFixed(1)} s\n` +
-          `Run "assort evaluate" on held-out products or "assort cross-validate" to measure accuracy\n` +
-          `Model ${model.version} saved to ${flags.out}\n`,
-      );
+      return;
     }
+    const fmt = (r: { accuracy: number; macroF1: number } | undefined) => (r ? `accuracy ${r.accuracy.toFixed(3)}, macro-F1 ${r.macroF1.toFixed(3)}` : "-");
+    const heldOut = Object.entries(h).map(([k, r]) => `  held-out, ${k === "fused" ? "fused" : `${k} only`}: ${fmt(r)}\n`);
+    process.stdout.write(
+      `Trained ${d.summary} in ${seconds.toFixed(1)} s\n` +
+        heldOut.join("") +
+        (heldOut.length === 0 ? `Run "assort evaluate" on held-out products or "assort cross-validate" to measure accuracy\n` : "") +
+        `Model ${d.version} saved to ${flags.out}\n`,
+    );
   });
 }

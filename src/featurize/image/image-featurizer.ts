@@ -1,6 +1,6 @@
 // Product photos → standardised, weighted blocks of HOG, HSV colour and (optional) MobileNetV2 features.
 import { z } from "zod";
-import type { Artifact } from "../../core/contracts.js";
+import type { Artifact, Featurizer, FittedFeaturizer } from "../../core/contracts.js";
 import { InvalidInputError, throwIfAborted } from "../../core/errors.js";
 import type { Product } from "../../core/product.js";
 import type { RunOptions } from "../../core/progress.js";
@@ -286,7 +286,7 @@ function scaleRows(data: Float32Array, ok: Uint8Array, mean: Float32Array, scale
  * A fitted image featurizer: turns products into dense rows of standardised, weighted descriptor blocks.
  * Products without a usable image get a zero row (the training mean) and `ok = 0`.
  */
-export class FittedImageFeaturizer {
+export class FittedImageFeaturizer implements FittedFeaturizer {
   readonly kind = KIND;
   readonly params: ImageFeaturizerParams;
   /** Column means and scales (weight / (√block width · std)) learned in fit. */
@@ -332,6 +332,11 @@ export class FittedImageFeaturizer {
     return { matrix, ...res };
   }
 
+  /** The featurizer contract: {@link FittedImageFeaturizer.transform}. */
+  featurize(products: readonly Product[], options: ImageRunOptions = {}): Promise<ImageFeatures> {
+    return this.transform(products, options);
+  }
+
   /** Releases the CNN runtime if this featurizer opened one. */
   close(): Promise<void> {
     return this.raw.close();
@@ -374,7 +379,7 @@ export interface ImageFitResult extends ImageFeatures {
  * const { featurizer, matrix, ok, issues } = await new ImageFeaturizer({ descriptors: ["hog", "color"] })
  *   .fitTransform(products, { baseDir: "data" });
  */
-export class ImageFeaturizer {
+export class ImageFeaturizer implements Featurizer {
   readonly kind = KIND;
   readonly params: ImageFeaturizerParams;
 

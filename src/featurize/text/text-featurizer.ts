@@ -1,5 +1,5 @@
 // Product text → hashed word and character n-gram TF-IDF features (CSR, Float32, L2-normalized per block).
-import type { Artifact } from "../../core/contracts.js";
+import type { Artifact, FeaturizeOptions, Featurizer, Features, FittedFeaturizer } from "../../core/contracts.js";
 import type { Product } from "../../core/product.js";
 import type { RunOptions } from "../../core/progress.js";
 import { throwIfAborted } from "../../core/errors.js";
@@ -15,7 +15,7 @@ export { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.j
  * A fitted text featurizer: maps products to rows of a fixed, compact feature space (the hashed buckets
  * seen in training), weighted by TF-IDF and L2-normalized per block.
  */
-export class FittedTextFeaturizer {
+export class FittedTextFeaturizer implements FittedFeaturizer {
   readonly kind = "text-tfidf";
   readonly params: TextFeaturizerParams;
   /** Raw bucket of each compact column, ascending. */
@@ -57,6 +57,14 @@ export class FittedTextFeaturizer {
   transform(items: readonly Product[], options: RunOptions = {}): CsrMatrix {
     return this.transformTexts(items.map((p) => p.text), options);
   }
+
+  /** The featurizer contract: {@link FittedTextFeaturizer.transform} as `{ matrix }` (every row usable). */
+  async featurize(items: readonly Product[], options: FeaturizeOptions = {}): Promise<Features> {
+    return { matrix: this.transform(items, options) };
+  }
+
+  /** Nothing to release (the batch pool belongs to the model). */
+  async close(): Promise<void> {}
 
   /** Features of raw text-field arrays (first = title). */
   transformTexts(texts: readonly (readonly string[])[], options: RunOptions = {}): CsrMatrix {
@@ -143,12 +151,17 @@ const WORKER_URL = new URL("./hash-worker.js", import.meta.url);
  * text: each document is tokenized and hashed once, the second half by a worker thread when the batch is
  * large (the result does not depend on it). Memory: one (index, value) pair per non-zero.
  */
-export class TextFeaturizer {
+export class TextFeaturizer implements Featurizer {
   readonly kind = "text-tfidf";
   readonly params: TextFeaturizerParams;
 
   constructor(params: TextFeaturizerParamsInput = {}) {
     this.params = TextFeaturizerParams.parse(params);
+  }
+
+  /** Learns the feature space (buckets seen, IDF); see {@link TextFeaturizer.fitTransform} to get the training rows too. */
+  async fit(items: readonly Product[], options: FitTextOptions = {}): Promise<FittedTextFeaturizer> {
+    return (await this.fitTransform(items, options)).featurizer;
   }
 
   fitTransform(items: readonly Product[], options: FitTextOptions = {}): Promise<TextFitResult> {
