@@ -1,5 +1,5 @@
 // The CLI's one error mapping: user mistakes → "error: …" and exit 1; usage → exit 2; bugs → exit 1 with a hint.
-import { AssortError, InvalidInputError } from "../index.js";
+import { AssortError, InvalidInputError, type ErrorCode } from "../index.js";
 
 export const EXIT_OK = 0;
 export const EXIT_USER = 1;
@@ -7,6 +7,20 @@ export const EXIT_USAGE = 2;
 
 /** A usage mistake found after parsing (conflicting or out-of-range options). */
 export class UsageError extends Error {}
+
+/** Exit code of each AssortError code: all are the user's to fix (input, model, options, environment). */
+export const EXIT_BY_CODE: Record<ErrorCode, number> = {
+  INVALID_INPUT: EXIT_USER,
+  CONFIG: EXIT_USER,
+  MODEL_NOT_FOUND: EXIT_USER,
+  MODEL_FORMAT: EXIT_USER,
+  DEPENDENCY_MISSING: EXIT_USER,
+  CANCELLED: EXIT_USER,
+  NOT_FOUND: EXIT_USER,
+  CONFLICT: EXIT_USER,
+  LIMIT: EXIT_USER,
+  UNAVAILABLE: EXIT_USER,
+};
 
 interface NodeError extends Error {
   code?: string;
@@ -24,7 +38,7 @@ export function reportError(e: unknown, debug: boolean, write: (s: string) => vo
     write(`error: ${e.message}\n`);
     if (debug && e.stack) write(`${e.stack}\n`);
     if (e instanceof InvalidInputError && e.total > e.issues.length && e.issues.length === 1) write(`  … and ${e.total - 1} more\n`);
-    return EXIT_USER;
+    return EXIT_BY_CODE[e.code];
   }
   const ne = e as NodeError;
   if (ne && typeof ne.code === "string" && ne.path) {

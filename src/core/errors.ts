@@ -1,9 +1,29 @@
 // Domain errors with stable codes: the conditions callers branch on (see docs: "Errors").
 
+/**
+ * The stable codes of {@link AssortError}, one per class below: the closed set the edges map (the server to
+ * an HTTP status, the CLI to an exit code). Adding one is a compile error until both map it.
+ */
+export const ERROR_CODES = [
+  "INVALID_INPUT",
+  "CONFIG",
+  "MODEL_NOT_FOUND",
+  "MODEL_FORMAT",
+  "DEPENDENCY_MISSING",
+  "CANCELLED",
+  "NOT_FOUND",
+  "CONFLICT",
+  "LIMIT",
+  "UNAVAILABLE",
+] as const;
+
+/** A stable code of {@link AssortError}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 /** Base class of every assort error a caller may branch on; `code` is stable across versions. */
 export class AssortError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
