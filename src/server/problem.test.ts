@@ -1,5 +1,5 @@
 // The server's error mapping: every AssortError code has an HTTP status, and an error of each class reaches
-// the client as application/problem+json with that status.
+// the client as application/problem+json with that status and a neutral detail (no CLI flags).
 import { describe, expect, it } from "vitest";
 import {
   CancelledError,
@@ -28,10 +28,12 @@ const SAMPLES: [AssortError, number][] = [
         { file: "a.jsonl", line: 5, field: "title", message: "is empty" },
       ],
       2,
+      undefined,
+      { hint: { kind: "skip-bad-rows" } },
     ),
     422,
   ],
-  [new ConfigError("Cannot follow renamed paths", ["the model has no taxonomy"]), 400],
+  [new ConfigError("Cannot follow renamed paths", ["the model has no taxonomy"], { hint: { kind: "train-with-taxonomy" } }), 400],
   [new ModelNotFoundError("models/shoes"), 404],
   [new ModelFormatError("models/shoes", "format version 2 is newer than supported version 1"), 422],
   [new DependencyMissingError("sharp", "images"), 501],
@@ -41,6 +43,9 @@ const SAMPLES: [AssortError, number][] = [
   [new LimitError("items in one classify call", 5, 3), 413],
   [new UnavailableError("No active model: register a model and activate it first"), 503],
 ];
+
+/** A CLI flag ("--on-bad-row") or command ("assort serve") in a text. */
+const CLI_ADVICE = /(^|[\s("'`])--[a-z]|\bassort [a-z]/;
 
 describe("HTTP status of each error code", () => {
   it.each([...ERROR_CODES])("%s maps to a 4xx or 5xx status", (code) => {
@@ -57,6 +62,7 @@ describe("HTTP status of each error code", () => {
     expect(m.problem).toMatchObject({ status, detail: e.message, instance: "/v1/classify" });
     expect(m.problem.status).toBe(STATUS_BY_CODE[e.code]);
     expect(m.internal).toBe(false);
+    expect(m.problem.detail).not.toMatch(CLI_ADVICE);
   });
 });
 
@@ -74,6 +80,7 @@ describe("errors thrown by the service reach the client as problem+json", () => 
       expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
       const p = res.json();
       expect(p).toMatchObject({ status, detail: e.message, instance: "/v1/classify" });
+      expect(p.detail).not.toMatch(CLI_ADVICE);
       if (e instanceof InvalidInputError) {
         expect(p.errors).toEqual([
           { path: "a.jsonl[3].title", message: "is empty" },
