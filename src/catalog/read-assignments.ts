@@ -73,6 +73,6 @@ export async function readAssignments(source: string | NodeJS.ReadableStream, fi
       out.push({ id: key, cluster, line });
     }
   }
-  if (total > 0) throw new InvalidInputError(issues, total, InvalidInputError.describe(issues, total).replace(" (use --on-bad-row skip to skip them)", ""));
+  if (total > 0) throw new InvalidInputError(issues, total);
   return out;
 }

@@ -221,7 +221,8 @@ async function* iterate(
   if (fatal !== undefined && (skip || report.issueCount === 1)) throw new InvalidInputError([fatal], 1);
   if (failing || fatal !== undefined) {
     const issues = fatal === undefined || report.issues.includes(fatal) ? report.issues : [...report.issues, fatal];
-    throw new InvalidInputError(issues, report.issueCount);
+    // Skipping helps only when no issue is fatal (one that stops the read either way).
+    throw new InvalidInputError(issues, report.issueCount, undefined, fatal === undefined ? { hint: { kind: "skip-bad-rows" } } : {});
   }
   if (report.rows + report.skipped === 0) {
     throw new InvalidInputError([{ file, line: 1, message: "no rows" }], 1, `${file}: no rows`);

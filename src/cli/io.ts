@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, promises as fs, statSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import { InvalidInputError, type ReadReport, type Warning } from "../index.js";
-import { UsageError } from "./errors.js";
+import { UsageError, warningHint } from "./errors.js";
 import { createProgressReporter, type ProgressReporter } from "./progress-bar.js";
 
 /** The file to read: "-" means standard input. */
@@ -24,7 +24,8 @@ export function makeUi(quiet: boolean): Ui {
     progress,
     warn(w) {
       progress.done();
-      process.stderr.write(`warning: ${typeof w === "string" ? w : w.message}\n`);
+      const hint = typeof w === "string" ? undefined : warningHint(w.code);
+      process.stderr.write(`warning: ${typeof w === "string" ? w : w.message}\n${hint !== undefined ? `hint: ${hint}\n` : ""}`);
     },
     info(s) {
       if (!quiet) process.stderr.write(`${s}\n`);

@@ -323,8 +323,9 @@ describe("Agglomerative edge cases", () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toBe(
       "Cannot cluster 30000 rows with agglomerative clustering: its pairwise distance matrix needs 1.68 GB, over the limit of " +
-        "memoryLimitMb=1024 MB: use kmeans with --batch-size for large catalogs, or cluster a sample (or raise memoryLimitMb)",
+        "memoryLimitMb=1024 MB: use mini-batch kmeans (batchSize) for large catalogs, or cluster a sample (or raise memoryLimitMb)",
     );
+    expect((err as ConfigError).hint).toEqual({ kind: "mini-batch-kmeans" });
     // 100 rows: 4950 pairs × 8 bytes (Float64) = 39,600 bytes > 0.01 MB.
     await expect(new Agglomerative({ k: 2, memoryLimitMb: 0.01 }).fit(dense(100, 2))).rejects.toThrow(/100 rows .*needs 0\.00 GB, over the limit of memoryLimitMb=0\.01 MB/);
     // Single linkage keeps no matrix.

@@ -182,8 +182,10 @@ function memoryError(n: number, bytesPerValue: number, limitMb: number | null): 
   const why = limitMb === null ? "more than this process can allocate" : `over the limit of memoryLimitMb=${limitMb} MB`;
   return new ConfigError(
     `Cannot cluster ${n} rows with agglomerative clustering: its pairwise distance matrix needs ${gb.toFixed(gb < 10 ? 2 : 1)} GB, ` +
-      `${why}: use kmeans with --batch-size for large catalogs, or cluster a sample` +
+      `${why}: use mini-batch kmeans (batchSize) for large catalogs, or cluster a sample` +
       (limitMb === null ? "" : " (or raise memoryLimitMb)"),
+    [],
+    { hint: { kind: "mini-batch-kmeans" } },
   );
 }
 

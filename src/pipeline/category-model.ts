@@ -112,7 +112,7 @@ export class CategoryModel implements ProductModel {
    */
   withTaxonomy(taxonomy: Taxonomy): CategoryModel {
     const t = this.info.taxonomy;
-    if (!t) throw new ConfigError("This model was not trained against a taxonomy (train with --taxonomy), so it cannot follow renamed paths");
+    if (!t) throw new ConfigError("This model was not trained against a taxonomy, so it cannot follow renamed paths: retrain it with the taxonomy", [], { hint: { kind: "train-with-taxonomy" } });
     const missing = t.ids.filter((id) => !taxonomy.has(id));
     if (missing.length > 0) {
       throw new ConfigError(`${missing.length} of the model's categories are not in the new taxonomy (ids ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""}): retrain`);

@@ -163,7 +163,7 @@ describe("clusterCatalog: match", () => {
     const run = await clusterCatalog(OFFERS, { algorithm: "match" });
     expect(Array.from(run.labels)).toEqual([0, 0, 0, 1, 1, 2]);
     expect(run.params).toEqual({ threshold: 0.3, groupField: null });
-    expect(run.warnings.some((w) => /group-field/.test(w))).toBe(true);
+    expect(run.warnings.some((w) => /without a group field/.test(w))).toBe(true);
   });
 
   it("with groupField: two offers of one merchant never share a cluster", async () => {

@@ -126,7 +126,7 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     throw new ConfigError(`Cannot make k=${k} clusters from ${n} products: k must not exceed the number of products`);
   }
   if (k === "auto" && algorithm !== "kmeans" && algorithm !== "agglomerative") {
-    throw new ConfigError(`--k auto applies to kmeans and agglomerative; ${algorithm} finds the number of clusters itself`);
+    throw new ConfigError(`Cannot choose k automatically: k=auto applies to kmeans and agglomerative; ${algorithm} finds the number of clusters itself`);
   }
 
   let labels: Int32Array;
@@ -164,7 +164,7 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     embedding = full.matrix;
     features = `word + character n-gram TF-IDF (${full.matrix.cols} buckets); blocking on words; ${m.candidatePairs} candidate pairs`;
     params = { threshold, groupField: options.groupField ?? null, ...params };
-    if (!groups) warn("NO_GROUPS", "match without --group-field: offers from one merchant may merge (pass the merchant field as the cannot-link group)");
+    if (!groups) warn("NO_GROUPS", "match without a group field: offers from one merchant may merge (pass the merchant field as the cannot-link group)");
   } else {
     if (options.embedding && options.embedding !== "tfidf-svd") {
       // Learned or pretrained vectors.
@@ -180,7 +180,7 @@ export async function clusterCatalog(products: readonly Product[], options: Clus
     if (k === "auto") {
       const maxK = Math.min(options.kRange?.[1] ?? 30, n - 1);
       const minK = Math.max(2, options.kRange?.[0] ?? 2);
-      if (maxK < minK) throw new ConfigError(`--k auto needs at least 3 products and a range with 2 ≤ min ≤ max; got ${n} products, range ${minK}..${maxK}`);
+      if (maxK < minK) throw new ConfigError(`Cannot choose k automatically: it needs at least 3 products and a range with 2 ≤ min ≤ max; got ${n} products, range ${minK}..${maxK}`);
       kCurve = await chooseK(algorithm, embedding, minK, maxK, params, options.silhouetteSample ?? 2000, run);
       chosenK = kCurve.chosen;
     }

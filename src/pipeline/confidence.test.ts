@@ -42,7 +42,7 @@ describe("operating points", () => {
     const at1 = thresholdFor(info, 1);
     expect(at1.coverage).toBeCloseTo(0.6, 10); // the six right ones, calibrated to 1 − ½/n
     expect(() => thresholdFor({ ...info, correct: info.correct.map(() => 0) }, 0.5)).toThrow(ConfigError);
-    expect(() => thresholdFor(info, 0)).toThrow(/min-precision must be in/);
+    expect(() => thresholdFor(info, 0)).toThrow(/minPrecision must be in/);
   });
 });
 

@@ -117,7 +117,7 @@ export function calibrateRows(proba: Float32Array, k: number, iso: ScoreCalibrat
 
 /** The score threshold that reaches `minPrecision` on the held-out rows, or a ConfigError saying the best achievable. */
 export function thresholdFor(info: CalibrationInfo, minPrecision: number): { threshold: number; coverage: number } {
-  if (!(minPrecision > 0 && minPrecision <= 1)) throw new ConfigError(`min-precision must be in (0, 1], got ${minPrecision}`);
+  if (!(minPrecision > 0 && minPrecision <= 1)) throw new ConfigError(`minPrecision must be in (0, 1], got ${minPrecision}`);
   const [r] = coverageAtPrecision(Float64Array.from(info.confidence), Uint8Array.from(info.correct), [minPrecision]);
   if (!r!.reachable || r!.threshold === null) {
     const b = r!.bestPrecision;

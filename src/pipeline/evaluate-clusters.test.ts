@@ -228,7 +228,7 @@ describe("evaluateClusters: mismatches", () => {
       ),
     );
     expect(err.message).toBe(
-      "None of the 2 ids in out/assignments.jsonl is a product id of data.jsonl (3 products): evaluate the file that was clustered, with the same --id-field",
+      "None of the 2 ids in out/assignments.jsonl is a product id of data.jsonl (3 products): evaluate the file that was clustered, read with the same id field",
     );
     expect(err.issues).toHaveLength(1);
     expect(err.issues[0]).toMatchObject({ file: "out/assignments.jsonl", line: 1, field: "id" });

@@ -61,7 +61,7 @@ export async function evaluateClusters(
     throw new InvalidInputError(
       [{ file: aFile, line: assignments[0]?.line ?? 1, field: "id", message: `none of its ${assignments.length} ids is a product of ${dFile}` }],
       1,
-      `None of the ${assignments.length} ids in ${aFile} is a product id of ${dFile} (${products.length} products): evaluate the file that was clustered, with the same --id-field`,
+      `None of the ${assignments.length} ids in ${aFile} is a product id of ${dFile} (${products.length} products): evaluate the file that was clustered, read with the same id field`,
     );
   }
   for (const a of assignments) if (!productIds.has(a.id)) bad({ file: aFile, line: a.line, field: "id", message: `"${a.id}" is not a product id of ${dFile}` });

@@ -46,8 +46,9 @@ export function labelsOnTaxonomy(
   }
   if (problems.length > 0) {
     throw new ConfigError(
-      `${problems.length} categor${problems.length === 1 ? "y is" : "ies are"} not paths of the taxonomy (run "assort taxonomy validate" for the full list)`,
+      `${problems.length} categor${problems.length === 1 ? "y is" : "ies are"} not paths of the taxonomy (validate the labels against the taxonomy for the full list)`,
       problems.slice(0, 10).concat(problems.length > 10 ? [`… and ${problems.length - 10} more`] : []),
+      { hint: { kind: "validate-labels" } },
     );
   }
   if (normalized > 0) {

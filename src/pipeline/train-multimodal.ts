@@ -84,7 +84,7 @@ export async function trainMultimodal(products: readonly Product[], options: Mul
   const modalities = options.modalities ?? "both";
   if (!MODALITIES.includes(modalities)) throw new ConfigError(`Unknown modalities "${String(modalities)}": choose ${MODALITIES.join(", ")}`);
   if (modalities === "text") return train(products, options);
-  if (options.strategy === "top-down" || options.taxonomy) throw new ConfigError("Image models use the flat strategy without a taxonomy for now: drop --strategy top-down / --taxonomy, or train text only");
+  if (options.strategy === "top-down" || options.taxonomy) throw new ConfigError("Image models use the flat strategy without a taxonomy for now: use the flat strategy and no taxonomy, or train text only");
   if (options.textWeight !== undefined && !(options.textWeight >= 0 && options.textWeight <= 1)) throw new ConfigError(`textWeight must be in [0, 1], got ${options.textWeight}`);
   const started = performance.now();
   const { labels, y } = encodeLabels(products);
@@ -109,6 +109,8 @@ export async function trainMultimodal(products: readonly Product[], options: Mul
     throw new InvalidInputError(
       feats.issues.slice(0, 20).map((s) => ({ file, line: s.line ?? s.row + 1, field: fitted.imageField, message: `product "${s.id}": ${s.message}` })),
       feats.issues.length,
+      undefined,
+      { hint: { kind: "skip-bad-rows" } },
     );
   }
   for (const issue of feats.issues) options.onImageIssue?.(issue);

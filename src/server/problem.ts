@@ -1,5 +1,5 @@
 // The server's one error mapping: typed errors → HTTP status + application/problem+json (RFC 9457).
-import { AssortError, InvalidInputError } from "../index.js";
+import { AssortError, InvalidInputError, type ErrorCode } from "../index.js";
 import type { ZodError } from "zod";
 
 /** One field-level problem in a request. */
@@ -61,34 +61,19 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** HTTP status of each stable AssortError code (codes of errors added later map by their name). */
-const BY_CODE: Record<string, number> = {
+/** HTTP status of each AssortError code (the set is closed: a new code does not compile until it is mapped here). */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   INVALID_INPUT: 422,
   CONFIG: 400,
   MODEL_NOT_FOUND: 404,
-  NOT_FOUND: 404,
   MODEL_FORMAT: 422,
+  DEPENDENCY_MISSING: 501,
+  CANCELLED: 409,
+  NOT_FOUND: 404,
   CONFLICT: 409,
   LIMIT: 413,
-  LIMIT_EXCEEDED: 413,
-  TOO_LARGE: 413,
-  CANCELLED: 409,
-  NO_MODEL: 503,
-  NO_ACTIVE_MODEL: 503,
   UNAVAILABLE: 503,
-  OVERLOADED: 503,
-  CLOSED: 503,
-  DEPENDENCY_MISSING: 501,
 };
-
-function statusOfCode(code: string): number {
-  if (BY_CODE[code] !== undefined) return BY_CODE[code]!;
-  if (/NOT_FOUND$/.test(code)) return 404;
-  if (/CONFLICT/.test(code)) return 409;
-  if (/LIMIT|TOO_(LARGE|MANY)/.test(code)) return 413;
-  if (/UNAVAILABLE|BUSY|CLOSED/.test(code)) return 503;
-  return 422;
-}
 
 /** A mapped error: what to send, and whether it is the server's fault (log it with its stack). */
 export interface MappedError {
@@ -117,9 +102,9 @@ export function toProblem(e: unknown, instance: string, requestId: string): Mapp
   if (e instanceof HttpProblem) return make(e.status, e.message, e.errors, e.headers);
   if (e instanceof InvalidInputError) {
     const errors = e.issues.slice(0, 20).map((i) => ({ path: `${i.file}[${i.line}]${i.field !== undefined ? `.${i.field}` : ""}`, message: i.message }));
-    return make(422, e.message, errors);
+    return make(STATUS_BY_CODE[e.code], e.message, errors);
   }
-  if (e instanceof AssortError) return make(statusOfCode(e.code), e.message);
+  if (e instanceof AssortError) return make(STATUS_BY_CODE[e.code], e.message);
   const fe = e as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
   const status = typeof fe?.statusCode === "number" ? fe.statusCode : undefined;
   if (status !== undefined && status >= 400 && status < 500) {

@@ -90,7 +90,7 @@ export const FeedbackBody = z
 
 /** Body of POST /v1/models: register a model directory that lies under an allowed root. */
 export const RegisterModelBody = z.object({
-  path: z.string().min(1).max(4096).describe("model directory written by assort train"),
+  path: z.string().min(1).max(4096).describe("model directory, as training writes it"),
   activate: z.boolean().optional(),
 });
 

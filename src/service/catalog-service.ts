@@ -247,7 +247,7 @@ export class CatalogService {
    */
   classify(items: readonly ProductInput[], o: ServiceClassifyOptions = {}): { model: string; results: ServiceClassification[] } {
     const model = this.models.current;
-    if (!model) throw new UnavailableError("No active model: register one (assort serve --model DIR or POST /v1/models)");
+    if (!model) throw new UnavailableError("No active model: register a model and activate it first");
     checkBatch(items.length, this.maxBatch, "items in one classify call");
     const topK = checkTopK(o.topK ?? 1);
     // One featurization per batch: the explanations come from the same rows as the categories.

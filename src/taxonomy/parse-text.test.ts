@@ -1,16 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../core/errors.js";
+import { InvalidInputError, type RowIssue } from "../core/errors.js";
 import { parseGoogleTaxonomy, parsePathList, taxonomyFromLabels } from "./parse-text.js";
 
-/** The formatted issues ("file:line, field …: message") of the InvalidInputError that `f` throws. */
-function problems(f: () => unknown): string[] {
+/** The issues of the InvalidInputError that `f` throws. */
+function issuesOf(f: () => unknown): readonly RowIssue[] {
   try {
     f();
   } catch (e) {
     expect(e).toBeInstanceOf(InvalidInputError);
-    return (e as InvalidInputError).issues.map((i) => InvalidInputError.format(i));
+    return (e as InvalidInputError).issues;
   }
   throw new Error("expected InvalidInputError");
+}
+
+/** The formatted issues ("file:line, field …: message") of the InvalidInputError that `f` throws. */
+function problems(f: () => unknown): string[] {
+  return issuesOf(f).map((i) => InvalidInputError.format(i));
 }
 
 const GOOGLE = [
@@ -66,23 +71,25 @@ describe("parseGoogleTaxonomy", () => {
     ]);
   });
 
-  it('reports a ">" without spaces and suggests --separator', () => {
-    const [p] = problems(() => parseGoogleTaxonomy("1 - A\n2 - A>B\n", { file: "g.txt" }));
-    expect(p).toBe(
-      'g.txt:2, field "path": bad separator ">" without the spaces around it in "A>B": expected " > "; if the file separates levels with ">", pass --separator ">"',
+  it('reports a ">" without spaces and suggests reading with ">" (a hint the CLI phrases as --separator)', () => {
+    const [issue] = issuesOf(() => parseGoogleTaxonomy("1 - A\n2 - A>B\n", { file: "g.txt" }));
+    expect(InvalidInputError.format(issue!)).toBe(
+      'g.txt:2, field "path": bad separator ">" without the spaces around it in "A>B": expected " > "; if the file separates levels with ">", read it with that separator',
     );
+    expect(issue!.hint).toEqual({ kind: "separator", separator: ">" });
   });
 
   it.each([
-    ["A / B", '"/"', '--separator " / "'],
-    ["A | B", '"|"', '--separator " | "'],
-    ["A|B", '"|"', '--separator "|"'],
-    ["A » B", '"»"', '--separator " » "'],
-    ["A >> B", '">>"', '--separator " >> "'],
-  ])("reports another separator in %j, naming it", (path, seen, flag) => {
-    const [p] = problems(() => parseGoogleTaxonomy(`1 - A\n2 - ${path}\n`, { file: "g.txt" }));
-    expect(p).toContain(`g.txt:2, field "path": bad separator ${seen}`);
-    expect(p).toContain(flag);
+    ["A / B", '"/"', " / "],
+    ["A | B", '"|"', " | "],
+    ["A|B", '"|"', "|"],
+    ["A » B", '"»"', " » "],
+    ["A >> B", '">>"', " >> "],
+  ])("reports another separator in %j, naming it", (path, seen, separator) => {
+    const [issue] = issuesOf(() => parseGoogleTaxonomy(`1 - A\n2 - ${path}\n`, { file: "g.txt" }));
+    expect(InvalidInputError.format(issue!)).toContain(`g.txt:2, field "path": bad separator ${seen}`);
+    expect(InvalidInputError.format(issue!)).toContain(`if the file separates levels with "${separator}"`);
+    expect(issue!.hint).toEqual({ kind: "separator", separator });
   });
 
   it("keeps an unspaced slash inside names when the file uses the expected separator", () => {
@@ -91,9 +98,9 @@ describe("parseGoogleTaxonomy", () => {
   });
 
   it("takes an unspaced slash for a separator in a file without any \" > \"", () => {
-    const [p] = problems(() => parseGoogleTaxonomy("1 - Apparel\n2 - Apparel/Shoes\n", { file: "g.txt" }));
-    expect(p).toContain('g.txt:2, field "path": bad separator "/"');
-    expect(p).toContain('--separator "/"');
+    const [issue] = issuesOf(() => parseGoogleTaxonomy("1 - Apparel\n2 - Apparel/Shoes\n", { file: "g.txt" }));
+    expect(InvalidInputError.format(issue!)).toContain('g.txt:2, field "path": bad separator "/"');
+    expect(issue!.hint).toEqual({ kind: "separator", separator: "/" });
   });
 
   it("reads a file with another separator when told", () => {
@@ -169,7 +176,7 @@ describe("parsePathList", () => {
     const text = "A > B\nA/B > C\nA > B > \nA » D\n C > D \n";
     expect(problems(() => parsePathList(text, { file: "p.txt" }))).toEqual([
       'p.txt:3, field "path": empty level 3 in "A > B >"',
-      'p.txt:4, field "path": bad separator "»" in "A » D": expected " > "; if the file separates levels with " » ", pass --separator " » "',
+      'p.txt:4, field "path": bad separator "»" in "A » D": expected " > "; if the file separates levels with " » ", read it with that separator',
     ]);
     const { report } = parsePathList("A > B\n C > D \n", { file: "p.txt" });
     expect(report.warnings.map((w) => w.line)).toEqual([2, 2]);

@@ -1,6 +1,6 @@
 // Taxonomies from text: Google's "ID - A > B > C" file, a plain list of paths, or the labels of a catalog.
 
-import type { RowIssue } from "../core/errors.js";
+import type { ErrorHint, RowIssue } from "../core/errors.js";
 import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
 import { checkEntries, separatorParts, type NodeEntry, type SeparatorParts } from "./build.js";
 import { Taxonomy, taxonomyError } from "./taxonomy.js";
@@ -86,10 +86,10 @@ const WEAK = new Set(["/", "\\"]);
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** A path split into trimmed names, or the reasons it cannot be. */
+/** A path split into trimmed names, or the reasons it cannot be (a wrong separator with the one to read it with). */
 interface ParsedPath {
   names: string[];
-  errors: string[];
+  errors: { message: string; hint?: ErrorHint }[];
   warnings: string[];
 }
 
@@ -101,7 +101,7 @@ export function parsePathText(raw: string, sep: SeparatorParts, strict = false):
   const out: ParsedPath = { names: [], errors: [], warnings: [] };
   const shown = raw.trim();
   if (shown === "") {
-    out.errors.push("empty path");
+    out.errors.push({ message: "empty path" });
     return out;
   }
   for (const alt of ALTERNATIVES) {
@@ -110,7 +110,10 @@ export function parsePathText(raw: string, sep: SeparatorParts, strict = false):
     const bare = !spaced && (!WEAK.has(alt) || strict) && raw.includes(alt);
     if (!spaced && !bare) continue;
     const use = spaced ? ` ${alt} ` : alt;
-    out.errors.push(`bad separator "${alt}" in "${shown}": expected "${sep.full}"; if the file separates levels with "${use}", pass --separator "${use}"`);
+    out.errors.push({
+      message: `bad separator "${alt}" in "${shown}": expected "${sep.full}"; if the file separates levels with "${use}", read it with that separator`,
+      hint: { kind: "separator", separator: use },
+    });
     return out;
   }
   const parts = raw.split(sep.core);
@@ -122,16 +125,18 @@ export function parsePathText(raw: string, sep: SeparatorParts, strict = false):
     const badAfter = i > 0 && sep.after !== "" && !seg.startsWith(sep.after);
     if ((badBefore || badAfter) && !spacingReported) {
       spacingReported = true;
-      out.errors.push(
-        `bad separator "${sep.core}" without the spaces around it in "${shown}": expected "${sep.full}"; ` +
-          `if the file separates levels with "${sep.core}", pass --separator "${sep.core}"`,
-      );
+      out.errors.push({
+        message:
+          `bad separator "${sep.core}" without the spaces around it in "${shown}": expected "${sep.full}"; ` +
+          `if the file separates levels with "${sep.core}", read it with that separator`,
+        hint: { kind: "separator", separator: sep.core },
+      });
     }
     if (i > 0 && sep.after !== "" && seg.startsWith(sep.after)) seg = seg.slice(sep.after.length);
     if (i < last && sep.before !== "" && seg.endsWith(sep.before)) seg = seg.slice(0, seg.length - sep.before.length);
     const name = seg.trim();
     if (name === "") {
-      out.errors.push(`empty level ${i + 1} in "${shown}"`);
+      out.errors.push({ message: `empty level ${i + 1} in "${shown}"` });
       continue;
     }
     // With a padded separator (" > ") any extra space is a slip; with a bare one (">") only the path's ends count.
@@ -182,7 +187,7 @@ export function parseGoogleTaxonomy(text: string, options: GoogleTaxonomyOptions
     const parsed = parsePathText(m[2]!, sep, strict);
     for (const w of parsed.warnings) report.warnings.push({ file, line: l.line, field: "path", message: w });
     if (parsed.errors.length > 0) {
-      for (const e of parsed.errors) issues.push({ file, line: l.line, field: "path", message: e });
+      for (const e of parsed.errors) issues.push({ file, line: l.line, field: "path", ...e });
       rejected.add(loosePath(m[2]!, sep));
       continue;
     }
@@ -245,7 +250,7 @@ export function parsePathList(text: string, options: TextTaxonomyOptions = {}): 
     const parsed = parsePathText(l.text, sep, strict);
     for (const w of parsed.warnings) report.warnings.push({ file, line: l.line, field: "path", message: w });
     if (parsed.errors.length > 0) {
-      for (const e of parsed.errors) issues.push({ file, line: l.line, field: "path", message: e });
+      for (const e of parsed.errors) issues.push({ file, line: l.line, field: "path", ...e });
       continue;
     }
     const path = parsed.names.join(sep.full);

@@ -7,7 +7,7 @@ import { Empty, JobBody, JobParams, JobsQuery, ModelParams, RegisterModelBody } 
 
 /** Resolves `dir` and checks that it lies under one of `roots` (after following links). */
 export function modelDirUnder(dir: string, roots: readonly string[]): string {
-  if (roots.length === 0) throw new HttpProblem(403, "Registering models over HTTP is disabled: start the server with --model-root DIR");
+  if (roots.length === 0) throw new HttpProblem(403, "Registering models over HTTP is disabled: the server allows no model folders");
   let real: string;
   try {
     real = realpathSync(dir);
