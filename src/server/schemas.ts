@@ -57,7 +57,7 @@ const queryBool = z
 /** Answer of POST /v1/classify (also compiled into fastify's response serializer). */
 export const ClassifyAnswer = z.object({
   model: z.string().describe("version of the model that answered"),
-  results: z.array(ItemPredictionSchema).describe("one item prediction per item, in request order (the same object assort classify writes per line)"),
+  results: z.array(ItemPredictionSchema).describe("one item prediction per item, in request order (the same object the command line writes per line)"),
 });
 
 /** Query of GET /v1/search. */
