@@ -1,6 +1,7 @@
 // Names for hashed features: re-tokenizes one document as the hashing pass does and reports every n-gram
 // with its text and bucket. Exact for the document it is given, and nothing has to be stored in a model.
 import type { TextFeaturizerParams } from "./params.js";
+import { lowerBound } from "../../linalg/search.js";
 import { normalizeText } from "./normalize.js";
 import { tokenize, tokenBuffers } from "./tokenize.js";
 import { FNV_OFFSET, fnvString, pairHash } from "./hashing.js";
@@ -85,12 +86,6 @@ export function documentNgrams(p: TextFeaturizerParams, fields: readonly string[
  * was not seen in training (binary search, O(log dim)).
  */
 export function columnOfBucket(columns: Int32Array, bucket: number): number {
-  let lo = 0;
-  let hi = columns.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (columns[mid]! < bucket) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(columns, bucket);
   return lo < columns.length && columns[lo] === bucket ? lo : -1;
 }
