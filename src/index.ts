@@ -96,13 +96,10 @@ export { topTerms, nameFromTerms, type TermScore } from "./pipeline/cluster-name
 export { evaluateClusters, type EvaluateClustersOptions, type ClusterEvaluation } from "./pipeline/evaluate-clusters.js";
 export { embedProducts } from "./pipeline/cluster.js";
 export { readAssignments, type Assignment } from "./catalog/read-assignments.js";
-export {
-  renderClusterReport,
-  type ClusterReportInput,
-  type ClusterReportCluster,
-  type ClusterReportMap,
-  type ClusterReportMetrics,
-} from "./report/cluster-report.js";
+export { renderClusterReport, type ClusterReportInput, type ClusterReportCluster, type ClusterReportMetrics } from "./report/cluster-report.js";
+export type { ClusterReportMap } from "./report/cluster-map.js";
+export { escapeHtml } from "./report/html.js";
+export { renderAuditReport } from "./report/audit-report.js";
 
 export { explain, type ExplainOptions, type Explanation, type TermContribution, type NeighborProduct } from "./pipeline/explain.js";
 export { TrainingSample, type TrainingSampleOptions, type SampleNeighbor } from "./pipeline/training-sample.js";
