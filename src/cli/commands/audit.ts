@@ -1,6 +1,6 @@
 // `assort audit`: products probably filed in the wrong category, duplicates, imbalance and small categories.
 import path from "node:path";
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import {
   auditCatalog,
   classifierKinds,
@@ -13,7 +13,7 @@ import {
   type LabelIssueMethod,
 } from "../../index.js";
 import { checkOutputDir, inputSource, makeUi, pct, reportSkipped, writeOutputDir, writeStdout } from "../io.js";
-import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
+import { addInputOptions, fractionArg, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { formatTable } from "../table.js";
 
 const OUTPUT_FILES = ["label-issues.jsonl", "duplicates.json", "summary.json", "report.html"];
@@ -32,12 +32,6 @@ interface AuditFlags extends InputFlags {
   quiet?: boolean;
 }
 
-function fractionArg(v: string): number {
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError(`--near-threshold must be a number from 0 to 1, got "${v}"`);
-  return x;
-}
-
 export function auditCommand(program: Command): Command {
   const cmd = program
     .command("audit")
@@ -47,7 +41,7 @@ export function auditCommand(program: Command): Command {
     .option("--folds <n>", "folds of the out-of-fold predictions", intArg("--folds", 2, 100), 5)
     .option("--min-class-size <n>", "report categories with fewer products than this", intArg("--min-class-size", 1), 5)
     .addOption(new Option("--method <name>", "how suspected mislabels are chosen (see below)").choices([...LABEL_ISSUE_METHODS]).default("pruned"))
-    .option("--near-threshold <x>", "mean text similarity (0-1) of near-duplicate groups", fractionArg, 0.9)
+    .option("--near-threshold <x>", "mean text similarity (0-1) of near-duplicate groups", fractionArg("--near-threshold"), 0.9)
     // The training options that matter here (the folds' models are never calibrated: the audit needs raw probabilities).
     .addOption(new Option("--classifier <kind>", "classifier kind of the folds' models").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
     .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5)", paramArg, {})

@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { CategoryModel, ConfigError, explain, loadAnyModel, loadTaxonomyFile, readCatalog, type MultimodalModel, type Product } from "../../index.js";
-import { addInputOptions, intArg, readOptions, unitArg, type InputFlags } from "../options.js";
+import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP, explanationJson } from "../explain-output.js";
 
@@ -32,8 +32,8 @@ export function classifyCommand(program: Command): Command {
     .option("--batch-size <n>", "products classified per batch (memory stays bounded)", intArg("--batch-size", 1, 1_000_000), 4096)
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--taxonomy <file>", "name categories by this (e.g. renamed) version of the taxonomy the model was trained against, matched by id")
-    .option("--min-precision <p>", "auto-accept only predictions whose score reaches the threshold that gave this precision on held-out data; the rest get \"needsReview\": true", unitArg("--min-precision"))
-    .option("--backoff [threshold]", "when unsure of the leaf, answer the deepest parent category whose probability reaches the threshold (default: --min-precision's, else 0.5), or abstain (category null)", unitArg("--backoff"))
+    .option("--min-precision <p>", "auto-accept only predictions whose score reaches the threshold that gave this precision on held-out data; the rest get \"needsReview\": true", fractionArg("--min-precision", { aboveZero: true }))
+    .option("--backoff [threshold]", "when unsure of the leaf, answer the deepest parent category whose probability reaches the threshold (default: --min-precision's, else 0.5), or abstain (category null)", fractionArg("--backoff", { aboveZero: true }))
     .option("--explain", "add an explanation to each line: the terms that decided it and the nearest training products")
     .option("--explain-features <n>", "terms listed per explanation (implies --explain; default 8)", intArg("--explain-features", 1, 1000))
     .option("--explain-neighbors <n>", "training products listed per explanation (implies --explain; default 3)", intArg("--explain-neighbors", 0, 100))
