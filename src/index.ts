@@ -29,6 +29,7 @@ export { classifierKinds, classifierEntry, createClassifier, restoreClassifier }
 export * from "./metrics/classification.js";
 export * from "./metrics/clustering.js";
 
+export { writeFileAtomic, replaceDirAtomic, recoverDir, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "./core/atomic-write.js";
 export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
 
 export { CategoryModel, checkTopK, type CategoryScore, type Prediction, type ClassifyOptions, type ModelInfo } from "./pipeline/category-model.js";
