@@ -1,9 +1,9 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import path from "node:path";
 import type { Command } from "commander";
-import { CategoryModel, ConfigError, explain, loadAnyModel, loadTaxonomyFile, readCatalog, type MultimodalModel, type Product } from "../../index.js";
+import { CategoryModel, ConfigError, explain, loadAnyModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type MultimodalModel, type Product } from "../../index.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
-import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
+import { inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP, explanationJson } from "../explain-output.js";
 
 interface ClassifyFlags extends InputFlags {
@@ -123,28 +123,24 @@ async function classifyStream(
   handle: (batch: Product[]) => Promise<string>,
 ): Promise<number> {
   const stream = readCatalog(inputSource(flags.data), opts);
-  const out = flags.out ? new AtomicFile(flags.out) : undefined;
-  let batch: Product[] = [];
   let done = 0;
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const text = await handle(batch);
-    await (out ? out.write(text) : writeStdout(text));
-    done += batch.length;
-    ui.progress.onProgress({ stage: "classify", done, total: 0 });
-    batch = [];
-  };
-  try {
+  async function* results(): AsyncGenerator<string> {
+    let batch: Product[] = [];
+    const flush = async (): Promise<string> => {
+      const text = await handle(batch);
+      done += batch.length;
+      ui.progress.onProgress({ stage: "classify", done, total: 0 });
+      batch = [];
+      return text;
+    };
     for await (const p of stream) {
       batch.push(p);
-      if (batch.length >= size) await flush();
+      if (batch.length >= size) yield await flush();
     }
-    await flush();
-    await out?.commit();
-  } catch (e) {
-    await out?.abort();
-    throw e;
+    if (batch.length > 0) yield await flush();
   }
+  if (flags.out) await writeFileAtomic(flags.out, results());
+  else for await (const text of results()) await writeStdout(text);
   ui.progress.done();
   reportSkipped(stream.report, ui);
   return done;
