@@ -86,7 +86,7 @@ export class Scratch {
 }
 
 /**
- * Hears of every n-gram occurrence {@link hashDocument} counts, with the text it came from, to name hashed
+ * Receives every n-gram occurrence {@link hashDocument} counts, with the text it came from, to name hashed
  * features (feature-names.ts). The featurizer passes none: its hot loop then pays one well-predicted branch
  * per n-gram, and allocates nothing.
  */
