@@ -30,6 +30,7 @@ export { classifierKinds, classifierEntry, createClassifier, restoreClassifier }
 export * from "./metrics/classification.js";
 export * from "./metrics/clustering.js";
 
+export { writeFileAtomic, replaceDirAtomic, recoverDir, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "./core/atomic-write.js";
 export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
 
 export { CategoryModel, checkTopK, type CategoryScore, type Prediction, type ClassifyOptions, type ModelInfo } from "./pipeline/category-model.js";
@@ -92,13 +93,10 @@ export { topTerms, nameFromTerms, type TermScore } from "./pipeline/cluster-name
 export { evaluateClusters, type EvaluateClustersOptions, type ClusterEvaluation } from "./pipeline/evaluate-clusters.js";
 export { embedProducts } from "./pipeline/cluster.js";
 export { readAssignments, type Assignment } from "./catalog/read-assignments.js";
-export {
-  renderClusterReport,
-  type ClusterReportInput,
-  type ClusterReportCluster,
-  type ClusterReportMap,
-  type ClusterReportMetrics,
-} from "./report/cluster-report.js";
+export { renderClusterReport, type ClusterReportInput, type ClusterReportCluster, type ClusterReportMetrics } from "./report/cluster-report.js";
+export type { ClusterReportMap } from "./report/cluster-map.js";
+export { escapeHtml } from "./report/html.js";
+export { renderAuditReport } from "./report/audit-report.js";
 
 export { explain, type ExplainOptions, type Explanation, type TermContribution, type NeighborProduct } from "./pipeline/explain.js";
 export { TrainingSample, type TrainingSampleOptions, type SampleNeighbor } from "./pipeline/training-sample.js";

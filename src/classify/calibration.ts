@@ -1,5 +1,6 @@
 // Calibrators fitted on held-out confidences, so that "0.95" means right 95% of the time.
 // Softmax temperature scaling is `fitTemperature` in linear-model.ts; this file adds isotonic regression.
+import { upperBound } from "../linalg/search.js";
 
 /** The persisted form of an {@link IsotonicCalibrator}: small and JSON-able. */
 export interface IsotonicCalibratorJson {
@@ -167,13 +168,7 @@ export class IsotonicCalibrator {
     const c = Math.min(Math.max(confidence, x[0]!), x[m - 1]!);
     if (c === x[m - 1]!) return y[m - 1]!;
     // Largest j with x[j] ≤ c (exists: c ≥ x[0]); c < x[m - 1], so j < m - 1.
-    let lo = 0;
-    let hi = m - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (x[mid]! <= c) lo = mid;
-      else hi = mid;
-    }
+    const lo = upperBound(x, c, 0, m - 1) - 1;
     if (x[lo] === c) return y[lo]!;
     const slope = (y[lo + 1]! - y[lo]!) / (x[lo + 1]! - x[lo]!);
     return slope * (c - x[lo]!) + y[lo]!;

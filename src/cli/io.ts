@@ -1,8 +1,7 @@
-// CLI I/O: input sources, atomic output files, progress and warnings on stderr.
-import { randomBytes } from "node:crypto";
-import { createWriteStream, promises as fs, statSync, type WriteStream } from "node:fs";
+// CLI I/O: input sources, atomic output directories, stdout, progress and warnings on stderr.
+import { promises as fs, statSync } from "node:fs";
 import path from "node:path";
-import { InvalidInputError, type ReadReport, type Warning } from "../index.js";
+import { InvalidInputError, replaceDirAtomic, type ReadReport, type Warning } from "../index.js";
 import { UsageError, warningHint } from "./errors.js";
 import { createProgressReporter, type ProgressReporter } from "./progress-bar.js";
 
@@ -39,59 +38,6 @@ export function reportSkipped(report: ReadReport, ui: Ui): void {
   const lines = report.issues.slice(0, 5).map((i) => `  ${InvalidInputError.format(i)}`);
   const more = report.issueCount > lines.length ? `\n  … and ${report.issueCount - lines.length} more` : "";
   ui.warn(`skipped ${report.skipped} bad row${report.skipped === 1 ? "" : "s"} (read ${report.rows}):\n${lines.join("\n")}${more}`);
-}
-
-/** An output file written under a temporary name and renamed into place only on success. */
-export class AtomicFile {
-  readonly target: string;
-  private readonly tmp: string;
-  private readonly stream: WriteStream;
-  private closed = false;
-  private error: Error | undefined;
-
-  /** Checks the target first, so errors name the user's path rather than the temporary file. */
-  constructor(target: string) {
-    this.target = path.resolve(target);
-    const parent = statSync(path.dirname(this.target), { throwIfNoEntry: false });
-    if (!parent?.isDirectory()) throw Object.assign(new Error(`no directory for ${target}`), { code: "ENOENT", path: target });
-    if (statSync(this.target, { throwIfNoEntry: false })?.isDirectory()) {
-      throw Object.assign(new Error(`${target} is a directory`), { code: "EISDIR", path: target });
-    }
-    this.tmp = path.join(path.dirname(this.target), `.${path.basename(this.target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-    this.stream = createWriteStream(this.tmp);
-    this.stream.on("error", (e: Error) => {
-      this.error = Object.assign(e, { path: target });
-    });
-  }
-
-  /** Writes, waiting for the stream to drain when its buffer is full. */
-  async write(s: string): Promise<void> {
-    if (this.error) throw this.error;
-    if (!this.stream.write(s)) {
-      await new Promise<void>((resolve) => {
-        this.stream.once("drain", resolve);
-        this.stream.once("error", () => resolve());
-      });
-    }
-    if (this.error) throw this.error;
-  }
-
-  async commit(): Promise<void> {
-    await this.close();
-    if (this.error) throw this.error;
-    await fs.rename(this.tmp, this.target);
-  }
-
-  async abort(): Promise<void> {
-    await this.close().catch(() => undefined);
-    await fs.rm(this.tmp, { force: true });
-  }
-
-  private close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    this.closed = true;
-    return new Promise((resolve, reject) => this.stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  }
 }
 
 /** Set when stdout's reader went away (e.g. `| head`): output stops, the run ends quietly. */
@@ -139,30 +85,21 @@ export async function checkOutputDir(dir: string, replaceable: readonly string[]
 }
 
 /**
- * Writes a directory of files atomically: into a temporary sibling, then renamed into place. An existing
- * target is replaced only when it is empty or holds nothing but names in `replaceable` (a previous run's
- * output); anything else is refused, so a typo never deletes a user's directory.
+ * Writes a directory of files atomically (the library's {@link replaceDirAtomic}: a temporary sibling renamed into
+ * place, a crashed earlier run's output restored first). An existing target is replaced only when it is empty or
+ * holds nothing but names in `replaceable` (a previous run's output); anything else is refused, so a typo never
+ * deletes a user's directory.
  */
 export async function writeOutputDir(dir: string, files: Record<string, string>, replaceable: readonly string[]): Promise<void> {
-  const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  const existing = await checkOutputDir(dir, replaceable);
-  const tmp = path.join(parent, `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const old = `${tmp}-old`;
-  await fs.mkdir(tmp);
-  try {
-    for (const [name, body] of Object.entries(files)) await fs.writeFile(path.join(tmp, name), body);
-    if (existing) {
-      await fs.rename(target, old);
-      await fs.rename(tmp, target);
-      await fs.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.rename(tmp, target);
-    }
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    // Put the previous output back if it was moved aside and the new one never arrived.
-    if (existing && statSync(old, { throwIfNoEntry: false }) && !statSync(target, { throwIfNoEntry: false })) await fs.rename(old, target);
-    throw e;
-  }
+  await replaceDirAtomic(
+    dir,
+    async (tmp) => {
+      for (const [name, body] of Object.entries(files)) await fs.writeFile(path.join(tmp, name), body);
+    },
+    {
+      check: async () => {
+        await checkOutputDir(dir, replaceable);
+      },
+    },
+  );
 }

@@ -86,11 +86,17 @@ export interface TrainingFlags {
   calibrationFolds: number;
 }
 
-/** Parses a probability-like threshold in (0, 1]. */
-export function unitArg(name: string): (v: string) => number {
+/**
+ * Parses a number from 0 to 1 (a similarity, a weight), for commander; with `aboveZero`, a probability-like
+ * threshold in (0, 1] (0 would accept everything).
+ */
+export function fractionArg(name: string, options: { aboveZero?: boolean } = {}): (v: string) => number {
+  const aboveZero = options.aboveZero === true;
   return (v) => {
     const x = Number(v);
-    if (v.trim() === "" || !Number.isFinite(x) || x <= 0 || x > 1) throw new InvalidArgumentError(`${name} must be a number above 0 and at most 1, got "${v}"`);
+    if (v.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1 || (aboveZero && x === 0)) {
+      throw new InvalidArgumentError(`${name} must be a number ${aboveZero ? "above 0 and at most 1" : "from 0 to 1"}, got "${v}"`);
+    }
     return x;
   };
 }

@@ -2,6 +2,7 @@
 import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import type { Matrix } from "../linalg/matrix.js";
+import { lowerBound } from "../linalg/search.js";
 import type { AgglomerativeLinkage } from "./agglomerative-model.js";
 
 /** What the pair kernels turn a dot product into (see {@link pairDistance}). */
@@ -177,16 +178,9 @@ export interface Merges {
   d: Float64Array;
 }
 
-/** Index of `v` in the ascending active[0 .. m). */
+/** Index of `v` in the ascending active[0 .. m) (v is there, so the last slot needs no test). */
 function find(active: Int32Array, m: number, v: number): number {
-  let lo = 0;
-  let hi = m - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (active[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(active, v, 0, m - 1);
 }
 
 /**

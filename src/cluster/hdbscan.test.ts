@@ -5,7 +5,8 @@ import type { Progress, Warning } from "../core/progress.js";
 import { Random } from "../core/random.js";
 import { dense, denseFromRows, toCsr, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { NOISE } from "./contracts.js";
-import { clusterStability, condenseTree, Hdbscan, mutualReachabilityTree, selectClusters, singleLinkage, type HdbscanParamsInput } from "./hdbscan.js";
+import { Hdbscan, mutualReachabilityTree, type HdbscanParamsInput } from "./hdbscan.js";
+import { clusterStability, condenseTree, selectClusters, singleLinkage } from "./hdbscan-tree.js";
 import { HdbscanModel } from "./hdbscan-model.js";
 import { kNearestSquared, NeighborRows, type NeighborMetric } from "./neighbors.js";
 

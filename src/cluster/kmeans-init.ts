@@ -1,6 +1,7 @@
 // K-means seeding: greedy k-means++ (scikit-learn's variant) and uniform random rows, on dense or CSR rows.
 import type { Random } from "../core/random.js";
 import type { Matrix } from "../linalg/matrix.js";
+import { lowerBound } from "../linalg/search.js";
 import { centerNorms, clearRow, scatterRow, type Centers } from "./kernels.js";
 import { rowDots } from "./row-scores.js";
 
@@ -23,13 +24,7 @@ export function centersFromRows(x: Matrix, rows: Int32Array, cosine: boolean): C
 
 /** First index whose cumulative sum reaches r (numpy `searchsorted(cum, r, side="left")`), clipped to n−1. */
 function searchSorted(cum: Float64Array, r: number): number {
-  let lo = 0;
-  let hi = cum.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cum[mid]! < r) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(cum, r);
   return lo < cum.length ? lo : cum.length - 1;
 }
 

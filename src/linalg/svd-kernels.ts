@@ -1,6 +1,7 @@
 // Kernels of the randomized SVD on row-major Float64 blocks (rows × l): CSR products (transform, Gram-Schmidt
 // path), Gram and cross products, products with small l × r matrices, the l × l helpers (Cholesky, triangular
 // inverse, Householder R) and the sparse sign sketch.
+import { gemmABt } from "./gemm.js";
 import type { CsrMatrix, DenseMatrix } from "./matrix.js";
 
 /*
@@ -193,59 +194,11 @@ function tile4(a: Float64Array, b: Float64Array, i0: number, i1: number, l: numb
 
 /**
  * out (m × r) = y (m × l) · C, with C given transposed: ct is r × l (row c = column c of C). With `upper`,
- * C is upper triangular (C[s][c] = 0 for s > c) and each sum stops at the diagonal. 2 rows × 4 columns per
- * tile. `out` must not alias `y`. O(m · l · r), half that when upper.
+ * C is upper triangular (C[s][c] = 0 for s > c) and each sum stops at the diagonal. The blocked A·Bᵀ kernel
+ * of gemm.ts. `out` must not alias `y`. O(m · l · r), half that when upper.
  */
 export function timesSmall(y: Float64Array, m: number, l: number, ct: Float64Array, r: number, out: Float64Array, upper = false): Float64Array {
-  const r4 = r - (r % 4);
-  let i = 0;
-  for (; i + 2 <= m; i += 2) {
-    const y0 = i * l;
-    const y1 = y0 + l;
-    const o0 = i * r;
-    const o1 = o0 + r;
-    let c = 0;
-    for (; c < r4; c += 4) {
-      const len = upper ? Math.min(l, c + 4) : l;
-      const c0 = c * l;
-      const c1 = c0 + l;
-      const c2 = c1 + l;
-      const c3 = c2 + l;
-      let p0 = 0, p1 = 0, p2 = 0, p3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-      for (let s = 0; s < len; s++) {
-        const u = y[y0 + s]!;
-        const v = y[y1 + s]!;
-        const w0 = ct[c0 + s]!;
-        const w1 = ct[c1 + s]!;
-        const w2 = ct[c2 + s]!;
-        const w3 = ct[c3 + s]!;
-        p0 += u * w0; p1 += u * w1; p2 += u * w2; p3 += u * w3;
-        q0 += v * w0; q1 += v * w1; q2 += v * w2; q3 += v * w3;
-      }
-      out[o0 + c] = p0; out[o0 + c + 1] = p1; out[o0 + c + 2] = p2; out[o0 + c + 3] = p3;
-      out[o1 + c] = q0; out[o1 + c + 1] = q1; out[o1 + c + 2] = q2; out[o1 + c + 3] = q3;
-    }
-    for (; c < r; c++) {
-      const len = upper ? Math.min(l, c + 1) : l;
-      const cc = c * l;
-      let p = 0;
-      let q = 0;
-      for (let s = 0; s < len; s++) {
-        p += y[y0 + s]! * ct[cc + s]!;
-        q += y[y1 + s]! * ct[cc + s]!;
-      }
-      out[o0 + c] = p;
-      out[o1 + c] = q;
-    }
-  }
-  for (; i < m; i++) {
-    for (let c = 0; c < r; c++) {
-      const len = upper ? Math.min(l, c + 1) : l;
-      let p = 0;
-      for (let s = 0; s < len; s++) p += y[i * l + s]! * ct[c * l + s]!;
-      out[i * r + c] = p;
-    }
-  }
+  gemmABt(y, m, l, ct, r, undefined, out, upper);
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Model artifacts on disk: a directory with manifest.json and arrays.bin, written atomically.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { recoverDir, replaceDirAtomic } from "../core/atomic-write.js";
 import type { ArtifactArray } from "../core/contracts.js";
 import { ConfigError, ModelFormatError, ModelNotFoundError } from "../core/errors.js";
 
@@ -44,70 +45,51 @@ function dtypeOf(a: ArtifactArray): DType {
 }
 
 /**
- * Writes `manifest` (any JSON) plus named arrays to `dir` atomically: everything goes to a temporary
- * sibling directory first, which then replaces `dir` by rename. A crash leaves either the old model or
- * the new one, never a mix. Refuses to replace a non-empty directory that is not a model.
+ * Writes `manifest` (any JSON) plus named arrays to `dir` atomically (core's {@link replaceDirAtomic}): everything
+ * goes to a temporary sibling directory first, which then replaces `dir`. A crash leaves either the old model or
+ * the new one, never a mix (between the two renames the old one waits beside `dir`, and the next write or
+ * {@link readModelDir} puts it back). Refuses to replace a non-empty directory that is not a model.
  */
 export async function writeModelDir(dir: string, manifest: Record<string, unknown>, arrays: Record<string, ArtifactArray>): Promise<void> {
   const target = path.resolve(dir);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const existing = await fs.stat(target).catch(() => undefined);
-  if (existing) {
+  const check = async (): Promise<void> => {
+    const existing = await fs.stat(target).catch(() => undefined);
+    if (!existing) return;
     if (!existing.isDirectory()) throw new ConfigError(`Cannot write model to "${dir}": it exists and is not a directory`);
     const entries = await fs.readdir(target);
     if (entries.length > 0 && !entries.includes("manifest.json")) {
       throw new ConfigError(`Cannot write model to "${dir}": the directory is not empty and holds no model`);
     }
-  }
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${tag}`);
-  await fs.mkdir(tmp);
-  try {
-    const entries: ArrayEntry[] = [];
-    let offset = 0;
-    const parts: Buffer[] = [];
-    for (const [name, a] of Object.entries(arrays)) {
-      const pad = (8 - (offset % 8)) % 8;
-      if (pad) parts.push(Buffer.alloc(pad));
-      offset += pad;
-      entries.push({ name, dtype: dtypeOf(a), length: a.length, offset });
-      parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-      offset += a.byteLength;
-    }
-    const hash = createHash("sha256");
-    for (const p of parts) hash.update(p);
-    const header: ManifestHeader = {
-      format: MODEL_FORMAT,
-      formatVersion: MODEL_FORMAT_VERSION,
-      arrays: entries,
-      arraysBytes: offset,
-      arraysSha256: hash.digest("hex"),
-    };
-    await writeFileSynced(path.join(tmp, "arrays.bin"), parts);
-    // The manifest goes last: a directory without it is recognisably incomplete.
-    await writeFileSynced(path.join(tmp, "manifest.json"), [Buffer.from(JSON.stringify({ ...header, ...manifest, ...header }, null, 2) + "\n")]);
-    if (existing) {
-      const old = path.join(path.dirname(target), `.${path.basename(target)}.old-${tag}`);
-      await fs.rename(target, old);
-      await fs.rename(tmp, target);
-      await fs.rm(old, { recursive: true, force: true });
-    } else {
-      await fs.rename(tmp, target);
-    }
-  } catch (e) {
-    await fs.rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-async function writeFileSynced(file: string, parts: Buffer[]): Promise<void> {
-  const fh = await fs.open(file, "w");
-  try {
-    for (const p of parts) await fh.write(p);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  };
+  await replaceDirAtomic(
+    dir,
+    async (tmp) => {
+      const entries: ArrayEntry[] = [];
+      let offset = 0;
+      const parts: Buffer[] = [];
+      for (const [name, a] of Object.entries(arrays)) {
+        const pad = (8 - (offset % 8)) % 8;
+        if (pad) parts.push(Buffer.alloc(pad));
+        offset += pad;
+        entries.push({ name, dtype: dtypeOf(a), length: a.length, offset });
+        parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+        offset += a.byteLength;
+      }
+      const hash = createHash("sha256");
+      for (const p of parts) hash.update(p);
+      const header: ManifestHeader = {
+        format: MODEL_FORMAT,
+        formatVersion: MODEL_FORMAT_VERSION,
+        arrays: entries,
+        arraysBytes: offset,
+        arraysSha256: hash.digest("hex"),
+      };
+      await fs.writeFile(path.join(tmp, "arrays.bin"), parts);
+      // The manifest goes last: a directory without it is recognisably incomplete.
+      await fs.writeFile(path.join(tmp, "manifest.json"), JSON.stringify({ ...header, ...manifest, ...header }, null, 2) + "\n");
+    },
+    { mkdir: true, check },
+  );
 }
 
 /** A model directory read back: the manifest and its arrays, verified against the checksum. */
@@ -117,9 +99,14 @@ export interface ModelDir {
   bytes: number;
 }
 
-/** Reads a model directory, refusing missing, incomplete, corrupt or newer-format models clearly. */
+/**
+ * Reads a model directory, refusing missing, incomplete, corrupt or newer-format models clearly. A model a crashed
+ * {@link writeModelDir} left beside `dir` is restored first.
+ */
 export async function readModelDir(dir: string): Promise<ModelDir> {
-  const st = await fs.stat(dir).catch(() => undefined);
+  let st = await fs.stat(dir).catch(() => undefined);
+  // Missing: a writer may have crashed with the previous model moved aside; put it back if so.
+  if (!st && (await recoverDir(dir).catch(() => false))) st = await fs.stat(dir).catch(() => undefined);
   if (!st) throw new ModelNotFoundError(dir);
   if (!st.isDirectory()) throw new ModelFormatError(dir, "it is a file, not a model directory");
   let text: string;

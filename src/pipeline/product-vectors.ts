@@ -1,7 +1,5 @@
 // Dense product vectors for clustering and similar items: TF-IDF+SVD, fastText, or the USE-lite encoder; persistent.
-import { promises as fs } from "node:fs";
-import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import type { ArtifactArray, FittedFeaturizer } from "../core/contracts.js";
 import { ConfigError, ModelFormatError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
@@ -159,35 +157,8 @@ export class ProductVectors {
       names = this.ids;
       m = this.vectors;
     }
-    await writeLinesAtomic(file, formatVec(names, m));
+    await writeFileAtomic(file, formatVec(names, m));
     return names.length;
-  }
-}
-
-/** Writes generated lines to `file` through a temporary sibling and a rename. */
-async function writeLinesAtomic(file: string, lines: Iterable<string>): Promise<void> {
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const fh = await fs.open(tmp, "w");
-  try {
-    let buf: string[] = [];
-    let size = 0;
-    for (const l of lines) {
-      buf.push(l);
-      size += l.length;
-      if (size > 1 << 20) {
-        await fh.write(buf.join(""));
-        buf = [];
-        size = 0;
-      }
-    }
-    await fh.write(buf.join(""));
-    await fh.sync();
-    await fh.close();
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true });
-    throw e;
   }
 }
 

@@ -1,19 +1,9 @@
 // Checks the cluster report page: escaping, no external resources, embedded map data, edge cases, and the map script.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  MAP_SCRIPT,
-  MAX_BARS,
-  NOISE_COLOR,
-  clusterColor,
-  escapeHtml,
-  formatCount,
-  formatScore,
-  jsonForScript,
-  renderClusterReport,
-  type ClusterReportCluster,
-  type ClusterReportInput,
-} from "./cluster-report.js";
+import { MAP_SCRIPT, NOISE_COLOR, clusterColor } from "./cluster-map.js";
+import { MAX_BARS, renderClusterReport, type ClusterReportCluster, type ClusterReportInput } from "./cluster-report.js";
+import { escapeHtml, formatCount, formatScore, jsonForScript } from "./html.js";
 
 const XSS = "</script><script>alert(1)</script>";
 

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, built from the route specs and their zod schemas, and the /docs page.
 import { z } from "zod";
-import { LIBRARY_VERSION } from "../index.js";
+import { escapeHtml, LIBRARY_VERSION } from "../index.js";
 import type { RouteSpec } from "./route-spec.js";
 
 type Json = Record<string, unknown>;
@@ -88,9 +88,6 @@ export function openApiDocument(routes: readonly RouteSpec[], o: { readAuth: boo
     },
   };
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** Content-Security-Policy of the docs page: no scripts, no outside assets. */
 export const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -4,6 +4,7 @@ import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { ConfigError, DependencyMissingError, ModelFormatError } from "../core/errors.js";
 import type { BatchNeighbors, Neighbor, SearchOptions, VectorIndex } from "./exact-index.js";
 import { checkVectors } from "./check-vectors.js";
@@ -228,13 +229,8 @@ export class AnnIndex implements VectorIndex {
 
   /** Writes the index to `file` (usearch format) and its ids to `file.ids.json`, each atomically. */
   async save(file: string): Promise<void> {
-    const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-    const idsFile = `${file}.ids.json`;
-    await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await fs.writeFile(`${idsFile}.tmp-${tag}`, JSON.stringify({ dim: this.dim, params: this.params, ids: this.rowIds() }));
-    this.index.save(`${file}.tmp-${tag}`);
-    await fs.rename(`${file}.tmp-${tag}`, file);
-    await fs.rename(`${idsFile}.tmp-${tag}`, idsFile);
+    await writeFileAtomic(file, (tmp) => this.index.save(tmp), { mkdir: true });
+    await writeFileAtomic(`${file}.ids.json`, JSON.stringify({ dim: this.dim, params: this.params, ids: this.rowIds() }));
   }
 
   /** Reads an index written by {@link save}. */

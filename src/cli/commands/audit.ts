@@ -1,9 +1,19 @@
 // `assort audit`: products probably filed in the wrong category, duplicates, imbalance and small categories.
 import path from "node:path";
-import { InvalidArgumentError, Option, type Command } from "commander";
-import { auditCatalog, classifierKinds, DEFAULT_CLASSIFIER, LABEL_ISSUE_METHODS, readCatalogFile, type AuditReport, type DuplicateGroup, type LabelIssueMethod } from "../../index.js";
+import { Option, type Command } from "commander";
+import {
+  auditCatalog,
+  classifierKinds,
+  DEFAULT_CLASSIFIER,
+  LABEL_ISSUE_METHODS,
+  readCatalogFile,
+  renderAuditReport,
+  type AuditReport,
+  type DuplicateGroup,
+  type LabelIssueMethod,
+} from "../../index.js";
 import { checkOutputDir, inputSource, makeUi, pct, reportSkipped, writeOutputDir, writeStdout } from "../io.js";
-import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
+import { addInputOptions, fractionArg, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { formatTable } from "../table.js";
 
 const OUTPUT_FILES = ["label-issues.jsonl", "duplicates.json", "summary.json", "report.html"];
@@ -22,12 +32,6 @@ interface AuditFlags extends InputFlags {
   quiet?: boolean;
 }
 
-function fractionArg(v: string): number {
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError(`--near-threshold must be a number from 0 to 1, got "${v}"`);
-  return x;
-}
-
 export function auditCommand(program: Command): Command {
   const cmd = program
     .command("audit")
@@ -37,7 +41,7 @@ export function auditCommand(program: Command): Command {
     .option("--folds <n>", "folds of the out-of-fold predictions", intArg("--folds", 2, 100), 5)
     .option("--min-class-size <n>", "report categories with fewer products than this", intArg("--min-class-size", 1), 5)
     .addOption(new Option("--method <name>", "how suspected mislabels are chosen (see below)").choices([...LABEL_ISSUE_METHODS]).default("pruned"))
-    .option("--near-threshold <x>", "mean text similarity (0-1) of near-duplicate groups", fractionArg, 0.9)
+    .option("--near-threshold <x>", "mean text similarity (0-1) of near-duplicate groups", fractionArg("--near-threshold"), 0.9)
     // The training options that matter here (the folds' models are never calibrated: the audit needs raw probabilities).
     .addOption(new Option("--classifier <kind>", "classifier kind of the folds' models").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
     .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5)", paramArg, {})
@@ -85,7 +89,7 @@ groups (groups whose labels disagree first); summary.json holds the counts, imba
         "label-issues.jsonl": r.labelIssues.map((i) => JSON.stringify(i) + "\n").join(""),
         "duplicates.json": JSON.stringify({ exact: r.exactDuplicates, near: r.nearDuplicates }, null, 2) + "\n",
         "summary.json": JSON.stringify(summary, null, 2) + "\n",
-        "report.html": renderHtml(r, flags.data),
+        "report.html": renderAuditReport(r, flags.data),
       },
       OUTPUT_FILES,
     );
@@ -161,36 +165,4 @@ function humanSummary(r: AuditReport): string {
     lines.push(`Small categories (fewer than ${r.minClassSize} products): ${r.smallCategories.length}: ${shown.join(", ")}${r.smallCategories.length > 10 ? ", …" : ""}`);
   }
   return lines.join("\n") + "\n";
-}
-
-function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
-
-/** A small self-contained page: the summary, the top suspected mislabels and the conflicting duplicate groups. */
-function renderHtml(r: AuditReport, dataset: string): string {
-  const issues = r.labelIssues.slice(0, 200);
-  const conflicts = [...r.exactDuplicates, ...r.nearDuplicates].filter((g) => g.conflicting).slice(0, 100);
-  const row = (cells: unknown[]): string => `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Audit of ${esc(path.basename(dataset))}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}</style></head>
-<body><h1>Audit of ${esc(dataset)}</h1>
-<p>${esc(r.rows)} products, ${esc(r.categories)} categories, ${esc(r.folds)}-fold out-of-fold accuracy ${esc(pct(r.outOfFoldAccuracy))}.
-Estimated label errors: ${esc(r.estimatedLabelErrors)}; flagged: ${esc(r.labelIssues.length)} (method ${esc(r.method)}).</p>
-<h2>Suspected mislabels${r.labelIssues.length > issues.length ? ` (top ${issues.length})` : ""}</h2>
-<table><thead><tr><th>id</th><th>line</th><th>title</th><th>filed under</th><th>suggested</th><th>score</th><th>p(label)</th><th>p(suggested)</th></tr></thead><tbody>
-${issues.map((i) => row([i.id, i.line ?? "", i.title, i.label, i.suggested, i.score.toFixed(3), i.labelProbability.toFixed(3), i.suggestedProbability.toFixed(3)])).join("\n")}
-</tbody></table>
-<h2>Duplicate groups with conflicting categories${conflicts.length === 100 ? " (first 100)" : ""}</h2>
-<table><thead><tr><th>kind</th><th>categories</th><th>products</th></tr></thead><tbody>
-${conflicts.map((g) => row([g.similarity === undefined ? "exact" : `near (${g.similarity.toFixed(2)})`, g.labels.join(" | "), g.members.map((m) => `${m.id}: ${m.title}`).join(" · ")])).join("\n")}
-</tbody></table>
-<h2>Categories</h2>
-<p>Largest/smallest ratio ${esc(r.imbalance.ratio)}, Gini ${esc(r.imbalance.gini)}, normalized entropy ${esc(r.imbalance.normalizedEntropy)}.</p>
-<table><thead><tr><th>category</th><th>products</th><th>threshold</th></tr></thead><tbody>
-${r.imbalance.counts.map((c) => row([c.count < r.minClassSize ? `${c.label} (too small)` : c.label, c.count, r.thresholds[c.label] ?? ""])).join("\n")}
-</tbody></table>
-</body></html>
-`;
 }

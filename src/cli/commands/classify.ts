@@ -1,9 +1,9 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import path from "node:path";
 import type { Command } from "commander";
-import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, type ModelClassifyOptions, type Product } from "../../index.js";
-import { addInputOptions, intArg, readOptions, unitArg, type InputFlags } from "../options.js";
-import { AtomicFile, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
+import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ModelClassifyOptions, type Product } from "../../index.js";
+import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
+import { inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
 
 interface ClassifyFlags extends InputFlags {
@@ -32,8 +32,8 @@ export function classifyCommand(program: Command): Command {
     .option("--batch-size <n>", "products classified per batch (memory stays bounded)", intArg("--batch-size", 1, 1_000_000), 4096)
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--taxonomy <file>", "name categories by this (e.g. renamed) version of the taxonomy the model was trained against, matched by id")
-    .option("--min-precision <p>", "auto-accept only predictions whose score reaches the threshold that gave this precision on held-out data; the rest get \"needsReview\": true", unitArg("--min-precision"))
-    .option("--backoff [threshold]", "when unsure of the leaf, answer the deepest parent category whose probability reaches the threshold (default: --min-precision's, else 0.5), or abstain (category null)", unitArg("--backoff"))
+    .option("--min-precision <p>", "auto-accept only predictions whose score reaches the threshold that gave this precision on held-out data; the rest get \"needsReview\": true", fractionArg("--min-precision", { aboveZero: true }))
+    .option("--backoff [threshold]", "when unsure of the leaf, answer the deepest parent category whose probability reaches the threshold (default: --min-precision's, else 0.5), or abstain (category null)", fractionArg("--backoff", { aboveZero: true }))
     .option("--explain", "add an explanation to each line: the terms that decided it and the nearest training products")
     .option("--explain-features <n>", "terms listed per explanation (implies --explain; default 8)", intArg("--explain-features", 1, 1000))
     .option("--explain-neighbors <n>", "training products listed per explanation (implies --explain; default 3)", intArg("--explain-neighbors", 0, 100))
@@ -96,28 +96,24 @@ async function classifyStream(
   handle: (batch: Product[]) => Promise<string>,
 ): Promise<number> {
   const stream = readCatalog(inputSource(flags.data), opts);
-  const out = flags.out ? new AtomicFile(flags.out) : undefined;
-  let batch: Product[] = [];
   let done = 0;
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const text = await handle(batch);
-    await (out ? out.write(text) : writeStdout(text));
-    done += batch.length;
-    ui.progress.onProgress({ stage: "classify", done, total: 0 });
-    batch = [];
-  };
-  try {
+  async function* results(): AsyncGenerator<string> {
+    let batch: Product[] = [];
+    const flush = async (): Promise<string> => {
+      const text = await handle(batch);
+      done += batch.length;
+      ui.progress.onProgress({ stage: "classify", done, total: 0 });
+      batch = [];
+      return text;
+    };
     for await (const p of stream) {
       batch.push(p);
-      if (batch.length >= size) await flush();
+      if (batch.length >= size) yield await flush();
     }
-    await flush();
-    await out?.commit();
-  } catch (e) {
-    await out?.abort();
-    throw e;
+    if (batch.length > 0) yield await flush();
   }
+  if (flags.out) await writeFileAtomic(flags.out, results());
+  else for await (const text of results()) await writeStdout(text);
   ui.progress.done();
   reportSkipped(stream.report, ui);
   return done;

@@ -16,7 +16,7 @@ import {
 } from "../../index.js";
 import { UsageError } from "../errors.js";
 import { checkOutputDir, inputSource, makeUi, reportSkipped, writeOutputDir, writeStdout } from "../io.js";
-import { addInputOptions, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
+import { addInputOptions, fractionArg, intArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { formatTable } from "../table.js";
 
 const OUTPUT_FILES = ["assignments.jsonl", "clusters.json", "report.html"];
@@ -52,14 +52,6 @@ function rangeArg(v: string): [number, number] {
   const m = /^\s*(\d+)\s*(?:\.\.|-|,)\s*(\d+)\s*$/.exec(v);
   if (!m || Number(m[1]) < 2 || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError(`expected MIN..MAX with 2 ≤ MIN ≤ MAX, got "${v}"`);
   return [Number(m[1]), Number(m[2])];
-}
-
-function fractionArg(name: string): (v: string) => number {
-  return (v) => {
-    const x = Number(v);
-    if (v.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError(`${name} must be a number from 0 to 1, got "${v}"`);
-    return x;
-  };
 }
 
 function positiveArg(name: string): (v: string) => number {

@@ -1,9 +1,9 @@
 // `assort embed` and `assort embed export`: fit product vectors (TF-IDF+SVD, fastText, USE-lite) and export them.
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { Option, type Command } from "commander";
 import { fitProductVectors, ProductVectors, readCatalogFile, VECTOR_METHODS, type FastTextParamsInput, type VectorMethod } from "../../index.js";
 import { UsageError } from "../errors.js";
 import { inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
-import { addInputOptions, intArg, readOptions, type InputFlags } from "../options.js";
+import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 
 interface EmbedFlags extends InputFlags {
   data?: string;
@@ -28,12 +28,6 @@ interface ExportFlags {
   quiet?: boolean;
 }
 
-function sifArg(v: string): number {
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError(`--sif must be a number from 0 to 1, got "${v}"`);
-  return x;
-}
-
 export function embedCommand(program: Command): Command {
   const cmd = program
     .command("embed")
@@ -46,7 +40,7 @@ export function embedCommand(program: Command): Command {
     .option("--epochs <n>", "fasttext: passes over the catalog (default 10)", intArg("--epochs", 1, 1000))
     .option("--min-count <n>", "fasttext: rarer words get vectors from their character n-grams only (default 2)", intArg("--min-count", 1))
     .option("--threads <n>", "fasttext: training threads (0 = one per core)", intArg("--threads", 0, 64))
-    .option("--sif <a>", "fasttext: weigh words by a/(a + frequency) when pooling (1e-5 finds the same product best; default 0, the plain mean, clusters categories best)", sifArg)
+    .option("--sif <a>", "fasttext: weigh words by a/(a + frequency) when pooling (1e-5 finds the same product best; default 0, the plain mean, clusters categories best)", fractionArg("--sif"))
     .option("--seed <n>", "random seed", intArg("--seed", 0), 0)
     .option("--json", "print a JSON summary on stdout")
     .option("-q, --quiet", "no progress or notes on stderr");

@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { evaluateModel, loadModel, readCatalogFile, type ModelEvaluation } from "../../index.js";
-import { addInputOptions, readOptions, unitArg, type InputFlags } from "../options.js";
+import { addInputOptions, fractionArg, readOptions, type InputFlags } from "../options.js";
 import { inputSource, makeUi, pct, reportSkipped } from "../io.js";
 import { formatConfusion, formatTable } from "../table.js";
 
@@ -21,8 +21,8 @@ export function evaluateCommand(program: Command): Command {
     .description("measure a model on labelled products: accuracy, precision/recall/F1, per-class report, confusion matrix")
     .requiredOption("--model <dir>", "model directory written by assort train")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
-    .option("--min-precision <p>", "also report the held-out threshold for this precision and what it gives on this data", unitArg("--min-precision"))
-    .option("--backoff [threshold]", "score decisions with hierarchical backoff (default threshold: --min-precision's, else 0.5)", unitArg("--backoff"))
+    .option("--min-precision <p>", "also report the held-out threshold for this precision and what it gives on this data", fractionArg("--min-precision", { aboveZero: true }))
+    .option("--backoff [threshold]", "score decisions with hierarchical backoff (default threshold: --min-precision's, else 0.5)", fractionArg("--backoff", { aboveZero: true }))
     .option("--json", "print one JSON object on stdout")
     .option("-q, --quiet", "no progress or notes on stderr");
   addInputOptions(cmd, { fromModel: true });

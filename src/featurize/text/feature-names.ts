@@ -1,10 +1,8 @@
-// Names for hashed features: re-tokenizes one document as the hashing pass does and reports every n-gram
-// with its text and bucket. Exact for the document it is given, and nothing has to be stored in a model.
+// Names for hashed features: runs the hashing pass over one document with a recorder that keeps every n-gram's
+// text and bucket. Exact for the document it is given, and nothing has to be stored in a model.
 import type { TextFeaturizerParams } from "./params.js";
-import { normalizeText } from "./normalize.js";
-import { tokenize, tokenBuffers } from "./tokenize.js";
-import { FNV_OFFSET, fnvString, pairHash } from "./hashing.js";
-import { CHAR_SALT, PAD } from "./hash-pass.js";
+import { lowerBound } from "../../linalg/search.js";
+import { hashDocument, PAD, Scratch, type NgramRecorder } from "./hash-pass.js";
 
 /** One n-gram occurrence of a document, as the hashing pass counts it. */
 export interface NgramOccurrence {
@@ -22,62 +20,44 @@ export interface NgramOccurrence {
   field: number;
 }
 
+const PAD_CHAR = String.fromCharCode(PAD);
+
+/** Collects the occurrences {@link hashDocument} reports, with their text. */
+class OccurrenceList implements NgramRecorder {
+  readonly out: NgramOccurrence[] = [];
+  /** The run last seen and its padded code units (one string per run, not per n-gram). */
+  private run: string | undefined;
+  private cjk = false;
+  private units = "";
+
+  word(bucket: number, weight: number, field: number, words: readonly string[], start: number, n: number): void {
+    const text = words.slice(start, start + n).join(" ");
+    this.out.push({ bucket, weight, kind: "word", text, source: text, field });
+  }
+
+  char(bucket: number, weight: number, field: number, run: string, cjk: boolean, start: number, end: number): void {
+    // The code units hashDocument hashed: CJK runs as they are, Latin words padded with a space (shown as "_").
+    if (run !== this.run || cjk !== this.cjk) {
+      this.run = run;
+      this.cjk = cjk;
+      this.units = cjk ? run : PAD_CHAR + run + PAD_CHAR;
+    }
+    const text = cjk ? this.units.slice(start, end) : this.units.slice(start, end).replaceAll(" ", "_");
+    this.out.push({ bucket, weight, kind: "char", text, source: run, field });
+  }
+}
+
 /**
- * Every hashed n-gram of one document, in the order the hashing pass visits them (same normalization,
- * tokenization, hashes and title weighting as `hashDocument`, which a test pins bucket for bucket).
- * Costs about one featurizing pass plus a string per n-gram: meant for explaining a few products.
+ * Every hashed n-gram of one document, in the order the hashing pass visits them: it is `hashDocument` itself,
+ * run with a recorder (same normalization, tokenization, hashes and title weighting; a test pins it bucket for
+ * bucket). Costs about one featurizing pass plus a string per n-gram: meant for explaining a few products.
  * @example documentNgrams(params, ["Electric kettle 1.7 l"]).filter((g) => g.kind === "word").map((g) => g.text)
  *   // ["electric", "electric kettle", "kettle", "kettle 1", …]
  */
 export function documentNgrams(p: TextFeaturizerParams, fields: readonly string[]): NgramOccurrence[] {
-  const out: NgramOccurrence[] = [];
-  const shift = 32 - p.hashBits;
-  const charBase = 1 << p.hashBits;
-  const [wMin, wMax] = p.wordNgrams;
-  const [cMin, cMax] = p.charNgrams;
-  const [kMin, kMax] = p.cjkCharNgrams;
-  for (let f = 0; f < fields.length; f++) {
-    const raw = fields[f];
-    if (!raw) continue;
-    const weight = f === 0 ? p.titleWeight : 1;
-    if (weight === 0) continue;
-    const tb = tokenBuffers();
-    tokenize(normalizeText(raw, p.html), tb);
-    const words = tb.words;
-    if (wMax > 0) {
-      const wh = words.map((w) => fnvString(w));
-      for (let i = 0; i < words.length; i++) {
-        let h = wh[i]!;
-        for (let n = 1; n <= wMax && i + n <= words.length; n++) {
-          if (n > 1) h = pairHash(h, wh[i + n - 1]!);
-          if (n < wMin) continue;
-          const text = words.slice(i, i + n).join(" ");
-          out.push({ bucket: Math.imul(h, 0x9e3779b1) >>> shift, weight, kind: "word", text, source: text, field: f });
-        }
-      }
-    }
-    for (let r = 0; r < tb.runs.length; r++) {
-      const run = tb.runs[r]!;
-      const cjk = tb.runIsCjk[r] === 1;
-      const lo = cjk ? kMin : cMin;
-      const hi = cjk ? kMax : cMax;
-      if (hi === 0) continue;
-      // The same code units hashDocument hashes: CJK runs as they are, Latin words padded with a space.
-      const units = cjk ? run : String.fromCharCode(PAD) + run + String.fromCharCode(PAD);
-      for (let i = 0; i < units.length; i++) {
-        let h = FNV_OFFSET;
-        const end = Math.min(units.length, i + hi);
-        for (let j = i; j < end; j++) {
-          h = Math.imul(h ^ units.charCodeAt(j), 0x01000193);
-          if (j - i + 1 < lo) continue;
-          const bucket = charBase + (Math.imul(h ^ CHAR_SALT, 0x9e3779b1) >>> shift);
-          const text = cjk ? units.slice(i, j + 1) : units.slice(i, j + 1).replaceAll(" ", "_");
-          out.push({ bucket, weight, kind: "char", text, source: run, field: f });
-        }
-      }
-    }
-  }
-  return out;
+  const list = new OccurrenceList();
+  hashDocument(p, fields, new Scratch(), list);
+  return list.out;
 }
 
 /**
@@ -85,12 +65,6 @@ export function documentNgrams(p: TextFeaturizerParams, fields: readonly string[
  * was not seen in training (binary search, O(log dim)).
  */
 export function columnOfBucket(columns: Int32Array, bucket: number): number {
-  let lo = 0;
-  let hi = columns.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (columns[mid]! < bucket) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(columns, bucket);
   return lo < columns.length && columns[lo] === bucket ? lo : -1;
 }

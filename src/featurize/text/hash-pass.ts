@@ -6,7 +6,7 @@ import { tokenize, tokenBuffers, type TokenBuffers } from "./tokenize.js";
 import { FNV_OFFSET, fnvString, pairHash } from "./hashing.js";
 import { EntryBuffer } from "./growable.js";
 
-/** Salt that separates character n-gram hashes from word hashes (also used by feature-names.ts). */
+/** Salt that separates character n-gram hashes from word hashes. */
 export const CHAR_SALT = 0x5bd1e995;
 /** The space that pads each Latin word for character n-grams. */
 export const PAD = 32;
@@ -85,8 +85,27 @@ export class Scratch {
   }
 }
 
-/** Hashes every n-gram of one document into `sc` (raw counts, title weighted). */
-export function hashDocument(p: TextFeaturizerParams, fields: readonly string[], sc: Scratch): void {
+/**
+ * Receives every n-gram occurrence {@link hashDocument} counts, with the text it came from, to name hashed
+ * features (feature-names.ts). The featurizer passes none: its hot loop then pays one well-predicted branch
+ * per n-gram, and allocates nothing.
+ */
+export interface NgramRecorder {
+  /** A word n-gram: `words[start .. start + n)` of text field `field`, counted into `bucket` with `weight`. */
+  word(bucket: number, weight: number, field: number, words: readonly string[], start: number, n: number): void;
+  /**
+   * A character n-gram: code units `[start, end)` of `run` as hashed, that is with a PAD space on each side of a
+   * Latin word (`cjk` false) and as it is for a CJK run.
+   */
+  char(bucket: number, weight: number, field: number, run: string, cjk: boolean, start: number, end: number): void;
+}
+
+/**
+ * Hashes every n-gram of one document into `sc` (raw counts, title weighted), telling `rec` (when given) of
+ * each occurrence in the order visited: per field, word n-grams by start then length, then character n-grams
+ * by run, start and length. The one definition of the text features: training, prediction and explanations.
+ */
+export function hashDocument(p: TextFeaturizerParams, fields: readonly string[], sc: Scratch, rec?: NgramRecorder): void {
   const bits = p.hashBits;
   const charBase = 1 << bits;
   // Fibonacci hashing: the top `bits` bits of h·φ are well mixed even when FNV's low bits are not.
@@ -114,7 +133,11 @@ export function hashDocument(p: TextFeaturizerParams, fields: readonly string[],
         let h = wh[i]!;
         for (let n = 1; n <= wMax && i + n <= nw; n++) {
           if (n > 1) h = pairHash(h, wh[i + n - 1]!);
-          if (n >= wMin) sc.add(Math.imul(h, 0x9e3779b1) >>> shift, weight);
+          if (n >= wMin) {
+            const bucket = Math.imul(h, 0x9e3779b1) >>> shift;
+            sc.add(bucket, weight);
+            if (rec !== undefined) rec.word(bucket, weight, f, tb.words, i, n);
+          }
         }
       }
     }
@@ -141,7 +164,11 @@ export function hashDocument(p: TextFeaturizerParams, fields: readonly string[],
         const end = Math.min(len, i + hi);
         for (let j = i; j < end; j++) {
           h = Math.imul(h ^ codes[j]!, 0x01000193);
-          if (j - i + 1 >= lo) sc.add(charBase + (Math.imul(h ^ CHAR_SALT, 0x9e3779b1) >>> shift), weight);
+          if (j - i + 1 >= lo) {
+            const bucket = charBase + (Math.imul(h ^ CHAR_SALT, 0x9e3779b1) >>> shift);
+            sc.add(bucket, weight);
+            if (rec !== undefined) rec.char(bucket, weight, f, run, cjk, i, j + 1);
+          }
         }
       }
     }

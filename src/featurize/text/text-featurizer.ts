@@ -5,6 +5,7 @@ import type { RunOptions } from "../../core/progress.js";
 import { throwIfAborted } from "../../core/errors.js";
 import { runWorker, workerThreads } from "../../core/worker.js";
 import { csr, type CsrMatrix } from "../../linalg/matrix.js";
+import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, hashRows, Scratch, type RawRows } from "./hash-pass.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
@@ -33,15 +34,7 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
     this.idf = idf;
     this.colMap = new Int32Array(2 << params.hashBits).fill(-1);
     for (let k = 0; k < columns.length; k++) this.colMap[columns[k]!] = k;
-    const base = 1 << params.hashBits;
-    let lo = 0;
-    let hi = columns.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (columns[mid]! < base) lo = mid + 1;
-      else hi = mid;
-    }
-    this.charStart = lo;
+    this.charStart = lowerBound(columns, 1 << params.hashBits);
   }
 
   /** Number of output columns. */

@@ -1,10 +1,10 @@
 // Converts nsfwjs's MobileNetV2 to ONNX once per input size and keeps the .onnx in a cache directory.
 
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../../core/atomic-write.js";
 import type { Progress } from "../../../core/progress.js";
 import { CONVERTER_VERSION, kerasToOnnx } from "./keras-to-onnx.js";
 import { locateNsfwjsMobileNetV2, loadNsfwjsMobileNetV2 } from "./nsfwjs-weights.js";
@@ -39,9 +39,9 @@ export interface MobileNetOnnxFile {
 /**
  * Returns the path of the ONNX MobileNetV2 feature extractor for `inputSize`, converting nsfwjs's own
  * weights on first use (≈1 s). The file name carries sha256(source weights, converter version, input
- * size), so a new nsfwjs or converter gets a new file. The file is written to a unique temp name and
- * renamed into place, so readers never see a half-written model and two processes converting at once
- * both succeed (the last rename wins; both files are identical).
+ * size), so a new nsfwjs or converter gets a new file. The file is written atomically (a unique temporary
+ * sibling renamed into place), so readers never see a half-written model and two processes converting at
+ * once both succeed (the last rename wins; both files are identical).
  */
 export async function ensureMobileNetOnnx(options: MobileNetOnnxOptions): Promise<MobileNetOnnxFile> {
   const files = locateNsfwjsMobileNetV2();
@@ -53,15 +53,7 @@ export async function ensureMobileNetOnnx(options: MobileNetOnnxOptions): Promis
   const onnx = encodeOnnxModel(
     kerasToOnnx(loadNsfwjsMobileNetV2(files), { inputSize: options.inputSize, outputLayer: MOBILENET_FEATURE_LAYER, source: files.source }),
   );
-  await mkdir(dir, { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(tmp, onnx);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, onnx, { mkdir: true });
   options.onProgress?.({ stage: "convert mobilenet to onnx", done: 1, total: 1 });
   return { path, key, converted: true };
 }

@@ -1,0 +1,31 @@
+// Binary search over ascending arrays (typed or plain): the one lower/upper bound every caller shares.
+
+/**
+ * First index i in [lo, hi) with `a[i] >= v` (hi when there is none), for `a[lo .. hi)` ascending: C++'s
+ * `std::lower_bound`, numpy's `searchsorted(a, v, side="left")`. A NaN `v` compares false and gives `lo`.
+ * O(log(hi − lo)).
+ * @example lowerBound(Int32Array.from([1, 3, 3, 7]), 3) // 1
+ */
+export function lowerBound(a: ArrayLike<number>, v: number, lo = 0, hi = a.length): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * First index i in [lo, hi) with `a[i] > v` (hi when there is none), for `a[lo .. hi)` ascending: C++'s
+ * `std::upper_bound`, numpy's `searchsorted(a, v, side="right")`. `upperBound(a, v) − 1` is the last index
+ * with `a[i] <= v`. O(log(hi − lo)).
+ * @example upperBound(Int32Array.from([1, 3, 3, 7]), 3) // 3
+ */
+export function upperBound(a: ArrayLike<number>, v: number, lo = 0, hi = a.length): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
