@@ -4,6 +4,7 @@ import { ConfigError } from "../core/errors.js";
 import type { ProductInput } from "../core/product.js";
 import type { CatalogStore, CorrectionRecord, JobRecord } from "./catalog-store.js";
 import type { Prediction } from "../pipeline/category-model.js";
+import { correctedPages } from "./paging.js";
 
 const RETRAIN_MARK = "corrections.retrainedThrough";
 
@@ -25,13 +26,14 @@ export class Feedback {
     private readonly onCorrected: (productId: string, category: string) => void = () => {},
   ) {}
 
-  /** Loads the override map from the store. */
+  /** Loads the override map from the store, a page of corrected products at a time. */
   async init(): Promise<void> {
-    const corrected = await this.store.correctedCategories();
-    for (const [id, category] of corrected) this.byId.set(id, category);
-    for (const p of await this.store.getProducts([...corrected.keys()])) {
-      const k = titleKey(p.title);
-      if (p.correctedCategory && k) this.byTitle.set(k, p.correctedCategory);
+    for await (const page of correctedPages(this.store)) {
+      for (const p of page) {
+        this.byId.set(p.id, p.category);
+        const k = titleKey(p.title);
+        if (k) this.byTitle.set(k, p.category);
+      }
     }
   }
 
