@@ -1,6 +1,7 @@
 // The persistence contract of the catalog service: products, predictions, corrections, clusters, jobs,
-// the model registry and product vectors. SQLite (src/store/sqlite-store.ts) implements it; the async
-// signatures let a PostgreSQL implementation follow without changing the service.
+// the model registry and product vectors. SQLite (src/store/sqlite-store.ts) and memory
+// (src/service/memory-store.ts) implement it, and test/contracts/catalog-store.contract.ts checks every
+// implementation; the async signatures let a PostgreSQL implementation follow without changing the service.
 import type { Progress } from "../core/progress.js";
 
 /** A model's prediction for a stored product. */
