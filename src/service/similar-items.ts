@@ -1,6 +1,6 @@
 // Similar items for the catalog service: a product-vector model fitted on the catalog (saved under
 // <dataDir>/vectors/), each product's vector in the store, and a SimilarIndex (exact, ANN beyond a size).
-// The store is read a page at a time.
+// The store is read a page at a time; vector changes are published (shared state) and followed.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { UnavailableError } from "../core/errors.js";
@@ -11,6 +11,7 @@ import { SimilarIndex } from "../similar/similar-index.js";
 import type { ServiceLogger } from "./logger.js";
 import { fitProductVectors, ProductVectors } from "../pipeline/product-vectors.js";
 import { idPages, PAGE_SIZE as PAGE, productPages, vectorPages } from "./paging.js";
+import type { SharedChange } from "./shared-state.js";
 
 const MODEL_KEY = "vectors.model";
 
@@ -80,6 +81,7 @@ export class SimilarItems {
     private readonly store: CatalogStore,
     dataDir: string,
     private readonly o: { exactLimit: number; seed: number; logger: ServiceLogger },
+    private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
   ) {
     this.dir = path.join(dataDir, "vectors");
   }
@@ -122,7 +124,11 @@ export class SimilarItems {
   /** Embeds the given products with the current model and stores their vectors (no-op without a model). */
   async refresh(ids: readonly string[]): Promise<void> {
     if (!this.model || !this.index || !this.modelId || ids.length === 0) return;
-    for (let i = 0; i < ids.length; i += PAGE) await this.embed(ids.slice(i, i + PAGE), true);
+    const model = this.modelId;
+    for (let i = 0; i < ids.length; i += PAGE) {
+      const rows = await this.embed(ids.slice(i, i + PAGE), true);
+      if (rows.length > 0) await this.publish({ kind: "vectors", model, changed: rows });
+    }
   }
 
   /** Embeds products with the current model into the indexes (and the store when `store`); returns the ids that exist. */
@@ -135,6 +141,26 @@ export class SimilarItems {
     await this.index?.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
     await this.categories?.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Another process changed the vectors: a refit loads the model the store now names; embedded or removed
+   * products are re-read from the store and embedded here (same model, same vectors) or dropped.
+   */
+  async sync(change: Extract<SharedChange, { kind: "vectors" }>): Promise<void> {
+    const current = await this.store.getMeta(MODEL_KEY);
+    if (!current) return;
+    if (current !== this.modelId) {
+      await this.load(current);
+      return;
+    }
+    if (change.model !== current) return; // about a model replaced since
+    const ids = [...(change.changed ?? []), ...(change.removed ?? [])];
+    for (let i = 0; i < ids.length; i += PAGE) {
+      const part = ids.slice(i, i + PAGE);
+      const present = new Set(await this.embed(part, false));
+      for (const id of part) if (!present.has(id)) this.remove(id, false);
+    }
   }
 
   /** After an import: fit the vector model when none exists yet, else embed what changed. */
@@ -192,6 +218,7 @@ export class SimilarItems {
     this.categories = categories;
     await this.store.dropVectors(id);
     if (old) await fs.rm(path.join(this.dir, old), { recursive: true, force: true });
+    await this.publish({ kind: "vectors", model: id });
     return { model: id, products: ids.length };
   }
 
@@ -204,9 +231,11 @@ export class SimilarItems {
     void this.categories?.add([id], copy, [category]);
   }
 
-  remove(id: string): void {
+  /** Drops a deleted product from the indexes (and tells the other processes when `publish`). */
+  remove(id: string, publish = true): void {
     this.index?.remove(id);
     this.categories?.remove(id);
+    if (publish && this.modelId) void this.publish({ kind: "vectors", model: this.modelId, removed: [id] });
   }
 
   /** Nearest neighbours of a stored product. */
