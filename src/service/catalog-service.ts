@@ -5,10 +5,11 @@
 // - Every method that touches the store returns a Promise (so a PostgreSQL store can follow);
 //   `classify()` and `activeModel()` (the live model's ModelRecord) are synchronous: the hot path never
 //   touches the store.
-// - Wiring (`assort serve`): `CatalogService.open({ store: SqliteStore.open(dir), dataDir: dir, jobs: new
-//   WorkerJobRunner(), logger })` with SqliteStore from src/store/sqlite-store.ts and WorkerJobRunner from
-//   src/jobs/job-runner.ts (without `jobs`, background jobs run on the event loop's thread). State other
-//   processes must follow (live model, overrides, vectors) goes through `sharedState` (src/service/shared-state.ts).
+// - Wiring (`assort serve`): `CatalogService.open({ store: await openStore(url), dataDir: dir, jobs: new
+//   WorkerJobRunner(), logger })` with openStore from src/store/registry.ts (`sqlite:DIR`, `memory:`) and
+//   WorkerJobRunner from src/jobs/job-runner.ts (without `jobs`, background jobs run on the event loop's
+//   thread). State other processes must follow (live model, overrides, vectors) goes through `sharedState`
+//   (src/service/shared-state.ts).
 // - Errors (src/core/errors.ts, each with a stable `code`): InvalidInputError (INVALID_INPUT, bad items:
 //   `issues` name item index as `line` and `field`) → 400/422; ConfigError (CONFIG: bad option, bad
 //   version name) → 400; LimitError (LIMIT: `limit`, `actual`; batch over maxBatch) → 413;
@@ -44,7 +45,7 @@ export type { CatalogStore, CorrectionRecord, JobRecord, ModelRecord, StoredProd
 
 
 export interface CatalogServiceOptions {
-  /** Persistence, e.g. `SqliteStore.open(dataDir)` (src/store/sqlite-store.ts) or `new MemoryStore()`. */
+  /** Persistence, e.g. `await openStore("sqlite:./assort-data")` (src/store/registry.ts) or `new MemoryStore()`. */
   store: CatalogStore;
   /**
    * How processes serving the same store follow each other's model activations, corrections and vector
@@ -137,7 +138,7 @@ export interface ServiceStats {
 /**
  * The catalog service.
  * @example
- * const service = await CatalogService.open({ store: await SqliteStore.open("data"), dataDir: "data" });
+ * const service = await CatalogService.open({ store: await openStore("sqlite:data"), dataDir: "data" });
  * await service.registerModel("models/shop", { activate: true });
  * await service.upsertProducts([{ id: "1", title: "Tefal frying pan 28cm" }]);
  * service.classify([{ id: "x", title: "Bosch kettle" }], { topK: 3 });
