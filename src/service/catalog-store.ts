@@ -178,7 +178,7 @@ export interface CorrectedCategory {
  * Persistence of the catalog service. Multi-row writes run in one transaction each; an acknowledged
  * write (resolved promise) is durable (for a persistent store) and visible to every later read, concurrent
  * calls do not lose each other's writes. Whole-catalog reads are keyset scans ({@link ScanPage}), so no
- * call returns the whole catalog at once.
+ * call returns the whole catalog at once. Adding an implementation: "Adding a store" in the README.
  */
 export interface CatalogStore {
   // products
