@@ -228,6 +228,9 @@ export {
   type JobTaskHandlers,
 } from "./service/catalog-service.js";
 export { inlineJobRunner } from "./service/jobs.js";
+export { MemoryStore } from "./service/memory-store.js";
+export { LocalSharedState, type SharedState, type SharedChange, type SharedListener } from "./service/shared-state.js";
+export { segmentWords, distinctTerms, MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_TERM_CHARS } from "./service/search-terms.js";
 export { checkVersionName } from "./service/model-registry.js";
 export {
   runCatalogTask,

@@ -5,9 +5,11 @@
 // - Every method that touches the store returns a Promise (so a PostgreSQL store can follow);
 //   `classify()` and `activeModel()` (the live model's ModelRecord) are synchronous: the hot path never
 //   touches the store.
-// - Wiring (`assort serve`): `CatalogService.open({ store: SqliteStore.open(dir), dataDir: dir, jobs: new
-//   WorkerJobRunner(), logger })` with SqliteStore from src/store/sqlite-store.ts and WorkerJobRunner from
-//   src/jobs/job-runner.ts (without `jobs`, background jobs run on the event loop's thread).
+// - Wiring (`assort serve`): `CatalogService.open({ store: await openStore(url), dataDir: dir, jobs: new
+//   WorkerJobRunner(), logger })` with openStore from src/store/registry.ts (`sqlite:DIR`, `memory:`) and
+//   WorkerJobRunner from src/jobs/job-runner.ts (without `jobs`, background jobs run on the event loop's
+//   thread). State other processes must follow (live model, overrides, vectors) goes through `sharedState`
+//   (src/service/shared-state.ts).
 // - Errors (src/core/errors.ts, each with a stable `code`): InvalidInputError (INVALID_INPUT, bad items:
 //   `issues` name item index as `line` and `field`) → 400/422; ConfigError (CONFIG: bad option, bad
 //   version name) → 400; LimitError (LIMIT: `limit`, `actual`; batch over maxBatch) → 413;
@@ -15,6 +17,7 @@
 //   → 404; ModelFormatError (MODEL_FORMAT: broken artifact, activation refused) → 422; ConflictError
 //   (CONFLICT: cancel a finished job, nothing to roll back to) → 409; UnavailableError (UNAVAILABLE: no
 //   active model, service closing) → 503; CancelledError (CANCELLED) when a signal fired.
+import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { ConfigError, NotFoundError, UnavailableError } from "../core/errors.js";
@@ -32,6 +35,7 @@ import { JobManager, type JobRunner } from "./jobs.js";
 import { SimilarItems } from "./similar-items.js";
 import { Feedback } from "./feedback.js";
 import { noopLogger, type ServiceLogger } from "./logger.js";
+import { LocalSharedState, type SharedChange, type SharedState } from "./shared-state.js";
 
 export type { ServiceLogger } from "./logger.js";
 
@@ -40,8 +44,13 @@ export type { CatalogStore, CorrectionRecord, JobRecord, ModelRecord, StoredProd
 
 
 export interface CatalogServiceOptions {
-  /** Persistence, e.g. `SqliteStore.open(dataDir)` (src/store/sqlite-store.ts). */
+  /** Persistence, e.g. `await openStore("sqlite:./assort-data")` (src/store/registry.ts) or `new MemoryStore()`. */
   store: CatalogStore;
+  /**
+   * How processes serving the same store follow each other's model activations, corrections and vector
+   * changes. Default: a {@link LocalSharedState} of this service alone (one process). The caller closes one it passes.
+   */
+  sharedState?: SharedState;
   /** Models live under `<dataDir>/models/<version>/`, the product-vector model under `<dataDir>/vectors/`. */
   dataDir: string;
   /** Runs train / classify / cluster jobs off the main thread (src/jobs/); default: in this thread. */
@@ -125,7 +134,7 @@ export interface ServiceStats {
 /**
  * The catalog service.
  * @example
- * const service = await CatalogService.open({ store: await SqliteStore.open("data"), dataDir: "data" });
+ * const service = await CatalogService.open({ store: await openStore("sqlite:data"), dataDir: "data" });
  * await service.registerModel("models/shop", { activate: true });
  * await service.upsertProducts([{ id: "1", title: "Tefal frying pan 28cm" }]);
  * service.classify([{ id: "x", title: "Bosch kettle" }], { topK: 3 });
@@ -142,6 +151,14 @@ export class CatalogService {
   private readonly seed: number;
   private writes = Promise.resolve();
   private closed = false;
+  private readonly shared: SharedState;
+  private readonly ownsShared: boolean;
+  /** This service's name on the shared state (its own changes come back to it and are skipped). */
+  private readonly origin = randomUUID();
+  private unsubscribe: () => void = () => {};
+  /** Changes from other processes, applied one after another; buffered until open() has caught up. */
+  private remote: Promise<void> = Promise.resolve();
+  private pendingRemote: SharedChange[] | undefined = [];
 
   private constructor(o: CatalogServiceOptions) {
     this.store = o.store;
@@ -149,22 +166,60 @@ export class CatalogService {
     this.maxBatch = o.maxBatch ?? 1000;
     this.logger = o.logger ?? noopLogger;
     this.seed = o.seed ?? 0;
-    this.models = new ModelRegistry(this.store, this.dataDir);
-    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger });
+    this.shared = o.sharedState ?? new LocalSharedState();
+    this.ownsShared = o.sharedState === undefined;
+    const publish = (change: SharedChange): Promise<void> =>
+      this.shared.publish(this.origin, change).catch((e: unknown) => this.logger.warn({ err: (e as Error).message, change: change.kind }, "cannot publish a change to the other processes"));
+    this.models = new ModelRegistry(this.store, this.dataDir, publish);
+    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger }, publish);
     this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed);
-    this.feedbackLoop = new Feedback(this.store, o.retrainAfter ?? 50, (params) => this.jobs.start("retrain", params), (id, category) => this.vectors.regroup(id, category));
+    this.feedbackLoop = new Feedback(
+      this.store,
+      o.retrainAfter ?? 50,
+      (params) => this.jobs.start("retrain", params),
+      (id, category) => this.vectors.regroup(id, category),
+      publish,
+    );
   }
 
-  /** Opens the service: loads the active model, the override map and the product vectors (if any); fails jobs a dead process left running. */
+  /**
+   * Opens the service: subscribes to the shared state, then catches up from the store (the active model, the
+   * override map and the product vectors, if any) and applies the changes published meanwhile; fails jobs a
+   * dead process left running.
+   */
   static async open(o: CatalogServiceOptions): Promise<CatalogService> {
     const s = new CatalogService(o);
-    await fs.mkdir(s.dataDir, { recursive: true });
-    const failed = await s.store.failUnfinishedJobs("The process stopped while the job was running");
-    if (failed > 0) s.logger.warn({ jobs: failed }, "marked jobs of a stopped process as failed");
-    await s.models.init((e) => s.logger.error({ err: e.message }, "cannot load the active model"));
-    await s.feedbackLoop.init();
-    await s.vectors.init();
+    s.unsubscribe = s.shared.subscribe((change, origin) => {
+      if (origin === s.origin || s.closed) return;
+      if (s.pendingRemote) s.pendingRemote.push(change);
+      else s.followRemote(change);
+    });
+    try {
+      await fs.mkdir(s.dataDir, { recursive: true });
+      const failed = await s.store.failUnfinishedJobs("The process stopped while the job was running");
+      if (failed > 0) s.logger.warn({ jobs: failed }, "marked jobs of a stopped process as failed");
+      await s.models.init((e) => s.logger.error({ err: e.message }, "cannot load the active model"));
+      await s.feedbackLoop.init();
+      await s.vectors.init();
+    } catch (e) {
+      s.unsubscribe();
+      throw e;
+    }
+    const pending = s.pendingRemote ?? [];
+    s.pendingRemote = undefined;
+    for (const change of pending) s.followRemote(change);
     return s;
+  }
+
+  /** Applies a change made by another process: each component re-reads what changed from the store. */
+  private followRemote(change: SharedChange): void {
+    const apply = async (): Promise<void> => {
+      if (change.kind === "model") await this.models.sync();
+      else if (change.kind === "override") await this.feedbackLoop.sync(change.productId);
+      // Vector changes run with this process's writes, so a reload never races an embedding in flight.
+      else await this.serialWrite(() => this.vectors.sync(change));
+    };
+    this.remote = this.remote.then(apply).catch((e: unknown) => this.logger.error({ err: (e as Error).message, change: change.kind }, "cannot apply a change made by another process"));
   }
 
   // ---- models
@@ -331,13 +386,16 @@ export class CatalogService {
     return { ...c, ...(active ? { activeModel: active } : {}) };
   }
 
-  /** Waits for running writes, stops jobs, closes the store. */
+  /** Waits for running writes, stops jobs and following other processes, closes the store. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribe();
     await this.jobs.close();
+    await this.remote;
     await this.writes.catch(() => undefined);
     await this.models.current?.close();
+    if (this.ownsShared) await this.shared.close();
     await this.store.close();
   }
 

@@ -1,6 +1,7 @@
 // The persistence contract of the catalog service: products, predictions, corrections, clusters, jobs,
-// the model registry and product vectors. SQLite (src/store/sqlite-store.ts) implements it; the async
-// signatures let a PostgreSQL implementation follow without changing the service.
+// the model registry and product vectors. SQLite (src/store/sqlite-store.ts) and memory
+// (src/service/memory-store.ts) implement it, and test/contracts/catalog-store.contract.ts checks every
+// implementation; the async signatures let a PostgreSQL implementation follow without changing the service.
 import type { Progress } from "../core/progress.js";
 
 /** A model's prediction for a stored product. */
@@ -50,7 +51,11 @@ export interface UpsertResult {
   changed: string[];
 }
 
-/** A search over the catalog. The store segments `q` into terms and never passes it to FTS as syntax. */
+/**
+ * A search over the catalog. The store segments `q` into terms with `distinctTerms` (src/service/search-terms.ts)
+ * and never passes it to its engine as syntax. Hits contain every term; when no product does, hits contain
+ * any term. A query without terms lists the products of `category` in id order (none without a category).
+ */
 export interface StoreSearch {
   q: string;
   /** Only hits whose effective category is this one (facets still cover every category). */
@@ -140,67 +145,105 @@ export interface ClusterRecord {
   size: number;
 }
 
-/** Product vectors of one vector model, row-aligned with `ids`. */
-export interface StoredVectors {
+/**
+ * Where a keyset scan continues: rows whose id sorts after `afterId` (from the start without it), in id
+ * order, at most `limit`. A page shorter than `limit` is the last one. Id order is the store's own order
+ * of ids (SQLite: bytewise), the same for every scan method of one store.
+ */
+export interface ScanPage {
+  afterId?: string;
+  limit: number;
+}
+
+/** A page of the product vectors of one vector model, in product-id order, row-aligned with `ids`. */
+export interface VectorPage {
   ids: string[];
+  /** Each product's effective category (undefined when it has none, or the product is gone). */
+  categories: (string | undefined)[];
+  /** Vector width (0 for an empty page). */
   dim: number;
   /** rows × dim, row-major. */
   data: Float32Array;
 }
 
+/** A product with a correction, as the override map of the service holds it. */
+export interface CorrectedCategory {
+  id: string;
+  title: string;
+  /** The corrected category. */
+  category: string;
+}
+
 /**
  * Persistence of the catalog service. Multi-row writes run in one transaction each; an acknowledged
- * write (resolved promise) is durable.
+ * write (resolved promise) is durable (for a persistent store) and visible to every later read, concurrent
+ * calls do not lose each other's writes. Whole-catalog reads are keyset scans ({@link ScanPage}), so no
+ * call returns the whole catalog at once. Adding an implementation: "Adding a store" in the README.
  */
 export interface CatalogStore {
   // products
+  /**
+   * Inserts or updates products in one transaction. Same id and hash → "unchanged" (a prediction given with
+   * it is still stored); an update without a prediction keeps the stored one.
+   */
   upsertProducts(rows: readonly ProductWrite[]): Promise<UpsertResult>;
   getProduct(id: string): Promise<StoredProduct | undefined>;
+  /** The products that exist, in the order asked. */
   getProducts(ids: readonly string[]): Promise<StoredProduct[]>;
+  /** Deletes a product, its search entry and its vectors; false when there was none. */
   deleteProduct(id: string): Promise<boolean>;
   /** Products in id order after `afterId` (paging through the catalog). */
-  scanProducts(o: { afterId?: string; limit: number }): Promise<StoredProduct[]>;
+  scanProducts(o: ScanPage): Promise<StoredProduct[]>;
+  /** Product ids in id order after `afterId` (cheaper than {@link scanProducts} when ids are enough). */
+  scanIds(o: ScanPage): Promise<string[]>;
   /** Content hash and prediction model of the given products that exist (to skip unchanged work). */
   productHashes(ids: readonly string[]): Promise<Map<string, { hash: string; model?: string }>>;
-  /** Every product id, in id order. */
-  productIds(): Promise<string[]>;
-  /** The effective category of every product that has one, by id. */
-  effectiveCategories(): Promise<Map<string, string>>;
-  /** Stores predictions for existing products (one transaction). */
+  /** Stores predictions for existing products (one transaction); returns how many exist. */
   setPredictions(rows: readonly { id: string; predicted: StoredPrediction }[]): Promise<number>;
+  /** BM25-like ranked search with category facets over every match (see {@link StoreSearch}). */
   search(q: StoreSearch): Promise<StoreSearchResult>;
   // corrections
   /** Records a correction and applies it to the product in one transaction; NotFoundError for an unknown product. */
   addCorrection(c: CorrectionInput): Promise<CorrectionRecord>;
+  /** Corrections in id (= recording) order after `afterId`, at most `limit` (default 1000). */
   listCorrections(o?: { afterId?: number; limit?: number }): Promise<CorrectionRecord[]>;
-  /** Corrected categories by product id (the override map). */
-  correctedCategories(): Promise<Map<string, string>>;
+  /** Products with a correction, in id order after `afterId`: id, title and corrected category (the override map). */
+  scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]>;
   // clusters
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void>;
+  /** A cluster run (the latest without `id`), assignments in product-id order. */
   getClusterRun(id?: string): Promise<{ id: string; algorithm: string; createdAt: string; clusters: ClusterRecord[]; assignments: { productId: string; cluster: number }[] } | undefined>;
   // jobs
+  /** A new job in state "queued" with a unique id. */
   createJob(kind: JobKind, params: Record<string, unknown>): Promise<JobRecord>;
+  /** Patches a job that has not finished (a finished job keeps its state); undefined for an unknown id. */
   updateJob(id: string, patch: JobPatch): Promise<JobRecord | undefined>;
   getJob(id: string): Promise<JobRecord | undefined>;
+  /** Jobs, newest first (default limit 50), optionally of one state. */
   listJobs(o?: { limit?: number; state?: JobState }): Promise<JobRecord[]>;
   /** Marks queued/running jobs as failed with `message` (at open: the process that ran them died). */
   failUnfinishedJobs(message: string): Promise<number>;
   // model registry
   addModel(m: Omit<ModelRecord, "active">): Promise<ModelRecord>;
+  /** Registered models in registration order; `active` marks the one activated last. */
   listModels(): Promise<ModelRecord[]>;
   getModel(version: string): Promise<ModelRecord | undefined>;
-  /** Makes `version` the active model and records the activation (history for rollback). */
+  /** Makes `version` the active model and records the activation (history for rollback); NotFoundError for an unknown version. */
   activateModel(version: string): Promise<ModelRecord>;
   /** Activated versions, most recent first (consecutive repeats collapsed). */
   activationHistory(limit?: number): Promise<string[]>;
   // vectors
+  /** Stores (or replaces) product vectors of vector model `model` (one transaction). */
   putVectors(model: string, rows: readonly { id: string; vector: Float32Array }[]): Promise<void>;
-  loadVectors(model: string): Promise<StoredVectors>;
-  /** Drops the vectors of every model but `keep`. */
+  /** The vectors of `model` in product-id order after `afterId`, with each product's effective category. */
+  scanVectors(model: string, o: ScanPage): Promise<VectorPage>;
+  /** Drops the vectors of every model but `keep` (every model without it). Deleting a product drops its vectors. */
   dropVectors(keep?: string): Promise<void>;
   // settings and counts
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /** Products, products with a prediction, corrections, models, and jobs by state. */
   counts(): Promise<{ products: number; predictions: number; corrections: number; models: number; jobs: Record<string, number> }>;
+  /** Releases the store (a second call does nothing). */
   close(): Promise<void>;
 }

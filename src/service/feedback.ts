@@ -1,9 +1,12 @@
 // Corrections: stored in a transaction, applied at once through an override map (product id and title →
-// corrected category), and counted towards a background retrain.
+// corrected category), published to the other processes (shared state), and counted towards a background
+// retrain.
 import { ConfigError } from "../core/errors.js";
 import type { ProductInput } from "../core/product.js";
 import type { CatalogStore, CorrectionRecord, JobRecord } from "./catalog-store.js";
 import type { Prediction } from "../pipeline/category-model.js";
+import { correctedPages } from "./paging.js";
+import type { SharedChange } from "./shared-state.js";
 
 const RETRAIN_MARK = "corrections.retrainedThrough";
 
@@ -23,16 +26,31 @@ export class Feedback {
     private readonly retrainAfter: number,
     private readonly queueRetrain: (params: Record<string, unknown>) => Promise<JobRecord>,
     private readonly onCorrected: (productId: string, category: string) => void = () => {},
+    private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
   ) {}
 
-  /** Loads the override map from the store. */
+  /** Loads the override map from the store, a page of corrected products at a time. */
   async init(): Promise<void> {
-    const corrected = await this.store.correctedCategories();
-    for (const [id, category] of corrected) this.byId.set(id, category);
-    for (const p of await this.store.getProducts([...corrected.keys()])) {
-      const k = titleKey(p.title);
-      if (p.correctedCategory && k) this.byTitle.set(k, p.correctedCategory);
+    for await (const page of correctedPages(this.store)) {
+      for (const p of page) {
+        this.byId.set(p.id, p.category);
+        const k = titleKey(p.title);
+        if (k) this.byTitle.set(k, p.category);
+      }
     }
+  }
+
+  /** Another process corrected a product: apply its corrected category as the store has it now. */
+  async sync(productId: string): Promise<void> {
+    const p = await this.store.getProduct(productId);
+    if (p?.correctedCategory !== undefined) this.apply(p.id, p.correctedCategory, p.title);
+  }
+
+  private apply(productId: string, category: string, title: string | undefined): void {
+    this.byId.set(productId, category);
+    this.onCorrected(productId, category);
+    const k = titleKey(title);
+    if (k) this.byTitle.set(k, category);
   }
 
   /** Records a correction and applies it; queues a retrain after `retrainAfter` corrections. */
@@ -43,11 +61,11 @@ export class Feedback {
       throw new ConfigError("Feedback category must be a non-empty string of at most 1000 characters");
     }
     const correction = await this.store.addCorrection(f);
-    this.byId.set(correction.productId, correction.category);
-    this.onCorrected(correction.productId, correction.category);
+    this.apply(correction.productId, correction.category, undefined);
     const p = await this.store.getProduct(correction.productId);
     const k = titleKey(p?.title);
     if (k) this.byTitle.set(k, correction.category);
+    await this.publish({ kind: "override", productId: correction.productId });
     let applied: "override" | "queued" | "recorded" = correction.accepted && correction.previous === correction.category ? "recorded" : "override";
     if (this.retrainAfter > 0 && !this.retrainQueued) {
       const through = Number((await this.store.getMeta(RETRAIN_MARK)) ?? "0");

@@ -1,13 +1,14 @@
 // Background jobs of the catalog service: one at a time, inputs gathered from the store, the heavy work
 // handed to a JobRunner (a worker thread in src/jobs/), results written back, state kept in the store.
 import { CancelledError, ConfigError, ConflictError, NotFoundError, UnavailableError } from "../core/errors.js";
-import type { Product } from "../core/product.js";
+import type { Product, ProductInput } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
-import type { CatalogStore, JobKind, JobRecord, StoredProduct } from "./catalog-store.js";
+import type { CatalogStore, JobKind, JobRecord } from "./catalog-store.js";
 import { runCatalogTask, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./tasks.js";
 import type { ModelRegistry } from "./model-registry.js";
 import { CategoryModel } from "../pipeline/category-model.js";
 import type { ServiceLogger } from "./logger.js";
+import { PAGE_SIZE, productPages } from "./paging.js";
 
 /** What a runner gets besides the task: cancel through `signal`, report through `onProgress`. */
 export interface JobTaskHandlers {
@@ -32,29 +33,31 @@ export const inlineJobRunner: JobRunner = {
 
 const FINISHED = new Set(["done", "failed", "cancelled"]);
 
-/** Every product with a human label (a correction, else the given category), in id order. */
-async function labelledProducts(store: CatalogStore): Promise<Product[]> {
-  const out: Product[] = [];
-  for (let after: string | undefined; ; ) {
-    const page: StoredProduct[] = await store.scanProducts({ afterId: after, limit: 5000 });
+/** Every product with a human label (a correction, else the given category), in id order, and the ids of the corrected ones. */
+async function labelledProducts(store: CatalogStore): Promise<{ products: Product[]; corrected: Set<string> }> {
+  const products: Product[] = [];
+  const corrected = new Set<string>();
+  for await (const page of productPages(store)) {
     for (const p of page) {
       const label = p.correctedCategory ?? p.category;
-      if (label) out.push({ id: p.id, text: [p.title, p.description ?? ""], label });
+      if (label) products.push({ id: p.id, text: [p.title, p.description ?? ""], label });
+      if (p.correctedCategory !== undefined) corrected.add(p.id);
     }
-    if (page.length < 5000) break;
-    after = page[page.length - 1]!.id;
   }
+  return { products, corrected };
+}
+
+/** Every product's text (for clustering), in id order; the stored rows are read a page at a time. */
+async function productTexts(store: CatalogStore): Promise<Product[]> {
+  const out: Product[] = [];
+  for await (const page of productPages(store)) for (const p of page) out.push({ id: p.id, text: [p.title, p.description ?? ""] });
   return out;
 }
 
-async function allProducts(store: CatalogStore): Promise<StoredProduct[]> {
-  const out: StoredProduct[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await store.scanProducts({ afterId: after, limit: 5000 });
-    out.push(...page);
-    if (page.length < 5000) break;
-    after = page[page.length - 1]!.id;
-  }
+/** Every product's input fields (for batch classification), in id order. */
+async function productFields(store: CatalogStore): Promise<ProductInput[]> {
+  const out: ProductInput[] = [];
+  for await (const page of productPages(store)) for (const p of page) out.push(p.fields);
   return out;
 }
 
@@ -143,8 +146,7 @@ export class JobManager {
   private async perform(job: JobRecord, h: JobTaskHandlers): Promise<unknown> {
     const p = job.params;
     if (job.kind === "train" || job.kind === "retrain") {
-      const products = await labelledProducts(this.store);
-      const correctedIds = new Set((await this.store.correctedCategories()).keys());
+      const { products, corrected: correctedIds } = await labelledProducts(this.store);
       const retrain = job.kind === "retrain";
       // Retraining holds out every 10th product to check the new model is not worse than the live one.
       const holdout = retrain && products.length >= 200 ? products.filter((_, i) => i % 10 === 9) : [];
@@ -184,18 +186,19 @@ export class JobManager {
     if (job.kind === "classify") {
       const record = this.models.currentRecord;
       if (!record) throw new UnavailableError("No active model to classify with");
-      const products = await allProducts(this.store);
-      const r = (await this.runner.run({ kind: "classify", modelDir: record.dir, items: products.map((x) => x.fields), topK: 1 }, h)) as ClassifyTaskResult;
+      const items = await productFields(this.store);
+      const r = (await this.runner.run({ kind: "classify", modelDir: record.dir, items, topK: 1 }, h)) as ClassifyTaskResult;
       const rows = r.predictions.flatMap((pr) => {
         const top = pr.categories[0];
         return top ? [{ id: pr.id, predicted: { category: top.category, score: top.score, model: r.model } }] : [];
       });
-      const written = await this.store.setPredictions(rows);
+      // One transaction per page keeps each write short (other writers are not held up by one huge one).
+      let written = 0;
+      for (let i = 0; i < rows.length; i += PAGE_SIZE) written += await this.store.setPredictions(rows.slice(i, i + PAGE_SIZE));
       return { model: r.model, classified: written };
     }
     if (job.kind === "cluster") {
-      const stored = await allProducts(this.store);
-      const products: Product[] = stored.map((x) => ({ id: x.id, text: [x.title, x.description ?? ""] }));
+      const products = await productTexts(this.store);
       const k = p.k === "auto" ? "auto" : typeof p.k === "number" ? p.k : undefined;
       const algorithm = typeof p.algorithm === "string" ? (p.algorithm as "kmeans") : undefined;
       const r = (await this.runner.run({ kind: "cluster", products, ...(k !== undefined ? { k } : {}), ...(algorithm ? { algorithm } : {}), seed: this.seed }, h)) as ClusterTaskResult;

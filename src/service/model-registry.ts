@@ -1,12 +1,14 @@
 // The model registry of the catalog service: artifacts under <dataDir>/models/<version>/, versions and the
 // active pointer in the store. A model becomes live only after it loaded and passed a smoke test; the
 // swap is one reference assignment, so in-flight requests finish on the object they started with.
+// Activations are published (shared state), and one made by another process is followed.
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { ConfigError, ConflictError, ModelFormatError, ModelNotFoundError } from "../core/errors.js";
 import type { CatalogStore, ModelRecord } from "./catalog-store.js";
 import { CategoryModel } from "../pipeline/category-model.js";
+import type { SharedChange } from "./shared-state.js";
 
 /** Model version names: letters, digits, dot, dash, underscore; no path separators, no leading dot. */
 const VERSION_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -49,10 +51,13 @@ export class ModelRegistry {
   /** The registry record of `current`. */
   currentRecord: ModelRecord | undefined;
   private readonly root: string;
+  /** Activations and follows run one at a time (a slow load cannot overwrite a later swap). */
+  private swaps: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: CatalogStore,
     dataDir: string,
+    private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
   ) {
     this.root = path.join(dataDir, "models");
   }
@@ -120,16 +125,42 @@ export class ModelRegistry {
   /** Loads and smoke-tests `version`, then makes it live. Unknown → ModelNotFoundError; broken → the error, old model stays. */
   async activate(version: string): Promise<ModelRecord> {
     checkVersionName(version);
-    const record = await this.store.getModel(version);
-    if (!record) throw new ModelNotFoundError(version);
-    const model = await loadAndSmokeTest(record.dir);
-    const activated = await this.store.activateModel(version);
+    const activated = await this.exclusive(async () => {
+      const record = await this.store.getModel(version);
+      if (!record) throw new ModelNotFoundError(version);
+      const model = await loadAndSmokeTest(record.dir);
+      const active = await this.store.activateModel(version);
+      this.swap(model, active);
+      return active;
+    });
+    await this.publish({ kind: "model", version: activated.version });
+    return activated;
+  }
+
+  /**
+   * Another process changed the live model: load the version the store now marks active and make it live
+   * (nothing when it already is). A broken artifact throws and the old model stays.
+   */
+  async sync(): Promise<void> {
+    await this.exclusive(async () => {
+      const active = (await this.store.listModels()).find((m) => m.active);
+      if (!active || active.version === this.currentRecord?.version) return;
+      this.swap(await loadAndSmokeTest(active.dir), active);
+    });
+  }
+
+  private swap(model: CategoryModel, record: ModelRecord): void {
     const old = this.current;
     this.current = model;
-    this.currentRecord = activated;
+    this.currentRecord = record;
     // The old model's featurizing worker (if any) is not needed by new requests; in-flight ones hold their own reference.
     if (old && old !== model) setTimeout(() => void old.close(), 5000).unref();
-    return activated;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.swaps.then(fn, fn);
+    this.swaps = run.catch(() => undefined);
+    return run;
   }
 
   /** Activates the version that was active before the current one. */

@@ -1,5 +1,6 @@
 // Similar items for the catalog service: a product-vector model fitted on the catalog (saved under
 // <dataDir>/vectors/), each product's vector in the store, and a SimilarIndex (exact, ANN beyond a size).
+// The store is read a page at a time; vector changes are published (shared state) and followed.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { UnavailableError } from "../core/errors.js";
@@ -9,9 +10,10 @@ import type { CatalogStore, StoredProduct } from "./catalog-store.js";
 import { SimilarIndex } from "../similar/similar-index.js";
 import type { ServiceLogger } from "./logger.js";
 import { fitProductVectors, ProductVectors } from "../pipeline/product-vectors.js";
+import { idPages, PAGE_SIZE as PAGE, productPages, vectorPages } from "./paging.js";
+import type { SharedChange } from "./shared-state.js";
 
 const MODEL_KEY = "vectors.model";
-const PAGE = 5000;
 
 function toProduct(p: StoredProduct): Product {
   return { id: p.id, text: [p.title, p.description ?? ""] };
@@ -79,6 +81,7 @@ export class SimilarItems {
     private readonly store: CatalogStore,
     dataDir: string,
     private readonly o: { exactLimit: number; seed: number; logger: ServiceLogger },
+    private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
   ) {
     this.dir = path.join(dataDir, "vectors");
   }
@@ -86,47 +89,77 @@ export class SimilarItems {
   /** Loads the vector model and the stored vectors (embedding products that have none). */
   async init(): Promise<void> {
     const id = await this.store.getMeta(MODEL_KEY);
-    if (!id) return;
-    try {
-      this.model = await ProductVectors.load(path.join(this.dir, id));
-      this.modelId = id;
-    } catch (e) {
-      this.o.logger.error({ err: (e as Error).message }, "cannot load the product-vector model: similar items are off until it is refitted");
-      return;
-    }
-    const stored = await this.store.loadVectors(id);
-    const dim = stored.dim || this.model.dim;
-    const index = new SimilarIndex(dim, { exactLimit: this.o.exactLimit });
-    const have = new Set(stored.ids);
-    const groups = await this.groupsOf(stored.ids);
-    const categories = new CategoryIndexes(dim, this.o.exactLimit);
-    if (stored.ids.length > 0) {
-      await index.add(stored.ids, stored.data, groups);
-      await categories.add(stored.ids, stored.data, groups);
-    }
-    this.index = index;
-    this.categories = categories;
+    if (!id || !(await this.load(id))) return;
     // Products written while vectors could not be (e.g. a crash between the two): embed them now.
-    const missing = (await this.store.productIds()).filter((pid) => !have.has(pid));
-    if (missing.length > 0) await this.refresh(missing);
+    for await (const ids of idPages(this.store)) {
+      const missing = ids.filter((pid) => !this.index!.has(pid));
+      if (missing.length > 0) await this.refresh(missing);
+    }
   }
 
-  private async groupsOf(ids: readonly string[]): Promise<(string | undefined)[]> {
-    const categories = await this.store.effectiveCategories();
-    return ids.map((id) => categories.get(id));
+  /** Loads vector model `id` and its stored vectors, a page at a time, into fresh indexes; false when the model cannot be read. */
+  private async load(id: string): Promise<boolean> {
+    let model: ProductVectors;
+    try {
+      model = await ProductVectors.load(path.join(this.dir, id));
+    } catch (e) {
+      this.o.logger.error({ err: (e as Error).message }, "cannot load the product-vector model: similar items are off until it is refitted");
+      return false;
+    }
+    let index: SimilarIndex | undefined;
+    let categories: CategoryIndexes | undefined;
+    for await (const page of vectorPages(this.store, id)) {
+      index ??= new SimilarIndex(page.dim, { exactLimit: this.o.exactLimit });
+      categories ??= new CategoryIndexes(page.dim, this.o.exactLimit);
+      await index.add(page.ids, page.data, page.categories);
+      await categories.add(page.ids, page.data, page.categories);
+    }
+    this.model = model;
+    this.modelId = id;
+    this.index = index ?? new SimilarIndex(model.dim, { exactLimit: this.o.exactLimit });
+    this.categories = categories ?? new CategoryIndexes(model.dim, this.o.exactLimit);
+    return true;
   }
 
   /** Embeds the given products with the current model and stores their vectors (no-op without a model). */
   async refresh(ids: readonly string[]): Promise<void> {
     if (!this.model || !this.index || !this.modelId || ids.length === 0) return;
+    const model = this.modelId;
     for (let i = 0; i < ids.length; i += PAGE) {
-      const rows = await this.store.getProducts(ids.slice(i, i + PAGE));
-      if (rows.length === 0) continue;
-      const m = await this.model.embed(rows.map(toProduct));
-      const d = m.cols;
-      await this.store.putVectors(this.modelId, rows.map((r, j) => ({ id: r.id, vector: m.data.subarray(j * d, (j + 1) * d) })));
-      await this.index.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
-      await this.categories?.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
+      const rows = await this.embed(ids.slice(i, i + PAGE), true);
+      if (rows.length > 0) await this.publish({ kind: "vectors", model, changed: rows });
+    }
+  }
+
+  /** Embeds products with the current model into the indexes (and the store when `store`); returns the ids that exist. */
+  private async embed(ids: readonly string[], store: boolean): Promise<string[]> {
+    const rows = await this.store.getProducts(ids);
+    if (rows.length === 0 || !this.model || !this.modelId) return [];
+    const m = await this.model.embed(rows.map(toProduct));
+    const d = m.cols;
+    if (store) await this.store.putVectors(this.modelId, rows.map((r, j) => ({ id: r.id, vector: m.data.subarray(j * d, (j + 1) * d) })));
+    await this.index?.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
+    await this.categories?.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Another process changed the vectors: a refit loads the model the store now names; embedded or removed
+   * products are re-read from the store and embedded here (same model, same vectors) or dropped.
+   */
+  async sync(change: Extract<SharedChange, { kind: "vectors" }>): Promise<void> {
+    const current = await this.store.getMeta(MODEL_KEY);
+    if (!current) return;
+    if (current !== this.modelId) {
+      await this.load(current);
+      return;
+    }
+    if (change.model !== current) return; // about a model replaced since
+    const ids = [...(change.changed ?? []), ...(change.removed ?? [])];
+    for (let i = 0; i < ids.length; i += PAGE) {
+      const part = ids.slice(i, i + PAGE);
+      const present = new Set(await this.embed(part, false));
+      for (const id of part) if (!present.has(id)) this.remove(id, false);
     }
   }
 
@@ -151,28 +184,29 @@ export class SimilarItems {
   }
 
   private async fitNow(o: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<{ model: string; products: number }> {
-    const all: StoredProduct[] = [];
-    for (let after: string | undefined; ; ) {
-      const page = await this.store.scanProducts({ afterId: after, limit: PAGE });
-      all.push(...page);
-      if (page.length < PAGE) break;
-      after = page[page.length - 1]!.id;
+    // Only what the fit needs is kept of each page: id, text and category (not the stored fields).
+    const ids: string[] = [];
+    const products: Product[] = [];
+    const groups: (string | undefined)[] = [];
+    for await (const page of productPages(this.store)) {
+      for (const p of page) {
+        ids.push(p.id);
+        products.push(toProduct(p));
+        groups.push(p.effectiveCategory);
+      }
     }
-    if (all.length < 3) throw new UnavailableError("Cannot fit product vectors: store at least 3 products first");
-    const products = all.map(toProduct);
+    if (products.length < 3) throw new UnavailableError("Cannot fit product vectors: store at least 3 products first");
     const model = await fitProductVectors(products, { method: "tfidf-svd", seed: this.o.seed, signal: o.signal, onProgress: o.onProgress, keepVectors: true });
     const id = `v${Date.now().toString(36)}`;
     await fs.mkdir(this.dir, { recursive: true });
     await model.save(path.join(this.dir, id));
     const m = model.vectors ?? (await model.embed(products));
     const d = m.cols;
-    for (let i = 0; i < all.length; i += PAGE) {
-      const part = all.slice(i, i + PAGE);
-      await this.store.putVectors(id, part.map((r, j) => ({ id: r.id, vector: m.data.subarray((i + j) * d, (i + j + 1) * d) })));
+    for (let i = 0; i < ids.length; i += PAGE) {
+      const part = ids.slice(i, i + PAGE);
+      await this.store.putVectors(id, part.map((pid, j) => ({ id: pid, vector: m.data.subarray((i + j) * d, (i + j + 1) * d) })));
     }
     const index = new SimilarIndex(d, { exactLimit: this.o.exactLimit });
-    const ids = all.map((p) => p.id);
-    const groups = all.map((p) => p.effectiveCategory);
     await index.add(ids, m.data, groups, { onProgress: o.onProgress });
     const categories = new CategoryIndexes(d, this.o.exactLimit);
     await categories.add(ids, m.data, groups);
@@ -184,7 +218,8 @@ export class SimilarItems {
     this.categories = categories;
     await this.store.dropVectors(id);
     if (old) await fs.rm(path.join(this.dir, old), { recursive: true, force: true });
-    return { model: id, products: all.length };
+    await this.publish({ kind: "vectors", model: id });
+    return { model: id, products: ids.length };
   }
 
   /** A product's category changed (a correction): "same category" searches follow it. */
@@ -196,9 +231,11 @@ export class SimilarItems {
     void this.categories?.add([id], copy, [category]);
   }
 
-  remove(id: string): void {
+  /** Drops a deleted product from the indexes (and tells the other processes when `publish`). */
+  remove(id: string, publish = true): void {
     this.index?.remove(id);
     this.categories?.remove(id);
+    if (publish && this.modelId) void this.publish({ kind: "vectors", model: this.modelId, removed: [id] });
   }
 
   /** Nearest neighbours of a stored product. */

@@ -85,6 +85,10 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  `
+  -- Corrected products only: loading the override map reads the corrections, not the whole catalog.
+  CREATE INDEX products_corrected ON products(id) WHERE corrected IS NOT NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -63,7 +63,7 @@ describe("SqliteStore", () => {
     const accepted = await store.addCorrection({ productId: "b", accept: true });
     expect(accepted).toMatchObject({ category: "Kettles", accepted: true });
     await expect(store.addCorrection({ productId: "zz", category: "X" })).rejects.toBeInstanceOf(NotFoundError);
-    expect([...(await store.correctedCategories())]).toEqual([
+    expect((await store.scanCorrectedCategories({ limit: 100 })).map((x) => [x.id, x.category])).toEqual([
       ["a", "Frying Pans"],
       ["b", "Kettles"],
     ]);
@@ -77,7 +77,7 @@ describe("SqliteStore", () => {
     expect(await store.deleteProduct("a")).toBe(false);
     expect(await store.getProduct("a")).toBeUndefined();
     expect((await store.search({ q: "tefal", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["b"]);
-    const v = await store.loadVectors("v1");
+    const v = await store.scanVectors("v1", { limit: 100 });
     expect(v.ids).toEqual(["b"]);
     expect(Array.from(v.data)).toEqual([0, 1]);
   });
@@ -191,8 +191,8 @@ describe("SqliteStore", () => {
     await store.putVectors("v1", [{ id: "a", vector: Float32Array.of(0.5, 0.25) }]);
     await store.putVectors("v2", [{ id: "a", vector: Float32Array.of(1, 2) }]);
     await store.dropVectors("v2");
-    expect((await store.loadVectors("v1")).ids).toEqual([]);
-    expect(await store.loadVectors("v2")).toEqual({ ids: ["a"], dim: 2, data: Float32Array.of(1, 2) });
+    expect((await store.scanVectors("v1", { limit: 100 })).ids).toEqual([]);
+    expect(await store.scanVectors("v2", { limit: 100 })).toEqual({ ids: ["a"], categories: [undefined], dim: 2, data: Float32Array.of(1, 2) });
     await store.setMeta("k", "v");
     expect(await store.getMeta("k")).toBe("v");
   });

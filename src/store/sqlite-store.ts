@@ -12,6 +12,7 @@ import {
   NotFoundError,
   type CatalogStore,
   type ClusterRecord,
+  type CorrectedCategory,
   type CorrectionInput,
   type CorrectionRecord,
   type JobKind,
@@ -20,10 +21,11 @@ import {
   type JobState,
   type ModelRecord,
   type ProductWrite,
+  type ScanPage,
   type StoredPrediction,
   type StoredProduct,
-  type StoredVectors,
   type UpsertResult,
+  type VectorPage,
 } from "../index.js";
 import { migrate } from "./sqlite-schema.js";
 import { effective, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./sqlite-rows.js";
@@ -72,12 +74,17 @@ export class SqliteStore implements CatalogStore {
       ftsDelete: db.prepare("DELETE FROM products_fts WHERE rowid = ?"),
       deleteProduct: db.prepare("DELETE FROM products WHERE rid = ?"),
       deleteVectorsOf: db.prepare("DELETE FROM vectors WHERE product_id = ?"),
+      // Keyset scans on the primary key: each page is an index range, never an OFFSET.
       scan: db.prepare<[string, number], ProductRow>("SELECT * FROM products WHERE id > ? ORDER BY id LIMIT ?"),
+      scanIds: db.prepare<[string, number], string>("SELECT id FROM products WHERE id > ? ORDER BY id LIMIT ?").pluck(),
       addCorrection: db.prepare("INSERT INTO corrections (product_id, category, previous, accepted, user, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
       setCorrected: db.prepare("UPDATE products SET corrected = ?, eff_category = ?, updated_at = ? WHERE rid = ?"),
       correctionById: db.prepare<[number], CorrectionRow>("SELECT * FROM corrections WHERE id = ?"),
       corrections: db.prepare<[number, number], CorrectionRow>("SELECT * FROM corrections WHERE id > ? ORDER BY id LIMIT ?"),
-      corrected: db.prepare<[], { id: string; corrected: string }>("SELECT id, corrected FROM products WHERE corrected IS NOT NULL"),
+      // The partial index products_corrected holds only corrected products: O(corrections), not O(catalog).
+      corrected: db.prepare<[string, number], { id: string; title: string; corrected: string }>(
+        "SELECT id, title, corrected FROM products INDEXED BY products_corrected WHERE corrected IS NOT NULL AND id > ? ORDER BY id LIMIT ?",
+      ),
       insertJob: db.prepare("INSERT INTO jobs (id, kind, state, params, progress, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)"),
       jobById: db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?"),
       jobs: db.prepare<[number], JobRow>("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?"),
@@ -90,7 +97,10 @@ export class SqliteStore implements CatalogStore {
       activeVersion: db.prepare<[], { version: string }>("SELECT version FROM activations ORDER BY seq DESC LIMIT 1"),
       activations: db.prepare<[number], { version: string }>("SELECT version FROM activations ORDER BY seq DESC LIMIT ?"),
       putVector: db.prepare("INSERT OR REPLACE INTO vectors (model, product_id, vec) VALUES (?, ?, ?)"),
-      vectors: db.prepare<[string], { product_id: string; vec: Buffer }>("SELECT product_id, vec FROM vectors WHERE model = ? ORDER BY product_id"),
+      vectors: db.prepare<[string, string, number], { product_id: string; vec: Buffer; eff_category: string | null }>(
+        `SELECT v.product_id, v.vec, p.eff_category FROM vectors v LEFT JOIN products p ON p.id = v.product_id
+         WHERE v.model = ? AND v.product_id > ? ORDER BY v.product_id LIMIT ?`,
+      ),
       dropVectors: db.prepare("DELETE FROM vectors WHERE model <> ?"),
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
@@ -191,8 +201,12 @@ export class SqliteStore implements CatalogStore {
       .immediate();
   }
 
-  async scanProducts(o: { afterId?: string; limit: number }): Promise<StoredProduct[]> {
+  async scanProducts(o: ScanPage): Promise<StoredProduct[]> {
     return this.s.scan.all(o.afterId ?? "", o.limit).map(toProduct);
+  }
+
+  async scanIds(o: ScanPage): Promise<string[]> {
+    return this.s.scanIds.all(o.afterId ?? "", o.limit);
   }
 
   async productHashes(ids: readonly string[]): Promise<Map<string, { hash: string; model?: string }>> {
@@ -203,15 +217,6 @@ export class SqliteStore implements CatalogStore {
       if (r) out.set(id, r.pred_model !== null ? { hash: r.hash, model: r.pred_model } : { hash: r.hash });
     }
     return out;
-  }
-
-  async productIds(): Promise<string[]> {
-    return this.db.prepare("SELECT id FROM products ORDER BY id").pluck().all() as string[];
-  }
-
-  async effectiveCategories(): Promise<Map<string, string>> {
-    const rows = this.db.prepare("SELECT id, eff_category FROM products WHERE eff_category IS NOT NULL").raw().all() as [string, string][];
-    return new Map(rows);
   }
 
   async setPredictions(rows: readonly { id: string; predicted: StoredPrediction }[]): Promise<number> {
@@ -252,8 +257,8 @@ export class SqliteStore implements CatalogStore {
     return this.s.corrections.all(o.afterId ?? 0, o.limit ?? 1000).map(toCorrection);
   }
 
-  async correctedCategories(): Promise<Map<string, string>> {
-    return new Map(this.s.corrected.all().map((r) => [r.id, r.corrected]));
+  async scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]> {
+    return this.s.corrected.all(o.afterId ?? "", o.limit).map((r) => ({ id: r.id, title: r.title, category: r.corrected }));
   }
 
   // ---- clusters
@@ -365,12 +370,17 @@ export class SqliteStore implements CatalogStore {
       .immediate();
   }
 
-  async loadVectors(model: string): Promise<StoredVectors> {
-    const rows = this.s.vectors.all(model);
+  async scanVectors(model: string, o: ScanPage): Promise<VectorPage> {
+    const rows = this.s.vectors.all(model, o.afterId ?? "", o.limit);
     const dim = rows.length > 0 ? rows[0]!.vec.byteLength / 4 : 0;
     const data = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => data.set(new Float32Array(r.vec.buffer.slice(r.vec.byteOffset, r.vec.byteOffset + r.vec.byteLength)), i * dim));
-    return { ids: rows.map((r) => r.product_id), dim, data };
+    // Copy the bytes straight into the page (a blob's offset in its buffer need not be 4-aligned).
+    const bytes = new Uint8Array(data.buffer);
+    rows.forEach((r, i) => {
+      if (r.vec.byteLength !== dim * 4) throw new RangeError(`Vector of "${r.product_id}" in model "${model}" has ${r.vec.byteLength / 4} values, expected ${dim}`);
+      bytes.set(r.vec, i * dim * 4);
+    });
+    return { ids: rows.map((r) => r.product_id), categories: rows.map((r) => r.eff_category ?? undefined), dim, data };
   }
 
   async dropVectors(keep = ""): Promise<void> {

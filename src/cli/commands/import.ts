@@ -2,10 +2,12 @@
 import type { Command } from "commander";
 import { makeUi } from "../io.js";
 import { addInputOptions, intArg, readOptions, type InputFlags } from "../options.js";
+import { STORE_HELP } from "./serve-args.js";
 
 interface ImportFlags extends InputFlags {
   data: string;
   dataDir: string;
+  store?: string;
   model?: string;
   classify: boolean;
   batchSize: number;
@@ -19,6 +21,7 @@ export function importCommand(program: Command): Command {
     .description("import products into the store (idempotent by id; each batch one transaction), classified by the live model")
     .requiredOption("--data <file>", "products: JSONL or CSV")
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
+    .option("--store <url>", STORE_HELP)
     .option("--model <dir>", "register this model directory and make it live first")
     .option("--no-classify", "store the products without predicting categories")
     .option("--batch-size <n>", "products per transaction", intArg("--batch-size", 1, 100_000), 1000)
@@ -29,7 +32,7 @@ export function importCommand(program: Command): Command {
     const { makeLogger, openService } = await import("./serve-setup.js");
     const ui = makeUi(Boolean(flags.quiet) || Boolean(flags.json));
     const logger = makeLogger("warn");
-    const service = await openService({ dataDir: flags.dataDir, ...(flags.model ? { model: flags.model } : {}), logger });
+    const service = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), ...(flags.model ? { model: flags.model } : {}), logger });
     let r;
     try {
       const opts = readOptions(flags, flags.data, false);

@@ -1,5 +1,9 @@
-// Option parsers of `assort serve` (kept apart from serve-setup.ts so parsing loads no server code).
+// Option parsers and help of `assort serve` and `assort import` (kept apart from serve-setup.ts so parsing
+// loads no server code).
 import { InvalidArgumentError } from "commander";
+
+/** Help of --store (`assort serve`, `assort import`). */
+export const STORE_HELP = "catalog store URL: sqlite:DIR (a directory path alone means the same) or memory: (kept in memory only); default sqlite:<data dir>; models stay under --data-dir";
 
 /** Log levels accepted by --log-level. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;

@@ -2,7 +2,7 @@
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { CatalogService } from "../../index.js";
-import { SqliteStore } from "../../store/sqlite-store.js";
+import { openStore } from "../../store/registry.js";
 import { WorkerJobRunner } from "../../jobs/job-runner.js";
 
 /**
@@ -24,10 +24,13 @@ export function makeLogger(level: string, file?: string): Logger {
   );
 }
 
-/** Opens the store under `dataDir` and the service over it; registers and activates `model` when given. */
-export async function openService(o: { dataDir: string; model?: string; logger?: Logger; maxBatch?: number; exactLimit?: number }): Promise<CatalogService> {
+/**
+ * Opens the store `store` names (a store URL; default `sqlite:<dataDir>`) and the service over it, with
+ * models and the product-vector model under `dataDir`; registers and activates `model` when given.
+ */
+export async function openService(o: { dataDir: string; store?: string; model?: string; logger?: Logger; maxBatch?: number; exactLimit?: number }): Promise<CatalogService> {
   const dataDir = path.resolve(o.dataDir);
-  const store = SqliteStore.open(dataDir);
+  const store = await openStore(o.store ?? `sqlite:${dataDir}`);
   const service = await CatalogService.open({
     store,
     dataDir,

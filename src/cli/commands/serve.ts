@@ -2,12 +2,13 @@
 import { Option, type Command } from "commander";
 import { ConfigError } from "../../index.js";
 import { intArg } from "../options.js";
-import { LOG_LEVELS, rateArg, sizeArg } from "./serve-args.js";
+import { LOG_LEVELS, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
 
 interface ServeFlags {
   port: number;
   host: string;
   dataDir: string;
+  store?: string;
   model?: string;
   keysFile?: string;
   readAuth?: boolean;
@@ -33,6 +34,7 @@ export function serveCommand(program: Command): Command {
     .option("--port <n>", "port to listen on (0: any free port; the real one is printed)", intArg("--port", 0, 65535), 8080)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
+    .option("--store <url>", STORE_HELP)
     .option("--model <dir>", "register this model directory and make it live at start")
     .option("--keys-file <file>", "more API keys: JSON or lines \"key role\" (roles read, write, admin); must not be world-readable")
     .option("--read-auth", "require a key (any role) for reads too")
@@ -54,7 +56,7 @@ export function serveCommand(program: Command): Command {
       const logger = makeLogger(flags.logLevel, flags.logFile);
       const keys = KeyRing.load({ ...(process.env.ASSORT_API_KEY !== undefined ? { envKey: process.env.ASSORT_API_KEY } : {}), ...(flags.keysFile ? { keysFile: flags.keysFile } : {}) });
       if (keys.size === 0) logger.warn({}, "no API keys (set ASSORT_API_KEY or --keys-file): every write will be refused with 401");
-      const service = await openService({ dataDir: flags.dataDir, ...(flags.model ? { model: flags.model } : {}), logger, maxBatch: flags.maxItems, ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}) });
+      const service = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), ...(flags.model ? { model: flags.model } : {}), logger, maxBatch: flags.maxItems, ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}) });
       const app = await buildServer({
         service,
         auth: { keys, readAuth: Boolean(flags.readAuth) },

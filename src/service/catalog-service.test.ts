@@ -1,4 +1,4 @@
-// The catalog service over the SQLite store (lives here: pipeline/ may not import the store edge).
+// The catalog service over the in-memory store (the SQLite store runs the same store contract; restarts over SQLite: src/store/catalog-service-sqlite.test.ts).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,11 +13,11 @@ import {
   ModelNotFoundError,
   NotFoundError,
   UnavailableError,
+  MemoryStore,
   readCatalogFile,
   train,
   type ProductInput,
 } from "../index.js";
-import { SqliteStore } from "./sqlite-store.js";
 
 const EXAMPLES = path.resolve(import.meta.dirname, "../../examples/catalog");
 let root: string;
@@ -41,10 +41,13 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let dataDir: string;
+/** The store outlives the service: reopening the service over it is a restart. */
+let store: MemoryStore;
 let service: CatalogService;
 beforeEach(async () => {
   dataDir = mkdtempSync(path.join(root, "data-"));
-  service = await CatalogService.open({ store: SqliteStore.open(dataDir), dataDir, maxBatch: 100, retrainAfter: 0 });
+  store = new MemoryStore();
+  service = await CatalogService.open({ store, dataDir, maxBatch: 100, retrainAfter: 0 });
 });
 afterEach(() => service.close());
 
@@ -122,7 +125,7 @@ describe("CatalogService models", () => {
   it("loads the active model again after a restart", async () => {
     const a = await service.registerModel(modelA, { activate: true });
     await service.close();
-    service = await CatalogService.open({ store: SqliteStore.open(dataDir), dataDir });
+    service = await CatalogService.open({ store, dataDir });
     expect(service.activeModel()?.version).toBe(a.version);
   });
 });

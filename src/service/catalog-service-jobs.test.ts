@@ -1,10 +1,9 @@
-// Background jobs, retraining from corrections and similar items of the catalog service over SQLite.
+// Background jobs, retraining from corrections and similar items of the catalog service, over the in-memory store.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CatalogService, ConflictError, NotFoundError, readCatalogFile, train, type JobRecord, type ProductInput } from "../index.js";
-import { SqliteStore } from "./sqlite-store.js";
+import { CatalogService, ConflictError, MemoryStore, NotFoundError, readCatalogFile, train, type JobRecord, type ProductInput } from "../index.js";
 
 const EXAMPLES = path.resolve(import.meta.dirname, "../../examples/catalog");
 let root: string;
@@ -24,10 +23,13 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let dataDir: string;
+/** The store outlives the service: reopening the service over it is a restart. */
+let store: MemoryStore;
 let service: CatalogService;
 beforeEach(async () => {
   dataDir = mkdtempSync(path.join(root, "data-"));
-  service = await CatalogService.open({ store: SqliteStore.open(dataDir), dataDir, maxBatch: 1000, retrainAfter: 3 });
+  store = new MemoryStore();
+  service = await CatalogService.open({ store, dataDir, maxBatch: 1000, retrainAfter: 3 });
   await service.registerModel(modelA, { activate: true });
 });
 afterEach(() => service.close());
@@ -93,7 +95,7 @@ describe("CatalogService jobs", () => {
     const job = await service.store.createJob("train", {});
     await service.store.updateJob(job.id, { state: "running" });
     await service.close();
-    service = await CatalogService.open({ store: SqliteStore.open(dataDir), dataDir });
+    service = await CatalogService.open({ store, dataDir });
     expect(await service.getJob(job.id)).toMatchObject({ state: "failed", error: expect.stringMatching(/stopped/) });
   });
 });
@@ -131,14 +133,15 @@ describe("CatalogService corrections → retrain, similar items", () => {
     await expect(service.similar("nope")).rejects.toBeInstanceOf(NotFoundError);
     // vectors survive a restart
     await service.close();
-    service = await CatalogService.open({ store: SqliteStore.open(dataDir), dataDir });
+    service = await CatalogService.open({ store, dataDir });
     expect((await service.similar("new1", { limit: 3 })).neighbors.map((n) => n.id)).toEqual(near.neighbors.map((n) => n.id));
   });
 
   it("switches to the ANN index beyond exactLimit, and same-category follows corrections", async () => {
     await service.close();
     dataDir = mkdtempSync(path.join(root, "data-ann-"));
-    service = await CatalogService.open({ store: SqliteStore.open(dataDir), dataDir, exactLimit: 100 });
+    store = new MemoryStore();
+    service = await CatalogService.open({ store, dataDir, exactLimit: 100 });
     await service.importFile(path.join(EXAMPLES, "train.jsonl"));
     const r = await service.similar("p0001", { limit: 5 });
     expect(r.method).toBe("ann");

@@ -1,0 +1,611 @@
+// An in-memory CatalogStore: the reference implementation of the store contract
+// (test/contracts/catalog-store.contract.ts) and the fast store of service tests. Search ranks with BM25 as
+// SQLite's FTS5 does (same column weights, same IDF), over the library's search terms (Chinese segmented).
+import { randomBytes } from "node:crypto";
+import { ConflictError, NotFoundError } from "../core/errors.js";
+import type {
+  CatalogStore,
+  ClusterRecord,
+  CorrectedCategory,
+  CorrectionInput,
+  CorrectionRecord,
+  JobKind,
+  JobPatch,
+  JobRecord,
+  JobState,
+  ModelRecord,
+  ProductWrite,
+  ScanPage,
+  SearchHit,
+  StoredPrediction,
+  StoredProduct,
+  StoreSearch,
+  StoreSearchResult,
+  UpsertResult,
+  VectorPage,
+} from "./catalog-store.js";
+import { distinctTerms, segmentWords } from "./search-terms.js";
+
+/** BM25 column weights (title, description, category) and parameters, as the SQLite store uses them. */
+const WEIGHTS = [10, 2, 4] as const;
+const K1 = 1.2;
+const B = 0.75;
+const MAX_FACETS = 100;
+/** Best BM25 matches the category boost re-ranks (as in SQLite). */
+const BOOST_CANDIDATES = 200;
+const FINISHED: ReadonlySet<string> = new Set(["done", "failed", "cancelled"]);
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** Code-point order of two strings (= SQLite's bytewise order of their UTF-8), not UTF-16 unit order. */
+export function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      // Surrogates (U+D800–DFFF) encode code points above U+FFFF: they sort after U+E000–FFFF.
+      const fx = x >= 0xe000 ? x - 0x800 : x >= 0xd800 ? x + 0x2000 : x;
+      const fy = y >= 0xe000 ? y - 0x800 : y >= 0xd800 ? y + 0x2000 : y;
+      return fx - fy;
+    }
+  }
+  return a.length - b.length;
+}
+
+/** Latin letters lose their diacritics, as FTS5's unicode61 tokenizer (remove_diacritics 2) does. */
+function fold(word: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(word) || !/[\u00c0-\u024f\u1e00-\u1eff]/.test(word)) return word;
+  return word.normalize("NFD").replace(/[\u0300-\u036f]/g, "").normalize("NFC");
+}
+
+function terms(text: string | undefined): string[] {
+  return text ? segmentWords(text).map(fold) : [];
+}
+
+/** JSON round trip: what a store that serializes gives back (a fresh copy, `undefined` dropped). */
+function json<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** A map whose keys can be read in id order from a key (the sorted key list is rebuilt after inserts and deletes). */
+class OrderedMap<V> {
+  readonly map = new Map<string, V>();
+  private sorted: string[] | undefined = [];
+
+  get size(): number {
+    return this.map.size;
+  }
+  get(k: string): V | undefined {
+    return this.map.get(k);
+  }
+  set(k: string, v: V): void {
+    if (!this.map.has(k)) this.sorted = undefined;
+    this.map.set(k, v);
+  }
+  delete(k: string): boolean {
+    const had = this.map.delete(k);
+    if (had) this.sorted = undefined;
+    return had;
+  }
+  /** Keys after `afterId` in id order, at most `limit`. O(log n + limit) once sorted. */
+  keysAfter(afterId: string | undefined, limit: number): string[] {
+    this.sorted ??= [...this.map.keys()].sort(compareIds);
+    const keys = this.sorted;
+    let lo = 0;
+    if (afterId !== undefined) {
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareIds(keys[mid]!, afterId) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    return keys.slice(lo, lo + limit);
+  }
+}
+
+interface ProductRec {
+  /** Insertion order (ties in search ranking, as SQLite's rowid). */
+  seq: number;
+  id: string;
+  title: string;
+  description: string;
+  category?: string;
+  fields: string;
+  hash: string;
+  predicted?: StoredPrediction;
+  corrected?: string;
+  updatedAt: string;
+  /** Weighted term frequencies over title, description and category. */
+  tf: Map<string, number>;
+  /** Terms over all columns (BM25 document length). */
+  length: number;
+}
+
+function effective(p: ProductRec): string | undefined {
+  return p.corrected ?? p.category ?? p.predicted?.category;
+}
+
+function toProduct(p: ProductRec): StoredProduct {
+  const eff = effective(p);
+  return {
+    id: p.id,
+    title: p.title,
+    ...(p.description ? { description: p.description } : {}),
+    fields: JSON.parse(p.fields) as Record<string, unknown>,
+    ...(p.category !== undefined ? { category: p.category } : {}),
+    ...(p.predicted ? { predicted: { ...p.predicted } } : {}),
+    ...(p.corrected !== undefined ? { correctedCategory: p.corrected } : {}),
+    ...(eff !== undefined ? { effectiveCategory: eff } : {}),
+    updatedAt: p.updatedAt,
+  };
+}
+
+interface JobRec {
+  seq: number;
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  params: string;
+  progress: string;
+  result?: string;
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function toJob(j: JobRec): JobRecord {
+  return {
+    id: j.id,
+    kind: j.kind,
+    state: j.state,
+    params: JSON.parse(j.params) as Record<string, unknown>,
+    progress: JSON.parse(j.progress) as JobRecord["progress"],
+    ...(j.result !== undefined ? { result: JSON.parse(j.result) as unknown } : {}),
+    ...(j.error !== undefined ? { error: j.error } : {}),
+    createdAt: j.createdAt,
+    updatedAt: j.updatedAt,
+  };
+}
+
+interface ClusterRun {
+  seq: number;
+  id: string;
+  algorithm: string;
+  clusters: string;
+  createdAt: string;
+  assignments: { productId: string; cluster: number }[];
+}
+
+/**
+ * A {@link CatalogStore} in memory. Every call runs to completion before the next one starts (no await
+ * inside), which makes each multi-row write one transaction. Nothing survives the process; `close()` keeps
+ * the data, so a service can be reopened over the same instance (a restart in tests).
+ * @example const service = await CatalogService.open({ store: new MemoryStore(), dataDir: "./tmp-data" });
+ */
+export class MemoryStore implements CatalogStore {
+  private readonly products = new OrderedMap<ProductRec>();
+  /** Term → products containing it (the inverted index). */
+  private readonly postings = new Map<string, Set<ProductRec>>();
+  private totalLength = 0;
+  private seq = 0;
+  private readonly corrections: CorrectionRecord[] = [];
+  private readonly clusterRuns = new Map<string, ClusterRun>();
+  private readonly jobs = new Map<string, JobRec>();
+  private readonly models = new Map<string, Omit<ModelRecord, "active">>();
+  private readonly activations: string[] = [];
+  private readonly vectors = new Map<string, OrderedMap<Float32Array>>();
+  private readonly meta = new Map<string, string>();
+
+  // ---- products
+
+  async upsertProducts(rows: readonly ProductWrite[]): Promise<UpsertResult> {
+    const out: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, changed: [] };
+    const at = now();
+    for (const r of rows) {
+      const old = this.products.get(r.id);
+      if (old && old.hash === r.hash) {
+        if (r.predicted) old.predicted = { ...r.predicted };
+        out.unchanged++;
+        continue;
+      }
+      if (old) this.unindex(old);
+      const rec: ProductRec = {
+        seq: old?.seq ?? ++this.seq,
+        id: r.id,
+        title: r.title,
+        description: r.description,
+        ...(r.category !== undefined ? { category: r.category } : {}),
+        fields: JSON.stringify(r.fields),
+        hash: r.hash,
+        ...(r.predicted ? { predicted: { ...r.predicted } } : old?.predicted ? { predicted: old.predicted } : {}),
+        ...(old?.corrected !== undefined ? { corrected: old.corrected } : {}),
+        updatedAt: at,
+        tf: new Map(),
+        length: 0,
+      };
+      this.products.set(r.id, rec);
+      this.index(rec);
+      if (old) out.updated++;
+      else out.inserted++;
+      out.changed.push(r.id);
+    }
+    return out;
+  }
+
+  private index(p: ProductRec): void {
+    [p.title, p.description, p.category].forEach((text, column) => {
+      for (const t of terms(text)) {
+        p.tf.set(t, (p.tf.get(t) ?? 0) + WEIGHTS[column]!);
+        p.length++;
+      }
+    });
+    for (const t of p.tf.keys()) {
+      let set = this.postings.get(t);
+      if (!set) this.postings.set(t, (set = new Set()));
+      set.add(p);
+    }
+    this.totalLength += p.length;
+  }
+
+  private unindex(p: ProductRec): void {
+    for (const t of p.tf.keys()) {
+      const set = this.postings.get(t);
+      set?.delete(p);
+      if (set?.size === 0) this.postings.delete(t);
+    }
+    this.totalLength -= p.length;
+  }
+
+  async getProduct(id: string): Promise<StoredProduct | undefined> {
+    const p = this.products.get(id);
+    return p ? toProduct(p) : undefined;
+  }
+
+  async getProducts(ids: readonly string[]): Promise<StoredProduct[]> {
+    return ids.flatMap((id) => {
+      const p = this.products.get(id);
+      return p ? [toProduct(p)] : [];
+    });
+  }
+
+  async deleteProduct(id: string): Promise<boolean> {
+    const p = this.products.get(id);
+    if (!p) return false;
+    this.unindex(p);
+    this.products.delete(id);
+    for (const v of this.vectors.values()) v.delete(id);
+    return true;
+  }
+
+  async scanProducts(o: ScanPage): Promise<StoredProduct[]> {
+    return this.products.keysAfter(o.afterId, o.limit).map((id) => toProduct(this.products.get(id)!));
+  }
+
+  async scanIds(o: ScanPage): Promise<string[]> {
+    return this.products.keysAfter(o.afterId, o.limit);
+  }
+
+  async productHashes(ids: readonly string[]): Promise<Map<string, { hash: string; model?: string }>> {
+    const out = new Map<string, { hash: string; model?: string }>();
+    for (const id of ids) {
+      const p = this.products.get(id);
+      if (p) out.set(id, p.predicted ? { hash: p.hash, model: p.predicted.model } : { hash: p.hash });
+    }
+    return out;
+  }
+
+  async setPredictions(rows: readonly { id: string; predicted: StoredPrediction }[]): Promise<number> {
+    let n = 0;
+    for (const { id, predicted } of rows) {
+      const p = this.products.get(id);
+      if (!p) continue;
+      p.predicted = { ...predicted };
+      n++;
+    }
+    return n;
+  }
+
+  // ---- search
+
+  async search(q: StoreSearch): Promise<StoreSearchResult> {
+    const words = [...new Set(distinctTerms(q.q).map(fold))];
+    if (words.length === 0) return this.browse(q);
+    const first = this.query(q, words, "all");
+    if (first.total > 0 || words.length < 2) return first;
+    return this.query(q, words, "any");
+  }
+
+  /** BM25 as FTS5 computes it: weighted term frequency per row, row length over all columns, IDF floored at 1e-6. */
+  private query(q: StoreSearch, words: string[], mode: "all" | "any"): StoreSearchResult {
+    const lists = words.map((w) => this.postings.get(w) ?? new Set<ProductRec>());
+    let matches: ProductRec[];
+    if (mode === "all") {
+      const [smallest, ...rest] = [...lists].sort((a, b) => a.size - b.size);
+      matches = [...smallest!].filter((p) => rest.every((l) => l.has(p)));
+    } else {
+      const union = new Set<ProductRec>();
+      for (const l of lists) for (const p of l) union.add(p);
+      matches = [...union];
+    }
+    const n = this.products.size;
+    const avg = n > 0 ? this.totalLength / n : 0;
+    const idf = lists.map((l) => Math.max(Math.log((n - l.size + 0.5) / (l.size + 0.5)), 1e-6));
+    const score = (p: ProductRec): number => {
+      let s = 0;
+      words.forEach((w, i) => {
+        const f = p.tf.get(w) ?? 0;
+        if (f > 0) s += (idf[i]! * (f * (K1 + 1))) / (f + K1 * (1 - B + (B * p.length) / (avg || 1)));
+      });
+      return s;
+    };
+    const counts = new Map<string | undefined, number>();
+    for (const p of matches) {
+      const c = effective(p);
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    const total = q.category !== undefined ? (counts.get(q.category) ?? 0) : matches.length;
+    const facets = [...counts]
+      .flatMap(([category, count]) => (category === undefined ? [] : [{ category, count }]))
+      .sort((a, b) => b.count - a.count || compareIds(a.category, b.category))
+      .slice(0, MAX_FACETS);
+    const bySeq = (a: { p: ProductRec; s: number }, b: { p: ProductRec; s: number }): number => b.s - a.s || a.p.seq - b.p.seq;
+    let ranked: { p: ProductRec; s: number }[];
+    if (q.category !== undefined) {
+      ranked = matches.filter((p) => effective(p) === q.category).map((p) => ({ p, s: score(p) }));
+      ranked.sort(bySeq);
+    } else {
+      ranked = matches.map((p) => ({ p, s: score(p) })).sort(bySeq);
+      ranked = ranked.slice(0, Math.max(BOOST_CANDIDATES, q.offset + q.limit));
+      if (q.boostCategory !== undefined) {
+        const factor = q.boostFactor ?? 1.5;
+        ranked = ranked.map((r) => (effective(r.p) === q.boostCategory ? { p: r.p, s: r.s * factor } : r)).sort(bySeq);
+      }
+    }
+    return { total, hits: ranked.slice(q.offset, q.offset + q.limit).map((r) => toHit(r.p, r.s)), facets };
+  }
+
+  /** No search terms: the products of `category` (by id), or nothing; facets over the whole catalog. */
+  private browse(q: StoreSearch): StoreSearchResult {
+    const counts = new Map<string, number>();
+    for (const p of this.products.map.values()) {
+      const c = effective(p);
+      if (c !== undefined) counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    const facets = [...counts]
+      .map(([category, count]) => ({ category, count }))
+      .sort((a, b) => b.count - a.count || compareIds(a.category, b.category))
+      .slice(0, MAX_FACETS);
+    if (q.category === undefined) return { total: 0, hits: [], facets };
+    const inCategory = [...this.products.map.values()].filter((p) => effective(p) === q.category).sort((a, b) => compareIds(a.id, b.id));
+    return { total: inCategory.length, hits: inCategory.slice(q.offset, q.offset + q.limit).map((p) => toHit(p, 0)), facets };
+  }
+
+  // ---- corrections
+
+  async addCorrection(c: CorrectionInput): Promise<CorrectionRecord> {
+    const p = this.products.get(c.productId);
+    if (!p) throw new NotFoundError("product", c.productId);
+    const previous = effective(p);
+    const category = c.category?.trim() || previous;
+    if (!category) throw new NotFoundError("category to accept for product", c.productId, "it has no category or prediction yet: send a category");
+    const at = now();
+    const record: CorrectionRecord = {
+      id: this.corrections.length + 1,
+      productId: c.productId,
+      category,
+      ...(previous !== undefined ? { previous } : {}),
+      accepted: c.category === undefined || c.category.trim() === previous,
+      ...(c.user !== undefined ? { user: c.user } : {}),
+      createdAt: at,
+    };
+    this.corrections.push(record);
+    p.corrected = category;
+    p.updatedAt = at;
+    return { ...record };
+  }
+
+  async listCorrections(o: { afterId?: number; limit?: number } = {}): Promise<CorrectionRecord[]> {
+    const after = o.afterId ?? 0;
+    // Ids are 1, 2, 3…: the record with id k sits at index k - 1.
+    return this.corrections.slice(Math.max(0, after), Math.max(0, after) + (o.limit ?? 1000)).map((r) => ({ ...r }));
+  }
+
+  async scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]> {
+    const out: CorrectedCategory[] = [];
+    // Walks the catalog in id order: O(n) per page, fine for the sizes an in-memory store holds.
+    let after = o.afterId;
+    while (out.length < o.limit) {
+      const ids = this.products.keysAfter(after, 1000);
+      for (const id of ids) {
+        const p = this.products.get(id)!;
+        if (p.corrected !== undefined) out.push({ id, title: p.title, category: p.corrected });
+        if (out.length >= o.limit) break;
+      }
+      if (ids.length < 1000) break;
+      after = ids[ids.length - 1];
+    }
+    return out;
+  }
+
+  // ---- clusters
+
+  async saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void> {
+    const assignments = run.assignments.map((a) => ({ productId: a.productId, cluster: a.cluster })).sort((a, b) => compareIds(a.productId, b.productId));
+    this.clusterRuns.delete(run.id);
+    this.clusterRuns.set(run.id, { seq: ++this.seq, id: run.id, algorithm: run.algorithm, clusters: JSON.stringify(run.clusters), createdAt: now(), assignments });
+  }
+
+  async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {
+    let run: ClusterRun | undefined;
+    if (id !== undefined) run = this.clusterRuns.get(id);
+    else for (const r of this.clusterRuns.values()) if (!run || r.createdAt > run.createdAt || (r.createdAt === run.createdAt && r.seq > run.seq)) run = r;
+    if (!run) return undefined;
+    return { id: run.id, algorithm: run.algorithm, createdAt: run.createdAt, clusters: JSON.parse(run.clusters) as ClusterRecord[], assignments: run.assignments.map((a) => ({ ...a })) };
+  }
+
+  // ---- jobs
+
+  async createJob(kind: JobKind, params: Record<string, unknown>): Promise<JobRecord> {
+    const at = now();
+    const job: JobRec = {
+      seq: ++this.seq,
+      id: `job-${randomBytes(8).toString("hex")}`,
+      kind,
+      state: "queued",
+      params: JSON.stringify(params),
+      progress: JSON.stringify({ stage: "queued", done: 0, total: 0 }),
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.jobs.set(job.id, job);
+    return toJob(job);
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<JobRecord | undefined> {
+    const j = this.jobs.get(id);
+    if (!j) return undefined;
+    // A finished job keeps its final state (a late progress report or a cancel after "done" changes nothing).
+    if (!FINISHED.has(j.state)) {
+      j.updatedAt = now();
+      if (patch.state !== undefined) j.state = patch.state;
+      if (patch.progress !== undefined) j.progress = JSON.stringify(patch.progress);
+      if (patch.result !== undefined) j.result = JSON.stringify(patch.result);
+      if (patch.error !== undefined) j.error = patch.error;
+    }
+    return toJob(j);
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    const j = this.jobs.get(id);
+    return j ? toJob(j) : undefined;
+  }
+
+  async listJobs(o: { limit?: number; state?: JobState } = {}): Promise<JobRecord[]> {
+    const all = [...this.jobs.values()].filter((j) => o.state === undefined || j.state === o.state);
+    return all
+      .sort((a, b) => b.seq - a.seq)
+      .slice(0, o.limit ?? 50)
+      .map(toJob);
+  }
+
+  async failUnfinishedJobs(message: string): Promise<number> {
+    let n = 0;
+    const at = now();
+    for (const j of this.jobs.values()) {
+      if (j.state !== "queued" && j.state !== "running") continue;
+      j.state = "failed";
+      j.error = message;
+      j.updatedAt = at;
+      n++;
+    }
+    return n;
+  }
+
+  // ---- model registry
+
+  private active(): string | undefined {
+    return this.activations[this.activations.length - 1];
+  }
+
+  private model(m: Omit<ModelRecord, "active">): ModelRecord {
+    return { ...json(m), active: m.version === this.active() };
+  }
+
+  async addModel(m: Omit<ModelRecord, "active">): Promise<ModelRecord> {
+    if (this.models.has(m.version)) throw new ConflictError(`Cannot add model "${m.version}": it is registered already`);
+    const { active: _active, ...rest } = m as ModelRecord;
+    this.models.set(m.version, json(rest));
+    return this.model(rest);
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    return [...this.models.values()].sort((a, b) => compareIds(a.registeredAt, b.registeredAt) || compareIds(a.version, b.version)).map((m) => this.model(m));
+  }
+
+  async getModel(version: string): Promise<ModelRecord | undefined> {
+    const m = this.models.get(version);
+    return m ? this.model(m) : undefined;
+  }
+
+  async activateModel(version: string): Promise<ModelRecord> {
+    const m = this.models.get(version);
+    if (!m) throw new NotFoundError("model version", version);
+    if (this.active() !== version) this.activations.push(version);
+    return this.model(m);
+  }
+
+  async activationHistory(limit = 20): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = this.activations.length - 1; i >= 0 && out.length < limit; i--) {
+      const v = this.activations[i]!;
+      if (out[out.length - 1] !== v) out.push(v);
+    }
+    return out;
+  }
+
+  // ---- vectors
+
+  async putVectors(model: string, rows: readonly { id: string; vector: Float32Array }[]): Promise<void> {
+    let m = this.vectors.get(model);
+    if (!m) this.vectors.set(model, (m = new OrderedMap()));
+    for (const r of rows) m.set(r.id, Float32Array.from(r.vector));
+  }
+
+  async scanVectors(model: string, o: ScanPage): Promise<VectorPage> {
+    const m = this.vectors.get(model);
+    const ids = m ? m.keysAfter(o.afterId, o.limit) : [];
+    const dim = ids.length > 0 ? m!.get(ids[0]!)!.length : 0;
+    const data = new Float32Array(ids.length * dim);
+    ids.forEach((id, i) => {
+      const v = m!.get(id)!;
+      if (v.length !== dim) throw new RangeError(`Vector of "${id}" in model "${model}" has ${v.length} values, expected ${dim}`);
+      data.set(v, i * dim);
+    });
+    const categories = ids.map((id) => {
+      const p = this.products.get(id);
+      return p ? effective(p) : undefined;
+    });
+    return { ids, categories, dim, data };
+  }
+
+  async dropVectors(keep?: string): Promise<void> {
+    for (const model of [...this.vectors.keys()]) if (model !== keep) this.vectors.delete(model);
+  }
+
+  // ---- settings and counts
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.meta.get(key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.meta.set(key, value);
+  }
+
+  async counts(): ReturnType<CatalogStore["counts"]> {
+    let predictions = 0;
+    for (const p of this.products.map.values()) if (p.predicted) predictions++;
+    const jobs: Record<string, number> = {};
+    for (const j of this.jobs.values()) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
+    return { products: this.products.size, predictions, corrections: this.corrections.length, models: this.models.size, jobs };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function toHit(p: ProductRec, score: number): SearchHit {
+  const eff = effective(p);
+  return {
+    id: p.id,
+    title: p.title,
+    ...(eff !== undefined ? { category: eff } : {}),
+    ...(p.predicted ? { predicted: p.predicted.category } : {}),
+    score,
+  };
+}
