@@ -74,7 +74,7 @@ describe("CatalogService jobs", () => {
     const j = await settle((await service.startJob("train", {})).id); // no labelled products stored
     expect(j.state).toBe("failed");
     expect(j.error).toMatch(/empty catalog/);
-    expect(service.classify([{ id: "1", title: "tent" }]).results).toHaveLength(1);
+    expect((await service.classify([{ id: "1", title: "tent" }])).results).toHaveLength(1);
   });
 
   it("cancels queued and running jobs; finished ones are a conflict", async () => {

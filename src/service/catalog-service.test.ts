@@ -55,19 +55,19 @@ const items = (n: number): ProductInput[] => testItems.slice(0, n);
 
 describe("CatalogService models", () => {
   it("needs an active model to classify, then classifies with its version", async () => {
-    expect(() => service.classify(items(1))).toThrow(UnavailableError);
+    await expect(service.classify(items(1))).rejects.toThrow(UnavailableError);
     const rec = await service.registerModel(modelA, { activate: true });
     expect(rec.active).toBe(true);
     expect(rec.dir.startsWith(path.join(dataDir, "models"))).toBe(true);
     expect(service.activeModel()?.version).toBe(rec.version);
-    const r = service.classify(items(3), { topK: 2 });
+    const r = await service.classify(items(3), { topK: 2 });
     expect(r.model).toBe(rec.version);
     expect(r.results.map((x) => x.id)).toEqual(["t0001", "t0002", "t0003"]);
     expect(r.results[0]!.categories).toHaveLength(2);
     expect(r.results[0]!.categories[0]!.category).toBe("Sports & Outdoors > Camping > Tents");
-    expect(() => service.classify(testItems.concat(testItems))).toThrow(LimitError);
-    expect(() => service.classify(items(1), { topK: 0 })).toThrow(ConfigError);
-    expect(service.classify(items(1), { explain: true }).results[0]!.explanation).toBeDefined();
+    await expect(service.classify(testItems.concat(testItems))).rejects.toThrow(LimitError);
+    await expect(service.classify(items(1), { topK: 0 })).rejects.toThrow(ConfigError);
+    expect((await service.classify(items(1), { explain: true })).results[0]!.explanation).toBeDefined();
   });
 
   it("refuses a broken model and keeps the old one live; activates, rolls back", async () => {
@@ -82,14 +82,14 @@ describe("CatalogService models", () => {
     const b = await service.registerModel(modelB);
     expect(b.active).toBe(false);
     await service.activateModel(b.version);
-    expect(service.classify(items(1)).model).toBe(b.version);
+    expect((await service.classify(items(1))).model).toBe(b.version);
     expect((await service.rollback()).version).toBe(a.version);
-    expect(service.classify(items(1)).model).toBe(a.version);
+    expect((await service.classify(items(1))).model).toBe(a.version);
 
     // the registered artifact of b breaks on disk: activating it is refused, a stays live
     writeFileSync(path.join(b.dir, "arrays.bin"), "garbage");
     await expect(service.activateModel(b.version)).rejects.toBeInstanceOf(ModelFormatError);
-    expect(service.classify(items(1)).model).toBe(a.version);
+    expect((await service.classify(items(1))).model).toBe(a.version);
     await expect(service.activateModel("no-such-version")).rejects.toBeInstanceOf(ModelNotFoundError);
     await expect(service.activateModel("../../etc")).rejects.toBeInstanceOf(ConfigError);
   });
@@ -103,7 +103,7 @@ describe("CatalogService models", () => {
     const load = (async () => {
       while (!stop) {
         try {
-          seen.add(service.classify(items(5), { topK: 2 }).model);
+          seen.add((await service.classify(items(5), { topK: 2 })).model);
         } catch {
           failures++;
         }
@@ -169,9 +169,9 @@ describe("CatalogService products, search, feedback", () => {
     expect(applied).toBe("override");
     expect(correction).toMatchObject({ productId: "t0001", previous: "Sports & Outdoors > Camping > Tents", accepted: false });
     expect((await service.getProduct("t0001"))?.correctedCategory).toBe("Sports & Outdoors > Camping > Sleeping Bags");
-    const byId = service.classify([{ id: "t0001", title: "anything" }], { topK: 2 }).results[0]!;
+    const byId = (await service.classify([{ id: "t0001", title: "anything" }], { topK: 2 })).results[0]!;
     expect(byId).toMatchObject({ corrected: true, categories: [{ category: "Sports & Outdoors > Camping > Sleeping Bags", score: 1 }, {}] });
-    const byTitle = service.classify([{ id: "other", title: t.title }]).results[0]!;
+    const byTitle = (await service.classify([{ id: "other", title: t.title }])).results[0]!;
     expect(byTitle.categories[0]!.category).toBe("Sports & Outdoors > Camping > Sleeping Bags");
     const facets = (await service.search({ q: "tent" })).facets.map((f) => f.category);
     expect(facets).toContain("Sports & Outdoors > Camping > Sleeping Bags");

@@ -58,6 +58,11 @@ export interface CatalogServiceOptions {
   logger?: ServiceLogger;
   /** Similar items: exact search up to this many products (default 100_000), ANN beyond. */
   exactLimit?: number;
+  /**
+   * Models that see photos: relative image paths in classify and import items are read under this folder
+   * (default `<dataDir>/images`); a path outside it, or a remote URL, is refused per item. Data URIs always work.
+   */
+  imagesDir?: string;
   /** Classify / upsert batch limit (default 1000). */
   maxBatch?: number;
   /** Corrections that queue a background retrain (default 50; 0 = never). */
@@ -142,6 +147,8 @@ export interface ServiceStats {
 export class CatalogService {
   readonly store: CatalogStore;
   readonly dataDir: string;
+  /** Where relative image paths of items are read (models that see photos). */
+  readonly imagesDir: string;
   readonly maxBatch: number;
   private readonly logger: ServiceLogger;
   private readonly models: ModelRegistry;
@@ -163,6 +170,7 @@ export class CatalogService {
   private constructor(o: CatalogServiceOptions) {
     this.store = o.store;
     this.dataDir = path.resolve(o.dataDir);
+    this.imagesDir = path.resolve(o.imagesDir ?? path.join(this.dataDir, "images"));
     this.maxBatch = o.maxBatch ?? 1000;
     this.logger = o.logger ?? noopLogger;
     this.seed = o.seed ?? 0;
@@ -257,7 +265,7 @@ export class CatalogService {
     checkBatch(items.length, this.maxBatch, "products in one call");
     const rows = toProductWrites(items);
     return this.serialWrite(async () => {
-      const r = await upsertBatch(this.store, rows, o.classify === false ? undefined : this.models.current);
+      const r = await upsertBatch(this.store, rows, o.classify === false ? undefined : this.models.current, this.imagesDir);
       await this.vectors.refresh(r.changed);
       o.onProgress?.({ stage: "upsert", done: rows.length, total: rows.length });
       return { inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, classified: r.classified };
@@ -300,14 +308,21 @@ export class CatalogService {
    * Classifies items with the live model; a product id or title with a correction answers the corrected
    * category (score 1, `corrected: true`). UnavailableError without an active model, LimitError over maxBatch.
    */
-  classify(items: readonly ProductInput[], o: ServiceClassifyOptions = {}): { model: string; results: ServiceClassification[] } {
+  async classify(items: readonly ProductInput[], o: ServiceClassifyOptions = {}): Promise<{ model: string; results: ServiceClassification[] }> {
     const model = this.models.current;
     if (!model) throw new UnavailableError("No active model: register a model and activate it first");
     checkBatch(items.length, this.maxBatch, "items in one classify call");
     const topK = checkTopK(o.topK ?? 1);
-    // One featurization per batch: the explanations come from the same rows as the categories.
-    const results: ServiceClassification[] = model.classify(items, { topK, minPrecision: o.minPrecision, backoff: o.backoff, ...(o.explain ? { explain: true } : {}) });
-    this.feedbackLoop.applyOverrides(items, results, model.info.textFields[0] ?? "title", topK);
+    // One featurization per batch: the explanations come from the same rows as the categories. Text models
+    // answer synchronously; photo models read each item's image (a data URI, or a path under imagesDir).
+    const results: ServiceClassification[] = await model.classify(items, {
+      topK,
+      minPrecision: o.minPrecision,
+      backoff: o.backoff,
+      ...(o.explain ? { explain: true } : {}),
+      ...(model.capabilities.images ? { baseDir: this.imagesDir } : {}),
+    });
+    this.feedbackLoop.applyOverrides(items, results, model.fields.text[0] ?? "title", topK);
     return { model: model.version, results };
   }
 
@@ -324,7 +339,8 @@ export class CatalogService {
     let boostCategory: string | undefined;
     const text = q.q.slice(0, 2000);
     if (model && text.trim() !== "") {
-      const [p] = model.classify([{ id: "q", [model.info.textFields[0] ?? "title"]: text }]);
+      // The query's own category (from its words alone: no photo).
+      const [p] = await model.classify([{ id: "q", [model.fields.text[0] ?? "title"]: text }]);
       const top = p?.categories[0];
       if (top && top.score >= 0.5) boostCategory = top.category;
     }

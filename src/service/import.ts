@@ -3,7 +3,8 @@ import { throwIfAborted, type RowIssue } from "../core/errors.js";
 import type { Progress } from "../core/progress.js";
 import type { CatalogStore, ProductWrite } from "./catalog-store.js";
 import { readCatalog, type ReadOptions } from "../catalog/read-catalog.js";
-import type { CategoryModel } from "../pipeline/category-model.js";
+import path from "node:path";
+import type { ProductModel } from "../core/contracts.js";
 import { productToInput, toProductWrites } from "./input.js";
 
 export interface BatchResult {
@@ -14,8 +15,11 @@ export interface BatchResult {
   changed: string[];
 }
 
-/** Classifies the rows with `model` (when given) and upserts them in one store transaction. */
-export async function upsertBatch(store: CatalogStore, rows: ProductWrite[], model: CategoryModel | undefined): Promise<BatchResult> {
+/**
+ * Classifies the rows with `model` (when given; large batches on every core) and upserts them in one store
+ * transaction. `baseDir`: where relative image paths start (models that see photos).
+ */
+export async function upsertBatch(store: CatalogStore, rows: ProductWrite[], model: ProductModel | undefined, baseDir?: string): Promise<BatchResult> {
   let classified = 0;
   if (model && rows.length > 0) {
     // Rows whose content and prediction model are unchanged keep their prediction.
@@ -24,7 +28,7 @@ export async function upsertBatch(store: CatalogStore, rows: ProductWrite[], mod
       const k = known.get(r.id);
       return !k || k.hash !== r.hash || k.model !== model.version;
     });
-    const predictions = todo.length > 0 ? model.classify(todo.map((r) => r.fields)) : [];
+    const predictions = todo.length > 0 ? await model.classifyBatch(todo.map((r) => r.fields), baseDir !== undefined ? { baseDir } : {}) : [];
     todo.forEach((r, i) => {
       const top = predictions[i]?.categories[0];
       if (top) r.predicted = { category: top.category, score: top.score, model: model.version };
@@ -38,7 +42,7 @@ export async function upsertBatch(store: CatalogStore, rows: ProductWrite[], mod
 export interface ImportFileOptions {
   readOptions?: ReadOptions;
   batchSize?: number;
-  model?: CategoryModel;
+  model?: ProductModel;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -69,7 +73,7 @@ export async function importCatalogFile(store: CatalogStore, file: string, o: Im
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     throwIfAborted(o.signal, "Import");
-    const r = await upsertBatch(store, toProductWrites(batch, file), o.model);
+    const r = await upsertBatch(store, toProductWrites(batch, file), o.model, path.dirname(path.resolve(file)));
     out.inserted += r.inserted;
     out.updated += r.updated;
     out.unchanged += r.unchanged;

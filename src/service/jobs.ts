@@ -6,7 +6,8 @@ import type { Progress } from "../core/progress.js";
 import type { CatalogStore, JobKind, JobRecord } from "./catalog-store.js";
 import { runCatalogTask, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./tasks.js";
 import type { ModelRegistry } from "./model-registry.js";
-import { CategoryModel } from "../pipeline/category-model.js";
+import type { ProductModel } from "../core/contracts.js";
+import { loadModel } from "../pipeline/model-kinds.js";
 import type { ServiceLogger } from "./logger.js";
 import { PAGE_SIZE, productPages } from "./paging.js";
 
@@ -61,12 +62,13 @@ async function productFields(store: CatalogStore): Promise<ProductInput[]> {
   return out;
 }
 
-function accuracy(model: CategoryModel, rows: readonly Product[]): number {
+/** Share of `rows` whose top category is their label. */
+async function accuracy(model: ProductModel, rows: readonly Product[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const idx = model.predictIndices(rows);
+  const predictions = await model.predictBatch(rows, { topK: 1 });
   let ok = 0;
   rows.forEach((r, i) => {
-    if (model.labels[idx[i]!] === r.label) ok++;
+    if (predictions[i]?.categories[0]?.category === r.label) ok++;
   });
   return ok / rows.length;
 }
@@ -167,17 +169,21 @@ export class JobManager {
         // The live model may have been trained on the held-out products (its accuracy there is optimistic),
         // so the new one only has to keep 80% of it (a collapse is refused); on the corrected products it
         // must do at least as well as the live one.
-        const next = await CategoryModel.load(r.dir);
+        const next = await loadModel(r.dir);
         const old = this.models.current;
         const corrected = products.filter((x) => correctedIds.has(x.id));
-        validation = {
-          holdout: holdout.length,
-          newAccuracy: accuracy(next, holdout),
-          oldAccuracy: accuracy(old, holdout),
-          corrected: corrected.length,
-          newOnCorrected: accuracy(next, corrected),
-          oldOnCorrected: accuracy(old, corrected),
-        };
+        try {
+          validation = {
+            holdout: holdout.length,
+            newAccuracy: await accuracy(next, holdout),
+            oldAccuracy: await accuracy(old, holdout),
+            corrected: corrected.length,
+            newOnCorrected: await accuracy(next, corrected),
+            oldOnCorrected: await accuracy(old, corrected),
+          };
+        } finally {
+          await next.close();
+        }
         activate = activate && validation.newAccuracy! >= 0.8 * validation.oldAccuracy! && validation.newOnCorrected! >= validation.oldOnCorrected!;
       }
       const record = await this.models.register(r.dir, { activate, move: true, source: task.options?.source });

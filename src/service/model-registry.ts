@@ -7,7 +7,8 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { ConfigError, ConflictError, ModelFormatError, ModelNotFoundError } from "../core/errors.js";
 import type { CatalogStore, ModelRecord } from "./catalog-store.js";
-import { CategoryModel } from "../pipeline/category-model.js";
+import type { ProductModel } from "../core/contracts.js";
+import { loadModel } from "../pipeline/model-kinds.js";
 import type { SharedChange } from "./shared-state.js";
 
 /** Model version names: letters, digits, dot, dash, underscore; no path separators, no leading dot. */
@@ -21,17 +22,22 @@ export function checkVersionName(version: string): string {
   return version;
 }
 
-/** Loads `dir` and checks the model answers: labels, finite scores that sum to about 1. */
-export async function loadAndSmokeTest(dir: string): Promise<CategoryModel> {
-  const model = await CategoryModel.load(dir);
-  if (model.labels.length < 2) throw new ModelFormatError(dir, `it has ${model.labels.length} categories`);
-  const title = model.info.textFields[0] ?? "title";
-  const [p] = model.classify([{ id: "smoke", [title]: "smoke test product 123" }], { topK: model.labels.length });
-  const sum = p?.categories.reduce((s, c) => s + c.score, 0) ?? NaN;
-  if (!p || p.categories.length === 0 || !p.categories.every((c) => Number.isFinite(c.score)) || !(sum > 0.5 && sum < 1.5)) {
-    throw new ModelFormatError(dir, "the smoke test failed: its scores are not probabilities");
+/** Loads `dir` (any model kind) and checks the model answers: labels, finite scores that sum to about 1. */
+export async function loadAndSmokeTest(dir: string): Promise<ProductModel> {
+  const model = await loadModel(dir);
+  try {
+    if (model.labels.length < 2) throw new ModelFormatError(dir, `it has ${model.labels.length} categories`);
+    const title = model.fields.text[0] ?? "title";
+    const [p] = await model.classify([{ id: "smoke", [title]: "smoke test product 123" }], { topK: model.labels.length });
+    const sum = p?.categories.reduce((s, c) => s + c.score, 0) ?? NaN;
+    if (!p || p.categories.length === 0 || !p.categories.every((c) => Number.isFinite(c.score)) || !(sum > 0.5 && sum < 1.5)) {
+      throw new ModelFormatError(dir, "the smoke test failed: its scores are not probabilities");
+    }
+    return model;
+  } catch (e) {
+    await model.close();
+    throw e;
   }
-  return model;
 }
 
 async function copyDir(from: string, to: string): Promise<void> {
@@ -47,7 +53,7 @@ async function copyDir(from: string, to: string): Promise<void> {
 /** The live model and the registry operations around it. */
 export class ModelRegistry {
   /** The live model; replaced by one assignment. */
-  current: CategoryModel | undefined;
+  current: ProductModel | undefined;
   /** The registry record of `current`. */
   currentRecord: ModelRecord | undefined;
   private readonly root: string;
@@ -91,32 +97,39 @@ export class ModelRegistry {
    */
   async register(dir: string, o: { activate?: boolean; source?: string; move?: boolean } = {}): Promise<ModelRecord> {
     const probe = await loadAndSmokeTest(dir);
-    const version = checkVersionName(probe.version);
-    let record = await this.store.getModel(version);
-    const target = this.dirOf(version);
-    if (!record) {
-      const exists = await fs.stat(target).catch(() => undefined);
-      if (!exists) {
-        const tmp = this.tempDir();
-        try {
-          if (o.move) await fs.rename(dir, tmp);
-          else await copyDir(dir, tmp);
-          await fs.rename(tmp, target);
-        } catch (e) {
-          await fs.rm(tmp, { recursive: true, force: true });
-          throw e;
+    let version: string;
+    let record: ModelRecord | undefined;
+    try {
+      version = checkVersionName(probe.version);
+      record = await this.store.getModel(version);
+      const target = this.dirOf(version);
+      if (!record) {
+        const exists = await fs.stat(target).catch(() => undefined);
+        if (!exists) {
+          const tmp = this.tempDir();
+          try {
+            if (o.move) await fs.rename(dir, tmp);
+            else await copyDir(dir, tmp);
+            await fs.rename(tmp, target);
+          } catch (e) {
+            await fs.rm(tmp, { recursive: true, force: true });
+            throw e;
+          }
         }
+        await (await loadAndSmokeTest(target)).close();
+        const d = probe.describe();
+        record = await this.store.addModel({
+          version,
+          dir: target,
+          registeredAt: new Date().toISOString(),
+          createdAt: d.createdAt,
+          labels: probe.labels.length,
+          ...(o.source ? { source: o.source } : {}),
+          metrics: { kind: d.kind, modalities: d.modalities, trainingRows: d.training.rows, calibrated: d.calibrated, ...(d.features["text"] !== undefined ? { features: d.features["text"] } : {}) },
+        });
       }
-      await loadAndSmokeTest(target);
-      record = await this.store.addModel({
-        version,
-        dir: target,
-        registeredAt: new Date().toISOString(),
-        createdAt: probe.info.createdAt,
-        labels: probe.labels.length,
-        ...(o.source ? { source: o.source } : {}),
-        metrics: { trainingRows: probe.info.training.rows, calibrated: probe.calibrated, ...(probe.info.metrics ? { features: probe.info.metrics.features } : {}) },
-      });
+    } finally {
+      await probe.close();
     }
     if (o.activate) return this.activate(version);
     return record;
@@ -149,7 +162,7 @@ export class ModelRegistry {
     });
   }
 
-  private swap(model: CategoryModel, record: ModelRecord): void {
+  private swap(model: ProductModel, record: ModelRecord): void {
     const old = this.current;
     this.current = model;
     this.currentRecord = record;

@@ -89,7 +89,7 @@ describe("CatalogService over shared state", () => {
       // the live model
       const ra = await a.registerModel(modelA, { activate: true });
       await eventually(() => expect(b.activeModel()?.version).toBe(ra.version));
-      expect(b.classify([{ id: "x", title: "tent" }]).model).toBe(ra.version);
+      expect((await b.classify([{ id: "x", title: "tent" }])).model).toBe(ra.version);
       const rb = await b.registerModel(modelB, { activate: true });
       await eventually(() => expect(a.activeModel()?.version).toBe(rb.version));
       await a.rollback();
@@ -115,8 +115,8 @@ describe("CatalogService over shared state", () => {
       // corrections: classify by id and by title, and "same category" follow them
       await a.feedback({ productId: "p0003", category: "Odd > One" });
       await a.feedback({ productId: "p0004", category: "Odd > One" });
-      await eventually(() => expect(b.classify([{ id: "p0003", title: "anything" }]).results[0]).toMatchObject({ corrected: true, categories: [{ category: "Odd > One" }] }));
-      await eventually(() => expect(b.classify([{ id: "other", title: trainItems[3]!.title }]).results[0]!.categories[0]!.category).toBe("Odd > One"));
+      await eventually(async () => expect((await b.classify([{ id: "p0003", title: "anything" }])).results[0]).toMatchObject({ corrected: true, categories: [{ category: "Odd > One" }] }));
+      await eventually(async () => expect((await b.classify([{ id: "other", title: trainItems[3]!.title }])).results[0]!.categories[0]!.category).toBe("Odd > One"));
       await eventually(async () => expect((await b.similar("p0003", { limit: 5, sameCategory: true })).neighbors.map((n) => n.id)).toEqual(["p0004"]));
 
       // a refit in b replaces a's vectors
@@ -128,7 +128,7 @@ describe("CatalogService over shared state", () => {
       const c = await open();
       try {
         expect(c.activeModel()?.version).toBe(ra.version);
-        expect(c.classify([{ id: "p0004", title: "anything" }]).results[0]).toMatchObject({ corrected: true, categories: [{ category: "Odd > One" }] });
+        expect((await c.classify([{ id: "p0004", title: "anything" }])).results[0]).toMatchObject({ corrected: true, categories: [{ category: "Odd > One" }] });
         expect((await c.similar("p0001", { limit: 5 })).neighbors).toEqual((await a.similar("p0001", { limit: 5 })).neighbors);
       } finally {
         await c.close();

@@ -3,7 +3,8 @@
 import type { Product, ProductInput } from "../core/product.js";
 import type { Progress, RunOptions } from "../core/progress.js";
 import { ConfigError, throwIfAborted } from "../core/errors.js";
-import { CategoryModel, type Prediction } from "../pipeline/category-model.js";
+import type { ItemPrediction } from "../core/prediction.js";
+import { loadModel } from "../pipeline/model-kinds.js";
 import { train, type TrainOptions } from "../pipeline/train.js";
 import { clusterCatalog, CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "../pipeline/cluster.js";
 
@@ -22,6 +23,8 @@ export interface ClassifyTask {
   modelDir: string;
   items: ProductInput[];
   topK?: number;
+  /** Where relative image paths start (models that see photos). */
+  baseDir?: string;
 }
 
 /** Cluster products by their text. */
@@ -43,7 +46,7 @@ export interface TrainTaskResult {
 }
 export interface ClassifyTaskResult {
   model: string;
-  predictions: Prediction[];
+  predictions: ItemPrediction[];
 }
 export interface ClusterTaskResult {
   algorithm: string;
@@ -71,15 +74,19 @@ export async function runCatalogTask(task: CatalogTask, o: RunOptions = {}): Pro
       return { dir: task.outDir, version: model.version, rows: task.products.length, labels: model.labels.length };
     }
     case "classify": {
-      const model = await CategoryModel.load(task.modelDir);
-      const predictions: Prediction[] = [];
-      const step = 1000;
-      for (let i = 0; i < task.items.length; i += step) {
-        throwIfAborted(o.signal, "Job");
-        predictions.push(...model.classify(task.items.slice(i, i + step), { topK: task.topK ?? 1 }));
-        o.onProgress?.({ stage: "classify", done: Math.min(i + step, task.items.length), total: task.items.length } satisfies Progress);
+      const model = await loadModel(task.modelDir);
+      try {
+        const predictions: ItemPrediction[] = [];
+        const step = 1000;
+        for (let i = 0; i < task.items.length; i += step) {
+          throwIfAborted(o.signal, "Job");
+          predictions.push(...(await model.classify(task.items.slice(i, i + step), { topK: task.topK ?? 1, ...(task.baseDir ? { baseDir: task.baseDir } : {}) })));
+          o.onProgress?.({ stage: "classify", done: Math.min(i + step, task.items.length), total: task.items.length } satisfies Progress);
+        }
+        return { model: model.version, predictions };
+      } finally {
+        await model.close();
       }
-      return { model: model.version, predictions };
     }
     case "cluster": {
       const algorithm = task.algorithm ?? "kmeans";

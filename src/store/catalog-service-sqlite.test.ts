@@ -59,6 +59,6 @@ describe("CatalogService over SQLite, restarted", () => {
     expect((await service.stats()).products).toBe(359);
     expect((await service.similar("new1", { limit: 3 })).neighbors.map((n) => n.id)).toEqual(near.neighbors.map((n) => n.id));
     expect((await service.similar("p0003", { limit: 5, sameCategory: true })).neighbors.map((n) => n.id)).toEqual(["p0004"]);
-    expect(service.classify([{ id: "p0004", title: "anything" }]).results[0]).toMatchObject({ corrected: true, categories: [{ category: "Odd > One" }] });
+    expect((await service.classify([{ id: "p0004", title: "anything" }])).results[0]).toMatchObject({ corrected: true, categories: [{ category: "Odd > One" }] });
   });
 });

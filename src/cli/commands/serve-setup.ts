@@ -28,7 +28,7 @@ export function makeLogger(level: string, file?: string): Logger {
  * Opens the store `store` names (a store URL; default `sqlite:<dataDir>`) and the service over it, with
  * models and the product-vector model under `dataDir`; registers and activates `model` when given.
  */
-export async function openService(o: { dataDir: string; store?: string; model?: string; logger?: Logger; maxBatch?: number; exactLimit?: number }): Promise<CatalogService> {
+export async function openService(o: { dataDir: string; store?: string; model?: string; logger?: Logger; maxBatch?: number; exactLimit?: number; imagesDir?: string }): Promise<CatalogService> {
   const dataDir = path.resolve(o.dataDir);
   const store = await openStore(o.store ?? `sqlite:${dataDir}`);
   const service = await CatalogService.open({
@@ -39,6 +39,7 @@ export async function openService(o: { dataDir: string; store?: string; model?: 
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
     ...(o.exactLimit !== undefined ? { exactLimit: o.exactLimit } : {}),
+    ...(o.imagesDir !== undefined ? { imagesDir: o.imagesDir } : {}),
   });
   try {
     if (o.model) await service.registerModel(o.model, { activate: true });

@@ -19,6 +19,7 @@ interface ServeFlags {
   maxLag: number;
   maxItems: number;
   exactLimit?: number;
+  imagesDir?: string;
   bodyLimit: number;
   logLevel: string;
   logFile?: string;
@@ -45,6 +46,7 @@ export function serveCommand(program: Command): Command {
     .option("--max-lag <ms>", "event-loop delay past which requests are refused with 503 at once (0: off)", intArg("--max-lag", 0, 600_000), 1000)
     .option("--max-items <n>", "most items in one classify or products request", intArg("--max-items", 1, 100_000), 1000)
     .option("--exact-limit <n>", "similar items: exact search up to this many products, an ANN index beyond (default 100000)", intArg("--exact-limit", 0))
+    .option("--images-dir <dir>", "models that see photos: relative image paths in requests are read under this folder (default <data-dir>/images); data URIs always work")
     .option("--body-limit <size>", "largest request body, e.g. 2mb", sizeArg, 2 * 1024 * 1024)
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--log-file <file>", "write JSON logs here instead of stderr")
@@ -56,7 +58,7 @@ export function serveCommand(program: Command): Command {
       const logger = makeLogger(flags.logLevel, flags.logFile);
       const keys = KeyRing.load({ ...(process.env.ASSORT_API_KEY !== undefined ? { envKey: process.env.ASSORT_API_KEY } : {}), ...(flags.keysFile ? { keysFile: flags.keysFile } : {}) });
       if (keys.size === 0) logger.warn({}, "no API keys (set ASSORT_API_KEY or --keys-file): every write will be refused with 401");
-      const service = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), ...(flags.model ? { model: flags.model } : {}), logger, maxBatch: flags.maxItems, ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}) });
+      const service = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), ...(flags.model ? { model: flags.model } : {}), logger, maxBatch: flags.maxItems, ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}), ...(flags.imagesDir !== undefined ? { imagesDir: flags.imagesDir } : {}) });
       const app = await buildServer({
         service,
         auth: { keys, readAuth: Boolean(flags.readAuth) },
