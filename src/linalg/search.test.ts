@@ -1,6 +1,6 @@
 // Pins the shared binary searches on hand-computed cases: ties, both ends, sub-ranges, typed and plain arrays.
 import { describe, expect, it } from "vitest";
-import { lowerBound, upperBound } from "./search.js";
+import { lowerBound, upperBound, upperBoundBy } from "./search.js";
 
 describe("lowerBound and upperBound", () => {
   const a = Int32Array.from([1, 3, 3, 3, 7, 9]);
@@ -30,5 +30,14 @@ describe("lowerBound and upperBound", () => {
   it("treat a NaN value as smaller than everything (comparisons with NaN are false)", () => {
     expect(lowerBound(a, Number.NaN)).toBe(0);
     expect(upperBound(a, Number.NaN)).toBe(0);
+  });
+
+  it("upperBoundBy finds the first element after a key under a comparator (strings, a range)", () => {
+    const ids = ["a1", "a2", "b", "b", "c"];
+    const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+    expect(upperBoundBy(ids, "b", cmp)).toBe(4);
+    expect(upperBoundBy(ids, "a", cmp)).toBe(0);
+    expect(upperBoundBy(ids, "z", cmp)).toBe(5);
+    expect(upperBoundBy(ids, "a1", cmp, 1, 3)).toBe(1);
   });
 });

@@ -29,3 +29,18 @@ export function upperBound(a: ArrayLike<number>, v: number, lo = 0, hi = a.lengt
   }
   return lo;
 }
+
+/**
+ * {@link upperBound} over any ascending array under a comparator (negative, zero or positive, as for
+ * `Array.prototype.sort`): the first index i in [lo, hi) with `cmp(a[i], v) > 0`. The number-array twins above
+ * stay separate so their hot loops keep a direct comparison.
+ * @example upperBoundBy(["a", "b", "d"], "b", (x, y) => (x < y ? -1 : x > y ? 1 : 0)) // 2
+ */
+export function upperBoundBy<T>(a: ArrayLike<T>, v: T, cmp: (x: T, y: T) => number, lo = 0, hi = a.length): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cmp(a[mid]!, v) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
