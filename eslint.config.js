@@ -34,7 +34,7 @@ const layerRules = [
   ),
   // The public entry points (src/index.ts and the subpath entries beside it) re-export the library only.
   {
-    files: ["src/*.ts"],
+    files: ["src/*.ts", "src/entries/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: edges.flatMap(folder), message: "An entry point may not import an edge." }] }],
     },

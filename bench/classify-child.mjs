@@ -61,7 +61,7 @@ try {
   const modelMb = (await modelDirSize(modelDir)) / 1e6;
 
   t = performance.now();
-  const loaded = await loadModel(modelDir);
+  const loaded = await loadModel(modelDir, { kind: "category-model" });
   const loadSeconds = (performance.now() - t) / 1000;
 
   const report = evaluate(loaded, testSet);

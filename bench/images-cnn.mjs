@@ -108,7 +108,7 @@ async function peerChild(dir, count) {
 async function child(dir, size, cacheDir, probe) {
   const { default: sharp } = await import("sharp");
   const { parse } = await import("csv-parse/sync");
-  const lib = await import("../dist/index.js");
+  const lib = await (await import("./lib.mjs")).loadLibrary();
   const records = parse(readFileSync(path.join(dir, "images_labels.csv")), { columns: true, skip_empty_lines: true });
   const white = { r: 255, g: 255, b: 255 };
   sharp.concurrency(1);

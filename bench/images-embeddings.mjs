@@ -38,7 +38,7 @@ const USAGE = `Usage: node bench/images-embeddings.mjs [options]
 // ---------------------------------------------------------------- child: one measured run
 
 async function child(task) {
-  const lib = await import("../dist/index.js");
+  const lib = await (await import("./lib.mjs")).loadLibrary();
   const products = await readAll(lib, task.dataDir, task.dataset);
   const pr = task.dataset === "pricerunner";
   if (task.kind === "embed") {

@@ -69,7 +69,7 @@ export async function run({ dataDir, out, only }) {
 
 /** Child: one method end to end; prints one JSON object on its last stdout line. */
 async function child(method, dir) {
-  const lib = await import("../dist/index.js");
+  const lib = await (await import("./lib.mjs")).loadLibrary();
   const spec = METHODS[method];
   if (!spec) throw new Error(`Unknown method "${method}": choose from ${Object.keys(METHODS).join(", ")}`);
   const log = (s) => process.stderr.write(`  [${method}] ${s}\n`);

@@ -18,7 +18,7 @@ console.log(`Sample catalog: ${trainSet.length} products to learn from, ${testSe
 const model = await train(trainSet, { seed: 42 });
 const dir = await mkdtemp(path.join(tmpdir(), "assort-demo-"));
 await model.save(path.join(dir, "model"));
-const saved = await loadModel(path.join(dir, "model"));
+const saved = await loadModel(path.join(dir, "model"), { kind: "category-model" });
 console.log(`Learned ${saved.labels.length} categories in ${((performance.now() - t0) / 1000).toFixed(2)} s (model ${saved.version}).\n`);
 
 const report = evaluate(saved, testSet);

@@ -1,67 +1,85 @@
-// assort public API: re-exports only.
-export * from "./core/errors.js";
-export * from "./core/random.js";
-export * from "./core/product.js";
+// assort's public API, the root entry: re-exports only, and only what a shop's code needs — train, load and
+// evaluate category models of any kind, cluster, audit, taxonomies, product vectors, the catalog service, and
+// the contracts. Lower-level pieces live in subpath entries (package.json "exports"):
+//   assort/estimators  classifiers, clusterers, featurizers, indexes   assort/metrics     every metric
+//   assort/linalg      matrices and numeric kernels                    assort/text        tokenizer, codes, query terms
+//   assort/images      photos: loading, descriptors, CNN features      assort/embeddings  fastText, USE-lite, vectors
+//   assort/server      the HTTP API                                    assort/store       store registry (sqlite:, memory:)
+//   assort/store/sqlite  the SQLite store                              assort/jobs        worker-thread job runner
+
+// ---- contracts, errors, products, predictions
 export type * from "./core/progress.js";
 export type * from "./core/contracts.js";
+export type * from "./cluster/contracts.js";
+export type { DenseMatrix, CsrMatrix, Matrix } from "./linalg/matrix.js";
+export {
+  AssortError,
+  InvalidInputError,
+  ConfigError,
+  ModelNotFoundError,
+  ModelFormatError,
+  DependencyMissingError,
+  CancelledError,
+  NotFoundError,
+  ConflictError,
+  LimitError,
+  UnavailableError,
+  ERROR_CODES,
+  throwIfAborted,
+  type ErrorCode,
+  type ErrorHint,
+  type InputLocation,
+  type RowIssue,
+} from "./core/errors.js";
+export { Random, deriveSeed } from "./core/random.js";
+export { DEFAULT_PATH_SEPARATOR, splitPath, truncatePath, type Product, type ProductInput } from "./core/product.js";
 export * from "./core/prediction.js";
 export { LIBRARY_VERSION } from "./core/version.js";
-export * from "./linalg/matrix.js";
-export { topK, argmax, softmaxInPlace } from "./linalg/topk.js";
 
+// ---- catalogs in
 export { readCatalog, readCatalogFile, type ReadOptions, type ReadReport, type CatalogStream } from "./catalog/read-catalog.js";
+export { readAssignments, type Assignment } from "./catalog/read-assignments.js";
 export { stratifiedKFold, stratifiedSplit, smallClasses } from "./catalog/split.js";
 
-export { normalizeText, stripHtml } from "./featurize/text/normalize.js";
-export { tokenize, tokenBuffers, type TokenBuffers } from "./featurize/text/tokenize.js";
-export {
-  TextFeaturizer,
-  FittedTextFeaturizer,
-  TextFeaturizerParams,
-  type TextFeaturizerParamsInput,
-} from "./featurize/text/text-featurizer.js";
-
-export { LinearSvm, LinearSvmParams } from "./classify/linear-svm.js";
-export { LogisticRegression, LogisticRegressionParams } from "./classify/logistic-regression.js";
-export { ComplementNb, ComplementNbParams } from "./classify/naive-bayes.js";
-export { LinearModel } from "./classify/linear-model.js";
-export { classifierKinds, classifierEntry, createClassifier, restoreClassifier } from "./classify/registry.js";
-
-export * from "./metrics/classification.js";
-export * from "./metrics/clustering.js";
-
-export { writeFileAtomic, replaceDirAtomic, recoverDir, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "./core/atomic-write.js";
-export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
-
-export { CategoryModel, checkTopK, type CategoryScore, type Prediction, type ClassifyOptions, type ModelInfo } from "./pipeline/category-model.js";
+// ---- category models: train, load (any kind), classify, evaluate, explain
 export { train, fingerprint, encodeLabels, DEFAULT_CLASSIFIER, type TrainOptions } from "./pipeline/train.js";
-export { evaluate, evaluateModel, type EvaluationReport, type ModelEvaluation, type EvaluateOptions } from "./pipeline/evaluate.js";
-export { crossValidate, type CrossValidateOptions, type CrossValidationReport, type FoldResult } from "./pipeline/cross-validate.js";
-
+export { trainMultimodal, DEFAULT_MODEL_DESCRIPTORS, type MultimodalTrainOptions } from "./pipeline/train-multimodal.js";
 export { loadModel, followTaxonomy, modelKinds, modelKindDescription, type ModelKind, type ModelOfKind, type ModelKindEntry } from "./pipeline/model-kinds.js";
+export { CategoryModel, checkTopK, type Prediction, type ClassifyOptions, type ModelInfo, type ScoredRows } from "./pipeline/category-model.js";
+export { MultimodalModel, MODALITIES, type Modalities, type MultimodalInfo, type MultimodalPrediction, type MultimodalClassifyOptions, type BranchProbabilities } from "./pipeline/multimodal-model.js";
+export { evaluate, evaluateModel, type EvaluationReport, type ModelEvaluation, type EvaluateOptions } from "./pipeline/evaluate.js";
+export { evaluateMultimodal, type MultimodalEvaluation } from "./pipeline/evaluate-multimodal.js";
+export { crossValidate, type CrossValidateOptions, type CrossValidationReport, type FoldResult } from "./pipeline/cross-validate.js";
+export { explain, type ExplainOptions, type Explanation, type TermContribution, type NeighborProduct } from "./pipeline/explain.js";
 
-export type * from "./cluster/contracts.js";
-export { NOISE } from "./cluster/contracts.js";
-export { KMeans, KMeansParams, type KMeansParamsInput } from "./cluster/kmeans.js";
-export { KMeansModel, type KMeansMetric, type KMeansModelInit } from "./cluster/kmeans-model.js";
-export { Dbscan, DbscanParams, type DbscanParamsInput } from "./cluster/dbscan.js";
-export { DbscanModel, type DbscanModelInit } from "./cluster/dbscan-model.js";
-export { Hdbscan, HdbscanParams, type HdbscanParamsInput } from "./cluster/hdbscan.js";
-export { HdbscanModel, type HdbscanModelInit } from "./cluster/hdbscan-model.js";
-export { NeighborRows, radiusNeighbors, kNearestNeighbors, type NeighborMetric, type RadiusGraph, type NearestNeighbors } from "./cluster/neighbors.js";
-export { Agglomerative, AgglomerativeParams, type AgglomerativeParamsInput } from "./cluster/agglomerative.js";
-export {
-  AgglomerativeModel,
-  type AgglomerativeLinkage,
-  type AgglomerativeMetric,
-  type AgglomerativeModelInit,
-} from "./cluster/agglomerative-model.js";
-export { truncatedSvd, TruncatedSvdModel, type TruncatedSvdOptions } from "./linalg/svd.js";
+// ---- estimators: the registries, and the defaults the README names (the rest: assort/estimators)
+export { classifierKinds, classifierEntry, createClassifier, restoreClassifier } from "./classify/registry.js";
 export { clustererKinds, clustererEntry, createClusterer, restoreClusterer, type ClustererEntry } from "./cluster/registry.js";
-export * from "./metrics/hierarchical.js";
-export * from "./metrics/calibration.js";
-export { IsotonicCalibrator, type IsotonicCalibratorJson } from "./classify/calibration.js";
+export { featurizerKinds, featurizerEntry, createFeaturizer, restoreFeaturizer, type FeaturizerEntry } from "./featurize/registry.js";
+export { TextFeaturizer, type TextFeaturizerParamsInput } from "./featurize/text/text-featurizer.js";
+export { LinearSvm } from "./classify/linear-svm.js";
+export { LogisticRegression } from "./classify/logistic-regression.js";
+export { ComplementNb } from "./classify/naive-bayes.js";
+export { KMeans } from "./cluster/kmeans.js";
+export { Agglomerative } from "./cluster/agglomerative.js";
+export { Dbscan } from "./cluster/dbscan.js";
+export { Hdbscan } from "./cluster/hdbscan.js";
+export { truncatedSvd, TruncatedSvdModel, type TruncatedSvdOptions } from "./linalg/svd.js";
 
+// ---- clustering and same-product matching
+export { clusterCatalog, embedProducts, CLUSTER_ALGORITHMS, type ClusterAlgorithm, type ClusterCatalogOptions, type ClusterRun, type ClusterSummary } from "./pipeline/cluster.js";
+export { relateToPrevious, type PreviousAssignment, type StabilityReport } from "./pipeline/cluster-stability.js";
+export { evaluateClusters, type EvaluateClustersOptions, type ClusterEvaluation } from "./pipeline/evaluate-clusters.js";
+export { matchRows, type MatchOptions, type MatchResult } from "./cluster/match.js";
+export { NOISE } from "./cluster/contracts.js";
+
+// ---- the metrics the README names (every metric: assort/metrics)
+export { classificationReport } from "./metrics/classification.js";
+export { externalClusterMetrics, silhouetteScore } from "./metrics/clustering.js";
+export { hierarchicalReport } from "./metrics/hierarchical.js";
+export { expectedCalibrationError, coverageAtPrecision } from "./metrics/calibration.js";
+
+// ---- taxonomies
 export { Taxonomy, type TaxonomyNode, type TaxonomyNodeInput, type TaxonomyJson, type TaxonomyOptions } from "./taxonomy/taxonomy.js";
 export {
   parseGoogleTaxonomy,
@@ -78,30 +96,7 @@ export { loadTaxonomyFile, parseTaxonomyText, sniffTaxonomyFormat, TAXONOMY_FORM
 export { LabelMatcher, type LabelStatus, type LabelFix, type LabelMatch, type PathSuggestion } from "./taxonomy/match.js";
 export { validateLabels, type LabelOccurrence, type LabelFinding, type LabelValidation, type ValidateLabelsOptions } from "./taxonomy/validate.js";
 
-export { extractCodes, ProductCodes, CODES_CONFLICT, CODES_NEUTRAL, CODES_SHARED, type ProductCode, type CodeKind } from "./featurize/text/codes.js";
-export { matchRows, type MatchOptions, type MatchResult } from "./cluster/match.js";
-export {
-  clusterCatalog,
-  CLUSTER_ALGORITHMS,
-  type ClusterAlgorithm,
-  type ClusterCatalogOptions,
-  type ClusterRun,
-  type ClusterSummary,
-} from "./pipeline/cluster.js";
-export { relateToPrevious, type PreviousAssignment, type StabilityReport } from "./pipeline/cluster-stability.js";
-export { topTerms, nameFromTerms, type TermScore } from "./pipeline/cluster-names.js";
-export { evaluateClusters, type EvaluateClustersOptions, type ClusterEvaluation } from "./pipeline/evaluate-clusters.js";
-export { embedProducts } from "./pipeline/cluster.js";
-export { readAssignments, type Assignment } from "./catalog/read-assignments.js";
-export { renderClusterReport, type ClusterReportInput, type ClusterReportCluster, type ClusterReportMetrics } from "./report/cluster-report.js";
-export type { ClusterReportMap } from "./report/cluster-map.js";
-export { escapeHtml } from "./report/html.js";
-export { renderAuditReport } from "./report/audit-report.js";
-
-export { explain, type ExplainOptions, type Explanation, type TermContribution, type NeighborProduct } from "./pipeline/explain.js";
-export { TrainingSample, type TrainingSampleOptions, type SampleNeighbor } from "./pipeline/training-sample.js";
-export { documentNgrams, columnOfBucket, type NgramOccurrence } from "./featurize/text/feature-names.js";
-
+// ---- catalog audit
 export {
   auditCatalog,
   outOfFoldProbabilities,
@@ -121,95 +116,30 @@ export {
   type DuplicateMember,
 } from "./pipeline/audit.js";
 
-// images and text together: multimodal models and late fusion
-export { MultimodalModel, MODALITIES, type Modalities, type MultimodalInfo, type MultimodalPrediction, type MultimodalClassifyOptions, type BranchProbabilities } from "./pipeline/multimodal-model.js";
-export { trainMultimodal, DEFAULT_MODEL_DESCRIPTORS, type MultimodalTrainOptions } from "./pipeline/train-multimodal.js";
-export { evaluateMultimodal, type MultimodalEvaluation } from "./pipeline/evaluate-multimodal.js";
-export { fuseRows, chooseFusionWeight, scoreRows, type FusionWeight } from "./pipeline/fusion.js";
+// ---- product vectors and similar items
+export {
+  fitProductVectors,
+  ProductVectors,
+  VECTOR_METHODS,
+  PRODUCT_VECTORS_KIND,
+  saveSimilarIndex,
+  loadSimilarIndex,
+  type VectorMethod,
+  type ProductVectorsOptions,
+} from "./pipeline/product-vectors.js";
+export { SimilarIndex, type SimilarIndexOptions, type SimilarSearchOptions } from "./similar/similar-index.js";
 
-// images: loading and colour descriptors
-export type { RgbImage, GrayImage } from "./featurize/image/image.js";
-export {
-  loadImage,
-  loadImages,
-  readImageSource,
-  decodeImage,
-  mapImages,
-  sniffFormat,
-  ImageLoadError,
-  IMAGE_FORMATS,
-  type ImageFormat,
-  type ImageErrorCode,
-  type ImageSourceOptions,
-  type LoadImageOptions,
-  type DecodeOptions,
-  type ImageSource,
-  type LoadedImage,
-  type ImageResult,
-  type BatchOptions,
-} from "./featurize/image/load-image.js";
-export {
-  colorHistogram,
-  colorHistogramInto,
-  colorMoments,
-  colorDescriptorLength,
-  rgbToHsv,
-  ColorHistogramParams,
-  type ColorHistogramOptions,
-} from "./featurize/image/color-histogram.js";
-export {
-  ImageFeaturizer,
-  FittedImageFeaturizer,
-  ImageFeaturizerParams,
-  restoreImageFeaturizer,
-  IMAGE_DESCRIPTORS,
-  type ImageFeaturizerParamsInput,
-  type ImageFeatures,
-  type ImageFitResult,
-  type ImageIssue,
-  type ImageRunOptions,
-  type ImageBlock,
-  type ImageDescriptor,
-  type CnnEmbedder,
-} from "./featurize/image/image-featurizer.js";
+// ---- reports (self-contained HTML pages)
+export { renderClusterReport, type ClusterReportInput, type ClusterReportCluster, type ClusterReportMetrics } from "./report/cluster-report.js";
+export type { ClusterReportMap } from "./report/cluster-map.js";
+export { renderAuditReport } from "./report/audit-report.js";
+export { escapeHtml } from "./report/html.js";
 
-// images: CNN features
-export {
-  MobileNetEmbedder,
-  type MobileNetEmbedderOptions,
-  type MobileNetEmbedOptions,
-} from "./featurize/image/cnn/mobilenet-embedder.js";
-export { ensureMobileNetOnnx, defaultCacheDir, type MobileNetOnnxOptions, type MobileNetOnnxFile } from "./featurize/image/cnn/onnx-cache.js";
+// ---- model directories and atomic files
+export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
+export { writeFileAtomic, replaceDirAtomic, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "./core/atomic-write.js";
 
-// images: HOG, IDX, MLP
-export {
-  hog,
-  hogInto,
-  hogLayout,
-  hogParams,
-  hogGradients,
-  hogFromGradients,
-  HogParams,
-  type HogOptions,
-  type HogLayout,
-  type HogGradients,
-} from "./featurize/image/hog.js";
-export {
-  smallImageFeatures,
-  smallImageFeatureLayout,
-  smallImageFeaturesParams,
-  SmallImageFeaturesParams,
-  SMALL_IMAGE_MLP_PARAMS,
-  grayImagesFromBytes,
-  flipHorizontal,
-  type SmallImageFeaturesOptions,
-  type SmallImageFeatureLayout,
-} from "./featurize/image/small-image-features.js";
-export { parseIdx, readIdxFile, readIdxImages, MAX_IDX_BYTES, type IdxArray } from "./catalog/read-idx.js";
-export { Mlp, MlpParams, type MlpParamsInput } from "./classify/mlp.js";
-export { MlpModel, type MlpState } from "./classify/mlp-model.js";
-
-// service: catalog store and service
+// ---- the catalog service (stores: assort/store; the HTTP API: assort/server)
 export type * from "./service/catalog-store.js";
 export {
   CatalogService,
@@ -227,10 +157,9 @@ export {
   type JobRunner,
   type JobTaskHandlers,
 } from "./service/catalog-service.js";
-export { inlineJobRunner } from "./service/jobs.js";
 export { MemoryStore } from "./service/memory-store.js";
 export { LocalSharedState, type SharedState, type SharedChange, type SharedListener } from "./service/shared-state.js";
-export { segmentWords, distinctTerms, MAX_QUERY_CHARS, MAX_QUERY_TERMS, MAX_TERM_CHARS } from "./service/search-terms.js";
+export { inlineJobRunner } from "./service/jobs.js";
 export { checkVersionName } from "./service/model-registry.js";
 export {
   runCatalogTask,
@@ -243,24 +172,3 @@ export {
   type ClassifyTaskResult,
   type ClusterTaskResult,
 } from "./service/tasks.js";
-// embeddings and similar items
-export { FastText, type FastTextFitOptions } from "./featurize/embed/fasttext.js";
-export { FastTextModel, type FastTextStats } from "./featurize/embed/fasttext-model.js";
-export { FastTextParams, FASTTEXT_MODES, type FastTextParamsInput } from "./featurize/embed/fasttext-params.js";
-export { textTokens, productTokens } from "./featurize/embed/tokens.js";
-export { fnv1a, charNgrams } from "./featurize/embed/subwords.js";
-export { formatVec, parseVec } from "./featurize/embed/vec-format.js";
-export { UseLiteEncoder, USE_LITE_DIM, cjkShare, type UseLiteOptions } from "./featurize/embed/use-lite.js";
-export {
-  fitProductVectors,
-  ProductVectors,
-  VECTOR_METHODS,
-  PRODUCT_VECTORS_KIND,
-  saveSimilarIndex,
-  loadSimilarIndex,
-  type VectorMethod,
-  type ProductVectorsOptions,
-} from "./pipeline/product-vectors.js";
-export { ExactIndex, type Neighbor, type SearchOptions, type BatchNeighbors, type VectorIndex } from "./similar/exact-index.js";
-export { AnnIndex, AnnParams, type AnnParamsInput } from "./similar/ann-index.js";
-export { SimilarIndex, SIMILAR_INDEX_KIND, type SimilarIndexOptions, type SimilarSearchOptions } from "./similar/similar-index.js";

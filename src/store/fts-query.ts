@@ -1,9 +1,9 @@
 // Text for the FTS5 index and queries for it: both go through the library's search terms
 // (src/service/search-terms.ts: Chinese segmented by jieba), so "蓝牙耳机" matches "小米蓝牙耳机 Air2". User
 // input never reaches FTS5 as syntax: every term is a quoted string.
-import { distinctTerms, segmentWords } from "../index.js";
+import { distinctTerms, segmentWords } from "../entries/text.js";
 
-export { MAX_QUERY_TERMS } from "../index.js";
+export { MAX_QUERY_TERMS } from "../entries/text.js";
 
 /** Text for one FTS column: its words separated by spaces. */
 export function indexText(text: string | undefined): string {

@@ -11,11 +11,11 @@ import {
   loadModel,
   Random,
   restoreClassifier,
-  toDense,
   train,
   type CsrMatrix,
   type Product,
 } from "../../src/index.js";
+import { toDense } from "../../src/entries/linalg.js";
 
 /** A small, noisy 3-class problem in 40 sparse dimensions: class c puts mass on features 10c..10c+9. */
 function problem(seed: number, n = 120): { x: CsrMatrix; y: Int32Array } {

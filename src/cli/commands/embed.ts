@@ -1,6 +1,7 @@
 // `assort embed` and `assort embed export`: fit product vectors (TF-IDF+SVD, fastText, USE-lite) and export them.
 import { Option, type Command } from "commander";
-import { fitProductVectors, ProductVectors, readCatalogFile, VECTOR_METHODS, type FastTextParamsInput, type VectorMethod } from "../../index.js";
+import { fitProductVectors, ProductVectors, readCatalogFile, VECTOR_METHODS, type VectorMethod } from "../../index.js";
+import type { FastTextParamsInput } from "../../entries/embeddings.js";
 import { UsageError } from "../errors.js";
 import { inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
