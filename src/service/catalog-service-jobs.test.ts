@@ -1,9 +1,10 @@
 // Background jobs, retraining from corrections and similar items of the catalog service, over the in-memory store.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sampleItems, sampleModels } from "../../test/fixtures/service-models.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CatalogService, ConflictError, MemoryStore, NotFoundError, readCatalogFile, train, type JobRecord, type ProductInput } from "../index.js";
+import { CatalogService, ConflictError, MemoryStore, NotFoundError, type JobRecord, type ProductInput } from "../index.js";
 
 const EXAMPLES = path.resolve(import.meta.dirname, "../../examples/catalog");
 let root: string;
@@ -12,13 +13,8 @@ let trainItems: ProductInput[];
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), "assort-service-jobs-"));
-  const { products } = await readCatalogFile(path.join(EXAMPLES, "train.jsonl"), { requireLabel: true });
-  modelA = path.join(root, "model-a");
-  await (await train(products, { seed: 1, calibration: "none" })).save(modelA);
-  trainItems = readFileSync(path.join(EXAMPLES, "train.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as ProductInput);
+  ({ modelA } = await sampleModels(root));
+  trainItems = sampleItems("train.jsonl");
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

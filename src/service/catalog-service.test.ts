@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sampleItems, sampleModels } from "../../test/fixtures/service-models.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CatalogService,
@@ -14,8 +15,6 @@ import {
   NotFoundError,
   UnavailableError,
   MemoryStore,
-  readCatalogFile,
-  train,
   type ProductInput,
 } from "../index.js";
 
@@ -27,16 +26,10 @@ let testItems: ProductInput[];
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), "assort-service-"));
-  const { products } = await readCatalogFile(path.join(EXAMPLES, "train.jsonl"), { requireLabel: true });
-  modelA = path.join(root, "model-a");
-  modelB = path.join(root, "model-b");
-  await (await train(products, { seed: 1, calibration: "none" })).save(modelA);
-  await new Promise((r) => setTimeout(r, 1100)); // versions carry the creation second
-  await (await train(products.slice(0, 200), { seed: 2, calibration: "none" })).save(modelB);
-  testItems = readFileSync(path.join(EXAMPLES, "test.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as ProductInput);
+  const m = await sampleModels(root, true);
+  modelA = m.modelA;
+  modelB = m.modelB!;
+  testItems = sampleItems("test.jsonl");
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,11 +1,12 @@
 // Shared state: LocalSharedState delivers changes in order, as copies, after publish returns; two catalog
 // services over one store follow each other's model activations, corrections and vector changes within 1 s,
 // and a third one opened late catches up from the store.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sampleItems, sampleModels } from "../../test/fixtures/service-models.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CatalogService, LocalSharedState, MemoryStore, readCatalogFile, train, type CorrectedCategory, type ProductInput, type ScanPage, type SharedChange } from "../index.js";
+import { CatalogService, LocalSharedState, MemoryStore, type CorrectedCategory, type ProductInput, type ScanPage, type SharedChange } from "../index.js";
 
 describe("LocalSharedState", () => {
   it("delivers every change to every subscriber, in order, after publish returns, each as a copy", async () => {
@@ -49,16 +50,10 @@ let trainItems: ProductInput[];
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), "assort-shared-"));
-  const { products } = await readCatalogFile(path.join(EXAMPLES, "train.jsonl"), { requireLabel: true });
-  modelA = path.join(root, "model-a");
-  modelB = path.join(root, "model-b");
-  await (await train(products, { seed: 1, calibration: "none" })).save(modelA);
-  await new Promise((r) => setTimeout(r, 1100)); // versions carry the creation second
-  await (await train(products.slice(0, 200), { seed: 2, calibration: "none" })).save(modelB);
-  trainItems = readFileSync(path.join(EXAMPLES, "train.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as ProductInput);
+  const m = await sampleModels(root, true);
+  modelA = m.modelA;
+  modelB = m.modelB!;
+  trainItems = sampleItems("train.jsonl");
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
