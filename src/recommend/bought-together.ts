@@ -1,0 +1,118 @@
+// Bought together: per item, a blend of basket co-occurrence counts, same-shopper co-occurrence and content
+// similarity (product vectors), the best N kept with the evidence that weighed most.
+import type { CsrMatrix, DenseMatrix } from "../linalg/matrix.js";
+import { transposeCsr } from "../linalg/sparse.js";
+import { topK } from "../linalg/topk.js";
+import { cooccurrenceRow, NeighborListsBuilder, type NeighborLists } from "./cooccurrence.js";
+import { columnCounts } from "./interactions.js";
+
+/** Parameters of {@link fitBoughtTogether}. */
+export interface BoughtTogetherParams {
+  /** α: a candidate's basket count is divided by (its shoppers + 1)^α, so best-sellers do not crowd every list. */
+  popularityPenalty: number;
+  /** β: weight of same-shopper co-occurrence (bought by the same shoppers, in any basket), each part scaled to max 1. */
+  shopperWeight: number;
+  /** γ: weight of content similarity (cosine of the product vectors, negatives as 0). */
+  contentWeight: number;
+  /** Items kept per list. */
+  neighbors: number;
+  /** Above this many items, content similarity is computed among co-purchase candidates only (it is O(items²·dim)). */
+  fullContentLimit?: number;
+}
+
+/** What weighed most for a neighbour: 0 shared baskets, 1 shared shoppers, 2 content. */
+export const EVIDENCE = ["basket", "shopper", "content"] as const;
+export type Evidence = (typeof EVIDENCE)[number];
+
+/** Fitted lists: row i = the items bought with i, best first, and the evidence of each. */
+export interface BoughtTogetherLists extends NeighborLists {
+  evidence: Uint8Array;
+}
+
+/**
+ * Fits bought-together lists for every catalogue item. `baskets`: basket × item incidence; `counts`: shopper ×
+ * item counts (binarized); `content`: one unit row per catalogue item (a zero row = no text), or null. An item
+ * with no purchases gets its content neighbours. Ties go to the lower item index.
+ * O(Σ_i (Σ_{b ∋ i} |b| + Σ_{u ∋ i} n_u) + items²·dim) time, O(items) scratch.
+ */
+export function fitBoughtTogether(baskets: CsrMatrix, counts: CsrMatrix, content: DenseMatrix | null, p: BoughtTogetherParams): BoughtTogetherLists {
+  const n = counts.cols;
+  if (baskets.cols !== n || (content !== null && content.rows !== n)) throw new RangeError(`Pass matrices over the same ${n} items`);
+  const basketsOf = transposeCsr(baskets);
+  const shoppersOf = transposeCsr(counts);
+  const pop = columnCounts(counts);
+  const penalty = Float64Array.from(pop, (v) => Math.pow(v + 1, -p.popularityPenalty));
+  const cb = new Float64Array(n);
+  const cs = new Float64Array(n);
+  const cc = new Float64Array(n);
+  const touchedB: number[] = [];
+  const touchedS: number[] = [];
+  const score = new Float64Array(n);
+  const cand = new Int32Array(n);
+  const top = new Int32Array(p.neighbors);
+  const d = content?.cols ?? 0;
+  const full = content !== null && p.contentWeight > 0 && n <= (p.fullContentLimit ?? 20_000);
+  const out = new NeighborListsBuilder(n);
+  const evidence: number[] = [];
+  const idx = new Int32Array(p.neighbors);
+  const sc = new Float64Array(p.neighbors);
+  for (let i = 0; i < n; i++) {
+    touchedB.length = 0;
+    touchedS.length = 0;
+    cooccurrenceRow(i, basketsOf, baskets, cb, touchedB);
+    if (p.shopperWeight > 0) cooccurrenceRow(i, shoppersOf, counts, cs, touchedS);
+    cb[i] = 0;
+    cs[i] = 0;
+    let maxB = 0;
+    for (const j of touchedB) {
+      cb[j] = cb[j]! * penalty[j]!;
+      if (cb[j]! > maxB) maxB = cb[j]!;
+    }
+    let maxS = 0;
+    for (const j of touchedS) if (cs[j]! > maxS) maxS = cs[j]!;
+    const wb = maxB > 0 ? 1 / maxB : 0;
+    const ws = maxS > 0 ? p.shopperWeight / maxS : 0;
+    // Candidates in ascending item order (so topK's ties go to the lower item): every item when content is
+    // scored in full, else the items sharing a basket or a shopper with i.
+    let m = n;
+    if (!full) {
+      const seen = new Set(touchedB);
+      for (const j of touchedS) seen.add(j);
+      seen.delete(i);
+      m = 0;
+      for (const j of [...seen].sort((a, b) => a - b)) cand[m++] = j;
+    }
+    const oi = i * d;
+    let ni = 0;
+    if (content !== null && p.contentWeight > 0) for (let f = 0; f < d; f++) ni += content.data[oi + f]! * content.data[oi + f]!;
+    for (let t = 0; t < m; t++) {
+      const j = full ? t : cand[t]!;
+      let c = 0;
+      if (ni > 0 && j !== i) {
+        const oj = j * d;
+        let s = 0;
+        for (let f = 0; f < d; f++) s += content!.data[oi + f]! * content!.data[oj + f]!;
+        c = s > 0 ? p.contentWeight * s : 0;
+      }
+      cc[t] = c;
+      score[t] = j === i ? -Infinity : cb[j]! * wb + cs[j]! * ws + c;
+    }
+    const got = topK(score, 0, m, p.neighbors, top);
+    let keep = 0;
+    for (; keep < got; keep++) {
+      const t = top[keep]!;
+      if (!(score[t]! > 0)) break;
+      const j = full ? t : cand[t]!;
+      idx[keep] = j;
+      sc[keep] = score[t]!;
+      const b = cb[j]! * wb;
+      const s = cs[j]! * ws;
+      const c = cc[t]!;
+      evidence.push(b >= s && b >= c ? 0 : s >= c ? 1 : 2);
+    }
+    out.push(idx, sc, keep);
+    for (const j of touchedB) cb[j] = 0;
+    for (const j of touchedS) cs[j] = 0;
+  }
+  return { ...out.build(), evidence: Uint8Array.from(evidence) };
+}
