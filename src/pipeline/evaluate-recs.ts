@@ -100,6 +100,50 @@ const scores = (r: RankingScores, catalog: number, size: number): RecsScores => 
  * @example const r = await evaluateRecommendations(log, { splitAt: "2011-10-01", k: 10 }); r.all.ndcg
  */
 export async function evaluateRecommendations(log: EventLog, options: EvaluateRecsOptions): Promise<RecsEvaluation> {
+  const split = splitEvents(log, options);
+  options.onProgress?.({ stage: "fit", done: 0, total: 1 });
+  const params: RecommenderParamsInput = { ...options.params, boughtTogether: { ...options.params?.boughtTogether } };
+  params.boughtTogether!.neighbors = Math.max(split.k, params.boughtTogether!.neighbors ?? 50);
+  const rec = await fitRecommender(split.train, { params, items: options.items, segmentOf: options.segmentOf, purchasedOnly: true, seed: options.seed, signal: options.signal });
+  const truth = groundTruth(split, rec);
+  const ours = scoreRecommender(rec, truth);
+  options.onProgress?.({ stage: "score", done: 1, total: 1 });
+  const counts = rec.state.counts;
+  const baseline = scoreFixed(columnCounts(counts), truth);
+  const out: RecsEvaluation = {
+    k: split.k,
+    splitAt: formatEventTime(split.split),
+    end: Number.isFinite(split.end) ? formatEventTime(split.end) : null,
+    catalog: rec.items.length,
+    trainShoppers: rec.users.length,
+    testShoppers: truth.users.length,
+    trainPurchases: split.trainPurchases,
+    testPurchases: split.testRows.length,
+    all: ours.all,
+    new: ours.new,
+    boughtTogether: ours.boughtTogether,
+    baseline,
+    fitSeconds: rec.state.fitSeconds,
+    msPerUser: ours.msPerUser,
+    recommender: rec,
+  };
+  if (options.components) out.components = components(rec, split.log, split.train, truth);
+  return out;
+}
+
+/** The events of an evaluation split: the training log, the test purchases and the settings. */
+export interface RecsSplit {
+  log: EventLog;
+  train: EventLog;
+  testRows: number[];
+  trainPurchases: number;
+  split: number;
+  end: number;
+  k: number;
+}
+
+/** Splits the log at `splitAt` (events of excluded items left out); refuses splits with no purchases on a side. */
+export function splitEvents(log: EventLog, options: Pick<EvaluateRecsOptions, "splitAt" | "end" | "k" | "excludeItems">): RecsSplit {
   const k = options.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new ConfigError(`k must be a whole number of at least 1, got ${k}`);
   const split = toMs(options.splitAt, "The split time");
@@ -118,12 +162,25 @@ export async function evaluateRecommendations(log: EventLog, options: EvaluateRe
   }
   if (trainPurchases === 0) throw new ConfigError(`No purchases before the split ${formatEventTime(split)}: choose a later split time`);
   if (testRows.length === 0) throw new ConfigError(`No purchases from the split ${formatEventTime(split)} on: choose an earlier split time`);
-  options.onProgress?.({ stage: "fit", done: 0, total: 1 });
-  const params: RecommenderParamsInput = { ...options.params, boughtTogether: { ...options.params?.boughtTogether } };
-  params.boughtTogether!.neighbors = Math.max(k, params.boughtTogether!.neighbors ?? 50);
-  const rec = await fitRecommender(train, { params, items: options.items, segmentOf: options.segmentOf, purchasedOnly: true, seed: options.seed, signal: options.signal });
+  return { log, train, testRows, trainPurchases, split, end, k };
+}
+
+/** Ground truth of a split in a recommender's item space (test items outside its catalogue get ids from its size up). */
+export interface RecsTruth {
+  k: number;
+  nItems: number;
+  /** Item ids used by the truth (catalogue + outside items). */
+  size: number;
+  users: number[];
+  all: Map<number, Set<number>>;
+  fresh: Map<number, Set<number>>;
+  similar: Map<number, Set<number>>;
+  own: (u: number) => Int32Array;
+}
+
+export function groundTruth(split: RecsSplit, rec: Recommender): RecsTruth {
+  const { log, testRows } = split;
   const nItems = rec.items.length;
-  // Ground truth in the recommender's item space; test items outside the catalogue get ids from nItems up.
   const outside = new Map<string, number>();
   const itemOf = (logItem: number): number => {
     const id = log.items.ids[logItem]!;
@@ -133,65 +190,53 @@ export async function evaluateRecommendations(log: EventLog, options: EvaluateRe
     if (o === undefined) outside.set(id, (o = nItems + outside.size));
     return o;
   };
-  const truth = new Map<number, Set<number>>();
+  const all = new Map<number, Set<number>>();
   for (const e of testRows) {
     const u = rec.userIndexOf(log.users.ids[log.user[e]!]!);
     if (u < 0) continue;
-    let s = truth.get(u);
-    if (!s) truth.set(u, (s = new Set()));
+    let s = all.get(u);
+    if (!s) all.set(u, (s = new Set()));
     s.add(itemOf(log.item[e]!));
   }
-  const testUsers = [...truth.keys()].sort((a, b) => a - b);
+  const users = [...all.keys()].sort((a, b) => a - b);
   const counts = rec.state.counts;
-  const ownOf = (u: number): Int32Array => counts.indices.subarray(counts.indptr[u]!, counts.indptr[u + 1]!);
-  const newTruth = (u: number): Set<number> => {
-    const s = new Set(truth.get(u));
-    for (const i of ownOf(u)) s.delete(i);
-    return s;
-  };
-  const similarTruth = similarTop10(log, testRows, rec, itemOf);
-  const size = nItems + outside.size;
+  const own = (u: number): Int32Array => counts.indices.subarray(counts.indptr[u]!, counts.indptr[u + 1]!);
+  const fresh = new Map<number, Set<number>>();
+  for (const u of users) {
+    const s = new Set(all.get(u));
+    for (const i of own(u)) s.delete(i);
+    if (s.size > 0) fresh.set(u, s);
+  }
+  const similar = similarTop10(log, testRows, rec, itemOf);
+  return { k: split.k, nItems, size: nItems + outside.size, users, all, fresh, similar, own };
+}
 
-  // Our recommender.
+/** Scores a fitted recommender on a split's truth: the three tasks and the mean time per shopper list. */
+export function scoreRecommender(rec: Recommender, truth: RecsTruth, tasks: readonly (keyof RecsTasks)[] = ["all", "new", "boughtTogether"]): RecsTasks & { msPerUser: number } {
+  const { k, size, nItems } = truth;
   const scratch = new Float64Array(nItems);
   const accAll = new RankingAccumulator(k, size);
   const accNew = new RankingAccumulator(k, size);
   let ms = 0;
-  for (const u of testUsers) {
-    const t0 = performance.now();
-    const top = rec.topItems(u, "all", k, scratch);
-    ms += performance.now() - t0;
-    accAll.add(top, truth.get(u)!);
-    const gt = newTruth(u);
-    if (gt.size > 0) accNew.add(rec.topItems(u, "new", k, scratch), gt);
+  for (const u of truth.users) {
+    if (tasks.includes("all")) {
+      const t0 = performance.now();
+      const top = rec.topItems(u, "all", k, scratch);
+      ms += performance.now() - t0;
+      accAll.add(top, truth.all.get(u)!);
+    }
+    const gt = truth.fresh.get(u);
+    if (gt && tasks.includes("new")) accNew.add(rec.topItems(u, "new", k, scratch), gt);
   }
   const accBt = new RankingAccumulator(k, size);
   const t = rec.state.together;
-  for (const [i, gt] of similarTruth) accBt.add(t.indices.subarray(t.indptr[i]!, Math.min(t.indptr[i + 1]!, t.indptr[i]! + k)), gt);
-  options.onProgress?.({ stage: "score", done: 1, total: 1 });
-
-  // Popularity baseline: distinct training buyers, ties to the lower item id.
-  const pop = columnCounts(counts);
-  const baseline = scoreFixed(pop, k, size, nItems, testUsers, truth, newTruth, similarTruth, ownOf);
-  const out: RecsEvaluation = {
-    k,
-    splitAt: formatEventTime(split),
-    end: Number.isFinite(end) ? formatEventTime(end) : null,
-    catalog: nItems,
-    trainShoppers: rec.users.length,
-    testShoppers: testUsers.length,
-    trainPurchases,
-    testPurchases: testRows.length,
+  if (tasks.includes("boughtTogether")) for (const [i, gt] of truth.similar) accBt.add(t.indices.subarray(t.indptr[i]!, Math.min(t.indptr[i + 1]!, t.indptr[i]! + k)), gt);
+  return {
     all: scores(accAll.result(), nItems, size),
     new: scores(accNew.result(), nItems, size),
     boughtTogether: scores(accBt.result(), nItems, size),
-    baseline,
-    fitSeconds: rec.state.fitSeconds,
-    msPerUser: ms / Math.max(1, testUsers.length),
-    recommender: rec,
+    msPerUser: ms / Math.max(1, truth.users.length),
   };
-  if (options.components) out.components = components(rec, log, train, k, size, testUsers, truth, newTruth, similarTruth, ownOf);
-  return out;
 }
 
 type Truth = Map<number, Set<number>>;
@@ -224,46 +269,28 @@ function similarTop10(log: EventLog, testRows: readonly number[], rec: Recommend
 }
 
 /** Scores a fixed item ranking (popularity) on the three tasks. */
-function scoreFixed(
-  score: Float64Array,
-  k: number,
-  size: number,
-  nItems: number,
-  users: readonly number[],
-  truth: Truth,
-  newTruth: (u: number) => Set<number>,
-  similar: Truth,
-  ownOf: (u: number) => Int32Array,
-): RecsTasks {
+function scoreFixed(score: Float64Array, truth: RecsTruth): RecsTasks {
+  const { k, size, nItems } = truth;
   const all = new RankingAccumulator(k, size);
   const nw = new RankingAccumulator(k, size);
   const bt = new RankingAccumulator(k, size);
   const top = rankItems(Float64Array.from(score), k + 1);
-  for (const u of users) {
-    all.add(top.subarray(0, k), truth.get(u)!);
-    const gt = newTruth(u);
-    if (gt.size === 0) continue;
+  for (const u of truth.users) {
+    all.add(top.subarray(0, k), truth.all.get(u)!);
+    const gt = truth.fresh.get(u);
+    if (!gt) continue;
     const s = Float64Array.from(score);
-    for (const i of ownOf(u)) s[i] = -Infinity;
+    for (const i of truth.own(u)) s[i] = -Infinity;
     nw.add(rankItems(s, k), gt);
   }
-  for (const [i, gt] of similar) bt.add(top.filter((j) => j !== i).subarray(0, k), gt);
+  for (const [i, gt] of truth.similar) bt.add(top.filter((j) => j !== i).subarray(0, k), gt);
   return { all: scores(all.result(), nItems, size), new: scores(nw.result(), nItems, size), boughtTogether: scores(bt.result(), nItems, size) };
 }
 
 /** Each part alone: repeat (all), EASE, item-kNN (K = 100), co-purchase counts (bought together), popular now. */
-function components(
-  rec: Recommender,
-  log: EventLog,
-  train: EventLog,
-  k: number,
-  size: number,
-  users: readonly number[],
-  truth: Truth,
-  newTruth: (u: number) => Set<number>,
-  similar: Truth,
-  ownOf: (u: number) => Int32Array,
-): Record<string, Partial<RecsTasks>> {
+function components(rec: Recommender, log: EventLog, train: EventLog, truth: RecsTruth): Record<string, Partial<RecsTasks>> {
+  const { k, size, users, similar } = truth;
+  const ownOf = truth.own;
   const s = rec.state;
   const n = rec.items.length;
   const pop = columnCounts(s.counts);
@@ -275,9 +302,9 @@ function components(
     const row = new Float64Array(n);
     for (const u of users) {
       fill(u, row);
-      if (withAll) all.add(rankItems(Float64Array.from(row), k), truth.get(u)!);
-      const gt = newTruth(u);
-      if (!withNew || gt.size === 0) continue;
+      if (withAll) all.add(rankItems(Float64Array.from(row), k), truth.all.get(u)!);
+      const gt = truth.fresh.get(u);
+      if (!withNew || !gt) continue;
       for (const i of ownOf(u)) row[i] = -Infinity;
       nw.add(rankItems(row, k), gt);
     }

@@ -12,6 +12,8 @@ import { fitEase, type EaseModel } from "../recommend/ease.js";
 import { buildBaskets, buildInteractions, decay } from "../recommend/interactions.js";
 import { rankItems } from "../recommend/rank.js";
 import { fitProductVectors } from "./product-vectors.js";
+import { segmentShoppers } from "./segments.js";
+import { shopperProfiles } from "./shopper-profiles.js";
 import { RecommenderParams, type RecommenderParamsInput } from "./recommender-params.js";
 
 /** Why an item is recommended. */
@@ -74,6 +76,8 @@ export interface RecommenderState {
   fitSeconds: number;
   events: number;
   purchases: number;
+  /** What a refit with other parameters reuses (kept in memory, not saved). */
+  fitted?: { baskets: CsrMatrix; content: DenseMatrix | null; basketAge: Float64Array };
 }
 
 /** Reason texts. */
@@ -201,7 +205,8 @@ export class Recommender {
     for (let p = t.indptr[i]!; p < t.indptr[i + 1]! && out.length < limit; p++) {
       const j = t.indices[p]!;
       if (excluded[j] === 1) continue;
-      out.push(this.item(j, t.scores[p]!, { kind: t.evidence[p] === 2 ? "similar" : "bought-with", other: i }));
+      const ev = t.evidence[p];
+      out.push(this.item(j, t.scores[p]!, ev === 2 ? { kind: "similar", other: i } : ev === 3 ? { kind: "popular" } : { kind: "bought-with", other: i }));
     }
     return out;
   }
@@ -215,6 +220,34 @@ export class Recommender {
   topItems(u: number, mode: "all" | "new", k: number, scratch = new Float64Array(this.state.items.length)): Int32Array {
     this.blend.score(u, mode, scratch);
     return rankItems(scratch, k, { excluded: this.state.excluded });
+  }
+
+  /**
+   * The same recommender with other parameters, refitting only what they change: EASE when its parameters
+   * change, the bought-together lists when theirs do (needs the in-memory fit state), the blend always (cheap).
+   * For tuning; a loaded recommender can change its blend only.
+   */
+  withParams(input: RecommenderParamsInput): Recommender {
+    const old = this.state.params;
+    const params = RecommenderParams.parse({
+      ease: { ...old.ease, ...input.ease },
+      blend: { ...old.blend, ...input.blend },
+      boughtTogether: { ...old.boughtTogether, ...input.boughtTogether },
+      contentDim: input.contentDim ?? old.contentDim,
+      segments: input.segments ?? old.segments,
+    });
+    const s = this.state;
+    const same = (a: object, b: object): boolean => JSON.stringify(a) === JSON.stringify(b);
+    const ease = same(params.ease, old.ease) ? s.ease : fitEase(s.counts, s.last, s.now, params.ease);
+    let together = s.together;
+    if (!same(params.boughtTogether, old.boughtTogether) || (params.boughtTogether.popularWeight > 0 && params.blend.popularHalfLifeDays !== old.blend.popularHalfLifeDays)) {
+      if (!s.fitted) throw new ConfigError("Cannot refit the bought-together lists of a loaded recommender: fit it again");
+      const popular = recentPopularity(s.counts, s.last, s.now, params.blend.popularHalfLifeDays);
+      together = fitBoughtTogether(s.fitted.baskets, s.counts, s.fitted.content, params.boughtTogether, s.fitted.basketAge, popular);
+    }
+    let favourites = s.favourites;
+    if (s.segmentOf && params.blend.popularHalfLifeDays !== old.blend.popularHalfLifeDays) favourites = segmentFavourites(s.counts, s.last, s.now, s.segmentOf, params.blend.popularHalfLifeDays);
+    return new Recommender({ ...s, params, ease, together, favourites });
   }
 
   /** What was fitted, in words and numbers. */
@@ -326,25 +359,23 @@ export async function fitRecommender(log: EventLog, options: FitRecommenderOptio
     options.onProgress?.({ stage: "content", done: 1, total: 1 });
   }
   const baskets = buildBaskets({ ...cols, rows: Int32Array.from(rows) }, log.baskets.size, items.length);
-  const together = fitBoughtTogether(baskets, counts, content, params.boughtTogether);
+  const basketAge = basketAges(baskets.rows, rows, cols.basket, cols.time, now);
+  const popularNow = recentPopularity(counts, last, now, params.blend.popularHalfLifeDays);
+  const together = fitBoughtTogether(baskets, counts, content, params.boughtTogether, basketAge, popularNow);
   options.onProgress?.({ stage: "bought together", done: 1, total: 1 });
 
-  // Segment favourites: each segment's recently bought items, scaled to max 1.
+  // Segment favourites: the given segments, else k-means segments on the log's own RFM (no other data).
   let segmentOf: Int32Array | null = null;
-  let favourites: Float32Array | null = null;
-  if (options.segmentOf && options.segmentOf.size > 0) {
-    segmentOf = Int32Array.from(users, (u) => options.segmentOf!.get(u) ?? -1);
-    const segs = Math.max(...segmentOf) + 1;
-    if (segs > 0) {
-      favourites = new Float32Array(segs * items.length);
-      for (let u = 0; u < users.length; u++) {
-        const s = segmentOf[u]!;
-        if (s < 0) continue;
-        for (let p = counts.indptr[u]!; p < counts.indptr[u + 1]!; p++) favourites[s * items.length + counts.indices[p]!]! += decay(now - last[p]!, params.blend.popularHalfLifeDays);
-      }
-      for (let s = 0; s < segs; s++) scaleToMax(favourites, s * items.length, items.length);
+  if (options.segmentOf && options.segmentOf.size > 0) segmentOf = Int32Array.from(users, (u) => options.segmentOf!.get(u) ?? -1);
+  else if (params.segments > 1) {
+    const table = shopperProfiles(log, { excludeItems: skip });
+    if (table.customers().length > params.segments) {
+      const run = await segmentShoppers(table, { k: params.segments, features: "rfm", nInit: 3, restartBy: "inertia", seed: options.seed ?? 0, mapSample: 0 });
+      const of = new Map(run.users.map((u, r) => [u, run.labels[r]!]));
+      segmentOf = Int32Array.from(users, (u) => of.get(u) ?? -1);
     }
   }
+  const favourites = segmentOf ? segmentFavourites(counts, last, now, segmentOf, params.blend.popularHalfLifeDays) : null;
   return new Recommender({
     params,
     users,
@@ -364,5 +395,36 @@ export async function fitRecommender(log: EventLog, options: FitRecommenderOptio
     fitSeconds: (performance.now() - t0) / 1000,
     events: log.length,
     purchases,
+    fitted: { baskets, content, basketAge },
   });
+}
+
+/** Each item's recent popularity (a shopper's last purchase weighs 2^(−age / half-life)), scaled to max 1. */
+function recentPopularity(counts: CsrMatrix, last: Float64Array, now: number, halfLifeDays: number): Float64Array {
+  const out = new Float64Array(counts.cols);
+  for (let p = 0; p < counts.indptr[counts.rows]!; p++) out[counts.indices[p]!]! += decay(now - last[p]!, halfLifeDays);
+  scaleToMax(out);
+  return out;
+}
+
+/** Age in days of each basket (its last line) at `now`. */
+function basketAges(nBaskets: number, rows: readonly number[], basket: Int32Array, time: Float64Array, now: number): Float64Array {
+  const last = new Float64Array(nBaskets).fill(-Infinity);
+  for (const e of rows) if (time[e]! > last[basket[e]!]!) last[basket[e]!] = time[e]!;
+  return Float64Array.from(last, (t) => (Number.isFinite(t) ? (now - t) / 86_400_000 : Infinity));
+}
+
+/** Each segment's recently bought items (a purchase weighs 2^(−age / half-life)), scaled to max 1 per segment. */
+function segmentFavourites(counts: CsrMatrix, last: Float64Array, now: number, segmentOf: Int32Array, halfLifeDays: number): Float32Array | null {
+  const n = counts.cols;
+  const segs = segmentOf.reduce((a, s) => Math.max(a, s + 1), 0);
+  if (segs === 0) return null;
+  const fav = new Float32Array(segs * n);
+  for (let u = 0; u < counts.rows; u++) {
+    const s = segmentOf[u]!;
+    if (s < 0) continue;
+    for (let p = counts.indptr[u]!; p < counts.indptr[u + 1]!; p++) fav[s * n + counts.indices[p]!]! += decay(now - last[p]!, halfLifeDays);
+  }
+  for (let s = 0; s < segs; s++) scaleToMax(fav, s * n, n);
+  return fav;
 }

@@ -34,10 +34,16 @@ export function rfmName(w: SegmentWords): string {
   return [w.recency, w.frequency, w.spend].filter((x) => x !== "").join(" ");
 }
 
+/** A group name as a segment name shows it: the last level of a category path, lower-cased ("Tents" → "tents"). */
+export function shortGroup(name: string): string {
+  const leaf = name.split(" > ").at(-1)!.trim();
+  return leaf === leaf.toUpperCase() && leaf !== leaf.toLowerCase() ? leaf.toLowerCase() : leaf.replace(/^\p{Lu}(?=\p{Ll})/u, (c) => c.toLowerCase()).replace(/ (\p{Lu})(?=\p{Ll})/gu, (_, c: string) => ` ${c.toLowerCase()}`);
+}
+
 /**
  * Names for all segments: the RFM words, then " · " and the segment's most distinctive groups (the highest lift:
  * the segment's spend share over everyone's, among groups with at least 5% of the segment's spend and a lift
- * over 1.2). Names are made unique: segments that would share one get their distinctive groups (or "(2)").
+ * over 1.2), each shown by {@link shortGroup}. Names are made unique: segments that would share one get their distinctive groups (or "(2)").
  */
 export function segmentNames(shapes: readonly SegmentShape[], groups: readonly { name: string; share: number; lift: number }[][]): string[] {
   const base = shapes.map((s) => rfmName(segmentWords(s)));
@@ -46,9 +52,9 @@ export function segmentNames(shapes: readonly SegmentShape[], groups: readonly {
       .filter((g) => g.share >= 0.05 && g.lift > 1.2)
       .sort((a, b) => b.lift - a.lift || b.share - a.share)
       .slice(0, 2)
-      .map((g) => g.name),
+      .map((g) => shortGroup(g.name)),
   );
-  const names = base.map((b, s) => (distinctive[s]!.length > 0 ? `${b} · ${distinctive[s]!.slice(0, 1).join(", ")}` : b));
+  const names = base.map((b, s) => (distinctive[s]!.length > 0 ? `${b} · ${distinctive[s]![0]!}` : b));
   const seen = new Map<string, number>();
   return names.map((name, s) => {
     let out = name;

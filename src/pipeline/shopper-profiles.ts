@@ -35,7 +35,7 @@ export interface ShopperProfile {
   lastSeen: string;
   views: number;
   carts: number;
-  /** Orders / shopping sessions with a view or cart event (null without views or carts). */
+  /** Share of the items the shopper viewed or put in the cart that they bought (null without views or carts). */
   conversion: number | null;
   /** Share of spend per item group, largest first (groups under 1% left out). */
   affinity: { group: string; share: number }[];
@@ -62,7 +62,9 @@ export class ProfileTable {
     readonly lastSeen: Float64Array,
     readonly views: Float64Array,
     readonly carts: Float64Array,
-    readonly sessionsWithBrowsing: Float64Array,
+    /** Distinct items viewed or carted, and how many of them were bought. */
+    readonly browsedItems: Float64Array,
+    readonly browsedBought: Float64Array,
     readonly groups: readonly string[],
     /** users × groups spend shares (rows sum to 1, or 0 for a shopper without spend in any group). */
     readonly affinity: Float64Array,
@@ -102,7 +104,7 @@ export class ProfileTable {
       lastSeen: formatEventTime(this.lastSeen[u]!),
       views: this.views[u]!,
       carts: this.carts[u]!,
-      conversion: browsing ? Math.round((this.frequency[u]! / Math.max(1, this.sessionsWithBrowsing[u]!)) * 1000) / 1000 : null,
+      conversion: browsing ? Math.round((this.browsedBought[u]! / Math.max(1, this.browsedItems[u]!)) * 1000) / 1000 : null,
       affinity,
     };
   }
@@ -129,7 +131,7 @@ export function shopperProfiles(log: EventLog, options: ProfileOptions = {}): Pr
   const reference = options.reference ?? (Number.isFinite(lastEvent) ? Math.floor(lastEvent / DAY) * DAY + DAY : 0);
   const z = (): Float64Array => new Float64Array(nu);
   const lastBuy = new Float64Array(nu).fill(-Infinity);
-  const [frequency, gross, net, returned, basketSize, distinct, views, carts, browsing] = [z(), z(), z(), z(), z(), z(), z(), z(), z()];
+  const [frequency, gross, net, returned, basketSize, distinct, views, carts, browsedItems, browsedBought] = [z(), z(), z(), z(), z(), z(), z(), z(), z(), z()];
   const first = new Float64Array(nu).fill(Infinity);
   const last = new Float64Array(nu).fill(-Infinity);
   const affinity = new Float64Array(nu * groups.length);
@@ -137,7 +139,8 @@ export function shopperProfiles(log: EventLog, options: ProfileOptions = {}): Pr
   const lines = new Map<number, number>(); // basket → distinct items (counted below)
   const basketItems = new Map<number, Set<number>>();
   const items = new Map<number, Set<number>>();
-  const browsed = new Map<number, Set<number>>();
+  const browsed = new Map<number, Set<number>>(); // user → items viewed or carted
+  const bought_ = new Map<number, Set<number>>(); // user → items bought (any quantity)
   for (let e = 0; e < log.length; e++) {
     const u = log.user[e]!;
     const t = log.time[e]!;
@@ -149,7 +152,7 @@ export function shopperProfiles(log: EventLog, options: ProfileOptions = {}): Pr
       else carts[u]!++;
       let s = browsed.get(u);
       if (!s) browsed.set(u, (s = new Set()));
-      s.add(log.basket[e]!);
+      s.add(log.item[e]!);
       continue;
     }
     if (itemSkipped[log.item[e]!] === 1) continue;
@@ -163,6 +166,9 @@ export function shopperProfiles(log: EventLog, options: ProfileOptions = {}): Pr
     }
     if (type !== EVENT_CODE.purchase) continue;
     net[u]! += value;
+    let bu = bought_.get(u);
+    if (!bu) bought_.set(u, (bu = new Set()));
+    bu.add(log.item[e]!);
     if (!(q > 0 && p > 0)) continue;
     gross[u]! += value;
     if (t > lastBuy[u]!) lastBuy[u] = t;
@@ -192,11 +198,16 @@ export function shopperProfiles(log: EventLog, options: ProfileOptions = {}): Pr
       recency[u] = (reference - lastBuy[u]!) / DAY;
     }
     rate[u] = gross[u]! > 0 ? Math.min(1, returned[u]! / gross[u]!) : 0;
-    browsing[u] = browsed.get(u)?.size ?? 0;
+    const seen = browsed.get(u);
+    if (seen) {
+      browsedItems[u] = seen.size;
+      const bought = bought_.get(u);
+      for (const i of seen) if (bought?.has(i)) browsedBought[u]!++;
+    }
     const g = groups.length;
     let sum = 0;
     for (let k = 0; k < g; k++) sum += affinity[u * g + k]!;
     if (sum > 0) for (let k = 0; k < g; k++) affinity[u * g + k]! /= sum;
   }
-  return new ProfileTable(log.users.ids, reference, recency, frequency, gross, net, rate, basketSize, distinct, first, last, views, carts, browsing, groups, affinity);
+  return new ProfileTable(log.users.ids, reference, recency, frequency, gross, net, rate, basketSize, distinct, first, last, views, carts, browsedItems, browsedBought, groups, affinity);
 }

@@ -56,7 +56,8 @@ export interface BlendInputs {
  * Scores every item for a shopper. Mode "all": own(i) + easeWeight·ease(i) + segmentWeight·segment(i) +
  * popularWeight·popular(i), where own(i) = (count/max count)·repeatRate(i)^exponent scaled to max 1, plus
  * recencyWeight·2^(−days since last bought / half-life), times returnPenalty for returned items. Mode "new":
- * the same without own items, which are never shown. A shopper with no history (index -1) gets popular items.
+ * the same without own items, which are never shown. A shopper without purchases (index -1) gets what is popular
+ * now (recent popularity, weight 1).
  */
 export class Blend {
   readonly popularity: Float64Array;
@@ -109,9 +110,10 @@ export class Blend {
     const a = u >= 0 && u < counts.rows ? counts.indptr[u]! : 0;
     const b = u >= 0 && u < counts.rows ? counts.indptr[u + 1]! : 0;
     const own = counts.indices.subarray(a, b);
-    // Popular now, and the segment's favourites.
-    for (let i = 0; i < n; i++) out[i]! += p.popularWeight * this.popularNow[i]!;
-    if (parts) for (let i = 0; i < n; i++) parts[3]![i] = p.popularWeight * this.popularNow[i]!;
+    // Popular now (all of the score for a shopper without purchases: the cold start), and the segment's favourites.
+    const pw = own.length === 0 ? 1 : p.popularWeight;
+    for (let i = 0; i < n; i++) out[i]! += pw * this.popularNow[i]!;
+    if (parts) for (let i = 0; i < n; i++) parts[3]![i] = pw * this.popularNow[i]!;
     const s = segmentOf && u >= 0 && u < segmentOf.length ? segmentOf[u]! : -1;
     if (s >= 0 && favourites && p.segmentWeight > 0) {
       const o = s * n;

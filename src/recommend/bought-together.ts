@@ -14,14 +14,19 @@ export interface BoughtTogetherParams {
   shopperWeight: number;
   /** γ: weight of content similarity (cosine of the product vectors, negatives as 0). */
   contentWeight: number;
+  /** δ: weight of recent basket co-occurrence (each basket weighs 2^(−age / recentHalfLifeDays)), scaled to max 1. */
+  recentWeight?: number;
+  recentHalfLifeDays?: number;
+  /** ε: weight of what sells now (each candidate's recent popularity, scaled to max 1: `popular` of the fit). */
+  popularWeight?: number;
   /** Items kept per list. */
   neighbors: number;
   /** Above this many items, content similarity is computed among co-purchase candidates only (it is O(items²·dim)). */
   fullContentLimit?: number;
 }
 
-/** What weighed most for a neighbour: 0 shared baskets, 1 shared shoppers, 2 content. */
-export const EVIDENCE = ["basket", "shopper", "content"] as const;
+/** What weighed most for a neighbour: 0 shared baskets (all-time or recent), 1 shared shoppers, 2 content, 3 selling now. */
+export const EVIDENCE = ["basket", "shopper", "content", "popular"] as const;
 export type Evidence = (typeof EVIDENCE)[number];
 
 /** Fitted lists: row i = the items bought with i, best first, and the evidence of each. */
@@ -31,17 +36,32 @@ export interface BoughtTogetherLists extends NeighborLists {
 
 /**
  * Fits bought-together lists for every catalogue item. `baskets`: basket × item incidence; `counts`: shopper ×
- * item counts (binarized); `content`: one unit row per catalogue item (a zero row = no text), or null. An item
+ * item counts (binarized); `content`: one unit row per catalogue item (a zero row = no text), or null;
+ * `basketAgeDays`: each basket's age at fit time (needed for `recentWeight`); `popular`: each item's recent
+ * popularity scaled to max 1 (needed for `popularWeight`; only items bought with i or, with full content, all
+ * items are candidates). An item
  * with no purchases gets its content neighbours. Ties go to the lower item index.
  * O(Σ_i (Σ_{b ∋ i} |b| + Σ_{u ∋ i} n_u) + items²·dim) time, O(items) scratch.
  */
-export function fitBoughtTogether(baskets: CsrMatrix, counts: CsrMatrix, content: DenseMatrix | null, p: BoughtTogetherParams): BoughtTogetherLists {
+export function fitBoughtTogether(
+  baskets: CsrMatrix,
+  counts: CsrMatrix,
+  content: DenseMatrix | null,
+  p: BoughtTogetherParams,
+  basketAgeDays?: Float64Array,
+  popular?: Float64Array,
+): BoughtTogetherLists {
   const n = counts.cols;
   if (baskets.cols !== n || (content !== null && content.rows !== n)) throw new RangeError(`Pass matrices over the same ${n} items`);
   const basketsOf = transposeCsr(baskets);
   const shoppersOf = transposeCsr(counts);
   const pop = columnCounts(counts);
   const penalty = Float64Array.from(pop, (v) => Math.pow(v + 1, -p.popularityPenalty));
+  const pw = popular ? (p.popularWeight ?? 0) : 0;
+  const recentWeight = p.recentWeight ?? 0;
+  const recent = recentWeight > 0 && basketAgeDays ? Float64Array.from(basketAgeDays, (a) => Math.pow(2, -Math.max(0, a) / (p.recentHalfLifeDays ?? 60))) : null;
+  const cr = new Float64Array(n);
+  const touchedR: number[] = [];
   const cb = new Float64Array(n);
   const cs = new Float64Array(n);
   const cc = new Float64Array(n);
@@ -60,6 +80,15 @@ export function fitBoughtTogether(baskets: CsrMatrix, counts: CsrMatrix, content
     touchedB.length = 0;
     touchedS.length = 0;
     cooccurrenceRow(i, basketsOf, baskets, cb, touchedB);
+    touchedR.length = 0;
+    if (recent) cooccurrenceRow(i, basketsOf, baskets, cr, touchedR, recent);
+    cr[i] = 0;
+    let maxR = 0;
+    for (const j of touchedR) {
+      cr[j] = cr[j]! * penalty[j]!;
+      if (cr[j]! > maxR) maxR = cr[j]!;
+    }
+    const wr = maxR > 0 ? recentWeight / maxR : 0;
     if (p.shopperWeight > 0) cooccurrenceRow(i, shoppersOf, counts, cs, touchedS);
     cb[i] = 0;
     cs[i] = 0;
@@ -95,7 +124,7 @@ export function fitBoughtTogether(baskets: CsrMatrix, counts: CsrMatrix, content
         c = s > 0 ? p.contentWeight * s : 0;
       }
       cc[t] = c;
-      score[t] = j === i ? -Infinity : cb[j]! * wb + cs[j]! * ws + c;
+      score[t] = j === i ? -Infinity : cb[j]! * wb + cr[j]! * wr + cs[j]! * ws + c + (pw > 0 && (cb[j]! > 0 || cs[j]! > 0 || c > 0) ? pw * popular![j]! : 0);
     }
     const got = topK(score, 0, m, p.neighbors, top);
     let keep = 0;
@@ -105,14 +134,16 @@ export function fitBoughtTogether(baskets: CsrMatrix, counts: CsrMatrix, content
       const j = full ? t : cand[t]!;
       idx[keep] = j;
       sc[keep] = score[t]!;
-      const b = cb[j]! * wb;
+      const b = cb[j]! * wb + cr[j]! * wr;
       const s = cs[j]! * ws;
       const c = cc[t]!;
-      evidence.push(b >= s && b >= c ? 0 : s >= c ? 1 : 2);
+      const q = pw > 0 ? pw * popular![j]! : 0;
+      evidence.push(b >= s && b >= c && b >= q ? 0 : s >= c && s >= q ? 1 : c >= q ? 2 : 3);
     }
     out.push(idx, sc, keep);
     for (const j of touchedB) cb[j] = 0;
     for (const j of touchedS) cs[j] = 0;
+    for (const j of touchedR) cr[j] = 0;
   }
   return { ...out.build(), evidence: Uint8Array.from(evidence) };
 }

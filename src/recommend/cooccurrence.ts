@@ -1,18 +1,22 @@
-// Co-occurrence rows: for one item, how often every other item shares a group with it (a basket, or a shopper).
+// Co-occurrence rows: for one item, how often every other item shares a group with it (a basket, or a shopper),
+// optionally weighted per group (recent baskets weigh more).
 import type { CsrMatrix } from "../linalg/matrix.js";
 
 /**
  * Adds, for each group g holding `item` (`byItem` row `item`: item × group incidence), 1 to `out[j]` for every
  * item j of g (`byGroup`: group × item), and lists each j touched for the first time in `touched` (so the caller
- * can reset `out` in O(touched)). `out[item]` is counted too. O(Σ_{g ∋ item} |g|).
+ * can reset `out` in O(touched)). With `groupWeight`, group g adds groupWeight[g] instead of 1 (groups of weight 0
+ * are skipped). `out[item]` is counted too. O(Σ_{g ∋ item} |g|).
  */
-export function cooccurrenceRow(item: number, byItem: CsrMatrix, byGroup: CsrMatrix, out: Float64Array, touched: number[]): void {
+export function cooccurrenceRow(item: number, byItem: CsrMatrix, byGroup: CsrMatrix, out: Float64Array, touched: number[], groupWeight?: Float64Array): void {
   for (let p = byItem.indptr[item]!; p < byItem.indptr[item + 1]!; p++) {
     const g = byItem.indices[p]!;
+    const w = groupWeight ? groupWeight[g]! : 1;
+    if (w === 0) continue;
     for (let q = byGroup.indptr[g]!; q < byGroup.indptr[g + 1]!; q++) {
       const j = byGroup.indices[q]!;
       if (out[j] === 0) touched.push(j);
-      out[j]!++;
+      out[j]! += w;
     }
   }
 }
