@@ -38,8 +38,7 @@ export interface BoughtTogetherLists extends NeighborLists {
  * Fits bought-together lists for every catalogue item. `baskets`: basket × item incidence; `counts`: shopper ×
  * item counts (binarized); `content`: one unit row per catalogue item (a zero row = no text), or null;
  * `basketAgeDays`: each basket's age at fit time (needed for `recentWeight`); `popular`: each item's recent
- * popularity scaled to max 1 (needed for `popularWeight`; only items bought with i or, with full content, all
- * items are candidates). An item
+ * popularity scaled to max 1 (needed for `popularWeight`; it re-ranks the lists of bought items only). An item
  * with no purchases gets its content neighbours. Ties go to the lower item index.
  * O(Σ_i (Σ_{b ∋ i} |b| + Σ_{u ∋ i} n_u) + items²·dim) time, O(items) scratch.
  */
@@ -100,6 +99,8 @@ export function fitBoughtTogether(
     let maxS = 0;
     for (const j of touchedS) if (cs[j]! > maxS) maxS = cs[j]!;
     const wb = maxB > 0 ? 1 / maxB : 0;
+    // What sells now only re-ranks the lists of items that were bought: a new product gets its content neighbours.
+    const bought = pw > 0 && (maxB > 0 || maxS > 0);
     const ws = maxS > 0 ? p.shopperWeight / maxS : 0;
     // Candidates in ascending item order (so topK's ties go to the lower item): every item when content is
     // scored in full, else the items sharing a basket or a shopper with i.
@@ -124,7 +125,7 @@ export function fitBoughtTogether(
         c = s > 0 ? p.contentWeight * s : 0;
       }
       cc[t] = c;
-      score[t] = j === i ? -Infinity : cb[j]! * wb + cr[j]! * wr + cs[j]! * ws + c + (pw > 0 && (cb[j]! > 0 || cs[j]! > 0 || c > 0) ? pw * popular![j]! : 0);
+      score[t] = j === i ? -Infinity : cb[j]! * wb + cr[j]! * wr + cs[j]! * ws + c + (bought && (cb[j]! > 0 || cs[j]! > 0 || c > 0) ? pw * popular![j]! : 0);
     }
     const got = topK(score, 0, m, p.neighbors, top);
     let keep = 0;
@@ -137,7 +138,7 @@ export function fitBoughtTogether(
       const b = cb[j]! * wb + cr[j]! * wr;
       const s = cs[j]! * ws;
       const c = cc[t]!;
-      const q = pw > 0 ? pw * popular![j]! : 0;
+      const q = bought ? pw * popular![j]! : 0;
       evidence.push(b >= s && b >= c && b >= q ? 0 : s >= c && s >= q ? 1 : c >= q ? 2 : 3);
     }
     out.push(idx, sc, keep);
