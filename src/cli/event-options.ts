@@ -25,7 +25,7 @@ export interface EventFlags {
   items?: string[];
   itemIdField?: string;
   itemTextFields?: string[];
-  categoryField: string;
+  categoryField?: string;
   excludeItems?: string[];
 }
 
@@ -64,7 +64,7 @@ export function addItemOptions(cmd: Command): Command {
     .option("--items <file>", "the item catalogue (JSONL or CSV; repeatable): titles for reasons, texts for similar items and item groups, categories", (v: string, acc: string[] = []) => [...acc, v])
     .option("--item-id-field <name>", "catalogue field holding the item id (default: id, else item_id, sku or product_id)")
     .option("--item-text-fields <names>", "catalogue text fields, title first (default: title,description, else description)", (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean))
-    .option("--category-field <name>", "catalogue field holding the category", "category")
+    .option("--category-field <name>", "catalogue field holding the category (default: category, where present)")
     .option("--exclude-items <ids>", "items never recommended and left out of profiles (comma list, or @file with one id per line), e.g. postage and fees", idListArg);
 }
 
@@ -118,7 +118,8 @@ export async function loadItems(flags: EventFlags): Promise<Product[] | undefine
     const { products } = await readCatalogFile(file, {
       idField: flags.itemIdField ?? sniffIdField(file),
       ...(flags.itemTextFields ? { textFields: flags.itemTextFields } : {}),
-      labelField: flags.categoryField,
+      // Named only when asked for: the catalogue reader then requires the column (its default, category, is optional).
+      ...(flags.categoryField ? { labelField: flags.categoryField } : {}),
       onBadRow: flags.onBadRow,
     });
     for (const p of products) byId.set(p.id, p);
