@@ -68,8 +68,19 @@ export function fitBoughtTogether(
   const touchedS: number[] = [];
   const score = new Float64Array(n);
   const cand = new Int32Array(n);
+  const stamp = new Int32Array(n);
+  const hasText = new Uint8Array(n);
+  if (content !== null) {
+    for (let i = 0; i < n; i++) {
+      for (let f = i * content.cols; f < (i + 1) * content.cols; f++) {
+        if (content.data[f] !== 0) {
+          hasText[i] = 1;
+          break;
+        }
+      }
+    }
+  }
   const top = new Int32Array(p.neighbors);
-  const d = content?.cols ?? 0;
   const full = content !== null && p.contentWeight > 0 && n <= (p.fullContentLimit ?? 20_000);
   const out = new NeighborListsBuilder(n);
   const evidence: number[] = [];
@@ -103,28 +114,20 @@ export function fitBoughtTogether(
     const bought = pw > 0 && (maxB > 0 || maxS > 0);
     const ws = maxS > 0 ? p.shopperWeight / maxS : 0;
     // Candidates in ascending item order (so topK's ties go to the lower item): every item when content is
-    // scored in full, else the items sharing a basket or a shopper with i.
+    // scored in full, else the items sharing a basket or a shopper with i (marked with stamp i + 1, then scanned).
     let m = n;
     if (!full) {
-      const seen = new Set(touchedB);
-      for (const j of touchedS) seen.add(j);
-      seen.delete(i);
+      for (const j of touchedB) stamp[j] = i + 1;
+      for (const j of touchedS) stamp[j] = i + 1;
+      stamp[i] = 0;
       m = 0;
-      for (const j of [...seen].sort((a, b) => a - b)) cand[m++] = j;
+      for (let j = 0; j < n; j++) if (stamp[j] === i + 1) cand[m++] = j;
     }
-    const oi = i * d;
-    let ni = 0;
-    if (content !== null && p.contentWeight > 0) for (let f = 0; f < d; f++) ni += content.data[oi + f]! * content.data[oi + f]!;
+    cc.fill(0, 0, m);
+    if (content !== null && p.contentWeight > 0 && hasText[i] === 1) contentRow(content, i, full ? null : cand, m, p.contentWeight, cc);
     for (let t = 0; t < m; t++) {
       const j = full ? t : cand[t]!;
-      let c = 0;
-      if (ni > 0 && j !== i) {
-        const oj = j * d;
-        let s = 0;
-        for (let f = 0; f < d; f++) s += content!.data[oi + f]! * content!.data[oj + f]!;
-        c = s > 0 ? p.contentWeight * s : 0;
-      }
-      cc[t] = c;
+      const c = cc[t]!;
       score[t] = j === i ? -Infinity : cb[j]! * wb + cr[j]! * wr + cs[j]! * ws + c + (bought && (cb[j]! > 0 || cs[j]! > 0 || c > 0) ? pw * popular![j]! : 0);
     }
     const got = topK(score, 0, m, p.neighbors, top);
@@ -147,4 +150,42 @@ export function fitBoughtTogether(
     for (const j of touchedR) cr[j] = 0;
   }
   return { ...out.build(), evidence: Uint8Array.from(evidence) };
+}
+
+/**
+ * out[t] = weight · max(0, x_i · x_j) for the candidates j (all items in order when `cand` is null), four
+ * candidates at a time so each load of x_i feeds four multiply-adds. O(m · dim).
+ */
+function contentRow(x: DenseMatrix, i: number, cand: Int32Array | null, m: number, weight: number, out: Float64Array): void {
+  const d = x.cols;
+  const a = x.data;
+  const oi = i * d;
+  let t = 0;
+  for (; t + 4 <= m; t += 4) {
+    const o0 = (cand ? cand[t]! : t) * d;
+    const o1 = (cand ? cand[t + 1]! : t + 1) * d;
+    const o2 = (cand ? cand[t + 2]! : t + 2) * d;
+    const o3 = (cand ? cand[t + 3]! : t + 3) * d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let f = 0; f < d; f++) {
+      const v = a[oi + f]!;
+      s0 += v * a[o0 + f]!;
+      s1 += v * a[o1 + f]!;
+      s2 += v * a[o2 + f]!;
+      s3 += v * a[o3 + f]!;
+    }
+    out[t] = s0 > 0 ? weight * s0 : 0;
+    out[t + 1] = s1 > 0 ? weight * s1 : 0;
+    out[t + 2] = s2 > 0 ? weight * s2 : 0;
+    out[t + 3] = s3 > 0 ? weight * s3 : 0;
+  }
+  for (; t < m; t++) {
+    const oj = (cand ? cand[t]! : t) * d;
+    let s0 = 0;
+    for (let f = 0; f < d; f++) s0 += a[oi + f]! * a[oj + f]!;
+    out[t] = s0 > 0 ? weight * s0 : 0;
+  }
 }
