@@ -2,7 +2,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const algorithms = ["featurize", "classify", "cluster", "similar", "metrics", "taxonomy", "catalog"];
+const algorithms = ["featurize", "classify", "cluster", "similar", "metrics", "taxonomy", "catalog", "events", "recommend"];
 const composition = ["pipeline", "persist", "report"];
 const service = "service";
 const edges = ["cli", "server", "web", "jobs", "store", "workers"];

@@ -172,3 +172,18 @@ export {
   type ClassifyTaskResult,
   type ClusterTaskResult,
 } from "./service/tasks.js";
+
+// ---- shoppers: events, profiles, segments, recommendations (the rest: assort/shoppers)
+export { ShopEventSchema, EVENT_TYPES, type EventType, type ShopEvent, type ShopEventInput } from "./events/event.js";
+export type { EventLog } from "./events/event-log.js";
+export { readEvents, readEventLog, type ReadEventsOptions, type EventReadReport, type EventNote, type EventStream } from "./events/read-events.js";
+export { DEFAULT_EVENT_FIELDS, type EventFields } from "./events/map-event.js";
+export { summarizeEvents, type EventSummary } from "./pipeline/event-summary.js";
+export { shopperProfiles, type ShopperProfile, type ProfileOptions } from "./pipeline/shopper-profiles.js";
+export { groupItems, type ItemGroups, type ItemGroupOptions } from "./pipeline/item-groups.js";
+export { segmentShoppers, SEGMENT_ALGORITHMS, type SegmentAlgorithm, type SegmentOptions, type SegmentRun, type SegmentSummary } from "./pipeline/segments.js";
+export { fitRecommender, type Recommender, type RecommendedItem, type RecommendOptions, type FitRecommenderOptions } from "./pipeline/recommender.js";
+export type { RecommenderParamsInput } from "./pipeline/recommender-params.js";
+export { saveRecommender, loadRecommender } from "./pipeline/recommender-artifact.js";
+export { evaluateRecommendations, type EvaluateRecsOptions, type RecsEvaluation, type RecsScores, type RecsTasks } from "./pipeline/evaluate-recs.js";
+export { renderSegmentReport, type SegmentReportInput } from "./report/segment-report.js";

@@ -12,6 +12,11 @@ import { serveCommand } from "./commands/serve.js";
 import { classifiersCommand, infoCommand } from "./commands/info.js";
 import { taxonomyCommand } from "./commands/taxonomy.js";
 import { trainCommand } from "./commands/train.js";
+import { eventsCommand } from "./commands/events.js";
+import { profileCommand } from "./commands/profile.js";
+import { segmentCommand } from "./commands/segment.js";
+import { recommendCommand } from "./commands/recommend.js";
+import { evaluateRecsCommand } from "./commands/evaluate-recs.js";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -25,6 +30,11 @@ export function buildProgram(): Command {
     add(program).exitOverride();
   }
   taxonomyCommand(program).exitOverride();
+  eventsCommand(program).exitOverride();
+  profileCommand(program).exitOverride();
+  segmentCommand(program).exitOverride();
+  recommendCommand(program).exitOverride();
+  evaluateRecsCommand(program).exitOverride();
   return program;
 }
 

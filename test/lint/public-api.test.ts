@@ -22,7 +22,7 @@ describe("public API", () => {
   });
 
   it("every subpath export has its source entry, and each entry exports something", async () => {
-    expect(subpaths.map(([k]) => k)).toEqual(expect.arrayContaining([".", "./server", "./store", "./store/sqlite", "./estimators", "./metrics", "./linalg", "./images", "./embeddings", "./text", "./jobs"]));
+    expect(subpaths.map(([k]) => k)).toEqual(expect.arrayContaining([".", "./server", "./store", "./store/sqlite", "./estimators", "./metrics", "./linalg", "./images", "./embeddings", "./shoppers", "./text", "./jobs"]));
     for (const [, v] of subpaths) {
       expect(existsSync(sourceOf(v.import)), v.import).toBe(true);
       expect(v.types).toBe(v.import.replace(/\.js$/, ".d.ts"));

@@ -1,0 +1,191 @@
+// Bought together: per item, a blend of basket co-occurrence counts, same-shopper co-occurrence and content
+// similarity (product vectors), the best N kept with the evidence that weighed most.
+import type { CsrMatrix, DenseMatrix } from "../linalg/matrix.js";
+import { transposeCsr } from "../linalg/sparse.js";
+import { topK } from "../linalg/topk.js";
+import { cooccurrenceRow, NeighborListsBuilder, type NeighborLists } from "./cooccurrence.js";
+import { columnCounts } from "./interactions.js";
+
+/** Parameters of {@link fitBoughtTogether}. */
+export interface BoughtTogetherParams {
+  /** α: a candidate's basket count is divided by (its shoppers + 1)^α, so best-sellers do not crowd every list. */
+  popularityPenalty: number;
+  /** β: weight of same-shopper co-occurrence (bought by the same shoppers, in any basket), each part scaled to max 1. */
+  shopperWeight: number;
+  /** γ: weight of content similarity (cosine of the product vectors, negatives as 0). */
+  contentWeight: number;
+  /** δ: weight of recent basket co-occurrence (each basket weighs 2^(−age / recentHalfLifeDays)), scaled to max 1. */
+  recentWeight?: number;
+  recentHalfLifeDays?: number;
+  /** ε: weight of what sells now (each candidate's recent popularity, scaled to max 1: `popular` of the fit). */
+  popularWeight?: number;
+  /** Items kept per list. */
+  neighbors: number;
+  /** Above this many items, content similarity is computed among co-purchase candidates only (it is O(items²·dim)). */
+  fullContentLimit?: number;
+}
+
+/** What weighed most for a neighbour: 0 shared baskets (all-time or recent), 1 shared shoppers, 2 content, 3 selling now. */
+export const EVIDENCE = ["basket", "shopper", "content", "popular"] as const;
+export type Evidence = (typeof EVIDENCE)[number];
+
+/** Fitted lists: row i = the items bought with i, best first, and the evidence of each. */
+export interface BoughtTogetherLists extends NeighborLists {
+  evidence: Uint8Array;
+}
+
+/**
+ * Fits bought-together lists for every catalogue item. `baskets`: basket × item incidence; `counts`: shopper ×
+ * item counts (binarized); `content`: one unit row per catalogue item (a zero row = no text), or null;
+ * `basketAgeDays`: each basket's age at fit time (needed for `recentWeight`); `popular`: each item's recent
+ * popularity scaled to max 1 (needed for `popularWeight`; it re-ranks the lists of bought items only). An item
+ * with no purchases gets its content neighbours. Ties go to the lower item index.
+ * O(Σ_i (Σ_{b ∋ i} |b| + Σ_{u ∋ i} n_u) + items²·dim) time, O(items) scratch.
+ */
+export function fitBoughtTogether(
+  baskets: CsrMatrix,
+  counts: CsrMatrix,
+  content: DenseMatrix | null,
+  p: BoughtTogetherParams,
+  basketAgeDays?: Float64Array,
+  popular?: Float64Array,
+): BoughtTogetherLists {
+  const n = counts.cols;
+  if (baskets.cols !== n || (content !== null && content.rows !== n)) throw new RangeError(`Pass matrices over the same ${n} items`);
+  const basketsOf = transposeCsr(baskets);
+  const shoppersOf = transposeCsr(counts);
+  const pop = columnCounts(counts);
+  const penalty = Float64Array.from(pop, (v) => Math.pow(v + 1, -p.popularityPenalty));
+  const pw = popular ? (p.popularWeight ?? 0) : 0;
+  const recentWeight = p.recentWeight ?? 0;
+  const recent = recentWeight > 0 && basketAgeDays ? Float64Array.from(basketAgeDays, (a) => Math.pow(2, -Math.max(0, a) / (p.recentHalfLifeDays ?? 60))) : null;
+  const cr = new Float64Array(n);
+  const touchedR: number[] = [];
+  const cb = new Float64Array(n);
+  const cs = new Float64Array(n);
+  const cc = new Float64Array(n);
+  const touchedB: number[] = [];
+  const touchedS: number[] = [];
+  const score = new Float64Array(n);
+  const cand = new Int32Array(n);
+  const stamp = new Int32Array(n);
+  const hasText = new Uint8Array(n);
+  if (content !== null) {
+    for (let i = 0; i < n; i++) {
+      for (let f = i * content.cols; f < (i + 1) * content.cols; f++) {
+        if (content.data[f] !== 0) {
+          hasText[i] = 1;
+          break;
+        }
+      }
+    }
+  }
+  const top = new Int32Array(p.neighbors);
+  const full = content !== null && p.contentWeight > 0 && n <= (p.fullContentLimit ?? 20_000);
+  const out = new NeighborListsBuilder(n);
+  const evidence: number[] = [];
+  const idx = new Int32Array(p.neighbors);
+  const sc = new Float64Array(p.neighbors);
+  for (let i = 0; i < n; i++) {
+    touchedB.length = 0;
+    touchedS.length = 0;
+    cooccurrenceRow(i, basketsOf, baskets, cb, touchedB);
+    touchedR.length = 0;
+    if (recent) cooccurrenceRow(i, basketsOf, baskets, cr, touchedR, recent);
+    cr[i] = 0;
+    let maxR = 0;
+    for (const j of touchedR) {
+      cr[j] = cr[j]! * penalty[j]!;
+      if (cr[j]! > maxR) maxR = cr[j]!;
+    }
+    const wr = maxR > 0 ? recentWeight / maxR : 0;
+    if (p.shopperWeight > 0) cooccurrenceRow(i, shoppersOf, counts, cs, touchedS);
+    cb[i] = 0;
+    cs[i] = 0;
+    let maxB = 0;
+    for (const j of touchedB) {
+      cb[j] = cb[j]! * penalty[j]!;
+      if (cb[j]! > maxB) maxB = cb[j]!;
+    }
+    let maxS = 0;
+    for (const j of touchedS) if (cs[j]! > maxS) maxS = cs[j]!;
+    const wb = maxB > 0 ? 1 / maxB : 0;
+    // What sells now only re-ranks the lists of items that were bought: a new product gets its content neighbours.
+    const bought = pw > 0 && (maxB > 0 || maxS > 0);
+    const ws = maxS > 0 ? p.shopperWeight / maxS : 0;
+    // Candidates in ascending item order (so topK's ties go to the lower item): every item when content is
+    // scored in full, else the items sharing a basket or a shopper with i (marked with stamp i + 1, then scanned).
+    let m = n;
+    if (!full) {
+      for (const j of touchedB) stamp[j] = i + 1;
+      for (const j of touchedS) stamp[j] = i + 1;
+      stamp[i] = 0;
+      m = 0;
+      for (let j = 0; j < n; j++) if (stamp[j] === i + 1) cand[m++] = j;
+    }
+    cc.fill(0, 0, m);
+    if (content !== null && p.contentWeight > 0 && hasText[i] === 1) contentRow(content, i, full ? null : cand, m, p.contentWeight, cc);
+    for (let t = 0; t < m; t++) {
+      const j = full ? t : cand[t]!;
+      const c = cc[t]!;
+      score[t] = j === i ? -Infinity : cb[j]! * wb + cr[j]! * wr + cs[j]! * ws + c + (bought && (cb[j]! > 0 || cs[j]! > 0 || c > 0) ? pw * popular![j]! : 0);
+    }
+    const got = topK(score, 0, m, p.neighbors, top);
+    let keep = 0;
+    for (; keep < got; keep++) {
+      const t = top[keep]!;
+      if (!(score[t]! > 0)) break;
+      const j = full ? t : cand[t]!;
+      idx[keep] = j;
+      sc[keep] = score[t]!;
+      const b = cb[j]! * wb + cr[j]! * wr;
+      const s = cs[j]! * ws;
+      const c = cc[t]!;
+      const q = bought ? pw * popular![j]! : 0;
+      evidence.push(b >= s && b >= c && b >= q ? 0 : s >= c && s >= q ? 1 : c >= q ? 2 : 3);
+    }
+    out.push(idx, sc, keep);
+    for (const j of touchedB) cb[j] = 0;
+    for (const j of touchedS) cs[j] = 0;
+    for (const j of touchedR) cr[j] = 0;
+  }
+  return { ...out.build(), evidence: Uint8Array.from(evidence) };
+}
+
+/**
+ * out[t] = weight · max(0, x_i · x_j) for the candidates j (all items in order when `cand` is null), four
+ * candidates at a time so each load of x_i feeds four multiply-adds. O(m · dim).
+ */
+function contentRow(x: DenseMatrix, i: number, cand: Int32Array | null, m: number, weight: number, out: Float64Array): void {
+  const d = x.cols;
+  const a = x.data;
+  const oi = i * d;
+  let t = 0;
+  for (; t + 4 <= m; t += 4) {
+    const o0 = (cand ? cand[t]! : t) * d;
+    const o1 = (cand ? cand[t + 1]! : t + 1) * d;
+    const o2 = (cand ? cand[t + 2]! : t + 2) * d;
+    const o3 = (cand ? cand[t + 3]! : t + 3) * d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let f = 0; f < d; f++) {
+      const v = a[oi + f]!;
+      s0 += v * a[o0 + f]!;
+      s1 += v * a[o1 + f]!;
+      s2 += v * a[o2 + f]!;
+      s3 += v * a[o3 + f]!;
+    }
+    out[t] = s0 > 0 ? weight * s0 : 0;
+    out[t + 1] = s1 > 0 ? weight * s1 : 0;
+    out[t + 2] = s2 > 0 ? weight * s2 : 0;
+    out[t + 3] = s3 > 0 ? weight * s3 : 0;
+  }
+  for (; t < m; t++) {
+    const oj = (cand ? cand[t]! : t) * d;
+    let s0 = 0;
+    for (let f = 0; f < d; f++) s0 += a[oi + f]! * a[oj + f]!;
+    out[t] = s0 > 0 ? weight * s0 : 0;
+  }
+}

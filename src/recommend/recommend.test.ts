@@ -1,0 +1,168 @@
+// Each recommender part on tiny matrices with hand-computed answers: interactions, EASE, item-kNN, bought
+// together, ranking with filters and the for-you blend.
+import { describe, expect, it } from "vitest";
+import { csr, denseFromRows } from "../linalg/matrix.js";
+import { Blend, type BlendParams } from "./blend.js";
+import { fitBoughtTogether } from "./bought-together.js";
+import { fitEase } from "./ease.js";
+import { buildBaskets, buildInteractions, columnCounts, decay } from "./interactions.js";
+import { fitItemKnn } from "./item-knn.js";
+import { rankItems } from "./rank.js";
+
+const DAY = 86_400_000;
+/** Shoppers × items, binary: u0 {0, 1}, u1 {1, 2}, u2 {0, 1, 2}. */
+const X = csr(3, 3, Int32Array.of(0, 2, 4, 7), Int32Array.of(0, 1, 1, 2, 0, 1, 2), Float32Array.of(1, 1, 1, 1, 1, 1, 1));
+const NOW = 100 * DAY;
+const LAST = new Float64Array(7).fill(NOW);
+
+describe("interactions", () => {
+  it("counts distinct orders per shopper and item, keeps the last time, and dedupes basket lines", () => {
+    // u0 buys item 1 twice in basket 10 (a repeated line), once in basket 11; item 0 once in basket 10.
+    const cols = { user: Int32Array.of(0, 0, 0, 0, 1), item: Int32Array.of(1, 1, 1, 0, 0), basket: Int32Array.of(10, 10, 11, 10, 12), time: Float64Array.of(5, 5, 9, 5, 7) };
+    const { counts, last } = buildInteractions(cols, 2, 2);
+    expect(Array.from(counts.indptr)).toEqual([0, 2, 3]);
+    expect(Array.from(counts.indices)).toEqual([0, 1, 0]);
+    expect(Array.from(counts.data)).toEqual([1, 2, 1]);
+    expect(Array.from(last)).toEqual([5, 9, 7]);
+    const b = buildBaskets(cols, 13, 2);
+    expect(b.indptr[11]! - b.indptr[10]!).toBe(2); // basket 10: items 0 and 1, the repeated line once
+    expect(Array.from(columnCounts(counts))).toEqual([2, 1]);
+    expect(decay(14 * DAY, 14)).toBeCloseTo(0.5, 12);
+    expect(decay(5, null)).toBe(1);
+  });
+});
+
+describe("EASE", () => {
+  it("matches the closed form worked out by hand for λ = 1", () => {
+    // XᵀX + I = [[3,2,1],[2,4,2],[1,2,3]], det 16; P = [[.5,-.25,0],[-.25,.5,-.25],[0,-.25,.5]]; W[i][j] = −P[i][j]/P[j][j].
+    const ease = fitEase(X, LAST, NOW, { lambda: 1, maxItems: 10, halfLifeDays: null })!;
+    expect(Array.from(ease.weights, (v) => v + 0)).toEqual([0, 0.5, 0, 0.5, 0, 0.5, 0, 0.5, 0]);
+    const out = new Float64Array(3);
+    ease.scoreInto([0], out);
+    expect(Array.from(out)).toEqual([0, 0.5, 0]);
+    expect(ease.weight(1, 2)).toBe(0.5);
+  });
+
+  it("keeps only the most bought items, and decays old pairs", () => {
+    const top = fitEase(X, LAST, NOW, { lambda: 1, maxItems: 1, halfLifeDays: null })!;
+    expect(Array.from(top.kept)).toEqual([1]); // item 1 has 3 buyers
+    const out = new Float64Array(3);
+    top.scoreInto([0, 1, 2], out);
+    expect(Array.from(out)).toEqual([0, 0, 0]);
+    // u2's pairs a half-life old weigh (√½)² = ½: XᵀX + I = [[2.5,1.5,.5],[1.5,3.5,1.5],[.5,1.5,2.5]], det 12,
+    // so W[0][2] = −P[0][2]/P[2][2] = −(0.5/12)/(6.5/12) = −1/13 (0 without decay).
+    const old = Float64Array.of(NOW, NOW, NOW, NOW, NOW - 7 * DAY, NOW - 7 * DAY, NOW - 7 * DAY);
+    const decayed = fitEase(X, old, NOW, { lambda: 1, maxItems: 10, halfLifeDays: 7 })!;
+    expect(decayed.weight(0, 2)).toBeCloseTo(-1 / 13, 6);
+    expect(() => fitEase(X, LAST, NOW, { lambda: 0, maxItems: 3, halfLifeDays: null })).toThrow(RangeError);
+  });
+});
+
+describe("item-kNN", () => {
+  it("keeps the K most similar items by cosine of shopper sets, ties to the lower index", () => {
+    // |S0| = 2, |S1| = 3, |S2| = 2; co-buyers (0,1) = 2, (0,2) = 1, (1,2) = 2: cos(0,1) = cos(1,2) = 2/√6, cos(0,2) = 1/2.
+    const knn = fitItemKnn(X, 1);
+    const c = 2 / Math.sqrt(6);
+    expect(Array.from(knn.neighbors.indices)).toEqual([1, 0, 1]);
+    knn.neighbors.scores.forEach((s) => expect(s).toBeCloseTo(c, 6));
+    const out = new Float64Array(3);
+    knn.scoreInto([0], out); // item 0 is a neighbour of item 1 only
+    expect(out[1]).toBeCloseTo(c, 6);
+    expect(out[0]).toBe(0);
+    expect(out[2]).toBe(0);
+  });
+});
+
+describe("bought together", () => {
+  const baskets = csr(3, 4, Int32Array.of(0, 2, 5, 7), Int32Array.of(0, 1, 0, 1, 2, 1, 2), new Float32Array(7).fill(1));
+  const counts = csr(3, 4, X.indptr, X.indices, X.data);
+  it("ranks by shared baskets, scaled to a maximum of 1", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { popularityPenalty: 0, shopperWeight: 0, contentWeight: 0, neighbors: 5 });
+    // Item 0 shares 2 baskets with item 1 and 1 with item 2.
+    expect(Array.from(t.indices.subarray(t.indptr[0]!, t.indptr[1]!))).toEqual([1, 2]);
+    expect(Array.from(t.scores.subarray(t.indptr[0]!, t.indptr[1]!))).toEqual([1, 0.5]);
+    expect(Array.from(t.evidence.subarray(t.indptr[0]!, t.indptr[1]!))).toEqual([0, 0]);
+    expect(t.indptr[4]! - t.indptr[3]!).toBe(0); // item 3: never bought, no text
+  });
+
+  it("gives an item without purchases its content neighbours", () => {
+    const content = denseFromRows([
+      [1, 0],
+      [0, 1],
+      [0, 1],
+      [1, 0],
+    ]);
+    const t = fitBoughtTogether(baskets, counts, content, { popularityPenalty: 0, shopperWeight: 0, contentWeight: 1, neighbors: 5 });
+    expect(Array.from(t.indices.subarray(t.indptr[3]!, t.indptr[4]!))).toEqual([0]);
+    expect(Array.from(t.evidence.subarray(t.indptr[3]!, t.indptr[4]!))).toEqual([2]);
+    // Item 2: basket share with 1 is 1 (max), content with 1 is 1: 2 in all; item 0: basket 0.5.
+    expect(Array.from(t.scores.subarray(t.indptr[2]!, t.indptr[3]!))).toEqual([2, 0.5]);
+  });
+
+  it("weighs recent baskets more when asked", () => {
+    // Basket 0 {0,1} is new, basket 1 {0,1,2} a year old: recent co-occurrence favours 1 for item 0 even more.
+    const t = fitBoughtTogether(baskets, counts, null, { popularityPenalty: 0, shopperWeight: 0, contentWeight: 0, recentWeight: 1, recentHalfLifeDays: 30, neighbors: 5 }, Float64Array.of(0, 365, 0));
+    const s = t.scores.subarray(t.indptr[0]!, t.indptr[1]!);
+    expect(s[0]).toBeCloseTo(2, 6);
+    expect(s[1]).toBeCloseTo(0.5 + Math.pow(2, -365 / 30) / (1 + Math.pow(2, -365 / 30)), 6);
+  });
+});
+
+describe("rankItems", () => {
+  it("breaks ties to the lower index and never shows excluded or -Infinity items", () => {
+    expect(Array.from(rankItems(Float64Array.of(1, 3, 3, -Infinity, 2), 10))).toEqual([1, 2, 4, 0]);
+    expect(Array.from(rankItems(Float64Array.of(1, 3, 3, 0, 2), 2, { excluded: Uint8Array.of(0, 1, 0, 0, 0) }))).toEqual([2, 4]);
+  });
+
+  it("keeps at most N items per group, widening the candidates when needed", () => {
+    const scores = Float64Array.of(9, 8, 7, 6, 5, 4, 3);
+    const groups = Int32Array.of(0, 0, 0, 0, 0, 1, -1);
+    expect(Array.from(rankItems(scores, 3, { groups, maxPerGroup: 1 }))).toEqual([0, 5, 6]);
+  });
+});
+
+describe("Blend", () => {
+  const params: BlendParams = {
+    easeWeight: 0.5,
+    segmentWeight: 0,
+    popularWeight: 0,
+    recencyWeight: 0,
+    recencyHalfLifeDays: 30,
+    repeatRateExponent: 0,
+    repeatRatePrior: 0,
+    popularHalfLifeDays: 30,
+    returnPenalty: 0.5,
+  };
+  // u0 bought item 0 in 3 orders and item 1 once (returned); u1 bought items 1 and 2.
+  const counts = csr(2, 4, Int32Array.of(0, 2, 4), Int32Array.of(0, 1, 1, 2), Float32Array.of(3, 1, 1, 1));
+  const last = new Float64Array(4).fill(NOW);
+  const ease = fitEase(counts, last, NOW, { lambda: 1, maxItems: 10, halfLifeDays: null });
+  const blend = new Blend({ counts, last, returned: Uint8Array.of(0, 1, 0, 0), ease, segmentOf: null, favourites: null, now: NOW }, params);
+
+  it("ranks a shopper's own items by how often they bought them, returned ones down-weighted, plus EASE", () => {
+    const out = new Float64Array(4);
+    const parts = [0, 1, 2, 3].map(() => new Float64Array(4));
+    blend.score(0, "all", out, parts);
+    // own: item 0 → 3/3 = 1; item 1 → (1/3) × 0.5 (returned). EASE (λ = 1, items 0–2): P = [[5,−2,1],[−2,4,−2],[1,−2,5]]/8,
+    // so rows 0 + 1 of W = [0.4, 0.5, 0.2]; scaled to max 1 and weighted 0.5: [0.4, 0.5, 0.2].
+    expect(Array.from(parts[0]!)).toEqual([1, 1 / 6, 0, 0]);
+    [0.4, 0.5, 0.2, 0].forEach((v, i) => expect(parts[1]![i]).toBeCloseTo(v, 6));
+    expect(out[0]).toBeCloseTo(1.4, 6);
+    expect(blend.recommend(0, "all", 3).map((r) => [r.item, r.part])).toEqual([
+      [0, "repeat"],
+      [1, "ease"],
+      [2, "ease"],
+    ]);
+  });
+
+  it("leaves out what the shopper bought in mode new, and answers popular items for an unknown shopper", () => {
+    expect(blend.recommend(0, "new", 4).map((r) => r.item)).toEqual([2, 3]);
+    // All purchases are equally recent: popular now = buyers (item 1 has 2); item 3 was never bought.
+    expect(blend.recommend(-1, "all", 4).map((r) => [r.item, r.part])).toEqual([
+      [1, "popular"],
+      [0, "popular"],
+      [2, "popular"],
+      [3, "popular"],
+    ]);
+  });
+});
