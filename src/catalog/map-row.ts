@@ -1,7 +1,7 @@
 // Field mapping: turns one parsed row (a JSON object or a CSV record) into a validated Product, or says why not.
 
 import type { RowIssue } from "../core/errors.js";
-import { DEFAULT_PATH_SEPARATOR, splitPath, type Product } from "../core/product.js";
+import { DEFAULT_PATH_SEPARATOR, MAX_PATH_LEVELS, splitPath, type Product } from "../core/product.js";
 
 /** Field-mapping settings, with defaults applied (see ReadOptions in read-catalog.ts). */
 export interface RowMapping {
@@ -71,9 +71,24 @@ export function canonicalLabel(label: string, separator: string, depth?: number)
 }
 
 /**
+ * What is wrong with a category path's levels, or undefined: an empty level ("A >  > B", a leading or
+ * trailing separator) would silently change the path if dropped, and more than {@link MAX_PATH_LEVELS}
+ * levels is no taxonomy (and would cost memory quadratic in the depth downstream).
+ */
+function pathProblem(label: string, separator: string): string | undefined {
+  const sep = separator.trim() === "" ? separator : separator.trim();
+  const levels = label.split(sep);
+  const empty = levels.findIndex((l) => l.trim() === "");
+  if (empty !== -1) return `empty level ${empty + 1} of ${levels.length} in category path "${shorten(label)}"`;
+  if (levels.length > MAX_PATH_LEVELS) return `category path has ${levels.length} levels, more than the limit of ${MAX_PATH_LEVELS}`;
+  return undefined;
+}
+
+/**
  * Maps one parsed row to a Product: id (or the line number), the text fields in order, the canonical
  * label. A row is rejected when a field is an array or object, a text field or the label is longer than
- * `maxFieldChars`, every text field is empty, or the label is blank while `requireLabel` is set.
+ * `maxFieldChars`, every text field is empty, the label has an empty level ("A >  > B") or too many, or
+ * the label is blank while `requireLabel` is set.
  */
 export function mapRow(row: Readonly<Record<string, unknown>>, line: number, m: RowMapping): RowResult {
   const rawId = row[m.idField];
@@ -102,7 +117,10 @@ export function mapRow(row: Readonly<Record<string, unknown>>, line: number, m: 
     return badRow(m.file, line, `expected a category path, got ${kindOf(rawLabel)}`, m.labelField);
   }
   if (labelText.length > m.maxFieldChars) return tooLong(m, line, m.labelField, labelText.length);
-  const label = labelText === "" ? "" : canonicalLabel(labelText, m.pathSeparator, m.labelDepth);
+  const blank = labelText.trim() === "";
+  const problem = blank ? undefined : pathProblem(labelText, m.pathSeparator);
+  if (problem !== undefined) return badRow(m.file, line, problem, m.labelField);
+  const label = blank ? "" : canonicalLabel(labelText, m.pathSeparator, m.labelDepth);
   if (label === "" && m.requireLabel) {
     const why = rawLabel === undefined || rawLabel === null ? "missing" : "blank";
     return badRow(m.file, line, `missing label: field "${m.labelField}" is ${why}`, m.labelField);
