@@ -79,7 +79,8 @@ function pathProblem(label: string, separator: string): string | undefined {
   const sep = separator.trim() === "" ? separator : separator.trim();
   const levels = label.split(sep);
   const empty = levels.findIndex((l) => l.trim() === "");
-  if (empty !== -1) return `empty level ${empty + 1} of ${levels.length} in category path "${shorten(label)}"`;
+  // JSON quoting keeps the spaces as written ("A >  > B"); shorten() would collapse them.
+  if (empty !== -1) return `empty level ${empty + 1} of ${levels.length} in category path ${JSON.stringify(label.length > 120 ? `${label.slice(0, 119)}…` : label)}`;
   if (levels.length > MAX_PATH_LEVELS) return `category path has ${levels.length} levels, more than the limit of ${MAX_PATH_LEVELS}`;
   return undefined;
 }

@@ -157,7 +157,7 @@ describe("values that would change silently", () => {
     const path = file([ok, deep].join("\n"), ".jsonl");
     const e = await failure(path);
     expect(e.issues).toEqual([expect.objectContaining({ file: path, line: 2, message: "nested more than 64 levels deep" })]);
-    expect(e.issues[0]!.field).toMatch(/^x(\[0\])+$/);
+    expect(e.issues[0]!.field).toBe("x");
     const { products, report } = await readCatalogFile(path, { onBadRow: "skip" });
     expect(products.map((p) => p.id)).toEqual(["o"]);
     expect(report.skipped).toBe(1);

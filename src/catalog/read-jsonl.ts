@@ -13,21 +13,22 @@ export const MAX_JSON_DEPTH = 64;
  * or nesting deeper than {@link MAX_JSON_DEPTH} (which JSON.stringify and structuredClone cannot take).
  * Recursion stops at that depth, so any input is safe.
  */
-function valueProblem(value: unknown, path: string, depth: number): { field: string; message: string } | undefined {
+function valueProblem(value: unknown, path: string, depth: number, top: string): { field: string; message: string } | undefined {
   if (typeof value === "number") {
     return Number.isFinite(value) ? undefined : { field: path, message: `not a finite number: the value overflows to ${value} (the largest is about 1.8e308)` };
   }
   if (value === null || typeof value !== "object") return undefined;
-  if (depth >= MAX_JSON_DEPTH) return { field: path, message: `nested more than ${MAX_JSON_DEPTH} levels deep` };
+  // The field named is the top-level one: a path 64 levels long would bury the message.
+  if (depth >= MAX_JSON_DEPTH) return { field: top, message: `nested more than ${MAX_JSON_DEPTH} levels deep` };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const p = valueProblem(value[i], `${path}[${i}]`, depth + 1);
+      const p = valueProblem(value[i], `${path}[${i}]`, depth + 1, top);
       if (p !== undefined) return p;
     }
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    const p = valueProblem((value as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`, depth + 1);
+    const p = valueProblem((value as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`, depth + 1, top === "" ? key : top);
     if (p !== undefined) return p;
   }
   return undefined;
@@ -70,7 +71,7 @@ export async function* readJsonlRows(
         out.push(badRow(file, line, `expected a JSON object (one product per line), got ${got}`));
         continue;
       }
-      const problem = valueProblem(value, "", 0);
+      const problem = valueProblem(value, "", 0, "");
       if (problem !== undefined) {
         out.push(badRow(file, line, problem.message, problem.field));
         continue;

@@ -66,7 +66,8 @@ export function parseTaxonomyJson(input: unknown, options: JsonTaxonomyOptions =
    */
   const visit = (v: unknown, at: string, nest: { id: string; path: string | undefined } | undefined, depth = 1): void => {
     if (depth > MAX_PATH_LEVELS) {
-      issues.push({ file, line: lineOf(isObject(v) ? v : {}), field: at, message: `nested more than ${MAX_PATH_LEVELS} levels deep` });
+      const field = at.length > 60 ? `${at.slice(0, 48)}…` : at;
+      issues.push({ file, line: lineOf(isObject(v) ? v : {}), field, message: `nested more than ${MAX_PATH_LEVELS} levels deep` });
       return;
     }
     if (!isObject(v)) {
