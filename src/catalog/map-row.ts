@@ -71,18 +71,22 @@ export function canonicalLabel(label: string, separator: string, depth?: number)
 }
 
 /**
- * What is wrong with a category path's levels, or undefined: an empty level ("A >  > B", a leading or
+ * A category path's levels, trimmed, or what is wrong with them: an empty level ("A >  > B", a leading or
  * trailing separator) would silently change the path if dropped, and more than {@link MAX_PATH_LEVELS}
- * levels is no taxonomy (and would cost memory quadratic in the depth downstream).
+ * levels is no taxonomy (and would cost memory quadratic in the depth downstream). One split, as
+ * {@link canonicalLabel} does.
  */
-function pathProblem(label: string, separator: string): string | undefined {
+function pathLevels(label: string, separator: string): string[] | string {
   const sep = separator.trim() === "" ? separator : separator.trim();
   const levels = label.split(sep);
-  const empty = levels.findIndex((l) => l.trim() === "");
-  // JSON quoting keeps the spaces as written ("A >  > B"); shorten() would collapse them.
-  if (empty !== -1) return `empty level ${empty + 1} of ${levels.length} in category path ${JSON.stringify(label.length > 120 ? `${label.slice(0, 119)}…` : label)}`;
   if (levels.length > MAX_PATH_LEVELS) return `category path has ${levels.length} levels, more than the limit of ${MAX_PATH_LEVELS}`;
-  return undefined;
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!.trim();
+    // JSON quoting keeps the spaces as written ("A >  > B"); shorten() would collapse them.
+    if (level === "") return `empty level ${i + 1} of ${levels.length} in category path ${JSON.stringify(label.length > 120 ? `${label.slice(0, 119)}…` : label)}`;
+    levels[i] = level;
+  }
+  return levels;
 }
 
 /**
@@ -118,10 +122,12 @@ export function mapRow(row: Readonly<Record<string, unknown>>, line: number, m: 
     return badRow(m.file, line, `expected a category path, got ${kindOf(rawLabel)}`, m.labelField);
   }
   if (labelText.length > m.maxFieldChars) return tooLong(m, line, m.labelField, labelText.length);
-  const blank = labelText.trim() === "";
-  const problem = blank ? undefined : pathProblem(labelText, m.pathSeparator);
-  if (problem !== undefined) return badRow(m.file, line, problem, m.labelField);
-  const label = blank ? "" : canonicalLabel(labelText, m.pathSeparator, m.labelDepth);
+  let label = "";
+  if (labelText.trim() !== "") {
+    const levels = pathLevels(labelText, m.pathSeparator);
+    if (typeof levels === "string") return badRow(m.file, line, levels, m.labelField);
+    label = (m.labelDepth === undefined ? levels : levels.slice(0, m.labelDepth)).join(DEFAULT_PATH_SEPARATOR);
+  }
   if (label === "" && m.requireLabel) {
     const why = rawLabel === undefined || rawLabel === null ? "missing" : "blank";
     return badRow(m.file, line, `missing label: field "${m.labelField}" is ${why}`, m.labelField);
