@@ -8,10 +8,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { recoverDir } from "../../src/index.js";
 import { assort, leftovers } from "./helpers.js";
 import { assortWith, expectCleanFailure, freshOut, GOOD_ROWS, makeFixtures, pool, type Fixtures } from "./hardening-helpers.js";
+
+// Each test runs the CLI (0.9 s start-up) many times; a loaded 2-core machine can need far more than 60 s.
+vi.setConfig({ testTimeout: 180_000 });
 
 const root = mkdtempSync(path.join(tmpdir(), "assort-hard-outputs-"));
 const locked: string[] = [];

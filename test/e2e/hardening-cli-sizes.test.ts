@@ -6,9 +6,12 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { assort } from "./helpers.js";
 import { expectCleanFailure, freshOut, GOOD_ROWS, makeFixtures, pool, VERBS, type Fixtures } from "./hardening-helpers.js";
+
+// Each test runs the CLI (0.9 s start-up) many times; a loaded 2-core machine can need far more than 60 s.
+vi.setConfig({ testTimeout: 180_000 });
 
 const root = mkdtempSync(path.join(tmpdir(), "assort-hard-sizes-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
