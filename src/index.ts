@@ -137,7 +137,7 @@ export { escapeHtml } from "./report/html.js";
 
 // ---- model directories and atomic files
 export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
-export { writeFileAtomic, replaceDirAtomic, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "./core/atomic-write.js";
+export { writeFileAtomic, replaceDirAtomic, recoverDir, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "./core/atomic-write.js";
 
 // ---- the catalog service (stores: assort/store; the HTTP API: assort/server)
 export type * from "./service/catalog-store.js";

@@ -75,7 +75,24 @@ describe("mapRow", () => {
 
   it("rejects a missing or blank label when required", () => {
     expect(bad({ title: "t" }, { requireLabel: true })).toMatchObject({ field: "category", message: 'missing label: field "category" is missing' });
-    expect(bad({ title: "t", category: " > " }, { requireLabel: true }).message).toContain("is blank");
+    expect(bad({ title: "t", category: "  " }, { requireLabel: true }).message).toContain("is blank");
+  });
+
+  it("rejects an empty level anywhere in a category path instead of dropping it, naming the field", () => {
+    for (const [label, level] of [["A >  > B", "2 of 3"], ["A>>B", "2 of 3"], ["> A", "1 of 2"], ["A > B >", "3 of 3"], [" > ", "1 of 2"]] as const) {
+      for (const requireLabel of [false, true]) {
+        const issue = bad({ title: "t", category: label }, { requireLabel });
+        expect(issue).toMatchObject({ file: "f.jsonl", line: 7, field: "category" });
+        expect(issue.message).toContain(`empty level ${level}`);
+      }
+    }
+    expect(bad({ title: "t", cat: "X//Y" }, { labelField: "cat", pathSeparator: "/" }).message).toContain("empty level 2 of 3");
+    expect(ok({ title: "t", category: " A >B > C " }).label).toBe("A > B > C");
+  });
+
+  it("rejects a category path with more than 100 levels", () => {
+    expect(ok({ title: "t", category: Array(100).fill("a").join(">") }, { maxFieldChars: 1000 }).label?.split(" > ")).toHaveLength(100);
+    expect(bad({ title: "t", category: Array(101).fill("a").join(">") }, { maxFieldChars: 1000 }).message).toContain("101 levels, more than the limit of 100");
   });
 
   it("rejects arrays and objects, naming the field", () => {

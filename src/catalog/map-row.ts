@@ -1,7 +1,7 @@
 // Field mapping: turns one parsed row (a JSON object or a CSV record) into a validated Product, or says why not.
 
 import type { RowIssue } from "../core/errors.js";
-import { DEFAULT_PATH_SEPARATOR, splitPath, type Product } from "../core/product.js";
+import { DEFAULT_PATH_SEPARATOR, MAX_PATH_LEVELS, splitPath, type Product } from "../core/product.js";
 
 /** Field-mapping settings, with defaults applied (see ReadOptions in read-catalog.ts). */
 export interface RowMapping {
@@ -71,9 +71,29 @@ export function canonicalLabel(label: string, separator: string, depth?: number)
 }
 
 /**
+ * A category path's levels, trimmed, or what is wrong with them: an empty level ("A >  > B", a leading or
+ * trailing separator) would silently change the path if dropped, and more than {@link MAX_PATH_LEVELS}
+ * levels is no taxonomy (and would cost memory quadratic in the depth downstream). One split, as
+ * {@link canonicalLabel} does.
+ */
+function pathLevels(label: string, separator: string): string[] | string {
+  const sep = separator.trim() === "" ? separator : separator.trim();
+  const levels = label.split(sep);
+  if (levels.length > MAX_PATH_LEVELS) return `category path has ${levels.length} levels, more than the limit of ${MAX_PATH_LEVELS}`;
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!.trim();
+    // JSON quoting keeps the spaces as written ("A >  > B"); shorten() would collapse them.
+    if (level === "") return `empty level ${i + 1} of ${levels.length} in category path ${JSON.stringify(label.length > 120 ? `${label.slice(0, 119)}…` : label)}`;
+    levels[i] = level;
+  }
+  return levels;
+}
+
+/**
  * Maps one parsed row to a Product: id (or the line number), the text fields in order, the canonical
  * label. A row is rejected when a field is an array or object, a text field or the label is longer than
- * `maxFieldChars`, every text field is empty, or the label is blank while `requireLabel` is set.
+ * `maxFieldChars`, every text field is empty, the label has an empty level ("A >  > B") or too many, or
+ * the label is blank while `requireLabel` is set.
  */
 export function mapRow(row: Readonly<Record<string, unknown>>, line: number, m: RowMapping): RowResult {
   const rawId = row[m.idField];
@@ -102,7 +122,12 @@ export function mapRow(row: Readonly<Record<string, unknown>>, line: number, m: 
     return badRow(m.file, line, `expected a category path, got ${kindOf(rawLabel)}`, m.labelField);
   }
   if (labelText.length > m.maxFieldChars) return tooLong(m, line, m.labelField, labelText.length);
-  const label = labelText === "" ? "" : canonicalLabel(labelText, m.pathSeparator, m.labelDepth);
+  let label = "";
+  if (labelText.trim() !== "") {
+    const levels = pathLevels(labelText, m.pathSeparator);
+    if (typeof levels === "string") return badRow(m.file, line, levels, m.labelField);
+    label = (m.labelDepth === undefined ? levels : levels.slice(0, m.labelDepth)).join(DEFAULT_PATH_SEPARATOR);
+  }
   if (label === "" && m.requireLabel) {
     const why = rawLabel === undefined || rawLabel === null ? "missing" : "blank";
     return badRow(m.file, line, `missing label: field "${m.labelField}" is ${why}`, m.labelField);

@@ -1,13 +1,14 @@
 // Catalog input: streams Product rows from a JSONL or CSV file or stream, reporting bad rows by line.
 
-import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import { CancelledError, InvalidInputError, throwIfAborted, type RowIssue } from "../core/errors.js";
 import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
+import type { Warning } from "../core/progress.js";
+import { DuplicateIds, keepLastOfEachId, type DuplicateId } from "./duplicate-ids.js";
 import type { RowMapping, RowResult } from "./map-row.js";
 import { readCsvRows, type CsvSettings } from "./read-csv.js";
 import { readJsonlRows } from "./read-jsonl.js";
-import { MAX_LINE_BYTES, readLines, type RawLine } from "./read-lines.js";
+import { MAX_LINE_BYTES, openInput, readLines, type RawLine } from "./read-lines.js";
 
 /** How to read a catalog and map its fields onto Products. */
 export interface ReadOptions {
@@ -35,6 +36,14 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Name of the input in messages. Default: the path, or "<stdin>" for a stream. */
   fileLabel?: string;
+  /**
+   * Report rows whose id an earlier row already had (default true). An id is one product: readCatalogFile
+   * keeps the last row of each id, as the store does on import. Costs memory per distinct id: turn it off to
+   * stream a catalog with more ids than fit in memory.
+   */
+  duplicateIds?: boolean;
+  /** Soft problems found while reading (code "DUPLICATE_IDS", with `count`), when the input has been read. */
+  onWarning?(w: Warning): void;
 }
 
 /** What reading found so far; final once iteration ends. */
@@ -47,6 +56,10 @@ export interface ReadReport {
   issues: RowIssue[];
   /** Every issue found, including those not kept in `issues`. */
   issueCount: number;
+  /** Rows whose id an earlier row already had (0 when `duplicateIds` is off). */
+  duplicateIds: number;
+  /** The first few of them, with the line of the id's first row. */
+  duplicates: DuplicateId[];
 }
 
 /** A one-pass stream of Products whose `report` fills in as it is read. */
@@ -155,7 +168,7 @@ async function sniff(
  */
 export function readCatalog(source: string | NodeJS.ReadableStream, options: ReadOptions = {}): CatalogStream {
   checkOptions(options);
-  const report: ReadReport = { rows: 0, skipped: 0, issues: [], issueCount: 0 };
+  const report: ReadReport = { rows: 0, skipped: 0, issues: [], issueCount: 0, duplicateIds: 0, duplicates: [] };
   let started = false;
   return {
     report,
@@ -178,7 +191,7 @@ async function* iterate(
   const mapping = mappingOf(options, file);
   const maxIssues = options.maxIssues ?? 20;
   const skip = options.onBadRow === "skip";
-  const stream = typeof source === "string" ? createReadStream(source, { highWaterMark: CHUNK_BYTES }) : source;
+  const stream = typeof source === "string" ? await openInput(source, CHUNK_BYTES) : source;
   // Abort a read that is waiting on a quiet stream (stdin), not only between chunks.
   const onAbort = () => (stream as { destroy?(e: Error): void }).destroy?.(new CancelledError("Reading the catalog"));
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -186,7 +199,8 @@ async function* iterate(
   const byPath = typeof source === "string" ? formatOfPath(source) : undefined;
   const fixed = options.format === "jsonl" || options.format === "csv" ? options.format : byPath?.format;
   const maxLineBytes = MAX_LINE_BYTES;
-  let lines = readLines(stream, { signal, maxLineBytes });
+  let lines = readLines(stream, { signal, maxLineBytes, file });
+  const ids = options.duplicateIds === false ? undefined : new DuplicateIds();
   let failing = false;
   let fatal: RowIssue | undefined;
   try {
@@ -200,6 +214,7 @@ async function* iterate(
       for (const r of batch) {
         if (r.ok) {
           report.rows++;
+          ids?.see(r.product.id, r.product.line ?? report.rows);
           if (!failing) yield r.product;
           continue;
         }
@@ -215,7 +230,7 @@ async function* iterate(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     await lines.return(undefined);
-    if (typeof source === "string") (stream as ReturnType<typeof createReadStream>).destroy();
+    if (typeof source === "string") (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
   throwIfAborted(signal, "Reading the catalog");
   if (fatal !== undefined && (skip || report.issueCount === 1)) throw new InvalidInputError([fatal], 1);
@@ -227,11 +242,17 @@ async function* iterate(
   if (report.rows + report.skipped === 0) {
     throw new InvalidInputError([{ file, line: 1, message: "no rows" }], 1, `${file}: no rows`);
   }
+  if (ids !== undefined && ids.count > 0) {
+    report.duplicateIds = ids.count;
+    report.duplicates = ids.examples;
+    options.onWarning?.(ids.warning(file));
+  }
 }
 
 /**
- * Reads a whole catalog into memory: {@link readCatalog}, collected. For inputs that fit in memory
- * (training sets); stream with readCatalog otherwise.
+ * Reads a whole catalog into memory: {@link readCatalog}, collected, one product per id: of rows that share an
+ * id the last one is kept (`report.duplicateIds` counts the others, and `onWarning` says which). For inputs
+ * that fit in memory (training sets); stream with readCatalog otherwise.
  * @example const { products, report } = await readCatalogFile("train.jsonl", { requireLabel: true });
  */
 export async function readCatalogFile(
@@ -241,5 +262,5 @@ export async function readCatalogFile(
   const catalog = readCatalog(source, options);
   const products: Product[] = [];
   for await (const p of catalog) products.push(p);
-  return { products, report: catalog.report };
+  return { products: catalog.report.duplicateIds > 0 ? keepLastOfEachId(products) : products, report: catalog.report };
 }

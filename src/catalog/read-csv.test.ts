@@ -35,7 +35,7 @@ describe("readCatalog: CSV", () => {
       ["p3", ["Wool beanie", "Warm"], "Clothing > Hats", 5],
     ]);
     expect(products[1]!.fields).toEqual({ id: "p2", title: 'The "Classic" mug', description: "", category: "Kitchen > Mugs" });
-    expect(report).toEqual({ rows: 3, skipped: 0, issues: [], issueCount: 0 });
+    expect(report).toEqual({ rows: 3, skipped: 0, issues: [], issueCount: 0, duplicateIds: 0, duplicates: [] });
   });
 
   it("handles a BOM, CRLF line ends (also inside quotes) and blank lines", async () => {

@@ -74,7 +74,7 @@ export async function* readCsvRows(
   // Feeds bytes (or the end) to csv-parse, whose transform runs synchronously inside write(): the records
   // are in its read buffer when write() returns, and are taken out before a parse error destroys the stream
   // (that happens a tick later), so rows before a broken quote are not lost. Reading them also releases
-  // the write callback, which Transform holds back while its read buffer is full.
+  // the write callback, which Transform holds back while its read buffer is full (16 records).
   const feed = async (p: Parser, bytes: Buffer | undefined, out: RowResult[]): Promise<boolean> => {
     const written = new Promise<void>((resolve) => {
       const done = (err?: unknown) => {
@@ -85,6 +85,10 @@ export async function* readCsvRows(
       else p.write(bytes, done);
     });
     let fine = take(p, out);
+    // A fatal record (a bad header) stops taking with records left in the buffer: past 16 of them the write
+    // callback is never released, so waiting for it would never end (the process then exits with code 13,
+    // "unsettled top-level await", and no message). The parser is destroyed by the caller; nothing waits.
+    if (!fine) return false;
     await written;
     if (fine) fine = take(p, out); // end(): the flush may push one last record
     return fine;

@@ -37,7 +37,7 @@ describe("readCatalog: JSONL", () => {
       ["4", ["Wool beanie", ""], "Clothing > Hats", 4],
     ]);
     expect(products[0]!.fields).toMatchObject({ price: 89.5 });
-    expect(report).toEqual({ rows: 3, skipped: 0, issues: [], issueCount: 0 });
+    expect(report).toEqual({ rows: 3, skipped: 0, issues: [], issueCount: 0, duplicateIds: 0, duplicates: [] });
   });
 
   it("handles a BOM and CRLF line ends", async () => {

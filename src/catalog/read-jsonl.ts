@@ -4,9 +4,51 @@ import { isUtf8 } from "node:buffer";
 import { badRow, INVALID_UTF8, lineTooLong, mapRow, shorten, type RowMapping, type RowResult } from "./map-row.js";
 import { isBlank, type RawLine } from "./read-lines.js";
 
+/** Deepest nesting of objects and arrays accepted in a row (product attributes nest a few levels). */
+export const MAX_JSON_DEPTH = 64;
+
 /**
- * Reads JSONL rows: skips blank lines, rejects bad UTF-8, invalid JSON and non-objects (with the parser's
- * reason), and maps each object with {@link mapRow}. Yields one batch of results per batch of lines.
+ * The first value of a row that cannot be kept as it is, with its path ("attributes.sizes[2]"): a number
+ * JSON.parse turned into ±Infinity (1e309: writing it back would give null, reading it as text "Infinity"),
+ * or nesting deeper than {@link MAX_JSON_DEPTH} (which JSON.stringify and structuredClone cannot take).
+ * Recursion stops at that depth, so any input is safe.
+ */
+function valueProblem(value: unknown, path: string, depth: number, top: string): { field: string; message: string } | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? undefined : { field: path, message: `not a finite number: the value overflows to ${value} (the largest is about 1.8e308)` };
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  // The field named is the top-level one: a path 64 levels long would bury the message.
+  if (depth >= MAX_JSON_DEPTH) return { field: top, message: `nested more than ${MAX_JSON_DEPTH} levels deep` };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = valueProblem(value[i], `${path}[${i}]`, depth + 1, top);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const p = valueProblem((value as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`, depth + 1, top === "" ? key : top);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/** {@link valueProblem} of a row's fields; strings, the common case, cost one typeof each. */
+function rowProblem(row: Record<string, unknown>): { field: string; message: string } | undefined {
+  for (const key in row) {
+    const v = row[key];
+    if (typeof v === "string") continue;
+    const p = valueProblem(v, key, 1, key);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/**
+ * Reads JSONL rows: skips blank lines, rejects bad UTF-8, invalid JSON, non-objects (with the parser's
+ * reason), numbers out of range and nesting deeper than {@link MAX_JSON_DEPTH}, and maps each object with
+ * {@link mapRow}. Yields one batch of results per batch of lines.
  * @param maxLineBytes the cap the lines were split with, for the message on a dropped line
  */
 export async function* readJsonlRows(
@@ -38,6 +80,11 @@ export async function* readJsonlRows(
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
         out.push(badRow(file, line, `expected a JSON object (one product per line), got ${got}`));
+        continue;
+      }
+      const problem = rowProblem(value as Record<string, unknown>);
+      if (problem !== undefined) {
+        out.push(badRow(file, line, problem.message, problem.field));
         continue;
       }
       out.push(mapRow(value as Record<string, unknown>, line, mapping));

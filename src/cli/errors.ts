@@ -86,6 +86,9 @@ export function reportError(e: unknown, debug: boolean, write: (s: string) => vo
       EISDIR: "is a directory, expected a file",
       ENOTDIR: "a parent is not a directory",
       ENOSPC: "no space left on the device",
+      EROFS: "the file system is read-only",
+      EPERM: "operation not permitted",
+      EEXIST: "it already exists",
     };
     if (what[ne.code]) {
       write(`error: cannot use "${ne.path}": ${what[ne.code]}\n`);

@@ -1,7 +1,7 @@
 // CLI I/O: input sources, atomic output directories, stdout, progress and warnings on stderr.
 import { promises as fs, statSync } from "node:fs";
 import path from "node:path";
-import { InvalidInputError, replaceDirAtomic, type ReadReport, type Warning } from "../index.js";
+import { ConfigError, InvalidInputError, replaceDirAtomic, type ReadReport, type Warning } from "../index.js";
 import { UsageError, warningHint } from "./errors.js";
 import { createProgressReporter, type ProgressReporter } from "./progress-bar.js";
 
@@ -68,13 +68,57 @@ export function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }
 
+/** A file-system error naming the path the user gave (reportError prints `cannot use "<path>": …`). */
+function pathError(code: string, shown: string, cause?: unknown): Error {
+  return Object.assign(new Error(`${code}: ${shown}`, cause === undefined ? undefined : { cause }), { code, path: shown });
+}
+
+/**
+ * Checks before any long work that `out` (a file or directory the run will write through a temporary sibling)
+ * can be written: its folder exists (with `mkdir`, the nearest existing ancestor, as the parents will be created)
+ * and a probe directory can be made and removed there. A read-only or missing location so fails at once, naming
+ * `out`, instead of after training and naming a temporary path. An existing directory at a file `out` is EISDIR.
+ */
+export async function checkWritable(out: string, o: { mkdir?: boolean; file?: boolean } = {}): Promise<void> {
+  const target = path.resolve(out);
+  let folder = path.dirname(target);
+  if (o.mkdir) while (!statSync(folder, { throwIfNoEntry: false }) && path.dirname(folder) !== folder) folder = path.dirname(folder);
+  const st = statSync(folder, { throwIfNoEntry: false });
+  if (!st) throw pathError("ENOENT", out);
+  if (!st.isDirectory()) throw pathError("ENOTDIR", out);
+  if (o.file && statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw pathError("EISDIR", out);
+  // Named like the atomic writes' temporary siblings, so a probe left by a killed run is cleaned up by the next write.
+  const probe = path.join(folder, `.${path.basename(target)}.tmp-${process.pid}-probe`);
+  try {
+    await fs.mkdir(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "EACCES";
+    throw pathError(code === "EEXIST" ? "EACCES" : code, out, e);
+  }
+  await fs.rmdir(probe).catch(() => undefined);
+}
+
+/**
+ * Checks up front that a model directory can be written to `dir` (writable, and not a file or a directory of
+ * other files: the refusals of the library's writeModelDir, which would come only once the model is trained).
+ */
+export async function checkModelDir(dir: string): Promise<void> {
+  await checkWritable(dir, { mkdir: true });
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (!st) return;
+  if (!st.isDirectory()) throw new ConfigError(`Cannot write model to "${dir}": it exists and is not a directory`);
+  const entries = await fs.readdir(dir);
+  if (entries.length > 0 && !entries.includes("manifest.json")) throw new ConfigError(`Cannot write model to "${dir}": the directory is not empty and holds no model`);
+}
+
 /**
  * Checks up front that `dir` can become an output directory (see {@link writeOutputDir}), so a long run
- * does not end in a refusal. Returns whether it exists.
+ * does not end in a refusal: its parent is a writable directory, and an existing `dir` is a directory holding
+ * only `replaceable` names. Returns whether it exists.
  */
 export async function checkOutputDir(dir: string, replaceable: readonly string[]): Promise<boolean> {
   const target = path.resolve(dir);
-  if (!statSync(path.dirname(target), { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`no directory for ${dir}`), { code: "ENOENT", path: dir });
+  await checkWritable(dir);
   const existing = statSync(target, { throwIfNoEntry: false });
   if (existing && !existing.isDirectory()) throw new UsageError(`--out ${dir} is a file; give a directory`);
   if (existing) {

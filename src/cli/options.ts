@@ -1,6 +1,6 @@
 // Shared option parsers and option groups of the CLI verbs (parsing only: values go to the library).
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { classifierKinds, DEFAULT_CLASSIFIER, type ReadOptions } from "../index.js";
+import { classifierKinds, DEFAULT_CLASSIFIER, type ReadOptions, type Warning } from "../index.js";
 
 /** Parses a whole number with bounds, for commander. */
 export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
@@ -64,9 +64,13 @@ export interface InputFlags {
   maxFieldChars: number;
 }
 
-/** Reader options from parsed flags (undefined fields fall back to the reader's defaults). */
-export function readOptions(flags: InputFlags, file: string, requireLabel: boolean): ReadOptions {
+/**
+ * Reader options from parsed flags (undefined fields fall back to the reader's defaults); the reader's
+ * warnings (rows sharing an id) go to `ui`.
+ */
+export function readOptions(flags: InputFlags, file: string, requireLabel: boolean, ui?: { warn(w: Warning): void }): ReadOptions {
   const o: ReadOptions = { requireLabel, onBadRow: flags.onBadRow, maxFieldChars: flags.maxFieldChars, fileLabel: file === "-" ? "<stdin>" : file };
+  if (ui) o.onWarning = (w) => ui.warn(w);
   if (flags.textFields) o.textFields = flags.textFields;
   if (flags.idField) o.idField = flags.idField;
   if (flags.labelField) o.labelField = flags.labelField;

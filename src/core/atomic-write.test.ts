@@ -75,6 +75,20 @@ describe("writeFileAtomic", () => {
   });
 });
 
+describe("writeFileAtomic after a killed writer", () => {
+  it("removes the temporary files (and probes) of dead writers, never a live writer's", async () => {
+    const d = fresh();
+    const f = path.join(d, "out.jsonl");
+    writeFileSync(path.join(d, `.out.jsonl.tmp-${DEAD_PID}-0badf00d`), "half");
+    mkdirSync(path.join(d, `.out.jsonl.tmp-${DEAD_PID}-probe`));
+    const live = `.out.jsonl.tmp-${process.ppid}-00c0ffee`; // the parent process is alive
+    writeFileSync(path.join(d, live), "in progress");
+    await writeFileAtomic(f, "whole\n");
+    expect(readdirSync(d).sort()).toEqual([live, "out.jsonl"].sort());
+    expect(readFileSync(f, "utf8")).toBe("whole\n");
+  });
+});
+
 describe("replaceDirAtomic", () => {
   const fill = (files: Record<string, string>) => async (tmp: string) => {
     for (const [name, body] of Object.entries(files)) writeFileSync(path.join(tmp, name), body);

@@ -25,6 +25,9 @@ export interface AtomicWriteOptions {
 /** Text chunks are joined up to this many UTF-16 units per write (a .vec file is millions of short lines). */
 const JOIN_CHARS = 1 << 20;
 
+/** Tags of this process's writes in progress (their `.tmp-` and `.old-` siblings are not leftovers). */
+const writing = new Set<string>();
+
 /** A unique suffix: this process's id (so recovery can tell a crashed writer from a live one) and 32 random bits. */
 function newTag(): string {
   return `${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -94,15 +97,18 @@ async function writeChunks(fh: fs.FileHandle, data: Exclude<FileData, (tmpPath: 
 /**
  * Writes a file atomically: into a temporary sibling (`.name.tmp-…`), fsync, then rename over `file`, so readers
  * and crashes see the old content or the new, never a part. On any failure (including one thrown by an async
- * iterable `data` while it is read) the temporary file is removed and the target is untouched. Errors name
- * `file`, never the temporary path: a missing parent is ENOENT, a directory at `file` EISDIR.
+ * iterable `data` while it is read) the temporary file is removed and the target is untouched; temporary files
+ * of writers that were killed (kill -9, a crash) are removed by the next successful write. Errors name `file`,
+ * never the temporary path: a missing parent is ENOENT, a directory at `file` EISDIR.
  * @example await writeFileAtomic("out/predictions.jsonl", (async function* () { yield '{"id":"a"}\n'; })());
  */
 export async function writeFileAtomic(file: string, data: FileData, options: AtomicWriteOptions = {}): Promise<void> {
   const target = path.resolve(file);
   await prepareParent(target, file, options.mkdir === true);
   if ((await fs.stat(target).catch(() => undefined))?.isDirectory()) throw fsError("EISDIR", `${file} is a directory`, file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${newTag()}`);
+  const tag = newTag();
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${tag}`);
+  writing.add(tag);
   try {
     if (typeof data === "function") {
       await data(tmp);
@@ -125,12 +131,20 @@ export async function writeFileAtomic(file: string, data: FileData, options: Ato
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw nameTarget(e, tmp, file);
+  } finally {
+    writing.delete(tag);
   }
   await syncDir(path.dirname(target));
+  await removeOrphans(target);
 }
 
-/** Tags of this process's directory writes in progress (their `.tmp-` and `.old-` siblings are not leftovers). */
-const writing = new Set<string>();
+/** Removes the `.tmp-`/`.old-` siblings of `target` left by writers that are no longer running. */
+async function removeOrphans(target: string): Promise<void> {
+  for (const o of [...(await orphans(target, "tmp")), ...(await orphans(target, "old"))]) {
+    await fs.rm(o.file, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 
 /**
  * Whether the writer that made a `.tmp-`/`.old-` sibling with this tag may still be running: this process's
@@ -256,7 +270,5 @@ export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Pr
   }
   // The new directory is in place: removing the old one may fail (a file held open on Windows) without undoing that.
   if (existing) await fs.rm(old, { recursive: true, force: true }).catch(() => undefined);
-  for (const o of [...(await orphans(target, "tmp")), ...(await orphans(target, "old"))]) {
-    await fs.rm(o.file, { recursive: true, force: true }).catch(() => undefined);
-  }
+  await removeOrphans(target);
 }

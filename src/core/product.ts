@@ -23,6 +23,9 @@ export interface ProductInput {
 /** Default category path separator. */
 export const DEFAULT_PATH_SEPARATOR = " > ";
 
+/** Most levels a category path or taxonomy may have (real taxonomies have fewer than 10). */
+export const MAX_PATH_LEVELS = 100;
+
 /** Splits a category path into its levels, trimming each. */
 export function splitPath(label: string, separator = DEFAULT_PATH_SEPARATOR): string[] {
   const sep = separator.trim() === "" ? separator : separator.trim();

@@ -11,6 +11,8 @@ export interface Progress {
 export interface Warning {
   code: string;
   message: string;
+  /** How many things the warning is about, when it counts something (rows sharing an id, …). */
+  count?: number;
 }
 
 /** Options every long-running call accepts. */

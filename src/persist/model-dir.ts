@@ -34,6 +34,16 @@ export interface ManifestHeader {
   arrays: ArrayEntry[];
   arraysBytes: number;
   arraysSha256: string;
+  /**
+   * SHA-256 of the manifest itself (as `JSON.stringify(rest, null, 2)`, without this field): a flipped byte that
+   * still parses would otherwise change the model silently. Absent in models written before it existed.
+   */
+  manifestSha256?: string;
+}
+
+/** The checksum of a manifest's other fields, as {@link ManifestHeader.manifestSha256} holds it. */
+function manifestHash(body: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify(body, null, 2)).digest("hex");
 }
 
 function dtypeOf(a: ArtifactArray): DType {
@@ -86,7 +96,8 @@ export async function writeModelDir(dir: string, manifest: Record<string, unknow
       };
       await fs.writeFile(path.join(tmp, "arrays.bin"), parts);
       // The manifest goes last: a directory without it is recognisably incomplete.
-      await fs.writeFile(path.join(tmp, "manifest.json"), JSON.stringify({ ...header, ...manifest, ...header }, null, 2) + "\n");
+      const { manifestSha256: _old, ...body } = { ...header, ...manifest, ...header } as Record<string, unknown>;
+      await fs.writeFile(path.join(tmp, "manifest.json"), JSON.stringify({ ...body, manifestSha256: manifestHash(body) }, null, 2) + "\n");
     },
     { mkdir: true, check },
   );
@@ -99,9 +110,47 @@ export interface ModelDir {
   bytes: number;
 }
 
+/** Reads one file of a model directory, which must be a regular file (not a directory, device or FIFO). */
+async function readPart(dir: string, name: string, missing: string): Promise<Buffer> {
+  const file = path.join(dir, name);
+  const st = await fs.stat(file).catch(() => undefined);
+  if (!st) throw new ModelFormatError(dir, missing);
+  if (!st.isFile()) throw new ModelFormatError(dir, `${name} is not a regular file`);
+  return fs.readFile(file);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
 /**
- * Reads a model directory, refusing missing, incomplete, corrupt or newer-format models clearly. A model a crashed
- * {@link writeModelDir} left beside `dir` is restored first.
+ * Checks the array table of a manifest against the size of arrays.bin: every entry an object with a unique
+ * name, a known dtype, a whole non-negative length and an offset aligned to its element size, inside the file.
+ */
+function checkArrays(dir: string, arrays: unknown, bytes: number): ArrayEntry[] {
+  if (!Array.isArray(arrays)) throw new ModelFormatError(dir, "manifest.json has no list of arrays");
+  const names = new Set<string>();
+  arrays.forEach((e: unknown, i) => {
+    if (!isRecord(e) || typeof e.name !== "string" || e.name === "" || e.name === "__proto__") throw new ModelFormatError(dir, `manifest.json: array ${i} has no valid name`);
+    const what = `array "${e.name.slice(0, 80)}"`;
+    if (names.has(e.name)) throw new ModelFormatError(dir, `manifest.json lists ${what} twice`);
+    names.add(e.name);
+    if (typeof e.dtype !== "string" || !Object.hasOwn(DTYPES, e.dtype)) throw new ModelFormatError(dir, `${what} has unknown dtype "${String(e.dtype).slice(0, 40)}"`);
+    const size = DTYPES[e.dtype as DType].BYTES_PER_ELEMENT;
+    if (!isCount(e.length)) throw new ModelFormatError(dir, `${what} has an invalid length ${JSON.stringify(e.length)}`);
+    if (!isCount(e.offset) || e.offset % size !== 0) throw new ModelFormatError(dir, `${what} has an invalid offset ${JSON.stringify(e.offset)}`);
+    if (e.offset + e.length * size > bytes) throw new ModelFormatError(dir, `${what} runs past the end of arrays.bin`);
+  });
+  return arrays as ArrayEntry[];
+}
+
+/**
+ * Reads a model directory, refusing missing, incomplete, corrupt or newer-format models with a
+ * ModelFormatError naming `dir`: a manifest that is not a JSON object, fails its checksum, or whose array
+ * table does not fit arrays.bin (unknown dtypes, negative or misaligned offsets, sizes past the end). A model
+ * a crashed {@link writeModelDir} left beside `dir` is restored first.
  */
 export async function readModelDir(dir: string): Promise<ModelDir> {
   let st = await fs.stat(dir).catch(() => undefined);
@@ -109,29 +158,28 @@ export async function readModelDir(dir: string): Promise<ModelDir> {
   if (!st && (await recoverDir(dir).catch(() => false))) st = await fs.stat(dir).catch(() => undefined);
   if (!st) throw new ModelNotFoundError(dir);
   if (!st.isDirectory()) throw new ModelFormatError(dir, "it is a file, not a model directory");
-  let text: string;
+  const text = (await readPart(dir, "manifest.json", "manifest.json is missing (not a model directory, or its writing was interrupted)")).toString("utf8");
+  let parsed: unknown;
   try {
-    text = await fs.readFile(path.join(dir, "manifest.json"), "utf8");
-  } catch {
-    throw new ModelFormatError(dir, "manifest.json is missing (not a model directory, or its writing was interrupted)");
-  }
-  let manifest: Record<string, unknown> & ManifestHeader;
-  try {
-    manifest = JSON.parse(text) as typeof manifest;
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new ModelFormatError(dir, `manifest.json is not valid JSON (${(e as Error).message})`);
+    throw new ModelFormatError(dir, `manifest.json is not valid JSON (${(e as Error).message.slice(0, 200)})`);
   }
-  if (manifest.format !== MODEL_FORMAT) throw new ModelFormatError(dir, `manifest.json does not describe an assort model`);
-  if (typeof manifest.formatVersion !== "number") throw new ModelFormatError(dir, "manifest.json has no formatVersion");
-  if (manifest.formatVersion > MODEL_FORMAT_VERSION) {
-    throw new ModelFormatError(dir, `format version ${manifest.formatVersion} is newer than supported version ${MODEL_FORMAT_VERSION}: upgrade assort`);
+  if (!isRecord(parsed)) throw new ModelFormatError(dir, "manifest.json is not a JSON object");
+  if (parsed.format !== MODEL_FORMAT) throw new ModelFormatError(dir, `manifest.json does not describe an assort model`);
+  const version = parsed.formatVersion;
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) throw new ModelFormatError(dir, "manifest.json has no valid formatVersion");
+  if (version > MODEL_FORMAT_VERSION) {
+    throw new ModelFormatError(dir, `format version ${version} is newer than supported version ${MODEL_FORMAT_VERSION}: upgrade assort`);
   }
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(path.join(dir, "arrays.bin"));
-  } catch {
-    throw new ModelFormatError(dir, "arrays.bin is missing");
+  if (parsed.manifestSha256 !== undefined) {
+    const { manifestSha256, ...body } = parsed;
+    if (manifestSha256 !== manifestHash(body)) throw new ModelFormatError(dir, "manifest.json does not match its checksum (corrupt or edited)");
   }
+  if (!isCount(parsed.arraysBytes) || typeof parsed.arraysSha256 !== "string") throw new ModelFormatError(dir, "manifest.json does not describe its arrays");
+  const entries = checkArrays(dir, parsed.arrays, parsed.arraysBytes);
+  const manifest = parsed as Record<string, unknown> & ManifestHeader;
+  const buf = await readPart(dir, "arrays.bin", "arrays.bin is missing");
   if (buf.length !== manifest.arraysBytes) {
     throw new ModelFormatError(dir, `arrays.bin has ${buf.length} bytes, the manifest says ${manifest.arraysBytes} (truncated or corrupt)`);
   }
@@ -141,12 +189,7 @@ export async function readModelDir(dir: string): Promise<ModelDir> {
   const ab = new ArrayBuffer(buf.length);
   new Uint8Array(ab).set(buf);
   const arrays: Record<string, ArtifactArray> = {};
-  for (const e of manifest.arrays) {
-    const Ctor = DTYPES[e.dtype];
-    if (!Ctor) throw new ModelFormatError(dir, `array "${e.name}" has unknown dtype "${e.dtype}"`);
-    if (e.offset + e.length * Ctor.BYTES_PER_ELEMENT > buf.length) throw new ModelFormatError(dir, `array "${e.name}" runs past the end of arrays.bin`);
-    arrays[e.name] = new Ctor(ab, e.offset, e.length);
-  }
+  for (const e of entries) arrays[e.name] = new DTYPES[e.dtype](ab, e.offset, e.length);
   return { manifest, arrays, bytes: buf.length };
 }
 

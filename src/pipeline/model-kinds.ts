@@ -1,7 +1,7 @@
 // The model kinds a model directory can hold, and the one loader for all of them. A new kind is a class
 // implementing ProductModel (core/contracts.ts) with a `fromParts(manifest, arrays, dir)` and one entry here.
 import type { ArtifactArray, ProductModel } from "../core/contracts.js";
-import { ConfigError, ModelFormatError } from "../core/errors.js";
+import { AssortError, ConfigError, ModelFormatError } from "../core/errors.js";
 import type { Taxonomy } from "../taxonomy/taxonomy.js";
 import { readModelDir } from "../persist/model-dir.js";
 import { CategoryModel } from "./category-model.js";
@@ -51,7 +51,13 @@ export async function loadModel(dir: string, options: { kind?: ModelKind } = {})
     throw new ModelFormatError(dir, `it holds an unknown model kind "${String(kind)}" (known: ${modelKinds().join(", ")})`);
   }
   if (options.kind !== undefined && kind !== options.kind) throw new ModelFormatError(dir, `it holds a "${kind}", not a "${options.kind}"`);
-  return KINDS[kind as ModelKind].fromParts(manifest, arrays, dir);
+  try {
+    return KINDS[kind as ModelKind].fromParts(manifest, arrays, dir);
+  } catch (e) {
+    // The manifest passed its checksum (or predates it) yet does not fit its kind: an edited or foreign file.
+    if (e instanceof AssortError) throw e;
+    throw new ModelFormatError(dir, `manifest.json does not describe a valid "${kind}" (${String((e as Error)?.message ?? e).slice(0, 200)})`);
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { stratifiedKFold } from "../catalog/split.js";
 import { selectRows, type CsrMatrix } from "../linalg/matrix.js";
 import { fitTopDown } from "../classify/top-down.js";
 import { labelsOnTaxonomy } from "./taxonomy-labels.js";
+import { trainingCostWarning } from "./training-cost.js";
 import type { Taxonomy } from "../taxonomy/taxonomy.js";
 
 export interface TrainOptions extends RunOptions {
@@ -179,6 +180,12 @@ export async function train(input: readonly Product[], options: TrainOptions = {
     throw new ConfigError("Invalid featurizer settings", [(e as Error).message]);
   }
   const { featurizer, matrix } = await featurizerSpec.fitTransform(products, options);
+  if ((options.strategy ?? "flat") === "flat" && kind !== "complement-nb") {
+    const calibrated = options.calibration !== "none" && products.length >= 100;
+    const shape = { rows: products.length, classes: labels.length, features: matrix.cols, nonZeros: matrix.indptr[matrix.rows]!, calibrated };
+    const costly = trainingCostWarning(shape);
+    if (costly) options.onWarning?.(costly);
+  }
   const samples = drawTrainingSample(products, y, labels.length, matrix, options);
   const strategy = options.strategy ?? "flat";
   if (strategy !== "flat" && strategy !== "top-down") throw new ConfigError(`Unknown strategy "${String(strategy)}": choose flat or top-down`);

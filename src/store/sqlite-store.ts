@@ -5,10 +5,11 @@
 // the process (kill -9, a crash) cannot lose it, and the next open replays the WAL. Only an OS crash or
 // power loss can drop the last commits (NORMAL skips the fsync per commit; FULL would add it).
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import {
+  ConfigError,
   NotFoundError,
   type CatalogStore,
   type ClusterRecord,
@@ -37,6 +38,24 @@ export const STORE_FILE = "catalog.db";
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/** SQLite's codes for a file that cannot be the catalog database, in words. */
+const UNUSABLE: Record<string, string> = {
+  SQLITE_NOTADB: "it is not an SQLite database",
+  SQLITE_CORRUPT: "the database is damaged",
+  SQLITE_CANTOPEN: "it cannot be opened (a directory, or no permission)",
+  SQLITE_READONLY: "it is read-only",
+  SQLITE_PERM: "permission denied",
+};
+
+/** A ConfigError naming `file` for SQLite's errors about the file itself; other errors pass through. */
+function unusableDatabase(e: unknown, file: string): unknown {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  // Extended codes (SQLITE_CANTOPEN_ISDIR, SQLITE_CORRUPT_INDEX…) share their primary code's meaning.
+  const what = typeof code === "string" ? UNUSABLE[code.split("_").slice(0, 2).join("_")] : undefined;
+  if (what === undefined) return e;
+  return new ConfigError(`Cannot open the catalog database "${file}": ${what} (move it away to start an empty store, or restore it from a backup)`, [], { cause: e });
 }
 
 /**
@@ -109,20 +128,24 @@ export class SqliteStore implements CatalogStore {
 
   /**
    * Opens (creating it if needed) `<dataDir>/catalog.db`: WAL, synchronous=NORMAL, a 5 s busy timeout,
-   * schema migrated to the current version.
+   * schema migrated to the current version. A data directory that is a file, or a catalog.db that is not
+   * an SQLite database (or is damaged), is a ConfigError naming the path.
    */
   static open(dataDir: string, o: { busyTimeoutMs?: number } = {}): SqliteStore {
+    const st = statSync(dataDir, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw new ConfigError(`Cannot open the data directory "${dataDir}": it is a file, not a directory`);
     mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, STORE_FILE);
-    const db = new Database(file, { timeout: o.busyTimeoutMs ?? 5000 });
+    let db: Database.Database | undefined;
     try {
+      db = new Database(file, { timeout: o.busyTimeoutMs ?? 5000 });
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
       migrate(db, file);
     } catch (e) {
-      db.close();
-      throw e;
+      if (db?.open) db.close();
+      throw unusableDatabase(e, file);
     }
     return new SqliteStore(db, file);
   }

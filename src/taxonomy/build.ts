@@ -1,6 +1,7 @@
 // Structural checks shared by every taxonomy builder: ids, parents, cycles, sibling names, tree order.
 
 import type { RowIssue } from "../core/errors.js";
+import { MAX_PATH_LEVELS } from "../core/product.js";
 
 /** One node as a builder read it, with where it came from (for messages). */
 export interface NodeEntry {
@@ -53,8 +54,9 @@ export function looseName(name: string): string {
 /**
  * Checks nodes read from a file and puts them in tree order. Problems, each with the entry's line:
  * empty names, names containing the separator, duplicate ids (naming the first line), unknown parent
- * ids, cycles (naming every id in the cycle), duplicate sibling names. Sibling names that differ only in
- * case or spacing are warnings. Runs in O(n).
+ * ids, cycles (naming every id in the cycle), duplicate sibling names, nodes deeper than
+ * {@link MAX_PATH_LEVELS} (reported once, at the first such node of each chain). Sibling names that differ
+ * only in case or spacing are warnings. Runs in O(n), without recursion.
  */
 export function checkEntries(entries: readonly NodeEntry[], file: string, separator: string): CheckedEntries {
   const sep = separatorParts(separator);
@@ -138,6 +140,10 @@ export function checkEntries(entries: readonly NodeEntry[], file: string, separa
   pushChildren(null, 1);
   while (stack.length > 0) {
     const { e, depth } = stack.pop()!;
+    if (depth > MAX_PATH_LEVELS) {
+      issue(e, "parent", `deeper than ${MAX_PATH_LEVELS} levels: "${e.id}" is at level ${depth}`);
+      continue;
+    }
     nodes.push({ id: e.id, name: e.name, parent: e.parent, depth });
     const parentPath = pathOf.get(e.parent)!;
     pathOf.set(e.id, parentPath === "" ? e.name : `${parentPath}${sep.full}${e.name}`);

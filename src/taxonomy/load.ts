@@ -2,6 +2,7 @@
 
 import { promises as fs } from "node:fs";
 import { extname } from "node:path";
+import { byteOrderMark, byteOrderMarkMessage, nulByteMessage } from "../core/encoding.js";
 import { InvalidInputError, type RowIssue } from "../core/errors.js";
 import { parseTaxonomyJson } from "./parse-json.js";
 import {
@@ -28,6 +29,9 @@ export interface LoadTaxonomyOptions {
 }
 
 const GOOGLE_HEAD = /^\s*\d+\s+-\s/;
+
+/** Largest taxonomy file read (Google's full taxonomy is 0.7 MB): a device or a wrong file must not fill memory. */
+export const MAX_TAXONOMY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Tells a taxonomy's format: a ".json" extension, or a first content line (not blank, not "#") starting
@@ -64,18 +68,60 @@ export function parseTaxonomyText(text: string, options: LoadTaxonomyOptions & {
 
 /**
  * Reads a taxonomy file (UTF-8) in Google's format, as a list of paths, or as JSON; see
- * parseGoogleTaxonomy, parsePathList and parseTaxonomyJson. File errors (ENOENT…) pass through;
- * bad content throws InvalidInputError listing every problem with its line.
+ * parseGoogleTaxonomy, parsePathList and parseTaxonomyJson. File errors (ENOENT…) pass through, a directory
+ * is an EISDIR error naming it; bad content throws InvalidInputError listing every problem with its line,
+ * and so does a file that is not UTF-8 text (UTF-16, binary) or is larger than {@link MAX_TAXONOMY_BYTES}.
  * @example
  * const { taxonomy, report } = await loadTaxonomyFile("taxonomy-with-ids.en-US.txt");
  * console.log(taxonomy.size, taxonomy.leaves().length, report.warnings.length);
  */
 export async function loadTaxonomyFile(path: string, options: LoadTaxonomyOptions = {}): Promise<TaxonomyParseResult> {
   const file = options.fileLabel ?? path;
-  const bytes = await fs.readFile(path);
+  const bytes = await readBounded(path, file);
   const text = decodeUtf8(bytes, file);
   const format = options.format === undefined || options.format === "auto" ? sniffTaxonomyFormat(text, path) : options.format;
   return parseTaxonomyText(text, { ...options, format, file });
+}
+
+function refuse(file: string, line: number, message: string): InvalidInputError {
+  const issue: RowIssue = { file, line, message };
+  return new InvalidInputError([issue], 1, `Cannot read taxonomy ${InvalidInputError.format(issue)}`);
+}
+
+/**
+ * Reads a file of at most MAX_TAXONOMY_BYTES, chunk by chunk so that a device (/dev/zero) or a FIFO is
+ * bounded too; a UTF-16/UTF-32 byte order mark or a NUL byte (binary data) stops it at once.
+ */
+async function readBounded(path: string, file: string): Promise<Buffer> {
+  const handle = await fs.open(path, "r");
+  try {
+    if ((await handle.stat()).isDirectory()) {
+      throw Object.assign(new Error(`EISDIR: "${path}" is a directory, expected a file`), { code: "EISDIR", path });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let lines = 1;
+    for (;;) {
+      const chunk = Buffer.alloc(1 << 20);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      const got = chunk.subarray(0, bytesRead);
+      const bom = size === 0 ? byteOrderMark(got) : undefined;
+      if (bom !== undefined) throw refuse(file, 1, byteOrderMarkMessage(bom));
+      const nul = got.indexOf(0);
+      if (nul !== -1) {
+        for (let i = got.indexOf(0x0a); i !== -1 && i < nul; i = got.indexOf(0x0a, i + 1)) lines++;
+        throw refuse(file, lines, nulByteMessage(got, nul, size + nul));
+      }
+      for (let i = got.indexOf(0x0a); i !== -1; i = got.indexOf(0x0a, i + 1)) lines++;
+      size += bytesRead;
+      if (size > MAX_TAXONOMY_BYTES) throw refuse(file, lines, `the file is larger than ${MAX_TAXONOMY_BYTES} bytes: not a taxonomy`);
+      chunks.push(got);
+    }
+    return Buffer.concat(chunks, size);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Decodes UTF-8, naming the first line that is not valid UTF-8. */

@@ -1,7 +1,7 @@
 // Taxonomies from JSON: a flat list of { id, name, parent } or nested { name, id?, children } nodes.
 
 import { InvalidInputError, type RowIssue } from "../core/errors.js";
-import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
+import { DEFAULT_PATH_SEPARATOR, MAX_PATH_LEVELS } from "../core/product.js";
 import type { NodeEntry } from "./build.js";
 import { finish, splitTextLines, type TaxonomyParseResult, type TaxonomyReport } from "./parse-text.js";
 
@@ -22,7 +22,8 @@ export interface JsonTaxonomyOptions {
  * - what Taxonomy.toJSON writes: `{ "separator": " > ", "nodes": [ …flat list… ] }`.
  * Numbers are accepted as ids. Throws InvalidInputError listing every problem with its line (when given
  * text) and field as a JSON path (`[3].parent`): invalid JSON, missing or non-string names, duplicate ids
- * (naming both lines), unknown parents, cycles (naming the ids in the cycle), duplicate sibling names.
+ * (naming both lines), unknown parents, cycles (naming the ids in the cycle), duplicate sibling names,
+ * nesting deeper than {@link MAX_PATH_LEVELS} (reported, never a stack overflow).
  * Names with surrounding spaces are trimmed with a warning.
  * @example const { taxonomy } = parseTaxonomyJson('[{"id":"1","name":"Home"}]', { file: "t.json" });
  */
@@ -59,8 +60,16 @@ export function parseTaxonomyJson(input: unknown, options: JsonTaxonomyOptions =
   }
   separator ??= DEFAULT_PATH_SEPARATOR;
 
-  /** Reads one node; `nest` is the enclosing node for children, undefined at the top of the list. */
-  const visit = (v: unknown, at: string, nest: { id: string; path: string | undefined } | undefined): void => {
+  /**
+   * Reads one node; `nest` is the enclosing node for children, undefined at the top of the list. Recursion
+   * stops at MAX_PATH_LEVELS (its depth is the nesting's), so a hostile file cannot overflow the stack.
+   */
+  const visit = (v: unknown, at: string, nest: { id: string; path: string | undefined } | undefined, depth = 1): void => {
+    if (depth > MAX_PATH_LEVELS) {
+      const field = at.length > 60 ? `${at.slice(0, 48)}…` : at;
+      issues.push({ file, line: lineOf(isObject(v) ? v : {}), field, message: `nested more than ${MAX_PATH_LEVELS} levels deep` });
+      return;
+    }
     if (!isObject(v)) {
       issues.push({ file, line: 1, field: at, message: `expected a node object, got ${kindOf(v)}` });
       return;
@@ -94,7 +103,7 @@ export function parseTaxonomyJson(input: unknown, options: JsonTaxonomyOptions =
     if (id !== undefined && name !== undefined) entries.push({ id, name, parent, line, fields });
     if (v.children !== undefined && v.children !== null) {
       if (!Array.isArray(v.children)) bad("children", `expected a list, got ${kindOf(v.children)}`);
-      else if (id !== undefined) v.children.forEach((c, i) => visit(c, `${at}.children[${i}]`, { id: id!, path }));
+      else if (id !== undefined) v.children.forEach((c, i) => visit(c, `${at}.children[${i}]`, { id: id!, path }, depth + 1));
     }
   };
   list.forEach((v, i) => visit(v, `${prefix}[${i}]`, undefined));
@@ -128,15 +137,17 @@ function objectLines(text: string, value: unknown): (o: object) => number {
     else if (c === 0x7b) starts.push(line);
     if (c === 0x0a) line++;
   }
+  // Objects in document order: a depth-first walk with an explicit stack (JSON nested thousands of levels
+  // deep would overflow the call stack of a recursive one), children pushed last-first.
   const objects: object[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v !== null && typeof v === "object") {
-      objects.push(v);
-      for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k]);
-    }
-  };
-  walk(value);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== "object") continue;
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    if (!Array.isArray(v)) objects.push(v);
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
   if (objects.length !== starts.length) return () => 1;
   const lines = new Map<object, number>(objects.map((o, i) => [o, starts[i]!]));
   return (o) => lines.get(o) ?? 1;

@@ -1,7 +1,7 @@
 // Taxonomies from text: Google's "ID - A > B > C" file, a plain list of paths, or the labels of a catalog.
 
 import type { ErrorHint, RowIssue } from "../core/errors.js";
-import { DEFAULT_PATH_SEPARATOR } from "../core/product.js";
+import { DEFAULT_PATH_SEPARATOR, MAX_PATH_LEVELS } from "../core/product.js";
 import { checkEntries, separatorParts, type NodeEntry, type SeparatorParts } from "./build.js";
 import { Taxonomy, taxonomyError } from "./taxonomy.js";
 
@@ -117,6 +117,10 @@ export function parsePathText(raw: string, sep: SeparatorParts, strict = false):
     return out;
   }
   const parts = raw.split(sep.core);
+  if (parts.length > MAX_PATH_LEVELS) {
+    out.errors.push({ message: `path has ${parts.length} levels, more than the limit of ${MAX_PATH_LEVELS}` });
+    return out;
+  }
   const last = parts.length - 1;
   let spacingReported = false;
   for (let i = 0; i <= last; i++) {

@@ -134,7 +134,7 @@ describe("assort cluster --k 5 --out DIR", () => {
   it("--json prints one summary object with the documented keys", () => {
     const s = JSON.parse(first.stdout) as Summary & Record<string, unknown>;
     expect(Object.keys(s).sort()).toEqual(
-      ["algorithm", "features", "k", "metrics", "n", "noise", "out", "params", "seconds", "topClusters", "warnings"].sort(),
+      ["algorithm", "duplicateIds", "features", "k", "metrics", "n", "noise", "out", "params", "seconds", "skipped", "topClusters", "warnings"].sort(),
     );
     expect(s).toMatchObject({ algorithm: "kmeans", n: 358, k: 5, noise: 0, out: run1, params: { k: 5 } });
     expect(s.topClusters).toHaveLength(5);

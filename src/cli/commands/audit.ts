@@ -68,7 +68,7 @@ groups (groups whose labels disagree first); summary.json holds the counts, imba
   return cmd.action(async (flags: AuditFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     await checkOutputDir(flags.out, OUTPUT_FILES);
-    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true));
+    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true, ui));
     reportSkipped(report, ui);
     const r = await auditCatalog(products, {
       folds: flags.folds,
@@ -95,7 +95,7 @@ groups (groups whose labels disagree first); summary.json holds the counts, imba
     );
     ui.info(`wrote ${OUTPUT_FILES.map((f) => path.join(flags.out, f)).join(", ")}`);
     if (flags.json) {
-      await writeStdout(JSON.stringify({ ...summary, topLabelIssues: r.labelIssues.slice(0, 10), out: flags.out }) + "\n");
+      await writeStdout(JSON.stringify({ ...summary, skipped: report.skipped, duplicateIds: report.duplicateIds, topLabelIssues: r.labelIssues.slice(0, 10), out: flags.out }) + "\n");
       return;
     }
     await writeStdout(humanSummary(r));

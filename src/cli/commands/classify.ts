@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ModelClassifyOptions, type Product } from "../../index.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
-import { inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
+import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
 
 interface ClassifyFlags extends InputFlags {
@@ -41,10 +41,13 @@ export function classifyCommand(program: Command): Command {
   addInputOptions(cmd, { labelField: false, fromModel: true });
   return cmd.action(async (flags: ClassifyFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
+    if (flags.out) await checkWritable(flags.out, { file: true });
     let model = await loadModel(flags.model);
     try {
       if (flags.taxonomy) model = followTaxonomy(model, (await loadTaxonomyFile(flags.taxonomy)).taxonomy);
-      const opts = readOptions(flags, flags.data, false);
+      const opts = readOptions(flags, flags.data, false, ui);
+      // Every row gets its own answer line, so nothing is merged by id; not tracking ids keeps memory bounded.
+      opts.duplicateIds = false;
       opts.textFields ??= model.fields.text;
       opts.idField ??= model.fields.id;
       const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;

@@ -8,6 +8,7 @@ import {
   evaluateClusters,
   readAssignments,
   readCatalogFile,
+  recoverDir,
   renderClusterReport,
   type ClusterAlgorithm,
   type ClusterCatalogOptions,
@@ -100,7 +101,7 @@ cluster sizes, names (distinctive terms) with examples, and the metrics.`,
   return cmd.action(async (flags: ClusterFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     if (flags.out) await checkOutputDir(flags.out, OUTPUT_FILES);
-    const opts = readOptions(flags, flags.data, false);
+    const opts = readOptions(flags, flags.data, false, ui);
     const { products, report } = await readCatalogFile(inputSource(flags.data), opts);
     reportSkipped(report, ui);
     const params: Record<string, unknown> = { ...(flags.param ?? {}) };
@@ -128,6 +129,7 @@ cluster sizes, names (distinctive terms) with examples, and the metrics.`,
     if (flags.threshold !== undefined) options.threshold = flags.threshold;
     if (flags.groupField !== undefined) options.groupField = flags.groupField;
     if (flags.previous) {
+      await recoverDir(flags.previous); // a run killed while replacing it left the old copy beside it
       const file = statSync(flags.previous, { throwIfNoEntry: false })?.isDirectory() ? path.join(flags.previous, "assignments.jsonl") : flags.previous;
       options.previous = await readAssignments(file);
     }
@@ -143,7 +145,7 @@ cluster sizes, names (distinctive terms) with examples, and the metrics.`,
       ui.info(`wrote ${OUTPUT_FILES.map((f) => path.join(flags.out!, f)).join(", ")}`);
     }
     if (flags.json) {
-      await writeStdout(JSON.stringify(summaryJson(run, external, flags.out)) + "\n");
+      await writeStdout(JSON.stringify({ ...summaryJson(run, external, flags.out), skipped: report.skipped, duplicateIds: report.duplicateIds }) + "\n");
       return;
     }
     await writeStdout(humanSummary(run, external));
@@ -259,9 +261,10 @@ export function evaluateClustersCommand(program: Command): Command {
   addInputOptions(cmd, { labelField: false });
   return cmd.action(async (flags: EvaluateClustersFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
+    await recoverDir(flags.assignments); // a cluster run killed while replacing it left the old copy beside it
     const file = statSync(flags.assignments, { throwIfNoEntry: false })?.isDirectory() ? path.join(flags.assignments, "assignments.jsonl") : flags.assignments;
     const assignments = await readAssignments(file);
-    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, false));
+    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, false, ui));
     reportSkipped(report, ui);
     const r = await evaluateClusters(assignments, products, {
       truthField: flags.truthField,

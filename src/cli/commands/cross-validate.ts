@@ -22,7 +22,7 @@ export function crossValidateCommand(program: Command): Command {
   addInputOptions(cmd);
   return cmd.action(async (flags: CvFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
-    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true));
+    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true, ui));
     reportSkipped(report, ui);
     const r = await crossValidate(products, {
       folds: flags.folds,
@@ -36,7 +36,7 @@ export function crossValidateCommand(program: Command): Command {
     });
     ui.progress.done();
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ classifier: flags.classifier, rows: products.length, ...r }) + "\n");
+      process.stdout.write(JSON.stringify({ classifier: flags.classifier, rows: products.length, skipped: report.skipped, duplicateIds: report.duplicateIds, ...r }) + "\n");
       return;
     }
     const pm = (s: { mean: number; std: number }): string => `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}`;

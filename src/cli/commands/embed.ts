@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { fitProductVectors, ProductVectors, readCatalogFile, VECTOR_METHODS, type VectorMethod } from "../../index.js";
 import type { FastTextParamsInput } from "../../entries/embeddings.js";
 import { UsageError } from "../errors.js";
-import { inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
+import { checkModelDir, checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 
 interface EmbedFlags extends InputFlags {
@@ -60,7 +60,8 @@ in the fastText .vec text format.`,
   cmd.action(async (flags: EmbedFlags) => {
     if (!flags.data || !flags.out) throw new UsageError("assort embed needs --data FILE and --out DIR (or use: assort embed export)");
     const ui = makeUi(Boolean(flags.quiet));
-    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, false));
+    await checkModelDir(flags.out);
+    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, false, ui));
     reportSkipped(report, ui);
     const fasttext: FastTextParamsInput = {};
     if (flags.mode) fasttext.mode = flags.mode;
@@ -87,6 +88,8 @@ in the fastText .vec text format.`,
       method: pv.method,
       dim: pv.dim,
       products: products.length,
+      skipped: report.skipped,
+      duplicateIds: report.duplicateIds,
       features: pv.description,
       seconds: Math.round(pv.seconds * 100) / 100,
       ...(ft ? { words: ft.words.length, loss: ft.stats.loss, threads: ft.stats.threads } : {}),
@@ -117,6 +120,7 @@ in the fastText .vec text format.`,
       const flags = command.optsWithGlobals<ExportFlags>();
       if (!flags.model || !flags.out) throw new UsageError("assort embed export needs --model DIR and --out FILE");
       const ui = makeUi(Boolean(flags.quiet));
+      await checkWritable(flags.out, { file: true });
       const pv = await ProductVectors.load(flags.model);
       const n = await pv.exportVec(flags.out, { words: Boolean(flags.words) });
       ui.info(`wrote ${flags.out}`);

@@ -29,7 +29,7 @@ export function evaluateCommand(program: Command): Command {
   return cmd.action(async (flags: EvaluateFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     const model = await loadModel(flags.model);
-    const opts = readOptions(flags, flags.data, true);
+    const opts = readOptions(flags, flags.data, true, ui);
     opts.textFields ??= model.fields.text;
     opts.idField ??= model.fields.id;
     opts.labelField ??= model.fields.label;
@@ -45,7 +45,7 @@ export function evaluateCommand(program: Command): Command {
     }).finally(() => model.close());
     ui.progress.done();
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ ...r, skipped: report.skipped }) + "\n");
+      process.stdout.write(JSON.stringify({ ...r, skipped: report.skipped, duplicateIds: report.duplicateIds }) + "\n");
       return;
     }
     if (r.unknownLabels.length > 0) {

@@ -34,8 +34,14 @@ export function importCommand(program: Command): Command {
     const logger = makeLogger("warn");
     const service = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), ...(flags.model ? { model: flags.model } : {}), logger });
     let r;
+    let duplicateIds = 0;
     try {
-      const opts = readOptions(flags, flags.data, false);
+      const opts = readOptions(flags, flags.data, false, {
+        warn: (w) => {
+          if (w.code === "DUPLICATE_IDS") duplicateIds = w.count ?? 0;
+          ui.warn(w);
+        },
+      });
       opts.onBadRow = flags.onBadRow;
       r = await service.importFile(flags.data, { readOptions: opts, classify: flags.classify, batchSize: flags.batchSize, onProgress: (p) => ui.progress.onProgress(p) });
     } finally {
@@ -43,7 +49,7 @@ export function importCommand(program: Command): Command {
       await service.close();
     }
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ ...r, skipped: r.skipped.length, skippedRows: r.skipped.slice(0, 20) }) + "\n");
+      process.stdout.write(JSON.stringify({ ...r, skipped: r.skipped.length, skippedRows: r.skipped.slice(0, 20), duplicateIds }) + "\n");
       return;
     }
     const lines = [

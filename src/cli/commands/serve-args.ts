@@ -1,5 +1,6 @@
 // Option parsers and help of `assort serve` and `assort import` (kept apart from serve-setup.ts so parsing
 // loads no server code).
+import { isIP } from "node:net";
 import { InvalidArgumentError } from "commander";
 
 /** Help of --store (`assort serve`, `assort import`). */
@@ -17,6 +18,21 @@ export function rateArg(v: string): { max: number; windowMs: number } | false {
   const unit = m[2] ?? "min";
   const windowMs = unit.startsWith("s") ? 1000 : unit.startsWith("h") ? 3_600_000 : 60_000;
   return { max: Number(m[1]), windowMs };
+}
+
+/** A DNS host name: labels of letters, digits and inner hyphens, at most 253 characters. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * Parses --host: an IPv4 or IPv6 address (brackets allowed) or a host name. Four dotted numbers that are not an
+ * IPv4 address ("999.1.1.1") are refused here, not looked up as a name.
+ */
+export function hostArg(v: string): string {
+  const h = v.trim().replace(/^\[(.*)\]$/, "$1");
+  if (isIP(h) !== 0) return h;
+  if (/^[\d.]+$/.test(h)) throw new InvalidArgumentError(`"${v}" is not an address: an IPv4 address is four numbers from 0 to 255, such as 127.0.0.1`);
+  if (!HOST_NAME.test(h)) throw new InvalidArgumentError(`"${v}" is not an address or a host name`);
+  return h;
 }
 
 /** Parses a size like 2mb, 512kb or a byte count. */

@@ -1,7 +1,8 @@
 // Shared by `assort serve` and `assort import`: the structured logger and opening the catalog service.
+import { statSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
-import { CatalogService } from "../../index.js";
+import { CatalogService, ConfigError } from "../../index.js";
 import { openStore } from "../../store/registry.js";
 import { WorkerJobRunner } from "../../jobs/job-runner.js";
 
@@ -30,6 +31,7 @@ export function makeLogger(level: string, file?: string): Logger {
  */
 export async function openService(o: { dataDir: string; store?: string; model?: string; logger?: Logger; maxBatch?: number; exactLimit?: number; imagesDir?: string }): Promise<CatalogService> {
   const dataDir = path.resolve(o.dataDir);
+  if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`Cannot use the data directory "${o.dataDir}": it is a file, not a directory`);
   const store = await openStore(o.store ?? `sqlite:${dataDir}`);
   const service = await CatalogService.open({
     store,

@@ -2,7 +2,7 @@
 import { Option, type Command } from "commander";
 import { ConfigError } from "../../index.js";
 import { intArg } from "../options.js";
-import { LOG_LEVELS, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
+import { hostArg, LOG_LEVELS, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
 
 interface ServeFlags {
   port: number;
@@ -33,7 +33,7 @@ export function serveCommand(program: Command): Command {
     .command("serve")
     .description("serve the HTTP API: classify, products, search, similar items, feedback, models, jobs (keys: ASSORT_API_KEY, --keys-file)")
     .option("--port <n>", "port to listen on (0: any free port; the real one is printed)", intArg("--port", 0, 65535), 8080)
-    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--host <host>", "address to listen on (an IP address or a host name of this machine)", hostArg, "127.0.0.1")
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
     .option("--store <url>", STORE_HELP)
     .option("--model <dir>", "register this model directory and make it live at start")
@@ -76,6 +76,7 @@ export function serveCommand(program: Command): Command {
         const code = (e as { code?: string }).code;
         if (code === "EADDRINUSE") throw new ConfigError(`Cannot listen on ${flags.host}:${flags.port}: the address is in use; pick another --port (0: any free port)`);
         if (code === "EACCES" || code === "EADDRNOTAVAIL") throw new ConfigError(`Cannot listen on ${flags.host}:${flags.port}: ${code === "EACCES" ? "permission denied" : "no such address on this machine"}`);
+        if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") throw new ConfigError(`Cannot listen on ${flags.host}:${flags.port}: not an address (the host name does not resolve)`);
         throw e;
       }
       process.stdout.write(`listening on ${address}\n`);

@@ -85,7 +85,7 @@ export function taxonomyCommand(program: Command): Command {
         json: { source: flags.taxonomy, format: r.report.format, blankLines: r.report.blankLines, commentLines: r.report.commentLines, warnings: r.report.warnings },
       };
     } else if (flags.data !== undefined) {
-      const occurrences = await readLabels(flags, flags.data, ui, true);
+      const { occurrences } = await readLabels(flags, flags.data, ui, true);
       const taxonomy = taxonomyFromLabels(occurrences);
       source = { taxonomy, describe: `derived from the labels of ${flags.data} (${occurrences.length} labelled rows)`, json: { source: flags.data, format: "labels", rows: occurrences.length } };
     } else {
@@ -113,37 +113,41 @@ export function taxonomyCommand(program: Command): Command {
 
   const validate = group
     .command("validate")
-    .description("check a catalog's category labels against a taxonomy: exit 0 when every label is a path of it, 1 when not")
+    .description("check a catalog's category labels against a taxonomy: exit 0 when every row has a label and every label is a path of it, 1 when not")
     .requiredOption("--taxonomy <file>", "taxonomy file (google, paths or json format; see below)")
     .requiredOption("--data <file>", "catalog whose labels to check: JSONL or CSV (- for stdin)");
   addCommonOptions(validate).addHelpText("after", FORMATS_HELP);
   validate.action(async (flags: CommonFlags & { taxonomy: string; data: string }) => {
     const ui = makeUi(Boolean(flags.quiet));
     const { taxonomy } = await loadTaxonomy(flags, flags.taxonomy, ui);
-    const occurrences = await readLabels(flags, flags.data, ui, false);
+    const { occurrences, unlabelled } = await readLabels(flags, flags.data, ui, false);
     const v = validateLabels(taxonomy, occurrences);
-    if (v.labels === 0) ui.warn(`no labels in field "${flags.labelField ?? "category"}" of ${flags.data}`);
+    const field = flags.labelField ?? "category";
+    if (v.labels === 0) ui.warn(`no labels in field "${field}" of ${flags.data}`);
     const bad = v.findings.filter((f) => f.status !== "exact");
+    // A row without a label is filed nowhere: a finding of the check (exit 1), or with --on-bad-row skip a warning.
+    const missing = flags.onBadRow === "skip" ? [] : unlabelled.lines;
+    const missingCount = flags.onBadRow === "skip" ? 0 : unlabelled.count;
+    if (flags.onBadRow === "skip" && unlabelled.count > 0) ui.warn(`skipped ${unlabelled.count} row${unlabelled.count === 1 ? "" : "s"} without a label: ${whereUnlabelled(unlabelled)}`);
     if (flags.json) {
-      await writeStdout(JSON.stringify({ taxonomy: flags.taxonomy, data: flags.data, ...v }) + "\n");
+      await writeStdout(JSON.stringify({ taxonomy: flags.taxonomy, data: flags.data, ...v, valid: v.valid && missingCount === 0, unlabelled: { count: unlabelled.count, lines: unlabelled.lines.slice(0, 20) } }) + "\n");
     } else {
       const lines = [
         `Checked ${v.labels} label${v.labels === 1 ? "" : "s"} (${v.distinct} distinct) in ${flags.data} against ${flags.taxonomy} (${taxonomy.size} categories)`,
         `  ${v.counts.exact} exact · ${v.counts.normalized} normalizable · ${v.counts["too-deep"]} too deep · ${v.counts.unknown} unknown`,
       ];
+      if (missingCount > 0) lines.push("", `no label     ${missingCount} row${missingCount === 1 ? "" : "s"}: ${whereUnlabelled(unlabelled)}`);
       const order = { normalized: 0, "too-deep": 1, unknown: 2, exact: 3 };
       for (const f of [...bad].sort((a, b) => order[a.status] - order[b.status])) lines.push("", ...describeFinding(f));
       await writeStdout(lines.join("\n") + "\n");
     }
-    if (bad.length > 0) {
-      const field = flags.labelField ?? "category";
+    if (bad.length > 0 || missingCount > 0) {
       const issues: RowIssue[] = bad.map((f) => ({ file: f.occurrences[0]?.file ?? flags.data, line: f.occurrences[0]?.line ?? 1, field, message: problem(f) }));
+      for (const line of missing) issues.push({ file: unlabelled.file, line, field, message: "no label" });
       const rows = bad.reduce((s, f) => s + f.count, 0);
-      throw new InvalidInputError(
-        issues,
-        issues.length,
-        `${bad.length} of ${v.distinct} distinct labels (${rows} row${rows === 1 ? "" : "s"}) are not paths of the taxonomy ${flags.taxonomy}`,
-      );
+      const parts = bad.length > 0 ? [`${bad.length} of ${v.distinct} distinct labels (${rows} row${rows === 1 ? "" : "s"}) are not paths of the taxonomy ${flags.taxonomy}`] : [];
+      if (missingCount > 0) parts.push(`${missingCount} row${missingCount === 1 ? " has" : "s have"} no label (${whereUnlabelled(unlabelled)})`);
+      throw new InvalidInputError(issues, issues.length, parts.join("; "));
     }
   });
   return group;
@@ -159,11 +163,13 @@ async function loadTaxonomy(flags: CommonFlags, file: string, ui: Ui): Promise<T
 
 /**
  * The catalog's labels with their lines. validate takes each label as written (the raw field, so case and
- * spacing slips show); show takes the reader's canonical label.
+ * spacing slips show), and a row without a label is a bad row (a catalog checked against a taxonomy files
+ * every product under one of its categories); show takes the reader's canonical label of the rows that have one.
+ * Every row is checked on its own, so rows sharing an id are not merged (nor tracked).
  */
-async function readLabels(flags: CommonFlags, file: string, ui: Ui, canonical: boolean): Promise<LabelOccurrence[]> {
+async function readLabels(flags: CommonFlags, file: string, ui: Ui, canonical: boolean): Promise<{ occurrences: LabelOccurrence[]; unlabelled: Unlabelled }> {
   const fileLabel = file === "-" ? "<stdin>" : file;
-  const options: ReadOptions = { requireLabel: false, onBadRow: flags.onBadRow, fileLabel };
+  const options: ReadOptions = { requireLabel: false, onBadRow: flags.onBadRow, fileLabel, duplicateIds: false };
   if (flags.labelField !== undefined) options.labelField = flags.labelField;
   if (flags.textFields !== undefined) options.textFields = flags.textFields;
   if (flags.dataFormat !== undefined) options.format = flags.dataFormat;
@@ -171,13 +177,30 @@ async function readLabels(flags: CommonFlags, file: string, ui: Ui, canonical: b
   const field = flags.labelField ?? "category";
   const catalog = readCatalog(inputSource(file), options);
   const out: LabelOccurrence[] = [];
+  const unlabelled: Unlabelled = { file: fileLabel, count: 0, lines: [] };
   for await (const p of catalog) {
     const raw = p.fields?.[field];
     const label = canonical ? p.label : typeof raw === "string" ? raw : typeof raw === "number" ? String(raw) : p.label;
     if (label !== undefined && label.trim() !== "") out.push(p.line === undefined ? { label, file: fileLabel } : { label, file: fileLabel, line: p.line });
+    else if (unlabelled.count++ < MAX_UNLABELLED_LINES) unlabelled.lines.push(p.line ?? 0);
   }
   reportSkipped(catalog.report, ui);
-  return out;
+  return { occurrences: out, unlabelled };
+}
+
+/** Rows of the catalog without a label: how many, and the first lines. */
+interface Unlabelled {
+  file: string;
+  count: number;
+  lines: number[];
+}
+
+const MAX_UNLABELLED_LINES = 20;
+
+/** "file:7, file:9, …" for the first unlabelled rows. */
+function whereUnlabelled(u: Unlabelled): string {
+  const shown = u.lines.slice(0, 5).map((l) => `${u.file}:${l}`);
+  return `${shown.join(", ")}${u.count > shown.length ? ", …" : ""}`;
 }
 
 interface TreeJson {

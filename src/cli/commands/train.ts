@@ -3,7 +3,7 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type Modalities } from "../../index.js";
 import { addInputOptions, addTrainingOptions, listArg, paramArg, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
-import { inputSource, makeUi, reportSkipped } from "../io.js";
+import { checkModelDir, inputSource, makeUi, reportSkipped } from "../io.js";
 
 interface TrainFlags extends InputFlags, TrainingFlags {
   data: string;
@@ -38,7 +38,8 @@ export function trainCommand(program: Command): Command {
   return cmd.action(async (flags: TrainFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     const started = performance.now();
-    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true));
+    await checkModelDir(flags.out);
+    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true, ui));
     reportSkipped(report, ui);
     const taxonomy = flags.taxonomy ? (await loadTaxonomyFile(flags.taxonomy)).taxonomy : undefined;
     const model = await trainMultimodal(products, {
@@ -84,6 +85,7 @@ export function trainCommand(program: Command): Command {
           rows: products.length,
           ...(d.training.withImage !== undefined ? { withImage: d.training.withImage } : {}),
           skipped: report.skipped,
+          duplicateIds: report.duplicateIds,
           categories: d.labels.length,
           ...(d.features["text"] !== undefined ? { features: d.features["text"] } : {}),
           ...(d.details["textWeight"] !== undefined ? { textWeight: d.details["textWeight"], imageWeight: d.details["imageWeight"] } : {}),
