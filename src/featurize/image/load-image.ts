@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { open, realpath } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
+import type SharpFactory from "sharp";
 import { throwIfAborted } from "../../core/errors.js";
 import type { RunOptions } from "../../core/progress.js";
 import type { RgbImage } from "./image.js";
@@ -263,6 +263,20 @@ async function fetchBytes(ref: string, url: string, o: ImageSourceOptions, maxBy
   }
 }
 
+let sharpModule: Promise<typeof SharpFactory> | undefined;
+
+/** Loads sharp on first use (a native addon of ~0.15 s: only commands that read photos pay for it). */
+function loadSharp(): Promise<typeof SharpFactory> {
+  sharpModule ??= import("sharp").then(
+    (m) => m.default,
+    (e: unknown) => {
+      sharpModule = undefined;
+      throw e;
+    },
+  );
+  return sharpModule;
+}
+
 /**
  * Decodes source bytes with sharp: first frame of animations, EXIF orientation applied, alpha flattened
  * onto white, sRGB, 3 channels, optionally resized to a `size`×`size` square.
@@ -271,6 +285,7 @@ async function fetchBytes(ref: string, url: string, o: ImageSourceOptions, maxBy
 export async function decodeImage(source: ImageSource, options: DecodeOptions = {}): Promise<LoadedImage> {
   const { ref } = source;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const sharp = await loadSharp();
   try {
     let pipe = sharp(source.bytes, {
       limitInputPixels: maxPixels,
