@@ -79,7 +79,8 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   try {
     transport = new Transport(transportLimits, metrics);
   } catch (e) {
-    throw new ConfigError(`Invalid server limits: ${(e as Error).message}`);
+    const m = (e as Error).message;
+    throw new ConfigError(`Invalid server limits: ${m.charAt(0).toLowerCase()}${m.slice(1)}`);
   }
   const app = Fastify({
     ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
