@@ -64,8 +64,9 @@ export function rawSend(url: string, parts: (string | Buffer)[] | string, o: { e
       got = Buffer.concat([got, b]);
       if (answeredAt === 0 && parseAnswer(got)) {
         answeredAt = performance.now();
-        // Wait a little for the server to close the connection (a deadline answer always does).
-        timers.push(setTimeout(() => finish(false), 300));
+        // Wait a little for the server to close the connection (a deadline answer always does); then let one more
+        // poll phase run, so a close that arrived while this process was descheduled is seen before the verdict.
+        timers.push(setTimeout(() => setImmediate(() => finish(false)), 300));
       }
     });
     socket.on("end", () => finish(true));
