@@ -97,7 +97,8 @@ describe("QueueShedder", () => {
   it("sees the queue when the process is descheduled between turns (a busy machine)", () => {
     const r = simulate({ budgetMs: 20, perMs: 10, ms: 3000, costMs: 0.2, gapMs: 3 });
     expect(r.shed).toBeGreaterThan(r.accepted * 0.5);
-    expect(p99(r.waits.slice(200))).toBeLessThan(20 + 5);
+    // The first FREE_PER_TURN of each turn are taken whatever their wait, which the stalls lengthen.
+    expect(p99(r.waits.slice(200))).toBeLessThan(20 + 10);
   });
 
   it("keeps waits bounded at ten times capacity, where refusals dominate", () => {

@@ -3,7 +3,7 @@
 // how long the turns take says how long those requests waited. This sheds the ones that waited too long.
 
 /** Requests each turn always takes, whatever the budget: progress, and a few concurrent heavy requests never shed. */
-export const FREE_PER_TURN = 8;
+export const FREE_PER_TURN = 16;
 /** Shedding stays on until this many budgets pass without a refusal. */
 export const STAY_BUDGETS = 5;
 /** Waits must have stood over the budget this many budgets in a row before anything is refused: bursts pass. */

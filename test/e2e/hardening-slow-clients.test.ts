@@ -69,7 +69,19 @@ describe("slow clients", () => {
     }
     expect(percentile(ms, 99)).toBeLessThan(1000);
     // The request deadline ends each of them with a 408 problem.
-    for (const a of await Promise.all(slow)) expectDeadline(a, REQUEST_MS, /did not arrive within 5 s/);
+    // The request deadline ends each of them with a 408 problem (on a busy machine, a few of the 256 arriving at
+    // once may have been shed at their headers instead: 503 with Retry-After).
+    let deadlines = 0;
+    for (const a of await Promise.all(slow)) {
+      if (a.status === 503) {
+        expectProblemAnswer(a, 503, /Server busy/);
+        expect(a.headers["retry-after"]).toBe("1");
+        continue;
+      }
+      expectDeadline(a, REQUEST_MS, /did not arrive within 5 s/);
+      deadlines++;
+    }
+    expect(deadlines).toBeGreaterThanOrEqual(128);
     const after = await server.call("/health");
     expect(after.json.pressure.uploads).toBe(0);
   }, 30_000);
