@@ -7,7 +7,8 @@
 //   BENCH_SECONDS=10 (per load phase)
 //
 // Overload (classify, search): the closed-loop capacity (16 keep-alive connections back to back) is measured on
-// the server as it runs, then a paced open-loop load at twice that rate runs for BENCH_SECONDS: request k is due
+// the server as it runs, then a paced open-loop load at twice that rate runs for BENCH_SECONDS over 256 keep-alive
+// connections opened beforehand: request k is due
 // at start + k / rate (the generator spins on its own core, wrk2-style), and latency counts from when it was due,
 // so the client's own queue is included. Targets: only 200/429/503 come back, accepted p99 < 50 ms.
 // rate-limited: the same 2× classify load against a rate limit of half the capacity: 200/429/503 only.
@@ -116,7 +117,7 @@ async function overload(task, server, requests, restart) {
   let target = server;
   if (restart) target = await restart(capacity.okPerSecond);
   progress(`${task}: paced at ${rate} req/s (2× the capacity of ${capacity.okPerSecond}) for ${seconds} s …`);
-  const p = await load({ url: target.url, mode: "paced", rate, seconds, maxConnections: 1024, spin: true, requests });
+  const p = await load({ url: target.url, mode: "paced", rate, seconds, connections: 256, spin: true, requests });
   if (restart) await target.stop();
   const other = count(p.statusCodes, (c) => c !== 200 && c !== 429 && c !== 503);
   return {
@@ -161,7 +162,7 @@ try {
       record(r);
     }
     if (wanted("slow-clients")) {
-      const probe = { url: server.url, mode: "paced", rate: 200, seconds, maxConnections: 64, spin: false, requests: classifyRequests };
+      const probe = { url: server.url, mode: "paced", rate: 200, seconds, connections: 16, spin: false, requests: classifyRequests };
       progress(`slow clients: classify at 200 req/s without slow connections (${seconds} s) …`);
       const calm = await load(probe);
       progress(`slow clients: 512 connections sending a body byte every 2 s, classify at 200 req/s (${seconds} s) …`);

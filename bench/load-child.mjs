@@ -1,6 +1,6 @@
 // One load phase of the hardening benchmark in its own process (so `taskset` can pin it to a core apart from the
 // server): reads a JSON spec from the file argv[2] names, prints the summary as one JSON line.
-//   spec: { url, mode: "closed" | "paced" | "slow", seconds, connections?, rate?, maxConnections?, spin?,
+//   spec: { url, mode: "closed" | "paced" | "slow", seconds, connections?, rate?, spin?,
 //           requests: [{ method, path, body? }] (cycled), slow?: { count, contentLength, everyMs } }
 import { readFileSync } from "node:fs";
 import net from "node:net";
@@ -44,7 +44,7 @@ async function slowClients({ count, contentLength, everyMs }, seconds) {
 
 let out;
 if (spec.mode === "closed") out = await closedLoop(spec.url, { connections: spec.connections ?? 16, seconds: spec.seconds, next });
-else if (spec.mode === "paced") out = await paced(spec.url, { rate: spec.rate, seconds: spec.seconds, maxConnections: spec.maxConnections ?? 1024, spin: spec.spin ?? false, next });
+else if (spec.mode === "paced") out = await paced(spec.url, { rate: spec.rate, seconds: spec.seconds, connections: spec.connections ?? 256, spin: spec.spin ?? false, next });
 else if (spec.mode === "slow") out = await slowClients(spec.slow, spec.seconds);
 else throw new Error(`unknown mode ${spec.mode}`);
 process.stdout.write(JSON.stringify(out) + "\n");

@@ -21,4 +21,4 @@ export interface LoadSummary {
 }
 export function httpRequest(url: string, o?: { method?: string; path?: string; body?: string; headers?: Record<string, string> }): Buffer;
 export function closedLoop(url: string, o: { connections?: number; seconds?: number; next: (i: number) => Buffer }): Promise<LoadSummary>;
-export function paced(url: string, o: { rate: number; seconds?: number; maxConnections?: number; next: (i: number) => Buffer; spin?: boolean }): Promise<LoadSummary>;
+export function paced(url: string, o: { rate: number; seconds?: number; connections?: number; next: (i: number) => Buffer; spin?: boolean }): Promise<LoadSummary>;

@@ -155,89 +155,108 @@ export function closedLoop(url, { connections = 16, seconds = 5, next }) {
 }
 
 /**
- * Paced open loop: request k is due at start + k / rate, whatever the server does. A due request goes out on an
- * idle connection, or a new one (up to `maxConnections`), or waits in the client's queue; its latency counts from
- * when it was due. `spin`: pace with setImmediate (exact, but it uses a whole core: pin the generator with
- * taskset) instead of a 1 ms timer.
+ * Paced open loop, wrk2-style: request k is due at start + k / rate, whatever the server does. `connections`
+ * keep-alive connections are opened before the clock starts, and no more (one the server closes is replaced); a
+ * due request goes out on an idle one or waits in the client's queue, and its latency counts from when it was due.
+ * (Opening a connection per waiting request instead would flood a busy server's accept queue, and the kernel's SYN
+ * retries, not the server, would set the latency.) `spin`: pace with setImmediate (exact, but it uses a whole
+ * core: pin the generator with taskset) instead of a 1 ms timer.
  */
-export function paced(url, { rate, seconds = 5, maxConnections = 512, next, spin = false }) {
+export async function paced(url, { rate, seconds = 5, connections = 256, next, spin = false }) {
   const { hostname: host, port } = new URL(url);
-  return new Promise((resolve) => {
-    const statuses = new Map();
-    const all = [];
-    const ok = [];
-    const okSent = [];
-    let errors = 0;
-    let sent = 0;
-    let queuedMax = 0;
-    const idle = [];
-    const conns = new Set();
-    const backlog = [];
-    const total = Math.round(rate * seconds);
-    const t0 = performance.now();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      const secs = (performance.now() - t0) / 1000;
-      for (const c of conns) c.close();
-      resolve(summary(statuses, errors, all, ok, Math.max(secs, seconds), { offeredRate: rate, sent, connectionsOpened: conns.size, clientQueueMax: queuedMax }, okSent));
-    };
-    const dispatch = (c, due) => {
-      c.due = due;
-      c.sentAt = performance.now();
-      c.send(next(sent++));
-    };
-    const freed = (c) => {
-      if (backlog.length > 0) dispatch(c, backlog.shift());
-      else idle.push(c);
-    };
-    const onAnswer = (c, status, close) => {
-      const now = performance.now();
-      const ms = now - c.due;
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      all.push(ms);
-      if (status >= 200 && status < 300) {
-        ok.push(ms);
-        okSent.push(now - c.sentAt);
+  const statuses = new Map();
+  const all = [];
+  const ok = [];
+  const okSent = [];
+  let errors = 0;
+  let sent = 0;
+  let queuedMax = 0;
+  let opened = 0;
+  const idle = [];
+  const conns = new Set();
+  const backlog = [];
+  const total = Math.round(rate * seconds);
+  let t0 = 0;
+  let done = false;
+  let resolveRun;
+  const result = new Promise((r) => (resolveRun = r));
+  const finish = () => {
+    if (done) return;
+    done = true;
+    const secs = (performance.now() - t0) / 1000;
+    for (const c of conns) c.close();
+    resolveRun(summary(statuses, errors, all, ok, Math.max(secs, seconds), { offeredRate: rate, sent, connections, connectionsOpened: opened, clientQueueMax: queuedMax }, okSent));
+  };
+  const dispatch = (c, due) => {
+    c.due = due;
+    c.sentAt = performance.now();
+    c.send(next(sent++));
+  };
+  const freed = (c) => {
+    if (done) return;
+    if (backlog.length > 0) dispatch(c, backlog.shift());
+    else idle.push(c);
+  };
+  const open = () =>
+    new Promise((resolve) => {
+      opened++;
+      const c = new Conn(host, Number(port), onAnswer, onError);
+      conns.add(c);
+      c.socket.once("connect", () => {
+        freed(c);
+        resolve();
+      });
+      c.socket.once("close", () => {
+        conns.delete(c);
+        const i = idle.indexOf(c);
+        if (i >= 0) idle.splice(i, 1);
+        if (!done) void open();
+        resolve();
+      });
+    });
+  const settled = () => all.length + errors >= total;
+  function onAnswer(c, status, close) {
+    const now = performance.now();
+    const ms = now - c.due;
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    all.push(ms);
+    if (status >= 200 && status < 300) {
+      ok.push(ms);
+      okSent.push(now - c.sentAt);
+    }
+    if (settled()) return finish();
+    if (!close) freed(c);
+  }
+  function onError() {
+    errors++;
+    if (settled()) finish();
+  }
+  await Promise.all(Array.from({ length: connections }, open));
+  t0 = performance.now();
+  let k = 0;
+  const tick = () => {
+    if (done) return;
+    const now = performance.now();
+    while (k < total && t0 + (k * 1000) / rate <= now) {
+      const due = t0 + (k * 1000) / rate;
+      k++;
+      const c = idle.pop();
+      if (c) dispatch(c, due);
+      else {
+        backlog.push(due);
+        if (backlog.length > queuedMax) queuedMax = backlog.length;
       }
-      if (all.length + errors >= total) return finish();
-      if (close) conns.delete(c);
-      else freed(c);
-    };
-    const onError = (c) => {
-      errors++;
-      conns.delete(c);
-      if (all.length + errors >= total) finish();
-    };
-    let k = 0;
-    const tick = () => {
-      if (done) return;
-      const now = performance.now();
-      while (k < total && t0 + (k * 1000) / rate <= now) {
-        const due = t0 + (k * 1000) / rate;
-        k++;
-        const c = idle.pop();
-        if (c && !c.closed) dispatch(c, due);
-        else if (conns.size < maxConnections) {
-          const n = new Conn(host, Number(port), onAnswer, onError);
-          conns.add(n);
-          dispatch(n, due);
-        } else {
-          backlog.push(due);
-          if (backlog.length > queuedMax) queuedMax = backlog.length;
-        }
-      }
-      if (k < total) {
-        if (spin) setImmediate(tick);
-        else setTimeout(tick, 1);
-      }
-    };
-    tick();
-    // Whatever is unanswered 10 s after the last request was due counts as an error.
-    setTimeout(() => {
-      errors += total - all.length - errors;
-      finish();
-    }, seconds * 1000 + 10_000).unref();
-  });
+    }
+    if (k < total) {
+      if (spin) setImmediate(tick);
+      else setTimeout(tick, 1);
+    }
+  };
+  tick();
+  // Whatever is unanswered 10 s after the last request was due counts as an error.
+  setTimeout(() => {
+    errors = total - all.length;
+    finish();
+  }, seconds * 1000 + 10_000).unref();
+  return result;
 }

@@ -61,7 +61,7 @@ describe("overload", () => {
         const probes: Promise<Answer>[] = [];
         const probing = setInterval(() => probes.push(server.call("/v1/classify", { body: { items: [{ id: "p", title: "Lego set" }] } })), 50);
         // Three times capacity (a busy machine's capacity moves: twice might not overload it), paced, for 3 s.
-        const load = await paced(server.url, { rate: rate ?? 3 * Math.max(50, capacity.okPerSecond), seconds: 3, maxConnections: 256, next: next(server.url) });
+        const load = await paced(server.url, { rate: rate ?? 3 * Math.max(50, capacity.okPerSecond), seconds: 3, connections: 128, next: next(server.url) });
         clearInterval(probing);
         return { capacity, load, probes: await Promise.all(probes), metrics: (await server.call("/metrics")).text };
       } finally {
