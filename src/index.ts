@@ -161,6 +161,7 @@ export { MemoryStore } from "./service/memory-store.js";
 export { LocalSharedState, type SharedState, type SharedChange, type SharedListener } from "./service/shared-state.js";
 export { inlineJobRunner } from "./service/jobs.js";
 export { checkVersionName } from "./service/model-registry.js";
+export { MAX_FIELD_DEPTH, nestingPath } from "./service/input.js";
 export {
   runCatalogTask,
   type CatalogTask,

@@ -37,12 +37,20 @@ export class KeyRing {
 
   /** The role of `key`, or undefined. Compares against every stored hash so timing reveals nothing. */
   roleOf(key: string): Role | undefined {
+    return this.identify(key)?.role;
+  }
+
+  /**
+   * The role of `key` and a stable, non-secret id for it (a prefix of its hash: rate-limit buckets and logs), or
+   * undefined for a key that is not in the ring. Constant time over the stored keys, like {@link roleOf}.
+   */
+  identify(key: string): { role: Role; id: string } | undefined {
     const h = sha256(key);
     let found: Role | undefined;
     for (const k of this.keys) {
       if (timingSafeEqual(h, k.hash) && (found === undefined || RANK[k.role] > RANK[found])) found = k.role;
     }
-    return found;
+    return found === undefined ? undefined : { role: found, id: h.subarray(0, 16).toString("base64url") };
   }
 
   /**

@@ -231,3 +231,34 @@ describe("KeyRing", () => {
     expect(() => new KeyRing().add(READER, "root")).toThrow(/read, write or admin/);
   });
 });
+
+describe("buildServer hardening (inject)", () => {
+  it("refuses an invalid key even on an open read, before the rate limiter counts it", async () => {
+    const app = await make({ limits: { rateLimit: { max: 2, windowMs: 60_000 } } });
+    for (let i = 0; i < 5; i++) expect((await app.inject({ url: "/v1/models", headers: auth(`random-token-${i}-0123456789`) })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/v1/models", headers: { authorization: "Basic abc" } })).statusCode).toBe(401);
+    expect([(await app.inject({ url: "/v1/models" })).statusCode, (await app.inject({ url: "/v1/models" })).statusCode]).toEqual([200, 200]);
+    expect((await app.inject({ url: "/v1/models", headers: auth(READER) })).statusCode).toBe(200);
+  });
+
+  it("shows model folders to admin keys only", async () => {
+    const app = await make({ service: fakeService({ listModels: () => [{ version: "m1", dir: "/srv/assort/models/m1", active: true }] as never }) });
+    expect((await app.inject({ url: "/v1/models" })).json().models).toEqual([{ version: "m1", active: true }]);
+    expect((await app.inject({ url: "/v1/models", headers: auth(WRITER) })).json().models[0].dir).toBeUndefined();
+    expect((await app.inject({ url: "/v1/models", headers: auth(ADMIN) })).json().models[0].dir).toBe("/srv/assort/models/m1");
+  });
+
+  it("answers the router's own errors as problems: a long path segment 414, a bad URL 400, a bad query 400", async () => {
+    const app = await make();
+    const problem = async (url: string, status: number) => {
+      const r = await app.inject({ url });
+      expect(r.statusCode, url).toBe(status);
+      expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
+      return r.json();
+    };
+    expect((await problem(`/v1/products/${"a".repeat(3073)}`, 414)).detail).toMatch(/longer than 3072/);
+    await problem(`/v1/products/${encodeURIComponent("鞋".repeat(256))}`, 404);
+    await problem("/v1/products/%E0%A4%A", 400);
+    await problem("/v1/search?q=%FF", 400);
+  });
+});

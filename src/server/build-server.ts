@@ -1,36 +1,30 @@
 // buildServer: the fastify app of the HTTP API. Routes only parse, check keys, call the service and format.
-import { createHash } from "node:crypto";
 import fastifyCors from "@fastify/cors";
 import fastifyRateLimit from "@fastify/rate-limit";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from "fastify";
 import type { z } from "zod";
+import { ConfigError, MAX_FIELD_DEPTH } from "../index.js";
 import { allows, KeyRing, type Role } from "./api-keys.js";
+import { useJsonBodyParser } from "./json-body.js";
 import { Metrics } from "./metrics.js";
-import { DOCS_CSP, docsPage, openApiDocument, serializerSchemaOf } from "./openapi.js";
-import { HttpProblem, toProblem, zodProblem } from "./problem.js";
+import { openApiDocument, serializerSchemaOf } from "./openapi.js";
+import { HttpProblem, PROBLEM_TYPE, problemText, toProblem, zodProblem, type MappedError } from "./problem.js";
 import type { RouteContext, RouteSpec } from "./route-spec.js";
 import { adminRoutes } from "./routes/admin-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
+import { registerOpsRoutes } from "./routes/ops-routes.js";
+import { MAX_ID_CHARS, MAX_PARAM_CHARS } from "./schemas.js";
 import type { CatalogServicePort } from "./service-port.js";
+import { Transport, type TransportLimits } from "./transport.js";
 
-/** Limits that protect the server; every one has a safe default. */
-export interface ServerLimits {
+/** Limits that protect the server; every one has a safe default (the transport's are in {@link TransportLimits}). */
+export interface ServerLimits extends Partial<TransportLimits> {
   /** Largest request body in bytes (default 2 MiB): larger → 413. */
   bodyLimit?: number;
   /** Most items in one classify or products request (default 1000): more → 413 naming the limit. */
   maxItems?: number;
-  /** Requests answered at once; beyond this the server answers 503 at once instead of queueing (default 256). */
-  maxInFlight?: number;
-  /** Requests per key (or IP without a key) per window; false/0: no rate limit (default 60,000 per minute). */
+  /** Requests per valid key (or per IP without one) per window; false/0: no rate limit (default 60,000 per minute). */
   rateLimit?: { max: number; windowMs?: number } | false;
-  /**
-   * Event-loop delay (ms) past which new requests are answered 503 at once (default 1000; 0: off). A
-   * single-threaded server that is past capacity queues work in socket buffers, which the in-flight count
-   * cannot see; the loop's delay does.
-   */
-  maxEventLoopDelayMs?: number;
-  /** Longest time to receive a whole request (default 30 s). */
-  requestTimeoutMs?: number;
 }
 
 /** Options of {@link buildServer}. */
@@ -51,17 +45,17 @@ export interface ServerOptions {
 
 declare module "fastify" {
   interface FastifyContextConfig {
-    /** Exempt from the in-flight limit and rate limit (health and metrics). */
+    /** Exempt from keys, the in-flight limit and the rate limit (health, metrics, docs). */
     ops?: boolean;
+  }
+  interface FastifyRequest {
+    /** The caller's valid API key (role and non-secret id), or null when none was sent. */
+    apiKey: { role: Role; id: string } | null;
   }
 }
 
-const bearer = (req: FastifyRequest): string | undefined => {
-  const h = req.headers.authorization;
-  if (typeof h !== "string") return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m ? m[1] : "";
-};
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const pathOf = (url: string): string => url.split("?")[0]!;
 
 function parse<T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> {
   const r = schema.safeParse(value);
@@ -69,83 +63,117 @@ function parse<T extends z.ZodType>(where: string, schema: T, value: unknown): z
   return r.data;
 }
 
+const sendKeyProblem = (detail: string, error?: string): HttpProblem =>
+  new HttpProblem(401, detail, undefined, { "www-authenticate": `Bearer realm="assort"${error ? `, error="${error}"` : ""}` });
+
 /**
  * Builds the HTTP API over a catalog service (listening is the caller's: `await app.listen({ port })`).
  * @example const app = await buildServer({ service, auth: { keys: KeyRing.load({ envKey }) } });
  */
 export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
-  const limits = o.limits ?? {};
-  const maxItems = limits.maxItems ?? 1000;
-  const maxInFlight = limits.maxInFlight ?? 256;
+  const { bodyLimit = 2 * 1024 * 1024, maxItems = 1000, rateLimit, ...transportLimits } = o.limits ?? {};
   const keys = o.auth?.keys ?? new KeyRing();
   const readAuth = o.auth?.readAuth ?? false;
   const metrics = new Metrics();
+  let transport: Transport;
+  try {
+    transport = new Transport(transportLimits, metrics);
+  } catch (e) {
+    const m = (e as Error).message;
+    throw new ConfigError(`Invalid server limits: ${m.charAt(0).toLowerCase()}${m.slice(1)}`);
+  }
   const app = Fastify({
     ...(o.logger ? { loggerInstance: o.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: o.requestLogging === false }),
-    bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
-    requestTimeout: limits.requestTimeoutMs ?? 30_000,
-    return503OnClosing: true,
+    bodyLimit,
+    // Draining answers (503 problem+json with Retry-After) come from the transport.
+    return503OnClosing: false,
     forceCloseConnections: "idle",
+    serverFactory: (handler) => transport.createServer(handler),
+    clientErrorHandler: (err, socket) => transport.onClientError(err, socket),
+    frameworkErrors: (err, req, reply) => {
+      const tooLong = err.code === "FST_ERR_MAX_PARAM_LENGTH";
+      const p = tooLong
+        ? new HttpProblem(414, `A path segment is longer than ${MAX_PARAM_CHARS} characters: ids have at most ${MAX_ID_CHARS}`)
+        : err.code === "FST_ERR_BAD_URL"
+          ? new HttpProblem(400, "The URL is not valid: a percent-encoded part is not UTF-8")
+          : err;
+      return sendProblem(reply, toProblem(p, pathOf(req.url), String(req.id)));
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
   }) as unknown as FastifyInstance;
+  // A product nests MAX_FIELD_DEPTH levels; the body object and its items array are the two above it.
+  useJsonBodyParser(app, MAX_FIELD_DEPTH + 2, ` (a product or classify item may nest ${MAX_FIELD_DEPTH})`);
   // JSON only: a text/plain body is answered 415, not parsed as a string.
   app.removeContentTypeParser("text/plain");
-
-  let inFlight = 0;
-  const maxLag = limits.maxEventLoopDelayMs ?? 1000;
-  let lag = 0;
-  if (maxLag > 0) {
-    const every = 50;
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      lag = Math.max(0, now - last - every);
-      last = now;
-    }, every);
-    timer.unref();
-    app.addHook("onClose", async () => clearInterval(timer));
-  }
-  // Callback-style hooks (no promise per request): these run on every call of the hot routes.
-  app.addHook("onRequest", (req, reply, done) => {
-    if (req.routeOptions.config?.ops) return done();
-    if (inFlight >= maxInFlight || (maxLag > 0 && lag > maxLag)) {
-      metrics.addRejected("overload");
-      const why = inFlight >= maxInFlight ? `${maxInFlight} requests in progress` : `event loop ${Math.round(lag)} ms behind`;
-      return done(new HttpProblem(503, `Server busy: ${why}; retry shortly`, undefined, { "retry-after": "1" }));
-    }
-    inFlight++;
-    reply.raw.once("close", () => inFlight--);
+  app.decorateRequest("apiKey", null);
+  app.addHook("onClose", async () => transport.close());
+  app.addHook("preClose", (done) => {
+    transport.drain();
     done();
+  });
+
+  // Callback-style hooks (no promise per request): these run on every call of the hot routes.
+  // 1. Before the rate limiter: a query that is not UTF-8 → 400; a key that is sent must be valid (401), so random
+  //    tokens cannot mint rate-limit buckets; a valid one is remembered for the rate limiter and the route guards.
+  app.addHook("onRequest", (req, _reply, done) => {
+    if (req.routeOptions.config?.ops) return done();
+    const q = req.url.indexOf("?");
+    if (q >= 0 && req.url.includes("%", q)) {
+      try {
+        decodeURIComponent(req.url.slice(q + 1));
+      } catch {
+        return done(new HttpProblem(400, "Invalid request query: it is not valid percent-encoded UTF-8"));
+      }
+    }
+    const h = req.headers.authorization;
+    if (h === undefined) return done();
+    const m = BEARER.exec(h);
+    const who = m ? keys.identify(m[1]!) : undefined;
+    if (!who) {
+      metrics.addRejected("auth");
+      return done(m ? sendKeyProblem("The API key is not valid", "invalid_token") : sendKeyProblem("Send the API key as Authorization: Bearer <key>", "invalid_request"));
+    }
+    req.apiKey = who;
+    done();
+  });
+  // 2. Requests in progress are those whose body has arrived: slow uploads cannot fill the in-flight budget.
+  app.addHook("preValidation", (req, reply, done) => {
+    if (req.routeOptions.config?.ops) return done();
+    done(transport.admit(req.raw, reply.raw));
   });
   app.addHook("onResponse", (req, reply, done) => {
     metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.addHook("onSend", (_req, reply, payload, done) => {
+  // Every error answer is problem+json, including the ones plugins and fastify word themselves.
+  app.addHook("onSend", (req, reply, payload, done) => {
     reply.header("x-content-type-options", "nosniff");
+    if (transport.draining) reply.header("connection", "close");
+    if (reply.statusCode >= 400 && !String(reply.getHeader("content-type") ?? "").startsWith("application/problem+json")) {
+      const text = typeof payload === "string" ? payload.trim() : "";
+      const detail = text !== "" && text.length <= 200 && !/[{<]/.test(text[0]!) ? text : `The request failed with status ${reply.statusCode}`;
+      reply.type(PROBLEM_TYPE);
+      return done(null, problemText(reply.statusCode, detail, pathOf(req.url)));
+    }
     done(null, payload);
   });
   app.setErrorHandler((err, req, reply) => {
-    const m = toProblem(err, req.url.split("?")[0]!, String(req.id));
+    const m = toProblem(err, pathOf(req.url), String(req.id));
     if (m.internal) req.log.error({ err }, "request failed");
     else if (m.problem.status === 429) metrics.addRejected("rate-limit");
-    return reply.code(m.problem.status).headers(m.headers).type("application/problem+json").send(JSON.stringify(m.problem));
+    return sendProblem(reply, m);
   });
-  app.setNotFoundHandler((req, reply) => {
-    const p = toProblem(new HttpProblem(404, `No route ${req.method} ${req.url.split("?")[0]}`), req.url.split("?")[0]!, String(req.id));
-    return reply.code(404).type("application/problem+json").send(JSON.stringify(p.problem));
-  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, toProblem(new HttpProblem(404, `No route ${req.method} ${pathOf(req.url)}`), pathOf(req.url), String(req.id))));
 
-  const rl = limits.rateLimit ?? { max: 60_000, windowMs: 60_000 };
+  const rl = rateLimit ?? { max: 60_000, windowMs: 60_000 };
   if (rl && rl.max > 0) {
     await app.register(fastifyRateLimit, {
       max: rl.max,
       timeWindow: rl.windowMs ?? 60_000,
       allowList: (req) => Boolean(req.routeOptions.config?.ops),
-      keyGenerator: (req) => {
-        const k = bearer(req);
-        return k ? `key:${createHash("sha256").update(k).digest("base64url").slice(0, 22)}` : `ip:${req.ip}`;
-      },
+      // Only valid keys get their own bucket (invalid ones were refused above); everyone else shares their IP's.
+      keyGenerator: (req) => (req.apiKey ? `key:${req.apiKey.id}` : `ip:${req.ip}`),
       errorResponseBuilder: (_req, ctx) =>
         new HttpProblem(429, `Rate limit reached: ${ctx.max} requests per ${ctx.after} window; retry in ${Math.ceil(ctx.ttl / 1000)} s`, undefined, {
           "retry-after": String(Math.max(1, Math.ceil(ctx.ttl / 1000))),
@@ -156,57 +184,32 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     await app.register(fastifyCors, { origin: o.cors.origin, methods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["authorization", "content-type"], maxAge: 600 });
   }
 
-  const guard = (need: Role) => async (req: FastifyRequest): Promise<void> => {
-    if (need === "read" && !readAuth) return;
-    const key = bearer(req);
-    if (key === undefined || key === "") {
-      throw new HttpProblem(401, "Send an API key: Authorization: Bearer <key>", undefined, { "www-authenticate": 'Bearer realm="assort"' });
-    }
-    const role = keys.roleOf(key);
-    if (role === undefined) throw new HttpProblem(401, "The API key is not valid", undefined, { "www-authenticate": 'Bearer realm="assort", error="invalid_token"' });
-    if (!allows(role, need)) throw new HttpProblem(403, `This operation needs a ${need} key; the key sent is a ${role} key`);
+  const guard = (need: Role) => (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    if (need === "read" && !readAuth) return done();
+    const key = req.apiKey;
+    if (!key) return done(sendKeyProblem("Send an API key: Authorization: Bearer <key>"));
+    if (!allows(key.role, need)) return done(new HttpProblem(403, `This operation needs a ${need} key; the key sent is a ${key.role} key`));
+    done();
   };
 
   const routes = [...catalogRoutes, ...adminRoutes];
   // Open reads get no auth hook at all.
-  for (const spec of routes) registerRoute(app, spec, spec.role === "read" && !readAuth ? undefined : guard(spec.role), (req, reply) => ({ service: o.service, metrics, request: req, reply, maxItems, modelRoots: o.modelRoots ?? [] }));
-
-  const doc = openApiDocument(routes, { readAuth });
-  const docJson = JSON.stringify(doc);
-  const html = docsPage(doc);
-  app.get("/openapi.json", { config: { ops: true } }, (_req, reply) => reply.type("application/json; charset=utf-8").send(docJson));
-  app.get("/docs", { config: { ops: true } }, (_req, reply) => reply.header("content-security-policy", DOCS_CSP).type("text/html; charset=utf-8").send(html));
-  app.get("/health", { config: { ops: true } }, async (req, reply) => {
-    if ((req.query as { probe?: string }).probe === "live") return reply.send({ status: "ok", live: true });
-    let db = false;
-    let products: number | undefined;
-    try {
-      products = (await o.service.stats()).products;
-      db = true;
-    } catch {
-      db = false;
-    }
-    const model = o.service.activeModel()?.version ?? null;
-    const ready = db && model !== null;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ok" : "unavailable", live: true, ready, db: db ? "open" : "unavailable", model, products: products ?? null, inFlight });
-  });
-  app.get("/metrics", { config: { ops: true } }, async (_req, reply) => {
-    let products: number | undefined;
-    try {
-      products = (await o.service.stats()).products;
-    } catch {
-      products = undefined;
-    }
-    const version = o.service.activeModel()?.version;
-    return reply.type("text/plain; version=0.0.4; charset=utf-8").send(metrics.render({ inFlight, ...(products !== undefined ? { products } : {}), ...(version !== undefined ? { modelVersion: version } : {}) }));
-  });
+  for (const spec of routes) {
+    registerRoute(app, spec, spec.role === "read" && !readAuth ? undefined : guard(spec.role), (req, reply) => ({ service: o.service, metrics, request: req, reply, maxItems, modelRoots: o.modelRoots ?? [], role: req.apiKey?.role }));
+  }
+  registerOpsRoutes(app, { service: o.service, metrics, transport, doc: openApiDocument(routes, { readAuth }) });
   return app;
+}
+
+/** Sends a mapped error as application/problem+json. */
+function sendProblem(reply: FastifyReply, m: MappedError): FastifyReply {
+  return reply.code(m.problem.status).headers(m.headers).header("x-content-type-options", "nosniff").type(PROBLEM_TYPE).send(JSON.stringify(m.problem));
 }
 
 function registerRoute(
   app: FastifyInstance,
   spec: RouteSpec,
-  guard: ((req: FastifyRequest) => Promise<void>) | undefined,
+  guard: onRequestHookHandler | undefined,
   ctx: (req: FastifyRequest, reply: FastifyReply) => RouteContext,
 ): void {
   app.route({

@@ -39,13 +39,13 @@ export class Metrics {
     this.classifiedItems += n;
   }
 
-  /** Counts a request turned away before its handler ran ("overload", "rate-limit"). */
+  /** Counts a request turned away before its handler ran: load ("in-flight", "lag", "queue", "connections"), "rate-limit", "auth", deadlines ("header-timeout", "request-timeout", "body-timeout"), malformed HTTP ("bad-request", "header-size"), "draining". */
   addRejected(reason: string): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
   }
 
-  /** The exposition text; `gauges` adds the live values (in-flight requests, products, model). */
-  render(live: { inFlight: number; products?: number; modelVersion?: string }): string {
+  /** The exposition text; `live` adds the live values (in-flight requests, products, model, transport pressure). */
+  render(live: { inFlight: number; products?: number; modelVersion?: string; pressure?: { connections: number; uploads: number; slowUploads: number; eventLoopLagMs: number; degraded: boolean } }): string {
     const out: string[] = [];
     out.push("# HELP assort_http_requests_total HTTP requests answered, by route and status.");
     out.push("# TYPE assort_http_requests_total counter");
@@ -67,6 +67,15 @@ export class Metrics {
     out.push("# HELP assort_http_in_flight Requests being answered now.");
     out.push("# TYPE assort_http_in_flight gauge");
     out.push(`assort_http_in_flight ${live.inFlight}`);
+    const p = live.pressure;
+    if (p) {
+      const gauge = (name: string, help: string, v: number): void => void out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
+      gauge("assort_http_connections", "Open HTTP connections.", p.connections);
+      gauge("assort_http_uploads", "Request bodies being received.", p.uploads);
+      gauge("assort_http_slow_uploads", "Request bodies taking over a second to arrive.", p.slowUploads);
+      gauge("assort_event_loop_lag_seconds", "Event-loop delay, last sample.", p.eventLoopLagMs / 1000);
+      gauge("assort_degraded", "1 while /health reports the server degraded by load.", p.degraded ? 1 : 0);
+    }
     if (live.products !== undefined) {
       out.push("# HELP assort_products Products in the store.");
       out.push("# TYPE assort_products gauge");

@@ -40,6 +40,73 @@ function parameters(where: "path" | "query", s: z.ZodType | undefined): Json[] {
 }
 
 const problemRef = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
+const ref = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
+
+/** The error answers every operation may give, each application/problem+json. */
+const ERROR_RESPONSES: Record<string, { status: string; description: string }> = {
+  BadRequest: { status: "400", description: "Invalid request: a field, parameter or the body (JSON, UTF-8, nesting) does not validate; each field is named in `errors`" },
+  Unauthorized: { status: "401", description: "No API key, or a key that is not valid (a key that is sent must be valid, even on open operations)" },
+  Forbidden: { status: "403", description: "The key's role does not allow this operation" },
+  NotFound: { status: "404", description: "No such product, model version or job" },
+  Conflict: { status: "409", description: "Conflicts with the current state (e.g. cancelling a finished job)" },
+  TooLarge: { status: "413", description: "The body is over the size limit, or holds more items than allowed" },
+  TooLong: { status: "414", description: "A path segment is longer than any id can be" },
+  UnsupportedType: { status: "415", description: "The body is not application/json" },
+  Unprocessable: { status: "422", description: "Valid JSON that the service cannot use (e.g. an invalid model directory)" },
+  TooManyRequests: { status: "429", description: "Over the rate limit; see Retry-After" },
+  ClientError: { status: "4XX", description: "Malformed HTTP, a header or body deadline (408) or headers too large (431), answered before routing" },
+  Unavailable: { status: "503", description: "Overloaded (requests in progress, event-loop delay, queueing), over the connection limit, shutting down, or no model live; see Retry-After" },
+};
+
+/** Error responses of one operation, by what it takes and who may call it. */
+function errorResponses(r: RouteSpec, keyed: boolean): Json {
+  const names = ["BadRequest", ...(keyed ? ["Unauthorized", "Forbidden"] : ["Unauthorized"])];
+  if (r.params) names.push("NotFound", "TooLong");
+  if (r.method === "POST" && r.url.endsWith("/cancel")) names.push("Conflict");
+  if (r.body) names.push("TooLarge", "UnsupportedType");
+  if (r.url === "/v1/models" && r.method === "POST") names.push("NotFound", "Unprocessable");
+  names.push("TooManyRequests", "ClientError", "Unavailable");
+  return Object.fromEntries([...new Set(names)].map((n) => [ERROR_RESPONSES[n]!.status, ref(n)]));
+}
+
+/** The operations routes (no key, no rate limit), as the document lists them. */
+function opsPaths(): Record<string, Json> {
+  const op = (operationId: string, summary: string, ok: Json, extra: Json = {}): Json => ({
+    get: { operationId, summary, tags: ["ops"], security: [], ...extra, responses: { ...ok, "4XX": ref("ClientError") } },
+  });
+  const text = (d: string): Json => ({ description: d, content: { "text/plain": { schema: { type: "string" } } } });
+  const health: Json = {
+    type: "object",
+    properties: {
+      status: { type: "string", enum: ["ok", "degraded", "unavailable"] },
+      live: { type: "boolean" },
+      ready: { type: "boolean", description: "the database is open and a model is live" },
+      degraded: { type: "boolean", description: "load pressure: see `pressure.reasons`" },
+      db: { type: "string", enum: ["open", "unavailable"] },
+      model: { type: ["string", "null"] },
+      products: { type: ["integer", "null"] },
+      inFlight: { type: "integer" },
+      pressure: {
+        type: "object",
+        description: "connections, request bodies arriving (and those over a second), requests in progress, event-loop delay, recent refusals for load",
+        properties: {
+          ...Object.fromEntries(["connections", "maxConnections", "uploads", "slowUploads", "inFlight", "maxInFlight", "eventLoopLagMs", "recentlyShed"].map((k) => [k, { type: "integer" }])),
+          degraded: { type: "boolean" },
+          reasons: { type: "array", items: { type: "string" } },
+        },
+      },
+    },
+  };
+  return {
+    "/health": op("getHealth", "Liveness, readiness (DB open, model loaded) and load pressure; ?probe=live for liveness only", {
+      200: { description: "Ready (possibly degraded by load: see `degraded`)", content: { "application/json": { schema: health } } },
+      503: { description: "Not ready", content: { "application/json": { schema: health } } },
+    }, { parameters: [{ name: "probe", in: "query", required: false, schema: { type: "string", enum: ["live"] }, description: "liveness only" }] }),
+    "/metrics": op("getMetrics", "Prometheus metrics (text format 0.0.4)", { 200: text("Metrics") }),
+    "/openapi.json": op("getOpenApi", "This document", { 200: { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } } }),
+    "/docs": op("getDocs", "The operations as an HTML page (no scripts, no outside assets)", { 200: { description: "HTML", content: { "text/html": { schema: { type: "string" } } } } }),
+  };
+}
 
 /** Builds the OpenAPI document of `routes`; `readAuth` marks reads as keyed too. */
 export function openApiDocument(routes: readonly RouteSpec[], o: { readAuth: boolean }): Json {
@@ -55,22 +122,26 @@ export function openApiDocument(routes: readonly RouteSpec[], o: { readAuth: boo
       "x-role": r.role,
       parameters: [...parameters("path", r.params), ...parameters("query", r.query)],
       ...(r.body && !r.body.safeParse(undefined).success ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(r.body) } } } } : {}),
-      ...(keyed ? { security: [{ bearer: [] }] } : {}),
+      // Open operations say so (an empty requirement): a key that is sent must still be valid.
+      security: keyed ? [{ bearer: [] }] : [],
       responses: {
         [ok]: { description: ok === "204" ? "Done, no content" : "Success", ...(ok === "204" ? {} : { content: { "application/json": { schema: r.response ? schemaOf(r.response, "output") : {} } } }) },
-        default: { description: "An error, as application/problem+json", content: problemRef },
+        ...errorResponses(r, keyed),
       },
     };
     paths[p] = { ...(paths[p] ?? {}), [r.method.toLowerCase()]: op };
   }
-  paths["/health"] = { get: { summary: "Liveness and readiness (DB open, model loaded); ?probe=live for liveness only", tags: ["ops"], responses: { 200: { description: "Ready" }, 503: { description: "Not ready" } } } };
-  paths["/metrics"] = { get: { summary: "Prometheus metrics (text format 0.0.4)", tags: ["ops"], responses: { 200: { description: "Metrics", content: { "text/plain": { schema: { type: "string" } } } } } } };
+  Object.assign(paths, opsPaths());
+  const tags = [...new Set(routes.map((r) => r.tag)), "ops"];
   return {
     openapi: "3.1.0",
-    info: { title: "assort", version: LIBRARY_VERSION, description: "Categorize, search and correct a product catalog." },
+    info: { title: "assort", version: LIBRARY_VERSION, description: "Categorize, search and correct a product catalog.", license: { name: "MIT", identifier: "MIT" } },
+    servers: [{ url: "/", description: "The server that serves this document" }],
+    tags: tags.map((name) => ({ name, description: TAGS[name] ?? name })),
     paths,
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "API key: ASSORT_API_KEY or a keys file entry" } },
+      responses: Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([n, r]) => [n, { description: r.description, content: problemRef }])),
       schemas: {
         Problem: {
           type: "object",
@@ -88,6 +159,16 @@ export function openApiDocument(routes: readonly RouteSpec[], o: { readAuth: boo
     },
   };
 }
+
+const TAGS: Record<string, string> = {
+  products: "Stored products",
+  classify: "Categories for products (nothing stored)",
+  search: "Full-text search and similar products",
+  feedback: "Corrections and acceptances of categories",
+  models: "Model versions",
+  jobs: "Background jobs",
+  ops: "Health, metrics and this document (no key, no rate limit)",
+};
 
 /** Content-Security-Policy of the docs page: no scripts, no outside assets. */
 export const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

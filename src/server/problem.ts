@@ -49,12 +49,14 @@ const TITLES: Record<number, string> = {
   404: "Not Found",
   405: "Method Not Allowed",
   406: "Not Acceptable",
+  408: "Request Timeout",
   409: "Conflict",
   413: "Content Too Large",
   414: "URI Too Long",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   429: "Too Many Requests",
+  417: "Expectation Failed",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   501: "Not Implemented",
@@ -75,6 +77,18 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
+/** The problem body of an error answer. */
+export function problemOf(status: number, detail: string, instance: string, errors?: ProblemField[]): Problem {
+  return {
+    type: status >= 500 ? "about:blank" : `https://assort.dev/problems/${status}`,
+    title: TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error"),
+    status,
+    detail,
+    instance,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
 /** A mapped error: what to send, and whether it is the server's fault (log it with its stack). */
 export interface MappedError {
   problem: Problem;
@@ -88,14 +102,7 @@ export interface MappedError {
  */
 export function toProblem(e: unknown, instance: string, requestId: string): MappedError {
   const make = (status: number, detail: string, errors?: ProblemField[], headers: Record<string, string> = {}): MappedError => ({
-    problem: {
-      type: status >= 500 ? "about:blank" : `https://assort.dev/problems/${status}`,
-      title: TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error"),
-      status,
-      detail,
-      instance,
-      ...(errors && errors.length > 0 ? { errors } : {}),
-    },
+    problem: problemOf(status, detail, instance, errors),
     headers,
     internal: status >= 500 && status !== 503 && status !== 501,
   });
@@ -113,4 +120,23 @@ export function toProblem(e: unknown, instance: string, requestId: string): Mapp
     return make(status, msg.replace(/^FST_\w+: /, ""));
   }
   return make(500, `Internal error; quote request id "${requestId}" when reporting it`);
+}
+
+/** Content type of every error answer. */
+export const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
+
+/** The JSON text of a problem raised below the framework (transport limits, malformed HTTP). */
+export function problemText(status: number, detail: string, instance: string): string {
+  return JSON.stringify(problemOf(status, detail, instance));
+}
+
+/**
+ * A whole HTTP/1.1 error answer as bytes for a raw socket (a request that never became a request object: a parse
+ * error, a header overflow, a deadline). It always closes the connection.
+ */
+export function rawProblemResponse(status: number, detail: string, instance = "/", headers: Record<string, string> = {}): string {
+  const body = problemText(status, detail, instance);
+  const head = [`HTTP/1.1 ${status} ${TITLES[status] ?? "Error"}`, `content-type: ${PROBLEM_TYPE}`, `content-length: ${Buffer.byteLength(body)}`, "x-content-type-options: nosniff", "connection: close"];
+  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  return `${head.join("\r\n")}\r\n\r\n${body}`;
 }

@@ -18,6 +18,8 @@ export interface RouteContext {
   maxItems: number;
   /** Folders under which POST /v1/models may register model directories (empty: disabled). */
   modelRoots: readonly string[];
+  /** Role of the caller's API key; undefined when no key was sent. */
+  role: Role | undefined;
 }
 
 /** An operation of the API. `role` "read" is open unless the server requires keys for reads. */

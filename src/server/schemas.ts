@@ -2,8 +2,13 @@
 import { z } from "zod";
 import { ItemPredictionSchema } from "../index.js";
 
-/** Longest product id, model version or job id accepted. */
+/** Longest product id accepted (characters: Unicode code points, as zod and JSON Schema's maxLength count them). */
 export const MAX_ID_CHARS = 256;
+/**
+ * Longest path parameter the router accepts (URL characters): an id of MAX_ID_CHARS characters percent-encoded,
+ * each character taking at most 4 UTF-8 bytes of 3 URL characters each. Longer → 414.
+ */
+export const MAX_PARAM_CHARS = MAX_ID_CHARS * 12;
 /** Longest text field accepted in a request. */
 export const MAX_FIELD_CHARS = 65_536;
 /** Longest search query accepted (characters). */

@@ -4,8 +4,64 @@ import { InvalidInputError, LimitError, type RowIssue } from "../core/errors.js"
 import type { Product, ProductInput } from "../core/product.js";
 import type { ProductWrite } from "./catalog-store.js";
 
-/** Longest product id, in characters. */
+/** Longest product id, in characters (Unicode code points, as JSON Schema's maxLength counts them). */
 export const MAX_ID_CHARS = 256;
+
+/** Whether `s` has more than `max` code points (a surrogate pair is one character). */
+function longerThan(s: string, max: number): boolean {
+  if (s.length <= max) return false;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    if (++n > max) return true;
+  }
+  return false;
+}
+
+/** Deepest nesting of objects and arrays in one product, the product object itself being level 1. */
+export const MAX_FIELD_DEPTH = 32;
+
+/**
+ * The path (keys and indexes) to the first object or array nested deeper than `max` levels in `value` (`value`
+ * itself at level 1), or undefined when none is. Iterative, so any depth is safe; the path ends at level max + 1.
+ * @example nestingPath({ a: { b: [1] } }, 2) // ["a", "b"]
+ */
+export function nestingPath(value: unknown, max: number): (string | number)[] | undefined {
+  interface Frame {
+    v: object;
+    depth: number;
+    key: string | number | undefined;
+    up: Frame | undefined;
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  const stack: Frame[] = [{ v: value, depth: 1, key: undefined, up: undefined }];
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if (f.depth > max) {
+      const path: (string | number)[] = [];
+      for (let g: Frame | undefined = f; g?.key !== undefined; g = g.up) path.push(g.key);
+      return path.reverse();
+    }
+    // Children pushed in reverse, so the first deep path in document order is found first.
+    if (Array.isArray(f.v)) {
+      for (let i = f.v.length - 1; i >= 0; i--) {
+        const x: unknown = f.v[i];
+        if (x !== null && typeof x === "object") stack.push({ v: x, depth: f.depth + 1, key: i, up: f });
+      }
+    } else {
+      const keys = Object.keys(f.v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const x: unknown = (f.v as Record<string, unknown>)[keys[i]!];
+        if (x !== null && typeof x === "object") stack.push({ v: x, depth: f.depth + 1, key: keys[i]!, up: f });
+      }
+    }
+  }
+  return undefined;
+}
 
 /** Checks the batch size against `maxBatch`: LimitError names the limit. */
 export function checkBatch(n: number, maxBatch: number, what = "items in one call"): void {
@@ -40,13 +96,15 @@ export function toProductWrites(items: readonly ProductInput[], source = "<reque
     const id = idOf(item.id);
     const title = item.title;
     if (id === undefined || id.trim() === "") issues.push(issue(source, line, "id", "is required: a non-empty string"));
-    else if (id.length > MAX_ID_CHARS) issues.push(issue(source, line, "id", `is longer than ${MAX_ID_CHARS} characters`));
+    else if (longerThan(id, MAX_ID_CHARS)) issues.push(issue(source, line, "id", `is longer than ${MAX_ID_CHARS} characters`));
     if (typeof title !== "string" || title.trim() === "") issues.push(issue(source, line, "title", "is required: a non-empty string"));
     for (const f of ["description", "category"] as const) {
       const v = item[f];
       if (v !== undefined && v !== null && typeof v !== "string") issues.push(issue(source, line, f, "must be a string"));
     }
-    if (id === undefined || id.trim() === "" || id.length > MAX_ID_CHARS || typeof title !== "string" || title.trim() === "") return;
+    const deep = nestingPath(item, MAX_FIELD_DEPTH);
+    if (deep) issues.push(issue(source, line, deep.join("."), `is nested deeper than ${MAX_FIELD_DEPTH} levels of objects and arrays`));
+    if (deep || id === undefined || id.trim() === "" || longerThan(id, MAX_ID_CHARS) || typeof title !== "string" || title.trim() === "") return;
     const description = typeof item.description === "string" ? item.description : "";
     const category = typeof item.category === "string" && item.category.trim() !== "" ? item.category.trim() : undefined;
     const fields: Record<string, unknown> = { ...item, id };
@@ -67,8 +125,12 @@ export function productToInput(p: Product, textFields: readonly string[]): Produ
   return input;
 }
 
-/** SHA-1 of the fields in key order: same content → same hash. */
+/**
+ * SHA-1 of the fields in key order: same content → same hash. The fields may nest at most MAX_FIELD_DEPTH levels
+ * (toProductWrites checks it): deeper ones are a RangeError here, never a stack overflow in JSON.stringify.
+ */
 export function contentHash(fields: Record<string, unknown>): string {
+  if (nestingPath(fields, MAX_FIELD_DEPTH)) throw new RangeError(`Cannot hash product fields nested deeper than ${MAX_FIELD_DEPTH} levels`);
   const keys = Object.keys(fields).sort();
   return createHash("sha1").update(JSON.stringify(keys.map((k) => [k, fields[k]]))).digest("base64url");
 }

@@ -43,3 +43,14 @@ export function sizeArg(v: string): number {
   if (!Number.isSafeInteger(n) || n < 1024) throw new InvalidArgumentError(`expected a size of at least 1kb such as 2mb or 512kb, got "${v}"`);
   return n;
 }
+
+/** Parses a duration such as 10s, 500ms, 1.5s or 2m into milliseconds (100 ms to 1 h; the unit is required). */
+export function durationArg(name: string): (v: string) => number {
+  return (v) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min)$/i.exec(v.trim());
+    const unit = m?.[2]?.toLowerCase();
+    const ms = m ? Math.round(Number(m[1]) * (unit === "ms" ? 1 : unit === "s" ? 1000 : 60_000)) : NaN;
+    if (!Number.isFinite(ms) || ms < 100 || ms > 3_600_000) throw new InvalidArgumentError(`${name} must be a duration from 100ms to 60m such as 10s or 500ms, got "${v}"`);
+    return ms;
+  };
+}

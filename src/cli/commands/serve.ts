@@ -2,7 +2,7 @@
 import { Option, type Command } from "commander";
 import { ConfigError } from "../../index.js";
 import { intArg } from "../options.js";
-import { hostArg, LOG_LEVELS, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
+import { durationArg, hostArg, LOG_LEVELS, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
 
 interface ServeFlags {
   port: number;
@@ -17,6 +17,13 @@ interface ServeFlags {
   modelRoot?: string[];
   maxInFlight: number;
   maxLag: number;
+  maxQueue: number;
+  maxConnections: number;
+  headerTimeout: number;
+  requestTimeout: number;
+  bodyTimeout: number;
+  keepAliveTimeout: number;
+  maxHeaderSize: number;
   maxItems: number;
   exactLimit?: number;
   imagesDir?: string;
@@ -27,6 +34,9 @@ interface ServeFlags {
 }
 
 const collect = (v: string, acc: string[] = []): string[] => [...acc, v];
+/** A duration flag (10s, 500ms, 2m) whose help shows its default as a duration. */
+const duration = (flag: string, help: string, ms: number): Option =>
+  new Option(flag, `${help}, e.g. 10s or 500ms`).argParser(durationArg(flag.split(" ")[0]!)).default(ms, ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 
 export function serveCommand(program: Command): Command {
   return program
@@ -42,8 +52,15 @@ export function serveCommand(program: Command): Command {
     .option("--rate-limit <rate>", "requests per key (or IP) e.g. 600/min, 50/s, or off", rateArg, { max: 60_000, windowMs: 60_000 })
     .option("--cors-origin <origin>", "allow browser calls from this origin (repeatable); CORS is off without it", collect)
     .option("--model-root <dir>", "allow POST /v1/models to register model directories under this folder (repeatable)", collect)
-    .option("--max-in-flight <n>", "requests answered at once; more are refused with 503 at once", intArg("--max-in-flight", 1, 100_000), 256)
+    .option("--max-in-flight <n>", "requests handled at once (bodies received, answers not yet sent); more are refused with 503 at once", intArg("--max-in-flight", 1, 100_000), 256)
     .option("--max-lag <ms>", "event-loop delay past which requests are refused with 503 at once (0: off)", intArg("--max-lag", 0, 600_000), 1000)
+    .option("--max-queue <ms>", "queueing budget: under sustained overload, requests that waited this long behind other work are refused with 503 at once (0: off)", intArg("--max-queue", 0, 60_000), 20)
+    .option("--max-connections <n>", "open connections served; requests on connections beyond are refused with 503, and beyond 1.25x the limit connections are dropped", intArg("--max-connections", 1, 1_000_000), 1024)
+    .addOption(duration("--header-timeout <duration>", "time to receive a request's line and headers (408 and close)", 10_000))
+    .addOption(duration("--request-timeout <duration>", "time to receive a whole request, headers and body (408 and close)", 30_000))
+    .addOption(duration("--body-timeout <duration>", "longest pause while a request body arrives (408 and close)", 10_000))
+    .addOption(duration("--keep-alive-timeout <duration>", "how long an idle keep-alive connection stays open", 5_000))
+    .addOption(new Option("--max-header-size <size>", "largest request line plus headers (431 beyond)").argParser(sizeArg).default(16 * 1024, "16kb"))
     .option("--max-items <n>", "most items in one classify or products request", intArg("--max-items", 1, 100_000), 1000)
     .option("--exact-limit <n>", "similar items: exact search up to this many products, an ANN index beyond (default 100000)", intArg("--exact-limit", 0))
     .option("--images-dir <dir>", "models that see photos: relative image paths in requests are read under this folder (default <data-dir>/images); data URIs always work")
@@ -59,15 +76,34 @@ export function serveCommand(program: Command): Command {
       const keys = KeyRing.load({ ...(process.env.ASSORT_API_KEY !== undefined ? { envKey: process.env.ASSORT_API_KEY } : {}), ...(flags.keysFile ? { keysFile: flags.keysFile } : {}) });
       if (keys.size === 0) logger.warn({}, "no API keys (set ASSORT_API_KEY or --keys-file): every write will be refused with 401");
       const service = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), ...(flags.model ? { model: flags.model } : {}), logger, maxBatch: flags.maxItems, ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}), ...(flags.imagesDir !== undefined ? { imagesDir: flags.imagesDir } : {}) });
-      const app = await buildServer({
-        service,
-        auth: { keys, readAuth: Boolean(flags.readAuth) },
-        limits: { rateLimit: flags.rateLimit, maxInFlight: flags.maxInFlight, maxEventLoopDelayMs: flags.maxLag, maxItems: flags.maxItems, bodyLimit: flags.bodyLimit },
-        ...(flags.corsOrigin ? { cors: { origin: flags.corsOrigin } } : {}),
-        logger,
-        requestLogging: flags.requestLog,
-        ...(flags.modelRoot ? { modelRoots: flags.modelRoot } : {}),
-      });
+      let app: Awaited<ReturnType<typeof buildServer>>;
+      try {
+        app = await buildServer({
+          service,
+          auth: { keys, readAuth: Boolean(flags.readAuth) },
+          limits: {
+            rateLimit: flags.rateLimit,
+            maxInFlight: flags.maxInFlight,
+            maxEventLoopDelayMs: flags.maxLag,
+            maxQueueMs: flags.maxQueue,
+            maxConnections: flags.maxConnections,
+            headerTimeoutMs: flags.headerTimeout,
+            requestTimeoutMs: flags.requestTimeout,
+            bodyTimeoutMs: flags.bodyTimeout,
+            keepAliveTimeoutMs: flags.keepAliveTimeout,
+            maxHeaderBytes: flags.maxHeaderSize,
+            maxItems: flags.maxItems,
+            bodyLimit: flags.bodyLimit,
+          },
+          ...(flags.corsOrigin ? { cors: { origin: flags.corsOrigin } } : {}),
+          logger,
+          requestLogging: flags.requestLog,
+          ...(flags.modelRoot ? { modelRoots: flags.modelRoot } : {}),
+        });
+      } catch (e) {
+        await service.close();
+        throw e;
+      }
       let address: string;
       try {
         address = await app.listen({ port: flags.port, host: flags.host });

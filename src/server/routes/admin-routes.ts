@@ -27,15 +27,25 @@ export function modelDirUnder(dir: string, roots: readonly string[]): string {
   throw new HttpProblem(403, `Model directory "${dir}" is not under an allowed model root`);
 }
 
+/** A model record without its server directory. */
+function withoutDir(m: object): object {
+  const { dir: _dir, ...rest } = m as { dir?: unknown };
+  return rest;
+}
+
 /** The model and job operations. */
 export const adminRoutes: RouteSpec[] = [
   route({
     method: "GET",
     url: "/v1/models",
-    summary: "Model versions known to the server, and the active one",
+    summary: "Model versions known to the server, and the active one (the server folder of each only for admin keys)",
     tag: "models",
     role: "read",
-    handle: async (_in, { service }) => ({ active: service.activeModel()?.version ?? null, models: await service.listModels() }),
+    // Folders on the server are an admin's business: other callers see models without their directory.
+    handle: async (_in, { service, role }) => {
+      const models = await service.listModels();
+      return { active: service.activeModel()?.version ?? null, models: role === "admin" ? models : models.map(withoutDir) };
+    },
   }),
   route({
     method: "POST",
