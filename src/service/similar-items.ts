@@ -21,8 +21,6 @@ import type { WriteWork } from "./write-work.js";
 const MODEL_KEY = "vectors.model";
 /** Rows added to the in-memory index between two yields to the event loop. */
 const INDEX_SLICE = 250;
-/** Vectors the ANN thread may lag behind before writes wait for it. */
-const ANN_BACKLOG = 5000;
 /** How often a changed ANN index is saved (also at close). */
 const ANN_SAVE_MS = 10 * 60_000;
 
@@ -175,8 +173,7 @@ export class SimilarItems {
       index.add(ids.slice(s, s + INDEX_SLICE), data.subarray(s * d, Math.min(ids.length, s + INDEX_SLICE) * d), categories.slice(s, s + INDEX_SLICE));
     }
     this.startAnn();
-    const sent = this.ann?.add(ids, data);
-    if (sent && this.ann!.backlog > ANN_BACKLOG) await sent;
+    this.ann?.changedIds(ids);
     if (store) await this.publish({ kind: "vectors", model: modelId, changed: [...ids] });
   }
 
@@ -297,13 +294,8 @@ export class SimilarItems {
   /** Drops a deleted product from the indexes (and tells the other processes when `publish`). */
   remove(id: string, publish = true): void {
     this.index?.remove(id);
-    this.ann?.remove([id]);
+    this.ann?.changedIds([id]);
     if (publish && this.modelId) void this.publish({ kind: "vectors", model: this.modelId, removed: [id] });
-  }
-
-  /** Where similar items stand: products indexed, and the ANN index's state when the catalog has one. */
-  status(): { products: number; ann: string } {
-    return { products: this.index?.size ?? 0, ann: this.ann?.state ?? "off" };
   }
 
   /**

@@ -12,6 +12,8 @@ import { vectorHash } from "./vector-hash.js";
 const WORKER_URL = new URL("./ann-thread-worker.js", import.meta.url);
 /** Vectors per message while loading or building (4 MB at 100 dimensions). */
 const FEED = 10_000;
+/** Changed vectors per message afterwards (copying and sending them takes about a millisecond). */
+const PUMP = 2000;
 
 /** Where the ANN of a catalog stands. */
 export type AnnState = "starting" | "ready" | "failed" | "closed";
@@ -38,7 +40,8 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 /**
  * @example
  * const ann = new AnnThread({ dim: 100, params: { threads: 1 }, dir: "data/vectors/v1.ann" });
- * ann.start(exactIndex); … if (ann.state === "ready") await ann.search(v, 10, { exclude: "p1" });
+ * ann.start(exactIndex); exactIndex.add(ids, v, groups); ann.changedIds(ids);
+ * if (ann.state === "ready") await ann.search(v, 10, { exclude: "p1", size: exactIndex.size });
  */
 export class AnnThread {
   state: AnnState = "starting";
@@ -51,9 +54,13 @@ export class AnnThread {
   private nextId = 0;
   /** Changed since the last save. */
   private dirty = false;
-  /** Ids changed while the index was being opened: added again (or removed) once it is. */
-  private early: Set<string> | undefined = new Set();
-  private inFlight = 0;
+  /** The exact index the ANN follows (every vector is read from it when sent). */
+  private source: GroupedIndex | undefined;
+  /** Ids changed since they were last sent (added, replaced or removed in the source). */
+  private readonly changed = new Set<string>();
+  /** The index is open or built: changes may be sent. */
+  private opened = false;
+  private pumping = false;
   /** The save in progress (close waits for it). */
   private saving: Promise<void> = Promise.resolve();
 
@@ -66,6 +73,7 @@ export class AnnThread {
 
   /** Loads the saved index or builds one from `source`, in the background (`ready` settles when done). */
   start(source: GroupedIndex): void {
+    this.source = source;
     if (!this.o.inThread && AnnThread.available()) {
       const w = new Worker(WORKER_URL);
       w.unref();
@@ -88,9 +96,9 @@ export class AnnThread {
     });
   }
 
-  /** Vectors queued for the thread and not yet inserted (callers may wait when it falls behind). */
+  /** Changed items the thread has not taken yet. */
   get backlog(): number {
-    return this.inFlight;
+    return this.changed.size;
   }
 
   private async bootstrap(source: GroupedIndex): Promise<void> {
@@ -116,18 +124,19 @@ export class AnnThread {
       todo = ids;
       this.dirty = true;
     }
-    const early = this.early ?? new Set<string>();
-    this.early = undefined; // from now on changes go to the thread as they happen
-    for (const id of early) todo.push(id);
-    await this.feed(source, todo);
+    await this.feed(todo);
     if (this.state === "closed") return;
+    // Ready once the catalog as it was at start is in; what changed since follows through the pump.
     this.state = "ready";
     this.o.onEvent?.("ready", { size: source.size, ms: Math.round(performance.now() - started) });
+    this.opened = true;
+    void this.pump();
     if (this.dirty) await this.save();
   }
 
   /** Sends the current vectors of `ids` (absent ones are removed), a message at a time. */
-  private async feed(source: GroupedIndex, ids: readonly string[]): Promise<void> {
+  private async feed(ids: readonly string[]): Promise<void> {
+    const source = this.source!;
     const d = this.o.dim;
     for (let s = 0; s < ids.length && this.state !== "closed"; s += FEED) {
       const part = ids.slice(s, s + FEED);
@@ -140,29 +149,36 @@ export class AnnThread {
     }
   }
 
-  /** Adds or replaces items (`data`: ids.length × dim); resolves once the thread has inserted them. */
-  add(ids: readonly string[], data: Float32Array): Promise<void> {
-    if (ids.length === 0 || this.state === "closed" || this.state === "failed") return Promise.resolve();
-    this.dirty = true;
-    if (this.early) {
-      for (const id of ids) this.early.add(id);
-      return Promise.resolve();
+  /**
+   * Sends what changed, a slice at a time, until nothing is left; never more than one slice out, so writers
+   * never wait for the thread and an item changed several times meanwhile is sent once, as it is now.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping || !this.opened) return;
+    this.pumping = true;
+    try {
+      while (this.changed.size > 0 && this.state === "ready") {
+        const ids: string[] = [];
+        for (const id of this.changed) {
+          ids.push(id);
+          if (ids.length >= PUMP) break;
+        }
+        for (const id of ids) this.changed.delete(id);
+        await this.feed(ids);
+      }
+    } catch (e) {
+      if (this.state !== "closed") this.o.onEvent?.("failed", { err: (e as Error).message, during: "update" });
+    } finally {
+      this.pumping = false;
     }
-    this.inFlight += ids.length;
-    return this.send({ op: "add", ids: ids.slice(), data }).then(
-      () => void (this.inFlight -= ids.length),
-      () => void (this.inFlight -= ids.length),
-    );
   }
 
-  remove(ids: readonly string[]): void {
+  /** Items were added, replaced or removed in the source index: the thread follows in the background. */
+  changedIds(ids: readonly string[]): void {
     if (ids.length === 0 || this.state === "closed" || this.state === "failed") return;
     this.dirty = true;
-    if (this.early) {
-      for (const id of ids) this.early.add(id);
-      return;
-    }
-    void this.send({ op: "remove", ids: ids.slice() }).catch(() => undefined);
+    for (const id of ids) this.changed.add(id);
+    void this.pump();
   }
 
   /**
