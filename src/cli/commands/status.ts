@@ -17,10 +17,10 @@ export function statusCommand(program: Command): Command {
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
     .option("--json", "print the status as one JSON line")
     .action(async (flags: StatusFlags) => {
-      const { SqliteStore } = await import("../../store/sqlite-store.js");
+      const { openStore } = await import("../../store/registry.js");
       const dir = path.resolve(flags.dataDir);
       const writer = readDirLock(dir);
-      const store = SqliteStore.open(dir, { readOnly: true });
+      const store = await openStore(`sqlite:${dir}`, { readOnly: true });
       let status;
       try {
         const counts = await store.counts();
