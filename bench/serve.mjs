@@ -12,21 +12,18 @@
 // the server's, sampled from /proc/<pid>/status. The overload run restarts the server with a rate limit at
 // 40% of the measured single-classify capacity and a small in-flight limit, then sends back to back over 256
 // connections (at least twice the allowed rate): only 200/429/503 may come back, and RSS must stay flat.
-// Similar items: recall@10 of the ANN index (a second server with --exact-limit 0) against exact search. Results also go to bench/results/serve-<ts>.jsonl.
+// Similar items: recall@10 of the ANN index (a second server with --exact-limit 0, on a copy of the data directory:
+// one process writes a data directory) against exact search. Results also go to bench/results/serve-<ts>.jsonl.
 
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { clearInterval, setInterval } from "node:timers";
-import { fileURLToPath } from "node:url";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
 import autocannon from "autocannon";
-import { LIBRARY_VERSION } from "../dist/index.js";
 import { benchOptions, run, writeResults } from "./common.mjs";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const bin = path.resolve(here, "../bin/assort.js");
+import { BIN as bin, KEY, pricerunnerModel, rssOf, startServer as startServerAt } from "./serve-lib.mjs";
 const TASKS = ["import", "classify-single", "classify-batch-1000", "search", "search-half-load", "similar", "similar-half-load", "similar-ann", "overload"];
 const USAGE = `Usage: node bench/serve.mjs [options]
   --only <task[,task]>  tasks: ${TASKS.join(", ")} (import always runs)
@@ -42,7 +39,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const only = args.only ? new Set(args.only.split(",").map((s) => s.trim())) : undefined;
 const wanted = (t) => !only || only.has(t);
-const KEY = "bench-admin-key-0123456789abcdef";
 
 const trainFile = path.join(dataDir, "pricerunner", "train.jsonl");
 const testFile = path.join(dataDir, "pricerunner", "test.jsonl");
@@ -54,57 +50,10 @@ const readRows = (f) => readFileSync(f, "utf8").split("\n").filter((l) => l.trim
 const testRows = readRows(testFile);
 const titles = testRows.map((r) => r.title);
 
-// ------------------------------------------------------------------------------------------ model, import
+// ------------------------------------------------------------------------------------------ model, server
 
-async function model() {
-  const st = statSync(trainFile);
-  const dir = path.join(os.tmpdir(), "assort-bench-cache", `serve-model-${LIBRARY_VERSION}-${st.size}-${Math.round(st.mtimeMs)}`);
-  if (existsSync(path.join(dir, "manifest.json"))) return dir;
-  progress(`training the pricerunner model (cached in ${dir}) …`);
-  await mkdir(path.dirname(dir), { recursive: true });
-  await run(process.execPath, [bin, "train", "--data", trainFile, "--out", dir, "--seed", "42"], { stderr: "tee" });
-  return dir;
-}
-
-/** Peak RSS (VmHWM) and current RSS (VmRSS) of a process, in MB. */
-function rssOf(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN);
-    return { peak: kb("VmHWM") / 1024, now: kb("VmRSS") / 1024 };
-  } catch {
-    return { peak: NaN, now: NaN };
-  }
-}
-
-// ------------------------------------------------------------------------------------------ server
-
-function startServer(data, modelDir, extra = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--data-dir", data, "--model", modelDir, "--log-level", "warn", "--no-request-log", ...extra], {
-      env: { ...process.env, ASSORT_API_KEY: KEY },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let outText = "";
-    let errText = "";
-    child.stderr.on("data", (b) => (errText += b));
-    child.on("exit", (code) => {
-      if (!outText.includes("\n")) reject(new Error(`assort serve exited with ${code}: ${errText}`));
-    });
-    child.stdout.on("data", (b) => {
-      const had = outText.includes("\n");
-      outText += b;
-      if (had || !outText.includes("\n")) return;
-      const m = /^listening on (\S+)/.exec(outText);
-      if (!m) return reject(new Error(`unexpected first line: ${outText}`));
-      resolve({
-        url: m[1],
-        pid: child.pid,
-        stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once("exit", () => r()), child.kill("SIGTERM")))),
-      });
-    });
-  });
-}
+const model = () => pricerunnerModel(trainFile, progress);
+const startServer = (data, modelDir, extra = []) => startServerAt(data, modelDir, extra);
 
 /** One autocannon run; `next()` gives each request's [path, body] (varied bodies from the test split). */
 async function load(server, name, { method = "GET", next, conns = connections, rate, duration = seconds }) {
@@ -194,6 +143,9 @@ try {
   const importSeconds = (performance.now() - t0) / 1000;
   record({ bench: "serve", dataset: "pricerunner", task: "import", rows: imp.rows, requestsPerSecond: null, p50Ms: null, p99Ms: null, errors: imp.skipped, non2xx: 0, status429: 0, status5xx: 0, peakRssMb: null, seconds: Number(importSeconds.toFixed(2)), serviceSeconds: imp.seconds, productsPerSecond: Math.round(imp.rows / importSeconds) });
 
+  // One process writes a data directory at a time: the ANN server below gets its own copy.
+  const annData = path.join(work, "data-ann");
+  if (wanted("similar-ann")) await cp(data, annData, { recursive: true });
   let server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096"]);
   const ids = testRows.map((r) => r.id);
   let single;
@@ -226,8 +178,17 @@ try {
   }
   if (wanted("similar-ann")) {
     progress("similar-ann (ANN index, recall@10 against exact) …");
-    const ann = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096", "--exact-limit", "0"]);
+    const ann = await startServer(annData, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096", "--exact-limit", "0"]);
     try {
+      // The ANN index is built in the background (and saved); exact search answers until it is ready.
+      const t0 = performance.now();
+      for (;;) {
+        const a = await globalThis.fetch(`${ann.url}/v1/products/${encodeURIComponent(ids[0])}/similar?limit=10`).then((x) => x.json());
+        if (a.method === "ann") break;
+        if (performance.now() - t0 > 900_000) throw new Error("the ANN index was not ready after 15 minutes");
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      progress(`  ANN index ready after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const r = await load(ann, "similar-ann", { next: (i) => [`/v1/products/${encodeURIComponent(ids[i % ids.length])}/similar?limit=10`] });
       r.recallAt10 = await recallAt10(server, ann, ids.slice(0, 300));
       record(r);

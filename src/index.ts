@@ -135,9 +135,11 @@ export type { ClusterReportMap } from "./report/cluster-map.js";
 export { renderAuditReport } from "./report/audit-report.js";
 export { escapeHtml } from "./report/html.js";
 
-// ---- model directories and atomic files
+// ---- model directories, atomic files, and the one-writer lock of a data directory
 export { writeModelDir, readModelDir, modelDirSize, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "./persist/model-dir.js";
 export { writeFileAtomic, replaceDirAtomic, recoverDir, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "./core/atomic-write.js";
+export { lockDir, readDirLock, LOCK_FILE, type DirLock, type DirLockInfo } from "./core/dir-lock.js";
+export { lowerThreadPriority } from "./core/worker.js";
 
 // ---- the catalog service (stores: assort/store; the HTTP API: assort/server)
 export type * from "./service/catalog-store.js";

@@ -1,6 +1,6 @@
 // Worker-thread plumbing shared by the estimators that spread work over cores.
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, readlinkSync } from "node:fs";
+import { availableParallelism, setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CancelledError } from "./errors.js";
@@ -47,4 +47,19 @@ export function toSharedArray<T extends Int32Array | Float32Array>(a: T): T {
   const out = new Ctor(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
+}
+
+/**
+ * Lowers the scheduling priority of OS thread `tid` (default: the calling thread; Linux: niceness is per
+ * thread; `nice` 10 by default), so that the main thread's requests win the CPU over background work in
+ * worker threads (bulk writes, index builds, jobs). Does nothing where that is not possible.
+ * @example lowerThreadPriority(); // first line of a background worker
+ */
+export function lowerThreadPriority(tid?: number, nice = 10): void {
+  try {
+    const t = tid ?? Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(t) && t > 0) setPriority(t, nice);
+  } catch {
+    // no /proc (macOS, Windows) or not permitted: run at the normal priority
+  }
 }

@@ -1,6 +1,6 @@
 // Worker-thread entry of WorkerJobRunner: runs one catalog task and posts progress and the result.
 import { parentPort, workerData } from "node:worker_threads";
-import { runCatalogTask, type CatalogTask, type CatalogTaskResult, type Progress } from "../index.js";
+import { lowerThreadPriority, runCatalogTask, type CatalogTask, type CatalogTaskResult, type Progress } from "../index.js";
 
 /** Messages from the worker to the runner. */
 export type WorkerMessage =
@@ -11,6 +11,7 @@ export type WorkerMessage =
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
+  lowerThreadPriority(); // training and clustering must not slow the server's requests down
   try {
     const result = await runCatalogTask(workerData as CatalogTask, { onProgress: (progress) => port.postMessage({ type: "progress", progress } satisfies WorkerMessage) });
     port.postMessage({ type: "done", result } satisfies WorkerMessage);

@@ -98,12 +98,16 @@ export class ProductVectors {
     return SimilarIndex.build(this.ids, this.vectors, groups, options);
   }
 
-  /** Writes the model to a directory, atomically (manifest.json + arrays.bin). */
-  async save(dir: string): Promise<void> {
+  /**
+   * Writes the model to a directory, atomically (manifest.json + arrays.bin). `withVectors: false` leaves the
+   * kept training vectors out (a catalog service keeps them in its store; loading stays small and fast).
+   */
+  async save(dir: string, o: { withVectors?: boolean } = {}): Promise<void> {
     // The embedder's parts sit in the manifest beside the vectors (meta) and in the arrays (prefixed by part).
     const a = this.embedder.toArtifact();
     const arrays: Record<string, ArtifactArray> = { ...a.arrays };
-    if (this.vectors) arrays["vectors"] = this.vectors.data;
+    const vectors = o.withVectors === false ? null : this.vectors;
+    if (vectors) arrays["vectors"] = vectors.data;
     await writeModelDir(
       dir,
       {
@@ -113,7 +117,7 @@ export class ProductVectors {
         description: this.description,
         seconds: this.seconds,
         createdAt: new Date().toISOString(),
-        ids: this.vectors ? this.ids : [],
+        ids: vectors ? this.ids : [],
         ...a.meta,
       },
       arrays,

@@ -139,7 +139,13 @@ describe("CatalogService corrections → retrain, similar items", () => {
     store = new MemoryStore();
     service = await CatalogService.open({ store, dataDir, exactLimit: 100 });
     await service.importFile(path.join(EXAMPLES, "train.jsonl"));
-    const r = await service.similar("p0001", { limit: 5 });
+    // The ANN index is built in the background; exact search answers until it is ready.
+    let r = await service.similar("p0001", { limit: 5 });
+    for (let i = 0; r.method !== "ann" && i < 200; i++) {
+      expect(r.neighbors).toHaveLength(5);
+      await new Promise((done) => setTimeout(done, 50));
+      r = await service.similar("p0001", { limit: 5 });
+    }
     expect(r.method).toBe("ann");
     expect(r.neighbors).toHaveLength(5);
     await service.feedback({ productId: "p0003", category: "Odd > One" });

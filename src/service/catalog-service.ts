@@ -21,6 +21,7 @@ import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { ConfigError, NotFoundError, UnavailableError } from "../core/errors.js";
+import { lockDir, type DirLock } from "../core/dir-lock.js";
 import type { ProductInput } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
 import type { CatalogStore, CorrectionRecord, JobKind, JobRecord, ModelRecord, StoredProduct } from "./catalog-store.js";
@@ -30,7 +31,8 @@ import type { RowIssue } from "../core/errors.js";
 import { checkTopK } from "../pipeline/category-model.js";
 import { checkBatch, toProductWrites } from "./input.js";
 import { checkVersionName, ModelRegistry } from "./model-registry.js";
-import { importCatalogFile, upsertBatch } from "./import.js";
+import { importCatalogFile, upsertBatch, type BatchClassifier } from "./import.js";
+import { WriteWork } from "./write-work.js";
 import { JobManager, type JobRunner } from "./jobs.js";
 import { SimilarItems } from "./similar-items.js";
 import { Feedback } from "./feedback.js";
@@ -69,6 +71,11 @@ export interface CatalogServiceOptions {
   retrainAfter?: number;
   /** Seed of background training and vector fitting (default 0). */
   seed?: number;
+  /**
+   * Classify and embed write batches in a model thread (a worker at a lowered priority), so bulk writes do
+   * not hold up reads. Default: where the compiled build has the worker and there is a second core.
+   */
+  offThreadWrites?: boolean;
 }
 
 /** Options of {@link CatalogService.classify}. */
@@ -155,7 +162,10 @@ export class CatalogService {
   private readonly jobs: JobManager;
   private readonly vectors: SimilarItems;
   private readonly feedbackLoop: Feedback;
+  private readonly work: WriteWork;
   private readonly seed: number;
+  /** The data directory's write lock: one process writes models, vectors and (by default) the store there. */
+  private lock: DirLock | undefined;
   private writes = Promise.resolve();
   private closed = false;
   private readonly shared: SharedState;
@@ -178,8 +188,9 @@ export class CatalogService {
     this.ownsShared = o.sharedState === undefined;
     const publish = (change: SharedChange): Promise<void> =>
       this.shared.publish(this.origin, change).catch((e: unknown) => this.logger.warn({ err: (e as Error).message, change: change.kind }, "cannot publish a change to the other processes"));
-    this.models = new ModelRegistry(this.store, this.dataDir, publish);
-    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger }, publish);
+    this.work = new WriteWork(this.logger, o.offThreadWrites);
+    this.models = new ModelRegistry(this.store, this.dataDir, publish, (record) => this.work.warm({ modelDir: record.dir }));
+    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work }, publish);
     this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed);
     this.feedbackLoop = new Feedback(
       this.store,
@@ -191,19 +202,25 @@ export class CatalogService {
   }
 
   /**
-   * Opens the service: subscribes to the shared state, then catches up from the store (the active model, the
-   * override map and the product vectors, if any) and applies the changes published meanwhile; fails jobs a
-   * dead process left running.
+   * Opens the service: takes the data directory's write lock (ConflictError naming the process that holds it;
+   * one taken over from a dead process is logged), subscribes to the shared state, then catches up from the
+   * store (the active model, the override map and the product vectors, if any) and applies the changes
+   * published meanwhile; fails jobs a dead process left running.
    */
   static async open(o: CatalogServiceOptions): Promise<CatalogService> {
     const s = new CatalogService(o);
+    await fs.mkdir(s.dataDir, { recursive: true });
+    s.lock = lockDir(s.dataDir);
+    if (s.lock.tookOver) {
+      const t = s.lock.tookOver;
+      s.logger.warn({ pid: t.pid, since: t.since, command: t.command }, "took over the data directory's lock from a process that is gone");
+    }
     s.unsubscribe = s.shared.subscribe((change, origin) => {
       if (origin === s.origin || s.closed) return;
       if (s.pendingRemote) s.pendingRemote.push(change);
       else s.followRemote(change);
     });
     try {
-      await fs.mkdir(s.dataDir, { recursive: true });
       const failed = await s.store.failUnfinishedJobs("The process stopped while the job was running");
       if (failed > 0) s.logger.warn({ jobs: failed }, "marked jobs of a stopped process as failed");
       await s.models.init((e) => s.logger.error({ err: e.message }, "cannot load the active model"));
@@ -211,6 +228,9 @@ export class CatalogService {
       await s.vectors.init();
     } catch (e) {
       s.unsubscribe();
+      await s.vectors.close().catch(() => undefined);
+      await s.work.close().catch(() => undefined);
+      s.lock.release();
       throw e;
     }
     const pending = s.pendingRemote ?? [];
@@ -265,11 +285,22 @@ export class CatalogService {
     checkBatch(items.length, this.maxBatch, "products in one call");
     const rows = toProductWrites(items);
     return this.serialWrite(async () => {
-      const r = await upsertBatch(this.store, rows, o.classify === false ? undefined : this.models.current, this.imagesDir);
-      await this.vectors.refresh(r.changed);
+      // Classifying and embedding run in the model thread, the transaction in the store's writer (SQLite):
+      // this thread only hands rows over and indexes the vectors in slices.
+      const r = await upsertBatch(this.store, rows, o.classify === false ? undefined : this.liveClassifier(), (changing) => this.vectors.prepare(changing));
+      await this.vectors.commit(r.prepared, r.changed, r.categories);
       o.onProgress?.({ stage: "upsert", done: rows.length, total: rows.length });
       return { inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, classified: r.classified };
     });
+  }
+
+  /** The live model as a write batch's classifier (in the model thread where it can), or undefined. */
+  private liveClassifier(): BatchClassifier | undefined {
+    const model = this.models.current;
+    if (!model) return undefined;
+    const record = this.models.currentRecord;
+    const dir = record?.version === model.version ? record.dir : undefined;
+    return { version: model.version, top: (items) => this.work.classify(model, dir, items, this.imagesDir) };
   }
 
   /**
@@ -410,9 +441,15 @@ export class CatalogService {
     await this.jobs.close();
     await this.remote;
     await this.writes.catch(() => undefined);
-    await this.models.current?.close();
-    if (this.ownsShared) await this.shared.close();
-    await this.store.close();
+    try {
+      await this.vectors.close();
+      await this.work.close();
+      await this.models.current?.close();
+      if (this.ownsShared) await this.shared.close();
+      await this.store.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 
   private checkOpen(): void {

@@ -49,6 +49,8 @@ export interface UpsertResult {
   unchanged: number;
   /** Ids inserted or updated (their vectors need refreshing). */
   changed: string[];
+  /** The effective category of each changed product after the write (corrected, given, predicted; null: none), aligned with `changed`. */
+  categories: (string | null)[];
 }
 
 /**

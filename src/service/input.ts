@@ -1,5 +1,5 @@
 // Validating service input (product objects from HTTP or files) and mapping it onto store rows.
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { InvalidInputError, LimitError, type RowIssue } from "../core/errors.js";
 import type { Product, ProductInput } from "../core/product.js";
 import type { ProductWrite } from "./catalog-store.js";
@@ -125,6 +125,9 @@ export function productToInput(p: Product, textFields: readonly string[]): Produ
   return input;
 }
 
+/** One-shot hashing where Node has it (20.12+: about 3× faster per product than a Hash object). */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "base64url") => string }).hash;
+
 /**
  * SHA-1 of the fields in key order: same content → same hash. The fields may nest at most MAX_FIELD_DEPTH levels
  * (toProductWrites checks it): deeper ones are a RangeError here, never a stack overflow in JSON.stringify.
@@ -132,5 +135,6 @@ export function productToInput(p: Product, textFields: readonly string[]): Produ
 export function contentHash(fields: Record<string, unknown>): string {
   if (nestingPath(fields, MAX_FIELD_DEPTH)) throw new RangeError(`Cannot hash product fields nested deeper than ${MAX_FIELD_DEPTH} levels`);
   const keys = Object.keys(fields).sort();
-  return createHash("sha1").update(JSON.stringify(keys.map((k) => [k, fields[k]]))).digest("base64url");
+  const text = JSON.stringify(keys.map((k) => [k, fields[k]]));
+  return oneShot ? oneShot("sha1", text, "base64url") : crypto.createHash("sha1").update(text).digest("base64url");
 }

@@ -141,7 +141,7 @@ export class MemoryStore implements CatalogStore {
   // ---- products
 
   async upsertProducts(rows: readonly ProductWrite[]): Promise<UpsertResult> {
-    const out: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, changed: [] };
+    const out: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, changed: [], categories: [] };
     const at = now();
     for (const r of rows) {
       const old = this.products.get(r.id);
@@ -170,6 +170,7 @@ export class MemoryStore implements CatalogStore {
       if (old) out.updated++;
       else out.inserted++;
       out.changed.push(r.id);
+      out.categories.push(effective(rec) ?? null);
     }
     return out;
   }

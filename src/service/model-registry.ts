@@ -64,6 +64,8 @@ export class ModelRegistry {
     private readonly store: CatalogStore,
     dataDir: string,
     private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
+    /** Called when a model becomes live (e.g. to load it into a background thread ahead of use). */
+    private readonly onLive: (record: ModelRecord) => void = () => {},
   ) {
     this.root = path.join(dataDir, "models");
   }
@@ -76,6 +78,7 @@ export class ModelRegistry {
     try {
       this.current = await loadAndSmokeTest(active.dir);
       this.currentRecord = active;
+      this.onLive(active);
     } catch (e) {
       onError(e as Error);
     }
@@ -166,6 +169,7 @@ export class ModelRegistry {
     const old = this.current;
     this.current = model;
     this.currentRecord = record;
+    this.onLive(record);
     // The old model's featurizing worker (if any) is not needed by new requests; in-flight ones hold their own reference.
     if (old && old !== model) setTimeout(() => void old.close(), 5000).unref();
   }

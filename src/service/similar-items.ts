@@ -1,92 +1,69 @@
 // Similar items for the catalog service: a product-vector model fitted on the catalog (saved under
-// <dataDir>/vectors/), each product's vector in the store, and a SimilarIndex (exact, ANN beyond a size).
-// The store is read a page at a time; vector changes are published (shared state) and followed.
+// <dataDir>/vectors/<id>/), each product's vector in the store, an exact index per category in memory
+// (every vector once), and beyond `exactLimit` products an ANN index in a worker thread, saved beside the
+// vector model (<id>.ann/) and loaded at start; rebuilt in the background when missing or broken, exact
+// search answering meanwhile. The store is read a page at a time; vector changes are published (shared
+// state) and followed.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { UnavailableError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
 import type { CatalogStore, StoredProduct } from "./catalog-store.js";
-import { SimilarIndex } from "../similar/similar-index.js";
+import { GroupedIndex } from "../similar/grouped-index.js";
+import { AnnThread } from "../similar/ann-thread.js";
 import type { ServiceLogger } from "./logger.js";
 import { fitProductVectors, ProductVectors } from "../pipeline/product-vectors.js";
 import { idPages, PAGE_SIZE as PAGE, productPages, vectorPages } from "./paging.js";
 import type { SharedChange } from "./shared-state.js";
+import type { WriteWork } from "./write-work.js";
 
 const MODEL_KEY = "vectors.model";
+/** Rows added to the in-memory index between two yields to the event loop. */
+const INDEX_SLICE = 250;
+/** How often a changed ANN index is saved (also at close). */
+const ANN_SAVE_MS = 10 * 60_000;
 
 function toProduct(p: StoredProduct): Product {
   return { id: p.id, text: [p.title, p.description ?? ""] };
 }
 
-/**
- * One index per category, so "similar items in the same category" searches only that category's rows
- * (35k products in 10 categories: ~1 ms instead of a filtered pass over all rows).
- */
-class CategoryIndexes {
-  private readonly byCategory = new Map<string, SimilarIndex>();
-  private readonly categoryOf = new Map<string, string>();
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-  constructor(
-    private readonly dim: number,
-    private readonly exactLimit: number,
-  ) {}
+/** Vectors of a write batch, embedded before the store wrote it (see {@link SimilarItems.prepare}). */
+export interface PreparedVectors {
+  modelId: string;
+  ids: string[];
+  dim: number;
+  data: Float32Array;
+}
 
-  /** Adds or moves products (`data`: ids.length × dim). */
-  async add(ids: readonly string[], data: Float32Array, categories: readonly (string | undefined)[]): Promise<void> {
-    const d = this.dim;
-    const groups = new Map<string, number[]>();
-    ids.forEach((id, i) => {
-      const old = this.categoryOf.get(id);
-      const c = categories[i];
-      if (old !== undefined && old !== c) this.remove(id);
-      if (c === undefined) return;
-      this.categoryOf.set(id, c);
-      const g = groups.get(c);
-      if (g) g.push(i);
-      else groups.set(c, [i]);
-    });
-    for (const [c, rows] of groups) {
-      let ix = this.byCategory.get(c);
-      if (!ix) this.byCategory.set(c, (ix = new SimilarIndex(d, { exactLimit: this.exactLimit })));
-      const v = new Float32Array(rows.length * d);
-      rows.forEach((r, j) => v.set(data.subarray(r * d, (r + 1) * d), j * d));
-      await ix.add(rows.map((r) => ids[r]!), v);
-    }
-  }
-
-  remove(id: string): void {
-    const c = this.categoryOf.get(id);
-    if (c === undefined) return;
-    this.byCategory.get(c)?.remove(id);
-    this.categoryOf.delete(id);
-  }
-
-  /** The index of `id`'s category, or undefined when it has none. */
-  indexOf(id: string): SimilarIndex | undefined {
-    const c = this.categoryOf.get(id);
-    return c === undefined ? undefined : this.byCategory.get(c);
-  }
+export interface SimilarOptions {
+  exactLimit: number;
+  seed: number;
+  logger: ServiceLogger;
+  work: WriteWork;
 }
 
 export class SimilarItems {
   private model: ProductVectors | undefined;
   private modelId: string | undefined;
-  private index: SimilarIndex | undefined;
-  private categories: CategoryIndexes | undefined;
+  private index: GroupedIndex | undefined;
+  private ann: AnnThread | undefined;
   private fitting: Promise<{ model: string; products: number }> | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
   private readonly dir: string;
 
   constructor(
     private readonly store: CatalogStore,
     dataDir: string,
-    private readonly o: { exactLimit: number; seed: number; logger: ServiceLogger },
+    private readonly o: SimilarOptions,
     private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
   ) {
     this.dir = path.join(dataDir, "vectors");
   }
 
-  /** Loads the vector model and the stored vectors (embedding products that have none). */
+  /** Loads the vector model and the stored vectors (embedding products that have none); the ANN index follows in the background. */
   async init(): Promise<void> {
     const id = await this.store.getMeta(MODEL_KEY);
     if (!id || !(await this.load(id))) return;
@@ -95,9 +72,10 @@ export class SimilarItems {
       const missing = ids.filter((pid) => !this.index!.has(pid));
       if (missing.length > 0) await this.refresh(missing);
     }
+    this.startAnn();
   }
 
-  /** Loads vector model `id` and its stored vectors, a page at a time, into fresh indexes; false when the model cannot be read. */
+  /** Loads vector model `id` and its stored vectors, a page at a time, into a fresh index; false when the model cannot be read. */
   private async load(id: string): Promise<boolean> {
     let model: ProductVectors;
     try {
@@ -106,40 +84,119 @@ export class SimilarItems {
       this.o.logger.error({ err: (e as Error).message }, "cannot load the product-vector model: similar items are off until it is refitted");
       return false;
     }
-    let index: SimilarIndex | undefined;
-    let categories: CategoryIndexes | undefined;
-    for await (const page of vectorPages(this.store, id)) {
-      index ??= new SimilarIndex(page.dim, { exactLimit: this.o.exactLimit });
-      categories ??= new CategoryIndexes(page.dim, this.o.exactLimit);
-      await index.add(page.ids, page.data, page.categories);
-      await categories.add(page.ids, page.data, page.categories);
-    }
-    this.model = model;
-    this.modelId = id;
-    this.index = index ?? new SimilarIndex(model.dim, { exactLimit: this.o.exactLimit });
-    this.categories = categories ?? new CategoryIndexes(model.dim, this.o.exactLimit);
+    const index = new GroupedIndex(model.dim);
+    for await (const page of vectorPages(this.store, id)) index.add(page.ids, page.data, page.categories);
+    await this.swapModel(model, id, index);
     return true;
   }
 
-  /** Embeds the given products with the current model and stores their vectors (no-op without a model). */
-  async refresh(ids: readonly string[]): Promise<void> {
-    if (!this.model || !this.index || !this.modelId || ids.length === 0) return;
-    const model = this.modelId;
-    for (let i = 0; i < ids.length; i += PAGE) {
-      const rows = await this.embed(ids.slice(i, i + PAGE), true);
-      if (rows.length > 0) await this.publish({ kind: "vectors", model, changed: rows });
-    }
+  private annDir(id: string): string {
+    return path.join(this.dir, `${id}.ann`);
   }
 
-  /** Embeds products with the current model into the indexes (and the store when `store`); returns the ids that exist. */
+  private async swapModel(model: ProductVectors, id: string, index: GroupedIndex): Promise<void> {
+    const oldAnn = this.ann;
+    this.model = model;
+    this.modelId = id;
+    this.index = index;
+    this.ann = undefined;
+    this.o.work.warm({ vectorsDir: path.join(this.dir, id) });
+    await oldAnn?.close();
+  }
+
+  /** Starts the ANN index (load or build, in the background) once the catalog outgrows exact search. */
+  private startAnn(): void {
+    const index = this.index;
+    const id = this.modelId;
+    if (this.ann || !index || !id || index.size <= this.o.exactLimit) return;
+    const log = this.o.logger;
+    const ann = new AnnThread({
+      dim: index.dim,
+      params: { threads: 1 },
+      dir: this.annDir(id),
+      meta: { vectorModel: id },
+      onEvent: (event, detail) => {
+        const fields = { ...detail, vectorModel: id };
+        if (event === "failed") log.error(fields, "the ANN index failed: similar items answer from exact search");
+        else if (event === "rebuilding") log.warn(fields, "no usable saved ANN index: building one in the background (exact search answers meanwhile)");
+        else log.info(fields, `ANN index ${event}`);
+      },
+    });
+    this.ann = ann;
+    ann.start(index);
+    this.saveTimer ??= setInterval(() => void this.ann?.save(), ANN_SAVE_MS).unref();
+  }
+
+  /**
+   * Embeds the products of a write batch (rows in hand; in the model thread where there is one), before the
+   * store writes them: the first half of a write. Undefined without a vector model.
+   */
+  async prepare(rows: readonly { id: string; title: string; description?: string }[]): Promise<PreparedVectors | undefined> {
+    const model = this.model;
+    const modelId = this.modelId;
+    if (!model || !modelId || rows.length === 0) return undefined;
+    const m = await this.o.work.embed(model, path.join(this.dir, modelId), rows.map((r) => [r.title, r.description ?? ""]));
+    return { modelId, ids: rows.map((r) => r.id), dim: m.cols, data: m.data };
+  }
+
+  /**
+   * The second half: stores and indexes the vectors of the products the store changed (`categories[i]`: the
+   * effective category of `changed[i]`). Products not prepared (or prepared with a replaced model) are
+   * embedded from the store.
+   */
+  async commit(p: PreparedVectors | undefined, changed: readonly string[], categories: readonly (string | null)[]): Promise<void> {
+    if (!this.model || !this.modelId || changed.length === 0) return;
+    if (!p || p.modelId !== this.modelId) return this.refresh(changed);
+    const rowOf = new Map(p.ids.map((id, i) => [id, i]));
+    const ids = changed.filter((id) => rowOf.has(id));
+    const others = changed.filter((id) => !rowOf.has(id));
+    const d = p.dim;
+    const data = new Float32Array(ids.length * d);
+    ids.forEach((id, j) => {
+      const r = rowOf.get(id)!;
+      data.set(p.data.subarray(r * d, (r + 1) * d), j * d);
+    });
+    const catOf = new Map(changed.map((id, i) => [id, categories[i] ?? null]));
+    await this.index_(ids, data, ids.map((id) => catOf.get(id) ?? null), true);
+    if (others.length > 0) await this.refresh(others);
+  }
+
+  /** Stores (when `store`), indexes in slices, sends to the ANN thread (waiting when it lags), publishes. */
+  private async index_(ids: readonly string[], data: Float32Array, categories: readonly (string | null | undefined)[], store: boolean): Promise<void> {
+    const modelId = this.modelId;
+    const index = this.index;
+    if (!modelId || !index || ids.length === 0) return;
+    const d = index.dim;
+    if (store) await this.store.putVectors(modelId, ids.map((id, j) => ({ id, vector: data.subarray(j * d, (j + 1) * d) })));
+    for (let s = 0; s < ids.length; s += INDEX_SLICE) {
+      if (s > 0) await tick();
+      index.add(ids.slice(s, s + INDEX_SLICE), data.subarray(s * d, Math.min(ids.length, s + INDEX_SLICE) * d), categories.slice(s, s + INDEX_SLICE));
+    }
+    this.startAnn();
+    this.ann?.changedIds(ids);
+    if (store) await this.publish({ kind: "vectors", model: modelId, changed: [...ids] });
+  }
+
+  /** Embeds the given products (read from the store) with the current model and stores their vectors (no-op without a model). */
+  async refresh(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += PAGE) await this.embed(ids.slice(i, i + PAGE), true);
+  }
+
+  /** Embeds products read from the store into the index (and the store when `store`); returns the ids that exist. */
   private async embed(ids: readonly string[], store: boolean): Promise<string[]> {
+    const modelId = this.modelId;
+    const model = this.model;
+    if (!model || !modelId) return [];
     const rows = await this.store.getProducts(ids);
-    if (rows.length === 0 || !this.model || !this.modelId) return [];
-    const m = await this.model.embed(rows.map(toProduct));
-    const d = m.cols;
-    if (store) await this.store.putVectors(this.modelId, rows.map((r, j) => ({ id: r.id, vector: m.data.subarray(j * d, (j + 1) * d) })));
-    await this.index?.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
-    await this.categories?.add(rows.map((r) => r.id), m.data, rows.map((r) => r.effectiveCategory));
+    if (rows.length === 0) return [];
+    const m = await this.o.work.embed(model, path.join(this.dir, modelId), rows.map((r) => toProduct(r).text));
+    if (modelId !== this.modelId) return []; // refitted meanwhile: the refit embedded everything
+    await this.index_(
+      rows.map((r) => r.id),
+      m.data,
+      rows.map((r) => r.effectiveCategory),
+      store,
+    );
     return rows.map((r) => r.id);
   }
 
@@ -152,6 +209,7 @@ export class SimilarItems {
     if (!current) return;
     if (current !== this.modelId) {
       await this.load(current);
+      this.startAnn();
       return;
     }
     if (change.model !== current) return; // about a model replaced since
@@ -199,25 +257,29 @@ export class SimilarItems {
     const model = await fitProductVectors(products, { method: "tfidf-svd", seed: this.o.seed, signal: o.signal, onProgress: o.onProgress, keepVectors: true });
     const id = `v${Date.now().toString(36)}`;
     await fs.mkdir(this.dir, { recursive: true });
-    await model.save(path.join(this.dir, id));
+    await model.save(path.join(this.dir, id), { withVectors: false });
     const m = model.vectors ?? (await model.embed(products));
     const d = m.cols;
     for (let i = 0; i < ids.length; i += PAGE) {
       const part = ids.slice(i, i + PAGE);
       await this.store.putVectors(id, part.map((pid, j) => ({ id: pid, vector: m.data.subarray((i + j) * d, (i + j + 1) * d) })));
     }
-    const index = new SimilarIndex(d, { exactLimit: this.o.exactLimit });
-    await index.add(ids, m.data, groups, { onProgress: o.onProgress });
-    const categories = new CategoryIndexes(d, this.o.exactLimit);
-    await categories.add(ids, m.data, groups);
+    const index = new GroupedIndex(d);
+    for (let i = 0; i < ids.length; i += PAGE) {
+      index.add(ids.slice(i, i + PAGE), m.data.subarray(i * d, Math.min(ids.length, i + PAGE) * d), groups.slice(i, i + PAGE));
+      o.onProgress?.({ stage: "index", done: Math.min(ids.length, i + PAGE), total: ids.length });
+    }
     const old = this.modelId;
     await this.store.setMeta(MODEL_KEY, id);
-    this.model = model;
-    this.modelId = id;
-    this.index = index;
-    this.categories = categories;
+    // The saved copy: the same model without the kept training vectors (the index and the store hold them).
+    await this.swapModel(await ProductVectors.load(path.join(this.dir, id)), id, index);
     await this.store.dropVectors(id);
-    if (old) await fs.rm(path.join(this.dir, old), { recursive: true, force: true });
+    if (old) {
+      this.o.work.forget(path.join(this.dir, old));
+      await fs.rm(path.join(this.dir, old), { recursive: true, force: true });
+      await fs.rm(this.annDir(old), { recursive: true, force: true });
+    }
+    this.startAnn();
     await this.publish({ kind: "vectors", model: id });
     return { model: id, products: ids.length };
   }
@@ -226,34 +288,52 @@ export class SimilarItems {
   regroup(id: string, category: string): void {
     const v = this.index?.vectorOf(id);
     if (!v) return;
-    const copy = Float32Array.from(v);
-    void this.index!.add([id], copy, [category]);
-    void this.categories?.add([id], copy, [category]);
+    this.index!.add([id], Float32Array.from(v), [category]);
   }
 
   /** Drops a deleted product from the indexes (and tells the other processes when `publish`). */
   remove(id: string, publish = true): void {
     this.index?.remove(id);
-    this.categories?.remove(id);
+    this.ann?.changedIds([id]);
     if (publish && this.modelId) void this.publish({ kind: "vectors", model: this.modelId, removed: [id] });
   }
 
-  /** Nearest neighbours of a stored product. */
+  /**
+   * Nearest neighbours of a stored product: from the ANN index when the searched set (the catalog, or the
+   * product's category) is larger than `exactLimit` and the index is ready, else exact.
+   */
   async similar(p: StoredProduct, limit: number, sameCategory: boolean): Promise<{ id: string; method: "exact" | "ann"; neighbors: { id: string; title: string; category?: string; score: number }[] }> {
     if (!this.index) await this.fit(); // on demand
+    if (!this.index) throw new UnavailableError("No product vectors yet: import products (vectors are fitted at the first import)");
+    if (!this.index.has(p.id)) await this.refresh([p.id]);
     const index = this.index;
-    if (!index) throw new UnavailableError("No product vectors yet: import products (vectors are fitted at the first import)");
-    if (!index.has(p.id)) await this.refresh([p.id]);
-    const own = sameCategory ? this.categories?.indexOf(p.id) : undefined;
     const v = index.vectorOf(p.id);
-    // Same category: search that category's own index; a product without a category falls back to the filter.
-    const found = own && v ? own.search(v, limit, { exclude: p.id }) : index.similarTo(p.id, limit, { sameGroup: sameCategory });
+    if (!v) throw new UnavailableError(`No vector for product "${p.id}" yet: try again shortly`);
+    const group = index.groupOf(p.id) ?? null;
+    const searched = sameCategory ? index.groupSize(group) : index.size;
+    const ann = this.ann;
+    let method: "exact" | "ann" = "exact";
+    let found: { id: string; score: number }[];
+    if (ann?.state === "ready" && searched > this.o.exactLimit) {
+      method = "ann";
+      const query = Float32Array.from(v);
+      found = await ann.search(query, limit, { exclude: p.id, size: index.size, ...(sameCategory ? { accept: (id: string) => (index.groupOf(id) ?? null) === group } : {}) });
+    } else {
+      found = index.search(v, limit, { exclude: p.id, ...(sameCategory ? { group } : {}) });
+    }
     const rows = await this.store.getProducts(found.map((n) => n.id));
     const byId = new Map(rows.map((r) => [r.id, r]));
     const neighbors = found.flatMap((n) => {
       const r = byId.get(n.id);
       return r ? [{ id: n.id, title: r.title, ...(r.effectiveCategory ? { category: r.effectiveCategory } : {}), score: n.score }] : [];
     });
-    return { id: p.id, method: (own && v ? own : index).mode, neighbors };
+    return { id: p.id, method, neighbors };
+  }
+
+  /** Saves the ANN index if it changed, and stops its thread. */
+  async close(): Promise<void> {
+    if (this.saveTimer) clearInterval(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.ann?.close();
   }
 }

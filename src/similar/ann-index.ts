@@ -207,17 +207,30 @@ export class AnnIndex implements VectorIndex {
 
   /** Restores an index from {@link toBytes} and {@link rowIds}. @throws ModelFormatError when usearch cannot read it. */
   static async fromBytes(dim: number, params: AnnParamsInput, bytes: Uint8Array, rowIds: readonly string[]): Promise<AnnIndex> {
-    const ann = await AnnIndex.create(dim, params);
     const file = path.join(tmpdir(), `assort-ann-${process.pid}-${randomBytes(4).toString("hex")}.usearch`);
     try {
       await fs.writeFile(file, bytes);
-      try {
-        ann.index.load(file);
-      } catch (e) {
-        throw new ModelFormatError(file, `usearch could not read the ANN index (${(e as Error).message})`);
-      }
+      return await AnnIndex.openGraph(file, dim, params, rowIds);
     } finally {
       await fs.rm(file, { force: true });
+    }
+  }
+
+  /** Writes the usearch graph to `file` as is (not atomic: write into a temporary directory and rename it). */
+  saveGraph(file: string): void {
+    this.index.save(file);
+  }
+
+  /**
+   * Reads a graph written by {@link saveGraph} (or usearch) whose row `r` holds the item `rowIds[r]` ("" for
+   * removed rows). @throws ModelFormatError when usearch cannot read it or the ids do not match.
+   */
+  static async openGraph(file: string, dim: number, params: AnnParamsInput, rowIds: readonly string[]): Promise<AnnIndex> {
+    const ann = await AnnIndex.create(dim, params);
+    try {
+      ann.index.load(file);
+    } catch (e) {
+      throw new ModelFormatError(file, `usearch could not read the ANN index (${(e as Error).message})`);
     }
     ann.ids = rowIds.slice();
     rowIds.forEach((id, r) => {

@@ -6,13 +6,19 @@ import { ConfigError, MemoryStore, type CatalogStore } from "../index.js";
 export interface StoreEntry {
   /** The URL form, for messages and --help (e.g. "sqlite:DIR"). */
   usage: string;
-  /** Opens the store at `target` (the URL after "scheme:"; `url` is the whole of it). */
-  open(target: string, url: string): Promise<CatalogStore>;
+  /** Opens the store at `target` (the URL after "scheme:"; `url` is the whole of it), read-only when asked. */
+  open(target: string, url: string, o: OpenStoreOptions): Promise<CatalogStore>;
+}
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** Read only: take no write lock (other processes may write), write nothing; every write rejects. */
+  readOnly?: boolean;
 }
 
 /** Store implementations by URL scheme. PostgreSQL (`postgres://…`) joins them with scale-out. */
 const STORES: Record<string, StoreEntry> = {
-  sqlite: { usage: "sqlite:DIR", open: async (dir) => (await import("./sqlite-store.js")).SqliteStore.open(nonEmpty(dir, "sqlite:DIR")) },
+  sqlite: { usage: "sqlite:DIR", open: async (dir, _url, o) => (await import("./sqlite-store.js")).SqliteStore.open(nonEmpty(dir, "sqlite:DIR"), { readOnly: o.readOnly === true }) },
   memory: { usage: "memory:", open: async () => new MemoryStore() },
 };
 
@@ -43,10 +49,13 @@ export function parseStoreUrl(url: string): { scheme: string; target: string } {
 /**
  * Opens the catalog store a URL names: `sqlite:DIR` (or a bare directory path) is the embedded SQLite
  * database `DIR/catalog.db`, `memory:` an empty in-memory store (nothing kept). An unknown scheme is a
- * ConfigError listing the known ones; the message never repeats the URL (it may carry a password).
+ * ConfigError listing the known ones; the message never repeats the URL (it may carry a password). Opening
+ * for writing takes the store's write lock (ConflictError while another process writes there); `readOnly`
+ * takes none.
  * @example const store = await openStore("sqlite:./assort-data");
+ * @example const reader = await openStore("sqlite:./assort-data", { readOnly: true });
  */
-export async function openStore(url: string): Promise<CatalogStore> {
+export async function openStore(url: string, o: OpenStoreOptions = {}): Promise<CatalogStore> {
   if (typeof url !== "string" || url.trim() === "") throw new ConfigError("Invalid store URL: it is empty; use sqlite:DIR or memory:");
   const { scheme, target } = parseStoreUrl(url);
   const entry = Object.hasOwn(STORES, scheme) ? STORES[scheme] : undefined;
@@ -56,5 +65,5 @@ export async function openStore(url: string): Promise<CatalogStore> {
       .join(", ");
     throw new ConfigError(`Unknown store scheme "${scheme.slice(0, 40)}:": use ${known} (PostgreSQL, postgres://…, arrives with scale-out)`);
   }
-  return entry.open(target, url);
+  return entry.open(target, url, o);
 }

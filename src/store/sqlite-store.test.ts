@@ -43,9 +43,9 @@ describe("SqliteStore", () => {
   });
 
   it("upserts idempotently by id: inserted, then unchanged, then updated", async () => {
-    expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 2, updated: 0, unchanged: 0, changed: ["a", "b"] });
-    expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 0, updated: 0, unchanged: 2, changed: [] });
-    expect(await store.upsertProducts([row("a", "Tefal frying pan"), row("c", "Nike shoe")])).toEqual({ inserted: 1, updated: 1, unchanged: 0, changed: ["a", "c"] });
+    expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 2, updated: 0, unchanged: 0, changed: ["a", "b"], categories: [null, null] });
+    expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 0, updated: 0, unchanged: 2, changed: [], categories: [] });
+    expect(await store.upsertProducts([row("a", "Tefal frying pan"), row("c", "Nike shoe")])).toEqual({ inserted: 1, updated: 1, unchanged: 0, changed: ["a", "c"], categories: [null, null] });
     const a = await store.getProduct("a");
     expect(a).toMatchObject({ id: "a", title: "Tefal frying pan", fields: { id: "a", title: "Tefal frying pan" } });
     expect((await store.counts()).products).toBe(3);

@@ -1,21 +1,30 @@
 // The embedded catalog store: one SQLite database (better-sqlite3, WAL) under the data directory.
 //
+// Threads: reads run on the calling thread's connection (synchronous, fast: point lookups, keyset pages,
+// FTS5 queries); every write runs in the store's writer thread on a second connection (sqlite-writer.ts), one
+// at a time, so a bulk write's transaction never holds up the event loop. WAL lets the reader read while the
+// writer writes; a write's promise resolves once it is committed, so the caller's next read sees it.
+//
 // Durability: WAL mode with synchronous=NORMAL. A commit appends the transaction to the WAL file with
-// write() before better-sqlite3 returns, so once a call resolves its data is in the OS page cache; killing
+// write() before the writer answers, so once a call resolves its data is in the OS page cache; killing
 // the process (kill -9, a crash) cannot lose it, and the next open replays the WAL. Only an OS crash or
 // power loss can drop the last commits (NORMAL skips the fsync per commit; FULL would add it).
-import { randomBytes } from "node:crypto";
-import { mkdirSync, statSync } from "node:fs";
+//
+// One writer per data directory: opening for writing takes the directory's lock (core/dir-lock.ts); a second
+// process is refused with a ConflictError naming the first. `readOnly` opens take no lock.
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import {
   ConfigError,
+  lockDir,
   NotFoundError,
   type CatalogStore,
   type ClusterRecord,
   type CorrectedCategory,
   type CorrectionInput,
   type CorrectionRecord,
+  type DirLock,
   type JobKind,
   type JobPatch,
   type JobRecord,
@@ -28,16 +37,30 @@ import {
   type UpsertResult,
   type VectorPage,
 } from "../index.js";
-import { migrate } from "./sqlite-schema.js";
-import { effective, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./sqlite-rows.js";
+import { migrate, SCHEMA_VERSION } from "./sqlite-schema.js";
+import { toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./sqlite-rows.js";
 import { SqliteSearch } from "./sqlite-search.js";
-import { indexText } from "./fts-query.js";
+import { connect } from "./sqlite-connection.js";
+import { SqliteWrites, type WriteOp } from "./sqlite-writes.js";
+import { InlineWriter, ThreadWriter, writerThreadAvailable, type StoreWriter } from "./sqlite-writer.js";
 
 /** The database file inside the data directory. */
 export const STORE_FILE = "catalog.db";
 
-function now(): string {
-  return new Date().toISOString();
+/** Options of {@link SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /** How long a write waits for another connection's write lock (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /**
+   * Read only: no lock, no writer, no migration (the database must exist at the current schema version);
+   * every write rejects. Readers may open a directory while another process writes to it.
+   */
+  readOnly?: boolean;
+  /**
+   * Where writes run: "thread" (a writer thread with its own connection; the default where the compiled
+   * build has it) or "inline" (on this thread's connection).
+   */
+  writer?: "thread" | "inline";
 }
 
 /** SQLite's codes for a file that cannot be the catalog database, in words. */
@@ -59,141 +82,117 @@ function unusableDatabase(e: unknown, file: string): unknown {
 }
 
 /**
- * SQLite implementation of {@link CatalogStore}. Calls are synchronous underneath (better-sqlite3) and
- * resolve at once; each multi-row write is one transaction.
+ * SQLite implementation of {@link CatalogStore}. Reads run on this thread's connection and resolve at once;
+ * writes run in the writer thread, each multi-row write one transaction.
  * @example const store = SqliteStore.open("./assort-data");
  */
 export class SqliteStore implements CatalogStore {
+  /** The reading connection (this thread's). */
   readonly db: Database.Database;
   readonly file: string;
+  readonly readOnly: boolean;
+  /** The data directory's write lock (undefined when read-only). */
+  readonly lock: DirLock | undefined;
+  private readonly writer: StoreWriter | undefined;
   private readonly search_: SqliteSearch;
   private readonly s;
 
-  private constructor(db: Database.Database, file: string) {
+  private constructor(db: Database.Database, file: string, writer: StoreWriter | undefined, lock: DirLock | undefined) {
     this.db = db;
     this.file = file;
+    this.writer = writer;
+    this.lock = lock;
+    this.readOnly = writer === undefined;
     this.search_ = new SqliteSearch(db);
     this.s = {
       productById: db.prepare<[string], ProductRow>("SELECT * FROM products WHERE id = ?"),
       hashOf: db.prepare<[string], { hash: string; pred_model: string | null }>("SELECT hash, pred_model FROM products WHERE id = ?"),
-      productHead: db.prepare<[string], { rid: number; hash: string; category: string | null; corrected: string | null; pred_category: string | null }>(
-        "SELECT rid, hash, category, corrected, pred_category FROM products WHERE id = ?",
-      ),
-      insertProduct: db.prepare(
-        `INSERT INTO products (id, title, description, category, fields, hash, pred_category, pred_score, pred_model, eff_category, updated_at)
-         VALUES (@id, @title, @description, @category, @fields, @hash, @pred_category, @pred_score, @pred_model, @eff_category, @updated_at)`,
-      ),
-      updateProduct: db.prepare(
-        `UPDATE products SET title = @title, description = @description, category = @category, fields = @fields, hash = @hash,
-           pred_category = coalesce(@pred_category, pred_category), pred_score = coalesce(@pred_score, pred_score),
-           pred_model = coalesce(@pred_model, pred_model), eff_category = @eff_category, updated_at = @updated_at WHERE rid = @rid`,
-      ),
-      setPrediction: db.prepare("UPDATE products SET pred_category = ?, pred_score = ?, pred_model = ?, eff_category = coalesce(corrected, category, ?) WHERE id = ?"),
-      ftsInsert: db.prepare("INSERT INTO products_fts (rowid, title, description, category) VALUES (?, ?, ?, ?)"),
-      ftsDelete: db.prepare("DELETE FROM products_fts WHERE rowid = ?"),
-      deleteProduct: db.prepare("DELETE FROM products WHERE rid = ?"),
-      deleteVectorsOf: db.prepare("DELETE FROM vectors WHERE product_id = ?"),
       // Keyset scans on the primary key: each page is an index range, never an OFFSET.
       scan: db.prepare<[string, number], ProductRow>("SELECT * FROM products WHERE id > ? ORDER BY id LIMIT ?"),
       scanIds: db.prepare<[string, number], string>("SELECT id FROM products WHERE id > ? ORDER BY id LIMIT ?").pluck(),
-      addCorrection: db.prepare("INSERT INTO corrections (product_id, category, previous, accepted, user, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
-      setCorrected: db.prepare("UPDATE products SET corrected = ?, eff_category = ?, updated_at = ? WHERE rid = ?"),
-      correctionById: db.prepare<[number], CorrectionRow>("SELECT * FROM corrections WHERE id = ?"),
       corrections: db.prepare<[number, number], CorrectionRow>("SELECT * FROM corrections WHERE id > ? ORDER BY id LIMIT ?"),
       // The partial index products_corrected holds only corrected products: O(corrections), not O(catalog).
       corrected: db.prepare<[string, number], { id: string; title: string; corrected: string }>(
         "SELECT id, title, corrected FROM products INDEXED BY products_corrected WHERE corrected IS NOT NULL AND id > ? ORDER BY id LIMIT ?",
       ),
-      insertJob: db.prepare("INSERT INTO jobs (id, kind, state, params, progress, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)"),
       jobById: db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?"),
       jobs: db.prepare<[number], JobRow>("SELECT * FROM jobs ORDER BY seq DESC LIMIT ?"),
       jobsByState: db.prepare<[string, number], JobRow>("SELECT * FROM jobs WHERE state = ? ORDER BY seq DESC LIMIT ?"),
-      failJobs: db.prepare("UPDATE jobs SET state = 'failed', error = ?, updated_at = ? WHERE state IN ('queued', 'running')"),
-      insertModel: db.prepare("INSERT INTO models (version, dir, registered_at, created_at, labels, source, metrics) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       modelByVersion: db.prepare<[string], ModelRow>("SELECT * FROM models WHERE version = ?"),
       models: db.prepare<[], ModelRow>("SELECT * FROM models ORDER BY registered_at, version"),
-      activate: db.prepare("INSERT INTO activations (version, at) VALUES (?, ?)"),
       activeVersion: db.prepare<[], { version: string }>("SELECT version FROM activations ORDER BY seq DESC LIMIT 1"),
       activations: db.prepare<[number], { version: string }>("SELECT version FROM activations ORDER BY seq DESC LIMIT ?"),
-      putVector: db.prepare("INSERT OR REPLACE INTO vectors (model, product_id, vec) VALUES (?, ?, ?)"),
       vectors: db.prepare<[string, string, number], { product_id: string; vec: Buffer; eff_category: string | null }>(
         `SELECT v.product_id, v.vec, p.eff_category FROM vectors v LEFT JOIN products p ON p.id = v.product_id
          WHERE v.model = ? AND v.product_id > ? ORDER BY v.product_id LIMIT ?`,
       ),
-      dropVectors: db.prepare("DELETE FROM vectors WHERE model <> ?"),
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
-      setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      clusterRunLatest: db.prepare<[], { id: string; algorithm: string; clusters: string; created_at: string }>("SELECT * FROM cluster_runs ORDER BY created_at DESC, rowid DESC LIMIT 1"),
+      clusterRun: db.prepare<[string], { id: string; algorithm: string; clusters: string; created_at: string }>("SELECT * FROM cluster_runs WHERE id = ?"),
+      assignments: db.prepare<[string], { product_id: string; cluster: number }>("SELECT product_id, cluster FROM cluster_assignments WHERE run_id = ? ORDER BY product_id"),
     };
   }
 
   /**
    * Opens (creating it if needed) `<dataDir>/catalog.db`: WAL, synchronous=NORMAL, a 5 s busy timeout,
-   * schema migrated to the current version. A data directory that is a file, or a catalog.db that is not
-   * an SQLite database (or is damaged), is a ConfigError naming the path.
+   * schema migrated to the current version, writes in a writer thread. Takes the data directory's write
+   * lock: ConflictError while another process writes there. A data directory that is a file, or a catalog.db that is
+   * not an SQLite database (or is damaged), is a ConfigError naming the path. `readOnly` takes no lock and migrates nothing.
    */
-  static open(dataDir: string, o: { busyTimeoutMs?: number } = {}): SqliteStore {
+  static open(dataDir: string, o: SqliteStoreOptions = {}): SqliteStore {
     const st = statSync(dataDir, { throwIfNoEntry: false });
     if (st && !st.isDirectory()) throw new ConfigError(`Cannot open the data directory "${dataDir}": it is a file, not a directory`);
-    mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, STORE_FILE);
+    if (o.readOnly) {
+      if (!existsSync(file)) throw new ConfigError(`Cannot open the catalog store "${file}" to read: it does not exist`);
+      let db: Database.Database;
+      try {
+        db = connect(file, { readOnly: true });
+      } catch (e) {
+        throw unusableDatabase(e, file);
+      }
+      try {
+        const found = db.pragma("user_version", { simple: true }) as number;
+        if (found !== SCHEMA_VERSION) {
+          throw new ConfigError(`Cannot open the catalog store "${file}" to read: its schema version is ${found}, this version of assort reads ${SCHEMA_VERSION}${found < SCHEMA_VERSION ? " (opening it for writing once upgrades it)" : ""}`);
+        }
+      } catch (e) {
+        db.close();
+        throw unusableDatabase(e, file);
+      }
+      return new SqliteStore(db, file, undefined, undefined);
+    }
+    mkdirSync(dataDir, { recursive: true });
+    const lock = lockDir(dataDir);
     let db: Database.Database | undefined;
     try {
-      db = new Database(file, { timeout: o.busyTimeoutMs ?? 5000 });
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      db.pragma("foreign_keys = ON");
+      const busyTimeoutMs = o.busyTimeoutMs ?? 5000;
+      db = connect(file, { busyTimeoutMs });
       migrate(db, file);
+      const inline = (): StoreWriter => new InlineWriter(new SqliteWrites(db!, (kind, id, detail) => new NotFoundError(kind, id, detail)));
+      const threaded = (o.writer ?? "thread") === "thread" && writerThreadAvailable();
+      return new SqliteStore(db, file, threaded ? new ThreadWriter(file, busyTimeoutMs, inline) : inline(), lock);
     } catch (e) {
       if (db?.open) db.close();
+      lock.release();
       throw unusableDatabase(e, file);
     }
-    return new SqliteStore(db, file);
+  }
+
+  /** "thread", "inline", or "read-only": where this store's writes run. */
+  get writeMode(): "thread" | "inline" | "read-only" {
+    return this.writer?.mode ?? "read-only";
+  }
+
+  private write<T>(op: WriteOp, ...args: unknown[]): Promise<T> {
+    if (!this.writer) return Promise.reject(new ConfigError(`Cannot write to the catalog store "${this.file}": it was opened read-only`));
+    return this.writer.run<T>(op, args);
   }
 
   // ---- products
 
-  async upsertProducts(rows: readonly ProductWrite[]): Promise<UpsertResult> {
-    const s = this.s;
-    const run = this.db.transaction((items: readonly ProductWrite[]): UpsertResult => {
-      const out: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, changed: [] };
-      const at = now();
-      for (const r of items) {
-        const head = s.productHead.get(r.id);
-        const p = r.predicted;
-        if (head && head.hash === r.hash) {
-          if (p) s.setPrediction.run(p.category, p.score, p.model, p.category, r.id);
-          out.unchanged++;
-          continue;
-        }
-        const values = {
-          id: r.id,
-          title: r.title,
-          description: r.description,
-          category: r.category ?? null,
-          fields: JSON.stringify(r.fields),
-          hash: r.hash,
-          pred_category: p?.category ?? null,
-          pred_score: p?.score ?? null,
-          pred_model: p?.model ?? null,
-          eff_category: effective(head?.corrected, r.category, p?.category ?? head?.pred_category),
-          updated_at: at,
-        };
-        let rid: number;
-        if (head) {
-          s.updateProduct.run({ ...values, rid: head.rid });
-          s.ftsDelete.run(head.rid);
-          rid = head.rid;
-          out.updated++;
-        } else {
-          rid = Number(s.insertProduct.run(values).lastInsertRowid);
-          out.inserted++;
-        }
-        s.ftsInsert.run(rid, indexText(r.title), indexText(r.description), indexText(r.category));
-        out.changed.push(r.id);
-      }
-      return out;
-    });
-    return run.immediate(rows);
+  upsertProducts(rows: readonly ProductWrite[]): Promise<UpsertResult> {
+    return this.write("upsertProducts", rows);
   }
 
   async getProduct(id: string): Promise<StoredProduct | undefined> {
@@ -210,18 +209,8 @@ export class SqliteStore implements CatalogStore {
     return out;
   }
 
-  async deleteProduct(id: string): Promise<boolean> {
-    const s = this.s;
-    return this.db
-      .transaction((): boolean => {
-        const head = s.productHead.get(id);
-        if (!head) return false;
-        s.ftsDelete.run(head.rid);
-        s.deleteProduct.run(head.rid);
-        s.deleteVectorsOf.run(id);
-        return true;
-      })
-      .immediate();
+  deleteProduct(id: string): Promise<boolean> {
+    return this.write("deleteProduct", id);
   }
 
   async scanProducts(o: ScanPage): Promise<StoredProduct[]> {
@@ -242,15 +231,8 @@ export class SqliteStore implements CatalogStore {
     return out;
   }
 
-  async setPredictions(rows: readonly { id: string; predicted: StoredPrediction }[]): Promise<number> {
-    const s = this.s;
-    return this.db
-      .transaction((): number => {
-        let n = 0;
-        for (const { id, predicted: p } of rows) n += s.setPrediction.run(p.category, p.score, p.model, p.category, id).changes;
-        return n;
-      })
-      .immediate();
+  setPredictions(rows: readonly { id: string; predicted: StoredPrediction }[]): Promise<number> {
+    return this.write("setPredictions", rows);
   }
 
   async search(q: Parameters<CatalogStore["search"]>[0]): ReturnType<CatalogStore["search"]> {
@@ -259,21 +241,8 @@ export class SqliteStore implements CatalogStore {
 
   // ---- corrections
 
-  async addCorrection(c: CorrectionInput): Promise<CorrectionRecord> {
-    const s = this.s;
-    return this.db
-      .transaction((): CorrectionRecord => {
-        const row = s.productById.get(c.productId);
-        if (!row) throw new NotFoundError("product", c.productId);
-        const previous = row.eff_category;
-        const category = c.category?.trim() || previous;
-        if (!category) throw new NotFoundError("category to accept for product", c.productId, "it has no category or prediction yet: send a category");
-        const at = now();
-        const id = Number(s.addCorrection.run(c.productId, category, previous, c.category === undefined || c.category.trim() === previous ? 1 : 0, c.user ?? null, at).lastInsertRowid);
-        s.setCorrected.run(category, category, at, row.rid);
-        return toCorrection(s.correctionById.get(id)!);
-      })
-      .immediate();
+  addCorrection(c: CorrectionInput): Promise<CorrectionRecord> {
+    return this.write("addCorrection", c);
   }
 
   async listCorrections(o: { afterId?: number; limit?: number } = {}): Promise<CorrectionRecord[]> {
@@ -286,53 +255,25 @@ export class SqliteStore implements CatalogStore {
 
   // ---- clusters
 
-  async saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void> {
-    const insert = this.db.prepare("INSERT OR REPLACE INTO cluster_assignments (run_id, product_id, cluster) VALUES (?, ?, ?)");
-    this.db
-      .transaction(() => {
-        this.db.prepare("INSERT OR REPLACE INTO cluster_runs (id, algorithm, clusters, created_at) VALUES (?, ?, ?, ?)").run(run.id, run.algorithm, JSON.stringify(run.clusters), now());
-        for (const a of run.assignments) insert.run(run.id, a.productId, a.cluster);
-      })
-      .immediate();
+  saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void> {
+    return this.write("saveClusterRun", run);
   }
 
   async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {
-    const row = (
-      id === undefined
-        ? this.db.prepare("SELECT * FROM cluster_runs ORDER BY created_at DESC, rowid DESC LIMIT 1").get()
-        : this.db.prepare("SELECT * FROM cluster_runs WHERE id = ?").get(id)
-    ) as { id: string; algorithm: string; clusters: string; created_at: string } | undefined;
+    const row = id === undefined ? this.s.clusterRunLatest.get() : this.s.clusterRun.get(id);
     if (!row) return undefined;
-    const assignments = (this.db.prepare("SELECT product_id, cluster FROM cluster_assignments WHERE run_id = ? ORDER BY product_id").all(row.id) as { product_id: string; cluster: number }[]).map(
-      (a) => ({ productId: a.product_id, cluster: a.cluster }),
-    );
+    const assignments = this.s.assignments.all(row.id).map((a) => ({ productId: a.product_id, cluster: a.cluster }));
     return { id: row.id, algorithm: row.algorithm, createdAt: row.created_at, clusters: JSON.parse(row.clusters) as ClusterRecord[], assignments };
   }
 
   // ---- jobs
 
-  async createJob(kind: JobKind, params: Record<string, unknown>): Promise<JobRecord> {
-    const id = `job-${randomBytes(8).toString("hex")}`;
-    const at = now();
-    this.s.insertJob.run(id, kind, JSON.stringify(params), JSON.stringify({ stage: "queued", done: 0, total: 0 }), at, at);
-    return toJob(this.s.jobById.get(id)!);
+  createJob(kind: JobKind, params: Record<string, unknown>): Promise<JobRecord> {
+    return this.write("createJob", kind, params);
   }
 
-  async updateJob(id: string, patch: JobPatch): Promise<JobRecord | undefined> {
-    const sets: string[] = ["updated_at = @updated_at"];
-    const values: Record<string, unknown> = { id, updated_at: now() };
-    const add = (column: string, value: unknown): void => {
-      sets.push(`${column} = @${column}`);
-      values[column] = value;
-    };
-    if (patch.state !== undefined) add("state", patch.state);
-    if (patch.progress !== undefined) add("progress", JSON.stringify(patch.progress));
-    if (patch.result !== undefined) add("result", JSON.stringify(patch.result));
-    if (patch.error !== undefined) add("error", patch.error);
-    // A finished job keeps its final state (a late progress report or a cancel after "done" changes nothing).
-    this.db.prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE id = @id AND state NOT IN ('done', 'failed', 'cancelled')`).run(values);
-    const r = this.s.jobById.get(id);
-    return r ? toJob(r) : undefined;
+  updateJob(id: string, patch: JobPatch): Promise<JobRecord | undefined> {
+    return this.write("updateJob", id, patch);
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {
@@ -345,15 +286,14 @@ export class SqliteStore implements CatalogStore {
     return (o.state ? this.s.jobsByState.all(o.state, limit) : this.s.jobs.all(limit)).map(toJob);
   }
 
-  async failUnfinishedJobs(message: string): Promise<number> {
-    return this.s.failJobs.run(message, now()).changes;
+  failUnfinishedJobs(message: string): Promise<number> {
+    return this.write("failUnfinishedJobs", message);
   }
 
   // ---- model registry
 
-  async addModel(m: Omit<ModelRecord, "active">): Promise<ModelRecord> {
-    this.s.insertModel.run(m.version, m.dir, m.registeredAt, m.createdAt ?? null, m.labels, m.source ?? null, m.metrics ? JSON.stringify(m.metrics) : null);
-    return toModel(this.s.modelByVersion.get(m.version)!, this.s.activeVersion.get()?.version);
+  addModel(m: Omit<ModelRecord, "active">): Promise<ModelRecord> {
+    return this.write("addModel", m);
   }
 
   async listModels(): Promise<ModelRecord[]> {
@@ -366,11 +306,8 @@ export class SqliteStore implements CatalogStore {
     return r ? toModel(r, this.s.activeVersion.get()?.version) : undefined;
   }
 
-  async activateModel(version: string): Promise<ModelRecord> {
-    const r = this.s.modelByVersion.get(version);
-    if (!r) throw new NotFoundError("model version", version);
-    if (this.s.activeVersion.get()?.version !== version) this.s.activate.run(version, now());
-    return toModel(r, version);
+  activateModel(version: string): Promise<ModelRecord> {
+    return this.write("activateModel", version);
   }
 
   async activationHistory(limit = 20): Promise<string[]> {
@@ -384,13 +321,8 @@ export class SqliteStore implements CatalogStore {
 
   // ---- vectors
 
-  async putVectors(model: string, rows: readonly { id: string; vector: Float32Array }[]): Promise<void> {
-    const put = this.s.putVector;
-    this.db
-      .transaction(() => {
-        for (const r of rows) put.run(model, r.id, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
-      })
-      .immediate();
+  putVectors(model: string, rows: readonly { id: string; vector: Float32Array }[]): Promise<void> {
+    return this.write("putVectors", model, rows);
   }
 
   async scanVectors(model: string, o: ScanPage): Promise<VectorPage> {
@@ -406,8 +338,8 @@ export class SqliteStore implements CatalogStore {
     return { ids: rows.map((r) => r.product_id), categories: rows.map((r) => r.eff_category ?? undefined), dim, data };
   }
 
-  async dropVectors(keep = ""): Promise<void> {
-    this.s.dropVectors.run(keep);
+  dropVectors(keep = ""): Promise<void> {
+    return this.write("dropVectors", keep);
   }
 
   // ---- settings and counts
@@ -416,8 +348,8 @@ export class SqliteStore implements CatalogStore {
     return this.s.getMeta.get(key)?.value;
   }
 
-  async setMeta(key: string, value: string): Promise<void> {
-    this.s.setMeta.run(key, value);
+  setMeta(key: string, value: string): Promise<void> {
+    return this.write("setMeta", key, value);
   }
 
   async counts(): ReturnType<CatalogStore["counts"]> {
@@ -433,7 +365,14 @@ export class SqliteStore implements CatalogStore {
     };
   }
 
+  /** Waits for the writes in flight, closes both connections and releases the lock (a second call does nothing). */
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      await this.writer?.close();
+    } finally {
+      if (this.db.open) this.db.close();
+      this.lock?.release();
+    }
   }
 }

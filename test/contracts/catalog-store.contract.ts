@@ -33,6 +33,9 @@ export function row(id: string, title: string, o: RowOptions = {}): ProductWrite
   };
 }
 
+/** A NotFoundError (by name and code: a store may raise it from another module instance, e.g. a worker thread's revived error). */
+const notFound = { name: NotFoundError.name, code: "NOT_FOUND" };
+
 const pred = (category: string, score = 0.9, model = "m1"): StoredPrediction => ({ category, score, model });
 
 /** Ids p00 … p(n-1), zero-padded so every collation sorts them alike. */
@@ -66,13 +69,13 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
 
     describe("products", () => {
       it("upserts by id and content hash: inserted, then unchanged, then updated", async () => {
-        expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 2, updated: 0, unchanged: 0, changed: ["a", "b"] });
-        expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 0, updated: 0, unchanged: 2, changed: [] });
-        expect(await store.upsertProducts([row("a", "Tefal frying pan"), row("c", "Nike shoe")])).toEqual({ inserted: 1, updated: 1, unchanged: 0, changed: ["a", "c"] });
+        expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 2, updated: 0, unchanged: 0, changed: ["a", "b"], categories: [null, null] });
+        expect(await store.upsertProducts([row("a", "Tefal pan"), row("b", "Bosch kettle")])).toEqual({ inserted: 0, updated: 0, unchanged: 2, changed: [], categories: [] });
+        expect(await store.upsertProducts([row("a", "Tefal frying pan"), row("c", "Nike shoe")])).toEqual({ inserted: 1, updated: 1, unchanged: 0, changed: ["a", "c"], categories: [null, null] });
         // same content under another hash is an update: the hash is the identity of the content
         expect(await store.upsertProducts([row("b", "Bosch kettle", { hash: "other" })])).toMatchObject({ updated: 1, changed: ["b"] });
         expect((await store.counts()).products).toBe(3);
-        expect(await store.upsertProducts([])).toEqual({ inserted: 0, updated: 0, unchanged: 0, changed: [] });
+        expect(await store.upsertProducts([])).toEqual({ inserted: 0, updated: 0, unchanged: 0, changed: [], categories: [] });
       });
 
       it("stores and returns every field, the given category and the update time", async () => {
@@ -185,6 +188,12 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
         expect((await store.productHashes(["a"])).get("a")).toEqual({ hash: "h", model: "m3" });
         await store.upsertProducts([row("a", "A changed", { hash: "h2" })]);
         expect(await store.getProduct("a")).toMatchObject({ title: "A changed", predicted: pred("x", 0.8, "m3"), effectiveCategory: "x" });
+      });
+
+      it("answers the effective category of each changed product: corrected, else given, else predicted (or the kept prediction)", async () => {
+        expect(await store.upsertProducts([row("a", "A", { category: "given" }), row("b", "B", { predicted: pred("x") }), row("c", "C")])).toMatchObject({ changed: ["a", "b", "c"], categories: ["given", "x", null] });
+        await store.addCorrection({ productId: "c", category: "fixed" });
+        expect(await store.upsertProducts([row("b", "B2"), row("c", "C2", { predicted: pred("y") }), row("a", "A", { category: "given" })])).toMatchObject({ changed: ["b", "c"], categories: ["x", "fixed"], unchanged: 1 });
       });
     });
 
@@ -346,8 +355,8 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
 
       it("refuses an unknown product, or accepting a product without a category, and records nothing", async () => {
         await store.upsertProducts([row("a", "A")]);
-        await expect(store.addCorrection({ productId: "zz", category: "x" })).rejects.toBeInstanceOf(NotFoundError);
-        await expect(store.addCorrection({ productId: "a", accept: true })).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.addCorrection({ productId: "zz", category: "x" })).rejects.toMatchObject(notFound);
+        await expect(store.addCorrection({ productId: "a", accept: true })).rejects.toMatchObject(notFound);
         expect((await store.counts()).corrections).toBe(0);
         expect(await store.listCorrections()).toEqual([]);
         expect((await store.getProduct("a"))!.correctedCategory).toBeUndefined();
@@ -489,7 +498,7 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
         });
         expect((await store.getModel("m0"))!.active).toBe(true);
         expect(await store.getModel("nope")).toBeUndefined();
-        await expect(store.activateModel("nope")).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.activateModel("nope")).rejects.toMatchObject(notFound);
         expect((await store.activationHistory())[0]).toBe("m0");
         expect((await store.counts()).models).toBe(3);
       });
@@ -573,7 +582,7 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
         const rows = ids(5).map((id) => row(id, `t ${id}`, { category: "c" }));
         await store.upsertProducts(rows);
         const before = await store.scanProducts({ limit: 10 });
-        expect(await store.upsertProducts(rows)).toEqual({ inserted: 0, updated: 0, unchanged: 5, changed: [] });
+        expect(await store.upsertProducts(rows)).toEqual({ inserted: 0, updated: 0, unchanged: 5, changed: [], categories: [] });
         expect(await store.scanProducts({ limit: 10 })).toEqual(before);
         await store.putVectors("v", [{ id: "p000", vector: Float32Array.of(1) }]);
         await store.putVectors("v", [{ id: "p000", vector: Float32Array.of(1) }]);

@@ -22,6 +22,21 @@ function catalog(n: number): Lib.Product[] {
 }
 
 describe("worker threads", () => {
+  it("that import the library still exit when their work is done (no worker entry starts listening on import)", async () => {
+    const { Worker } = await import("node:worker_threads");
+    const entries = ["index.js", "store/index.js", "jobs/index.js", "server/index.js"].map((e) => pathToFileURL(path.resolve(import.meta.dirname, "../../dist", e)).href);
+    const w = new Worker(`Promise.all(${JSON.stringify(entries)}.map((e) => import(e)))`, { eval: true });
+    const exited = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 20_000);
+      w.once("exit", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!exited) await w.terminate();
+    expect(exited).toBe(true);
+  }, 30_000);
+
   it("hash the same features as this thread alone", async () => {
     const lib = (await import(dist)) as typeof Lib;
     const texts = catalog(12_000).map((p) => p.text);

@@ -32,17 +32,24 @@ export function makeLogger(level: string, file?: string): Logger {
 export async function openService(o: { dataDir: string; store?: string; model?: string; logger?: Logger; maxBatch?: number; exactLimit?: number; imagesDir?: string }): Promise<CatalogService> {
   const dataDir = path.resolve(o.dataDir);
   if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`Cannot use the data directory "${o.dataDir}": it is a file, not a directory`);
+  // Both take the data directory's write lock (a second writer is refused, naming the first).
   const store = await openStore(o.store ?? `sqlite:${dataDir}`);
-  const service = await CatalogService.open({
-    store,
-    dataDir,
-    // Train, batch-classify and cluster jobs run in worker threads: the server's event loop stays responsive.
-    jobs: new WorkerJobRunner(),
-    ...(o.logger ? { logger: o.logger } : {}),
-    ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
-    ...(o.exactLimit !== undefined ? { exactLimit: o.exactLimit } : {}),
-    ...(o.imagesDir !== undefined ? { imagesDir: o.imagesDir } : {}),
-  });
+  let service: CatalogService;
+  try {
+    service = await CatalogService.open({
+      store,
+      dataDir,
+      // Train, batch-classify and cluster jobs run in worker threads: the server's event loop stays responsive.
+      jobs: new WorkerJobRunner(),
+      ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
+      ...(o.exactLimit !== undefined ? { exactLimit: o.exactLimit } : {}),
+      ...(o.imagesDir !== undefined ? { imagesDir: o.imagesDir } : {}),
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   try {
     if (o.model) await service.registerModel(o.model, { activate: true });
   } catch (e) {

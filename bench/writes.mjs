@@ -1,0 +1,227 @@
+// Bulk writes against reads: one client grows a store to 250k products with 1,000-product batches (PUT
+// /v1/products, back to back, "as fast as it is allowed": a 429/503 waits Retry-After) while a probe sends
+// single-item classify requests at a fixed rate; then the start-up time and peak RSS of `assort serve` on
+// the resulting store.
+//
+//   npm run bench:writes                               # human table (builds dist/ first)
+//   node bench/writes.mjs [--target 250000] [--window 10] [--rate 100] [--startups 3] [--json]
+//                         [--bin PATH] [--keep DIR] [--reuse DIR] [--data-dir ../shared/data]
+//
+// The store starts as the 35k PriceRunner products (`assort import`: classified, vectors fitted), then grows
+// with synthetic products derived from the PriceRunner titles (bench/synthetic.mjs: seeded variants). Growth
+// alternates windows of `--window` batches without and with the classify probe, so both writer rates are
+// measured at the same store sizes on the same (noisy, shared) machine: "unloaded" is the median rate of the
+// windows without the probe, "loaded" of the windows with it; classify p50/p99 pool every probe sample.
+// Start-up: `assort serve` is started `--startups` times on the grown store (no --model: it loads the active
+// one), timing "listening" and the ANN index becoming ready (similar items answer "ann"), with peak RSS
+// (VmHWM) at both points. `--bin` runs another build of the CLI (e.g. the code before a change);
+// `--reuse DIR` skips the growth and measures start-up on DIR. Results go to bench/results/writes-<ts>.jsonl.
+import { setTimeout } from "node:timers";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { median, run, writeResults } from "./common.mjs";
+import { BIN, KEY, pricerunnerModel, rssOf, startServer } from "./serve-lib.mjs";
+import { syntheticProducts } from "./synthetic.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    target: { type: "string", default: "250000" },
+    window: { type: "string", default: "10" },
+    rate: { type: "string", default: "100" },
+    startups: { type: "string", default: "3" },
+    bin: { type: "string" },
+    keep: { type: "string" },
+    reuse: { type: "string" },
+    json: { type: "boolean", default: false },
+    "data-dir": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).join("\n") + "\n");
+  process.exit(0);
+}
+const json = args.json;
+const out = (s = "") => (json ? process.stderr : process.stdout).write(s + "\n");
+const progress = (s) => process.stderr.write(s + "\n");
+const dataDir = path.resolve(args["data-dir"] ?? new URL("../../shared/data", import.meta.url).pathname);
+const bin = args.bin ? path.resolve(args.bin) : BIN;
+const target = Number(args.target);
+const windowBatches = Number(args.window);
+const rate = Number(args.rate);
+const startups = Number(args.startups);
+const BATCH = 1000;
+const startedAt = new Date();
+const results = [];
+const record = (r) => {
+  results.push(r);
+  if (json) process.stdout.write(JSON.stringify(r) + "\n");
+  progress(`  ${JSON.stringify(r)}`);
+};
+
+const trainFile = path.join(dataDir, "pricerunner", "train.jsonl");
+const testFile = path.join(dataDir, "pricerunner", "test.jsonl");
+if (!existsSync(trainFile)) {
+  progress(`PriceRunner data not found under ${path.join(dataDir, "pricerunner")}: pass --data-dir`);
+  process.exit(2);
+}
+const gen = syntheticProducts(dataDir, { seed: 1 });
+const pct = (xs, p) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length === 0 ? null : v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))];
+};
+const round = (x, d = 1) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
+
+/** PUTs one batch, waiting Retry-After on 429/503; returns the number of refusals it took. */
+async function putBatch(server, items) {
+  const body = JSON.stringify({ items });
+  for (let refused = 0; ; refused++) {
+    const res = await globalThis.fetch(`${server.url}/v1/products`, { method: "PUT", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body });
+    const text = await res.text();
+    if (res.status === 200) return refused;
+    if (res.status !== 429 && res.status !== 503) throw new Error(`PUT /v1/products answered ${res.status}: ${text.slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get("retry-after") ?? 1)));
+  }
+}
+
+async function grow(data, modelDir) {
+  const server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096"], { bin });
+  const titles = readFileSync(testFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).title);
+  const probe = new Worker(new URL("./latency-probe.mjs", import.meta.url), { workerData: { url: server.url, rate, titles } });
+  const collect = () => new Promise((r) => (probe.once("message", r), probe.postMessage({ collect: true })));
+  const windows = [];
+  let count = (await (await globalThis.fetch(`${server.url}/health`)).json()).products;
+  let refusals = 0;
+  // Warm-up (not measured): the server's threads start and load the models.
+  for (let b = 0; b < 3 && count < target; b++) {
+    const n = Math.min(BATCH, target - count);
+    refusals += await putBatch(server, gen.batch(count, n));
+    count += n;
+  }
+  let peakRss = 0;
+  try {
+    for (let w = 0; count < target; w++) {
+      const loaded = w % 2 === 1;
+      if (loaded) probe.postMessage({ start: true });
+      const t0 = performance.now();
+      let written = 0;
+      let next = gen.batch(count, Math.min(BATCH, target - count));
+      for (let b = 0; b < windowBatches && count < target; b++) {
+        const sending = putBatch(server, next);
+        written += next.length;
+        count += next.length;
+        next = count < target ? gen.batch(count, Math.min(BATCH, target - count)) : [];
+        refusals += await sending;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      if (loaded) probe.postMessage({ stop: true });
+      await new Promise((r) => setTimeout(r, 300)); // the probe's last requests land
+      const { samples, errors } = await collect();
+      peakRss = Math.max(peakRss, rssOf(server.pid).peak);
+      const win = { loaded, products: count, rate: written / seconds, samples: loaded ? samples : [], errors };
+      windows.push(win);
+      progress(`  ${count} products: ${Math.round(win.rate)} products/s ${loaded ? `with the probe (p50 ${round(pct(samples, 50))} ms, p99 ${round(pct(samples, 99))} ms, ${samples.length} requests, ${errors} errors)` : "(no probe)"}`);
+    }
+  } finally {
+    probe.postMessage({ exit: true });
+    await server.stop();
+  }
+  const unloaded = windows.filter((w) => !w.loaded).map((w) => w.rate);
+  const loaded = windows.filter((w) => w.loaded).map((w) => w.rate);
+  const samples = windows.flatMap((w) => w.samples);
+  const r = {
+    bench: "writes",
+    task: "bulk-writes",
+    products: count,
+    batch: BATCH,
+    probeRate: rate,
+    writerUnloadedPerSecond: Math.round(median(unloaded)),
+    writerLoadedPerSecond: Math.round(median(loaded)),
+    writerKeeps: round(median(loaded) / median(unloaded), 2),
+    writerRateRangeUnloaded: [Math.round(Math.min(...unloaded)), Math.round(Math.max(...unloaded))],
+    writerRateRangeLoaded: [Math.round(Math.min(...loaded)), Math.round(Math.max(...loaded))],
+    classifyP50Ms: round(pct(samples, 50), 2),
+    classifyP99Ms: round(pct(samples, 99), 2),
+    classifyMaxMs: round(Math.max(...samples), 1),
+    classifyRequests: samples.length,
+    classifyErrors: windows.reduce((a, w) => a + w.errors, 0),
+    p99ByWindow: windows.filter((w) => w.loaded).map((w) => [w.products, round(pct(w.samples, 99), 1)]),
+    refusals,
+    serverPeakRssMb: Math.round(peakRss),
+  };
+  record(r);
+  return r;
+}
+
+async function startup(data) {
+  const rows = [];
+  for (let i = 0; i < startups; i++) {
+    const server = await startServer(data, undefined, ["--rate-limit", "off"], { bin });
+    try {
+      const atListen = rssOf(server.pid);
+      const health = await (await globalThis.fetch(`${server.url}/health`)).json();
+      const id = gen.product(0).id;
+      const t0 = performance.now();
+      let method = "exact";
+      // Beyond the exact limit (100k by default) similar items switch to the ANN index once it is loaded.
+      for (let polls = 0; health.products > 100_000 && method !== "ann" && polls < 2400; polls++) {
+        const a = await (await globalThis.fetch(`${server.url}/v1/products/${id}/similar?limit=10`)).json();
+        method = a.method;
+        if (method !== "ann") await new Promise((r) => setTimeout(r, 250));
+      }
+      const annSeconds = server.startSeconds + (performance.now() - t0) / 1000;
+      const after = rssOf(server.pid);
+      const row = { startSeconds: round(server.startSeconds, 2), rssAtListenMb: Math.round(atListen.peak), annReadySeconds: method === "ann" ? round(annSeconds, 2) : null, peakRssMb: Math.round(after.peak), products: health.products };
+      progress(`  start-up ${i + 1}: ${JSON.stringify(row)}`);
+      rows.push(row);
+    } finally {
+      await server.stop();
+    }
+  }
+  const r = {
+    bench: "writes",
+    task: "startup",
+    products: rows[0]?.products ?? null,
+    runs: rows.length,
+    startSeconds: median(rows.map((x) => x.startSeconds)),
+    startSecondsRange: [Math.min(...rows.map((x) => x.startSeconds)), Math.max(...rows.map((x) => x.startSeconds))],
+    rssAtListenMb: median(rows.map((x) => x.rssAtListenMb)),
+    annReadySeconds: median(rows.map((x) => x.annReadySeconds)),
+    peakRssMb: median(rows.map((x) => x.peakRssMb)),
+    peakRssRange: [Math.min(...rows.map((x) => x.peakRssMb)), Math.max(...rows.map((x) => x.peakRssMb))],
+  };
+  record(r);
+  return r;
+}
+
+const work = args.reuse ? undefined : args.keep ? path.resolve(args.keep) : mkdtempSync(path.join(os.tmpdir(), "assort-bench-writes-"));
+try {
+  let data = args.reuse ? path.resolve(args.reuse) : path.join(work, "data");
+  let bulk;
+  if (!args.reuse) {
+    const modelDir = await pricerunnerModel(trainFile, progress);
+    const all = path.join(work, "products.jsonl");
+    await writeFile(all, (await readFile(trainFile, "utf8")) + (await readFile(testFile, "utf8")));
+    progress("importing the 35k PriceRunner products …");
+    await run(process.execPath, [bin, "import", "--data", all, "--data-dir", data, "--model", modelDir, "--json"]);
+    progress(`growing to ${target} products (windows of ${windowBatches} batches of ${BATCH}, alternately with a classify probe at ${rate}/s) …`);
+    bulk = await grow(data, undefined);
+  }
+  progress(`start-up on ${data} (${startups} runs) …`);
+  const st = await startup(data);
+  out("");
+  out("bulk writes and start-up (noisy: shared 2-core machine)");
+  if (bulk) {
+    out(`writer (1,000-product batches):  unloaded ${bulk.writerUnloadedPerSecond}/s, loaded ${bulk.writerLoadedPerSecond}/s (keeps ${Math.round(bulk.writerKeeps * 100)}%; target ≥ 50%: ${bulk.writerKeeps >= 0.5 ? "met" : "MISSED"})`);
+    out(`classify during writes (${bulk.probeRate}/s):  p50 ${bulk.classifyP50Ms} ms, p99 ${bulk.classifyP99Ms} ms, max ${bulk.classifyMaxMs} ms (target p99 < 20 ms: ${bulk.classifyP99Ms < 20 ? "met" : "MISSED"})`);
+  }
+  out(`start-up on ${st.products} products: ${st.startSeconds} s to listen (target < 10 s: ${st.startSeconds < 10 ? "met" : "MISSED"}), ANN ready at ${st.annReadySeconds} s, peak RSS ${st.peakRssMb} MB (target < 600 MB: ${st.peakRssMb < 600 ? "met" : "MISSED"})`);
+  await writeResults("writes", results, startedAt, out);
+  data = undefined;
+} finally {
+  if (work && !args.keep) await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,176 @@
+// The state of AnnThread's worker: the HNSW index (usearch) of a large catalog, so that building it, inserting
+// into it and saving it never block the event loop. Saves and loads it as a directory with a manifest (sizes,
+// SHA-256), the row ids and a hash of each row's vector, so a reader can tell whether the saved index still
+// matches the vectors it is given, and which rows to add again. (The thread's entry is ann-thread-worker.ts;
+// this module has no side effects, so any thread may import it.)
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import path from "node:path";
+import { replaceDirAtomic } from "../core/atomic-write.js";
+import { AnnIndex, AnnParams, type AnnParamsInput } from "./ann-index.js";
+import { vectorHash } from "./vector-hash.js";
+
+/** Identifies a saved ANN directory and the version of its layout. */
+export const ANN_FORMAT = "assort-ann";
+const ANN_FORMAT_VERSION = 1;
+const GRAPH = "index.usearch";
+/** Rows inserted between two looks at the message queue (about 30 ms of HNSW inserts). */
+const ADD_SLICE = 128;
+
+export type AnnThreadRequest =
+  | { id: number; op: "create"; dim: number; params: AnnParamsInput }
+  /** Loads a saved index and compares it with the current vectors (ids and their hashes): returns the ids to add again. */
+  | { id: number; op: "open"; dir: string; dim: number; params: AnnParamsInput; ids: string[]; hashes: Uint32Array }
+  | { id: number; op: "add"; ids: string[]; data: Float32Array }
+  | { id: number; op: "remove"; ids: string[] }
+  | { id: number; op: "search"; vector: Float32Array; k: number; exclude?: string }
+  | { id: number; op: "save"; dir: string; meta: Record<string, unknown> };
+
+export type AnnThreadReply =
+  | { id: number; ok: true; size: number; stale?: string[]; removed?: number; ids?: string[]; scores?: Float32Array; bytes?: number }
+  | { id: number; ok: false; message: string };
+
+/** The parameters that shape the saved graph (threads and the search beam do not). */
+function graphShape(p: AnnParamsInput): string {
+  const { quantization, connectivity, expansionAdd } = AnnParams.parse(p);
+  return JSON.stringify({ quantization, connectivity, expansionAdd });
+}
+
+interface Manifest {
+  format: string;
+  formatVersion: number;
+  dim: number;
+  params: AnnParamsInput;
+  rows: number;
+  live: number;
+  graphBytes: number;
+  graphSha256: string;
+  hashesSha256: string;
+}
+
+async function sha256(file: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/** Reads and checks a saved index: layout, dimension, parameters, sizes and checksums. Throws on any mismatch. */
+async function load(dir: string, dim: number, params: AnnParamsInput): Promise<{ index: AnnIndex; hashes: Map<string, number> }> {
+  const m = JSON.parse(await fs.readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest;
+  if (m.format !== ANN_FORMAT || m.formatVersion !== ANN_FORMAT_VERSION) throw new Error(`not an ${ANN_FORMAT} v${ANN_FORMAT_VERSION} directory`);
+  if (m.dim !== dim || graphShape(m.params) !== graphShape(params)) throw new Error("it was built with another dimension or other graph parameters");
+  const graph = path.join(dir, GRAPH);
+  const size = (await fs.stat(graph)).size;
+  if (size !== m.graphBytes) throw new Error(`its graph has ${size} bytes, the manifest says ${m.graphBytes}`);
+  if ((await sha256(graph)) !== m.graphSha256) throw new Error("its graph does not match its SHA-256 checksum");
+  const rowIds = JSON.parse(await fs.readFile(path.join(dir, "ids.json"), "utf8")) as string[];
+  const raw = await fs.readFile(path.join(dir, "hashes.bin"));
+  if (createHash("sha256").update(raw).digest("hex") !== m.hashesSha256 || rowIds.length !== m.rows || raw.byteLength !== m.rows * 4) {
+    throw new Error("its ids or vector hashes do not match the manifest");
+  }
+  const rowHashes = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const index = await AnnIndex.openGraph(graph, dim, params, rowIds);
+  const byId = new Map<string, number>();
+  rowIds.forEach((id, r) => {
+    if (id !== "" && index.rowOf(id) === r) byId.set(id, rowHashes[r]!);
+  });
+  return { index, hashes: byId };
+}
+
+async function save(index: AnnIndex, hashes: ReadonlyMap<string, number>, dir: string, meta: Record<string, unknown>): Promise<number> {
+  let bytes = 0;
+  await replaceDirAtomic(
+    dir,
+    async (tmp) => {
+      const graph = path.join(tmp, GRAPH);
+      index.saveGraph(graph);
+      const rowIds = index.rowIds();
+      const rowHashes = new Uint32Array(rowIds.length);
+      rowIds.forEach((id, r) => (rowHashes[r] = id === "" ? 0 : (hashes.get(id) ?? 0)));
+      const hashBytes = new Uint8Array(rowHashes.buffer);
+      await fs.writeFile(path.join(tmp, "hashes.bin"), hashBytes);
+      await fs.writeFile(path.join(tmp, "ids.json"), JSON.stringify(rowIds));
+      bytes = (await fs.stat(graph)).size;
+      const manifest: Manifest & Record<string, unknown> = {
+        ...meta,
+        format: ANN_FORMAT,
+        formatVersion: ANN_FORMAT_VERSION,
+        dim: index.dim,
+        params: index.params,
+        rows: rowIds.length,
+        live: index.size,
+        graphBytes: bytes,
+        graphSha256: await sha256(graph),
+        hashesSha256: createHash("sha256").update(hashBytes).digest("hex"),
+      };
+      await fs.writeFile(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 1));
+    },
+    { mkdir: true },
+  );
+  return bytes;
+}
+
+/**
+ * The ANN index of one catalog and the hash of each item's vector: the state of the worker thread, or of
+ * the calling thread where no compiled worker exists (tests from sources).
+ */
+export class AnnHost {
+  private ann: AnnIndex | undefined;
+  /** Hash of the vector each live id was added with. */
+  private hashes = new Map<string, number>();
+
+  async handle(m: AnnThreadRequest): Promise<AnnThreadReply> {
+    switch (m.op) {
+      case "create":
+        this.ann = await AnnIndex.create(m.dim, m.params);
+        this.hashes = new Map();
+        return { id: m.id, ok: true, size: 0 };
+      case "open": {
+        const { index, hashes: saved } = await load(m.dir, m.dim, m.params);
+        const current = new Set(m.ids);
+        let removed = 0;
+        for (const id of saved.keys()) {
+          if (current.has(id)) continue;
+          index.remove(id);
+          saved.delete(id);
+          removed++;
+        }
+        const stale = m.ids.filter((id, i) => saved.get(id) !== m.hashes[i]);
+        this.ann = index;
+        this.hashes = saved;
+        return { id: m.id, ok: true, size: index.size, stale, removed };
+      }
+      case "add": {
+        const ann = this.need();
+        const d = ann.dim;
+        // In slices, yielding between them: a search that arrives meanwhile is answered at once.
+        for (let s = 0; s < m.ids.length; s += ADD_SLICE) {
+          if (s > 0) await new Promise((r) => setImmediate(r));
+          const ids = m.ids.slice(s, s + ADD_SLICE);
+          ann.add(ids, m.data.subarray(s * d, (s + ids.length) * d));
+        }
+        m.ids.forEach((id, i) => this.hashes.set(id, vectorHash(m.data.subarray(i * d, (i + 1) * d))));
+        return { id: m.id, ok: true, size: ann.size };
+      }
+      case "remove":
+        for (const id of m.ids) {
+          this.ann?.remove(id);
+          this.hashes.delete(id);
+        }
+        return { id: m.id, ok: true, size: this.ann?.size ?? 0 };
+      case "search": {
+        const ann = this.need();
+        const found = ann.search(m.vector, m.k, m.exclude !== undefined ? { exclude: m.exclude } : {});
+        return { id: m.id, ok: true, size: ann.size, ids: found.map((n) => n.id), scores: Float32Array.from(found, (n) => n.score) };
+      }
+      case "save":
+        return { id: m.id, ok: true, size: this.need().size, bytes: await save(this.need(), this.hashes, m.dir, m.meta) };
+    }
+  }
+
+  private need(): AnnIndex {
+    if (!this.ann) throw new Error("No ANN index");
+    return this.ann;
+  }
+}
+

@@ -1,0 +1,29 @@
+// Worker-thread entry of AnnThread: runs an AnnHost at a lowered priority. Inserts, builds and saves run in
+// order; a search is answered at once (it sees the inserts done so far).
+import { parentPort } from "node:worker_threads";
+import { lowerThreadPriority } from "../core/worker.js";
+import { AnnHost, type AnnThreadReply, type AnnThreadRequest } from "./ann-host.js";
+
+const port = parentPort;
+if (port) {
+  lowerThreadPriority();
+  const host = new AnnHost();
+  let queue: Promise<void> = Promise.resolve();
+  const answer = async (m: AnnThreadRequest): Promise<void> => {
+    let reply: AnnThreadReply;
+    try {
+      reply = await host.handle(m);
+    } catch (e) {
+      reply = { id: m.id, ok: false, message: (e as Error)?.message ?? String(e) };
+    }
+    port.postMessage(reply);
+  };
+  port.on("message", (m: AnnThreadRequest) => {
+    // Searches do not wait for queued inserts (they see the inserts done so far); everything else runs in order.
+    if (m.op === "search") {
+      void answer(m);
+      return;
+    }
+    queue = queue.then(() => answer(m));
+  });
+}

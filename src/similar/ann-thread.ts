@@ -1,0 +1,256 @@
+// The ANN index of a large catalog in a worker thread (ann-thread-worker.ts), kept in step with an exact
+// GroupedIndex that holds every vector. Started in the background: the saved index is loaded and checked
+// (manifest, sizes, SHA-256, a hash per vector) and only what changed since is added again; a missing or
+// broken one is rebuilt. Until it is ready, callers answer from the exact index.
+import { Worker } from "node:worker_threads";
+import { workerThreads } from "../core/worker.js";
+import type { AnnParamsInput } from "./ann-index.js";
+import { AnnHost, type AnnThreadReply, type AnnThreadRequest } from "./ann-host.js";
+import type { GroupedIndex } from "./grouped-index.js";
+import { vectorHash } from "./vector-hash.js";
+
+const WORKER_URL = new URL("./ann-thread-worker.js", import.meta.url);
+/** Vectors per message while loading or building (4 MB at 100 dimensions). */
+const FEED = 10_000;
+/** Changed vectors per message afterwards (copying and sending them takes about a millisecond). */
+const PUMP = 2000;
+
+/** Where the ANN of a catalog stands. */
+export type AnnState = "starting" | "ready" | "failed" | "closed";
+
+/** Options of {@link AnnThread}. */
+export interface AnnThreadOptions {
+  dim: number;
+  params: AnnParamsInput;
+  /** The saved index: loaded from here at start, saved here. */
+  dir: string;
+  /** Written into the saved manifest (e.g. the vector model it belongs to). */
+  meta?: Record<string, unknown>;
+  /** Run in this thread even when the compiled worker exists (tests). */
+  inThread?: boolean;
+  /** Reports what happened: loaded, rebuilt (and why), saved, failed. */
+  onEvent?(event: "loaded" | "rebuilding" | "ready" | "saved" | "failed", detail: Record<string, unknown>): void;
+}
+
+type Unsent<T> = T extends unknown ? Omit<T, "id"> : never;
+type Ok = Extract<AnnThreadReply, { ok: true }>;
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * @example
+ * const ann = new AnnThread({ dim: 100, params: { threads: 1 }, dir: "data/vectors/v1.ann" });
+ * ann.start(exactIndex); exactIndex.add(ids, v, groups); ann.changedIds(ids);
+ * if (ann.state === "ready") await ann.search(v, 10, { exclude: "p1", size: exactIndex.size });
+ */
+export class AnnThread {
+  state: AnnState = "starting";
+  /** Settles when the index is ready (or failed). */
+  ready: Promise<void> = Promise.resolve();
+  private worker: Worker | undefined;
+  private host: AnnHost | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Map<number, { resolve(r: Ok): void; reject(e: unknown): void }>();
+  private nextId = 0;
+  /** Changed since the last save. */
+  private dirty = false;
+  /** The exact index the ANN follows (every vector is read from it when sent). */
+  private source: GroupedIndex | undefined;
+  /** Ids changed since they were last sent (added, replaced or removed in the source). */
+  private readonly changed = new Set<string>();
+  /** The index is open or built: changes may be sent. */
+  private opened = false;
+  private pumping = false;
+  /** The save in progress (close waits for it). */
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: AnnThreadOptions) {}
+
+  /** Whether a worker thread can run it (the compiled build, a second core). */
+  static available(): boolean {
+    return workerThreads(WORKER_URL) > 0;
+  }
+
+  /** Loads the saved index or builds one from `source`, in the background (`ready` settles when done). */
+  start(source: GroupedIndex): void {
+    this.source = source;
+    if (!this.o.inThread && AnnThread.available()) {
+      const w = new Worker(WORKER_URL);
+      w.unref();
+      w.on("message", (m: AnnThreadReply) => this.settle(m));
+      const fail = (e: unknown): void => {
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+        if (this.state !== "closed") this.state = "failed";
+      };
+      w.on("error", fail);
+      w.on("exit", (code) => fail(new Error(`The ANN thread exited with code ${code}`)));
+      this.worker = w;
+    } else {
+      this.host = new AnnHost();
+    }
+    this.ready = this.bootstrap(source).catch((e: unknown) => {
+      if (this.state === "closed") return;
+      this.state = "failed";
+      this.o.onEvent?.("failed", { err: (e as Error).message });
+    });
+  }
+
+  /** Changed items the thread has not taken yet. */
+  get backlog(): number {
+    return this.changed.size;
+  }
+
+  private async bootstrap(source: GroupedIndex): Promise<void> {
+    const started = performance.now();
+    const ids: string[] = [];
+    const hashes: number[] = [];
+    for (const c of source.chunks(FEED)) {
+      for (let i = 0; i < c.ids.length; i++) {
+        ids.push(c.ids[i]!);
+        hashes.push(vectorHash(c.data.subarray(i * this.o.dim, (i + 1) * this.o.dim)));
+      }
+      await tick();
+    }
+    let todo: string[];
+    try {
+      const r = await this.send({ op: "open", dir: this.o.dir, dim: this.o.dim, params: this.o.params, ids, hashes: Uint32Array.from(hashes) });
+      todo = r.stale ?? [];
+      this.dirty = todo.length > 0 || (r.removed ?? 0) > 0;
+      this.o.onEvent?.("loaded", { size: r.size, stale: todo.length, removed: r.removed ?? 0, ms: Math.round(performance.now() - started) });
+    } catch (e) {
+      this.o.onEvent?.("rebuilding", { reason: (e as Error).message, size: ids.length });
+      await this.send({ op: "create", dim: this.o.dim, params: this.o.params });
+      todo = ids;
+      this.dirty = true;
+    }
+    await this.feed(todo);
+    if (this.state === "closed") return;
+    // Ready once the catalog as it was at start is in; what changed since follows through the pump.
+    this.state = "ready";
+    this.o.onEvent?.("ready", { size: source.size, ms: Math.round(performance.now() - started) });
+    this.opened = true;
+    void this.pump();
+    if (this.dirty) await this.save();
+  }
+
+  /** Sends the current vectors of `ids` (absent ones are removed), a message at a time. */
+  private async feed(ids: readonly string[]): Promise<void> {
+    const source = this.source!;
+    const d = this.o.dim;
+    for (let s = 0; s < ids.length && this.state !== "closed"; s += FEED) {
+      const part = ids.slice(s, s + FEED);
+      const present = part.filter((id) => source.has(id));
+      const gone = part.filter((id) => !source.has(id));
+      const data = new Float32Array(present.length * d);
+      present.forEach((id, i) => data.set(source.vectorOf(id)!, i * d));
+      if (gone.length > 0) await this.send({ op: "remove", ids: gone });
+      if (present.length > 0) await this.send({ op: "add", ids: present, data });
+    }
+  }
+
+  /**
+   * Sends what changed, a slice at a time, until nothing is left; never more than one slice out, so writers
+   * never wait for the thread and an item changed several times meanwhile is sent once, as it is now.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping || !this.opened) return;
+    this.pumping = true;
+    try {
+      while (this.changed.size > 0 && this.state === "ready") {
+        const ids: string[] = [];
+        for (const id of this.changed) {
+          ids.push(id);
+          if (ids.length >= PUMP) break;
+        }
+        for (const id of ids) this.changed.delete(id);
+        await this.feed(ids);
+      }
+    } catch (e) {
+      if (this.state !== "closed") this.o.onEvent?.("failed", { err: (e as Error).message, during: "update" });
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Items were added, replaced or removed in the source index: the thread follows in the background. */
+  changedIds(ids: readonly string[]): void {
+    if (ids.length === 0 || this.state === "closed" || this.state === "failed") return;
+    this.dirty = true;
+    for (const id of ids) this.changed.add(id);
+    void this.pump();
+  }
+
+  /**
+   * The k nearest items to `vector` (best first), leaving out `exclude` and items `accept` refuses (fetched
+   * four times over, growing, then filtered). Only when `state` is "ready".
+   */
+  async search(vector: Float32Array, k: number, o: { exclude?: string; accept?: (id: string) => boolean; size: number }): Promise<{ id: string; score: number }[]> {
+    let fetch = Math.min(o.size, o.accept ? k * 4 : k);
+    for (;;) {
+      const r = await this.send({ op: "search", vector, k: Math.max(1, fetch), ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) });
+      const found = (r.ids ?? []).map((id, i) => ({ id, score: r.scores![i]! })).filter((n) => !o.accept || o.accept(n.id));
+      if (found.length >= k || fetch >= o.size || (r.ids ?? []).length < fetch) return found.slice(0, k);
+      fetch = Math.min(o.size, fetch * 4);
+    }
+  }
+
+  /** Saves the index (atomically, in the thread) when it changed since the last save; one save at a time. */
+  save(): Promise<void> {
+    const run = this.saving.then(() => this.saveNow());
+    this.saving = run;
+    return run;
+  }
+
+  private async saveNow(): Promise<void> {
+    if (this.state !== "ready" || !this.dirty) return;
+    this.dirty = false;
+    const started = performance.now();
+    try {
+      const r = await this.send({ op: "save", dir: this.o.dir, meta: { ...this.o.meta, savedAt: new Date().toISOString() } });
+      this.o.onEvent?.("saved", { size: r.size, bytes: r.bytes, ms: Math.round(performance.now() - started) });
+    } catch (e) {
+      this.dirty = true;
+      this.o.onEvent?.("failed", { err: (e as Error).message, during: "save" });
+    }
+  }
+
+  /** Saves what changed (when ready) and stops the thread. */
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    await this.save();
+    this.state = "closed";
+    await this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  private settle(m: AnnThreadReply): void {
+    const p = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (!p) return;
+    if (m.ok) p.resolve(m);
+    else p.reject(new Error(m.message));
+  }
+
+  private send(m: Unsent<AnnThreadRequest>): Promise<Ok> {
+    const id = this.nextId++;
+    const msg = { ...m, id } as AnnThreadRequest;
+    if (this.host) {
+      // In this thread: the same order as the worker's (searches do not wait for queued inserts).
+      const host = this.host;
+      const run = (): Promise<Ok> => host.handle(msg).then((r) => (r.ok ? r : Promise.reject(new Error(r.message))));
+      if (m.op === "search") return run();
+      const next = this.queue.then(run, run);
+      this.queue = next.catch(() => undefined);
+      return next;
+    }
+    const w = this.worker;
+    if (!w) return Promise.reject(new Error("The ANN thread is stopped"));
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.ref();
+      w.postMessage(msg);
+    });
+  }
+}

@@ -1,0 +1,113 @@
+// Exact nearest neighbours over items that belong to groups (products in categories): one ExactIndex per
+// group, so "similar items in the same group" scans that group only, and a search over every item scans each
+// group and merges. Every vector is stored once.
+import { ExactIndex, type Neighbor } from "./exact-index.js";
+
+/** The key of items without a group. */
+const NO_GROUP = "\u0000";
+
+/**
+ * Exact cosine search per group and over all groups (unit rows). Adding an id again replaces its vector and
+ * moves it to its new group.
+ * @example
+ * const ix = new GroupedIndex(100); ix.add(ids, vectors, categories);
+ * ix.search(ix.vectorOf("p1")!, 10, { exclude: "p1", group: ix.groupOf("p1") ?? null });
+ */
+export class GroupedIndex {
+  readonly dim: number;
+  private readonly byGroup = new Map<string, ExactIndex>();
+  private readonly groupKey = new Map<string, string>();
+
+  constructor(dim: number) {
+    this.dim = dim;
+  }
+
+  /** Items in every group. */
+  get size(): number {
+    return this.groupKey.size;
+  }
+
+  has(id: string): boolean {
+    return this.groupKey.has(id);
+  }
+
+  /** The group of an item; null when it has none, undefined when it is absent. */
+  groupOf(id: string): string | null | undefined {
+    const k = this.groupKey.get(id);
+    return k === undefined ? undefined : k === NO_GROUP ? null : k;
+  }
+
+  /** Items in `group` (null: items without a group). */
+  groupSize(group: string | null): number {
+    return this.byGroup.get(group ?? NO_GROUP)?.size ?? 0;
+  }
+
+  /** The stored vector of an item (a view, valid until the next add or remove). */
+  vectorOf(id: string): Float32Array | undefined {
+    const k = this.groupKey.get(id);
+    return k === undefined ? undefined : this.byGroup.get(k)?.vectorOf(id);
+  }
+
+  /** Adds or replaces items (`vectors`: ids.length × dim); `groups[i]` undefined or null: no group. */
+  add(ids: readonly string[], vectors: Float32Array, groups: readonly (string | null | undefined)[]): void {
+    const d = this.dim;
+    const rowsByGroup = new Map<string, number[]>();
+    ids.forEach((id, i) => {
+      const k = groups[i] ?? NO_GROUP;
+      const old = this.groupKey.get(id);
+      if (old !== undefined && old !== k) this.remove(id);
+      this.groupKey.set(id, k);
+      const rows = rowsByGroup.get(k);
+      if (rows) rows.push(i);
+      else rowsByGroup.set(k, [i]);
+    });
+    for (const [k, rows] of rowsByGroup) {
+      let ix = this.byGroup.get(k);
+      // Small first capacity: a taxonomy may have thousands of groups.
+      if (!ix) this.byGroup.set(k, (ix = new ExactIndex(d, 16)));
+      const v = new Float32Array(rows.length * d);
+      rows.forEach((r, j) => v.set(vectors.subarray(r * d, (r + 1) * d), j * d));
+      ix.add(
+        rows.map((r) => ids[r]!),
+        v,
+      );
+    }
+  }
+
+  remove(id: string): boolean {
+    const k = this.groupKey.get(id);
+    if (k === undefined) return false;
+    this.groupKey.delete(id);
+    const ix = this.byGroup.get(k);
+    ix?.remove(id);
+    if (ix && ix.size === 0) this.byGroup.delete(k);
+    return true;
+  }
+
+  /**
+   * The k items most similar to `vector`, best first: within `group` when given (null: items without a
+   * group), else over every item. `exclude`: leave this id out (the query item).
+   */
+  search(vector: Float32Array, k: number, o: { group?: string | null; exclude?: string } = {}): Neighbor[] {
+    const exclude = o.exclude === undefined ? {} : { exclude: o.exclude };
+    if (o.group !== undefined) return this.byGroup.get(o.group ?? NO_GROUP)?.search(vector, k, exclude) ?? [];
+    const all: Neighbor[] = [];
+    for (const ix of this.byGroup.values()) for (const n of ix.search(vector, k, exclude)) all.push(n);
+    return all.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
+  }
+
+  /** Every item: ids, their vectors (rows × dim) and groups, a group at a time (for building another index). */
+  *chunks(maxRows = 10_000): Generator<{ ids: string[]; data: Float32Array }> {
+    const d = this.dim;
+    for (const ix of this.byGroup.values()) {
+      const live: number[] = [];
+      for (let r = 0; r < ix.rowCount; r++) if (ix.isLive(r)) live.push(r);
+      for (let s = 0; s < live.length; s += maxRows) {
+        const part = live.slice(s, s + maxRows);
+        const data = new Float32Array(part.length * d);
+        part.forEach((r, j) => data.set(ix.vectors.subarray(r * d, (r + 1) * d), j * d));
+        yield { ids: part.map((r) => ix.idOf(r)), data };
+      }
+    }
+  }
+}
