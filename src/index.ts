@@ -156,6 +156,8 @@ export {
   type ServiceStats,
   type JobRunner,
   type JobTaskHandlers,
+  type JobQueue,
+  type ArtifactStore,
 } from "./service/catalog-service.js";
 export { MemoryStore } from "./service/memory-store.js";
 export { LocalSharedState, type SharedState, type SharedChange, type SharedListener } from "./service/shared-state.js";
@@ -171,4 +173,6 @@ export {
   type TrainTaskResult,
   type ClassifyTaskResult,
   type ClusterTaskResult,
+  type AuditTask,
+  type AuditTaskResult,
 } from "./service/tasks.js";

@@ -1,6 +1,8 @@
 // Similar items for the catalog service: a product-vector model fitted on the catalog (saved under
 // <dataDir>/vectors/), each product's vector in the store, and a SimilarIndex (exact, ANN beyond a size).
-// The store is read a page at a time; vector changes are published (shared state) and followed.
+// The store is read a page at a time; vector changes are published (shared state) and followed. With an
+// ArtifactStore (processes on several machines) the vector model is shared through it, and beyond the exact
+// limit so are the ANN indexes: built once by the process that fits, loaded by the others.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { UnavailableError } from "../core/errors.js";
@@ -12,6 +14,8 @@ import type { ServiceLogger } from "./logger.js";
 import { fitProductVectors, ProductVectors } from "../pipeline/product-vectors.js";
 import { idPages, PAGE_SIZE as PAGE, productPages, vectorPages } from "./paging.js";
 import type { SharedChange } from "./shared-state.js";
+import { artifactKey, localArtifact, type ArtifactStore } from "./artifacts.js";
+import { loadBundle, saveBundle, type IndexBundle } from "./similar-bundle.js";
 
 const MODEL_KEY = "vectors.model";
 
@@ -67,6 +71,30 @@ class CategoryIndexes {
     const c = this.categoryOf.get(id);
     return c === undefined ? undefined : this.byCategory.get(c);
   }
+
+  /** The per-category indexes (shared as an artifact). */
+  indexes(): Map<string, SimilarIndex> {
+    return this.byCategory;
+  }
+
+  /** Indexes loaded from an artifact; `categoryOf` is filled as the stored vectors are reconciled ({@link adopt}). */
+  static fromIndexes(dim: number, exactLimit: number, byCategory: Map<string, SimilarIndex>): CategoryIndexes {
+    const c = new CategoryIndexes(dim, exactLimit);
+    for (const [k, v] of byCategory) c.byCategory.set(k, v);
+    return c;
+  }
+
+  /** Records that `id` is in category `c`'s index already (a loaded artifact). */
+  adopt(id: string, c: string): void {
+    this.categoryOf.set(id, c);
+  }
+}
+
+/** Whether two vectors hold the same values. */
+function same(a: Float32Array | undefined, b: Float32Array): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class SimilarItems {
@@ -82,6 +110,7 @@ export class SimilarItems {
     dataDir: string,
     private readonly o: { exactLimit: number; seed: number; logger: ServiceLogger },
     private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
+    private readonly artifacts?: ArtifactStore,
   ) {
     this.dir = path.join(dataDir, "vectors");
   }
@@ -100,19 +129,52 @@ export class SimilarItems {
   /** Loads vector model `id` and its stored vectors, a page at a time, into fresh indexes; false when the model cannot be read. */
   private async load(id: string): Promise<boolean> {
     let model: ProductVectors;
+    let shared: IndexBundle | undefined;
     try {
-      model = await ProductVectors.load(path.join(this.dir, id));
+      model = await ProductVectors.load(await localArtifact(this.artifacts, artifactKey.vectors(id), path.join(this.dir, id)));
+      shared = await this.sharedIndexes(id);
     } catch (e) {
       this.o.logger.error({ err: (e as Error).message }, "cannot load the product-vector model: similar items are off until it is refitted");
       return false;
     }
-    let index: SimilarIndex | undefined;
-    let categories: CategoryIndexes | undefined;
-    for await (const page of vectorPages(this.store, id)) {
+    if (shared) this.o.logger.info({ model: id, products: shared.ids.length }, "loaded the shared similar-items indexes");
+    let index: SimilarIndex | undefined = shared?.all;
+    let categories: CategoryIndexes | undefined = shared ? CategoryIndexes.fromIndexes(shared.all.dim, this.o.exactLimit, shared.byCategory) : undefined;
+    const seen = shared ? new Set<string>() : undefined;
+    for await (let page of vectorPages(this.store, id)) {
+      if (shared && seen && categories) {
+        // Reconcile the shared indexes with the stored vectors: keep what matches, add or move the rest.
+        const keep: number[] = [];
+        const cats = categories;
+        page.ids.forEach((pid, i) => {
+          seen.add(pid);
+          const v = page.data.subarray(i * page.dim, (i + 1) * page.dim);
+          const c = page.categories[i];
+          const was = shared.all.groupOf(pid);
+          if (same(shared.all.vectorOf(pid), v) && was === c) {
+            if (c !== undefined) cats.adopt(pid, c);
+            return;
+          }
+          if (was !== undefined && was !== c) shared.byCategory.get(was)?.remove(pid);
+          keep.push(i);
+        });
+        if (keep.length === 0) continue;
+        const data = new Float32Array(keep.length * page.dim);
+        keep.forEach((i, j) => data.set(page.data.subarray(i * page.dim, (i + 1) * page.dim), j * page.dim));
+        page = { ids: keep.map((i) => page.ids[i]!), categories: keep.map((i) => page.categories[i]), dim: page.dim, data };
+      }
       index ??= new SimilarIndex(page.dim, { exactLimit: this.o.exactLimit });
       categories ??= new CategoryIndexes(page.dim, this.o.exactLimit);
       await index.add(page.ids, page.data, page.categories);
       await categories.add(page.ids, page.data, page.categories);
+    }
+    if (shared && seen && index) {
+      for (const pid of shared.ids) {
+        if (seen.has(pid)) continue;
+        const c = index.groupOf(pid);
+        index.remove(pid);
+        if (c !== undefined) shared.byCategory.get(c)?.remove(pid);
+      }
     }
     this.model = model;
     this.modelId = id;
@@ -210,6 +272,11 @@ export class SimilarItems {
     await index.add(ids, m.data, groups, { onProgress: o.onProgress });
     const categories = new CategoryIndexes(d, this.o.exactLimit);
     await categories.add(ids, m.data, groups);
+    if (this.artifacts) {
+      // Shared before the store names the new model: a process that follows it finds everything it needs.
+      await this.artifacts.putDir(artifactKey.vectors(id), path.join(this.dir, id));
+      if (index.mode === "ann") await this.shareIndexes(id, { all: index, byCategory: categories.indexes(), ids });
+    }
     const old = this.modelId;
     await this.store.setMeta(MODEL_KEY, id);
     this.model = model;
@@ -217,9 +284,36 @@ export class SimilarItems {
     this.index = index;
     this.categories = categories;
     await this.store.dropVectors(id);
-    if (old) await fs.rm(path.join(this.dir, old), { recursive: true, force: true });
+    if (old) {
+      await fs.rm(path.join(this.dir, old), { recursive: true, force: true });
+      await this.artifacts?.deleteDir(artifactKey.vectors(old));
+      await this.artifacts?.deleteDir(artifactKey.similar(old));
+    }
     await this.publish({ kind: "vectors", model: id });
     return { model: id, products: ids.length };
+  }
+
+  /** Saves the indexes of vector model `id` and stores them as an artifact (then removes the local copy). */
+  private async shareIndexes(id: string, bundle: IndexBundle): Promise<void> {
+    const dir = path.join(this.dir, `.similar-${id}`);
+    try {
+      await saveBundle(dir, bundle);
+      await this.artifacts!.putDir(artifactKey.similar(id), dir);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The shared indexes of vector model `id`, when some process stored them (undefined otherwise). */
+  private async sharedIndexes(id: string): Promise<IndexBundle | undefined> {
+    if (!this.artifacts || !(await this.artifacts.has(artifactKey.similar(id)))) return undefined;
+    const dir = path.join(this.dir, `.similar-${id}-${process.pid}`);
+    try {
+      if (!(await this.artifacts.getDir(artifactKey.similar(id), dir))) return undefined;
+      return await loadBundle(dir);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** A product's category changed (a correction): "same category" searches follow it. */
