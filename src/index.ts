@@ -163,6 +163,7 @@ export { MemoryStore } from "./service/memory-store.js";
 export { LocalSharedState, type SharedState, type SharedChange, type SharedListener } from "./service/shared-state.js";
 export { inlineJobRunner } from "./service/jobs.js";
 export { checkVersionName } from "./service/model-registry.js";
+export { productToInput } from "./service/input.js";
 export {
   runCatalogTask,
   type CatalogTask,

@@ -9,6 +9,7 @@ import { embedCommand } from "./commands/embed.js";
 import { evaluateCommand } from "./commands/evaluate.js";
 import { importCommand } from "./commands/import.js";
 import { serveCommand } from "./commands/serve.js";
+import { workerCommand } from "./commands/worker.js";
 import { classifiersCommand, infoCommand } from "./commands/info.js";
 import { taxonomyCommand } from "./commands/taxonomy.js";
 import { trainCommand } from "./commands/train.js";
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .option("--debug", "show stack traces for errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, auditCommand, clusterCommand, evaluateClustersCommand, embedCommand, infoCommand, classifiersCommand, serveCommand, importCommand]) {
+  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, auditCommand, clusterCommand, evaluateClustersCommand, embedCommand, infoCommand, classifiersCommand, serveCommand, importCommand, workerCommand]) {
     add(program).exitOverride();
   }
   taxonomyCommand(program).exitOverride();
