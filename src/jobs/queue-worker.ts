@@ -2,6 +2,7 @@
 // catalog service of this process (src/jobs/queue-handlers.ts). A job whose worker died (SIGKILL, a lost
 // machine) is "stalled": BullMQ sees its lock expire and hands it to another worker; a failed one is
 // retried with backoff; a cancelled one stops at its next check. Closing waits for the running ones.
+import { hostname } from "node:os";
 import { Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { ConfigError, type CatalogService, type ServiceLogger } from "../index.js";
@@ -34,7 +35,8 @@ export class QueueWorker {
 
   private constructor(private readonly o: QueueWorkerOptions) {
     const lockDuration = o.lockDuration ?? 30_000;
-    const common = { connection: o.queue.connection, lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: 3 };
+    // The name is recorded on each job it takes (BullMQ's processedBy): which worker did what.
+    const common = { connection: o.queue.connection, name: QueueWorker.workerName, lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: 3 };
     this.workers = [
       new Worker(JOBS_QUEUE, (job) => this.runJob(job), { ...common, concurrency: 2 }),
       new Worker(BATCHES_QUEUE, (job) => this.runBatch(job), { ...common, concurrency: o.concurrency ?? 1 }),
@@ -49,6 +51,9 @@ export class QueueWorker {
     this.subscriber.on("message", (_channel: string, id: string) => this.running.get(id)?.abort());
     void this.subscriber.subscribe(CANCEL_CHANNEL).catch(() => undefined);
   }
+
+  /** This process's worker name: host and pid. */
+  static readonly workerName = `${hostname()}-${process.pid}`;
 
   static start(o: QueueWorkerOptions): QueueWorker {
     return new QueueWorker(o);

@@ -3,7 +3,6 @@
 // this; processes on several machines share them through an ArtifactStore (the PostgreSQL one keeps them
 // in the database) and fetch each into their own data directory, checksums verified, before loading it.
 import { promises as fs } from "node:fs";
-import path from "node:path";
 
 /**
  * Directories of files by key ("models/<version>", "vectors/<id>", "similar/<id>"), written once and
@@ -47,14 +46,3 @@ export const artifactKey = {
   vectors: (id: string): string => `vectors/${id}`,
   similar: (id: string): string => `similar/${id}`,
 };
-
-/** Every file under `dir`, as paths relative to it (for ArtifactStore implementations). */
-export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fs.readdir(path.join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(dir, rel)));
-    else if (e.isFile()) out.push(rel);
-  }
-  return out.sort();
-}

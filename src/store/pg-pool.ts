@@ -99,6 +99,12 @@ export class PgPool {
         throw translate(e);
       }
       let broken: Error | undefined;
+      // Between two statements the connection may die (the server restarts): the client then emits
+      // "error", which with no listener would crash the process; the next statement fails instead.
+      const onError = (e: Error): void => {
+        broken = e;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const out = await fn(client);
@@ -111,6 +117,7 @@ export class PgPool {
         if (attempt < TX_ATTEMPTS && (e instanceof RetryTransaction || RETRY_CODES.has(code))) continue;
         throw translate(e);
       } finally {
+        client.removeListener("error", onError);
         client.release(broken);
       }
     }

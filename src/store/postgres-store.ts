@@ -67,10 +67,16 @@ export class PostgresStore implements CatalogStore {
       const client = await db.pool.connect().catch((e: unknown) => {
         throw translate(e);
       });
+      let broken: Error | undefined;
+      const onError = (e: Error): void => {
+        broken = e;
+      };
+      client.on("error", onError);
       try {
         await migrate(client, target.schema);
       } finally {
-        client.release();
+        client.removeListener("error", onError);
+        client.release(broken);
       }
     } catch (e) {
       await db.close();

@@ -55,7 +55,19 @@ export function importCommand(program: Command): Command {
         const model = flags.classify ? service.activeModel()?.version : undefined;
         if (flags.classify && model === undefined) throw new ConfigError("Cannot classify the import: no model is live; pass --model DIR, or --no-classify");
         const { importThroughQueue } = await import("../../jobs/queue-import.js");
-        r = await importThroughQueue({ file: flags.data, store: service.store, queue: opened.queue, model, readOptions: opts, batchSize: flags.batchSize, window: flags.window, onProgress: (p) => ui.progress.onProgress(p) });
+        // Scripts run this without a terminal: a plain progress line on stderr every second (a bar on a terminal).
+        const plain = !process.stderr.isTTY && !flags.quiet;
+        const t0 = performance.now();
+        let last = 0;
+        const onProgress = (p: { done: number; total: number }): void => {
+          if (!plain) return ui.progress.onProgress({ stage: "import", ...p });
+          const now = performance.now();
+          if (now - last < 1000) return;
+          last = now;
+          process.stderr.write(`import: ${p.done} of ${p.total} rows read stored${model ? " and classified" : ""} (${Math.round(p.done / ((now - t0) / 1000))} rows/s)\n`);
+        };
+        r = await importThroughQueue({ file: flags.data, store: service.store, queue: opened.queue, model, readOptions: opts, batchSize: flags.batchSize, window: flags.window, onProgress });
+        if (plain) process.stderr.write(`import: ${r.stored} of ${r.rows} rows stored${model ? ` and classified by model ${model}` : ""} in ${r.seconds.toFixed(1)} s\n`);
       } finally {
         ui.progress.done();
         await opened.close();
