@@ -70,8 +70,25 @@ export class BullJobQueue implements JobQueue {
   }
 
   async cancel(id: string): Promise<void> {
-    this.publisher ??= new Redis(this.connection);
-    await this.publisher.publish(CANCEL_CHANNEL, id);
+    await this.redis().publish(CANCEL_CHANNEL, id);
+  }
+
+  /** Resolves when Redis answers a PING within `ms` (default 2000), rejects otherwise. */
+  async ping(ms = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([this.redis().ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("Redis did not answer")), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private redis(): Redis {
+    if (!this.publisher) {
+      this.publisher = new Redis(this.connection);
+      this.publisher.on("error", () => undefined); // reconnects by itself; callers see their command fail or wait
+    }
+    return this.publisher;
   }
 
   async close(): Promise<void> {

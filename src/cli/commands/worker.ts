@@ -4,7 +4,19 @@
 // ones finish, a second signal abandons them to another worker. Prints "worker ready" once it listens.
 import { Option, type Command } from "commander";
 import { intArg } from "../options.js";
+import { writeFile } from "node:fs/promises";
+import type { BullJobQueue } from "../../jobs/queue.js";
 import { LOG_LEVELS, QUEUE_HELP, STORE_HELP } from "./serve-args.js";
+
+/** Writes the time to `file` when Redis answers a ping (nothing when it does not: the file ages). */
+async function heartbeat(queue: BullJobQueue, file: string): Promise<void> {
+  try {
+    await queue.ping();
+    await writeFile(file, new Date().toISOString() + "\n");
+  } catch {
+    // Redis is unreachable or the file cannot be written: the health check sees an old file.
+  }
+}
 
 interface WorkerFlags {
   store: string;
@@ -13,6 +25,7 @@ interface WorkerFlags {
   dataDir: string;
   lockDuration: number;
   batchSize: number;
+  heartbeat?: string;
   logLevel: string;
   logFile?: string;
 }
@@ -27,6 +40,7 @@ export function workerCommand(program: Command): Command {
     .option("--data-dir <dir>", "where models and vectors fetched from the store are kept", "./assort-data")
     .option("--lock-duration <ms>", "how long a job stays with a worker that stopped answering before another takes it", intArg("--lock-duration", 1000, 600_000), 30_000)
     .option("--batch-size <n>", "products per batch of a batch classification", intArg("--batch-size", 100, 100_000), 5000)
+    .option("--heartbeat <file>", "write the time to this file every 10 s while the queue answers (a container health check reads its age)")
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--log-file <file>", "write JSON logs here instead of stderr")
     .action(async (flags: WorkerFlags) => {
@@ -36,6 +50,8 @@ export function workerCommand(program: Command): Command {
       const opened = await openService({ dataDir: flags.dataDir, store: flags.store, queue: flags.queue, logger, maxBatch: 100_000 });
       const worker = QueueWorker.start({ service: opened.service, queue: opened.queue!, concurrency: flags.concurrency, lockDuration: flags.lockDuration, batchSize: flags.batchSize, logger });
       await worker.ready();
+      const beat = flags.heartbeat ? setInterval(() => void heartbeat(opened.queue!, flags.heartbeat!), 10_000) : undefined;
+      if (flags.heartbeat) await heartbeat(opened.queue!, flags.heartbeat);
       process.stdout.write(`worker ready (pid ${process.pid}, concurrency ${flags.concurrency})\n`);
       logger.info({ concurrency: flags.concurrency, model: opened.service.activeModel()?.version ?? null }, "assort worker started");
       await new Promise<void>((resolve) => {
@@ -47,6 +63,7 @@ export function workerCommand(program: Command): Command {
             return;
           }
           stopping = true;
+          if (beat) clearInterval(beat);
           logger.info({ signal }, "shutting down: finishing running jobs");
           void worker
             .close()
