@@ -307,6 +307,32 @@ if (only.has("search")) {
   }
   target.replica.c.kill("SIGTERM");
   await target.replica.exited;
+  // The same queries on the store in this process, with the CPU time each costs (the PostgreSQL backend's,
+  // from /proc/<pid>/schedstat, plus this process's): what a query needs whatever else runs on the machine.
+  const { PostgresStore } = await import("../dist/store/postgres-store.js");
+  const u = new URL(target.store);
+  u.searchParams.set("pool", "1");
+  const pgStore = await PostgresStore.open(u.toString());
+  const [{ pid }] = await pgStore.db.query("SELECT pg_backend_pid() AS pid");
+  const cpuNs = () => Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+  const wall = [];
+  const cpu = [];
+  const cpuOne = [];
+  const cpuTwo = [];
+  for (const q of queries) {
+    const c0 = cpuNs();
+    const n0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pgStore.search({ q, limit: 20, offset: 0 });
+    wall.push(performance.now() - t0);
+    const n1 = process.cpuUsage(n0);
+    const ms = (cpuNs() - c0) / 1e6 + (n1.user + n1.system) / 1000;
+    cpu.push(ms);
+    (q.includes(" ") ? cpuTwo : cpuOne).push(ms);
+  }
+  await pgStore.close();
+  emit({ task: "search-store-cpu", products: n.n, queries: queries.length, wall: stats(wall), cpu: stats(cpu), cpuOneWord: stats(cpuOne), cpuTwoWords: stats(cpuTwo) });
+  out(`search on the store, CPU per query (PostgreSQL backend + client): p50 ${stats(cpu).p50} ms, p99 ${stats(cpu).p99} ms (one word p99 ${stats(cpuOne).p99}, two words p99 ${stats(cpuTwo).p99}); wall p99 ${stats(wall).p99} ms`);
 }
 
 await writeResults("scale", results, startedAt, out);

@@ -38,7 +38,9 @@ export class QueueWorker {
     // The name is recorded on each job it takes (BullMQ's processedBy): which worker did what.
     const common = { connection: o.queue.connection, name: QueueWorker.workerName, lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)), maxStalledCount: 3 };
     this.workers = [
-      new Worker(JOBS_QUEUE, (job) => this.runJob(job), { ...common, concurrency: 2 }),
+      // Whole jobs hold their lock longer: parts of some (fitting product vectors, building an HNSW graph)
+      // run on this thread and can hold the event loop for a while; batches never do.
+      new Worker(JOBS_QUEUE, (job) => this.runJob(job), { ...common, lockDuration: Math.max(lockDuration, 120_000), stalledInterval: Math.max(lockDuration, 60_000), concurrency: 2 }),
       new Worker(BATCHES_QUEUE, (job) => this.runBatch(job), { ...common, concurrency: o.concurrency ?? 1 }),
     ];
     for (const w of this.workers) {

@@ -15,9 +15,9 @@ const MAX_FACETS = 100;
 /** Best matches the category boost re-ranks (as in SQLite). */
 const BOOST_CANDIDATES = 200;
 /** Several terms: up to this many matches every one is scored. */
-const EXACT_LIMIT = 5000;
+const EXACT_LIMIT = 2000;
 /** Several terms, more matches: postings of the rarest term read, best impact first. */
-const CANDIDATES = 4000;
+const CANDIDATES = 1000;
 /** A term whose counts span more rows than this is compacted (its deltas summed into one row per category). */
 const COMPACT_ABOVE = 64;
 
@@ -94,6 +94,12 @@ export class PgSearch {
     }
     for (const [term, k] of parts) if (k > COMPACT_ABOVE + (out.get(term)?.size ?? 0)) void this.compact(term);
     return out;
+  }
+
+  /** Compacts those of `terms` whose deltas span more than COMPACT_ABOVE rows (writers call it now and then). */
+  async compactPiledUp(terms: readonly string[]): Promise<void> {
+    const piled = await this.db.query<{ term: string }>("SELECT term FROM term_counts WHERE term = ANY($1::text[]) GROUP BY term HAVING count(*) > $2", [terms, COMPACT_ABOVE]);
+    for (const { term } of piled) await this.compact(term);
   }
 
   /** Sums a term's deltas into one row per category (concurrent writers keep inserting; nothing is lost). */

@@ -32,7 +32,10 @@ import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
 import { PgSearch } from "./postgres-search.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
-import { ALL_TERM, correctRow, deleteRow, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
+import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
+
+/** Upsert batches between two compactions of their common terms' facet counts. */
+const COMPACT_EVERY = 8;
 
 function now(): string {
   return new Date().toISOString();
@@ -52,6 +55,7 @@ export class PostgresStore implements CatalogStore {
   readonly db: PgPool;
   readonly target: PgTarget;
   private readonly searcher: PgSearch;
+  private writes = 0;
 
   private constructor(db: PgPool, target: PgTarget) {
     this.db = db;
@@ -87,9 +91,13 @@ export class PostgresStore implements CatalogStore {
 
   // ---- products
 
-  upsertProducts(rows: readonly ProductWrite[]): Promise<UpsertResult> {
-    if (rows.length === 0) return Promise.resolve({ inserted: 0, updated: 0, unchanged: 0, changed: [] });
-    return this.db.tx((c) => upsertRows(c, rows));
+  async upsertProducts(rows: readonly ProductWrite[]): Promise<UpsertResult> {
+    if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, changed: [] };
+    const out = await this.db.tx((c) => upsertRows(c, rows));
+    // Every few batches, sum the facet-count deltas of the batch's most common terms: the ones that pile
+    // up fastest (a frequent word gains a row per batch), so searches read a handful of rows per term.
+    if (++this.writes % COMPACT_EVERY === 0 && out.changed.length > 0) await this.searcher.compactPiledUp(hotTerms(rows)).catch(() => undefined);
+    return out;
   }
 
   async getProduct(id: string): Promise<StoredProduct | undefined> {

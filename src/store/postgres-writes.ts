@@ -121,6 +121,13 @@ const UNNEST_ROWS = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::
   AS u(id, title, description, category, fields, hash, pred_category, pred_score, pred_model, eff_category, updated_at, terms, tfs, imps, doc_len)`;
 const DOC_VALUES = `string_to_array(u.terms, E'\\x1f'), string_to_array(u.tfs, ',')::real[], string_to_array(u.imps, ',')::real[], u.doc_len`;
 
+/** The terms of a batch that most of its rows share (their counts pile up fastest), `ALL_TERM` first. */
+export function hotTerms(rows: readonly ProductWrite[], n = 32): string[] {
+  const freq = new Map<string, number>();
+  for (const r of rows) for (const t of searchDoc(r.title, r.description, r.category).terms) freq.set(t, (freq.get(t) ?? 0) + 1);
+  return [ALL_TERM, PREDICTED_TERM, ...[...freq].sort((a, b) => b[1] - a[1]).slice(0, n).map(([t]) => t)];
+}
+
 /** Inserts or updates products (see CatalogStore.upsertProducts) inside transaction `c`. */
 export async function upsertRows(c: pg.ClientBase, input: readonly ProductWrite[]): Promise<UpsertResult> {
   const byId = new Map<string, ProductWrite>();
