@@ -158,12 +158,14 @@ export {
   type ServiceStats,
   type JobRunner,
   type JobTaskHandlers,
+  type JobQueue,
+  type ArtifactStore,
 } from "./service/catalog-service.js";
 export { MemoryStore } from "./service/memory-store.js";
 export { LocalSharedState, type SharedState, type SharedChange, type SharedListener } from "./service/shared-state.js";
 export { inlineJobRunner } from "./service/jobs.js";
 export { checkVersionName } from "./service/model-registry.js";
-export { MAX_FIELD_DEPTH, nestingPath } from "./service/input.js";
+export { MAX_FIELD_DEPTH, nestingPath, productToInput } from "./service/input.js";
 export {
   runCatalogTask,
   type CatalogTask,
@@ -174,6 +176,8 @@ export {
   type TrainTaskResult,
   type ClassifyTaskResult,
   type ClusterTaskResult,
+  type AuditTask,
+  type AuditTaskResult,
 } from "./service/tasks.js";
 
 // ---- shoppers: events, profiles, segments, recommendations (the rest: assort/shoppers)

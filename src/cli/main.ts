@@ -10,6 +10,7 @@ import { evaluateCommand } from "./commands/evaluate.js";
 import { importCommand } from "./commands/import.js";
 import { serveCommand } from "./commands/serve.js";
 import { statusCommand } from "./commands/status.js";
+import { workerCommand } from "./commands/worker.js";
 import { classifiersCommand, infoCommand } from "./commands/info.js";
 import { taxonomyCommand } from "./commands/taxonomy.js";
 import { trainCommand } from "./commands/train.js";
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .option("--debug", "show stack traces for errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, auditCommand, clusterCommand, evaluateClustersCommand, embedCommand, infoCommand, classifiersCommand, serveCommand, importCommand, statusCommand]) {
+  for (const add of [trainCommand, classifyCommand, evaluateCommand, crossValidateCommand, auditCommand, clusterCommand, evaluateClustersCommand, embedCommand, infoCommand, classifiersCommand, serveCommand, importCommand, statusCommand, workerCommand]) {
     add(program).exitOverride();
   }
   taxonomyCommand(program).exitOverride();

@@ -33,7 +33,8 @@ import { checkBatch, toProductWrites } from "./input.js";
 import { checkVersionName, ModelRegistry } from "./model-registry.js";
 import { importCatalogFile, upsertBatch, type BatchClassifier } from "./import.js";
 import { WriteWork } from "./write-work.js";
-import { JobManager, type JobRunner } from "./jobs.js";
+import { JobManager, type JobQueue, type JobRunner } from "./jobs.js";
+import type { ArtifactStore } from "./artifacts.js";
 import { SimilarItems } from "./similar-items.js";
 import { Feedback } from "./feedback.js";
 import { noopLogger, type ServiceLogger } from "./logger.js";
@@ -41,7 +42,8 @@ import { LocalSharedState, type SharedChange, type SharedState } from "./shared-
 
 export type { ServiceLogger } from "./logger.js";
 
-export type { JobRunner, JobTaskHandlers } from "./jobs.js";
+export type { JobRunner, JobTaskHandlers, JobQueue } from "./jobs.js";
+export type { ArtifactStore } from "./artifacts.js";
 export type { CatalogStore, CorrectionRecord, JobRecord, ModelRecord, StoredProduct } from "./catalog-store.js";
 
 
@@ -57,6 +59,17 @@ export interface CatalogServiceOptions {
   dataDir: string;
   /** Runs train / classify / cluster jobs off the main thread (src/jobs/); default: in this thread. */
   jobs?: JobRunner;
+  /**
+   * Scale-out: jobs go to worker processes through this queue (src/jobs/), which run them with
+   * {@link CatalogService.runJob}; jobs still unfinished when a process opens belong to the queue, not to
+   * a dead process, so they are left alone.
+   */
+  jobQueue?: JobQueue;
+  /**
+   * Scale-out: where every process finds the models and product-vector models another registered or
+   * fitted (and the ANN indexes of large catalogs), fetched into `dataDir` and checksummed before use.
+   */
+  artifacts?: ArtifactStore;
   logger?: ServiceLogger;
   /** Similar items: exact search up to this many products (default 100_000), ANN beyond. */
   exactLimit?: number;
@@ -166,6 +179,7 @@ export class CatalogService {
   private readonly seed: number;
   /** The data directory's write lock: one process writes models, vectors and (by default) the store there. */
   private lock: DirLock | undefined;
+  private readonly queued: boolean;
   private writes = Promise.resolve();
   private closed = false;
   private readonly shared: SharedState;
@@ -189,9 +203,10 @@ export class CatalogService {
     const publish = (change: SharedChange): Promise<void> =>
       this.shared.publish(this.origin, change).catch((e: unknown) => this.logger.warn({ err: (e as Error).message, change: change.kind }, "cannot publish a change to the other processes"));
     this.work = new WriteWork(this.logger, o.offThreadWrites);
-    this.models = new ModelRegistry(this.store, this.dataDir, publish, (record) => this.work.warm({ modelDir: record.dir }));
-    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work }, publish);
-    this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed);
+    this.queued = o.jobQueue !== undefined;
+    this.models = new ModelRegistry(this.store, this.dataDir, publish, (record) => this.work.warm({ modelDir: record.dir }), o.artifacts);
+    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work }, publish, o.artifacts);
+    this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed, { ...(o.jobQueue ? { queue: o.jobQueue } : {}), fitVectors: (f) => this.fitVectors(f) });
     this.feedbackLoop = new Feedback(
       this.store,
       o.retrainAfter ?? 50,
@@ -221,8 +236,10 @@ export class CatalogService {
       else s.followRemote(change);
     });
     try {
-      const failed = await s.store.failUnfinishedJobs("The process stopped while the job was running");
-      if (failed > 0) s.logger.warn({ jobs: failed }, "marked jobs of a stopped process as failed");
+      if (!s.queued) {
+        const failed = await s.store.failUnfinishedJobs("The process stopped while the job was running");
+        if (failed > 0) s.logger.warn({ jobs: failed }, "marked jobs of a stopped process as failed");
+      }
       await s.models.init((e) => s.logger.error({ err: e.message }, "cannot load the active model"));
       await s.feedbackLoop.init();
       await s.vectors.init();
@@ -407,10 +424,19 @@ export class CatalogService {
   // ---- jobs
 
   /** Queues a background job; progress, result and errors are recorded in the store. */
-  async startJob(kind: Exclude<JobKind, "retrain">, params: Record<string, unknown> = {}): Promise<JobRecord> {
+  async startJob(kind: Exclude<JobKind, "retrain" | "import" | "recommender">, params: Record<string, unknown> = {}): Promise<JobRecord> {
     this.checkOpen();
-    if (!["train", "classify", "cluster"].includes(kind)) throw new ConfigError(`Unknown job kind "${String(kind)}": choose train, classify or cluster`);
+    if (!["train", "classify", "cluster", "embed", "audit"].includes(kind)) throw new ConfigError(`Unknown job kind "${String(kind)}": choose train, classify, cluster, embed or audit`);
     return this.jobs.start(kind, params);
+  }
+
+  /**
+   * Runs a stored job in this process (a queue worker, src/jobs/): nothing when it finished already.
+   * Rejects with UnavailableError when the store is (the queue retries it later).
+   */
+  runJob(id: string, o: { signal?: AbortSignal } = {}): Promise<JobRecord | undefined> {
+    this.checkOpen();
+    return this.jobs.runStored(id, o.signal ?? new AbortController().signal);
   }
 
   getJob(id: string): Promise<JobRecord | undefined> {

@@ -118,7 +118,12 @@ export interface ModelRecord {
   metrics?: Record<string, unknown>;
 }
 
-export type JobKind = "train" | "classify" | "cluster" | "retrain";
+/**
+ * What a job does. "import" is a distributed import (src/jobs/: batches of rows on a queue), "embed" fits
+ * the product vectors, "audit" looks for mislabelled products. "recommender" is reserved for the shopper
+ * feature's recommender fits: its handler plugs into the queue's handlers (src/jobs/queue-handlers.ts).
+ */
+export type JobKind = "train" | "classify" | "cluster" | "retrain" | "import" | "embed" | "audit" | "recommender";
 export type JobState = "queued" | "running" | "done" | "failed" | "cancelled";
 
 export interface JobRecord {

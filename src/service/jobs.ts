@@ -1,10 +1,11 @@
 // Background jobs of the catalog service: one at a time, inputs gathered from the store, the heavy work
 // handed to a JobRunner (a worker thread in src/jobs/), results written back, state kept in the store.
+// With a JobQueue (scale-out) jobs are handed to worker processes instead, which run them with runStored.
 import { CancelledError, ConfigError, ConflictError, NotFoundError, UnavailableError } from "../core/errors.js";
 import type { Product, ProductInput } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
 import type { CatalogStore, JobKind, JobRecord } from "./catalog-store.js";
-import { runCatalogTask, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./tasks.js";
+import { runCatalogTask, type AuditTaskResult, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./tasks.js";
 import type { ModelRegistry } from "./model-registry.js";
 import type { ProductModel } from "../core/contracts.js";
 import { loadModel } from "../pipeline/model-kinds.js";
@@ -24,6 +25,23 @@ export interface JobTaskHandlers {
 export interface JobRunner {
   run(task: CatalogTask, h: JobTaskHandlers): Promise<CatalogTaskResult>;
   close(): Promise<void>;
+}
+
+/**
+ * Hands jobs to other processes (src/jobs/: BullMQ on Redis). The job is in the store, state "queued",
+ * before `enqueue`; a worker runs it with {@link CatalogService.runJob} and keeps its state there.
+ */
+export interface JobQueue {
+  enqueue(job: JobRecord): Promise<void>;
+  /** The store says `id` is cancelled already: stop it wherever it runs (best effort; workers also check the store). */
+  cancel(id: string): Promise<void>;
+}
+
+/** What JobManager needs of the service besides the store and the models. */
+export interface JobHooks {
+  queue?: JobQueue;
+  /** Fits the product vectors (embed jobs). */
+  fitVectors?(o: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<{ model: string; products: number }>;
 }
 
 /** Runs tasks in this thread (the default; tests). */
@@ -85,12 +103,22 @@ export class JobManager {
     private readonly runner: JobRunner = inlineJobRunner,
     private readonly logger: ServiceLogger,
     private readonly seed: number,
+    private readonly hooks: JobHooks = {},
   ) {}
 
   async start(kind: JobKind, params: Record<string, unknown>): Promise<JobRecord> {
     if (this.closed) throw new UnavailableError("The service is shutting down");
     if (params === null || typeof params !== "object" || Array.isArray(params)) throw new ConfigError("Job params must be an object");
     const job = await this.store.createJob(kind, params);
+    if (this.hooks.queue) {
+      try {
+        await this.hooks.queue.enqueue(job);
+      } catch (e) {
+        await this.store.updateJob(job.id, { state: "failed", error: `Cannot queue the job: ${(e as Error).message}` }).catch(() => undefined);
+        throw e;
+      }
+      return job;
+    }
     this.queue.push({ job, controller: new AbortController() });
     if (!this.running) this.idle = this.drain();
     return job;
@@ -103,7 +131,29 @@ export class JobManager {
     const q = this.queue.findIndex((e) => e.job.id === id);
     if (q >= 0) this.queue.splice(q, 1);
     if (this.running?.job.id === id) this.running.controller.abort();
-    return (await this.store.updateJob(id, { state: "cancelled", error: "Cancelled on request" }))!;
+    const cancelled = (await this.store.updateJob(id, { state: "cancelled", error: "Cancelled on request" }))!;
+    await this.hooks.queue?.cancel(id).catch((e: unknown) => this.logger.warn({ job: id, err: (e as Error).message }, "cannot tell the workers to stop a cancelled job"));
+    return cancelled;
+  }
+
+  /**
+   * Runs a job the store holds, here (a queue worker): nothing when it finished already (a retry after it
+   * did). Stops when `signal` fires or the store says it was cancelled. A store that is unavailable
+   * rejects (the queue retries later); any other failure is recorded as the job's.
+   */
+  async runStored(id: string, signal: AbortSignal): Promise<JobRecord | undefined> {
+    const job = await this.store.getJob(id);
+    if (!job || FINISHED.has(job.state)) return job;
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
+    try {
+      await this.execute(job, controller, true);
+    } finally {
+      signal.removeEventListener("abort", stop);
+    }
+    return this.store.getJob(id);
   }
 
   /** Cancels queued and running jobs and waits for the runner to stop. */
@@ -118,18 +168,23 @@ export class JobManager {
   private async drain(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       this.running = next;
-      await this.execute(next.job, next.controller.signal);
+      await this.execute(next.job, next.controller);
       this.running = undefined;
     }
   }
 
-  private async execute(job: JobRecord, signal: AbortSignal): Promise<void> {
+  private async execute(job: JobRecord, controller: AbortController, rethrowUnavailable = false): Promise<void> {
+    const signal = controller.signal;
     let last = 0;
     const onProgress = (p: Progress): void => {
       const now = Date.now();
       if (now - last < 200 && p.done !== p.total) return;
       last = now;
-      void this.store.updateJob(job.id, { progress: p }).catch(() => undefined);
+      // A job cancelled elsewhere (another process took the request) stops at its next progress report.
+      void this.store
+        .updateJob(job.id, { progress: p })
+        .then((j) => j?.state === "cancelled" && controller.abort())
+        .catch(() => undefined);
     };
     try {
       await this.store.updateJob(job.id, { state: "running", progress: { stage: "start", done: 0, total: 0 } });
@@ -138,6 +193,7 @@ export class JobManager {
       await this.store.updateJob(job.id, { state: "done", result });
       this.logger.info({ job: job.id, kind: job.kind }, "job done");
     } catch (e) {
+      if (rethrowUnavailable && e instanceof UnavailableError && !signal.aborted) throw e;
       const cancelled = e instanceof CancelledError || signal.aborted;
       const message = e instanceof Error ? e.message : String(e);
       await this.store.updateJob(job.id, cancelled ? { state: "cancelled", error: "Cancelled" } : { state: "failed", error: message }).catch(() => undefined);
@@ -210,6 +266,15 @@ export class JobManager {
       const r = (await this.runner.run({ kind: "cluster", products, ...(k !== undefined ? { k } : {}), ...(algorithm ? { algorithm } : {}), seed: this.seed }, h)) as ClusterTaskResult;
       await this.store.saveClusterRun({ id: job.id, algorithm: r.algorithm, assignments: r.ids.map((id, i) => ({ productId: id, cluster: r.labels[i]! })), clusters: r.clusters });
       return { run: job.id, algorithm: r.algorithm, clusters: r.clusters.length, products: r.ids.length };
+    }
+    if (job.kind === "embed") {
+      if (!this.hooks.fitVectors) throw new ConfigError("This service cannot fit product vectors");
+      return this.hooks.fitVectors(h);
+    }
+    if (job.kind === "audit") {
+      const { products } = await labelledProducts(this.store);
+      const folds = typeof p.folds === "number" ? p.folds : undefined;
+      return (await this.runner.run({ kind: "audit", products, seed: this.seed, ...(folds !== undefined ? { folds } : {}) }, h)) as AuditTaskResult;
     }
     throw new ConfigError(`Unknown job kind "${job.kind}"`);
   }

@@ -1,7 +1,9 @@
 // The model registry of the catalog service: artifacts under <dataDir>/models/<version>/, versions and the
 // active pointer in the store. A model becomes live only after it loaded and passed a smoke test; the
 // swap is one reference assignment, so in-flight requests finish on the object they started with.
-// Activations are published (shared state), and one made by another process is followed.
+// Activations are published (shared state), and one made by another process is followed. Processes on
+// several machines share the artifacts through an ArtifactStore: a model registered on one is fetched, its
+// checksums verified, into the others' data directories before they load it.
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
@@ -10,6 +12,7 @@ import type { CatalogStore, ModelRecord } from "./catalog-store.js";
 import type { ProductModel } from "../core/contracts.js";
 import { loadModel } from "../pipeline/model-kinds.js";
 import type { SharedChange } from "./shared-state.js";
+import { artifactKey, localArtifact, type ArtifactStore } from "./artifacts.js";
 
 /** Model version names: letters, digits, dot, dash, underscore; no path separators, no leading dot. */
 const VERSION_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -66,16 +69,29 @@ export class ModelRegistry {
     private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
     /** Called when a model becomes live (e.g. to load it into a background thread ahead of use). */
     private readonly onLive: (record: ModelRecord) => void = () => {},
+    private readonly artifacts?: ArtifactStore,
   ) {
     this.root = path.join(dataDir, "models");
+  }
+
+  /** A record whose `dir` is a directory of this process (the model fetched from the artifacts if it was registered elsewhere). */
+  private async local(record: ModelRecord): Promise<ModelRecord> {
+    if (!this.artifacts) return record;
+    const here = await fs.stat(path.join(record.dir, "manifest.json")).then(
+      () => true,
+      () => false,
+    );
+    if (here) return record;
+    return { ...record, dir: await localArtifact(this.artifacts, artifactKey.model(record.version), this.dirOf(record.version)) };
   }
 
   /** Loads the active model from the registry, if any (a broken one is reported, not thrown). */
   async init(onError: (e: Error) => void): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
-    const active = (await this.store.listModels()).find((m) => m.active);
-    if (!active) return;
+    const found = (await this.store.listModels()).find((m) => m.active);
+    if (!found) return;
     try {
+      const active = await this.local(found);
       this.current = await loadAndSmokeTest(active.dir);
       this.currentRecord = active;
       this.onLive(active);
@@ -120,6 +136,7 @@ export class ModelRegistry {
           }
         }
         await (await loadAndSmokeTest(target)).close();
+        await this.artifacts?.putDir(artifactKey.model(version), target);
         const d = probe.describe();
         record = await this.store.addModel({
           version,
@@ -142,11 +159,12 @@ export class ModelRegistry {
   async activate(version: string): Promise<ModelRecord> {
     checkVersionName(version);
     const activated = await this.exclusive(async () => {
-      const record = await this.store.getModel(version);
-      if (!record) throw new ModelNotFoundError(version);
+      const found = await this.store.getModel(version);
+      if (!found) throw new ModelNotFoundError(version);
+      const record = await this.local(found);
       const model = await loadAndSmokeTest(record.dir);
       const active = await this.store.activateModel(version);
-      this.swap(model, active);
+      this.swap(model, { ...active, dir: record.dir });
       return active;
     });
     await this.publish({ kind: "model", version: activated.version });
@@ -159,8 +177,9 @@ export class ModelRegistry {
    */
   async sync(): Promise<void> {
     await this.exclusive(async () => {
-      const active = (await this.store.listModels()).find((m) => m.active);
-      if (!active || active.version === this.currentRecord?.version) return;
+      const found = (await this.store.listModels()).find((m) => m.active);
+      if (!found || found.version === this.currentRecord?.version) return;
+      const active = await this.local(found);
       this.swap(await loadAndSmokeTest(active.dir), active);
     });
   }

@@ -3,7 +3,9 @@
 // (every vector once), and beyond `exactLimit` products an ANN index in a worker thread, saved beside the
 // vector model (<id>.ann/) and loaded at start; rebuilt in the background when missing or broken, exact
 // search answering meanwhile. The store is read a page at a time; vector changes are published (shared
-// state) and followed.
+// state) and followed. With an ArtifactStore (processes on several machines) the vector model and the saved
+// ANN index are shared through it: the process that fits builds the index once, the others fetch and load it
+// (its per-vector hashes tell them which vectors changed since).
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { UnavailableError } from "../core/errors.js";
@@ -17,6 +19,7 @@ import { fitProductVectors, ProductVectors } from "../pipeline/product-vectors.j
 import { idPages, PAGE_SIZE as PAGE, productPages, vectorPages } from "./paging.js";
 import type { SharedChange } from "./shared-state.js";
 import type { WriteWork } from "./write-work.js";
+import { artifactKey, localArtifact, type ArtifactStore } from "./artifacts.js";
 
 const MODEL_KEY = "vectors.model";
 /** Rows added to the in-memory index between two yields to the event loop. */
@@ -59,6 +62,7 @@ export class SimilarItems {
     dataDir: string,
     private readonly o: SimilarOptions,
     private readonly publish: (change: SharedChange) => Promise<void> = async () => {},
+    private readonly artifacts?: ArtifactStore,
   ) {
     this.dir = path.join(dataDir, "vectors");
   }
@@ -72,14 +76,14 @@ export class SimilarItems {
       const missing = ids.filter((pid) => !this.index!.has(pid));
       if (missing.length > 0) await this.refresh(missing);
     }
-    this.startAnn();
+    await this.startShared();
   }
 
   /** Loads vector model `id` and its stored vectors, a page at a time, into a fresh index; false when the model cannot be read. */
   private async load(id: string): Promise<boolean> {
     let model: ProductVectors;
     try {
-      model = await ProductVectors.load(path.join(this.dir, id));
+      model = await ProductVectors.load(await localArtifact(this.artifacts, artifactKey.vectors(id), path.join(this.dir, id)));
     } catch (e) {
       this.o.logger.error({ err: (e as Error).message }, "cannot load the product-vector model: similar items are off until it is refitted");
       return false;
@@ -104,11 +108,29 @@ export class SimilarItems {
     await oldAnn?.close();
   }
 
+  /**
+   * Starts the ANN index; with shared artifacts, the one another process saved is fetched first and this
+   * call waits until it is loaded (a replica answers as the one that built it).
+   */
+  private async startShared(): Promise<void> {
+    const id = this.modelId;
+    if (this.artifacts && id && !this.ann && (this.index?.size ?? 0) > this.o.exactLimit) {
+      const dir = this.annDir(id);
+      const local = await fs.stat(dir).then(() => true, () => false);
+      if (!local && (await this.artifacts.getDir(artifactKey.similar(id), dir))) {
+        this.o.logger.info({ model: id }, "loaded the shared similar-items indexes");
+        await this.startAnn()?.ready;
+        return;
+      }
+    }
+    this.startAnn();
+  }
+
   /** Starts the ANN index (load or build, in the background) once the catalog outgrows exact search. */
-  private startAnn(): void {
+  private startAnn(): AnnThread | undefined {
     const index = this.index;
     const id = this.modelId;
-    if (this.ann || !index || !id || index.size <= this.o.exactLimit) return;
+    if (this.ann || !index || !id || index.size <= this.o.exactLimit) return undefined;
     const log = this.o.logger;
     const ann = new AnnThread({
       dim: index.dim,
@@ -125,6 +147,7 @@ export class SimilarItems {
     this.ann = ann;
     ann.start(index);
     this.saveTimer ??= setInterval(() => void this.ann?.save(), ANN_SAVE_MS).unref();
+    return ann;
   }
 
   /**
@@ -208,8 +231,7 @@ export class SimilarItems {
     const current = await this.store.getMeta(MODEL_KEY);
     if (!current) return;
     if (current !== this.modelId) {
-      await this.load(current);
-      this.startAnn();
+      if (await this.load(current)) await this.startShared();
       return;
     }
     if (change.model !== current) return; // about a model replaced since
@@ -270,6 +292,8 @@ export class SimilarItems {
       o.onProgress?.({ stage: "index", done: Math.min(ids.length, i + PAGE), total: ids.length });
     }
     const old = this.modelId;
+    // Shared before the store names the new model: a process that follows it finds the model it needs.
+    await this.artifacts?.putDir(artifactKey.vectors(id), path.join(this.dir, id));
     await this.store.setMeta(MODEL_KEY, id);
     // The saved copy: the same model without the kept training vectors (the index and the store hold them).
     await this.swapModel(await ProductVectors.load(path.join(this.dir, id)), id, index);
@@ -278,8 +302,16 @@ export class SimilarItems {
       this.o.work.forget(path.join(this.dir, old));
       await fs.rm(path.join(this.dir, old), { recursive: true, force: true });
       await fs.rm(this.annDir(old), { recursive: true, force: true });
+      await this.artifacts?.deleteDir(artifactKey.vectors(old));
+      await this.artifacts?.deleteDir(artifactKey.similar(old));
     }
-    this.startAnn();
+    const ann = this.startAnn();
+    if (ann && this.artifacts) {
+      // Built once, here, and saved; the others fetch it when they follow the new model.
+      await ann.ready;
+      await ann.save();
+      if (ann.state === "ready") await this.artifacts.putDir(artifactKey.similar(id), this.annDir(id));
+    }
     await this.publish({ kind: "vectors", model: id });
     return { model: id, products: ids.length };
   }

@@ -7,6 +7,7 @@ import type { ItemPrediction } from "../core/prediction.js";
 import { loadModel } from "../pipeline/model-kinds.js";
 import { train, type TrainOptions } from "../pipeline/train.js";
 import { clusterCatalog, CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "../pipeline/cluster.js";
+import { auditCatalog } from "../pipeline/audit.js";
 
 /** Train a model on labelled products and save it to `outDir` (atomic). */
 export interface TrainTask {
@@ -36,7 +37,15 @@ export interface ClusterTask {
   seed?: number;
 }
 
-export type CatalogTask = TrainTask | ClassifyTask | ClusterTask;
+/** Look for mislabelled and duplicate products among labelled ones. */
+export interface AuditTask {
+  kind: "audit";
+  products: Product[];
+  folds?: number;
+  seed?: number;
+}
+
+export type CatalogTask = TrainTask | ClassifyTask | ClusterTask | AuditTask;
 
 export interface TrainTaskResult {
   dir: string;
@@ -55,8 +64,20 @@ export interface ClusterTaskResult {
   clusters: { cluster: number; name: string; size: number }[];
 }
 
+export interface AuditTaskResult {
+  rows: number;
+  categories: number;
+  outOfFoldAccuracy: number;
+  estimatedLabelErrors: number;
+  /** The most suspicious products (at most 100), most suspicious first. */
+  labelIssues: { id: string; title: string; label: string; suggested: string; score: number }[];
+  exactDuplicateGroups: number;
+  nearDuplicateGroups: number;
+  smallCategories: { label: string; count: number }[];
+}
+
 /** The result of each task kind. */
-export type CatalogTaskResult = TrainTaskResult | ClassifyTaskResult | ClusterTaskResult;
+export type CatalogTaskResult = TrainTaskResult | ClassifyTaskResult | ClusterTaskResult | AuditTaskResult;
 
 /**
  * Runs one task. Long steps honour `signal` (CancelledError) and report `onProgress`.
@@ -99,7 +120,20 @@ export async function runCatalogTask(task: CatalogTask, o: RunOptions = {}): Pro
         clusters: run.clusters.map((c) => ({ cluster: c.id, name: c.label, size: c.size })),
       };
     }
+    case "audit": {
+      const r = await auditCatalog(task.products, { folds: task.folds ?? 5, seed: task.seed ?? 0, signal: o.signal, onProgress: o.onProgress, onWarning: o.onWarning });
+      return {
+        rows: r.rows,
+        categories: r.categories,
+        outOfFoldAccuracy: r.outOfFoldAccuracy,
+        estimatedLabelErrors: r.estimatedLabelErrors,
+        labelIssues: r.labelIssues.slice(0, 100).map((i) => ({ id: i.id, title: i.title, label: i.label, suggested: i.suggested, score: i.score })),
+        exactDuplicateGroups: r.exactDuplicates.length,
+        nearDuplicateGroups: r.nearDuplicates.length,
+        smallCategories: r.smallCategories,
+      };
+    }
     default:
-      throw new ConfigError(`Unknown job kind "${(task as { kind: string }).kind}": choose train, classify or cluster`);
+      throw new ConfigError(`Unknown job kind "${(task as { kind: string }).kind}": choose train, classify, cluster or audit`);
   }
 }

@@ -16,10 +16,12 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
 }
 
-/** Store implementations by URL scheme. PostgreSQL (`postgres://…`) joins them with scale-out. */
+/** Store implementations by URL scheme. */
 const STORES: Record<string, StoreEntry> = {
   sqlite: { usage: "sqlite:DIR", open: async (dir, _url, o) => (await import("./sqlite-store.js")).SqliteStore.open(nonEmpty(dir, "sqlite:DIR"), { readOnly: o.readOnly === true }) },
   memory: { usage: "memory:", open: async () => new MemoryStore() },
+  postgres: { usage: "postgres://…", open: async (_rest, url) => (await import("./postgres-store.js")).PostgresStore.open(url) },
+  postgresql: { usage: "postgresql://…", open: async (_rest, url) => (await import("./postgres-store.js")).PostgresStore.open(url) },
 };
 
 function nonEmpty(target: string, usage: string): string {
@@ -48,10 +50,11 @@ export function parseStoreUrl(url: string): { scheme: string; target: string } {
 
 /**
  * Opens the catalog store a URL names: `sqlite:DIR` (or a bare directory path) is the embedded SQLite
- * database `DIR/catalog.db`, `memory:` an empty in-memory store (nothing kept). An unknown scheme is a
+ * database `DIR/catalog.db`, `memory:` an empty in-memory store (nothing kept), `postgres://user:pw@host/db`
+ * (`?schema=NAME&pool=N`) a PostgreSQL database shared by replicas and workers. An unknown scheme is a
  * ConfigError listing the known ones; the message never repeats the URL (it may carry a password). Opening
- * for writing takes the store's write lock (ConflictError while another process writes there); `readOnly`
- * takes none.
+ * SQLite for writing takes the data directory's write lock (ConflictError while another process writes
+ * there); `readOnly` takes none.
  * @example const store = await openStore("sqlite:./assort-data");
  * @example const reader = await openStore("sqlite:./assort-data", { readOnly: true });
  */
@@ -63,7 +66,7 @@ export async function openStore(url: string, o: OpenStoreOptions = {}): Promise<
     const known = Object.values(STORES)
       .map((e) => e.usage)
       .join(", ");
-    throw new ConfigError(`Unknown store scheme "${scheme.slice(0, 40)}:": use ${known} (PostgreSQL, postgres://…, arrives with scale-out)`);
+    throw new ConfigError(`Unknown store scheme "${scheme.slice(0, 40)}:": use ${known}`);
   }
   return entry.open(target, url, o);
 }

@@ -4,7 +4,11 @@ import { isIP } from "node:net";
 import { InvalidArgumentError } from "commander";
 
 /** Help of --store (`assort serve`, `assort import`). */
-export const STORE_HELP = "catalog store URL: sqlite:DIR (a directory path alone means the same) or memory: (kept in memory only); default sqlite:<data dir>; models stay under --data-dir";
+export const STORE_HELP =
+  "catalog store URL: sqlite:DIR (a directory path alone means the same), memory: (kept in memory only) or postgres://user:pw@host:port/db (shared by replicas and workers; ?schema=NAME); default sqlite:<data dir>; models are cached under --data-dir";
+
+/** Help of --queue (`assort serve`, `assort import`, `assort worker`). */
+export const QUEUE_HELP = "Redis URL of the job queue (redis://host:port): jobs run on `assort worker` processes; needs a postgres:// store";
 
 /** Log levels accepted by --log-level. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;

@@ -1,10 +1,14 @@
-// Shared by `assort serve` and `assort import`: the structured logger and opening the catalog service.
+// Shared by `assort serve`, `assort import` and `assort worker`: the structured logger and opening the
+// catalog service. The embedded default is SQLite in the data directory with worker threads; a
+// `postgres://` store adds what processes on several machines need (shared state over LISTEN/NOTIFY,
+// artifacts in the database) and `--queue redis://` hands jobs to `assort worker` processes.
 import { statSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
-import { CatalogService, ConfigError } from "../../index.js";
-import { openStore } from "../../store/registry.js";
+import { CatalogService, ConfigError, type SharedState } from "../../index.js";
+import { openStore, parseStoreUrl } from "../../store/registry.js";
 import { WorkerJobRunner } from "../../jobs/job-runner.js";
+import { BullJobQueue } from "../../jobs/queue.js";
 
 /**
  * A pino logger writing JSON lines to stderr or `file`. The Authorization header and anything named like
@@ -25,36 +29,96 @@ export function makeLogger(level: string, file?: string): Logger {
   );
 }
 
+export interface OpenServiceOptions {
+  dataDir: string;
+  store?: string;
+  queue?: string;
+  model?: string;
+  logger?: Logger;
+  maxBatch?: number;
+  exactLimit?: number;
+  imagesDir?: string;
+}
+
+/** The service and what was opened with it (closed with it). */
+export interface OpenedService {
+  service: CatalogService;
+  /** The job queue, with --queue. */
+  queue: BullJobQueue | undefined;
+  /** Whether the store is shared by several processes (PostgreSQL). */
+  shared: boolean;
+  close(): Promise<void>;
+}
+
 /**
  * Opens the store `store` names (a store URL; default `sqlite:<dataDir>`) and the service over it, with
  * models and the product-vector model under `dataDir`; registers and activates `model` when given.
  */
-export async function openService(o: { dataDir: string; store?: string; model?: string; logger?: Logger; maxBatch?: number; exactLimit?: number; imagesDir?: string }): Promise<CatalogService> {
+export async function openService(o: OpenServiceOptions): Promise<OpenedService> {
   const dataDir = path.resolve(o.dataDir);
   if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new ConfigError(`Cannot use the data directory "${o.dataDir}": it is a file, not a directory`);
-  // Both take the data directory's write lock (a second writer is refused, naming the first).
-  const store = await openStore(o.store ?? `sqlite:${dataDir}`);
-  let service: CatalogService;
+  const url = o.store ?? `sqlite:${dataDir}`;
+  const scheme = parseStoreUrl(url).scheme;
+  const shared = scheme === "postgres" || scheme === "postgresql";
+  if (o.queue !== undefined && !shared) throw new ConfigError("--queue needs a store every worker can reach: use --store postgres://…");
+  // The store and the service take the data directory's write lock (a second writer is refused, naming the first).
+  const store = await openStore(url);
+  const closers: (() => Promise<void>)[] = [];
+  let sharedState: SharedState | undefined;
+  let artifacts;
+  let queue: BullJobQueue | undefined;
   try {
-    service = await CatalogService.open({
-      store,
-      dataDir,
-      // Train, batch-classify and cluster jobs run in worker threads: the server's event loop stays responsive.
-      jobs: new WorkerJobRunner(),
-      ...(o.logger ? { logger: o.logger } : {}),
-      ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
-      ...(o.exactLimit !== undefined ? { exactLimit: o.exactLimit } : {}),
-      ...(o.imagesDir !== undefined ? { imagesDir: o.imagesDir } : {}),
-    });
+    if (shared) {
+      const { PgSharedState } = await import("../../store/postgres-shared-state.js");
+      const { PgArtifacts } = await import("../../store/postgres-artifacts.js");
+      const { PostgresStore } = await import("../../store/postgres-store.js");
+      const onError = (e: Error): void => o.logger?.warn({ err: e.message }, "database connection problem (reconnecting)");
+      const pgState = await PgSharedState.open(url, { onError });
+      closers.push(() => pgState.close());
+      sharedState = pgState;
+      if (store instanceof PostgresStore) artifacts = new PgArtifacts(store.db);
+    }
+    if (o.queue !== undefined) {
+      const q = new BullJobQueue(o.queue);
+      queue = q;
+      closers.push(() => q.close());
+    }
   } catch (e) {
     await store.close();
+    for (const c of closers) await c().catch(() => undefined);
     throw e;
   }
+  const service = await CatalogService.open({
+    store,
+    dataDir,
+    // Train, batch-classify and cluster jobs run in worker threads: the server's event loop stays responsive.
+    jobs: new WorkerJobRunner(),
+    ...(sharedState ? { sharedState } : {}),
+    ...(artifacts ? { artifacts } : {}),
+    ...(queue ? { jobQueue: queue } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
+    ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
+    ...(o.exactLimit !== undefined ? { exactLimit: o.exactLimit } : {}),
+    ...(o.imagesDir !== undefined ? { imagesDir: o.imagesDir } : {}),
+  }).catch(async (e: unknown) => {
+    await store.close().catch(() => undefined);
+    for (const c of closers) await c().catch(() => undefined);
+    throw e;
+  });
+  const opened: OpenedService = {
+    service,
+    queue,
+    shared,
+    close: async () => {
+      await service.close();
+      for (const c of closers) await c().catch(() => undefined);
+    },
+  };
   try {
     if (o.model) await service.registerModel(o.model, { activate: true });
   } catch (e) {
-    await service.close();
+    await opened.close();
     throw e;
   }
-  return service;
+  return opened;
 }

@@ -1,14 +1,16 @@
 // `assort serve`: the HTTP API over a data directory; prints "listening on URL" as its first stdout line.
+// With `--store postgres://… --queue redis://…` it is one stateless API replica of many.
 import { Option, type Command } from "commander";
 import { ConfigError } from "../../index.js";
 import { intArg } from "../options.js";
-import { durationArg, hostArg, LOG_LEVELS, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
+import { durationArg, hostArg, LOG_LEVELS, QUEUE_HELP, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
 
 interface ServeFlags {
   port: number;
   host: string;
   dataDir: string;
   store?: string;
+  queue?: string;
   model?: string;
   keysFile?: string;
   readAuth?: boolean;
@@ -46,6 +48,7 @@ export function serveCommand(program: Command): Command {
     .option("--host <host>", "address to listen on (an IP address or a host name of this machine)", hostArg, "127.0.0.1")
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
     .option("--store <url>", STORE_HELP)
+    .option("--queue <url>", QUEUE_HELP)
     .option("--model <dir>", "register this model directory and make it live at start")
     .option("--keys-file <file>", "more API keys: JSON or lines \"key role\" (roles read, write, admin); must not be world-readable")
     .option("--read-auth", "require a key (any role) for reads too")
@@ -75,7 +78,17 @@ export function serveCommand(program: Command): Command {
       const logger = makeLogger(flags.logLevel, flags.logFile);
       const keys = KeyRing.load({ ...(process.env.ASSORT_API_KEY !== undefined ? { envKey: process.env.ASSORT_API_KEY } : {}), ...(flags.keysFile ? { keysFile: flags.keysFile } : {}) });
       if (keys.size === 0) logger.warn({}, "no API keys (set ASSORT_API_KEY or --keys-file): every write will be refused with 401");
-      const service = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), ...(flags.model ? { model: flags.model } : {}), logger, maxBatch: flags.maxItems, ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}), ...(flags.imagesDir !== undefined ? { imagesDir: flags.imagesDir } : {}) });
+      const opened = await openService({
+        dataDir: flags.dataDir,
+        ...(flags.store !== undefined ? { store: flags.store } : {}),
+        ...(flags.queue !== undefined ? { queue: flags.queue } : {}),
+        ...(flags.model ? { model: flags.model } : {}),
+        logger,
+        maxBatch: flags.maxItems,
+        ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}),
+        ...(flags.imagesDir !== undefined ? { imagesDir: flags.imagesDir } : {}),
+      });
+      const service = opened.service;
       let app: Awaited<ReturnType<typeof buildServer>>;
       try {
         app = await buildServer({
@@ -101,14 +114,20 @@ export function serveCommand(program: Command): Command {
           ...(flags.modelRoot ? { modelRoots: flags.modelRoot } : {}),
         });
       } catch (e) {
-        await service.close();
+        await opened.close();
         throw e;
       }
+      // Every 503 says when to come back: overload, and a database that is down or restarting (a scale-out
+      // store's UnavailableError), which clients retry while the pool reconnects.
+      app.addHook("onSend", (_req, reply, payload, done) => {
+        if (reply.statusCode === 503 && !reply.hasHeader("retry-after")) reply.header("retry-after", "1");
+        done(null, payload);
+      });
       let address: string;
       try {
         address = await app.listen({ port: flags.port, host: flags.host });
       } catch (e) {
-        await service.close();
+        await opened.close();
         const code = (e as { code?: string }).code;
         if (code === "EADDRINUSE") throw new ConfigError(`Cannot listen on ${flags.host}:${flags.port}: the address is in use; pick another --port (0: any free port)`);
         if (code === "EACCES" || code === "EADDRNOTAVAIL") throw new ConfigError(`Cannot listen on ${flags.host}:${flags.port}: ${code === "EACCES" ? "permission denied" : "no such address on this machine"}`);
@@ -116,7 +135,7 @@ export function serveCommand(program: Command): Command {
         throw e;
       }
       process.stdout.write(`listening on ${address}\n`);
-      logger.info({ address, model: service.activeModel()?.version ?? null, dataDir: flags.dataDir }, "assort serve started");
+      logger.info({ address, model: service.activeModel()?.version ?? null, dataDir: flags.dataDir, shared: opened.shared, queue: opened.queue !== undefined }, "assort serve started");
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string): void => {
@@ -129,7 +148,7 @@ export function serveCommand(program: Command): Command {
           // Stop accepting, let in-flight requests finish, then close jobs and the database.
           void app
             .close()
-            .then(() => service.close())
+            .then(() => opened.close())
             .catch((err: unknown) => logger.error({ err }, "error while shutting down"))
             .finally(() => {
               logger.info({}, "stopped");

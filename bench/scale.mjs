@@ -1,0 +1,338 @@
+// Scale-out benchmark: PostgreSQL store, BullMQ workers on Redis, an API replica, on this machine.
+//
+//   npm run bench:scale                          # 1,000,000 products, 1 then 2 workers, then search
+//   npm run --silent bench:scale -- --json       # JSON lines only on stdout (progress on stderr)
+//   node bench/scale.mjs [--rows N] [--workers 1,2] [--only import,search] [--batch-size N] [--data-dir DIR]
+//
+// Needs PostgreSQL and Redis: ASSORT_TEST_PG_URL and ASSORT_TEST_REDIS_URL (`eval "$(bash .ci/services up)"`
+// starts both on loopback), or --pg URL --redis URL. Each run uses a fresh schema (bench_scale_w<workers>)
+// and Redis database 9.
+//
+// import: N products (PriceRunner's 35,311 offers expanded with seeded variants, bench/scale-data.mjs) go
+// through `assort import --queue` to W `assort worker` processes; items/s in total and per worker; CPU
+// seconds of each process group (the services and the workers share this machine's cores: contention is
+// reported, not hidden); meanwhile one client sends single-item classify requests to an `assort serve`
+// replica at 50/s and their latency percentiles are recorded. search: 500 seeded queries (one and two
+// words from the titles, frequent and rare alike) against the replica's /v1/search with category facets,
+// after the W=max import, twice (the first pass compacts the facet counts it reads).
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { Redis } from "ioredis";
+import { writeResults } from "./common.mjs";
+import { searchQueries, writeCatalog } from "./scale-data.mjs";
+
+const fetch = globalThis.fetch;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.resolve(here, "../bin/assort.js");
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: "string", default: "1000000" },
+    workers: { type: "string", default: "1,2" },
+    only: { type: "string", default: "import,search" },
+    "batch-size": { type: "string", default: "2000" },
+    "data-dir": { type: "string", default: path.resolve(here, "../../shared/data") },
+    pg: { type: "string", default: process.env.ASSORT_TEST_PG_URL },
+    redis: { type: "string", default: process.env.ASSORT_TEST_REDIS_URL },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help || !args.pg || !args.redis) {
+  process.stdout.write(`Usage: node bench/scale.mjs [--rows N] [--workers 1,2] [--only import,search] [--batch-size N] [--json] [--pg URL --redis URL]
+PostgreSQL and Redis: ASSORT_TEST_PG_URL / ASSORT_TEST_REDIS_URL (eval "$(bash .ci/services up)"), or --pg / --redis.\n`);
+  process.exit(args.help ? 0 : 2);
+}
+const rows = Number(args.rows);
+const workerCounts = args.workers.split(",").map(Number);
+const only = new Set(args.only.split(","));
+const batchSize = Number(args["batch-size"]);
+const out = (s = "") => (args.json ? process.stderr : process.stdout).write(s + "\n");
+const progress = (s) => process.stderr.write(s + "\n");
+const results = [];
+const startedAt = new Date();
+const emit = (r) => {
+  const rec = { bench: "scale", ...r, machine: { cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 10) / 10) }, at: new Date().toISOString() };
+  results.push(rec);
+  if (args.json) process.stdout.write(JSON.stringify(rec) + "\n");
+};
+
+const cache = path.join(os.tmpdir(), "assort-scale-cache");
+await mkdir(cache, { recursive: true });
+
+function child(argv, name) {
+  const c = spawn(process.execPath, [bin, ...argv], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ASSORT_API_KEY: "bench-admin-key-0123456789abcdef" } });
+  let stdout = "";
+  let stderr = "";
+  c.stdout.on("data", (b) => (stdout += b));
+  c.stderr.on("data", (b) => {
+    stderr += b;
+    if (name === "import") for (const l of String(b).split("\n")) if (l.startsWith("import:")) progress(`  ${l}`);
+  });
+  const exited = new Promise((resolve) => c.on("exit", (code) => resolve(code)));
+  const line = (re) =>
+    new Promise((resolve, reject) => {
+      const t = setInterval(() => {
+        const m = stdout.split("\n").find((l) => re.test(l));
+        if (m) {
+          clearInterval(t);
+          resolve(m);
+        } else if (c.exitCode !== null) {
+          clearInterval(t);
+          reject(new Error(`${name} exited: ${stderr.slice(-2000)}`));
+        }
+      }, 50);
+    });
+  return { c, exited, line, out: () => stdout, err: () => stderr };
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of every PostgreSQL and Redis server process (all of this machine's). */
+function serviceCpu() {
+  let postgres = 0;
+  let redis = 0;
+  for (const pid of readdirPids()) {
+    let cmd;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (/^postgres[:\0]|\/postgres\0/.test(cmd)) postgres += cpuSeconds(pid);
+    else if (/redis-server/.test(cmd)) redis += cpuSeconds(pid);
+  }
+  return { postgres, redis };
+}
+
+function readdirPids() {
+  return readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+}
+
+/** Total busy CPU seconds of the machine (every process, other users' included). */
+function machineBusy() {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4];
+  return (f.reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
+function pct(xs, p) {
+  if (xs.length === 0) return null;
+  const v = [...xs].sort((a, b) => a - b);
+  return Math.round(v[Math.min(v.length - 1, Math.ceil((p / 100) * v.length) - 1)] * 100) / 100;
+}
+
+function stats(xs) {
+  return { n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99), max: pct(xs, 100) };
+}
+
+async function sql(url, text, params = []) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+function schemaUrl(schema) {
+  const u = new URL(args.pg);
+  u.searchParams.set("schema", schema);
+  return u.toString();
+}
+
+// ---- data and model (cached)
+const catalog = path.join(cache, `catalog-${rows}.jsonl`);
+if (!existsSync(catalog)) {
+  progress(`writing ${rows} synthetic products to ${catalog}`);
+  await writeCatalog(catalog, rows, { dataDir: args["data-dir"] });
+}
+const model = path.join(cache, "model-pricerunner");
+if (!existsSync(path.join(model, "manifest.json"))) {
+  progress("training the pricerunner model (train split)");
+  const t = child(["train", "--data", path.join(args["data-dir"], "pricerunner/train.jsonl"), "--out", model, "--seed", "42"], "train");
+  if ((await t.exited) !== 0) throw new Error(`train failed: ${t.err()}`);
+}
+const queueUrl = `${args.redis.replace(/\/\d*$/, "")}/9`;
+const titles = readFileSync(path.join(args["data-dir"], "pricerunner/test.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 2000).map((l) => JSON.parse(l).title);
+
+/** Single-item classify requests at `rate`/s, one at a time, until `stop()`; resolves with their latencies (ms). */
+function classifyProbe(url, rate = 50) {
+  const latencies = [];
+  const statuses = new Map();
+  let running = true;
+  const done = (async () => {
+    let i = 0;
+    while (running) {
+      const t0 = performance.now();
+      try {
+        const r = await fetch(`${url}/v1/classify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ items: [{ id: "q", title: titles[i++ % titles.length] }] }) });
+        await r.arrayBuffer();
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        if (r.status === 200) latencies.push(performance.now() - t0);
+      } catch {
+        statuses.set("error", (statuses.get("error") ?? 0) + 1);
+      }
+      const wait = 1000 / rate - (performance.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await done;
+      return { latencies, statuses: Object.fromEntries(statuses) };
+    },
+  };
+}
+
+let searchSchema;
+for (const w of workerCounts) {
+  if (!only.has("import")) break;
+  const schema = `bench_scale_w${w}`;
+  const store = schemaUrl(schema);
+  await sql(args.pg, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  const redis = new Redis(queueUrl);
+  await redis.flushdb();
+  redis.disconnect();
+  progress(`import of ${rows} products with ${w} worker(s): starting the replica and the workers`);
+  const data = path.join(cache, `run-w${w}`);
+  const workers = [];
+  for (let i = 0; i < w; i++) workers.push(child(["worker", "--store", store, "--queue", queueUrl, "--data-dir", `${data}-worker${i}`, "--log-level", "warn"], `worker${i}`));
+  await Promise.all(workers.map((x) => x.line(/^worker ready/)));
+  // The replica: registered the model first (it is live when the import starts).
+  const replica = child(["serve", "--port", "0", "--store", store, "--queue", queueUrl, "--data-dir", `${data}-replica`, "--model", model, "--log-level", "warn", "--no-request-log", "--rate-limit", "off"], "replica");
+  const url = (await replica.line(/^listening on /)).replace(/^listening on /, "").trim();
+  const cpu0 = { workers: workers.map((x) => cpuSeconds(x.c.pid)), replica: cpuSeconds(replica.c.pid), services: serviceCpu(), machine: machineBusy() };
+  const probe = classifyProbe(url);
+  const t0 = performance.now();
+  const imp = child(["import", "--data", catalog, "--model", model, "--store", store, "--queue", queueUrl, "--data-dir", `${data}-import`, "--batch-size", String(batchSize), "--window", String(4 * w), "--json"], "import");
+  const importPid = imp.c.pid;
+  let importCpu = 0;
+  const sampler = setInterval(() => (importCpu = Math.max(importCpu, cpuSeconds(importPid))), 500);
+  const code = await imp.exited;
+  clearInterval(sampler);
+  const seconds = (performance.now() - t0) / 1000;
+  const api = await probe.stop();
+  if (code !== 0) throw new Error(`import failed: ${imp.err().slice(-3000)}`);
+  const summary = JSON.parse(imp.out().trim().split("\n").pop());
+  const cpu1 = { workers: workers.map((x) => cpuSeconds(x.c.pid)), replica: cpuSeconds(replica.c.pid), services: serviceCpu(), machine: machineBusy() };
+  const [counts] = await sql(args.pg, `SELECT count(*)::int AS products, count(pred_model)::int AS predictions FROM "${schema}".products`);
+  const health = await (await fetch(`${url}/health`)).json();
+  const total = rows / seconds;
+  const cpu = {
+    workers: Math.round(cpu1.workers.reduce((s, x, i) => s + x - cpu0.workers[i], 0)),
+    import: Math.round(importCpu),
+    replica: Math.round(cpu1.replica - cpu0.replica),
+    postgres: Math.round(cpu1.services.postgres - cpu0.services.postgres),
+    redis: Math.round(cpu1.services.redis - cpu0.services.redis),
+    machine: Math.round(cpu1.machine - cpu0.machine),
+    available: Math.round(seconds * os.cpus().length),
+  };
+  emit({
+    task: "import",
+    workers: w,
+    rows,
+    batchSize,
+    seconds: Math.round(seconds * 10) / 10,
+    itemsPerSecond: Math.round(total),
+    itemsPerSecondPerWorker: Math.round(total / w),
+    stored: counts.products,
+    classified: counts.predictions,
+    healthProducts: health.products,
+    readded: summary.readded,
+    cpuSeconds: cpu,
+    classifyWhileImporting: { ...stats(api.latencies), statuses: api.statuses, ratePerSecond: 50 },
+  });
+  out(`import, ${w} worker(s): ${rows} products in ${seconds.toFixed(1)} s = ${Math.round(total)} items/s (${Math.round(total / w)} per worker); stored ${counts.products}, classified ${counts.predictions}, /health ${health.products}`);
+  out(`  CPU seconds: workers ${cpu.workers}, import ${cpu.import}, replica ${cpu.replica}, postgres ${cpu.postgres}, redis ${cpu.redis}; machine busy ${cpu.machine} of ${cpu.available} available (other users included)`);
+  const s = stats(api.latencies);
+  out(`  single-item classify while importing: p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms over ${s.n} requests (${JSON.stringify(api.statuses)})`);
+  for (const x of workers) x.c.kill("SIGTERM");
+  await Promise.all(workers.map((x) => x.exited));
+  if (w === Math.max(...workerCounts) && only.has("search")) searchSchema = { schema, store, replica, url };
+  else {
+    replica.c.kill("SIGTERM");
+    await replica.exited;
+  }
+}
+
+if (only.has("search")) {
+  let target = searchSchema;
+  if (!target) {
+    const schema = `bench_scale_w${Math.max(...workerCounts)}`;
+    const store = schemaUrl(schema);
+    const replica = child(["serve", "--port", "0", "--store", store, "--data-dir", path.join(cache, "search-replica"), "--log-level", "warn", "--no-request-log", "--rate-limit", "off"], "replica");
+    target = { schema, store, replica, url: (await replica.line(/^listening on /)).replace(/^listening on /, "").trim() };
+  }
+  const [n] = await sql(args.pg, `SELECT count(*)::int AS n FROM "${target.schema}".products`);
+  progress(`search: VACUUM ANALYZE after the bulk import (autovacuum would do it within minutes), then 500 queries over ${n.n} products`);
+  await sql(args.pg, `VACUUM ANALYZE "${target.schema}".products, "${target.schema}".postings, "${target.schema}".term_counts`);
+  const queries = await searchQueries(args["data-dir"], 500);
+  for (const pass of [1, 2]) {
+    const all = [];
+    const one = [];
+    const two = [];
+    let withFacets = 0;
+    const statuses = new Map();
+    for (const q of queries) {
+      const t0 = performance.now();
+      const r = await fetch(`${target.url}/v1/search?q=${encodeURIComponent(q)}&limit=20`);
+      const body = await r.json();
+      const ms = performance.now() - t0;
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      all.push(ms);
+      (q.includes(" ") ? two : one).push(ms);
+      if (Array.isArray(body.facets) && body.facets.length > 0) withFacets++;
+    }
+    const slowest = queries.map((q, i) => [all[i], q]).sort((a, b) => b[0] - a[0]).slice(0, 5).map(([ms, q]) => `${q} (${Math.round(ms)} ms)`);
+    emit({ task: "search", pass, products: n.n, queries: queries.length, ...stats(all), oneWord: stats(one), twoWords: stats(two), withFacets, statuses: Object.fromEntries(statuses), slowest });
+    const s = stats(all);
+    out(`search pass ${pass} over ${n.n} products: p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, max ${s.max} ms (one word p99 ${stats(one).p99}, two words p99 ${stats(two).p99}); ${withFacets}/${queries.length} answers with facets; slowest: ${slowest.join(", ")}`);
+  }
+  target.replica.c.kill("SIGTERM");
+  await target.replica.exited;
+  // The same queries on the store in this process, with the CPU time each costs (the PostgreSQL backend's,
+  // from /proc/<pid>/schedstat, plus this process's): what a query needs whatever else runs on the machine.
+  const { PostgresStore } = await import("../dist/store/postgres-store.js");
+  const u = new URL(target.store);
+  u.searchParams.set("pool", "1");
+  const pgStore = await PostgresStore.open(u.toString());
+  const [{ pid }] = await pgStore.db.query("SELECT pg_backend_pid() AS pid");
+  const cpuNs = () => Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+  const wall = [];
+  const cpu = [];
+  const cpuOne = [];
+  const cpuTwo = [];
+  for (const q of queries) {
+    const c0 = cpuNs();
+    const n0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pgStore.search({ q, limit: 20, offset: 0 });
+    wall.push(performance.now() - t0);
+    const n1 = process.cpuUsage(n0);
+    const ms = (cpuNs() - c0) / 1e6 + (n1.user + n1.system) / 1000;
+    cpu.push(ms);
+    (q.includes(" ") ? cpuTwo : cpuOne).push(ms);
+  }
+  await pgStore.close();
+  emit({ task: "search-store-cpu", products: n.n, queries: queries.length, wall: stats(wall), cpu: stats(cpu), cpuOneWord: stats(cpuOne), cpuTwoWords: stats(cpuTwo) });
+  out(`search on the store, CPU per query (PostgreSQL backend + client): p50 ${stats(cpu).p50} ms, p99 ${stats(cpu).p99} ms (one word p99 ${stats(cpuOne).p99}, two words p99 ${stats(cpuTwo).p99}); wall p99 ${stats(wall).p99} ms`);
+}
+
+await writeResults("scale", results, startedAt, out);
