@@ -155,6 +155,15 @@ describe("Blend", () => {
     ]);
   });
 
+  it("answers the same on repeated calls: its per-call scratch is cleared between shoppers", () => {
+    const u1 = blend.recommend(1, "all", 4);
+    blend.recommend(0, "all", 4);
+    blend.recommend(0, "new", 4);
+    expect(blend.recommend(1, "all", 4)).toEqual(u1);
+    // u1 never bought item 0: EASE decides it, not a left-over own-item part of u0.
+    expect(u1.find((r) => r.item === 0)?.part).toBe("ease");
+  });
+
   it("leaves out what the shopper bought in mode new, and answers popular items for an unknown shopper", () => {
     expect(blend.recommend(0, "new", 4).map((r) => r.item)).toEqual([2, 3]);
     // All purchases are equally recent: popular now = buyers (item 1 has 2); item 3 was never bought.
