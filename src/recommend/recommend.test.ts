@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { csr, denseFromRows } from "../linalg/matrix.js";
 import { Blend, type BlendParams } from "./blend.js";
-import { fitBoughtTogether } from "./bought-together.js";
+import { basketPopularity, fitBoughtTogether } from "./bought-together.js";
 import { fitEase } from "./ease.js";
 import { buildBaskets, buildInteractions, columnCounts, decay } from "./interactions.js";
 import { fitItemKnn } from "./item-knn.js";
@@ -105,6 +105,26 @@ describe("bought together", () => {
     const s = t.scores.subarray(t.indptr[0]!, t.indptr[1]!);
     expect(s[0]).toBeCloseTo(2, 6);
     expect(s[1]).toBeCloseTo(0.5 + Math.pow(2, -365 / 30) / (1 + Math.pow(2, -365 / 30)), 6);
+  });
+});
+
+describe("bought together: what sells now in baskets, shrunk shopper evidence", () => {
+  const baskets = csr(3, 4, Int32Array.of(0, 2, 5, 7), Int32Array.of(0, 1, 0, 1, 2, 1, 2), new Float32Array(7).fill(1));
+  const counts = csr(3, 4, X.indptr, X.indices, X.data);
+  it("weighs each basket by its size and age", () => {
+    // Ages 0, 7, 14 days, half-life 7: weights 2·1, 3·0.5, 2·0.25 → item 0: 3.5, item 1: 4, item 2: 2; scaled to max 1.
+    const p = basketPopularity(baskets, Float64Array.of(0, 7, 14), 7);
+    expect(Array.from(p)).toEqual([3.5 / 4, 1, 2 / 4, 0]);
+  });
+
+  it("adds ε × basket popularity to a bought item's partners, and shrinks shopper co-occurrence by (max + s)", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { popularityPenalty: 0, shopperWeight: 1, shopperShrink: 2, contentWeight: 0, popularWeight: 1, popularHalfLifeDays: 7, neighbors: 5 }, Float64Array.of(0, 7, 14));
+    // Item 2: baskets with 1 (2 of them → 1) and 0 (1 → 0.5); shoppers (u1, u2 with 1; u2 with 0): 2/(2+2) and 1/4;
+    // popularity 1 and 0.875.
+    expect(Array.from(t.indices.subarray(t.indptr[2]!, t.indptr[3]!))).toEqual([1, 0]);
+    const s = t.scores.subarray(t.indptr[2]!, t.indptr[3]!);
+    expect(s[0]).toBeCloseTo(1 + 0.5 + 1, 6);
+    expect(s[1]).toBeCloseTo(0.5 + 0.25 + 0.875, 6);
   });
 });
 
