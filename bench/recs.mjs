@@ -13,7 +13,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { evaluateRecommendations, fitRecommender, groupItems, readCatalogFile, readEventLog, RecommenderParams, segmentShoppers, shopperProfiles, tuneRecommender } from "../dist/index.js";
+import { evaluateRecommendations, fitRecommender, groupItems, readCatalogFile, readEventLog, segmentShoppers, shopperProfiles } from "../dist/index.js";
+// The tuning entry points are not part of the package's public index: imported from their modules.
+import { RecommenderParams } from "../dist/pipeline/recommender-params.js";
+import { tuneRecommender } from "../dist/pipeline/tune-recs.js";
 import { median, writeResults } from "./common.mjs";
 import { peersAvailable, QUOTED_RECS, QUOTED_SEGMENTS, runPeers } from "./recs-peers.mjs";
 
