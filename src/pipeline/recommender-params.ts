@@ -43,13 +43,20 @@ export const RecommenderParams = z.object({
       popularityPenalty: z.number().min(0).default(0.3),
       /** Weight of same-shopper co-occurrence. */
       shopperWeight: z.number().min(0).default(1),
+      /** Same-shopper co-occurrence divided by (row maximum + this): little shared-shopper evidence weighs less. */
+      shopperShrink: z.number().min(0).default(10),
       /** Weight of content similarity (product vectors of the catalogue texts). */
-      contentWeight: z.number().min(0).default(0.4),
+      contentWeight: z.number().min(0).default(0.5),
       /** Weight of recent basket co-occurrence (recent baskets weigh more: seasons change what goes together). */
       recentWeight: z.number().min(0).default(0.25),
-      recentHalfLifeDays: z.number().positive().default(30),
-      /** Weight of what sells now (the candidate's recent popularity, half-life blend.popularHalfLifeDays). */
-      popularWeight: z.number().min(0).default(0.4),
+      recentHalfLifeDays: z.number().positive().default(15),
+      /** Weight of what sells now (the candidate's recent popularity). */
+      popularWeight: z.number().min(0).default(0.7),
+      /**
+       * Half-life (days) of what sells now, measured in baskets weighted by their size; null: the shoppers'
+       * recent popularity (half-life blend.popularHalfLifeDays) instead.
+       */
+      popularHalfLifeDays: z.number().positive().nullable().default(7),
       /** Items kept per list. */
       neighbors: z.number().int().min(1).max(1000).default(50),
     })

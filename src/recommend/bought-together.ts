@@ -17,8 +17,19 @@ export interface BoughtTogetherParams {
   /** δ: weight of recent basket co-occurrence (each basket weighs 2^(−age / recentHalfLifeDays)), scaled to max 1. */
   recentWeight?: number;
   recentHalfLifeDays?: number;
-  /** ε: weight of what sells now (each candidate's recent popularity, scaled to max 1: `popular` of the fit). */
+  /** ε: weight of what sells now (each candidate's recent popularity, scaled to max 1). */
   popularWeight?: number;
+  /**
+   * Half-life (days) of what sells now measured in baskets: each basket b adds |b|·2^(−age_b / half-life) to each
+   * of its items (an item in big recent baskets is the likeliest partner of any item), scaled to max 1. Needs
+   * `basketAgeDays`; when left out, the `popular` argument of the fit is used instead.
+   */
+  popularHalfLifeDays?: number | null;
+  /**
+   * Shrinkage of same-shopper co-occurrence: each row is divided by (its maximum + this) instead of its maximum,
+   * so an item whose partners share only a shopper or two weighs less than one with much evidence. Default 0.
+   */
+  shopperShrink?: number;
   /** Items kept per list. */
   neighbors: number;
   /** Above this many items, content similarity is computed among co-purchase candidates only (it is O(items²·dim)). */
@@ -37,8 +48,9 @@ export interface BoughtTogetherLists extends NeighborLists {
 /**
  * Fits bought-together lists for every catalogue item. `baskets`: basket × item incidence; `counts`: shopper ×
  * item counts (binarized); `content`: one unit row per catalogue item (a zero row = no text), or null;
- * `basketAgeDays`: each basket's age at fit time (needed for `recentWeight`); `popular`: each item's recent
- * popularity scaled to max 1 (needed for `popularWeight`; it re-ranks the lists of bought items only). An item
+ * `basketAgeDays`: each basket's age at fit time (needed for `recentWeight` and `popularHalfLifeDays`);
+ * `shopperPopular`: each item's recent popularity among shoppers scaled to max 1, what sells now when
+ * `popularHalfLifeDays` is null (`popularWeight` re-ranks the lists of bought items only). An item
  * with no purchases gets its content neighbours. Ties go to the lower item index.
  * O(Σ_i (Σ_{b ∋ i} |b| + Σ_{u ∋ i} n_u) + items²·dim) time, O(items) scratch.
  */
@@ -48,7 +60,7 @@ export function fitBoughtTogether(
   content: DenseMatrix | null,
   p: BoughtTogetherParams,
   basketAgeDays?: Float64Array,
-  popular?: Float64Array,
+  shopperPopular?: Float64Array,
 ): BoughtTogetherLists {
   const n = counts.cols;
   if (baskets.cols !== n || (content !== null && content.rows !== n)) throw new RangeError(`Pass matrices over the same ${n} items`);
@@ -56,6 +68,7 @@ export function fitBoughtTogether(
   const shoppersOf = transposeCsr(counts);
   const pop = columnCounts(counts);
   const penalty = Float64Array.from(pop, (v) => Math.pow(v + 1, -p.popularityPenalty));
+  const popular = p.popularHalfLifeDays != null && basketAgeDays ? basketPopularity(baskets, basketAgeDays, p.popularHalfLifeDays) : shopperPopular;
   const pw = popular ? (p.popularWeight ?? 0) : 0;
   const recentWeight = p.recentWeight ?? 0;
   const recent = recentWeight > 0 && basketAgeDays ? Float64Array.from(basketAgeDays, (a) => Math.pow(2, -Math.max(0, a) / (p.recentHalfLifeDays ?? 60))) : null;
@@ -112,7 +125,7 @@ export function fitBoughtTogether(
     const wb = maxB > 0 ? 1 / maxB : 0;
     // What sells now only re-ranks the lists of items that were bought: a new product gets its content neighbours.
     const bought = pw > 0 && (maxB > 0 || maxS > 0);
-    const ws = maxS > 0 ? p.shopperWeight / maxS : 0;
+    const ws = maxS > 0 ? p.shopperWeight / (maxS + (p.shopperShrink ?? 0)) : 0;
     // Candidates in ascending item order (so topK's ties go to the lower item): every item when content is
     // scored in full, else the items sharing a basket or a shopper with i (marked with stamp i + 1, then scanned).
     let m = n;
@@ -150,6 +163,25 @@ export function fitBoughtTogether(
     for (const j of touchedR) cr[j] = 0;
   }
   return { ...out.build(), evidence: Uint8Array.from(evidence) };
+}
+
+/**
+ * What sells now, in baskets: item j gets Σ_{b ∋ j} |b| · 2^(−max(0, age_b) / halfLifeDays), scaled to max 1.
+ * `baskets`: basket × item incidence; `ageDays`: each basket's age. O(nnz).
+ */
+export function basketPopularity(baskets: CsrMatrix, ageDays: Float64Array, halfLifeDays: number): Float64Array {
+  const out = new Float64Array(baskets.cols);
+  for (let b = 0; b < baskets.rows; b++) {
+    const start = baskets.indptr[b]!;
+    const end = baskets.indptr[b + 1]!;
+    if (end === start) continue;
+    const w = (end - start) * Math.pow(2, -Math.max(0, ageDays[b]!) / halfLifeDays);
+    for (let q = start; q < end; q++) out[baskets.indices[q]!]! += w;
+  }
+  let max = 0;
+  for (const v of out) if (v > max) max = v;
+  if (max > 0) for (let j = 0; j < out.length; j++) out[j] = out[j]! / max;
+  return out;
 }
 
 /**

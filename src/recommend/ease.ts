@@ -49,6 +49,21 @@ export class EaseModel {
     }
   }
 
+  /**
+   * Like {@link scoreInto}, into `out` indexed by kept position (length ≥ kept.length, added to, not cleared):
+   * out[b] += Σ_t W[items[t], kept[b]]. Contiguous rows, no scatter: the fast path of one shopper's scores.
+   */
+  scoreKeptInto(items: ArrayLike<number>, out: Float64Array): void {
+    const m = this.kept.length;
+    const w = this.weights;
+    for (let t = 0; t < items.length; t++) {
+      const a = this.position[items[t]!]!;
+      if (a < 0) continue;
+      const o = a * m;
+      for (let b = 0; b < m; b++) out[b]! += w[o + b]!;
+    }
+  }
+
   /** W[from, to] for catalogue items (0 when either is not kept). */
   weight(from: number, to: number): number {
     const a = this.position[from]!;

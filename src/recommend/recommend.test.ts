@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { csr, denseFromRows } from "../linalg/matrix.js";
 import { Blend, type BlendParams } from "./blend.js";
-import { fitBoughtTogether } from "./bought-together.js";
+import { basketPopularity, fitBoughtTogether } from "./bought-together.js";
 import { fitEase } from "./ease.js";
 import { buildBaskets, buildInteractions, columnCounts, decay } from "./interactions.js";
 import { fitItemKnn } from "./item-knn.js";
@@ -108,6 +108,26 @@ describe("bought together", () => {
   });
 });
 
+describe("bought together: what sells now in baskets, shrunk shopper evidence", () => {
+  const baskets = csr(3, 4, Int32Array.of(0, 2, 5, 7), Int32Array.of(0, 1, 0, 1, 2, 1, 2), new Float32Array(7).fill(1));
+  const counts = csr(3, 4, X.indptr, X.indices, X.data);
+  it("weighs each basket by its size and age", () => {
+    // Ages 0, 7, 14 days, half-life 7: weights 2·1, 3·0.5, 2·0.25 → item 0: 3.5, item 1: 4, item 2: 2; scaled to max 1.
+    const p = basketPopularity(baskets, Float64Array.of(0, 7, 14), 7);
+    expect(Array.from(p)).toEqual([3.5 / 4, 1, 2 / 4, 0]);
+  });
+
+  it("adds ε × basket popularity to a bought item's partners, and shrinks shopper co-occurrence by (max + s)", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { popularityPenalty: 0, shopperWeight: 1, shopperShrink: 2, contentWeight: 0, popularWeight: 1, popularHalfLifeDays: 7, neighbors: 5 }, Float64Array.of(0, 7, 14));
+    // Item 2: baskets with 1 (2 of them → 1) and 0 (1 → 0.5); shoppers (u1, u2 with 1; u2 with 0): 2/(2+2) and 1/4;
+    // popularity 1 and 0.875.
+    expect(Array.from(t.indices.subarray(t.indptr[2]!, t.indptr[3]!))).toEqual([1, 0]);
+    const s = t.scores.subarray(t.indptr[2]!, t.indptr[3]!);
+    expect(s[0]).toBeCloseTo(1 + 0.5 + 1, 6);
+    expect(s[1]).toBeCloseTo(0.5 + 0.25 + 0.875, 6);
+  });
+});
+
 describe("rankItems", () => {
   it("breaks ties to the lower index and never shows excluded or -Infinity items", () => {
     expect(Array.from(rankItems(Float64Array.of(1, 3, 3, -Infinity, 2), 10))).toEqual([1, 2, 4, 0]);
@@ -153,6 +173,15 @@ describe("Blend", () => {
       [1, "ease"],
       [2, "ease"],
     ]);
+  });
+
+  it("answers the same on repeated calls: its per-call scratch is cleared between shoppers", () => {
+    const u1 = blend.recommend(1, "all", 4);
+    blend.recommend(0, "all", 4);
+    blend.recommend(0, "new", 4);
+    expect(blend.recommend(1, "all", 4)).toEqual(u1);
+    // u1 never bought item 0: EASE decides it, not a left-over own-item part of u0.
+    expect(u1.find((r) => r.item === 0)?.part).toBe("ease");
   });
 
   it("leaves out what the shopper bought in mode new, and answers popular items for an unknown shopper", () => {
