@@ -39,6 +39,8 @@ export class SqliteEventWrites {
   private readonly sourceIds = new Map<string, number>();
 
   constructor(private readonly db: Database.Database) {
+    // Bulk event inserts touch the shopper index at random: a 64 MiB page cache (default 2 MiB) keeps it in memory.
+    db.pragma("cache_size = -65536");
     this.s = {
       insert: db.prepare("INSERT OR IGNORE INTO events (user_id, item_id, type, time, quantity, price, order_id, session, event_id, source_id, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       sourceId: db.prepare<[string], number>("SELECT id FROM event_sources WHERE name = ?").pluck(),
