@@ -403,14 +403,17 @@ export class CatalogService {
       if (top && top.score >= 0.5) boostCategory = top.category;
     }
     if (q.userId === undefined) return this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory });
-    // Personalized: the query's own category wins (×1.5); only an ambiguous query gets the shopper's preferred
-    // category, bounded to ×(1 + 0.4 × its share of their spend) ≤ ×1.4.
-    const pref = await this.shoppers.preferredCategory(q.userId);
+    // Personalized: the query's own category wins (×1.5); an ambiguous query gets the shopper's favourite category
+    // among those that match it, bounded to ×(1 + 0.4 × its share of their spend) ≤ ×1.4.
+    const affinity = await this.shoppers.categoryAffinity(q.userId);
     if (boostCategory !== undefined) {
       const r = await this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory });
-      return { ...r, boost: { source: "query", category: boostCategory, factor: 1.5, ...(pref ? { shopperCategory: pref.category } : {}) } };
+      return { ...r, boost: { source: "query", category: boostCategory, factor: 1.5, ...(affinity[0] ? { shopperCategory: affinity[0].category } : {}) } };
     }
-    if (!pref) return { ...(await this.store.search({ q: q.q, category: q.category, limit, offset })), boost: { source: "none" } };
+    const plain = await this.store.search({ q: q.q, category: q.category, limit, offset });
+    const matching = new Set(plain.facets.map((f) => f.category));
+    const pref = affinity.find((a) => matching.has(a.category) && (q.category === undefined || a.category === q.category));
+    if (!pref) return { ...plain, boost: { source: "none" } };
     const factor = Math.round((1 + 0.4 * pref.share) * 1000) / 1000;
     const r = await this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory: pref.category, boostFactor: factor });
     return { ...r, boost: { source: "shopper", category: pref.category, factor } };

@@ -335,16 +335,15 @@ export class ShopperService {
   }
 
   /**
-   * The shopper's preferred category for personalized search: their top affinity group when the live recommender
-   * knows their purchases (undefined otherwise), with its share of their spend.
+   * The shopper's category affinity for personalized search: share of their spend per product category (the
+   * products' effective categories), largest first; empty for an unknown or erased shopper.
    */
-  async preferredCategory(userId: string): Promise<{ category: string; share: number } | undefined> {
-    if (!this.rec || this.erased.has(userId)) return undefined;
+  async categoryAffinity(userId: string): Promise<{ category: string; share: number }[]> {
+    if (this.erased.has(userId)) return [];
     const events = await this.store.userEvents(userId, { limit: PROFILE_EVENTS });
-    if (events.length === 0) return undefined;
+    if (events.length === 0) return [];
     const table = shopperProfiles(EventLog.fromEvents(events), { itemGroups: await this.categoriesOf(events.map((e) => e.itemId)) });
-    const top = table.profile(0).affinity[0];
-    return top ? { category: top.group, share: top.share } : undefined;
+    return table.profile(0).affinity.map((a) => ({ category: a.group, share: a.share }));
   }
 
   /** Effective category of the given items (products), for search boosts. */

@@ -50,7 +50,18 @@ export const shopperRoutes: RouteSpec[] = [
     role: "write",
     personal: true,
     body: EventsBody,
-    handle: ({ body }, ctx) => shoppers(ctx).addEvents(body.events),
+    handle: async ({ body }, ctx) => {
+      const r = (await shoppers(ctx).addEvents(body.events)) as { received: number; errors: { index: number; field?: string; message: string }[] };
+      // Nothing usable at all: the client's mistake, answered as such (some good rows: 200 with the per-row report).
+      if (r.received > 0 && r.errors.length === r.received) {
+        throw new HttpProblem(
+          422,
+          `None of the ${r.received} events can be stored: ${r.errors[0]!.message}`,
+          r.errors.slice(0, 20).map((e) => ({ path: `body.events.${e.index}${e.field !== undefined ? `.${e.field}` : ""}`, message: e.message })),
+        );
+      }
+      return r;
+    },
   }),
   route({
     method: "GET",
