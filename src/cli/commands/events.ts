@@ -112,7 +112,8 @@ Examples:
       });
     } catch (e) {
       ui.progress.done();
-      if (e instanceof InvalidInputError) process.stderr.write("note: the events of the rows before the error were stored; importing the fixed file again stores only the lines not stored yet\n");
+      // The good rows read before the bad ones were found are stored (a file line is stored once, so a re-import is safe).
+      if (e instanceof InvalidInputError && e.issues.length > 0) e.message += "\n(the good rows were stored; importing the fixed file again stores only the lines not stored yet)";
       throw e;
     } finally {
       ui.progress.done();
