@@ -28,7 +28,7 @@ import type { SharedChange } from "./shared-state.js";
 export const RECOMMENDER_META = "recommender.version";
 /** Events per store transaction when importing a file. */
 const IMPORT_BATCH = 20_000;
-/** Events a shopper's profile is computed from at most (the most recent ones are kept beyond). */
+/** Events a shopper's profile is computed from at most (their first ones, in store order). */
 const PROFILE_EVENTS = 100_000;
 
 /** The fields of an API event (ShopEventSchema) as the event reader names them. */
