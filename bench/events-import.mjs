@@ -13,6 +13,7 @@
 //
 // --quick: 500k synthetic events, 5 s of load. Results: bench/results/events-<ts>.jsonl (and events-latest.jsonl).
 import { spawn } from "node:child_process";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -51,6 +52,8 @@ const work = mkdtempSync(path.join(os.tmpdir(), "assort-bench-events-"));
 const only = args.only;
 const NON_PRODUCTS = ["POST", "D", "M", "BANK CHARGES", "C2", "DOT", "AMAZONFEE", "PADS", "S", "CRUK"];
 const startedAt = new Date();
+const http = (...a) => globalThis.fetch(...a);
+let loads = 0;
 const results = [];
 const record = (r) => {
   const row = { bench: "events", ...r, machine: `${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}` };
@@ -132,10 +135,10 @@ try {
     try {
       const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
       const t0 = performance.now();
-      const job = await (await fetch(`${server.url}/v1/jobs`, { method: "POST", headers, body: JSON.stringify({ kind: "recommender", params: { excludeItems: NON_PRODUCTS } }) })).json();
+      const job = await (await http(`${server.url}/v1/jobs`, { method: "POST", headers, body: JSON.stringify({ kind: "recommender", params: { excludeItems: NON_PRODUCTS } }) })).json();
       let state;
       for (;;) {
-        state = await (await fetch(`${server.url}/v1/jobs/${job.id}`, { headers })).json();
+        state = await (await http(`${server.url}/v1/jobs/${job.id}`, { headers })).json();
         if (state.state === "done" || state.state === "failed") break;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -146,7 +149,7 @@ try {
       const pick = () => users[((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % users.length)];
       const requests = Array.from({ length: 4000 }, (_, i) => ({ method: "GET", path: `/v1/users/${encodeURIComponent(pick())}/recommendations?limit=10${i % 2 ? "&mode=new" : ""}`, headers: { authorization: `Bearer ${KEY}` } }));
       const load = async (spec) => {
-        const file = path.join(work, `load-${Math.random().toString(36).slice(2)}.json`);
+        const file = path.join(work, `load-${loads++}.json`);
         await writeFile(file, JSON.stringify(spec));
         const { stdout } = await run(process.execPath, [path.join(here, "load-child.mjs"), file]);
         return JSON.parse(stdout.trim().split("\n").pop());

@@ -213,8 +213,8 @@ export class CatalogService {
     this.queued = o.jobQueue !== undefined;
     this.models = new ModelRegistry(this.store, this.dataDir, publish, (record) => this.work.warm({ modelDir: record.dir }), o.artifacts);
     this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work }, publish, o.artifacts);
-    this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed, { ...(o.jobQueue ? { queue: o.jobQueue } : {}), fitVectors: (f) => this.fitVectors(f), fitRecommender: (f, p) => this.shoppers.fit(f, recommenderJobParams(p)) });
-    this.shoppers = new ShopperService(this.store, this.dataDir, { publish, liveModel: () => this.models.current, ...(o.artifacts ? { artifacts: o.artifacts } : {}), logger: this.logger, seed: this.seed });
+    this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed, { ...(o.jobQueue ? { queue: o.jobQueue } : {}), fitVectors: (f) => this.fitVectors(f), fitRecommender: (f, p, run) => this.shoppers.fit(f, recommenderJobParams(p), run) });
+    this.shoppers = new ShopperService(this.store, this.dataDir, { publish, liveModelDir: () => this.models.currentRecord?.dir, ...(o.artifacts ? { artifacts: o.artifacts } : {}), logger: this.logger, seed: this.seed });
     this.feedbackLoop = new Feedback(
       this.store,
       o.retrainAfter ?? 50,

@@ -6,21 +6,20 @@ import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { ConfigError, NotFoundError, UnavailableError, type RowIssue } from "../core/errors.js";
-import type { ProductModel } from "../core/contracts.js";
+import { ConfigError, NotFoundError, throwIfAborted, UnavailableError, type RowIssue } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
 import type { ShopEvent } from "../events/event.js";
-import { EventLog, EventLogBuilder } from "../events/event-log.js";
+import { EventLog } from "../events/event-log.js";
 import { readEvents, type EventReadReport, type ReadEventsOptions } from "../events/read-events.js";
-import { groupItems } from "../pipeline/item-groups.js";
-import { fitRecommender, type RecommendedItem, type Recommender } from "../pipeline/recommender.js";
-import { loadRecommender, saveRecommender } from "../pipeline/recommender-artifact.js";
+import type { RecommendedItem, Recommender } from "../pipeline/recommender.js";
+import { loadRecommender } from "../pipeline/recommender-artifact.js";
 import type { RecommenderParamsInput } from "../pipeline/recommender-params.js";
-import { segmentShoppers } from "../pipeline/segments.js";
 import { shopperProfiles, type ShopperProfile } from "../pipeline/shopper-profiles.js";
 import { localArtifact, type ArtifactStore } from "./artifacts.js";
-import type { CatalogStore, EventWrite, ProductWrite, SegmentRecord } from "./catalog-store.js";
+import type { CatalogStore, EventWrite, ProductWrite, SegmentRecord, StoredEvent } from "./catalog-store.js";
+import { runCatalogTask } from "./tasks.js";
+import type { RecommenderTask, RecommenderTaskResult } from "./shoppers-fit.js";
 import type { ServiceLogger } from "./logger.js";
 import type { SharedChange } from "./shared-state.js";
 
@@ -91,8 +90,8 @@ export interface EraseAnswer {
 /** Hooks the catalog service gives the shopper service. */
 export interface ShopperHooks {
   publish(change: SharedChange): Promise<void>;
-  /** The live category model (files items without categories into groups). */
-  liveModel(): ProductModel | undefined;
+  /** The live category model's directory (files items without categories into groups). */
+  liveModelDir(): string | undefined;
   artifacts?: ArtifactStore;
   logger: ServiceLogger;
   seed: number;
@@ -356,85 +355,83 @@ export class ShopperService {
   // ---- the recommender job
 
   /**
-   * Fits the recommender and the segments from every stored event and product: item groups from the products'
-   * categories (filed by the live model where they have none), else named clusters of the item texts; saved
-   * atomically under recommenders/<version>, made live, and published.
+   * Fits the recommender and the segments from every stored event and product (in a job worker thread where the
+   * runner has one: `run`): item groups from the products' categories (filed by the live model where they have
+   * none), else named clusters of the item texts; saved atomically under recommenders/<version>, made live, and
+   * published.
    */
-  async fit(h: { signal?: AbortSignal; onProgress?: (p: Progress) => void }, params: { params?: RecommenderParamsInput; excludeItems?: string[]; k?: number | "auto" } = {}): Promise<Record<string, unknown>> {
+  async fit(
+    h: { signal?: AbortSignal; onProgress?: (p: Progress) => void },
+    params: { params?: RecommenderParamsInput; excludeItems?: string[]; k?: number | "auto" } = {},
+    run: (task: RecommenderTask) => Promise<unknown> = (task) => runCatalogTask(task, h),
+  ): Promise<Record<string, unknown>> {
     const t0 = performance.now();
-    const b = new EventLogBuilder();
-    let n = 0;
+    const events: ShopEvent[] = [];
     for (let after = 0; ; ) {
       const page = await this.store.scanEvents({ afterSeq: after, limit: 50_000 });
-      for (const e of page) b.add(e);
-      n += page.length;
-      h.onProgress?.({ stage: "events", done: n, total: 0 });
+      for (const e of page) events.push(eventOf(e));
+      h.onProgress?.({ stage: "events", done: events.length, total: 0 });
       if (page.length < 50_000) break;
       after = page[page.length - 1]!.seq;
-      if (h.signal?.aborted) throw new ConfigError("Cancelled");
+      throwIfAborted(h.signal, "Job");
     }
-    const log = b.build();
-    if (log.length === 0) throw new ConfigError("Cannot fit a recommender: the store holds no events");
-    const items: Product[] = [];
+    if (events.length === 0) throw new ConfigError("Cannot fit a recommender: the store holds no events");
+    const products: Product[] = [];
     for (let after: string | undefined; ; ) {
       const page = await this.store.scanProducts(after === undefined ? { limit: 5000 } : { afterId: after, limit: 5000 });
-      for (const p of page) items.push({ id: p.id, text: [p.title, p.description ?? ""], ...(p.effectiveCategory ? { label: p.effectiveCategory } : {}) });
+      for (const p of page) products.push({ id: p.id, text: [p.title, p.description ?? ""], ...(p.effectiveCategory ? { label: p.effectiveCategory } : {}) });
       if (page.length < 5000) break;
       after = page[page.length - 1]!.id;
     }
-    const exclude = params.excludeItems ?? [];
-    const model = this.hooks.liveModel();
-    let groups: Awaited<ReturnType<typeof groupItems>> | undefined;
-    if (items.length > 0) {
-      groups = await groupItems(log, items, { excludeItems: exclude, seed: this.hooks.seed, ...(model ? { model } : {}), ...(h.signal ? { signal: h.signal } : {}) });
-    }
-    const table = shopperProfiles(log, { excludeItems: exclude, ...(groups ? { itemGroups: groups.groupOf } : {}) });
-    const customers = table.customers().length;
-    let segmentOf: Map<string, number> | undefined;
-    let run: Awaited<ReturnType<typeof segmentShoppers>> | undefined;
-    if (customers >= 6) {
-      const k = params.k ?? (customers >= 40 ? "auto" : 2);
-      run = await segmentShoppers(table, { k, nInit: 3, seed: this.hooks.seed, mapSample: 0, ...(k === "auto" ? { kRange: [2, Math.min(8, customers - 1)] as [number, number] } : {}) });
-      segmentOf = new Map(run.users.map((u, i) => [u, run!.labels[i]!]));
-    }
-    const rec = await fitRecommender(log, {
-      items,
-      excludeItems: exclude,
-      ...(groups ? { itemGroups: groups.groupOf } : {}),
-      ...(segmentOf ? { segmentOf } : {}),
-      ...(params.params ? { params: params.params } : {}),
-      seed: this.hooks.seed,
-      ...(h.signal ? { signal: h.signal } : {}),
-    });
-    h.onProgress?.({ stage: "save", done: 0, total: 1 });
     await fs.mkdir(this.dir, { recursive: true });
     const tmp = path.join(this.dir, `.tmp-${randomUUID()}`);
-    const version = await saveRecommender(rec, tmp);
-    const final = path.join(this.dir, version);
-    await fs.rm(final, { recursive: true, force: true });
-    await fs.rename(tmp, final);
-    if (this.hooks.artifacts) await this.hooks.artifacts.putDir(`recommenders/${version}`, final);
-    if (run) {
-      await this.store.saveSegments({
-        version,
-        segments: run.segments.map((s) => ({ id: s.id, name: s.name, details: { share: s.share, mean: s.mean, topGroups: s.topGroups, topItems: topItemsOf(rec, s.id) } })),
-        members: run.users.flatMap((u, i) => (run!.labels[i]! >= 0 ? [{ userId: u, segment: run!.labels[i]! }] : [])),
-      });
+    const modelDir = this.hooks.liveModelDir();
+    const r = (await run({
+      kind: "recommender",
+      events,
+      products,
+      ...(params.excludeItems ? { excludeItems: params.excludeItems } : {}),
+      ...(params.k !== undefined ? { k: params.k } : {}),
+      ...(params.params ? { params: params.params } : {}),
+      ...(modelDir ? { modelDir } : {}),
+      outDir: tmp,
+      seed: this.hooks.seed,
+    })) as RecommenderTaskResult;
+    try {
+      throwIfAborted(h.signal, "Job");
+      const final = path.join(this.dir, r.version);
+      await fs.rm(final, { recursive: true, force: true });
+      await fs.rename(tmp, final);
+      if (this.hooks.artifacts) await this.hooks.artifacts.putDir(`recommenders/${r.version}`, final);
+      if (r.segments.length > 0) await this.store.saveSegments({ version: r.version, segments: r.segments.map(({ size: _size, ...s }) => s), members: r.members });
+      await this.store.setMeta(RECOMMENDER_META, r.version);
+      await this.load(r.version);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
     }
-    await this.store.setMeta(RECOMMENDER_META, version);
-    await this.load(version);
-    await this.hooks.publish({ kind: "recommender", version });
+    await this.hooks.publish({ kind: "recommender", version: r.version });
     return {
-      version,
-      events: log.length,
-      shoppers: rec.users.length,
-      items: rec.state.items.length,
-      groups: groups ? { source: groups.source, count: groups.names.length, description: groups.description } : null,
-      segments: run ? run.segments.map((s) => ({ id: s.id, name: s.name, size: s.size })) : [],
-      silhouette: run?.metrics.silhouette ?? null,
+      version: r.version,
+      events: r.events,
+      shoppers: r.shoppers,
+      items: r.items,
+      groups: r.groups,
+      segments: r.segments.map((s) => ({ id: s.id, name: s.name, size: s.size })),
+      silhouette: r.silhouette,
+      fitSeconds: r.fitSeconds,
       seconds: (performance.now() - t0) / 1000,
     };
   }
+}
+
+/** A stored event as the event log takes it. */
+function eventOf(e: StoredEvent): ShopEvent {
+  const out: ShopEvent = { userId: e.userId, itemId: e.itemId, type: e.type, time: e.time };
+  if (e.quantity !== undefined) out.quantity = e.quantity;
+  if (e.price !== undefined) out.price = e.price;
+  if (e.orderId !== undefined) out.orderId = e.orderId;
+  if (e.session !== undefined) out.session = e.session;
+  return out;
 }
 
 /** Recency reference: the midnight (UTC) after the recommender's last event, or after the shopper's last one if later. */
@@ -442,16 +439,3 @@ function referenceOf(now: number, log: EventLog): number {
   const last = Math.max(now, log.timeRange()?.lastMs ?? now);
   return Math.floor(last / 86_400_000) * 86_400_000 + 86_400_000;
 }
-
-/** A segment's favourite items (the recommender's per-segment popularity), top 5 ids. */
-function topItemsOf(rec: Recommender, segment: number): string[] {
-  const fav = rec.state.favourites;
-  const segOf = rec.state.segmentOf;
-  if (!fav || !segOf) return [];
-  const n = rec.state.items.length;
-  if ((segment + 1) * n > fav.length) return [];
-  const idx = Array.from({ length: n }, (_, i) => i).filter((i) => fav[segment * n + i]! > 0 && rec.state.excluded[i] === 0);
-  idx.sort((a, b) => fav[segment * n + b]! - fav[segment * n + a]! || a - b);
-  return idx.slice(0, 5).map((i) => rec.state.items[i]!);
-}
-

@@ -126,4 +126,12 @@ describe("assort events import", () => {
     expectError(await assort(["events", "import", "--events", EVENTS, "--data-dir", data, "--batch-size", "0"]), 2, "--batch-size");
     expectError(await assort(["events", "import", "--data-dir", data]), 2, "--events");
   });
+
+  it("--help names the options and the examples", async () => {
+    const r = await assort(["events", "import", "--help"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Usage: assort events import");
+    for (const o of ["--events", "--items", "--data-dir", "--store", "--source", "--on-bad-row", "--user-field", "--json"]) expect(r.stdout).toContain(o);
+    expect((await assort(["events", "--help"])).stdout).toMatch(/import\s/);
+  });
 });
