@@ -63,6 +63,11 @@ export interface SqliteStoreOptions {
    * build has it) or "inline" (on this thread's connection).
    */
   writer?: "thread" | "inline";
+  /**
+   * The writer thread's priority: "background" (default; lowered, so reads on the main thread win the CPU) or
+   * "normal" (a bulk load with no reads to protect, e.g. `events import`).
+   */
+  writerPriority?: "background" | "normal";
 }
 
 /** SQLite's codes for a file that cannot be the catalog database, in words. */
@@ -173,7 +178,7 @@ export class SqliteStore implements CatalogStore {
       migrate(db, file);
       const inline = (): StoreWriter => new InlineWriter(new SqliteWrites(db!, (kind, id, detail) => new NotFoundError(kind, id, detail)));
       const threaded = (o.writer ?? "thread") === "thread" && writerThreadAvailable();
-      return new SqliteStore(db, file, threaded ? new ThreadWriter(file, busyTimeoutMs, inline) : inline(), lock);
+      return new SqliteStore(db, file, threaded ? new ThreadWriter(file, busyTimeoutMs, inline, o.writerPriority !== "normal") : inline(), lock);
     } catch (e) {
       if (db?.open) db.close();
       lock.release();

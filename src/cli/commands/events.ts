@@ -82,7 +82,7 @@ Examples:
     const { makeLogger, openService } = await import("./serve-setup.js");
     const ui = makeUi(Boolean(flags.quiet) || Boolean(flags.json));
     const items = await loadItems(flags);
-    const opened = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), logger: makeLogger("warn") });
+    const opened = await openService({ dataDir: flags.dataDir, ...(flags.store !== undefined ? { store: flags.store } : {}), logger: makeLogger("warn"), bulk: true });
     const fields = {
       user: flags.userField,
       item: flags.itemField,
