@@ -123,6 +123,12 @@ describe("shopper routes: events in and profiles", () => {
     expect(huge.json()).toMatchObject({ errors: [{ path: "body.events.0.userId" }] });
     const over = await post([{ userId: "x", itemId: "p1", type: "purchase", timestamp: "2025-01-01T00:00:00Z", note: "y".repeat(3_000_000) }]);
     expect(over.statusCode).toBe(413);
+    // events that are not objects, or hold the wrong shapes, are refused row by row (never a 500)
+    for (const odd of [[null], [1], ["x"], [[]], [{ userId: 5, itemId: {}, type: 3, timestamp: [] }], [{ userId: "x", itemId: "p1", type: "purchase", timestamp: "2025-01-01T00:00:00Z", quantity: "many" }]]) {
+      const r = await post(odd);
+      expect(r.statusCode, JSON.stringify(odd)).toBe(422);
+      expect(r.headers["content-type"]).toContain("application/problem+json");
+    }
     // an empty log stores nothing and says so
     expect((await post([])).json()).toMatchObject({ received: 0, inserted: 0 });
     // a one-event shopper has a profile
