@@ -123,6 +123,13 @@ describe("assort events import", () => {
     expect(await run(["--events", jsonl, "--data-dir", data, "--on-bad-row", "skip"])).toMatchObject({ read: 1, inserted: 1, skipped: 1 });
     // a one-event shopper is stored like any other
     expect((await stored(data)).counts).toEqual({ events: 1, users: 1, items: 1 });
+    // stdin: without --source every import adds its rows; with one, a second import of the same lines adds nothing
+    const line = HEAD + "s1,p1,purchase,2025-01-01T00:00:00Z,1,1,o1\n";
+    const piped = async (extra: string[]) => JSON.parse((await assort(["events", "import", "--events", "-", "--data-dir", data, "--json", ...extra], { input: line })).stdout) as Summary;
+    expect(await piped([])).toMatchObject({ inserted: 1 });
+    expect(await piped([])).toMatchObject({ inserted: 1 });
+    expect(await piped(["--source", "feed-1"])).toMatchObject({ inserted: 1 });
+    expect(await piped(["--source", "feed-1"])).toMatchObject({ inserted: 0, duplicates: 1 });
     expectError(await assort(["events", "import", "--events", EVENTS, "--data-dir", data, "--batch-size", "0"]), 2, "--batch-size");
     expectError(await assort(["events", "import", "--data-dir", data]), 2, "--events");
   });

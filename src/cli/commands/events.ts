@@ -65,7 +65,7 @@ function importCommand(group: Command): void {
     .description("store the events of a file in the catalog store (idempotent by event id, else by file and line; identical rows are kept as repeats); --items adds the items the store lacks as products")
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
     .option("--store <url>", STORE_HELP)
-    .option("--source <name>", "name of the file in the store: importing the same name and line again stores nothing (default: the file's absolute path)")
+    .option("--source <name>", "name of the file in the store: importing the same name and line again stores nothing (default: the file's absolute path; none for stdin, whose rows are then always added)")
     .option("--batch-size <n>", "events per transaction", intArg("--batch-size", 1, 1_000_000), 20_000)
     .option("--json", "print the summary as one JSON line")
     .option("-q, --quiet", "no progress or notes on stderr");
@@ -106,7 +106,8 @@ Examples:
           fileLabel: flags.events === "-" ? "<stdin>" : flags.events,
         },
         ...(items ? { items } : {}),
-        ...(flags.source !== undefined ? { source: flags.source } : flags.events === "-" ? { source: "<stdin>" } : {}),
+        // stdin has no name: its lines are idempotent only under a --source name (else every import adds its rows).
+        ...(flags.source !== undefined ? { source: flags.source } : {}),
         batchSize: flags.batchSize,
         onProgress: (p) => ui.progress.onProgress({ ...p, stage: "events stored" }),
       });
