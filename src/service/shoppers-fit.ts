@@ -20,7 +20,7 @@ export interface RecommenderTask {
   events: ShopEvent[];
   products: Product[];
   excludeItems?: string[];
-  /** Segments, or "auto" (best silhouette over 2..8). Default: auto from 40 customers, else 2. */
+  /** Segments, or "auto" (best silhouette over 3..8, as a marketer wants more than two). Default: auto from 40 customers, else 2. */
   k?: number | "auto";
   params?: RecommenderParamsInput;
   /** The live category model's directory: files products without a category into groups. */
@@ -62,7 +62,7 @@ export async function fitShopperModel(task: RecommenderTask, o: RunOptions = {})
   let run: Awaited<ReturnType<typeof segmentShoppers>> | undefined;
   if (customers >= 6) {
     const k = task.k ?? (customers >= 40 ? "auto" : 2);
-    run = await segmentShoppers(table, { k, nInit: 3, seed: task.seed ?? 0, mapSample: 0, ...(k === "auto" ? { kRange: [2, Math.min(8, customers - 1)] as [number, number] } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    run = await segmentShoppers(table, { k, nInit: 3, seed: task.seed ?? 0, mapSample: 0, ...(k === "auto" ? { kRange: [3, Math.min(8, customers - 1)] as [number, number] } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     o.onProgress?.({ stage: "segments", done: 1, total: 1 });
   }
   const segmentOf = run ? new Map(run.users.map((u, i) => [u, run!.labels[i]!])) : undefined;
