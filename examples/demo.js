@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { evaluate, loadModel, readCatalogFile, train } from "../dist/index.js";
+import { evaluate, fitRecommender, groupItems, loadModel, readCatalogFile, readEventLog, segmentShoppers, shopperProfiles, train } from "../dist/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const catalog = (f) => path.join(here, "catalog", f);
@@ -33,3 +33,14 @@ for (const [i, p] of saved.predict(fresh, { topK: 3 }).entries()) {
   for (const c of p.categories) console.log(`      ${pct(c.score).padStart(6)}  ${c.category}`);
 }
 await rm(dir, { recursive: true, force: true });
+
+// Shoppers: the sample shop's purchase log (examples/shop/events.csv) → named segments and recommendations with reasons.
+const { log } = await readEventLog(path.join(here, "shop", "events.csv"));
+const items = [...trainSet, ...fresh];
+const groups = await groupItems(log, items);
+const segments = await segmentShoppers(shopperProfiles(log, { itemGroups: groups.groupOf }), { k: "auto", seed: 1 });
+console.log(`\nSample shop: ${log.length} events of ${log.users.size} shoppers in ${segments.k} segments; the two largest:`);
+for (const s of [...segments.segments].sort((a, b) => b.size - a.size).slice(0, 2)) console.log(`  ${String(s.size).padStart(3)} shoppers  ${s.name}`);
+const rec = await fitRecommender(log, { items, itemGroups: groups.groupOf });
+console.log("Recommended for shopper c1001, with the reasons:");
+for (const r of rec.recommend("c1001", { limit: 4 })) console.log(`  ${(r.title ?? r.itemId).slice(0, 48).padEnd(48)}  ${r.reason.text}`);

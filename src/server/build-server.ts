@@ -12,6 +12,7 @@ import { HttpProblem, PROBLEM_TYPE, problemText, toProblem, zodProblem, type Map
 import type { RouteContext, RouteSpec } from "./route-spec.js";
 import { adminRoutes } from "./routes/admin-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
+import { shopperRoutes } from "./routes/shoppers.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
 import { MAX_ID_CHARS, MAX_PARAM_CHARS } from "./schemas.js";
 import type { CatalogServicePort } from "./service-port.js";
@@ -184,18 +185,18 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     await app.register(fastifyCors, { origin: o.cors.origin, methods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["authorization", "content-type"], maxAge: 600 });
   }
 
-  const guard = (need: Role) => (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
-    if (need === "read" && !readAuth) return done();
+  const guard = (need: Role, personal = false) => (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    if (need === "read" && !readAuth && !personal) return done();
     const key = req.apiKey;
     if (!key) return done(sendKeyProblem("Send an API key: Authorization: Bearer <key>"));
     if (!allows(key.role, need)) return done(new HttpProblem(403, `This operation needs a ${need} key; the key sent is a ${key.role} key`));
     done();
   };
 
-  const routes = [...catalogRoutes, ...adminRoutes];
+  const routes = [...catalogRoutes, ...adminRoutes, ...shopperRoutes];
   // Open reads get no auth hook at all.
   for (const spec of routes) {
-    registerRoute(app, spec, spec.role === "read" && !readAuth ? undefined : guard(spec.role), (req, reply) => ({ service: o.service, metrics, request: req, reply, maxItems, modelRoots: o.modelRoots ?? [], role: req.apiKey?.role }));
+    registerRoute(app, spec, spec.role === "read" && !readAuth && !spec.personal ? undefined : guard(spec.role, spec.personal === true), (req, reply) => ({ service: o.service, metrics, request: req, reply, maxItems, modelRoots: o.modelRoots ?? [], role: req.apiKey?.role }));
   }
   registerOpsRoutes(app, { service: o.service, metrics, transport, doc: openApiDocument(routes, { readAuth }) });
   return app;

@@ -113,7 +113,7 @@ export function openApiDocument(routes: readonly RouteSpec[], o: { readAuth: boo
   const paths: Record<string, Json> = {};
   for (const r of routes) {
     const p = r.url.replace(/:(\w+)/g, "{$1}");
-    const keyed = r.role !== "read" || o.readAuth;
+    const keyed = r.role !== "read" || o.readAuth || r.personal === true;
     const ok = String(r.status ?? 200);
     const op: Json = {
       summary: r.summary,
@@ -167,6 +167,7 @@ const TAGS: Record<string, string> = {
   feedback: "Corrections and acceptances of categories",
   models: "Model versions",
   jobs: "Background jobs",
+  shoppers: "Shopper events, profiles, segments and recommendations (personal data: every operation needs a key)",
   ops: "Health, metrics and this document (no key, no rate limit)",
 };
 

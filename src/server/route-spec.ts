@@ -29,6 +29,8 @@ export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefin
   summary: string;
   tag: string;
   role: Role;
+  /** Personal data (shoppers): a key is required even when reads are open. */
+  personal?: boolean;
   body?: B;
   query?: Q;
   params?: P;

@@ -71,6 +71,7 @@ export const SearchQuery = z.object({
   category: z.string().min(1).max(1024).optional().describe("only products in this category"),
   limit: queryInt(1, 100, 10),
   offset: queryInt(0, 10_000, 0),
+  userId: z.string().min(1).max(MAX_ID_CHARS).optional().describe("personalize for this shopper (needs an API key): an ambiguous query boosts their preferred category"),
 });
 
 /** Query of GET /v1/products/:id/similar. */
@@ -101,7 +102,7 @@ export const RegisterModelBody = z.object({
 
 /** Body of POST /v1/jobs. */
 export const JobBody = z.object({
-  kind: z.enum(["train", "classify", "cluster"]),
+  kind: z.enum(["train", "classify", "cluster", "recommender"]),
   params: z.record(z.string(), z.unknown()).default({}),
 });
 

@@ -40,13 +40,26 @@ export interface CatalogServicePort {
     items: ProductInput[],
     o?: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: boolean | number },
   ): Maybe<{ model: string; results: ServiceClassification[] }>;
-  search(q: { q: string; category?: string; limit?: number; offset?: number }): Maybe<object>;
+  search(q: { q: string; category?: string; limit?: number; offset?: number; userId?: string }): Maybe<object>;
   similar(id: string, o?: { limit?: number; sameCategory?: boolean }): Maybe<object>;
   feedback(f: { productId: string; category?: string; accept?: boolean; user?: string }): Maybe<object>;
-  startJob(kind: "train" | "classify" | "cluster", params: Record<string, unknown>): Maybe<ServiceJob>;
+  startJob(kind: "train" | "classify" | "cluster" | "recommender", params: Record<string, unknown>): Maybe<ServiceJob>;
   getJob(id: string): Maybe<ServiceJob | undefined>;
   listJobs(o?: { limit?: number }): Maybe<ServiceJob[]>;
   cancelJob(id: string): Maybe<ServiceJob>;
   stats(): Maybe<{ products: number; activeModel?: string }>;
   close(): Promise<void>;
+  /** Shoppers (src/service/shoppers.ts); without it the shopper routes answer 503. */
+  shoppers?: ShopperServicePort;
+}
+
+/** What the shopper routes need (ShopperService satisfies it). */
+export interface ShopperServicePort {
+  addEvents(rows: readonly unknown[]): Promise<object>;
+  profile(userId: string): Promise<object>;
+  eraseUser(userId: string): Promise<object>;
+  segments(): Promise<object>;
+  segment(id: number, page: { afterId?: string; limit: number }): Promise<object>;
+  recommend(userId: string, o?: { mode?: "all" | "new"; limit?: number; maxPerCategory?: number }): object;
+  boughtTogether(itemId: string, o?: { limit?: number }): object;
 }

@@ -39,6 +39,7 @@ import { SimilarItems } from "./similar-items.js";
 import { Feedback } from "./feedback.js";
 import { noopLogger, type ServiceLogger } from "./logger.js";
 import { LocalSharedState, type SharedChange, type SharedState } from "./shared-state.js";
+import { ShopperService } from "./shoppers.js";
 
 export type { ServiceLogger } from "./logger.js";
 
@@ -108,12 +109,16 @@ export interface SearchQuery {
   /** Default 20, at most 100. */
   limit?: number;
   offset?: number;
+  /** Personalize: boost this shopper's preferred category when the query has no clear category of its own. */
+  userId?: string;
 }
 
 export interface SearchAnswer {
   total: number;
   hits: { id: string; title: string; category?: string; predicted?: string; score: number }[];
   facets: { category: string; count: number }[];
+  /** Which category boost applied (personalized searches say it): the query's own category, the shopper's, or none. */
+  boost?: { source: "query" | "shopper" | "none"; category?: string; factor?: number; shopperCategory?: string };
 }
 
 export interface SimilarAnswer {
@@ -190,6 +195,8 @@ export class CatalogService {
   /** Changes from other processes, applied one after another; buffered until open() has caught up. */
   private remote: Promise<void> = Promise.resolve();
   private pendingRemote: SharedChange[] | undefined = [];
+  /** Shoppers: events, profiles, segments and recommendations (src/service/shoppers.ts). */
+  readonly shoppers: ShopperService;
 
   private constructor(o: CatalogServiceOptions) {
     this.store = o.store;
@@ -206,7 +213,8 @@ export class CatalogService {
     this.queued = o.jobQueue !== undefined;
     this.models = new ModelRegistry(this.store, this.dataDir, publish, (record) => this.work.warm({ modelDir: record.dir }), o.artifacts);
     this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work }, publish, o.artifacts);
-    this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed, { ...(o.jobQueue ? { queue: o.jobQueue } : {}), fitVectors: (f) => this.fitVectors(f) });
+    this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed, { ...(o.jobQueue ? { queue: o.jobQueue } : {}), fitVectors: (f) => this.fitVectors(f), fitRecommender: (f, p, run) => this.shoppers.fit(f, recommenderJobParams(p), run) });
+    this.shoppers = new ShopperService(this.store, this.dataDir, { publish, liveModelDir: () => this.models.currentRecord?.dir, ...(o.artifacts ? { artifacts: o.artifacts } : {}), logger: this.logger, seed: this.seed });
     this.feedbackLoop = new Feedback(
       this.store,
       o.retrainAfter ?? 50,
@@ -243,6 +251,7 @@ export class CatalogService {
       await s.models.init((e) => s.logger.error({ err: e.message }, "cannot load the active model"));
       await s.feedbackLoop.init();
       await s.vectors.init();
+      await s.shoppers.init();
     } catch (e) {
       s.unsubscribe();
       await s.vectors.close().catch(() => undefined);
@@ -261,6 +270,7 @@ export class CatalogService {
     const apply = async (): Promise<void> => {
       if (change.kind === "model") await this.models.sync();
       else if (change.kind === "override") await this.feedbackLoop.sync(change.productId);
+      else if (change.kind === "recommender") await this.shoppers.sync(change.version);
       // Vector changes run with this process's writes, so a reload never races an embedding in flight.
       else await this.serialWrite(() => this.vectors.sync(change));
     };
@@ -392,7 +402,21 @@ export class CatalogService {
       const top = p?.categories[0];
       if (top && top.score >= 0.5) boostCategory = top.category;
     }
-    return this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory });
+    if (q.userId === undefined) return this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory });
+    // Personalized: the query's own category wins (×1.5); an ambiguous query gets the shopper's favourite category
+    // among those that match it, bounded to ×(1 + 0.4 × its share of their spend) ≤ ×1.4.
+    const affinity = await this.shoppers.categoryAffinity(q.userId);
+    if (boostCategory !== undefined) {
+      const r = await this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory });
+      return { ...r, boost: { source: "query", category: boostCategory, factor: 1.5, ...(affinity[0] ? { shopperCategory: affinity[0].category } : {}) } };
+    }
+    const plain = await this.store.search({ q: q.q, category: q.category, limit, offset });
+    const matching = new Set(plain.facets.map((f) => f.category));
+    const pref = affinity.find((a) => matching.has(a.category) && (q.category === undefined || a.category === q.category));
+    if (!pref) return { ...plain, boost: { source: "none" } };
+    const factor = Math.round((1 + 0.4 * pref.share) * 1000) / 1000;
+    const r = await this.store.search({ q: q.q, category: q.category, limit, offset, boostCategory: pref.category, boostFactor: factor });
+    return { ...r, boost: { source: "shopper", category: pref.category, factor } };
   }
 
   /** Nearest products on the product vectors (exact up to exactLimit, ANN beyond); NotFoundError for an unknown id. */
@@ -424,9 +448,9 @@ export class CatalogService {
   // ---- jobs
 
   /** Queues a background job; progress, result and errors are recorded in the store. */
-  async startJob(kind: Exclude<JobKind, "retrain" | "import" | "recommender">, params: Record<string, unknown> = {}): Promise<JobRecord> {
+  async startJob(kind: Exclude<JobKind, "retrain" | "import">, params: Record<string, unknown> = {}): Promise<JobRecord> {
     this.checkOpen();
-    if (!["train", "classify", "cluster", "embed", "audit"].includes(kind)) throw new ConfigError(`Unknown job kind "${String(kind)}": choose train, classify, cluster, embed or audit`);
+    if (!["train", "classify", "cluster", "embed", "audit", "recommender"].includes(kind)) throw new ConfigError(`Unknown job kind "${String(kind)}": choose train, classify, cluster, embed, audit or recommender`);
     return this.jobs.start(kind, params);
   }
 
@@ -491,4 +515,13 @@ export class CatalogService {
     );
     return run;
   }
+}
+
+/** The params of a "recommender" job as ShopperService.fit takes them (unknown keys ignored). */
+function recommenderJobParams(p: Record<string, unknown>): Parameters<ShopperService["fit"]>[1] {
+  const out: Parameters<ShopperService["fit"]>[1] = {};
+  if (Array.isArray(p.excludeItems)) out.excludeItems = p.excludeItems.filter((x): x is string => typeof x === "string");
+  if (p.k === "auto" || (typeof p.k === "number" && Number.isInteger(p.k) && p.k >= 2)) out.k = p.k;
+  if (p.params !== null && typeof p.params === "object") out.params = p.params as NonNullable<typeof out.params>;
+  return out;
 }

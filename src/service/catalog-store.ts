@@ -3,6 +3,9 @@
 // (src/service/memory-store.ts) implement it, and test/contracts/catalog-store.contract.ts checks every
 // implementation; the async signatures let a PostgreSQL implementation follow without changing the service.
 import type { Progress } from "../core/progress.js";
+import type { ShopperStore } from "./shopper-store.js";
+
+export type { EventInsertResult, EventPage, EventWrite, SegmentRecord, SegmentSet, SegmentSetWrite, ShopperStore, StoredEvent } from "./shopper-store.js";
 
 /** A model's prediction for a stored product. */
 export interface StoredPrediction {
@@ -187,7 +190,7 @@ export interface CorrectedCategory {
  * calls do not lose each other's writes. Whole-catalog reads are keyset scans ({@link ScanPage}), so no
  * call returns the whole catalog at once. Adding an implementation: "Adding a store" in the README.
  */
-export interface CatalogStore {
+export interface CatalogStore extends ShopperStore {
   // products
   /**
    * Inserts or updates products in one transaction. Same id and hash → "unchanged" (a prediction given with

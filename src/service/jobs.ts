@@ -42,6 +42,8 @@ export interface JobHooks {
   queue?: JobQueue;
   /** Fits the product vectors (embed jobs). */
   fitVectors?(o: { signal?: AbortSignal; onProgress?: (p: Progress) => void }): Promise<{ model: string; products: number }>;
+  /** Fits the shopper recommender and segments (job kind "recommender"; src/service/shoppers.ts). */
+  fitRecommender?(o: { signal?: AbortSignal; onProgress?: (p: Progress) => void }, params: Record<string, unknown>, run: (task: CatalogTask) => Promise<unknown>): Promise<unknown>;
 }
 
 /** Runs tasks in this thread (the default; tests). */
@@ -270,6 +272,10 @@ export class JobManager {
     if (job.kind === "embed") {
       if (!this.hooks.fitVectors) throw new ConfigError("This service cannot fit product vectors");
       return this.hooks.fitVectors(h);
+    }
+    if (job.kind === "recommender") {
+      if (!this.hooks.fitRecommender) throw new ConfigError("This service cannot fit a recommender");
+      return this.hooks.fitRecommender(h, p, (task) => this.runner.run(task, h));
     }
     if (job.kind === "audit") {
       const { products } = await labelledProducts(this.store);

@@ -25,6 +25,8 @@ import type {
 } from "./catalog-store.js";
 import { upperBoundBy } from "../linalg/search.js";
 import { compareIds, effective, TermIndex, type ProductRec } from "./memory-search.js";
+import { MemoryShopperData } from "./memory-events.js";
+import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "./shopper-store.js";
 
 export { compareIds } from "./memory-search.js";
 
@@ -438,6 +440,40 @@ export class MemoryStore implements CatalogStore {
     const jobs: Record<string, number> = {};
     for (const j of this.jobs.values()) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
     return { products: this.products.size, predictions, corrections: this.corrections.length, models: this.models.size, jobs };
+  }
+
+  // ---- shoppers (src/service/memory-events.ts)
+
+  private readonly shoppers = new MemoryShopperData();
+  insertEvents(rows: readonly EventWrite[]): Promise<EventInsertResult> {
+    return this.shoppers.insertEvents(rows);
+  }
+  scanEvents(o: EventPage): Promise<StoredEvent[]> {
+    return this.shoppers.scanEvents(o);
+  }
+  userEvents(userId: string, o?: Partial<EventPage>): Promise<StoredEvent[]> {
+    return this.shoppers.userEvents(userId, o);
+  }
+  userEventCounts(o: { afterId?: string; limit: number }): Promise<{ userId: string; events: number }[]> {
+    return this.shoppers.userEventCounts(o);
+  }
+  eventCounts(): Promise<{ events: number; users: number; items: number }> {
+    return this.shoppers.eventCounts();
+  }
+  saveSegments(set: SegmentSetWrite): Promise<void> {
+    return this.shoppers.saveSegments(set);
+  }
+  getSegments(): Promise<SegmentSet | undefined> {
+    return this.shoppers.getSegments();
+  }
+  segmentMembers(segment: number, o: { afterId?: string; limit: number }): Promise<string[]> {
+    return this.shoppers.segmentMembers(segment, o);
+  }
+  userSegment(userId: string): Promise<number | undefined> {
+    return this.shoppers.userSegment(userId);
+  }
+  eraseUser(userId: string): Promise<{ events: number; memberships: number }> {
+    return this.shoppers.eraseUser(userId);
   }
 
   async close(): Promise<void> {}

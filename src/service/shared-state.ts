@@ -17,7 +17,9 @@ export type SharedChange =
    * Product vectors of vector model `model` changed. Without `changed` and `removed`: the model itself is new
    * (a refit), reload every vector. `changed`: these products were (re-)embedded; `removed`: these are gone.
    */
-  | { kind: "vectors"; model: string; changed?: string[]; removed?: string[] };
+  | { kind: "vectors"; model: string; changed?: string[]; removed?: string[] }
+  /** A recommender `version` was fitted and made live (src/service/shoppers.ts): load it. */
+  | { kind: "recommender"; version: string };
 
 /** Receives every published change with the `origin` that published it (its own ones included). */
 export type SharedListener = (change: SharedChange, origin: string) => void;

@@ -8,6 +8,9 @@ import { loadModel } from "../pipeline/model-kinds.js";
 import { train, type TrainOptions } from "../pipeline/train.js";
 import { clusterCatalog, CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "../pipeline/cluster.js";
 import { auditCatalog } from "../pipeline/audit.js";
+import { fitShopperModel, type RecommenderTask, type RecommenderTaskResult } from "./shoppers-fit.js";
+
+export type { RecommenderTask, RecommenderTaskResult } from "./shoppers-fit.js";
 
 /** Train a model on labelled products and save it to `outDir` (atomic). */
 export interface TrainTask {
@@ -45,7 +48,7 @@ export interface AuditTask {
   seed?: number;
 }
 
-export type CatalogTask = TrainTask | ClassifyTask | ClusterTask | AuditTask;
+export type CatalogTask = TrainTask | ClassifyTask | ClusterTask | AuditTask | RecommenderTask;
 
 export interface TrainTaskResult {
   dir: string;
@@ -77,7 +80,7 @@ export interface AuditTaskResult {
 }
 
 /** The result of each task kind. */
-export type CatalogTaskResult = TrainTaskResult | ClassifyTaskResult | ClusterTaskResult | AuditTaskResult;
+export type CatalogTaskResult = TrainTaskResult | ClassifyTaskResult | ClusterTaskResult | AuditTaskResult | RecommenderTaskResult;
 
 /**
  * Runs one task. Long steps honour `signal` (CancelledError) and report `onProgress`.
@@ -133,6 +136,8 @@ export async function runCatalogTask(task: CatalogTask, o: RunOptions = {}): Pro
         smallCategories: r.smallCategories,
       };
     }
+    case "recommender":
+      return fitShopperModel(task, o);
     default:
       throw new ConfigError(`Unknown job kind "${(task as { kind: string }).kind}": choose train, classify, cluster or audit`);
   }

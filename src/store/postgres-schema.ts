@@ -127,6 +127,30 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (key, file, n)
   );
   `,
+  `
+  -- Shopper events (src/store/postgres-events.ts): seq is the insertion order; a repeated event id, or a
+  -- repeated source and line, is a duplicate (ON CONFLICT DO NOTHING); rows without either are real repeats.
+  CREATE TABLE events (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id text COLLATE "C" NOT NULL,
+    item_id text COLLATE "C" NOT NULL,
+    type text NOT NULL,
+    time double precision NOT NULL,
+    quantity double precision,
+    price double precision,
+    order_id text,
+    session text,
+    event_id text COLLATE "C",
+    source text COLLATE "C",
+    line integer
+  );
+  CREATE UNIQUE INDEX events_event_id ON events (event_id) WHERE event_id IS NOT NULL;
+  CREATE UNIQUE INDEX events_source_line ON events (source, line) WHERE source IS NOT NULL AND line IS NOT NULL;
+  CREATE INDEX events_user ON events (user_id, seq);
+  CREATE TABLE segment_sets (one integer PRIMARY KEY CHECK (one = 1), version text NOT NULL, created_at text NOT NULL, segments text NOT NULL);
+  CREATE TABLE segment_members (user_id text COLLATE "C" PRIMARY KEY, segment integer NOT NULL);
+  CREATE INDEX segment_members_segment ON segment_members (segment, user_id);
+  `,
 ];
 
 /** The schema version this code writes. */

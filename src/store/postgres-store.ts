@@ -30,6 +30,8 @@ import {
 } from "../index.js";
 import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
+import { PgShopperData } from "./postgres-events.js";
+import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
 import { PgSearch } from "./postgres-search.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
 import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
@@ -341,6 +343,43 @@ export class PostgresStore implements CatalogStore {
     const jobs: Record<string, number> = {};
     for (const r of await this.db.query<{ state: string; n: string }>("SELECT state, count(*) AS n FROM jobs GROUP BY state")) jobs[r.state] = Number(r.n);
     return { products: Number(t?.products ?? 0), predictions: Number(t?.predictions ?? 0), corrections: Number(t?.corrections ?? 0), models: Number(t?.models ?? 0), jobs };
+  }
+
+  // ---- shoppers (postgres-events.ts)
+
+  private shoppers_: PgShopperData | undefined;
+  private get shoppers(): PgShopperData {
+    return (this.shoppers_ ??= new PgShopperData(this.db));
+  }
+  insertEvents(rows: readonly EventWrite[]): Promise<EventInsertResult> {
+    return this.shoppers.insertEvents(rows);
+  }
+  scanEvents(o: EventPage): Promise<StoredEvent[]> {
+    return this.shoppers.scanEvents(o);
+  }
+  userEvents(userId: string, o?: Partial<EventPage>): Promise<StoredEvent[]> {
+    return this.shoppers.userEvents(userId, o);
+  }
+  userEventCounts(o: { afterId?: string; limit: number }): Promise<{ userId: string; events: number }[]> {
+    return this.shoppers.userEventCounts(o);
+  }
+  eventCounts(): Promise<{ events: number; users: number; items: number }> {
+    return this.shoppers.eventCounts();
+  }
+  saveSegments(set: SegmentSetWrite): Promise<void> {
+    return this.shoppers.saveSegments(set);
+  }
+  getSegments(): Promise<SegmentSet | undefined> {
+    return this.shoppers.getSegments();
+  }
+  segmentMembers(segment: number, o: { afterId?: string; limit: number }): Promise<string[]> {
+    return this.shoppers.segmentMembers(segment, o);
+  }
+  userSegment(userId: string): Promise<number | undefined> {
+    return this.shoppers.userSegment(userId);
+  }
+  eraseUser(userId: string): Promise<{ events: number; memberships: number }> {
+    return this.shoppers.eraseUser(userId);
   }
 
   async close(): Promise<void> {

@@ -14,11 +14,13 @@ export interface StoreEntry {
 export interface OpenStoreOptions {
   /** Read only: take no write lock (other processes may write), write nothing; every write rejects. */
   readOnly?: boolean;
+  /** SQLite: "normal" keeps the writer thread at the caller's priority (bulk loads with no reads to protect); default "background". */
+  writerPriority?: "background" | "normal";
 }
 
 /** Store implementations by URL scheme. */
 const STORES: Record<string, StoreEntry> = {
-  sqlite: { usage: "sqlite:DIR", open: async (dir, _url, o) => (await import("./sqlite-store.js")).SqliteStore.open(nonEmpty(dir, "sqlite:DIR"), { readOnly: o.readOnly === true }) },
+  sqlite: { usage: "sqlite:DIR", open: async (dir, _url, o) => (await import("./sqlite-store.js")).SqliteStore.open(nonEmpty(dir, "sqlite:DIR"), { readOnly: o.readOnly === true, ...(o.writerPriority ? { writerPriority: o.writerPriority } : {}) }) },
   memory: { usage: "memory:", open: async () => new MemoryStore() },
   postgres: { usage: "postgres://…", open: async (_rest, url) => (await import("./postgres-store.js")).PostgresStore.open(url) },
   postgresql: { usage: "postgresql://…", open: async (_rest, url) => (await import("./postgres-store.js")).PostgresStore.open(url) },

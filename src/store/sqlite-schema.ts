@@ -89,6 +89,31 @@ const MIGRATIONS: readonly string[] = [
   -- Corrected products only: loading the override map reads the corrections, not the whole catalog.
   CREATE INDEX products_corrected ON products(id) WHERE corrected IS NOT NULL;
   `,
+  `
+  -- Shopper events (src/store/sqlite-events.ts): seq is the insertion order; a repeated event id, or a repeated
+  -- source file and line, is a duplicate (INSERT OR IGNORE); rows without either are real repeats.
+  CREATE TABLE event_sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    time REAL NOT NULL,
+    quantity REAL,
+    price REAL,
+    order_id TEXT,
+    session TEXT,
+    event_id TEXT,
+    source_id INTEGER,
+    line INTEGER
+  );
+  CREATE UNIQUE INDEX events_event_id ON events(event_id) WHERE event_id IS NOT NULL;
+  CREATE UNIQUE INDEX events_source_line ON events(source_id, line) WHERE source_id IS NOT NULL AND line IS NOT NULL;
+  CREATE INDEX events_user ON events(user_id, seq);
+  CREATE TABLE segment_sets (one INTEGER PRIMARY KEY CHECK (one = 1), version TEXT NOT NULL, created_at TEXT NOT NULL, segments TEXT NOT NULL);
+  CREATE TABLE segment_members (user_id TEXT PRIMARY KEY, segment INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX segment_members_segment ON segment_members(segment, user_id);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -43,6 +43,8 @@ import { SqliteSearch } from "./sqlite-search.js";
 import { connect } from "./sqlite-connection.js";
 import { SqliteWrites, type WriteOp } from "./sqlite-writes.js";
 import { InlineWriter, ThreadWriter, writerThreadAvailable, type StoreWriter } from "./sqlite-writer.js";
+import { SqliteEventReads } from "./sqlite-events.js";
+import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
 
 /** The database file inside the data directory. */
 export const STORE_FILE = "catalog.db";
@@ -61,6 +63,11 @@ export interface SqliteStoreOptions {
    * build has it) or "inline" (on this thread's connection).
    */
   writer?: "thread" | "inline";
+  /**
+   * The writer thread's priority: "background" (default; lowered, so reads on the main thread win the CPU) or
+   * "normal" (a bulk load with no reads to protect, e.g. `events import`).
+   */
+  writerPriority?: "background" | "normal";
 }
 
 /** SQLite's codes for a file that cannot be the catalog database, in words. */
@@ -171,7 +178,7 @@ export class SqliteStore implements CatalogStore {
       migrate(db, file);
       const inline = (): StoreWriter => new InlineWriter(new SqliteWrites(db!, (kind, id, detail) => new NotFoundError(kind, id, detail)));
       const threaded = (o.writer ?? "thread") === "thread" && writerThreadAvailable();
-      return new SqliteStore(db, file, threaded ? new ThreadWriter(file, busyTimeoutMs, inline) : inline(), lock);
+      return new SqliteStore(db, file, threaded ? new ThreadWriter(file, busyTimeoutMs, inline, o.writerPriority !== "normal") : inline(), lock);
     } catch (e) {
       if (db?.open) db.close();
       lock.release();
@@ -363,6 +370,43 @@ export class SqliteStore implements CatalogStore {
       models: one("SELECT count(*) AS n FROM models"),
       jobs,
     };
+  }
+
+  // ---- shoppers (sqlite-events.ts)
+
+  private events_: SqliteEventReads | undefined;
+  private get events(): SqliteEventReads {
+    return (this.events_ ??= new SqliteEventReads(this.db));
+  }
+  insertEvents(rows: readonly EventWrite[]): Promise<EventInsertResult> {
+    return rows.length === 0 ? Promise.resolve({ inserted: 0, duplicates: 0 }) : this.write("insertEvents", rows);
+  }
+  async scanEvents(o: EventPage): Promise<StoredEvent[]> {
+    return this.events.scanEvents(o);
+  }
+  async userEvents(userId: string, o?: Partial<EventPage>): Promise<StoredEvent[]> {
+    return this.events.userEvents(userId, o);
+  }
+  async userEventCounts(o: { afterId?: string; limit: number }): Promise<{ userId: string; events: number }[]> {
+    return this.events.userEventCounts(o);
+  }
+  async eventCounts(): Promise<{ events: number; users: number; items: number }> {
+    return this.events.eventCounts();
+  }
+  saveSegments(set: SegmentSetWrite): Promise<void> {
+    return this.write("saveSegments", set);
+  }
+  async getSegments(): Promise<SegmentSet | undefined> {
+    return this.events.getSegments();
+  }
+  async segmentMembers(segment: number, o: { afterId?: string; limit: number }): Promise<string[]> {
+    return this.events.segmentMembers(segment, o);
+  }
+  async userSegment(userId: string): Promise<number | undefined> {
+    return this.events.userSegment(userId);
+  }
+  eraseUser(userId: string): Promise<{ events: number; memberships: number }> {
+    return this.write("eraseUser", userId);
   }
 
   /** Waits for the writes in flight, closes both connections and releases the lock (a second call does nothing). */

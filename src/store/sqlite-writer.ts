@@ -64,12 +64,13 @@ export class ThreadWriter implements StoreWriter {
     file: string,
     busyTimeoutMs: number,
     private readonly fallback: () => StoreWriter,
+    lowerPriority = true,
   ) {
     this.worker = new Worker(THREAD_URL, { workerData: { file, busyTimeoutMs } });
     this.worker.unref();
     this.worker.on("message", (m: WriterMessage) => {
       if ("ready" in m) {
-        if (m.ready && m.tid !== undefined) lowerThreadPriority(m.tid);
+        if (m.ready && m.tid !== undefined && lowerPriority) lowerThreadPriority(m.tid);
         if (!m.ready) this.fail(revive(m.error));
         return;
       }

@@ -17,6 +17,8 @@ import type {
 } from "../index.js";
 import { effective, toCorrection, toJob, toModel, type CorrectionRow, type JobRow, type ModelRow } from "./sqlite-rows.js";
 import { indexText } from "./fts-query.js";
+import { SqliteEventWrites } from "./sqlite-events.js";
+import type { EventInsertResult, EventWrite, SegmentSetWrite } from "../index.js";
 
 function now(): string {
   return new Date().toISOString();
@@ -223,6 +225,21 @@ export class SqliteWrites {
   setMeta(key: string, value: string): void {
     this.s.setMeta.run(key, value);
   }
+
+  // ---- shoppers (sqlite-events.ts)
+  private events_: SqliteEventWrites | undefined;
+  private get events(): SqliteEventWrites {
+    return (this.events_ ??= new SqliteEventWrites(this.db));
+  }
+  insertEvents(rows: readonly EventWrite[]): EventInsertResult {
+    return this.events.insertEvents(rows);
+  }
+  saveSegments(set: SegmentSetWrite): void {
+    this.events.saveSegments(set);
+  }
+  eraseUser(userId: string): { events: number; memberships: number } {
+    return this.events.eraseUser(userId);
+  }
 }
 
 /** The write operations (the messages of the writer thread). */
@@ -240,6 +257,9 @@ export const WRITE_OPS = [
   "putVectors",
   "dropVectors",
   "setMeta",
+  "insertEvents",
+  "saveSegments",
+  "eraseUser",
 ] as const;
 export type WriteOp = (typeof WRITE_OPS)[number];
 const OPS: ReadonlySet<string> = new Set(WRITE_OPS);

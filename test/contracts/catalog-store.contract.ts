@@ -4,6 +4,7 @@
 // nothing depends on reopening (durability is each engine's own test).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NotFoundError, type CatalogStore, type ProductWrite, type StoredPrediction } from "../../src/index.js";
+import { shopperStoreCases } from "./shopper-store.contract.js";
 
 /** A fresh, empty store and how to dispose of it (close it, remove its files or schema). */
 export interface StoreFixture {
@@ -556,6 +557,8 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
         expect((await store.scanVectors("v2", { limit: 10 })).ids).toEqual([]);
       });
     });
+
+    shopperStoreCases(() => store);
 
     describe("meta, counts, idempotency, concurrency", () => {
       it("keeps settings by key", async () => {

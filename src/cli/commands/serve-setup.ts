@@ -38,6 +38,8 @@ export interface OpenServiceOptions {
   maxBatch?: number;
   exactLimit?: number;
   imagesDir?: string;
+  /** SQLite writer thread at normal priority (bulk loads: nothing to protect). */
+  bulk?: boolean;
 }
 
 /** The service and what was opened with it (closed with it). */
@@ -62,7 +64,7 @@ export async function openService(o: OpenServiceOptions): Promise<OpenedService>
   const shared = scheme === "postgres" || scheme === "postgresql";
   if (o.queue !== undefined && !shared) throw new ConfigError("--queue needs a store every worker can reach: use --store postgres://…");
   // The store and the service take the data directory's write lock (a second writer is refused, naming the first).
-  const store = await openStore(url);
+  const store = await openStore(url, o.bulk ? { writerPriority: "normal" } : {});
   const closers: (() => Promise<void>)[] = [];
   let sharedState: SharedState | undefined;
   let artifacts;

@@ -79,7 +79,7 @@ export const adminRoutes: RouteSpec[] = [
   route({
     method: "POST",
     url: "/v1/jobs",
-    summary: "Start a background job (train, classify, cluster)",
+    summary: "Start a background job (train, classify, cluster, recommender: the shopper recommender and segments)",
     tag: "jobs",
     role: "write",
     body: JobBody,

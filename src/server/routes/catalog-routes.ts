@@ -73,7 +73,11 @@ export const catalogRoutes: RouteSpec[] = [
     tag: "search",
     role: "read",
     query: SearchQuery,
-    handle: ({ query }, { service }) => service.search(query),
+    handle: ({ query }, { service, role }) => {
+      // Personalizing reads the shopper's purchases: personal data needs a key even where reads are open.
+      if (query.userId !== undefined && role === undefined) throw new HttpProblem(401, "Personalized search (userId) reads a shopper's data: send an API key (Authorization: Bearer <key>)", undefined, { "www-authenticate": "Bearer" });
+      return service.search(query);
+    },
   }),
   route({
     method: "GET",
