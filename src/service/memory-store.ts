@@ -22,9 +22,12 @@ import type {
   StoreSearchResult,
   UpsertResult,
   VectorPage,
+  ReviewPage,
+  ReviewQuery,
 } from "./catalog-store.js";
 import { upperBoundBy } from "../linalg/search.js";
 import { compareIds, effective, TermIndex, type ProductRec } from "./memory-search.js";
+import { compareCursors, reviewOrder, type ReviewCandidate } from "./review-queue.js";
 
 export { compareIds } from "./memory-search.js";
 
@@ -130,7 +133,7 @@ export class MemoryStore implements CatalogStore {
   /** The inverted index of the products' title, description and category (BM25 search). */
   private readonly terms = new TermIndex();
   private seq = 0;
-  private readonly corrections: CorrectionRecord[] = [];
+  private readonly corrections: (CorrectionRecord | undefined)[] = [];
   private readonly clusterRuns = new Map<string, ClusterRun>();
   private readonly jobs = new Map<string, JobRec>();
   private readonly models = new Map<string, Omit<ModelRecord, "active">>();
@@ -256,8 +259,44 @@ export class MemoryStore implements CatalogStore {
 
   async listCorrections(o: { afterId?: number; limit?: number } = {}): Promise<CorrectionRecord[]> {
     const after = o.afterId ?? 0;
-    // Ids are 1, 2, 3…: the record with id k sits at index k - 1.
-    return this.corrections.slice(Math.max(0, after), Math.max(0, after) + (o.limit ?? 1000)).map((r) => ({ ...r }));
+    // Ids are 1, 2, 3…: the record with id k sits at index k - 1 (undefined once undone).
+    const out: CorrectionRecord[] = [];
+    for (let i = Math.max(0, after); i < this.corrections.length && out.length < (o.limit ?? 1000); i++) {
+      const r = this.corrections[i];
+      if (r) out.push({ ...r });
+    }
+    return out;
+  }
+
+  async deleteCorrection(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined> {
+    const deleted = Number.isInteger(id) && id >= 1 ? this.corrections[id - 1] : undefined;
+    if (!deleted) return undefined;
+    this.corrections[id - 1] = undefined;
+    let latest: CorrectionRecord | undefined;
+    for (const r of this.corrections) if (r && r.productId === deleted.productId) latest = r;
+    const p = this.products.get(deleted.productId);
+    if (p) {
+      p.corrected = latest?.category;
+      p.updatedAt = now();
+    }
+    return { deleted: { ...deleted }, ...(latest && p ? { correctedCategory: latest.category } : {}) };
+  }
+
+  async reviewQueue(q: ReviewQuery): Promise<ReviewPage> {
+    const candidates: (ReviewCandidate & { rec: ProductRec })[] = [];
+    for (const rec of this.products.map.values()) {
+      if (rec.predicted && rec.corrected === undefined && rec.category === undefined) {
+        candidates.push({ id: rec.id, title: rec.title, category: rec.predicted.category, score: rec.predicted.score, rec });
+      }
+    }
+    const ordered = reviewOrder(candidates, q);
+    const start = q.after ? ordered.findIndex((o) => compareCursors(o.cursor, q.after!) > 0) : 0;
+    const page = start < 0 ? [] : ordered.slice(start, start + q.limit);
+    return {
+      products: page.map((o) => toProduct(o.item.rec) as ReviewPage["products"][number]),
+      cursors: page.map((o) => o.cursor),
+      total: ordered.length,
+    };
   }
 
   async scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]> {
@@ -437,7 +476,7 @@ export class MemoryStore implements CatalogStore {
     for (const p of this.products.map.values()) if (p.predicted) predictions++;
     const jobs: Record<string, number> = {};
     for (const j of this.jobs.values()) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
-    return { products: this.products.size, predictions, corrections: this.corrections.length, models: this.models.size, jobs };
+    return { products: this.products.size, predictions, corrections: this.corrections.filter((c) => c !== undefined).length, models: this.models.size, jobs };
   }
 
   async close(): Promise<void> {}

@@ -127,6 +127,10 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (key, file, n)
   );
   `,
+  `
+  -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
+  CREATE INDEX products_review ON products (pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -27,10 +27,13 @@ import {
   type StoreSearchResult,
   type UpsertResult,
   type VectorPage,
+  type ReviewPage,
+  type ReviewQuery,
 } from "../index.js";
 import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
 import { PgSearch } from "./postgres-search.js";
+import { pgDeleteCorrection, pgReviewQueue } from "./postgres-review.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
 import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
 
@@ -149,6 +152,15 @@ export class PostgresStore implements CatalogStore {
 
   addCorrection(c: CorrectionInput): Promise<CorrectionRecord> {
     return this.db.tx((client) => correctRow(client, c));
+  }
+
+  deleteCorrection(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined> {
+    if (!Number.isInteger(id) || id < 1 || id > 2 ** 31 - 1) return Promise.resolve(undefined);
+    return this.db.tx((c) => pgDeleteCorrection(c, id));
+  }
+
+  reviewQueue(q: ReviewQuery): Promise<ReviewPage> {
+    return pgReviewQueue(this.db, q);
   }
 
   async listCorrections(o: { afterId?: number; limit?: number } = {}): Promise<CorrectionRecord[]> {

@@ -89,6 +89,10 @@ const MIGRATIONS: readonly string[] = [
   -- Corrected products only: loading the override map reads the corrections, not the whole catalog.
   CREATE INDEX products_corrected ON products(id) WHERE corrected IS NOT NULL;
   `,
+  `
+  -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
+  CREATE INDEX products_review ON products(pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -15,6 +15,7 @@ import type {
   StoredPrediction,
   UpsertResult,
 } from "../index.js";
+import { sqliteDeleteCorrection } from "./sqlite-review.js";
 import { effective, toCorrection, toJob, toModel, type CorrectionRow, type JobRow, type ModelRow } from "./sqlite-rows.js";
 import { indexText } from "./fts-query.js";
 
@@ -157,6 +158,10 @@ export class SqliteWrites {
       .immediate();
   }
 
+  deleteCorrection(id: number): { deleted: CorrectionRecord; correctedCategory?: string } | undefined {
+    return sqliteDeleteCorrection(this.db, id);
+  }
+
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): void {
     const s = this.s;
     this.db
@@ -231,6 +236,7 @@ export const WRITE_OPS = [
   "deleteProduct",
   "setPredictions",
   "addCorrection",
+  "deleteCorrection",
   "saveClusterRun",
   "createJob",
   "updateJob",

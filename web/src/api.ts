@@ -1,0 +1,117 @@
+// Calls to the assort API (same origin, under /v1) with the key the page was given. The key lives in this
+// tab's sessionStorage only: never in a URL, never in localStorage.
+const KEY = "assort.apiKey";
+
+export type Role = "read" | "write" | "admin";
+
+export interface WhoAmI {
+  role: Role | null;
+  canWrite: boolean;
+  readAuth: boolean;
+  review: { model: string; minPrecision: number; threshold: number; coverage: number } | null;
+}
+
+export interface CategoryScore {
+  category: string;
+  score: number;
+}
+
+export interface ReviewItem {
+  id: string;
+  title: string;
+  description?: string;
+  photo?: string;
+  predicted: { category: string; score: number; model: string };
+  prediction?: {
+    categories: CategoryScore[];
+    decision?: { category: string | null; score: number; status: "leaf" | "backoff" | "abstain"; needsReview: boolean };
+    explanation?: {
+      features: { term: string; weight: number }[];
+      against: { term: string; weight: number }[];
+      neighbors: { id: string; title: string; category: string; similarity: number }[];
+    };
+  };
+}
+
+export interface ReviewPage {
+  model: string;
+  minPrecision: number;
+  threshold: number;
+  total: number;
+  items: ReviewItem[];
+  next?: string;
+}
+
+export interface Correction {
+  id: number;
+  productId: string;
+  category: string;
+  previous?: string;
+  accepted: boolean;
+}
+
+export interface Filters {
+  category: string;
+  minScore: string;
+  maxScore: string;
+  q: string;
+  spread: boolean;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const savedKey = (): string | null => sessionStorage.getItem(KEY);
+export const saveKey = (key: string): void => sessionStorage.setItem(KEY, key);
+export const forgetKey = (): void => sessionStorage.removeItem(KEY);
+
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, key = savedKey()): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (key) headers.authorization = `Bearer ${key}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(path, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null, credentials: "omit", cache: "no-store" });
+  const text = await res.text();
+  const json = text === "" ? undefined : (JSON.parse(text) as unknown);
+  if (!res.ok) throw new ApiError(res.status, (json as { detail?: string } | undefined)?.detail ?? `HTTP ${res.status}`);
+  return json as T;
+}
+
+export const whoami = (key?: string): Promise<WhoAmI> => call("GET", "/v1/whoami", undefined, undefined, key ?? savedKey());
+
+/** The query string of the review filters (and paging). */
+export function filterQuery(f: Filters, extra: Record<string, string> = {}): string {
+  const p = new URLSearchParams();
+  if (f.category.trim()) p.set("category", f.category.trim());
+  if (f.minScore.trim()) p.set("minScore", f.minScore.trim());
+  if (f.maxScore.trim()) p.set("maxScore", f.maxScore.trim());
+  if (f.q.trim()) p.set("q", f.q.trim());
+  if (f.spread) p.set("spread", "true");
+  for (const [k, v] of Object.entries(extra)) p.set(k, v);
+  return p.toString();
+}
+
+export const reviewPage = (f: Filters, o: { cursor?: string; limit?: number; details?: boolean } = {}, signal?: AbortSignal): Promise<ReviewPage> =>
+  call(
+    "GET",
+    `/v1/review?${filterQuery(f, {
+      limit: String(o.limit ?? 20),
+      ...(o.cursor ? { cursor: o.cursor } : {}),
+      ...(o.details === false ? { details: "false" } : {}),
+    })}`,
+    undefined,
+    signal,
+  );
+
+export const decide = (items: { productId: string; category?: string; accept?: boolean }[]): Promise<{ corrections: Correction[] }> =>
+  call("POST", "/v1/feedback/batch", { items });
+
+export const undo = (id: number): Promise<{ deleted: Correction; effectiveCategory?: string }> => call("DELETE", `/v1/feedback/${id}`);
+
+export const taxonomy = (q: string, signal?: AbortSignal): Promise<{ source: string; size: number; total: number; paths: string[] }> =>
+  call("GET", `/v1/taxonomy?${new URLSearchParams({ q, limit: "12" }).toString()}`, undefined, signal);
