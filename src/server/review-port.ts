@@ -7,5 +7,5 @@ export interface ReviewPort {
   decide(decisions: readonly { productId: string; category?: string; accept?: boolean }[], user?: string): Maybe<object>;
   undo(id: number): Maybe<object>;
   taxonomy(q: string, limit?: number): Maybe<object>;
-  threshold(): { model: string; minPrecision: number; threshold: number; coverage: number };
+  threshold(): { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean };
 }

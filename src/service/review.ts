@@ -12,7 +12,7 @@ import { TaxonomySearch } from "./taxonomy-search.js";
 export interface ReviewService {
   readonly store: CatalogStore;
   liveModel(): ProductModel | undefined;
-  classify(items: readonly ProductInput[], o: { topK?: number; explain?: boolean; minPrecision?: number }): Promise<{ model: string; results: unknown[] }>;
+  classify(items: readonly ProductInput[], o: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: number }): Promise<{ model: string; results: unknown[] }>;
   feedback(f: { productId: string; category?: string; accept?: boolean; user?: string }): Promise<{ correction: CorrectionRecord }>;
   undoFeedback(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string }>;
   getProduct(id: string): Promise<StoredProduct | undefined>;
@@ -128,18 +128,28 @@ export class ReviewDesk {
     return model;
   }
 
-  /** The score below which the live model's decisions need review, at {@link minPrecision}. */
-  threshold(): { model: string; minPrecision: number; threshold: number; coverage: number } {
+  /**
+   * The score below which the live model's decisions need review: its operating point at {@link minPrecision}
+   * (the threshold whose held-out precision is at least that), or, for a model trained without held-out
+   * calibration data, `minPrecision` itself taken as a score (`calibrated: false`, coverage unknown).
+   */
+  threshold(): { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean } {
     const model = this.model();
-    const op = model.operatingPoint(this.minPrecision);
-    return { model: model.version, minPrecision: this.minPrecision, threshold: op.threshold, coverage: op.coverage };
+    let op: { threshold: number; coverage: number };
+    try {
+      op = model.operatingPoint(this.minPrecision);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "CONFIG") throw e;
+      return { model: model.version, minPrecision: this.minPrecision, threshold: this.minPrecision, coverage: null, calibrated: false };
+    }
+    return { model: model.version, minPrecision: this.minPrecision, threshold: op.threshold, coverage: op.coverage, calibrated: true };
   }
 
   /** A page of the review queue, most uncertain first (or spread across categories). */
   async queue(q: ReviewQueueQuery = {}): Promise<ReviewQueueAnswer> {
     const limit = q.limit ?? 20;
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new ConfigError(`Invalid limit ${limit}: use 1 to 200`);
-    const { model, minPrecision, threshold } = this.threshold();
+    const { model, minPrecision, threshold, calibrated } = this.threshold();
     const page = await this.service.store.reviewQueue({
       // A threshold of 0 sends nothing to review; scores are never above 1.
       below: threshold,
@@ -165,7 +175,8 @@ export class ReviewDesk {
       const live = this.service.liveModel();
       const inputs: ProductInput[] = page.products.map((p) => ({ ...p.fields, id: p.id, title: p.title, ...(p.description ? { description: p.description } : {}) }));
       const explain = live?.capabilities.explain ? { explain: true } : {};
-      const r = await this.service.classify(inputs, { topK: 3, minPrecision, ...explain });
+      // The decision at the serving precision (an uncalibrated model: at the threshold on its scores).
+      const r = await this.service.classify(inputs, { topK: 3, ...(calibrated ? { minPrecision } : { backoff: threshold }), ...explain });
       r.results.forEach((prediction, i) => {
         items[i]!.prediction = prediction as ItemPrediction;
       });

@@ -8,7 +8,7 @@ export interface WhoAmI {
   role: Role | null;
   canWrite: boolean;
   readAuth: boolean;
-  review: { model: string; minPrecision: number; threshold: number; coverage: number } | null;
+  review: { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean } | null;
 }
 
 export interface CategoryScore {

@@ -68,7 +68,13 @@ const WhoAmI = z.object({
   canWrite: z.boolean().describe("whether the key may record decisions"),
   readAuth: z.boolean().describe("whether reads need a key"),
   review: z
-    .object({ model: z.string(), minPrecision: z.number(), threshold: z.number(), coverage: z.number() })
+    .object({
+      model: z.string(),
+      minPrecision: z.number(),
+      threshold: z.number().describe("products scored below it need review"),
+      coverage: z.number().nullable().describe("share of held-out products decided at it (null: the model has no calibration data)"),
+      calibrated: z.boolean().describe("false: the model has no held-out calibration data, and the threshold is minPrecision taken as a score"),
+    })
     .nullable()
     .describe("the review threshold of the live model at the serving precision (null: no model live)"),
 });
