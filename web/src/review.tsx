@@ -35,7 +35,11 @@ function Card({ item, active, onSelect }: { item: ReviewItem; active: boolean; o
           {item.description && <p class="desc">{item.description}</p>}
           <p class="meta">
             id {item.id} · stored prediction {item.predicted.category} ({pct(item.predicted.score)})
-            {p?.decision && <span class={`status status-${p.decision.status}`}>{p.decision.status}</span>}
+            {p?.decision && (
+              <span class={`status status-${p.decision.status}`} title="the live model's decision at the serving precision">
+                {p.decision.status === "leaf" ? (p.decision.needsReview ? "below threshold" : "decided") : p.decision.status === "backoff" ? `backed off to ${p.decision.category ?? ""}` : "abstained"}
+              </span>
+            )}
           </p>
         </div>
       </div>
