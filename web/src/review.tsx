@@ -164,7 +164,7 @@ export function ReviewQueue({ canWrite }: { canWrite: boolean }) {
     }
   };
 
-  const undoOne = async (d: Done): Promise<void> => {
+  const undoOne = async (d: Done, thenPick = false): Promise<void> => {
     if (busy.current) return;
     busy.current = true;
     try {
@@ -179,6 +179,7 @@ export function ReviewQueue({ canWrite }: { canWrite: boolean }) {
       });
       setTotal((t) => t + 1);
       setStatus(`Undone: ${d.item.title}`);
+      if (thenPick) setPicking(true);
     } catch (e) {
       setStatus(`Not undone: ${(e as Error).message}`);
     } finally {
@@ -282,6 +283,9 @@ export function ReviewQueue({ canWrite }: { canWrite: boolean }) {
                   <span class="cat">→ {d.correction.category}</span>
                   <button type="button" class="link" onClick={() => void undoOne(d)}>
                     undo
+                  </button>
+                  <button type="button" class="link" title="undo, then pick another category" onClick={() => void undoOne(d, true)}>
+                    change
                   </button>
                 </li>
               ))}
