@@ -7,5 +7,6 @@ export interface ReviewPort {
   decide(decisions: readonly { productId: string; category?: string; accept?: boolean }[], user?: string): Maybe<object>;
   undo(id: number): Maybe<object>;
   taxonomy(q: string, limit?: number): Maybe<object>;
+  stats(): Maybe<object>;
   threshold(): { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean };
 }

@@ -113,6 +113,16 @@ describe("review console routes", () => {
     expect((await app.inject({ method: "POST", url: "/v1/feedback/batch", headers: auth(ADMIN), payload: { items: [{ productId: "no-such", accept: true }] } })).statusCode).toBe(404);
   });
 
+  it("sums up the decisions: acceptance per suggested category and per day", async () => {
+    const stats = (await app.inject({ url: "/v1/review/stats" })).json();
+    // the batch test left one accepted decision (the correction was undone)
+    expect(stats.decisions).toBe(1);
+    expect(stats.accepted).toBe(1);
+    expect(stats.categories).toHaveLength(1);
+    expect(stats.categories[0]).toMatchObject({ decisions: 1, accepted: 1, acceptance: 1 });
+    expect(stats.days).toEqual([{ day: new Date().toISOString().slice(0, 10), accepted: 1, corrected: 0 }]);
+  });
+
   it("searches the model's labels for the picker", async () => {
     const r = (await app.inject({ url: "/v1/taxonomy?q=fry" })).json();
     expect(r.source).toBe("labels");

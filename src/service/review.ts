@@ -207,6 +207,48 @@ export class ReviewDesk {
     return { ...r, ...(p.effectiveCategory !== undefined ? { effectiveCategory: p.effectiveCategory } : {}) };
   }
 
+  /**
+   * What reviewers did with the model's suggestions, from every correction (read a page at a time): per
+   * suggested category (the category a product had before its decision) how many were accepted and how many
+   * corrected, and the decisions per day (UTC), newest last.
+   */
+  async stats(): Promise<{
+    decisions: number;
+    accepted: number;
+    categories: { category: string; decisions: number; accepted: number; acceptance: number }[];
+    days: { day: string; accepted: number; corrected: number }[];
+  }> {
+    const byCategory = new Map<string, { decisions: number; accepted: number }>();
+    const byDay = new Map<string, { accepted: number; corrected: number }>();
+    let decisions = 0;
+    let accepted = 0;
+    let afterId = 0;
+    for (;;) {
+      const page = await this.service.store.listCorrections({ afterId, limit: 5000 });
+      for (const c of page) {
+        decisions++;
+        if (c.accepted) accepted++;
+        const key = c.previous ?? "(none)";
+        const cat = byCategory.get(key) ?? { decisions: 0, accepted: 0 };
+        cat.decisions++;
+        if (c.accepted) cat.accepted++;
+        byCategory.set(key, cat);
+        const day = c.createdAt.slice(0, 10);
+        const d = byDay.get(day) ?? { accepted: 0, corrected: 0 };
+        if (c.accepted) d.accepted++;
+        else d.corrected++;
+        byDay.set(day, d);
+      }
+      if (page.length < 5000) break;
+      afterId = page[page.length - 1]!.id;
+    }
+    const categories = [...byCategory.entries()]
+      .map(([category, c]) => ({ category, ...c, acceptance: c.accepted / c.decisions }))
+      .sort((a, b) => b.decisions - a.decisions || (a.category < b.category ? -1 : 1));
+    const days = [...byDay.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([day, d]) => ({ day, ...d }));
+    return { decisions, accepted, categories, days };
+  }
+
   /** Category paths for the picker: the taxonomy given, else the live model's labels. */
   taxonomy(q: string, limit = 20): { source: "taxonomy" | "labels"; size: number; total: number; paths: string[] } {
     if (this.fixedTaxonomy) return { source: "taxonomy", size: this.fixedTaxonomy.size, ...this.fixedTaxonomy.search(q, limit) };

@@ -171,6 +171,34 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
     await page.context().close();
   });
 
+  it("changes a recent decision from the list of the last ten, and shows the decisions on the dashboard", async () => {
+    const page = await signIn(ADMIN_KEY);
+    await page.locator(".card.active").waitFor();
+    const id = (await activeId(page))!;
+    await page.keyboard.press("a");
+    await page.locator(`.card[data-id="${id}"]`).waitFor({ state: "detached" });
+    const accepted = corrections().at(-1)!;
+    expect(accepted).toMatchObject({ product_id: id, accepted: 1 });
+    // "change": undo, then pick another category for the same product
+    await page.locator("[data-testid=history] button", { hasText: "change" }).first().click();
+    await page.locator(".picker-input").waitFor();
+    expect(await activeId(page)).toBe(id);
+    await page.keyboard.type("horse fly");
+    await page.locator(".picker-list li.active", { hasText: "Horse Fly Masks" }).waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(`.card[data-id="${id}"]`).waitFor({ state: "detached" });
+    const rows = corrections();
+    expect(rows.map((r) => r.id)).not.toContain(accepted.id);
+    expect(rows.at(-1)).toMatchObject({ product_id: id, accepted: 0, category: "Sporting Goods > Outdoor Recreation > Equestrian > Horse Care > Horse Fly Masks" });
+
+    await page.click("nav a[href='#/dashboard']");
+    const n = corrections().length;
+    await page.locator("[data-testid=acceptance]", { hasText: `${n} decisions` }).waitFor();
+    expect(await page.textContent("[data-testid=live-model]")).toBe((await server.call("/v1/models")).json.active);
+    await page.screenshot({ path: path.join(SHOTS, "console-dashboard.png"), fullPage: true });
+    await page.context().close();
+  });
+
   it("hides writes from a read-only key, and the server refuses them", async () => {
     const page = await signIn(READ_KEY);
     expect(await page.textContent("[data-testid=role]")).toBe("read");

@@ -115,3 +115,32 @@ export const undo = (id: number): Promise<{ deleted: Correction; effectiveCatego
 
 export const taxonomy = (q: string, signal?: AbortSignal): Promise<{ source: string; size: number; total: number; paths: string[] }> =>
   call("GET", `/v1/taxonomy?${new URLSearchParams({ q, limit: "12" }).toString()}`, undefined, signal);
+
+export interface ModelInfo {
+  version: string;
+  active: boolean;
+  registeredAt: string;
+  labels: number;
+  source?: string;
+}
+export interface JobInfo {
+  id: string;
+  kind: string;
+  state: string;
+  progress?: { stage: string; done: number; total: number } | null;
+  createdAt?: string;
+  error?: string;
+}
+export interface ReviewStats {
+  decisions: number;
+  accepted: number;
+  categories: { category: string; decisions: number; accepted: number; acceptance: number }[];
+  days: { day: string; accepted: number; corrected: number }[];
+}
+
+export const models = (): Promise<{ active: string | null; models: ModelInfo[] }> => call("GET", "/v1/models");
+export const activate = (version: string): Promise<unknown> => call("POST", `/v1/models/${encodeURIComponent(version)}/activate`, {});
+export const rollback = (): Promise<unknown> => call("POST", "/v1/models/rollback", {});
+export const jobs = (): Promise<{ jobs: JobInfo[] }> => call("GET", "/v1/jobs?limit=20");
+export const cancelJob = (id: string): Promise<unknown> => call("POST", `/v1/jobs/${encodeURIComponent(id)}/cancel`, {});
+export const reviewStats = (): Promise<ReviewStats> => call("GET", "/v1/review/stats");

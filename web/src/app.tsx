@@ -2,7 +2,11 @@
 // the review queue. Product text is only ever rendered as text (Preact escapes it; no innerHTML anywhere).
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, forgetKey, saveKey, savedKey, whoami, type WhoAmI } from "./api";
+import { Dashboard } from "./dashboard";
 import { ReviewQueue } from "./review";
+
+type PageName = "review" | "dashboard";
+const pageOf = (): PageName => (location.hash === "#/dashboard" ? "dashboard" : "review");
 
 const ROLE_TEXT: Record<string, string> = {
   admin: "admin: review, correct, undo, bulk accept, manage models",
@@ -45,6 +49,12 @@ export function App() {
   const [me, setMe] = useState<WhoAmI | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [asking, setAsking] = useState(savedKey() === null);
+  const [page, setPage] = useState<PageName>(pageOf());
+  useEffect(() => {
+    const on = (): void => setPage(pageOf());
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
 
   const check = async (key: string | null): Promise<void> => {
     try {
@@ -70,6 +80,14 @@ export function App() {
     <div class="shell">
       <header>
         <strong>assort</strong> review console
+        <nav>
+          <a href="#/review" class={page === "review" ? "current" : ""}>
+            Review
+          </a>
+          <a href="#/dashboard" class={page === "dashboard" ? "current" : ""}>
+            Dashboard
+          </a>
+        </nav>
         <span class={`role role-${me.role ?? "none"}`} data-testid="role" title={ROLE_TEXT[me.role ?? "read"]}>
           {me.role ?? "no key"}
         </span>
@@ -91,7 +109,7 @@ export function App() {
           Change key
         </button>
       </header>
-      <main>{me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
+      <main>{page === "dashboard" ? <Dashboard me={me} /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
     </div>
   );
 }

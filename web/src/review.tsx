@@ -209,24 +209,27 @@ export function ReviewQueue({ canWrite }: { canWrite: boolean }) {
   };
 
   const current = items[at];
+  // The key handler of the latest render: set while rendering, so a key pressed right after a card changes
+  // acts on the card on screen (an effect would re-register only after paint, leaving a stale handler).
+  const onKey = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  onKey.current = (e: KeyboardEvent): void => {
+    if (picking || confirming !== null || e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target as HTMLElement | null;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
+    if (e.key === "j") setAt((i) => Math.min(i + 1, Math.max(0, items.length - 1)));
+    else if (e.key === "k") setAt((i) => Math.max(i - 1, 0));
+    else if (!canWrite) return;
+    else if (e.key === "a" && current) void record(current, { accept: true });
+    else if ((e.key === "c" || e.key === "/") && current) {
+      e.preventDefault();
+      setPicking(true);
+    } else if (e.key === "u" && history[0]) void undoOne(history[0]);
+  };
   useEffect(() => {
-    const onKey = (e: KeyboardEvent): void => {
-      if (picking || confirming !== null || e.ctrlKey || e.metaKey || e.altKey) return;
-      const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
-      if (e.key === "j") setAt((i) => Math.min(i + 1, Math.max(0, items.length - 1)));
-      else if (e.key === "k") setAt((i) => Math.max(i - 1, 0));
-      else if (!canWrite) return;
-      else if (e.key === "a" && current) void record(current, { accept: true });
-      else if ((e.key === "c" || e.key === "/") && current) {
-        e.preventDefault();
-        setPicking(true);
-      } else if (e.key === "u" && history[0]) void undoOne(history[0]);
-      else return;
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  });
+    const listener = (e: KeyboardEvent): void => onKey.current(e);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   const set = (k: keyof Filters) => (e: Event) => {
     const el = e.target as HTMLInputElement;

@@ -140,6 +140,20 @@ export const reviewRoutes: RouteSpec[] = [
   }),
   route({
     method: "GET",
+    url: "/v1/review/stats",
+    summary: "What reviewers did with the model's suggestions: acceptance per suggested category, decisions per day",
+    tag: "review",
+    role: "read",
+    response: z.object({
+      decisions: z.number().int(),
+      accepted: z.number().int(),
+      categories: z.array(z.object({ category: z.string(), decisions: z.number().int(), accepted: z.number().int(), acceptance: z.number() })),
+      days: z.array(z.object({ day: z.string(), accepted: z.number().int(), corrected: z.number().int() })),
+    }),
+    handle: (_input, ctx) => desk(ctx).stats(),
+  }),
+  route({
+    method: "GET",
     url: "/v1/taxonomy",
     summary: "Type-ahead over the category paths (the served taxonomy, else the live model's labels)",
     tag: "review",
