@@ -1,4 +1,4 @@
-/* global window, document, sessionStorage, MutationObserver, fetch, location */
+/* global window, document, sessionStorage, MutationObserver, fetch, location, setTimeout */
 // Review console benchmark: `assort serve` over the 35,311 PriceRunner products (imported without their
 // categories, so the model decides them and the unsure ones fill the review queue), driven in headless
 // Chromium (Debian's, through playwright-core: ASSORT_TEST_CHROMIUM, default /usr/bin/chromium).
@@ -98,13 +98,17 @@ async function freshPage() {
   await ctx.addInitScript((key) => {
     sessionStorage.setItem("assort.apiKey", key);
     const w = window;
-    w.__marks = { firstCard: null, keys: [] };
+    w.__marks = { firstCard: null, keys: [], failures: 0, lastStatus: "" };
     new MutationObserver(() => {
+      const st = document.querySelector("[data-testid=status]")?.textContent ?? "";
+      if (st !== w.__marks.lastStatus) {
+        w.__marks.lastStatus = st;
+        if (st.startsWith("Not saved")) w.__marks.failures++;
+      }
       if (w.__marks.firstCard === null && document.querySelector(".card")) w.__marks.firstCard = performance.now();
       const active = document.querySelector(".card.active")?.getAttribute("data-id") ?? null;
-      const pending = w.__marks.keys.find((k) => k.done === null);
-      if (pending && active !== pending.from) pending.done = performance.now();
-    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+      for (const k of w.__marks.keys) if (k.done === null && active !== k.from) k.done = performance.now();
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["class"] });
     window.addEventListener(
       "keydown",
       (e) => {
@@ -142,25 +146,38 @@ try {
   await page.goto(server.url + "/");
   await page.waitForSelector(".card.active");
   const queued = Number((await page.textContent("[data-testid=total]")).split(" ")[0]);
+  // A decision refused by the server (503 while it sheds load) shows "Not saved" and keeps the card: the
+  // reviewer presses again. Its time runs from the first press to the next card.
+  let refused = 0;
+  const firstPress = [];
   for (let i = 0; i < decisions; i++) {
     const before = await page.evaluate(() => window.__marks.keys.length);
-    await page.keyboard.press("a");
-    await page.waitForFunction((n) => window.__marks.keys.length > n && window.__marks.keys[n].done !== null, before, { timeout: 20_000 }).catch(async (e) => {
-      const state = await page.evaluate(() => ({
-        keys: window.__marks.keys.slice(-3),
-        status: document.querySelector("[data-testid=status]")?.textContent,
-        cards: document.querySelectorAll(".card").length,
-        requests: performance
-          .getEntriesByType("resource")
-          .slice(-4)
-          .map((r) => `${r.name.replace(location.origin, "")} ${Math.round(r.startTime)}+${Math.round(r.duration)}ms`),
-      }));
-      progress(`server stderr: ${server.stderr().slice(-2000)}`);
-      throw new Error(`decision ${i} not shown: ${JSON.stringify(state)} (${e.message.split("\n")[0]})`);
-    });
+    firstPress.push(before);
+    for (;;) {
+      const failures = await page.evaluate(() => window.__marks.failures);
+      await page.keyboard.press("a");
+      const outcome = await page
+        .waitForFunction(([n, f]) => (window.__marks.keys[n]?.done != null ? "shown" : window.__marks.failures > f ? "refused" : false), [before, failures], { timeout: 30_000 })
+        .then((h) => h.jsonValue())
+        .catch(async (e) => {
+          const state = await page.evaluate(() => ({
+            keys: window.__marks.keys.slice(-3),
+            status: document.querySelector("[data-testid=status]")?.textContent,
+            cards: document.querySelectorAll(".card").length,
+            requests: performance
+              .getEntriesByType("resource")
+              .slice(-4)
+              .map((r) => `${r.name.replace(location.origin, "")} ${Math.round(r.startTime)}+${Math.round(r.duration)}ms`),
+          }));
+          throw new Error(`decision ${i} not shown: ${JSON.stringify(state)} (${e.message.split("\n")[0]})`);
+        });
+      if (outcome === "shown") break;
+      refused++;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
-  const times = await page.evaluate(() => window.__marks.keys.map((k) => k.done - k.at));
-  report({ task: "decision", products: rows.length, minPrecision: Number(minPrecision), queue: queued, decisions: times.length, p50Ms: r1(pct(times, 50)), p95Ms: r1(pct(times, 95)), maxMs: r1(Math.max(...times)), target: "p95 < 100 ms" });
+  const times = await page.evaluate((firsts) => firsts.map((n) => window.__marks.keys[n].done - window.__marks.keys[n].at), firstPress);
+  report({ task: "decision", products: rows.length, minPrecision: Number(minPrecision), queue: queued, decisions: times.length, refused, p50Ms: r1(pct(times, 50)), p95Ms: r1(pct(times, 95)), maxMs: r1(Math.max(...times)), target: "p95 < 100 ms" });
 
   // type-ahead: each keystroke's request, timed in the page
   const queries = ["reel lubric", "fly fishing", "stainless frying pan", "mobile phone cases", "baby strollers"];

@@ -117,7 +117,6 @@ export function ReviewQueue({ canWrite }: { canWrite: boolean }) {
       setNext(page.next);
       setTotal(page.total);
       setAt(0);
-      setStatus("");
     } catch (e) {
       if (g === generation.current) setStatus((e as Error).message);
     } finally {
