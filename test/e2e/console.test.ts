@@ -241,6 +241,18 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
     expect(await page.locator("main script, main svg, main iframe, main b").count()).toBe(0);
     expect(await page.locator("script").count()).toBe(1);
     await page.screenshot({ path: path.join(SHOTS, "console-xss.png") });
+    // the product page: search, open a product, its fields and explanation, all as text
+    await page.click("nav a[href='#/products']");
+    await page.fill("input[aria-label='Search the catalog']", "gnarf");
+    await page.locator("[data-testid=hit]").first().waitFor();
+    await page.locator("[data-testid=hit] button").first().click();
+    await page.locator("[data-testid=product] .title").waitFor();
+    expect(await page.textContent("[data-testid=product] .title")).toBe(XSS[1]!.title);
+    expect(await page.textContent("[data-testid=product]")).toContain("javascript:window.__xss='src'");
+    expect(await page.locator("[data-testid=product] img, [data-testid=product] script").count()).toBe(0);
+    await page.locator("[data-testid=product] .top3 li").first().waitFor();
+    expect(await page.evaluate(() => (globalThis as { __xss?: string }).__xss)).toBeUndefined();
+    await page.screenshot({ path: path.join(SHOTS, "console-product.png"), fullPage: true });
     // nothing was even attempted: no CSP violation reports either
     expect(violations.filter((v) => /Content Security Policy/i.test(v))).toEqual([]);
     await page.context().close();

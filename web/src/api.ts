@@ -144,3 +144,30 @@ export const rollback = (): Promise<unknown> => call("POST", "/v1/models/rollbac
 export const jobs = (): Promise<{ jobs: JobInfo[] }> => call("GET", "/v1/jobs?limit=20");
 export const cancelJob = (id: string): Promise<unknown> => call("POST", `/v1/jobs/${encodeURIComponent(id)}/cancel`, {});
 export const reviewStats = (): Promise<ReviewStats> => call("GET", "/v1/review/stats");
+
+export interface SearchHit {
+  id: string;
+  title: string;
+  category?: string;
+  predicted?: string;
+  score: number;
+}
+export interface Product {
+  id: string;
+  title: string;
+  description?: string;
+  fields: Record<string, unknown>;
+  category?: string;
+  predicted?: { category: string; score: number; model: string };
+  correctedCategory?: string;
+  effectiveCategory?: string;
+  updatedAt: string;
+}
+
+export const search = (q: string, category?: string): Promise<{ total: number; hits: SearchHit[]; facets: { category: string; count: number }[] }> =>
+  call("GET", `/v1/search?${new URLSearchParams({ q, limit: "20", ...(category ? { category } : {}) }).toString()}`);
+export const product = (id: string): Promise<Product> => call("GET", `/v1/products/${encodeURIComponent(id)}`);
+export const similar = (id: string): Promise<{ method: string; neighbors: { id: string; title: string; category?: string; score: number }[] }> =>
+  call("GET", `/v1/products/${encodeURIComponent(id)}/similar?limit=8`);
+export const explainItem = (item: Record<string, unknown>): Promise<{ model: string; results: NonNullable<ReviewItem["prediction"]>[] }> =>
+  call("POST", "/v1/classify", { items: [item], topK: 3, explain: true });

@@ -3,10 +3,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, forgetKey, saveKey, savedKey, whoami, type WhoAmI } from "./api";
 import { Dashboard } from "./dashboard";
+import { Products } from "./products";
 import { ReviewQueue } from "./review";
 
-type PageName = "review" | "dashboard";
-const pageOf = (): PageName => (location.hash === "#/dashboard" ? "dashboard" : "review");
+type PageName = "review" | "dashboard" | "products";
+const pageOf = (): PageName => (location.hash === "#/dashboard" ? "dashboard" : location.hash === "#/products" ? "products" : "review");
 
 const ROLE_TEXT: Record<string, string> = {
   admin: "admin: review, correct, undo, bulk accept, manage models",
@@ -84,6 +85,9 @@ export function App() {
           <a href="#/review" class={page === "review" ? "current" : ""}>
             Review
           </a>
+          <a href="#/products" class={page === "products" ? "current" : ""}>
+            Products
+          </a>
           <a href="#/dashboard" class={page === "dashboard" ? "current" : ""}>
             Dashboard
           </a>
@@ -109,7 +113,7 @@ export function App() {
           Change key
         </button>
       </header>
-      <main>{page === "dashboard" ? <Dashboard me={me} /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
+      <main>{page === "dashboard" ? <Dashboard me={me} /> : page === "products" ? <Products /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
     </div>
   );
 }
