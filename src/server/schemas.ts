@@ -101,7 +101,7 @@ export const RegisterModelBody = z.object({
 
 /** Body of POST /v1/jobs. */
 export const JobBody = z.object({
-  kind: z.enum(["train", "classify", "cluster"]),
+  kind: z.enum(["train", "classify", "cluster", "audit"]).describe("audit: label issues with a suggested category, duplicates and small categories among the labelled products"),
   params: z.record(z.string(), z.unknown()).default({}),
 });
 

@@ -23,6 +23,12 @@ const XSS = [
   { id: "x3", title: `"><svg onload="window.__xss='svg'"> zqxv blemp`, description: `<iframe src="javascript:window.__xss='iframe'"></iframe>` },
 ];
 
+/** Labelled products whose label is wrong: the audit should suggest the right category. */
+const MISLABELLED = [
+  { id: "bad1", title: "Tefal Ingenio frying pan 28cm non-stick, induction", description: "Non-stick frying pan.", category: "Clothing & Shoes > Shoes > Running Shoes" },
+  { id: "bad2", title: "Nike Pegasus 40 men's running shoe, EU 44", description: "Responsive foam road running shoe.", category: "Home & Kitchen > Cookware > Frying Pans" },
+];
+
 interface CorrectionRow {
   id: number;
   product_id: string;
@@ -53,7 +59,9 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
         return JSON.stringify(p);
       });
     const file = path.join(dir, "unlabelled.jsonl");
-    writeFileSync(file, [...rows, ...XSS.map((x) => JSON.stringify(x))].join("\n") + "\n");
+    // Labelled products for the audit: the training split and two mislabelled ones.
+    const labelled = readFileSync(path.join(ROOT, "examples/catalog/train.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "");
+    writeFileSync(file, [...rows, ...XSS.map((x) => JSON.stringify(x)), ...labelled, ...MISLABELLED.map((x) => JSON.stringify(x))].join("\n") + "\n");
     const data = path.join(dir, "data");
     const imported = await cli(["import", "--data", file, "--data-dir", data, "--model", model, "--quiet"]);
     if (imported.code !== 0) throw new Error(imported.stderr);
@@ -196,6 +204,30 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
     await page.locator("[data-testid=acceptance]", { hasText: `${n} decisions` }).waitFor();
     expect(await page.textContent("[data-testid=live-model]")).toBe((await server.call("/v1/models")).json.active);
     await page.screenshot({ path: path.join(SHOTS, "console-dashboard.png"), fullPage: true });
+    await page.context().close();
+  });
+
+  it("runs an audit from the page and takes or dismisses its suggestions by keyboard", async () => {
+    const page = await signIn(ADMIN_KEY);
+    await page.click("nav a[href='#/audit']");
+    await page.click("text=Run an audit");
+    await page.locator("[data-testid=audit-summary]").waitFor({ timeout: 90_000 });
+    const bad1 = page.locator("[data-testid=issue][data-id=bad1]");
+    await bad1.waitFor();
+    expect(await bad1.textContent()).toContain("suggested Home & Kitchen > Cookware > Frying Pans");
+    await page.screenshot({ path: path.join(SHOTS, "console-audit.png"), fullPage: true });
+    const before = corrections().length;
+    await bad1.click();
+    await page.keyboard.press("t");
+    await bad1.waitFor({ state: "detached" });
+    const bad2 = page.locator("[data-testid=issue][data-id=bad2]");
+    await bad2.click();
+    await page.keyboard.press("d");
+    await bad2.waitFor({ state: "detached" });
+    expect(corrections().slice(before)).toMatchObject([
+      { product_id: "bad1", category: "Home & Kitchen > Cookware > Frying Pans", accepted: 0 },
+      { product_id: "bad2", category: "Home & Kitchen > Cookware > Frying Pans", accepted: 1 },
+    ]);
     await page.context().close();
   });
 

@@ -171,3 +171,17 @@ export const similar = (id: string): Promise<{ method: string; neighbors: { id: 
   call("GET", `/v1/products/${encodeURIComponent(id)}/similar?limit=8`);
 export const explainItem = (item: Record<string, unknown>): Promise<{ model: string; results: NonNullable<ReviewItem["prediction"]>[] }> =>
   call("POST", "/v1/classify", { items: [item], topK: 3, explain: true });
+
+export interface AuditResult {
+  rows: number;
+  categories: number;
+  outOfFoldAccuracy: number;
+  estimatedLabelErrors: number;
+  labelIssues: { id: string; title: string; label: string; suggested: string; score: number }[];
+  exactDuplicateGroups: number;
+  nearDuplicateGroups: number;
+  smallCategories: { label: string; count: number }[];
+}
+export const startAudit = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "audit", params: {} });
+export const job = (id: string): Promise<JobInfo & { result?: unknown }> => call("GET", `/v1/jobs/${encodeURIComponent(id)}`);
+export const allJobs = (): Promise<{ jobs: (JobInfo & { result?: unknown })[] }> => call("GET", "/v1/jobs?limit=100");

@@ -2,12 +2,14 @@
 // the review queue. Product text is only ever rendered as text (Preact escapes it; no innerHTML anywhere).
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, forgetKey, saveKey, savedKey, whoami, type WhoAmI } from "./api";
+import { Audit } from "./audit";
 import { Dashboard } from "./dashboard";
 import { Products } from "./products";
 import { ReviewQueue } from "./review";
 
-type PageName = "review" | "dashboard" | "products";
-const pageOf = (): PageName => (location.hash === "#/dashboard" ? "dashboard" : location.hash === "#/products" ? "products" : "review");
+type PageName = "review" | "dashboard" | "products" | "audit";
+const PAGES: readonly PageName[] = ["review", "products", "audit", "dashboard"];
+const pageOf = (): PageName => PAGES.find((p) => location.hash === `#/${p}`) ?? "review";
 
 const ROLE_TEXT: Record<string, string> = {
   admin: "admin: review, correct, undo, bulk accept, manage models",
@@ -88,6 +90,9 @@ export function App() {
           <a href="#/products" class={page === "products" ? "current" : ""}>
             Products
           </a>
+          <a href="#/audit" class={page === "audit" ? "current" : ""}>
+            Audit
+          </a>
           <a href="#/dashboard" class={page === "dashboard" ? "current" : ""}>
             Dashboard
           </a>
@@ -113,7 +118,7 @@ export function App() {
           Change key
         </button>
       </header>
-      <main>{page === "dashboard" ? <Dashboard me={me} /> : page === "products" ? <Products /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
+      <main>{page === "dashboard" ? <Dashboard me={me} /> : page === "products" ? <Products /> : page === "audit" ? <Audit canWrite={me.canWrite} /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
     </div>
   );
 }
