@@ -8,5 +8,6 @@ export interface ReviewPort {
   undo(id: number): Maybe<object>;
   taxonomy(q: string, limit?: number): Maybe<object>;
   stats(): Maybe<object>;
+  clusters(examples?: number): Maybe<object | undefined>;
   threshold(): { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean };
 }

@@ -123,6 +123,25 @@ describe("review console routes", () => {
     expect(stats.days).toEqual([{ day: new Date().toISOString().slice(0, 10), accepted: 1, corrected: 0 }]);
   });
 
+  it("lists the latest clustering run with names, sizes and examples", async () => {
+    expect((await app.inject({ url: "/v1/clusters" })).statusCode).toBe(404);
+    const products = await service.store.scanIds({ limit: 6 });
+    await service.store.saveClusterRun({
+      id: "run-1",
+      algorithm: "kmeans",
+      assignments: products.map((productId, i) => ({ productId, cluster: i < 4 ? 0 : 1 })),
+      clusters: [
+        { cluster: 0, name: "pans", size: 4 },
+        { cluster: 1, name: "tents", size: 2 },
+      ],
+    });
+    const r = (await app.inject({ url: "/v1/clusters?examples=3" })).json();
+    expect(r).toMatchObject({ id: "run-1", algorithm: "kmeans", clusters: [{ cluster: 0, name: "pans", size: 4 }, { cluster: 1, name: "tents", size: 2 }] });
+    expect(r.clusters[0].examples.map((e: { id: string }) => e.id)).toEqual(products.slice(0, 3));
+    expect(r.clusters[1].examples).toHaveLength(2);
+    expect(typeof r.clusters[1].examples[0].title).toBe("string");
+  });
+
   it("searches the model's labels for the picker", async () => {
     const r = (await app.inject({ url: "/v1/taxonomy?q=fry" })).json();
     expect(r.source).toBe("labels");

@@ -249,6 +249,31 @@ export class ReviewDesk {
     return { decisions, accepted, categories, days };
   }
 
+  /**
+   * The latest clustering run (a `cluster` job): each cluster's name, size and a few example products
+   * (the first by product id); undefined when there is none.
+   */
+  async clusters(examples = 5): Promise<{ id: string; algorithm: string; createdAt: string; clusters: { cluster: number; name: string; size: number; examples: { id: string; title: string }[] }[] } | undefined> {
+    const run = await this.service.store.getClusterRun();
+    if (!run) return undefined;
+    const byCluster = new Map<number, string[]>();
+    for (const a of run.assignments) {
+      const ids = byCluster.get(a.cluster) ?? [];
+      if (ids.length < examples) ids.push(a.productId);
+      byCluster.set(a.cluster, ids);
+    }
+    const wanted = [...byCluster.values()].flat();
+    const titles = new Map((await this.service.store.getProducts(wanted)).map((p) => [p.id, p.title]));
+    return {
+      id: run.id,
+      algorithm: run.algorithm,
+      createdAt: run.createdAt,
+      clusters: [...run.clusters]
+        .sort((a, b) => b.size - a.size || a.cluster - b.cluster)
+        .map((c) => ({ ...c, examples: (byCluster.get(c.cluster) ?? []).filter((id) => titles.has(id)).map((id) => ({ id, title: titles.get(id)! })) })),
+    };
+  }
+
   /** Category paths for the picker: the taxonomy given, else the live model's labels. */
   taxonomy(q: string, limit = 20): { source: "taxonomy" | "labels"; size: number; total: number; paths: string[] } {
     if (this.fixedTaxonomy) return { source: "taxonomy", size: this.fixedTaxonomy.size, ...this.fixedTaxonomy.search(q, limit) };

@@ -231,6 +231,21 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
     await page.context().close();
   });
 
+  it("runs clustering from the page and lists the named clusters with examples", async () => {
+    const page = await signIn(ADMIN_KEY);
+    await page.click("nav a[href='#/clusters']");
+    await page.locator("[data-testid=clusters-state]", { hasText: "No clustering run yet." }).waitFor();
+    await page.click("text=Run clustering");
+    await page.locator("[data-testid=cluster]").first().waitFor({ timeout: 90_000 });
+    const api = (await server.call("/v1/clusters")).json;
+    expect(await page.locator("[data-testid=cluster]").count()).toBe(api.clusters.length);
+    expect(api.clusters.length).toBeGreaterThanOrEqual(2);
+    expect(await page.locator("[data-testid=cluster] h3").first().textContent()).toContain(api.clusters[0].name);
+    expect(await page.evaluate(() => (globalThis as { __xss?: string }).__xss)).toBeUndefined();
+    await page.screenshot({ path: path.join(SHOTS, "console-clusters.png") });
+    await page.context().close();
+  });
+
   it("hides writes from a read-only key, and the server refuses them", async () => {
     const page = await signIn(READ_KEY);
     expect(await page.textContent("[data-testid=role]")).toBe("read");

@@ -185,3 +185,12 @@ export interface AuditResult {
 export const startAudit = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "audit", params: {} });
 export const job = (id: string): Promise<JobInfo & { result?: unknown }> => call("GET", `/v1/jobs/${encodeURIComponent(id)}`);
 export const allJobs = (): Promise<{ jobs: (JobInfo & { result?: unknown })[] }> => call("GET", "/v1/jobs?limit=100");
+
+export interface ClusterRun {
+  id: string;
+  algorithm: string;
+  createdAt: string;
+  clusters: { cluster: number; name: string; size: number; examples: { id: string; title: string }[] }[];
+}
+export const clusters = (): Promise<ClusterRun> => call("GET", "/v1/clusters?examples=5");
+export const startClustering = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "cluster", params: { k: "auto" } });

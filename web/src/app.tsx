@@ -3,12 +3,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, forgetKey, saveKey, savedKey, whoami, type WhoAmI } from "./api";
 import { Audit } from "./audit";
+import { Clusters } from "./clusters";
 import { Dashboard } from "./dashboard";
 import { Products } from "./products";
 import { ReviewQueue } from "./review";
 
-type PageName = "review" | "dashboard" | "products" | "audit";
-const PAGES: readonly PageName[] = ["review", "products", "audit", "dashboard"];
+type PageName = "review" | "dashboard" | "products" | "audit" | "clusters";
+const PAGES: readonly PageName[] = ["review", "products", "audit", "clusters", "dashboard"];
 const pageOf = (): PageName => PAGES.find((p) => location.hash === `#/${p}`) ?? "review";
 
 const ROLE_TEXT: Record<string, string> = {
@@ -93,6 +94,9 @@ export function App() {
           <a href="#/audit" class={page === "audit" ? "current" : ""}>
             Audit
           </a>
+          <a href="#/clusters" class={page === "clusters" ? "current" : ""}>
+            Clusters
+          </a>
           <a href="#/dashboard" class={page === "dashboard" ? "current" : ""}>
             Dashboard
           </a>
@@ -118,7 +122,7 @@ export function App() {
           Change key
         </button>
       </header>
-      <main>{page === "dashboard" ? <Dashboard me={me} /> : page === "products" ? <Products /> : page === "audit" ? <Audit canWrite={me.canWrite} /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
+      <main>{page === "dashboard" ? <Dashboard me={me} /> : page === "products" ? <Products /> : page === "audit" ? <Audit canWrite={me.canWrite} /> : page === "clusters" ? <Clusters canWrite={me.canWrite} /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
     </div>
   );
 }

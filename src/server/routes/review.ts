@@ -154,6 +154,19 @@ export const reviewRoutes: RouteSpec[] = [
   }),
   route({
     method: "GET",
+    url: "/v1/clusters",
+    summary: "The latest clustering run (a cluster job): each cluster's name, size and example products",
+    tag: "review",
+    role: "read",
+    query: z.object({ examples: z.coerce.number().int().min(0).max(50).default(5) }),
+    handle: async ({ query }, ctx) => {
+      const run = await desk(ctx).clusters(query.examples);
+      if (run === undefined) throw new HttpProblem(404, "No clustering run yet: start a cluster job (POST /v1/jobs)");
+      return run;
+    },
+  }),
+  route({
+    method: "GET",
     url: "/v1/taxonomy",
     summary: "Type-ahead over the category paths (the served taxonomy, else the live model's labels)",
     tag: "review",

@@ -1,0 +1,67 @@
+// The clusters page: the latest clustering run (each cluster's name, size and example products), and a
+// button that runs a new one (a `cluster` job, k chosen automatically) for write keys.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, clusters, job, startClustering, type ClusterRun } from "./api";
+
+export function Clusters({ canWrite }: { canWrite: boolean }) {
+  const [run, setRun] = useState<ClusterRun | null>(null);
+  const [state, setState] = useState("");
+  const load = (): void => {
+    clusters()
+      .then(setRun)
+      .catch((e: Error) => setState(e instanceof ApiError && e.status === 404 ? "No clustering run yet." : e.message));
+  };
+  useEffect(load, []);
+
+  const start = async (): Promise<void> => {
+    try {
+      const j = await startClustering();
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 500));
+        const now = await job(j.id);
+        setState(`${now.state}${now.progress?.total ? ` ${now.progress.stage} ${now.progress.done}/${now.progress.total}` : ""}`);
+        if (now.state === "done") {
+          setState("");
+          load();
+          return;
+        }
+        if (now.state === "failed" || now.state === "cancelled") return setState(`${now.state}: ${now.error ?? ""}`);
+      }
+    } catch (e) {
+      setState((e as Error).message);
+    }
+  };
+
+  return (
+    <div class="clusters">
+      <section class="panel">
+        <h2>Product clusters</h2>
+        {canWrite && (
+          <button type="button" class="primary" onClick={() => void start()}>
+            Run clustering
+          </button>
+        )}{" "}
+        <span data-testid="clusters-state">{state}</span>
+        {run && (
+          <p>
+            Run {run.id} ({run.algorithm}, {run.createdAt}): {run.clusters.length} clusters
+          </p>
+        )}
+      </section>
+      <div class="cluster-grid">
+        {run?.clusters.map((c) => (
+          <section class="panel" key={c.cluster} data-testid="cluster">
+            <h3>
+              {c.name} <span class="cat">({c.size})</span>
+            </h3>
+            <ul>
+              {c.examples.map((e) => (
+                <li key={e.id}>{e.title}</li>
+              ))}
+            </ul>
+          </section>
+        ))}
+      </div>
+    </div>
+  );
+}
