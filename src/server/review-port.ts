@@ -9,5 +9,6 @@ export interface ReviewPort {
   taxonomy(q: string, limit?: number): Maybe<object>;
   stats(): Maybe<object>;
   clusters(examples?: number): Maybe<object | undefined>;
+  renameCluster(runId: string, cluster: number, name: string): Maybe<object>;
   threshold(): { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean };
 }

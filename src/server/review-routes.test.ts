@@ -140,6 +140,15 @@ describe("review console routes", () => {
     expect(r.clusters[0].examples.map((e: { id: string }) => e.id)).toEqual(products.slice(0, 3));
     expect(r.clusters[1].examples).toHaveLength(2);
     expect(typeof r.clusters[1].examples[0].title).toBe("string");
+    const put = (url: string, name: unknown, key = ADMIN) => app.inject({ method: "PUT", url, headers: auth(key), payload: { name } });
+    expect((await put("/v1/clusters/run-1/1/name", "Tents", READER)).statusCode).toBe(403);
+    const renamed = await put("/v1/clusters/run-1/1/name", "  Tents  ");
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json()).toEqual({ cluster: 1, name: "Tents", size: 2 });
+    expect((await app.inject({ url: "/v1/clusters" })).json().clusters[1].name).toBe("Tents");
+    expect((await put("/v1/clusters/run-1/9/name", "x")).statusCode).toBe(404);
+    expect((await put("/v1/clusters/run-1/1/name", "")).statusCode).toBe(400);
+    expect((await put("/v1/clusters/run-1/1/name", "   ")).statusCode).toBe(400);
   });
 
   it("searches the model's labels for the picker", async () => {

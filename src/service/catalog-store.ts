@@ -262,6 +262,8 @@ export interface CatalogStore {
   scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]>;
   // clusters
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void>;
+  /** Renames cluster `cluster` of run `runId` (a person's name for it); undefined when there is no such run or cluster. */
+  renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined>;
   /** A cluster run (the latest without `id`), assignments in product-id order. */
   getClusterRun(id?: string): Promise<{ id: string; algorithm: string; createdAt: string; clusters: ClusterRecord[]; assignments: { productId: string; cluster: number }[] } | undefined>;
   // jobs

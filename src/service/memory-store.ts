@@ -324,6 +324,17 @@ export class MemoryStore implements CatalogStore {
     this.clusterRuns.set(run.id, { seq: ++this.seq, id: run.id, algorithm: run.algorithm, clusters: JSON.stringify(run.clusters), createdAt: now(), assignments });
   }
 
+  async renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
+    const run = this.clusterRuns.get(runId);
+    if (!run) return undefined;
+    const clusters = JSON.parse(run.clusters) as ClusterRecord[];
+    const c = clusters.find((x) => x.cluster === cluster);
+    if (!c) return undefined;
+    c.name = name;
+    run.clusters = JSON.stringify(clusters);
+    return { ...c };
+  }
+
   async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {
     let run: ClusterRun | undefined;
     if (id !== undefined) run = this.clusterRuns.get(id);

@@ -274,6 +274,15 @@ export class ReviewDesk {
     };
   }
 
+  /** Gives cluster `cluster` of run `runId` a person's name; NotFoundError for an unknown run or cluster. */
+  async renameCluster(runId: string, cluster: number, name: string): Promise<{ cluster: number; name: string; size: number }> {
+    const trimmed = name.trim();
+    if (trimmed === "" || trimmed.length > 200) throw new ConfigError("A cluster name needs 1 to 200 characters");
+    const r = await this.service.store.renameCluster(runId, cluster, trimmed);
+    if (!r) throw new NotFoundError("cluster", `${runId}/${cluster}`);
+    return r;
+  }
+
   /** Category paths for the picker: the taxonomy given, else the live model's labels. */
   taxonomy(q: string, limit = 20): { source: "taxonomy" | "labels"; size: number; total: number; paths: string[] } {
     if (this.fixedTaxonomy) return { source: "taxonomy", size: this.fixedTaxonomy.size, ...this.fixedTaxonomy.search(q, limit) };

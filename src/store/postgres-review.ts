@@ -1,6 +1,6 @@
 // The review console's PostgreSQL parts: the review queue and undoing a correction.
 import type pg from "pg";
-import type { CorrectionRecord, ReviewPage, ReviewQuery } from "../index.js";
+import type { ClusterRecord, CorrectionRecord, ReviewPage, ReviewQuery } from "../index.js";
 import type { PgPool } from "./pg-pool.js";
 import { TermDeltas } from "./postgres-writes.js";
 import { PRODUCT_COLUMNS, toCorrection, toProduct, type CorrectionRow, type ProductRow } from "./postgres-rows.js";
@@ -40,4 +40,16 @@ export async function pgDeleteCorrection(c: pg.ClientBase, id: number): Promise<
     }
   }
   return { deleted: toCorrection(row), ...(latest && head ? { correctedCategory: latest.category } : {}) };
+}
+
+/** Renames a cluster of a run (see CatalogStore.renameCluster), inside transaction `c`. */
+export async function pgRenameCluster(c: pg.ClientBase, runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
+  const row = (await c.query<{ clusters: string }>("SELECT clusters FROM cluster_runs WHERE id = $1 FOR UPDATE", [runId])).rows[0];
+  if (!row) return undefined;
+  const clusters = JSON.parse(row.clusters) as ClusterRecord[];
+  const found = clusters.find((x) => x.cluster === cluster);
+  if (!found) return undefined;
+  found.name = name;
+  await c.query("UPDATE cluster_runs SET clusters = $1 WHERE id = $2", [JSON.stringify(clusters), runId]);
+  return { ...found };
 }

@@ -33,7 +33,7 @@ import {
 import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
 import { PgSearch } from "./postgres-search.js";
-import { pgDeleteCorrection, pgReviewQueue } from "./postgres-review.js";
+import { pgDeleteCorrection, pgRenameCluster, pgReviewQueue } from "./postgres-review.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
 import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
 
@@ -157,6 +157,10 @@ export class PostgresStore implements CatalogStore {
   deleteCorrection(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined> {
     if (!Number.isInteger(id) || id < 1 || id > 2 ** 31 - 1) return Promise.resolve(undefined);
     return this.db.tx((c) => pgDeleteCorrection(c, id));
+  }
+
+  renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
+    return this.db.tx((c) => pgRenameCluster(c, runId, cluster, name));
   }
 
   reviewQueue(q: ReviewQuery): Promise<ReviewPage> {

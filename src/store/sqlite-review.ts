@@ -1,7 +1,7 @@
 // The review console's SQLite parts: the review queue (read on the caller's connection) and undoing a
 // correction (a write: it runs in the writer thread through SqliteWrites).
 import type Database from "better-sqlite3";
-import type { CorrectionRecord, ReviewPage, ReviewQuery } from "../index.js";
+import type { ClusterRecord, CorrectionRecord, ReviewPage, ReviewQuery } from "../index.js";
 import { reviewSql } from "./review-sql.js";
 import { effective, toCorrection, toProduct, type CorrectionRow, type ProductRow } from "./sqlite-rows.js";
 
@@ -31,6 +31,22 @@ export function sqliteDeleteCorrection(db: Database.Database, id: number): { del
         db.prepare("UPDATE products SET corrected = ?, eff_category = ?, updated_at = ? WHERE rid = ?").run(corrected, effective(corrected, p.category, p.pred_category), new Date().toISOString(), p.rid);
       }
       return { deleted: toCorrection(row), ...(latest && p ? { correctedCategory: latest.category } : {}) };
+    })
+    .immediate();
+}
+
+/** Renames a cluster of a run (see CatalogStore.renameCluster), in one transaction. */
+export function sqliteRenameCluster(db: Database.Database, runId: string, cluster: number, name: string): ClusterRecord | undefined {
+  return db
+    .transaction(() => {
+      const row = db.prepare<[string], { clusters: string }>("SELECT clusters FROM cluster_runs WHERE id = ?").get(runId);
+      if (!row) return undefined;
+      const clusters = JSON.parse(row.clusters) as ClusterRecord[];
+      const c = clusters.find((x) => x.cluster === cluster);
+      if (!c) return undefined;
+      c.name = name;
+      db.prepare("UPDATE cluster_runs SET clusters = ? WHERE id = ?").run(JSON.stringify(clusters), runId);
+      return { ...c };
     })
     .immediate();
 }

@@ -252,6 +252,10 @@ export class SqliteStore implements CatalogStore {
     return this.write("deleteCorrection", id);
   }
 
+  renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
+    return this.write("renameCluster", runId, cluster, name);
+  }
+
   async reviewQueue(q: ReviewQuery): Promise<ReviewPage> {
     return sqliteReviewQueue(this.db, q);
   }

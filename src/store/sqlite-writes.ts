@@ -15,7 +15,7 @@ import type {
   StoredPrediction,
   UpsertResult,
 } from "../index.js";
-import { sqliteDeleteCorrection } from "./sqlite-review.js";
+import { sqliteDeleteCorrection, sqliteRenameCluster } from "./sqlite-review.js";
 import { effective, toCorrection, toJob, toModel, type CorrectionRow, type JobRow, type ModelRow } from "./sqlite-rows.js";
 import { indexText } from "./fts-query.js";
 
@@ -162,6 +162,10 @@ export class SqliteWrites {
     return sqliteDeleteCorrection(this.db, id);
   }
 
+  renameCluster(runId: string, cluster: number, name: string): ClusterRecord | undefined {
+    return sqliteRenameCluster(this.db, runId, cluster, name);
+  }
+
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): void {
     const s = this.s;
     this.db
@@ -237,6 +241,7 @@ export const WRITE_OPS = [
   "setPredictions",
   "addCorrection",
   "deleteCorrection",
+  "renameCluster",
   "saveClusterRun",
   "createJob",
   "updateJob",

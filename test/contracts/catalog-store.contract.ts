@@ -497,6 +497,21 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
     });
 
     describe("clusters", () => {
+      it("renames a cluster of a run, keeping the others and the assignments", async () => {
+        await store.upsertProducts([row("a", "A"), row("b", "B")]);
+        const clusters = [
+          { cluster: 0, name: "pan / tefal", size: 1 },
+          { cluster: 1, name: "shoe / nike", size: 1 },
+        ];
+        await store.saveClusterRun({ id: "r1", algorithm: "kmeans", assignments: [{ productId: "a", cluster: 0 }, { productId: "b", cluster: 1 }], clusters });
+        expect(await store.renameCluster("r1", 1, "Running shoes")).toEqual({ cluster: 1, name: "Running shoes", size: 1 });
+        const run = (await store.getClusterRun("r1"))!;
+        expect(run.clusters).toEqual([clusters[0], { cluster: 1, name: "Running shoes", size: 1 }]);
+        expect(run.assignments).toEqual([{ productId: "a", cluster: 0 }, { productId: "b", cluster: 1 }]);
+        expect(await store.renameCluster("r1", 7, "x")).toBeUndefined();
+        expect(await store.renameCluster("nope", 0, "x")).toBeUndefined();
+      });
+
       it("saves cluster runs and reads one by id, or the latest", async () => {
         expect(await store.getClusterRun()).toBeUndefined();
         const clusters = [

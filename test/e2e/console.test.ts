@@ -242,6 +242,12 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
     expect(api.clusters.length).toBeGreaterThanOrEqual(2);
     expect(await page.locator("[data-testid=cluster] h3").first().textContent()).toContain(api.clusters[0].name);
     expect(await page.evaluate(() => (globalThis as { __xss?: string }).__xss)).toBeUndefined();
+    // rename the first cluster: the name is stored with the run
+    await page.locator("[data-testid=cluster] button", { hasText: "rename" }).first().click();
+    await page.fill("input[aria-label='Cluster name']", "Pans <b>& pots</b>");
+    await page.keyboard.press("Enter");
+    await page.locator("[data-testid=cluster] h3", { hasText: "Pans <b>& pots</b>" }).waitFor();
+    expect((await server.call("/v1/clusters")).json.clusters[0].name).toBe("Pans <b>& pots</b>");
     await page.screenshot({ path: path.join(SHOTS, "console-clusters.png") });
     await page.context().close();
   });

@@ -194,3 +194,5 @@ export interface ClusterRun {
 }
 export const clusters = (): Promise<ClusterRun> => call("GET", "/v1/clusters?examples=5");
 export const startClustering = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "cluster", params: { k: "auto" } });
+export const renameCluster = (run: string, cluster: number, name: string): Promise<{ cluster: number; name: string; size: number }> =>
+  call("PUT", `/v1/clusters/${encodeURIComponent(run)}/${cluster}/name`, { name });

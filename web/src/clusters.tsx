@@ -1,7 +1,43 @@
 // The clusters page: the latest clustering run (each cluster's name, size and example products), and a
 // button that runs a new one (a `cluster` job, k chosen automatically) for write keys.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, clusters, job, startClustering, type ClusterRun } from "./api";
+import { ApiError, clusters, job, renameCluster, startClustering, type ClusterRun } from "./api";
+
+function Name({ run, c, canWrite, onRenamed }: { run: string; c: ClusterRun["clusters"][number]; canWrite: boolean; onRenamed: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(c.name);
+  const [error, setError] = useState("");
+  if (!editing) {
+    return (
+      <h3>
+        {c.name} <span class="cat">({c.size})</span>{" "}
+        {canWrite && (
+          <button type="button" class="link" onClick={() => setEditing(true)}>
+            rename
+          </button>
+        )}
+      </h3>
+    );
+  }
+  return (
+    <form
+      class="rename"
+      onSubmit={(e) => {
+        e.preventDefault();
+        renameCluster(run, c.cluster, name)
+          .then(() => {
+            setEditing(false);
+            onRenamed();
+          })
+          .catch((err: Error) => setError(err.message));
+      }}
+    >
+      <input value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} aria-label="Cluster name" maxLength={200} autofocus />
+      <button type="submit">Save</button>
+      {error && <span class="error">{error}</span>}
+    </form>
+  );
+}
 
 export function Clusters({ canWrite }: { canWrite: boolean }) {
   const [run, setRun] = useState<ClusterRun | null>(null);
@@ -51,9 +87,7 @@ export function Clusters({ canWrite }: { canWrite: boolean }) {
       <div class="cluster-grid">
         {run?.clusters.map((c) => (
           <section class="panel" key={c.cluster} data-testid="cluster">
-            <h3>
-              {c.name} <span class="cat">({c.size})</span>
-            </h3>
+            <Name run={run.id} c={c} canWrite={canWrite} onRenamed={load} />
             <ul>
               {c.examples.map((e) => (
                 <li key={e.id}>{e.title}</li>

@@ -5,7 +5,7 @@ import { allows } from "../api-keys.js";
 import { HttpProblem } from "../problem.js";
 import type { ReviewPort } from "../review-port.js";
 import { route, type RouteContext, type RouteSpec } from "../route-spec.js";
-import { MAX_ID_CHARS, MAX_QUERY_CHARS } from "../schemas.js";
+import { MAX_ID_CHARS, MAX_QUERY_CHARS, SafeName } from "../schemas.js";
 
 const score = z.coerce.number().min(0).max(1);
 const category = z.string().min(1).max(1024);
@@ -164,6 +164,16 @@ export const reviewRoutes: RouteSpec[] = [
       if (run === undefined) throw new HttpProblem(404, "No clustering run yet: start a cluster job (POST /v1/jobs)");
       return run;
     },
+  }),
+  route({
+    method: "PUT",
+    url: "/v1/clusters/:run/:cluster/name",
+    summary: "Give a cluster of a run a person's name",
+    tag: "review",
+    role: "write",
+    params: z.object({ run: SafeName.describe("clustering run id (the cluster job's id)"), cluster: z.coerce.number().int().min(-1).max(1_000_000) }),
+    body: z.object({ name: z.string().min(1).max(200) }),
+    handle: ({ params, body }, ctx) => desk(ctx).renameCluster(params.run, params.cluster, body.name),
   }),
   route({
     method: "GET",
