@@ -10,5 +10,6 @@ export interface ReviewPort {
   stats(): Maybe<object>;
   clusters(examples?: number): Maybe<object | undefined>;
   renameCluster(runId: string, cluster: number, name: string): Maybe<object>;
+  mergeClusters(runId: string, from: number, into: number): Maybe<object>;
   threshold(): { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean };
 }

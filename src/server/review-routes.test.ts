@@ -149,6 +149,13 @@ describe("review console routes", () => {
     expect((await put("/v1/clusters/run-1/9/name", "x")).statusCode).toBe(404);
     expect((await put("/v1/clusters/run-1/1/name", "")).statusCode).toBe(400);
     expect((await put("/v1/clusters/run-1/1/name", "   ")).statusCode).toBe(400);
+    const merge = (from: number, into: number, key = ADMIN) => app.inject({ method: "POST", url: `/v1/clusters/run-1/${from}/merge`, headers: auth(key), payload: { into } });
+    expect((await merge(1, 0, READER)).statusCode).toBe(403);
+    expect((await merge(1, 1)).statusCode).toBe(400);
+    const merged = await merge(1, 0);
+    expect(merged.json()).toEqual({ cluster: 0, name: "pans", size: 6 });
+    expect((await app.inject({ url: "/v1/clusters?examples=10" })).json().clusters).toMatchObject([{ cluster: 0, size: 6 }]);
+    expect((await merge(1, 0)).statusCode).toBe(404);
   });
 
   it("searches the model's labels for the picker", async () => {

@@ -264,6 +264,11 @@ export interface CatalogStore {
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void>;
   /** Renames cluster `cluster` of run `runId` (a person's name for it); undefined when there is no such run or cluster. */
   renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined>;
+  /**
+   * Merges cluster `from` of run `runId` into cluster `into` (its products move, the sizes add up, `from` is
+   * gone), in one transaction; the merged cluster, or undefined when the run or either cluster is unknown or they are the same.
+   */
+  mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined>;
   /** A cluster run (the latest without `id`), assignments in product-id order. */
   getClusterRun(id?: string): Promise<{ id: string; algorithm: string; createdAt: string; clusters: ClusterRecord[]; assignments: { productId: string; cluster: number }[] } | undefined>;
   // jobs

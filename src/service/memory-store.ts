@@ -27,7 +27,7 @@ import type {
 } from "./catalog-store.js";
 import { upperBoundBy } from "../linalg/search.js";
 import { compareIds, effective, TermIndex, type ProductRec } from "./memory-search.js";
-import { compareCursors, reviewOrder, type ReviewCandidate } from "./review-queue.js";
+import { compareCursors, mergeClusterList, reviewOrder, type ReviewCandidate } from "./review-queue.js";
 
 export { compareIds } from "./memory-search.js";
 
@@ -333,6 +333,16 @@ export class MemoryStore implements CatalogStore {
     c.name = name;
     run.clusters = JSON.stringify(clusters);
     return { ...c };
+  }
+
+  async mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined> {
+    const run = this.clusterRuns.get(runId);
+    if (!run) return undefined;
+    const merged = mergeClusterList(JSON.parse(run.clusters) as ClusterRecord[], from, into);
+    if (!merged) return undefined;
+    for (const a of run.assignments) if (a.cluster === from) a.cluster = into;
+    run.clusters = JSON.stringify(merged.clusters);
+    return merged.into;
   }
 
   async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {

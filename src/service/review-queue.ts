@@ -1,6 +1,6 @@
 // The review queue's order and filters as plain functions: the in-memory store applies them, and the SQL
 // stores implement the same order (test/contracts/catalog-store.contract.ts checks that they agree).
-import type { ReviewCursor, ReviewQuery } from "./catalog-store.js";
+import type { ClusterRecord, ReviewCursor, ReviewQuery } from "./catalog-store.js";
 import { compareIds } from "./memory-search.js";
 
 /** A product that may be in the queue: its id, title, predicted category and score. */
@@ -53,4 +53,13 @@ export function reviewOrder<T extends ReviewCandidate>(candidates: Iterable<T>, 
   const out: { item: T; cursor: ReviewCursor }[] = [];
   for (const g of groups.values()) g.sort(byScore).forEach((item, i) => out.push({ item, cursor: { rank: i + 1, score: item.score, id: item.id } }));
   return out.sort((a, b) => compareCursors(a.cursor, b.cursor));
+}
+
+/** The clusters of a run after merging `from` into `into` (sizes added, `from` dropped); undefined when either is missing or they are the same. */
+export function mergeClusterList(clusters: readonly ClusterRecord[], from: number, into: number): { clusters: ClusterRecord[]; into: ClusterRecord } | undefined {
+  const a = clusters.find((c) => c.cluster === from);
+  const b = clusters.find((c) => c.cluster === into);
+  if (!a || !b || from === into) return undefined;
+  const merged = { ...b, size: a.size + b.size };
+  return { clusters: clusters.filter((c) => c.cluster !== from).map((c) => (c.cluster === into ? merged : { ...c })), into: merged };
 }

@@ -283,6 +283,14 @@ export class ReviewDesk {
     return r;
   }
 
+  /** Merges cluster `from` of run `runId` into `into`; NotFoundError for an unknown run or cluster, ConfigError for one cluster into itself. */
+  async mergeClusters(runId: string, from: number, into: number): Promise<{ cluster: number; name: string; size: number }> {
+    if (from === into) throw new ConfigError("Merge a cluster into another one, not into itself");
+    const r = await this.service.store.mergeClusters(runId, from, into);
+    if (!r) throw new NotFoundError("cluster", `${runId}/${from} or ${runId}/${into}`);
+    return r;
+  }
+
   /** Category paths for the picker: the taxonomy given, else the live model's labels. */
   taxonomy(q: string, limit = 20): { source: "taxonomy" | "labels"; size: number; total: number; paths: string[] } {
     if (this.fixedTaxonomy) return { source: "taxonomy", size: this.fixedTaxonomy.size, ...this.fixedTaxonomy.search(q, limit) };

@@ -4,7 +4,7 @@ import type { ClusterRecord, CorrectionRecord, ReviewPage, ReviewQuery } from ".
 import type { PgPool } from "./pg-pool.js";
 import { TermDeltas } from "./postgres-writes.js";
 import { PRODUCT_COLUMNS, toCorrection, toProduct, type CorrectionRow, type ProductRow } from "./postgres-rows.js";
-import { reviewSql } from "./review-sql.js";
+import { mergeClusterList, reviewSql } from "./review-sql.js";
 
 /** A page of the review queue (see CatalogStore.reviewQueue). */
 export async function pgReviewQueue(db: PgPool, q: ReviewQuery): Promise<ReviewPage> {
@@ -52,4 +52,14 @@ export async function pgRenameCluster(c: pg.ClientBase, runId: string, cluster: 
   found.name = name;
   await c.query("UPDATE cluster_runs SET clusters = $1 WHERE id = $2", [JSON.stringify(clusters), runId]);
   return { ...found };
+}
+
+/** Merges two clusters of a run (see CatalogStore.mergeClusters), inside transaction `c`. */
+export async function pgMergeClusters(c: pg.ClientBase, runId: string, from: number, into: number): Promise<ClusterRecord | undefined> {
+  const row = (await c.query<{ clusters: string }>("SELECT clusters FROM cluster_runs WHERE id = $1 FOR UPDATE", [runId])).rows[0];
+  const merged = row ? mergeClusterList(JSON.parse(row.clusters) as ClusterRecord[], from, into) : undefined;
+  if (!merged) return undefined;
+  await c.query("UPDATE cluster_assignments SET cluster = $1 WHERE run_id = $2 AND cluster = $3", [into, runId, from]);
+  await c.query("UPDATE cluster_runs SET clusters = $1 WHERE id = $2", [JSON.stringify(merged.clusters), runId]);
+  return merged.into;
 }

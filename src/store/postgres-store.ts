@@ -33,7 +33,7 @@ import {
 import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
 import { PgSearch } from "./postgres-search.js";
-import { pgDeleteCorrection, pgRenameCluster, pgReviewQueue } from "./postgres-review.js";
+import { pgDeleteCorrection, pgMergeClusters, pgRenameCluster, pgReviewQueue } from "./postgres-review.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
 import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
 
@@ -161,6 +161,10 @@ export class PostgresStore implements CatalogStore {
 
   renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
     return this.db.tx((c) => pgRenameCluster(c, runId, cluster, name));
+  }
+
+  mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined> {
+    return this.db.tx((c) => pgMergeClusters(c, runId, from, into));
   }
 
   reviewQueue(q: ReviewQuery): Promise<ReviewPage> {

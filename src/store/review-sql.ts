@@ -1,6 +1,6 @@
 // The review queue in SQL, for SQLite and PostgreSQL alike: the same filters and order as the in-memory
 // store's (src/service/review-queue.ts), one query for a keyset page and one for the count.
-import type { ReviewCursor, ReviewQuery } from "../index.js";
+import type { ClusterRecord, ReviewCursor, ReviewQuery } from "../index.js";
 
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -49,4 +49,13 @@ export function reviewSql(q: ReviewQuery, columns: string, ph: (i: number) => st
       `${cont} ORDER BY rnk, pred_score, id LIMIT ${p(q.limit)}`;
   }
   return { page, pageParams: params, count, countParams };
+}
+
+/** The clusters of a run after merging `from` into `into` (as src/service/review-queue.ts does for the in-memory store). */
+export function mergeClusterList(clusters: readonly ClusterRecord[], from: number, into: number): { clusters: ClusterRecord[]; into: ClusterRecord } | undefined {
+  const a = clusters.find((c) => c.cluster === from);
+  const b = clusters.find((c) => c.cluster === into);
+  if (!a || !b || from === into) return undefined;
+  const merged = { ...b, size: a.size + b.size };
+  return { clusters: clusters.filter((c) => c.cluster !== from).map((c) => (c.cluster === into ? merged : { ...c })), into: merged };
 }

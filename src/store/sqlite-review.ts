@@ -2,7 +2,7 @@
 // correction (a write: it runs in the writer thread through SqliteWrites).
 import type Database from "better-sqlite3";
 import type { ClusterRecord, CorrectionRecord, ReviewPage, ReviewQuery } from "../index.js";
-import { reviewSql } from "./review-sql.js";
+import { mergeClusterList, reviewSql } from "./review-sql.js";
 import { effective, toCorrection, toProduct, type CorrectionRow, type ProductRow } from "./sqlite-rows.js";
 
 /** A page of the review queue (see CatalogStore.reviewQueue). */
@@ -47,6 +47,20 @@ export function sqliteRenameCluster(db: Database.Database, runId: string, cluste
       c.name = name;
       db.prepare("UPDATE cluster_runs SET clusters = ? WHERE id = ?").run(JSON.stringify(clusters), runId);
       return { ...c };
+    })
+    .immediate();
+}
+
+/** Merges two clusters of a run (see CatalogStore.mergeClusters), in one transaction. */
+export function sqliteMergeClusters(db: Database.Database, runId: string, from: number, into: number): ClusterRecord | undefined {
+  return db
+    .transaction(() => {
+      const row = db.prepare<[string], { clusters: string }>("SELECT clusters FROM cluster_runs WHERE id = ?").get(runId);
+      const merged = row ? mergeClusterList(JSON.parse(row.clusters) as ClusterRecord[], from, into) : undefined;
+      if (!merged) return undefined;
+      db.prepare("UPDATE cluster_assignments SET cluster = ? WHERE run_id = ? AND cluster = ?").run(into, runId, from);
+      db.prepare("UPDATE cluster_runs SET clusters = ? WHERE id = ?").run(JSON.stringify(merged.clusters), runId);
+      return merged.into;
     })
     .immediate();
 }

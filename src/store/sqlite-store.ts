@@ -256,6 +256,10 @@ export class SqliteStore implements CatalogStore {
     return this.write("renameCluster", runId, cluster, name);
   }
 
+  mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined> {
+    return this.write("mergeClusters", runId, from, into);
+  }
+
   async reviewQueue(q: ReviewQuery): Promise<ReviewPage> {
     return sqliteReviewQueue(this.db, q);
   }

@@ -15,7 +15,7 @@ import type {
   StoredPrediction,
   UpsertResult,
 } from "../index.js";
-import { sqliteDeleteCorrection, sqliteRenameCluster } from "./sqlite-review.js";
+import { sqliteDeleteCorrection, sqliteMergeClusters, sqliteRenameCluster } from "./sqlite-review.js";
 import { effective, toCorrection, toJob, toModel, type CorrectionRow, type JobRow, type ModelRow } from "./sqlite-rows.js";
 import { indexText } from "./fts-query.js";
 
@@ -166,6 +166,10 @@ export class SqliteWrites {
     return sqliteRenameCluster(this.db, runId, cluster, name);
   }
 
+  mergeClusters(runId: string, from: number, into: number): ClusterRecord | undefined {
+    return sqliteMergeClusters(this.db, runId, from, into);
+  }
+
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): void {
     const s = this.s;
     this.db
@@ -242,6 +246,7 @@ export const WRITE_OPS = [
   "addCorrection",
   "deleteCorrection",
   "renameCluster",
+  "mergeClusters",
   "saveClusterRun",
   "createJob",
   "updateJob",

@@ -512,6 +512,24 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
         expect(await store.renameCluster("nope", 0, "x")).toBeUndefined();
       });
 
+      it("merges one cluster of a run into another: its products move and the sizes add up", async () => {
+        await store.upsertProducts([row("a", "A"), row("b", "B"), row("c", "C")]);
+        await store.saveClusterRun({
+          id: "r1",
+          algorithm: "kmeans",
+          assignments: [{ productId: "a", cluster: 0 }, { productId: "b", cluster: 1 }, { productId: "c", cluster: 2 }],
+          clusters: [{ cluster: 0, name: "zero", size: 1 }, { cluster: 1, name: "one", size: 1 }, { cluster: 2, name: "two", size: 1 }],
+        });
+        expect(await store.mergeClusters("r1", 2, 0)).toEqual({ cluster: 0, name: "zero", size: 2 });
+        const run = (await store.getClusterRun("r1"))!;
+        expect(run.clusters).toEqual([{ cluster: 0, name: "zero", size: 2 }, { cluster: 1, name: "one", size: 1 }]);
+        expect(run.assignments).toEqual([{ productId: "a", cluster: 0 }, { productId: "b", cluster: 1 }, { productId: "c", cluster: 0 }]);
+        expect(await store.mergeClusters("r1", 2, 0)).toBeUndefined();
+        expect(await store.mergeClusters("r1", 1, 1)).toBeUndefined();
+        expect(await store.mergeClusters("nope", 1, 0)).toBeUndefined();
+        expect((await store.getClusterRun("r1"))!.clusters).toHaveLength(2);
+      });
+
       it("saves cluster runs and reads one by id, or the latest", async () => {
         expect(await store.getClusterRun()).toBeUndefined();
         const clusters = [

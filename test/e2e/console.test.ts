@@ -248,6 +248,16 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
     await page.keyboard.press("Enter");
     await page.locator("[data-testid=cluster] h3", { hasText: "Pans <b>& pots</b>" }).waitFor();
     expect((await server.call("/v1/clusters")).json.clusters[0].name).toBe("Pans <b>& pots</b>");
+    // merge the second cluster into the first
+    const [first, second] = (await server.call("/v1/clusters")).json.clusters as { cluster: number; name: string; size: number }[];
+    await page.locator("[data-testid=cluster]").nth(1).locator("select").selectOption(String(first!.cluster));
+    await page.locator("[data-testid=cluster]").nth(1).locator("button", { hasText: "Merge" }).click();
+    await page.locator("[data-testid=clusters-state]", { hasText: "Merged" }).waitFor();
+    const after = (await server.call("/v1/clusters")).json.clusters as { cluster: number; size: number }[];
+    expect(after).toHaveLength(api.clusters.length - 1);
+    expect(after.find((c) => c.cluster === first!.cluster)!.size).toBe(first!.size + second!.size);
+    await page.locator("[data-testid=cluster]").nth(after.length - 1).waitFor();
+    expect(await page.locator("[data-testid=cluster]").count()).toBe(after.length);
     await page.screenshot({ path: path.join(SHOTS, "console-clusters.png") });
     await page.context().close();
   });

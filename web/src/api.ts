@@ -196,3 +196,5 @@ export const clusters = (): Promise<ClusterRun> => call("GET", "/v1/clusters?exa
 export const startClustering = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "cluster", params: { k: "auto" } });
 export const renameCluster = (run: string, cluster: number, name: string): Promise<{ cluster: number; name: string; size: number }> =>
   call("PUT", `/v1/clusters/${encodeURIComponent(run)}/${cluster}/name`, { name });
+export const mergeClusters = (run: string, from: number, into: number): Promise<{ cluster: number; name: string; size: number }> =>
+  call("POST", `/v1/clusters/${encodeURIComponent(run)}/${from}/merge`, { into });

@@ -1,7 +1,34 @@
 // The clusters page: the latest clustering run (each cluster's name, size and example products), and a
 // button that runs a new one (a `cluster` job, k chosen automatically) for write keys.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, clusters, job, renameCluster, startClustering, type ClusterRun } from "./api";
+import { ApiError, clusters, job, mergeClusters, renameCluster, startClustering, type ClusterRun } from "./api";
+
+function Merge({ run, c, others, onMerged }: { run: string; c: ClusterRun["clusters"][number]; others: ClusterRun["clusters"]; onMerged: (text: string) => void }) {
+  const [into, setInto] = useState<string>("");
+  return (
+    <p class="merge">
+      <select aria-label={`Merge ${c.name} into`} value={into} onChange={(e) => setInto((e.target as HTMLSelectElement).value)}>
+        <option value="">merge into…</option>
+        {others.map((o) => (
+          <option key={o.cluster} value={String(o.cluster)}>
+            {o.name} ({o.size})
+          </option>
+        ))}
+      </select>{" "}
+      <button
+        type="button"
+        disabled={into === ""}
+        onClick={() =>
+          void mergeClusters(run, c.cluster, Number(into))
+            .then((m) => onMerged(`Merged ${c.name} into ${m.name} (${m.size})`))
+            .catch((e: Error) => onMerged(e.message))
+        }
+      >
+        Merge
+      </button>
+    </p>
+  );
+}
 
 function Name({ run, c, canWrite, onRenamed }: { run: string; c: ClusterRun["clusters"][number]; canWrite: boolean; onRenamed: () => void }) {
   const [editing, setEditing] = useState(false);
@@ -88,6 +115,17 @@ export function Clusters({ canWrite }: { canWrite: boolean }) {
         {run?.clusters.map((c) => (
           <section class="panel" key={c.cluster} data-testid="cluster">
             <Name run={run.id} c={c} canWrite={canWrite} onRenamed={load} />
+            {canWrite && (
+              <Merge
+                run={run.id}
+                c={c}
+                others={run.clusters.filter((o) => o.cluster !== c.cluster)}
+                onMerged={(text) => {
+                  setState(text);
+                  load();
+                }}
+              />
+            )}
             <ul>
               {c.examples.map((e) => (
                 <li key={e.id}>{e.title}</li>

@@ -47,6 +47,9 @@ export const FeedbackBatchBody = z.object({
 /** `:id` of DELETE /v1/feedback/:id. */
 export const CorrectionParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31 - 1).describe("correction id") });
 
+/** `:run/:cluster` of the cluster routes. */
+const ClusterParams = z.object({ run: SafeName.describe("clustering run id (the cluster job's id)"), cluster: z.coerce.number().int().min(-1).max(1_000_000) });
+
 /** Query of GET /v1/taxonomy. */
 export const TaxonomyQuery = z.object({
   q: z.string().max(MAX_QUERY_CHARS).default("").describe("words, each starting a word of the path (any level)"),
@@ -171,9 +174,19 @@ export const reviewRoutes: RouteSpec[] = [
     summary: "Give a cluster of a run a person's name",
     tag: "review",
     role: "write",
-    params: z.object({ run: SafeName.describe("clustering run id (the cluster job's id)"), cluster: z.coerce.number().int().min(-1).max(1_000_000) }),
+    params: ClusterParams,
     body: z.object({ name: z.string().min(1).max(200) }),
     handle: ({ params, body }, ctx) => desk(ctx).renameCluster(params.run, params.cluster, body.name),
+  }),
+  route({
+    method: "POST",
+    url: "/v1/clusters/:run/:cluster/merge",
+    summary: "Merge a cluster of a run into another: its products move, the sizes add up",
+    tag: "review",
+    role: "write",
+    params: ClusterParams,
+    body: z.object({ into: z.number().int().min(-1).max(1_000_000).describe("the cluster that takes the products") }),
+    handle: ({ params, body }, ctx) => desk(ctx).mergeClusters(params.run, params.cluster, body.into),
   }),
   route({
     method: "GET",
