@@ -182,6 +182,13 @@ describe.skipIf(noBrowser())("review console in Chromium", () => {
   it("changes a recent decision from the list of the last ten, and shows the decisions on the dashboard", async () => {
     const page = await signIn(ADMIN_KEY);
     await page.locator(".card.active").waitFor();
+    // "/" opens the picker too; Escape closes it without deciding
+    const n0 = corrections().length;
+    await page.keyboard.press("/");
+    await page.locator(".picker-input").waitFor();
+    await page.keyboard.press("Escape");
+    await page.locator(".picker-input").waitFor({ state: "detached" });
+    expect(corrections().length).toBe(n0);
     const id = (await activeId(page))!;
     await page.keyboard.press("a");
     await page.locator(`.card[data-id="${id}"]`).waitFor({ state: "detached" });

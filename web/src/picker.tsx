@@ -1,6 +1,6 @@
 // The category picker: type-ahead over the whole taxonomy (GET /v1/taxonomy per keystroke, the previous
 // request cancelled), ↑/↓ to move, Enter to pick, Escape to close.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { taxonomy } from "./api";
 
 export function Picker({ title, onPick, onClose }: { title: string; onPick: (path: string) => void; onClose: () => void }) {
@@ -10,7 +10,8 @@ export function Picker({ title, onPick, onClose }: { title: string; onPick: (pat
   const [at, setAt] = useState(0);
   const input = useRef<HTMLInputElement>(null);
 
-  useEffect(() => input.current?.focus(), []);
+  // Focused as soon as it is in the DOM (before paint), so the first keys typed land in it.
+  useLayoutEffect(() => input.current?.focus(), []);
   useEffect(() => {
     const ctl = new AbortController();
     taxonomy(q, ctl.signal)

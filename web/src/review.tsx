@@ -212,6 +212,12 @@ export function ReviewQueue({ canWrite }: { canWrite: boolean }) {
   // acts on the card on screen (an effect would re-register only after paint, leaving a stale handler).
   const onKey = useRef<(e: KeyboardEvent) => void>(() => undefined);
   onKey.current = (e: KeyboardEvent): void => {
+    // Escape closes the picker or the confirmation wherever the focus is.
+    if (e.key === "Escape" && (picking || confirming !== null)) {
+      setPicking(false);
+      setConfirming(null);
+      return;
+    }
     if (picking || confirming !== null || e.ctrlKey || e.metaKey || e.altKey) return;
     const t = e.target as HTMLElement | null;
     if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
