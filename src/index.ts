@@ -162,6 +162,7 @@ export {
   type ArtifactStore,
 } from "./service/catalog-service.js";
 export { MemoryStore } from "./service/memory-store.js";
+export type { ReviewDesk, ReviewDeskOptions, ReviewQueueQuery, ReviewQueueAnswer, ReviewItem, ReviewDecision, ReviewService } from "./service/review.js";
 export { LocalSharedState, type SharedState, type SharedChange, type SharedListener } from "./service/shared-state.js";
 export { inlineJobRunner } from "./service/jobs.js";
 export { checkVersionName } from "./service/model-registry.js";

@@ -14,7 +14,10 @@ import { adminRoutes } from "./routes/admin-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { shopperRoutes } from "./routes/shoppers.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
+import { reviewRoutes } from "./routes/review.js";
+import type { ReviewPort } from "./review-port.js";
 import { MAX_ID_CHARS, MAX_PARAM_CHARS } from "./schemas.js";
+import { registerConsole } from "./static.js";
 import type { CatalogServicePort } from "./service-port.js";
 import { Transport, type TransportLimits } from "./transport.js";
 
@@ -42,6 +45,10 @@ export interface ServerOptions {
   requestLogging?: boolean;
   /** Folders under which POST /v1/models may register model directories (default none: route disabled). */
   modelRoots?: string[];
+  /** The review console: its built folder (dist/console/), served at `/`; none when absent. */
+  console?: { dir: string };
+  /** What the review console's API needs (review queue, batch decisions, undo, taxonomy search); 503 when absent. */
+  review?: ReviewPort;
 }
 
 declare module "fastify" {
@@ -193,12 +200,13 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     done();
   };
 
-  const routes = [...catalogRoutes, ...adminRoutes, ...shopperRoutes];
+  const routes = [...catalogRoutes, ...adminRoutes, ...shopperRoutes, ...reviewRoutes];
   // Open reads get no auth hook at all.
   for (const spec of routes) {
-    registerRoute(app, spec, spec.role === "read" && !readAuth && !spec.personal ? undefined : guard(spec.role, spec.personal === true), (req, reply) => ({ service: o.service, metrics, request: req, reply, maxItems, modelRoots: o.modelRoots ?? [], role: req.apiKey?.role }));
+    registerRoute(app, spec, spec.role === "read" && !readAuth && !spec.personal ? undefined : guard(spec.role, spec.personal === true), (req, reply) => ({ service: o.service, metrics, request: req, reply, maxItems, modelRoots: o.modelRoots ?? [], role: req.apiKey?.role, review: o.review, readAuth }));
   }
   registerOpsRoutes(app, { service: o.service, metrics, transport, doc: openApiDocument(routes, { readAuth }) });
+  if (o.console && !registerConsole(app, o.console.dir)) throw new ConfigError(`No built console in "${o.console.dir}" (npm run build writes it)`);
   return app;
 }
 

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Role } from "./api-keys.js";
 import type { Metrics } from "./metrics.js";
+import type { ReviewPort } from "./review-port.js";
 import type { CatalogServicePort } from "./service-port.js";
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -20,6 +21,10 @@ export interface RouteContext {
   modelRoots: readonly string[];
   /** Role of the caller's API key; undefined when no key was sent. */
   role: Role | undefined;
+  /** The review console's operations, when the server has them. */
+  review?: ReviewPort | undefined;
+  /** Whether reads need a key too. */
+  readAuth?: boolean;
 }
 
 /** An operation of the API. `role` "read" is open unless the server requires keys for reads. */

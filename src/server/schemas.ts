@@ -102,7 +102,7 @@ export const RegisterModelBody = z.object({
 
 /** Body of POST /v1/jobs. */
 export const JobBody = z.object({
-  kind: z.enum(["train", "classify", "cluster", "recommender"]),
+  kind: z.enum(["train", "classify", "cluster", "recommender", "audit"]).describe("recommender: fits item groups, segments and the recommender from the stored events; audit: label issues with a suggested category, duplicates and small categories among the labelled products"),
   params: z.record(z.string(), z.unknown()).default({}),
 });
 

@@ -43,7 +43,7 @@ export interface CatalogServicePort {
   search(q: { q: string; category?: string; limit?: number; offset?: number; userId?: string }): Maybe<object>;
   similar(id: string, o?: { limit?: number; sameCategory?: boolean }): Maybe<object>;
   feedback(f: { productId: string; category?: string; accept?: boolean; user?: string }): Maybe<object>;
-  startJob(kind: "train" | "classify" | "cluster" | "recommender", params: Record<string, unknown>): Maybe<ServiceJob>;
+  startJob(kind: "train" | "classify" | "cluster" | "recommender" | "audit", params: Record<string, unknown>): Maybe<ServiceJob>;
   getJob(id: string): Maybe<ServiceJob | undefined>;
   listJobs(o?: { limit?: number }): Maybe<ServiceJob[]>;
   cancelJob(id: string): Maybe<ServiceJob>;

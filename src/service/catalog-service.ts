@@ -24,6 +24,7 @@ import { ConfigError, NotFoundError, UnavailableError } from "../core/errors.js"
 import { lockDir, type DirLock } from "../core/dir-lock.js";
 import type { ProductInput } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
+import type { ProductModel } from "../core/contracts.js";
 import type { CatalogStore, CorrectionRecord, JobKind, JobRecord, ModelRecord, StoredProduct } from "./catalog-store.js";
 import type { Prediction } from "../pipeline/category-model.js";
 import type { ReadOptions } from "../catalog/read-catalog.js";
@@ -37,6 +38,7 @@ import { JobManager, type JobQueue, type JobRunner } from "./jobs.js";
 import type { ArtifactStore } from "./artifacts.js";
 import { SimilarItems } from "./similar-items.js";
 import { Feedback } from "./feedback.js";
+import { ReviewDesk, type ReviewDeskOptions } from "./review.js";
 import { noopLogger, type ServiceLogger } from "./logger.js";
 import { LocalSharedState, type SharedChange, type SharedState } from "./shared-state.js";
 import { ShopperService } from "./shoppers.js";
@@ -443,6 +445,27 @@ export class CatalogService {
   async feedback(f: { productId: string; category?: string; accept?: boolean; user?: string }): Promise<{ correction: CorrectionRecord; applied: "override" | "queued" | "recorded" }> {
     this.checkOpen();
     return this.feedbackLoop.record(f);
+  }
+
+  /**
+   * Undoes correction `id` (the review console's undo): the product takes its latest remaining correction, or
+   * its given or predicted category again, at once and in the other processes; NotFoundError for an unknown id.
+   */
+  async undoFeedback(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string }> {
+    this.checkOpen();
+    const r = await this.feedbackLoop.undo(id);
+    if (!r) throw new NotFoundError("correction", String(id));
+    return r;
+  }
+
+  /** The review console's operations over this service (review queue, batch decisions, undo, taxonomy type-ahead). */
+  reviewDesk(o: ReviewDeskOptions = {}): ReviewDesk {
+    return new ReviewDesk(this, o);
+  }
+
+  /** The live model (undefined when none is active): its labels and operating points. */
+  liveModel(): ProductModel | undefined {
+    return this.models.current;
   }
 
   // ---- jobs

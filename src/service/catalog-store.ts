@@ -108,6 +108,43 @@ export interface CorrectionInput {
   user?: string;
 }
 
+/**
+ * The review queue: products whose decision needs a person — a prediction scored below `below` (the model's
+ * threshold at the serving precision), no category given with the catalog and no correction yet — most
+ * uncertain (lowest score) first, ties in id order. `spread` interleaves the predicted categories (each
+ * category's most uncertain product, then each one's second…), so a page is not one category's near-duplicates.
+ */
+export interface ReviewQuery {
+  below: number;
+  /** Only products predicted in this category or below it (a path prefix ending at a " > " boundary). */
+  category?: string;
+  /** Only scores ≥ minScore (and < maxScore, within `below`). */
+  minScore?: number;
+  maxScore?: number;
+  /** Only products whose title contains this text (case-insensitive for ASCII letters). */
+  text?: string;
+  spread?: boolean;
+  /** Continue after this item (the last of the previous page): keyset paging. */
+  after?: ReviewCursor;
+  limit: number;
+}
+
+/** Where a review page ends: the score and id of its last product, and its rank in its category (spread). */
+export interface ReviewCursor {
+  score: number;
+  id: string;
+  /** 1-based rank of the product among its predicted category's queue (spread order only). */
+  rank?: number;
+}
+
+/** A page of the review queue and how many products match the query in all. */
+export interface ReviewPage {
+  products: (StoredProduct & { predicted: StoredPrediction })[];
+  /** The cursor of each product, aligned with `products` (pass the last as `after`). */
+  cursors: ReviewCursor[];
+  total: number;
+}
+
 /** A model version in the registry; artifacts live on disk under `dir`. */
 export interface ModelRecord {
   version: string;
@@ -217,10 +254,24 @@ export interface CatalogStore extends ShopperStore {
   addCorrection(c: CorrectionInput): Promise<CorrectionRecord>;
   /** Corrections in id (= recording) order after `afterId`, at most `limit` (default 1000). */
   listCorrections(o?: { afterId?: number; limit?: number }): Promise<CorrectionRecord[]>;
+  /**
+   * Deletes correction `id` (undo) and gives its product the category of its latest remaining correction, or
+   * none (the given or predicted category applies again), in one transaction; undefined for an unknown id.
+   */
+  deleteCorrection(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined>;
+  /** A page of the review queue (see {@link ReviewQuery}). */
+  reviewQueue(q: ReviewQuery): Promise<ReviewPage>;
   /** Products with a correction, in id order after `afterId`: id, title and corrected category (the override map). */
   scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]>;
   // clusters
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void>;
+  /** Renames cluster `cluster` of run `runId` (a person's name for it); undefined when there is no such run or cluster. */
+  renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined>;
+  /**
+   * Merges cluster `from` of run `runId` into cluster `into` (its products move, the sizes add up, `from` is
+   * gone), in one transaction; the merged cluster, or undefined when the run or either cluster is unknown or they are the same.
+   */
+  mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined>;
   /** A cluster run (the latest without `id`), assignments in product-id order. */
   getClusterRun(id?: string): Promise<{ id: string; algorithm: string; createdAt: string; clusters: ClusterRecord[]; assignments: { productId: string; cluster: number }[] } | undefined>;
   // jobs

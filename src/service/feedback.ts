@@ -44,6 +44,26 @@ export class Feedback {
   async sync(productId: string): Promise<void> {
     const p = await this.store.getProduct(productId);
     if (p?.correctedCategory !== undefined) this.apply(p.id, p.correctedCategory, p.title);
+    else if (this.byId.has(productId)) this.forget(productId, p?.title, p?.effectiveCategory);
+  }
+
+  /** A product's correction was undone and none remains: answers come from the model (or the catalog) again. */
+  private forget(productId: string, title: string | undefined, effective: string | undefined): void {
+    this.byId.delete(productId);
+    const k = titleKey(title);
+    if (k) this.byTitle.delete(k);
+    if (effective !== undefined) this.onCorrected(productId, effective);
+  }
+
+  /** Undoes correction `id` (see CatalogStore.deleteCorrection) and applies the result; undefined for an unknown id. */
+  async undo(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined> {
+    const r = await this.store.deleteCorrection(id);
+    if (!r) return undefined;
+    const p = await this.store.getProduct(r.deleted.productId);
+    if (r.correctedCategory !== undefined) this.apply(r.deleted.productId, r.correctedCategory, p?.title);
+    else this.forget(r.deleted.productId, p?.title, p?.effectiveCategory);
+    await this.publish({ kind: "override", productId: r.deleted.productId });
+    return r;
   }
 
   private apply(productId: string, category: string, title: string | undefined): void {

@@ -22,11 +22,14 @@ import type {
   StoreSearchResult,
   UpsertResult,
   VectorPage,
+  ReviewPage,
+  ReviewQuery,
 } from "./catalog-store.js";
 import { upperBoundBy } from "../linalg/search.js";
 import { compareIds, effective, TermIndex, type ProductRec } from "./memory-search.js";
 import { MemoryShopperData } from "./memory-events.js";
 import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "./shopper-store.js";
+import { compareCursors, mergeClusterList, reviewOrder, type ReviewCandidate } from "./review-queue.js";
 
 export { compareIds } from "./memory-search.js";
 
@@ -132,7 +135,7 @@ export class MemoryStore implements CatalogStore {
   /** The inverted index of the products' title, description and category (BM25 search). */
   private readonly terms = new TermIndex();
   private seq = 0;
-  private readonly corrections: CorrectionRecord[] = [];
+  private readonly corrections: (CorrectionRecord | undefined)[] = [];
   private readonly clusterRuns = new Map<string, ClusterRun>();
   private readonly jobs = new Map<string, JobRec>();
   private readonly models = new Map<string, Omit<ModelRecord, "active">>();
@@ -258,8 +261,44 @@ export class MemoryStore implements CatalogStore {
 
   async listCorrections(o: { afterId?: number; limit?: number } = {}): Promise<CorrectionRecord[]> {
     const after = o.afterId ?? 0;
-    // Ids are 1, 2, 3…: the record with id k sits at index k - 1.
-    return this.corrections.slice(Math.max(0, after), Math.max(0, after) + (o.limit ?? 1000)).map((r) => ({ ...r }));
+    // Ids are 1, 2, 3…: the record with id k sits at index k - 1 (undefined once undone).
+    const out: CorrectionRecord[] = [];
+    for (let i = Math.max(0, after); i < this.corrections.length && out.length < (o.limit ?? 1000); i++) {
+      const r = this.corrections[i];
+      if (r) out.push({ ...r });
+    }
+    return out;
+  }
+
+  async deleteCorrection(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined> {
+    const deleted = Number.isInteger(id) && id >= 1 ? this.corrections[id - 1] : undefined;
+    if (!deleted) return undefined;
+    this.corrections[id - 1] = undefined;
+    let latest: CorrectionRecord | undefined;
+    for (const r of this.corrections) if (r && r.productId === deleted.productId) latest = r;
+    const p = this.products.get(deleted.productId);
+    if (p) {
+      p.corrected = latest?.category;
+      p.updatedAt = now();
+    }
+    return { deleted: { ...deleted }, ...(latest && p ? { correctedCategory: latest.category } : {}) };
+  }
+
+  async reviewQueue(q: ReviewQuery): Promise<ReviewPage> {
+    const candidates: (ReviewCandidate & { rec: ProductRec })[] = [];
+    for (const rec of this.products.map.values()) {
+      if (rec.predicted && rec.corrected === undefined && rec.category === undefined) {
+        candidates.push({ id: rec.id, title: rec.title, category: rec.predicted.category, score: rec.predicted.score, rec });
+      }
+    }
+    const ordered = reviewOrder(candidates, q);
+    const start = q.after ? ordered.findIndex((o) => compareCursors(o.cursor, q.after!) > 0) : 0;
+    const page = start < 0 ? [] : ordered.slice(start, start + q.limit);
+    return {
+      products: page.map((o) => toProduct(o.item.rec) as ReviewPage["products"][number]),
+      cursors: page.map((o) => o.cursor),
+      total: ordered.length,
+    };
   }
 
   async scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]> {
@@ -285,6 +324,27 @@ export class MemoryStore implements CatalogStore {
     const assignments = run.assignments.map((a) => ({ productId: a.productId, cluster: a.cluster })).sort((a, b) => compareIds(a.productId, b.productId));
     this.clusterRuns.delete(run.id);
     this.clusterRuns.set(run.id, { seq: ++this.seq, id: run.id, algorithm: run.algorithm, clusters: JSON.stringify(run.clusters), createdAt: now(), assignments });
+  }
+
+  async renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
+    const run = this.clusterRuns.get(runId);
+    if (!run) return undefined;
+    const clusters = JSON.parse(run.clusters) as ClusterRecord[];
+    const c = clusters.find((x) => x.cluster === cluster);
+    if (!c) return undefined;
+    c.name = name;
+    run.clusters = JSON.stringify(clusters);
+    return { ...c };
+  }
+
+  async mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined> {
+    const run = this.clusterRuns.get(runId);
+    if (!run) return undefined;
+    const merged = mergeClusterList(JSON.parse(run.clusters) as ClusterRecord[], from, into);
+    if (!merged) return undefined;
+    for (const a of run.assignments) if (a.cluster === from) a.cluster = into;
+    run.clusters = JSON.stringify(merged.clusters);
+    return merged.into;
   }
 
   async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {
@@ -439,7 +499,7 @@ export class MemoryStore implements CatalogStore {
     for (const p of this.products.map.values()) if (p.predicted) predictions++;
     const jobs: Record<string, number> = {};
     for (const j of this.jobs.values()) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
-    return { products: this.products.size, predictions, corrections: this.corrections.length, models: this.models.size, jobs };
+    return { products: this.products.size, predictions, corrections: this.corrections.filter((c) => c !== undefined).length, models: this.models.size, jobs };
   }
 
   // ---- shoppers (src/service/memory-events.ts)

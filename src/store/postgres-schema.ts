@@ -151,6 +151,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE segment_members (user_id text COLLATE "C" PRIMARY KEY, segment integer NOT NULL);
   CREATE INDEX segment_members_segment ON segment_members (segment, user_id);
   `,
+  `
+  -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
+  CREATE INDEX products_review ON products (pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

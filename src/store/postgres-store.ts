@@ -27,12 +27,15 @@ import {
   type StoreSearchResult,
   type UpsertResult,
   type VectorPage,
+  type ReviewPage,
+  type ReviewQuery,
 } from "../index.js";
 import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
 import { PgShopperData } from "./postgres-events.js";
 import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
 import { PgSearch } from "./postgres-search.js";
+import { pgDeleteCorrection, pgMergeClusters, pgRenameCluster, pgReviewQueue } from "./postgres-review.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
 import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
 
@@ -151,6 +154,23 @@ export class PostgresStore implements CatalogStore {
 
   addCorrection(c: CorrectionInput): Promise<CorrectionRecord> {
     return this.db.tx((client) => correctRow(client, c));
+  }
+
+  deleteCorrection(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined> {
+    if (!Number.isInteger(id) || id < 1 || id > 2 ** 31 - 1) return Promise.resolve(undefined);
+    return this.db.tx((c) => pgDeleteCorrection(c, id));
+  }
+
+  renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
+    return this.db.tx((c) => pgRenameCluster(c, runId, cluster, name));
+  }
+
+  mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined> {
+    return this.db.tx((c) => pgMergeClusters(c, runId, from, into));
+  }
+
+  reviewQueue(q: ReviewQuery): Promise<ReviewPage> {
+    return pgReviewQueue(this.db, q);
   }
 
   async listCorrections(o: { afterId?: number; limit?: number } = {}): Promise<CorrectionRecord[]> {

@@ -24,6 +24,8 @@ import {
   type CorrectedCategory,
   type CorrectionInput,
   type CorrectionRecord,
+  type ReviewPage,
+  type ReviewQuery,
   type DirLock,
   type JobKind,
   type JobPatch,
@@ -41,6 +43,7 @@ import { migrate, SCHEMA_VERSION } from "./sqlite-schema.js";
 import { toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./sqlite-rows.js";
 import { SqliteSearch } from "./sqlite-search.js";
 import { connect } from "./sqlite-connection.js";
+import { sqliteReviewQueue } from "./sqlite-review.js";
 import { SqliteWrites, type WriteOp } from "./sqlite-writes.js";
 import { InlineWriter, ThreadWriter, writerThreadAvailable, type StoreWriter } from "./sqlite-writer.js";
 import { SqliteEventReads } from "./sqlite-events.js";
@@ -250,6 +253,22 @@ export class SqliteStore implements CatalogStore {
 
   addCorrection(c: CorrectionInput): Promise<CorrectionRecord> {
     return this.write("addCorrection", c);
+  }
+
+  deleteCorrection(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string } | undefined> {
+    return this.write("deleteCorrection", id);
+  }
+
+  renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined> {
+    return this.write("renameCluster", runId, cluster, name);
+  }
+
+  mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined> {
+    return this.write("mergeClusters", runId, from, into);
+  }
+
+  async reviewQueue(q: ReviewQuery): Promise<ReviewPage> {
+    return sqliteReviewQueue(this.db, q);
   }
 
   async listCorrections(o: { afterId?: number; limit?: number } = {}): Promise<CorrectionRecord[]> {

@@ -15,6 +15,7 @@ import type {
   StoredPrediction,
   UpsertResult,
 } from "../index.js";
+import { sqliteDeleteCorrection, sqliteMergeClusters, sqliteRenameCluster } from "./sqlite-review.js";
 import { effective, toCorrection, toJob, toModel, type CorrectionRow, type JobRow, type ModelRow } from "./sqlite-rows.js";
 import { indexText } from "./fts-query.js";
 import { SqliteEventWrites } from "./sqlite-events.js";
@@ -159,6 +160,18 @@ export class SqliteWrites {
       .immediate();
   }
 
+  deleteCorrection(id: number): { deleted: CorrectionRecord; correctedCategory?: string } | undefined {
+    return sqliteDeleteCorrection(this.db, id);
+  }
+
+  renameCluster(runId: string, cluster: number, name: string): ClusterRecord | undefined {
+    return sqliteRenameCluster(this.db, runId, cluster, name);
+  }
+
+  mergeClusters(runId: string, from: number, into: number): ClusterRecord | undefined {
+    return sqliteMergeClusters(this.db, runId, from, into);
+  }
+
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): void {
     const s = this.s;
     this.db
@@ -248,6 +261,9 @@ export const WRITE_OPS = [
   "deleteProduct",
   "setPredictions",
   "addCorrection",
+  "deleteCorrection",
+  "renameCluster",
+  "mergeClusters",
   "saveClusterRun",
   "createJob",
   "updateJob",

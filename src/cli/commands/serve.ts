@@ -2,7 +2,7 @@
 // With `--store postgres://… --queue redis://…` it is one stateless API replica of many.
 import { Option, type Command } from "commander";
 import { ConfigError } from "../../index.js";
-import { intArg } from "../options.js";
+import { fractionArg, intArg } from "../options.js";
 import { durationArg, hostArg, LOG_LEVELS, QUEUE_HELP, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
 
 interface ServeFlags {
@@ -33,6 +33,9 @@ interface ServeFlags {
   logLevel: string;
   logFile?: string;
   requestLog: boolean;
+  minPrecision: number;
+  taxonomy?: string;
+  console: boolean;
 }
 
 const collect = (v: string, acc: string[] = []): string[] => [...acc, v];
@@ -71,6 +74,9 @@ export function serveCommand(program: Command): Command {
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--log-file <file>", "write JSON logs here instead of stderr")
     .option("--no-request-log", "do not log each request")
+    .option("--min-precision <p>", "the precision decisions are served at: products below the live model's threshold for it go to the review queue", fractionArg("--min-precision", { aboveZero: true }), 0.95)
+    .option("--taxonomy <file>", "category paths the review console's picker searches (Google, path list or JSON; .gz read too); default: the model's labels")
+    .option("--no-console", "do not serve the review console at /")
     .action(async (flags: ServeFlags) => {
       // Loaded here so that other verbs do not pay for fastify, pino and SQLite at start-up.
       const { buildServer, KeyRing } = await import("../../server/index.js");
@@ -89,6 +95,15 @@ export function serveCommand(program: Command): Command {
         ...(flags.imagesDir !== undefined ? { imagesDir: flags.imagesDir } : {}),
       });
       const service = opened.service;
+      let review;
+      let consoleDir: string | undefined;
+      try {
+        const { reviewSetup } = await import("./serve-review.js");
+        ({ review, consoleDir } = await reviewSetup(service, { minPrecision: flags.minPrecision, ...(flags.taxonomy !== undefined ? { taxonomy: flags.taxonomy } : {}), console: flags.console }, logger));
+      } catch (e) {
+        await opened.close();
+        throw e;
+      }
       let app: Awaited<ReturnType<typeof buildServer>>;
       try {
         app = await buildServer({
@@ -112,6 +127,8 @@ export function serveCommand(program: Command): Command {
           logger,
           requestLogging: flags.requestLog,
           ...(flags.modelRoot ? { modelRoots: flags.modelRoot } : {}),
+          review,
+          ...(consoleDir !== undefined ? { console: { dir: consoleDir } } : {}),
         });
       } catch (e) {
         await opened.close();
@@ -135,6 +152,7 @@ export function serveCommand(program: Command): Command {
         throw e;
       }
       process.stdout.write(`listening on ${address}\n`);
+      if (consoleDir !== undefined) process.stdout.write(`review console: ${address}/\n`);
       logger.info({ address, model: service.activeModel()?.version ?? null, dataDir: flags.dataDir, shared: opened.shared, queue: opened.queue !== undefined }, "assort serve started");
       await new Promise<void>((resolve) => {
         let stopping = false;
