@@ -23,6 +23,8 @@ export function topOf(version: string, predictions: readonly { categories: reado
 export class WriteWork {
   private readonly thread: ModelThread | undefined;
   private warned = false;
+  /** Closing: a warm-up still loading in the thread is cut short, which is no failure worth a warning. */
+  private closed = false;
   /** Model directories the thread has loaded; until then writes run here (no write waits for a thread to start). */
   private readonly loaded = new Set<string>();
   private readonly loading = new Set<string>();
@@ -92,11 +94,12 @@ export class WriteWork {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.thread?.close();
   }
 
   private warn(e: unknown): void {
-    if (this.warned) return;
+    if (this.warned || this.closed) return;
     this.warned = true;
     this.logger.warn({ err: (e as Error).message }, "the model thread failed: classifying and embedding writes on the main thread");
   }

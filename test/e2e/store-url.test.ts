@@ -4,7 +4,7 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectError } from "./helpers.js";
-import { ADMIN_KEY, cli, startServer, tempDir, TRAIN } from "./server-helpers.js";
+import { ADMIN_KEY, cli, startServer, tempDir, TRAIN, trainExampleModel } from "./server-helpers.js";
 
 const tmp = tempDir("store-url");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,6 +23,15 @@ describe("--store", () => {
     expect(JSON.parse(apart.stdout)).toMatchObject({ inserted: 358 });
     expect(existsSync(path.join(db, "catalog.db"))).toBe(true);
     expect(existsSync(path.join(tmp, "models-only", "catalog.db"))).toBe(false);
+  });
+
+  it("imports and classifies with a model, and closing cuts the model thread's warm-up short without a warning", async () => {
+    // The model thread loads the model in the background; a short import finishes first and closes it.
+    const model = await trainExampleModel(path.join(tmp, "model"));
+    const r = await cli(["import", "--data", TRAIN, "--data-dir", path.join(tmp, "classified"), "--model", model, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ inserted: 358, classified: 358 });
+    expect(r.stderr).not.toContain("model thread");
   });
 
   it("serves an in-memory store", async () => {
