@@ -164,13 +164,18 @@ async function startup(data) {
     try {
       const atListen = rssOf(server.pid);
       const health = await (await globalThis.fetch(`${server.url}/health`)).json();
-      const id = gen.product(0).id;
+      // A product of the store (the growth's ids depend on where it started): the first hit of a common word.
+      const word = gen.product(0).title.split(" ")[0];
+      const found = await (await globalThis.fetch(`${server.url}/v1/search?q=${encodeURIComponent(word)}&limit=1`)).json();
+      const id = found.hits?.[0]?.id;
+      if (id === undefined) throw new Error(`No product found for "${word}" to time similar items with`);
       const t0 = performance.now();
       let method = "exact";
       // Beyond the exact limit (100k by default) similar items switch to the ANN index once it is loaded.
       for (let polls = 0; health.products > 100_000 && method !== "ann" && polls < 2400; polls++) {
         const a = await (await globalThis.fetch(`${server.url}/v1/products/${id}/similar?limit=10`)).json();
         method = a.method;
+        if (method === undefined) throw new Error(`similar items answered ${JSON.stringify(a).slice(0, 200)}`);
         if (method !== "ann") await new Promise((r) => setTimeout(r, 250));
       }
       const annSeconds = server.startSeconds + (performance.now() - t0) / 1000;
