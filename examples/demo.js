@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { evaluate, fitRecommender, groupItems, loadModel, readCatalogFile, readEventLog, segmentShoppers, shopperProfiles, train } from "../dist/index.js";
+import { clusterCatalog, evaluate, fitRecommender, groupItems, loadModel, readCatalogFile, readEventLog, segmentShoppers, shopperProfiles, train } from "../dist/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const catalog = (f) => path.join(here, "catalog", f);
@@ -33,6 +33,12 @@ for (const [i, p] of saved.predict(fresh, { topK: 3 }).entries()) {
   for (const c of p.categories) console.log(`      ${pct(c.score).padStart(6)}  ${c.category}`);
 }
 await rm(dir, { recursive: true, force: true });
+
+// Named clusters: the whole catalog grouped by its text alone (no labels), each group named by its distinctive terms.
+const all = [...trainSet, ...testSet];
+const run = await clusterCatalog(all, { algorithm: "kmeans", k: "auto", seed: 42 });
+console.log(`\nNamed clusters of the ${all.length} products (k-means, k chosen by silhouette: ${run.k}); the five largest:`);
+for (const c of [...run.clusters].sort((a, b) => b.size - a.size).slice(0, 5)) console.log(`  ${String(c.size).padStart(3)} products  ${c.label}  (e.g. ${c.examples[0]?.title.slice(0, 40) ?? ""})`);
 
 // Shoppers: the sample shop's purchase log (examples/shop/events.csv) → named segments and recommendations with reasons.
 const { log } = await readEventLog(path.join(here, "shop", "events.csv"));
