@@ -1,12 +1,13 @@
-// Child process of the kill -9 durability test: opens the store from the TypeScript sources (through
-// vite), writes batches of products forever and prints "ack <n>" after each write resolves.
-import { createServer } from "vite";
+// Child process of the kill -9 durability test: opens the compiled store (dist/, built by `npm test` before the
+// tests; its writes run in the writer thread, as under `assort serve`), writes batches of products forever and
+// prints "ack <n>" after each write resolves.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 const [dataDir] = process.argv.slice(2);
-const server = await createServer({ configFile: false, root: process.cwd(), logLevel: "silent", server: { middlewareMode: true, hmr: false, ws: false }, appType: "custom", optimizeDeps: { noDiscovery: true, include: [] } });
-const { SqliteStore } = await server.ssrLoadModule("/src/store/sqlite-store.ts");
+const { SqliteStore } = await import(pathToFileURL(path.join(process.cwd(), "dist/store/sqlite-store.js")).href);
 const store = SqliteStore.open(dataDir);
-process.stdout.write("ready\n");
+process.stdout.write(`ready ${store.writeMode}\n`);
 for (let b = 0; ; b++) {
   const rows = Array.from({ length: 50 }, (_, i) => {
     const id = `b${b}-${i}`;

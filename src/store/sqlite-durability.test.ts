@@ -1,5 +1,6 @@
-// An acknowledged write survives kill -9: a child process writes batches and acknowledges each on stdout;
-// it is killed mid-stream; every acknowledged batch must be in the reopened store.
+// An acknowledged write survives kill -9: a child process (the compiled store, writing in its writer thread)
+// writes batches and acknowledges each on stdout; it is killed mid-stream; every acknowledged batch must be in
+// the reopened store.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +25,10 @@ describe("SqliteStore durability", () => {
         buffered += chunk.toString();
         const lines = buffered.split("\n");
         buffered = lines.pop()!;
-        for (const l of lines) if (l.startsWith("ack ")) lastAck = Number(l.slice(4));
+        for (const l of lines) {
+          if (l.startsWith("ack ")) lastAck = Number(l.slice(4));
+          if (l.startsWith("ready ")) expect(l).toBe("ready thread");
+        }
         if (lastAck >= 30) {
           clearTimeout(timer);
           child.removeAllListeners("exit");
