@@ -163,12 +163,16 @@ export function serveCommand(program: Command): Command {
           }
           stopping = true;
           logger.info({ signal }, "shutting down: draining in-flight requests");
+          // Background threads do not hold the process open (they are unref'd while idle): hold it until the
+          // shutdown below is done, or the event loop could empty mid-way (exit code 13, nothing flushed).
+          const hold = setInterval(() => undefined, 60_000);
           // Stop accepting, let in-flight requests finish, then close jobs and the database.
           void app
             .close()
             .then(() => opened.close())
             .catch((err: unknown) => logger.error({ err }, "error while shutting down"))
             .finally(() => {
+              clearInterval(hold);
               logger.info({}, "stopped");
               logger.flush();
               resolve();

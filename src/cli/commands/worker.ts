@@ -65,11 +65,14 @@ export function workerCommand(program: Command): Command {
           stopping = true;
           if (beat) clearInterval(beat);
           logger.info({ signal }, "shutting down: finishing running jobs");
+          // Held open until done: idle background threads do not keep the process alive (see assort serve).
+          const hold = setInterval(() => undefined, 60_000);
           void worker
             .close()
             .then(() => opened.close())
             .catch((err: unknown) => logger.error({ err }, "error while shutting down"))
             .finally(() => {
+              clearInterval(hold);
               logger.info({ processed: worker.processed }, "stopped");
               logger.flush();
               resolve();
