@@ -30,10 +30,10 @@ export interface EventFlags {
 }
 
 /** The event file and its field mapping (defaults: the column names of the uci-online-retail export). */
-export function addEventOptions(cmd: Command): Command {
+export function addEventOptions(cmd: Command, o: { required?: boolean } = {}): Command {
   const f = DEFAULT_EVENT_FIELDS;
-  return cmd
-    .requiredOption("--events <file>", "shopper events: CSV or JSONL (- for stdin)")
+  const events = "shopper events: CSV or JSONL (- for stdin)";
+  return (o.required === false ? cmd.option("--events <file>", events) : cmd.requiredOption("--events <file>", events))
     .option("--user-field <name>", "field holding the shopper id", f.user)
     .option("--item-field <name>", "field holding the item id", f.item)
     .option("--type-field <name>", "field holding the event type (view, click, cart, purchase, return, or common aliases)", f.type)

@@ -82,8 +82,10 @@ describe("assort recommend, profile and events stats", () => {
     const a = JSON.parse(r.stdout) as { items: { itemId: string; reason: { kind: string; text: string } }[] };
     expect(a.items).toHaveLength(5);
     expect(a.items[0]!.reason.text).toBe("bought again");
-    const b = JSON.parse((await assort(["recommend", "--events", EVENTS, "--model", model, "--user", "c1001", "--limit", "5", "--json", "-q"])).stdout) as typeof a;
+    // The saved recommender answers alone: no event file needed.
+    const b = JSON.parse((await assort(["recommend", "--model", model, "--user", "c1001", "--limit", "5", "--json", "-q"])).stdout) as typeof a;
     expect(b.items).toEqual(a.items);
+    expectError(await assort(["recommend", "--user", "c1001"]), 2, "--events FILE");
     const t = await assort(["recommend", "--events", EVENTS, ...ITEMS, "--item", "n03", "--limit", "3", "-q"]);
     expect(t.stdout).toMatch(/similar to "adidas Terrex/);
     expectError(await assort(["recommend", "--events", EVENTS]), 2, "--user");

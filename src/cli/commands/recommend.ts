@@ -30,12 +30,12 @@ export function recommendCommand(program: Command): Command {
     .addOption(new Option("--mode <mode>", "all: may repeat what the shopper bought; new: only items they have not bought").choices(["all", "new"]).default("all"))
     .option("--limit <n>", "items in the list", intArg("--limit", 1, 1000), 10)
     .option("--max-per-category <n>", "at most N items of one category (or item group)", intArg("--max-per-category", 1))
-    .option("--model <dir>", "answer from a saved recommender instead of fitting one (--events is then only read when --save is given)")
+    .option("--model <dir>", "answer from a saved recommender (written by --save) instead of fitting one; --events is then not needed")
     .option("--save <dir>", "also write the fitted recommender to this directory (atomically)")
     .option("--seed <n>", "random seed", intArg("--seed", 0), 0)
     .option("--json", "print one JSON object on stdout")
     .option("-q, --quiet", "no progress or notes on stderr");
-  addEventOptions(cmd);
+  addEventOptions(cmd, { required: false });
   addItemOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -50,6 +50,7 @@ Examples:
     const ui = makeUi(Boolean(flags.quiet));
     let rec: Recommender;
     if (flags.model) rec = await loadRecommender(flags.model);
+    else if (flags.events === undefined) throw new UsageError("pass --events FILE to fit a recommender, or --model DIR to answer from a saved one");
     else {
       const items = await loadItems(flags);
       const { log } = await loadEvents(flags, ui);
