@@ -54,6 +54,8 @@ export class SimilarItems {
   private index: GroupedIndex | undefined;
   private ann: AnnThread | undefined;
   private fitting: Promise<{ model: string; products: number }> | undefined;
+  /** A model being followed (loaded after another process fitted it). */
+  private following: Promise<void> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly dir: string;
 
@@ -231,7 +233,7 @@ export class SimilarItems {
     const current = await this.store.getMeta(MODEL_KEY);
     if (!current) return;
     if (current !== this.modelId) {
-      if (await this.load(current)) await this.startShared();
+      await this.follow(current);
       return;
     }
     if (change.model !== current) return; // about a model replaced since
@@ -241,6 +243,18 @@ export class SimilarItems {
       const present = new Set(await this.embed(part, false));
       for (const id of part) if (!present.has(id)) this.remove(id, false);
     }
+  }
+
+  /**
+   * Loads vector model `id` (named by the store, fitted by another process) with its shared ANN index; similar()
+   * waits for it, so a reader never sees the new exact index before its ANN index is ready.
+   */
+  private follow(id: string): Promise<void> {
+    const run = this.following.then(async () => {
+      if (id !== this.modelId && (await this.load(id))) await this.startShared();
+    });
+    this.following = run.catch(() => undefined);
+    return run;
   }
 
   /** After an import: fit the vector model when none exists yet, else embed what changed. */
@@ -335,6 +349,12 @@ export class SimilarItems {
    * product's category) is larger than `exactLimit` and the index is ready, else exact.
    */
   async similar(p: StoredProduct, limit: number, sameCategory: boolean): Promise<{ id: string; method: "exact" | "ann"; neighbors: { id: string; title: string; category?: string; score: number }[] }> {
+    await this.following;
+    if (!this.index) {
+      // Another process may have fitted one already (its change not yet here): follow it rather than fit another.
+      const named = await this.store.getMeta(MODEL_KEY);
+      if (named) await this.follow(named);
+    }
     if (!this.index) await this.fit(); // on demand
     if (!this.index) throw new UnavailableError("No product vectors yet: import products (vectors are fitted at the first import)");
     if (!this.index.has(p.id)) await this.refresh([p.id]);
