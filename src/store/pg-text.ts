@@ -64,19 +64,3 @@ export function idf(n: number, df: number): number {
   return Math.max(Math.log((n - df + 0.5) / (df + 0.5)), 1e-6);
 }
 
-/** Code-point order of two strings (= PostgreSQL's COLLATE "C" order of their UTF-8), not UTF-16 unit order. */
-export function compareIds(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) {
-      // Surrogates (U+D800–DFFF) encode code points above U+FFFF: they sort after U+E000–FFFF.
-      const fx = x >= 0xe000 ? x - 0x800 : x >= 0xd800 ? x + 0x2000 : x;
-      const fy = y >= 0xe000 ? y - 0x800 : y >= 0xd800 ? y + 0x2000 : y;
-      return fx - fy;
-    }
-  }
-  return a.length - b.length;
-}

@@ -7,7 +7,8 @@
 //   CANDIDATES best postings that hold every term (early termination: BM25-like, not exhaustive).
 // Every query is plain words (src/store/pg-text.ts): nothing the user types reaches PostgreSQL as syntax.
 import type { SearchHit, StoreSearch, StoreSearchResult } from "../index.js";
-import { compareIds, idf, impact, queryTerms } from "./pg-text.js";
+import { compareIds } from "../entries/text.js";
+import { idf, impact, queryTerms } from "./pg-text.js";
 import { ALL_TERM } from "./postgres-writes.js";
 import type { PgPool } from "./pg-pool.js";
 
