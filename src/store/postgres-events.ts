@@ -1,37 +1,11 @@
 // The shopper half of the PostgreSQL store: events (batches sent as arrays, ON CONFLICT DO NOTHING against the
 // unique event-id and source-line indexes), the segment set and its memberships, erasing a shopper.
 // Schema: the last migration in postgres-schema.ts.
-import type { EventType, EventInsertResult, EventPage, EventWrite, SegmentRecord, SegmentSet, SegmentSetWrite, ShopperStore, StoredEvent } from "../index.js";
+import type { EventInsertResult, EventPage, EventWrite, SegmentRecord, SegmentSet, SegmentSetWrite, ShopperStore, StoredEvent } from "../index.js";
 import type { PgPool } from "./pg-pool.js";
-
-interface EventRow {
-  seq: string;
-  user_id: string;
-  item_id: string;
-  type: string;
-  time: number;
-  quantity: number | null;
-  price: number | null;
-  order_id: string | null;
-  session: string | null;
-  event_id: string | null;
-  source: string | null;
-  line: number | null;
-}
+import { toEvent, type EventRow } from "./sql-rows.js";
 
 const COLUMNS = "seq, user_id, item_id, type, time, quantity, price, order_id, session, event_id, source, line";
-
-function toEvent(r: EventRow): StoredEvent {
-  const e: StoredEvent = { seq: Number(r.seq), userId: r.user_id, itemId: r.item_id, type: r.type as EventType, time: r.time };
-  if (r.quantity !== null) e.quantity = r.quantity;
-  if (r.price !== null) e.price = r.price;
-  if (r.order_id !== null) e.orderId = r.order_id;
-  if (r.session !== null) e.session = r.session;
-  if (r.event_id !== null) e.eventId = r.event_id;
-  if (r.source !== null) e.source = r.source;
-  if (r.line !== null) e.line = r.line;
-  return e;
-}
 
 /** Rows per INSERT statement (arrays of this many values per column). */
 const CHUNK = 5000;

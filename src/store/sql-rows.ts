@@ -1,7 +1,7 @@
 // Row shapes the SQL catalog stores (SQLite, PostgreSQL) share, and their mapping onto the store interface's
 // records. The engines differ only in how a boolean and a serial id come back (SQLite: 0/1, a number;
 // PostgreSQL: true/false, a bigint as a string); each engine's own columns extend these shapes.
-import type { CorrectionRecord, JobRecord, ModelRecord, StoredProduct } from "../index.js";
+import type { CorrectionRecord, EventType, JobRecord, ModelRecord, StoredEvent, StoredProduct } from "../index.js";
 
 export interface ProductRow {
   id: string;
@@ -107,4 +107,33 @@ export function toCorrection(r: CorrectionRow): CorrectionRecord {
     ...(r.user !== null ? { user: r.user } : {}),
     createdAt: r.created_at,
   };
+}
+
+/** An event row (the source's name already resolved). */
+export interface EventRow {
+  /** SQLite: a number; PostgreSQL: a bigint as a string. */
+  seq: number | string;
+  user_id: string;
+  item_id: string;
+  type: string;
+  time: number;
+  quantity: number | null;
+  price: number | null;
+  order_id: string | null;
+  session: string | null;
+  event_id: string | null;
+  source: string | null;
+  line: number | null;
+}
+
+export function toEvent(r: EventRow): StoredEvent {
+  const e: StoredEvent = { seq: Number(r.seq), userId: r.user_id, itemId: r.item_id, type: r.type as EventType, time: r.time };
+  if (r.quantity !== null) e.quantity = r.quantity;
+  if (r.price !== null) e.price = r.price;
+  if (r.order_id !== null) e.orderId = r.order_id;
+  if (r.session !== null) e.session = r.session;
+  if (r.event_id !== null) e.eventId = r.event_id;
+  if (r.source !== null) e.source = r.source;
+  if (r.line !== null) e.line = r.line;
+  return e;
 }

@@ -2,36 +2,10 @@
 // source-line indexes; one transaction per batch, in the writer thread), segment sets, erasing a shopper,
 // and the reads (keyset pages on seq and on user id). Schema: migration 3 in sqlite-schema.ts.
 import type Database from "better-sqlite3";
-import type { EventType, EventInsertResult, EventPage, EventWrite, SegmentRecord, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
-
-interface EventRow {
-  seq: number;
-  user_id: string;
-  item_id: string;
-  type: string;
-  time: number;
-  quantity: number | null;
-  price: number | null;
-  order_id: string | null;
-  session: string | null;
-  event_id: string | null;
-  source: string | null;
-  line: number | null;
-}
+import type { EventInsertResult, EventPage, EventWrite, SegmentRecord, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
+import { toEvent, type EventRow } from "./sql-rows.js";
 
 const EVENT_SELECT = "SELECT e.seq, e.user_id, e.item_id, e.type, e.time, e.quantity, e.price, e.order_id, e.session, e.event_id, s.name AS source, e.line FROM events e LEFT JOIN event_sources s ON s.id = e.source_id";
-
-export function toEvent(r: EventRow): StoredEvent {
-  const e: StoredEvent = { seq: r.seq, userId: r.user_id, itemId: r.item_id, type: r.type as EventType, time: r.time };
-  if (r.quantity !== null) e.quantity = r.quantity;
-  if (r.price !== null) e.price = r.price;
-  if (r.order_id !== null) e.orderId = r.order_id;
-  if (r.session !== null) e.session = r.session;
-  if (r.event_id !== null) e.eventId = r.event_id;
-  if (r.source !== null) e.source = r.source;
-  if (r.line !== null) e.line = r.line;
-  return e;
-}
 
 /** The event and segment writes, on the writer's connection. */
 export class SqliteEventWrites {
