@@ -2,23 +2,15 @@
 // shopper, counts) and the current segment set with its memberships; erasing a shopper removes both.
 // MemoryStore, SqliteStore (src/store/sqlite-events.ts) and PostgresStore (src/store/postgres-events.ts)
 // implement it; test/contracts/catalog-store.contract.ts checks them.
-import type { EventType } from "../events/event.js";
+import type { ShopEvent } from "../events/event.js";
 
-/** An event to store (times in ms since the epoch, UTC; quantity a magnitude, as the event reader gives them). */
-export interface EventWrite {
-  userId: string;
-  itemId: string;
-  type: EventType;
-  time: number;
-  quantity?: number;
-  price?: number;
-  orderId?: string;
-  session?: string;
-  /** A unique id: a second event with the same id is a duplicate (not stored). */
-  eventId?: string;
-  /** Source file (or feed) and 1-based line: a second event with the same source and line is a duplicate. */
+/**
+ * An event to store: an event as read (times in ms since the epoch, UTC; quantity a magnitude), with the source
+ * it came from. A second event with the same `eventId`, or the same `source` and `line`, is a duplicate.
+ */
+export interface EventWrite extends ShopEvent {
+  /** Source file (or feed) of `line`. */
   source?: string;
-  line?: number;
 }
 
 /** A stored event: `seq` is its place in the store's insertion order (the key of event scans). */
