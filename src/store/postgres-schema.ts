@@ -155,6 +155,21 @@ const MIGRATIONS: readonly string[] = [
   -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
   CREATE INDEX products_review ON products (pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
   `,
+  `
+  -- The log of served predictions (src/store/postgres-prediction-log.ts): at is ms since the epoch; category and
+  -- score are the top-1, top the top-k as JSON. The index covers the monitoring aggregates of a time window.
+  CREATE TABLE prediction_log (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at bigint NOT NULL,
+    model text COLLATE "C" NOT NULL,
+    product_id text COLLATE "C",
+    source text NOT NULL,
+    category text COLLATE "C" NOT NULL,
+    score double precision NOT NULL,
+    top text NOT NULL
+  );
+  CREATE INDEX prediction_log_window ON prediction_log (at, model, category, score);
+  `,
 ];
 
 /** The schema version this code writes. */

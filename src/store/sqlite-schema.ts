@@ -118,6 +118,21 @@ const MIGRATIONS: readonly string[] = [
   -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
   CREATE INDEX products_review ON products(pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
   `,
+  `
+  -- The log of served predictions (src/store/sqlite-prediction-log.ts): at is ms since the epoch; category and
+  -- score are the top-1, top the top-k as JSON. The index covers the monitoring aggregates of a time window.
+  CREATE TABLE prediction_log (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    product_id TEXT,
+    source TEXT NOT NULL,
+    category TEXT NOT NULL,
+    score REAL NOT NULL,
+    top TEXT NOT NULL
+  );
+  CREATE INDEX prediction_log_window ON prediction_log(at, model, category, score);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -48,7 +48,7 @@ export const catalogRoutes: RouteSpec[] = [
   route({
     method: "POST",
     url: "/v1/classify",
-    summary: "Top-k categories for each item (nothing is stored); the model version is in every answer",
+    summary: "Top-k categories for each item (no product is stored; the answers go to the prediction log that monitoring reads); the model version is in every answer",
     tag: "classify",
     role: "read",
     body: ClassifyBody,
