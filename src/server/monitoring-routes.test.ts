@@ -113,6 +113,9 @@ describe("monitoring routes", () => {
     expect((await monitoring()).served).toBe(before + 5);
     expect((await app.inject({ url: "/v1/review?limit=5" })).statusCode).toBe(200);
     expect((await monitoring()).served).toBe(before + 5);
+    const lookup = await app.inject({ method: "POST", url: "/v1/classify", payload: { items: skewed.slice(0, 3), log: false } });
+    expect(lookup.statusCode).toBe(200);
+    expect((await monitoring()).served).toBe(before + 5);
   });
 
   it("refuses a bad window with problem+json, and the operation is in the OpenAPI document", async () => {

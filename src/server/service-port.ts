@@ -38,7 +38,7 @@ export interface CatalogServicePort {
   deleteProduct(id: string): Maybe<boolean>;
   classify(
     items: ProductInput[],
-    o?: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: boolean | number },
+    o?: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: boolean | number; log?: boolean },
   ): Maybe<{ model: string; results: ServiceClassification[] }>;
   search(q: { q: string; category?: string; limit?: number; offset?: number; userId?: string }): Maybe<object>;
   similar(id: string, o?: { limit?: number; sameCategory?: boolean }): Maybe<object>;

@@ -55,12 +55,13 @@ export const catalogRoutes: RouteSpec[] = [
     response: ClassifyAnswer,
     itemsLimited: true,
     handle: async ({ body }, { service, metrics }) => {
-      const { items, topK, explain, minPrecision, backoff } = body;
+      const { items, topK, explain, minPrecision, backoff, log } = body;
       const r = await service.classify(items, {
         topK,
         ...(explain !== undefined ? { explain } : {}),
         ...(minPrecision !== undefined ? { minPrecision } : {}),
         ...(backoff !== undefined ? { backoff } : {}),
+        ...(log !== undefined ? { log } : {}),
       });
       metrics.addClassified(items.length);
       return r;
