@@ -28,7 +28,7 @@ export const MonitoringAnswer = z.object({
   until: z.string(),
   model: z.string().nullable().describe("the live model (null: none)"),
   served: z.number().int().describe("predictions served in the window (every model)"),
-  threshold: z.number().describe("PSI above which a category is flagged (assort serve --drift-threshold)"),
+  threshold: z.number().describe("PSI above which a category is flagged (a server setting)"),
   training: z
     .object({ available: z.boolean(), rows: z.number().int().optional(), categories: z.number().int().optional(), reason: z.string().optional() })
     .describe("the live model's training mix (class counts from its manifest), or why it has none"),
