@@ -200,30 +200,17 @@ export const mergeClusters = (run: string, from: number, into: number): Promise<
   call("POST", `/v1/clusters/${encodeURIComponent(run)}/${from}/merge`, { into });
 
 // ---- monitoring (GET /v1/monitoring): drift of the served categories, served per day, coverage at each precision
-export interface CategoryDrift {
-  category: string;
-  served: number;
-  servedShare: number;
-  trainingShare: number;
-  psi: number;
-  flagged: boolean;
-}
+/** One category of the drift (GET /v1/monitoring documents each field). */
+export type CategoryDrift = { category: string; served: number; servedShare: number; trainingShare: number; psi: number; flagged: boolean };
+/** What the dashboard reads of GET /v1/monitoring. */
 export interface MonitoringReport {
-  days: number;
-  since: string;
-  until: string;
-  model: string | null;
   served: number;
-  threshold: number;
-  training: { available: boolean; rows?: number; categories?: number; reason?: string };
-  drift: { psi: number; js: number; threshold: number; flagged: string[]; categories: CategoryDrift[] } | null;
-  daily: { day: string; count: number; meanScore: number | null }[];
-  coverage: {
-    model: string | null;
-    calibrated: boolean;
-    served: number;
-    points: { precision: number; threshold: number | null; heldOutCoverage: number | null; decided: number | null; coverage: number | null; note?: string }[];
-  };
+  model: string | null;
   retentionDays: number;
+  threshold: number;
+  training: { available: boolean; rows?: number; reason?: string };
+  drift: { psi: number; js: number; flagged: string[]; categories: CategoryDrift[] } | null;
+  daily: { day: string; count: number; meanScore: number | null }[];
+  coverage: { calibrated: boolean; served: number; points: { precision: number; threshold: number | null; heldOutCoverage: number | null; coverage: number | null; note?: string }[] };
 }
 export const monitoring = (days: number): Promise<MonitoringReport> => call("GET", `/v1/monitoring?days=${days}`);
