@@ -101,14 +101,14 @@ export function driftOf(served: ReadonlyMap<string, number>, training: ReadonlyM
 }
 
 /**
- * The training mix a model recorded: products per label (text models since class counts were added to the
- * manifest, `metrics.classCounts`), or why there is none.
+ * The training mix a model recorded: products per label (`metrics.classCounts` of text models,
+ * `classCounts` of photo models, in their manifests), or why there is none.
  */
 export function trainingMix(model: ProductModel): { counts: Map<string, number>; rows: number } | { unavailable: string } {
   const details = model.describe().details as { metrics?: { classCounts?: unknown }; classCounts?: unknown };
   const raw = details.metrics?.classCounts ?? details.classCounts;
   if (raw === null || typeof raw !== "object") {
-    return { unavailable: `Model ${model.version} does not record its training mix (class counts): models trained before it was recorded, and photo models, lack it; retrain to monitor drift` };
+    return { unavailable: `Model ${model.version} does not record its training mix (class counts): models trained before assort recorded it lack it; retrain to monitor drift` };
   }
   const counts = new Map<string, number>();
   for (const label of model.labels) {
