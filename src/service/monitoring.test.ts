@@ -169,7 +169,7 @@ describe("PredictionRecorder", () => {
     expect(log.appends).toEqual([]);
     await r.flush();
     expect(log.appends).toEqual([2]);
-    expect((await log.predictionSummary({ since: 0 })).categories).toEqual([
+    expect((await log.predictionSummary({ fromDay: 0 })).categories).toEqual([
       { category: "x", count: 1 },
       { category: "y", count: 1 },
     ]);
@@ -198,7 +198,7 @@ describe("PredictionRecorder", () => {
     await log.appendPredictions([5, 20, 40].map((d) => ({ at: NOW - d * 86_400_000, model: "v1", source: "classify", categories: [{ category: `d${d}`, score: 1 }] })));
     const r = new PredictionRecorder(log as PredictionLogStore, { retentionDays: 30, logger: noopLogger, now: () => NOW });
     expect(await r.prune()).toBe(1);
-    expect((await log.predictionSummary({ since: 0 })).categories.map((c) => c.category)).toEqual(["d20", "d5"]);
+    expect((await log.predictionSummary({ fromDay: 0 })).categories.map((c) => c.category)).toEqual(["d20", "d5"]);
     await r.close();
   });
 });

@@ -128,7 +128,7 @@ export interface CoveragePoint {
   threshold: number | null;
   /** Share the operating point decided on the held-out calibration rows. */
   heldOutCoverage: number | null;
-  /** Of the live model's predictions served in the window, how many scored at or above the threshold. */
+  /** Of the live model's predictions served in the window, how many scored at or above the threshold (on the 0.001 grid of the log). */
   decided: number | null;
   /** decided / served (null without served predictions or a threshold). */
   coverage: number | null;
@@ -197,9 +197,10 @@ export class Monitoring {
     const model = this.liveModel();
     const points = COVERAGE_PRECISIONS.map((precision) => operatingPoint(model, precision));
     const thresholds = points.map((p) => p.threshold).filter((t): t is number => t !== null);
+    const window = { fromDay: today - days + 1, toDay: today };
     const [all, live] = await Promise.all([
-      this.log.predictionSummary({ since, until: now + 1 }),
-      model ? this.log.predictionSummary({ since, until: now + 1, model: model.version, thresholds }) : undefined,
+      this.log.predictionSummary(window),
+      model ? this.log.predictionSummary({ ...window, model: model.version, thresholds }) : undefined,
     ]);
     const mix = model ? trainingMix(model) : { unavailable: "No active model: register a model and activate it first" };
     const served = new Map(all.categories.map((c) => [c.category, c.count]));

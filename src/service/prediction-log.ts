@@ -18,15 +18,22 @@ export interface PredictionLogWrite {
   categories: { category: string; score: number }[];
 }
 
-/** What {@link PredictionLogStore.predictionSummary} aggregates: entries served in [since, until). */
+/**
+ * What {@link PredictionLogStore.predictionSummary} aggregates: the entries of whole UTC days (days since the
+ * epoch: `Math.floor(at / 86_400_000)`), read from per-day aggregates the store keeps beside the entries, so
+ * a summary costs days × categories, not the entries in the window.
+ */
 export interface PredictionSummaryQuery {
-  /** Milliseconds since the epoch, inclusive. */
-  since: number;
-  /** Milliseconds since the epoch, exclusive (default: no bound). */
-  until?: number;
+  /** First day, inclusive. */
+  fromDay: number;
+  /** Last day, inclusive (default: no bound). */
+  toDay?: number;
   /** Only entries of this model version. */
   model?: string;
-  /** Count, for each threshold, the entries whose top-1 score is at least it (aligned). */
+  /**
+   * Count, for each threshold, the entries whose top-1 score is at least it (aligned). Scores are counted on a
+   * grid of 0.001: a threshold t counts the scores ≥ ⌊1000·t⌋ / 1000 (so up to 0.001 below t).
+   */
   thresholds?: readonly number[];
 }
 
@@ -37,19 +44,20 @@ export interface PredictionSummary {
   categories: { category: string; count: number }[];
   /** Per UTC day (YYYY-MM-DD), oldest first: entries and their mean top-1 score. */
   days: { day: string; count: number; meanScore: number }[];
-  /** Entries whose top-1 score is ≥ each of `thresholds` (aligned; empty without thresholds). */
+  /** Entries whose top-1 score is ≥ each of `thresholds`, on the 0.001 grid (aligned; empty without thresholds). */
   atLeast: number[];
 }
 
 /** The prediction log of a store. */
 export interface PredictionLogStore {
-  /** Appends entries (one transaction); returns how many were written. */
+  /** Appends entries and adds them to the per-day aggregates (one transaction); returns how many were written. */
   appendPredictions(rows: readonly PredictionLogWrite[]): Promise<number>;
-  /** Aggregates the entries of a time window (see {@link PredictionSummary}). */
+  /** Aggregates whole UTC days (see {@link PredictionSummaryQuery}). */
   predictionSummary(q: PredictionSummaryQuery): Promise<PredictionSummary>;
   /**
-   * Deletes at most `limit` entries served before `before` (ms since the epoch), oldest first; returns how many
-   * (call again while it returns `limit`: each call is one short transaction).
+   * Deletes at most `limit` entries served before `before` (ms since the epoch), oldest first, and the
+   * aggregates of the days that end before it; returns how many entries (call again while it returns
+   * `limit`: each call is one short transaction). A day partly before `before` keeps its aggregates.
    */
   prunePredictions(before: number, limit: number): Promise<number>;
 }
@@ -73,42 +81,79 @@ export function dayNumber(at: number): number {
   return Math.floor(at / DAY_MS);
 }
 
-/** In-memory prediction log (the memory store's): entries in time order of arrival. */
+/** The 0.001-grid bucket of a score or threshold (0 … 1000). */
+export function scoreBucket(x: number): number {
+  return Math.min(1000, Math.max(0, Math.floor(x * 1000 + 1e-9)));
+}
+
+/** In-memory prediction log (the memory store's): the entries, and per-day aggregates by category and by score bucket. */
 export class MemoryPredictionLog implements PredictionLogStore {
-  private rows: { at: number; model: string; category: string; score: number }[] = [];
+  private entries: PredictionLogWrite[] = [];
+  /** day → model → category → [count, score sum] */
+  private readonly byCategory = new Map<number, Map<string, Map<string, [number, number]>>>();
+  /** day → model → counts per score bucket */
+  private readonly byScore = new Map<number, Map<string, Uint32Array>>();
 
   async appendPredictions(rows: readonly PredictionLogWrite[]): Promise<number> {
+    let n = 0;
     for (const r of rows) {
       const top = r.categories[0];
-      if (top) this.rows.push({ at: r.at, model: r.model, category: top.category, score: top.score });
+      if (!top) continue;
+      n++;
+      this.entries.push(r);
+      const d = dayNumber(r.at);
+      const models = this.byCategory.get(d) ?? new Map<string, Map<string, [number, number]>>();
+      this.byCategory.set(d, models);
+      const cats = models.get(r.model) ?? new Map<string, [number, number]>();
+      models.set(r.model, cats);
+      const c = cats.get(top.category) ?? [0, 0];
+      c[0]++;
+      c[1] += top.score;
+      cats.set(top.category, c);
+      const scores = this.byScore.get(d) ?? new Map<string, Uint32Array>();
+      this.byScore.set(d, scores);
+      const hist = scores.get(r.model) ?? new Uint32Array(1001);
+      scores.set(r.model, hist);
+      hist[scoreBucket(top.score)]!++;
     }
-    return rows.filter((r) => r.categories.length > 0).length;
+    return n;
   }
 
   async predictionSummary(q: PredictionSummaryQuery): Promise<PredictionSummary> {
     const cats = new Map<string, number>();
     const days = new Map<number, [number, number, number]>();
-    const th = q.thresholds ?? [];
-    const atLeast = th.map(() => 0);
-    for (const r of this.rows) {
-      if (r.at < q.since || (q.until !== undefined && r.at >= q.until) || (q.model !== undefined && r.model !== q.model)) continue;
-      cats.set(r.category, (cats.get(r.category) ?? 0) + 1);
-      const d = dayNumber(r.at);
-      const e = days.get(d) ?? [d, 0, 0];
-      e[1]++;
-      e[2] += r.score;
-      days.set(d, e);
-      th.forEach((t, i) => {
-        if (r.score >= t) atLeast[i]!++;
-      });
+    const inWindow = (d: number): boolean => d >= q.fromDay && (q.toDay === undefined || d <= q.toDay);
+    for (const [d, models] of this.byCategory) {
+      if (!inWindow(d)) continue;
+      for (const [model, byCat] of models) {
+        if (q.model !== undefined && model !== q.model) continue;
+        for (const [category, [n, sum]] of byCat) {
+          cats.set(category, (cats.get(category) ?? 0) + n);
+          const e = days.get(d) ?? [d, 0, 0];
+          e[1] += n;
+          e[2] += sum;
+          days.set(d, e);
+        }
+      }
     }
+    const atLeast = (q.thresholds ?? []).map((t) => {
+      const b = scoreBucket(t);
+      let n = 0;
+      for (const [d, models] of this.byScore) {
+        if (!inWindow(d)) continue;
+        for (const [model, hist] of models) if (q.model === undefined || model === q.model) for (let i = b; i <= 1000; i++) n += hist[i]!;
+      }
+      return n;
+    });
     return toSummary(cats, days.values(), atLeast);
   }
 
   async prunePredictions(before: number, limit: number): Promise<number> {
-    const old = this.rows.filter((r) => r.at < before).sort((a, b) => a.at - b.at).slice(0, limit);
+    const old = this.entries.filter((r) => r.at < before).sort((a, b) => a.at - b.at).slice(0, limit);
     const gone = new Set(old);
-    this.rows = this.rows.filter((r) => !gone.has(r));
+    this.entries = this.entries.filter((r) => !gone.has(r));
+    const lastWhole = dayNumber(before);
+    for (const m of [this.byCategory, this.byScore]) for (const d of [...m.keys()]) if (d < lastWhole) m.delete(d);
     return old.length;
   }
 }

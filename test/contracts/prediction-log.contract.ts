@@ -1,10 +1,12 @@
 // The prediction-log half of the CatalogStore contract (append, aggregate by category and day over a time
-// window, prune by retention), run inside catalogStoreContract against every store. Every expectation is
-// counted by hand from the rows written here; scores are binary fractions, so sums are exact in any engine.
+// window of whole UTC days, prune by retention), run inside catalogStoreContract against every store. Every
+// expectation is counted by hand from the rows written here; scores are binary fractions, so sums are exact in
+// any engine.
 import { describe, expect, it } from "vitest";
 import type { CatalogStore, PredictionLogWrite } from "../../src/index.js";
 
 const D1 = Date.UTC(2026, 2, 1); // 2026-03-01T00:00:00Z
+const DAY1 = D1 / 86_400_000;
 const H = 3_600_000;
 const entry = (at: number, category: string, score: number, o: Partial<PredictionLogWrite> = {}): PredictionLogWrite => ({
   at,
@@ -27,7 +29,7 @@ const SIX: PredictionLogWrite[] = [
 export function predictionLogCases(current: () => CatalogStore): void {
   describe("prediction log", () => {
     it("an empty log summarizes to nothing", async () => {
-      const s = await current().predictionSummary({ since: 0, thresholds: [0.5, 0.9] });
+      const s = await current().predictionSummary({ fromDay: 0, thresholds: [0.5, 0.9] });
       expect(s).toEqual({ total: 0, categories: [], days: [], atLeast: [0, 0] });
     });
 
@@ -35,7 +37,7 @@ export function predictionLogCases(current: () => CatalogStore): void {
       const store = current();
       expect(await store.appendPredictions(SIX)).toBe(6);
       expect(await store.appendPredictions([])).toBe(0);
-      const s = await store.predictionSummary({ since: D1, thresholds: [0.5, 0.9, 0.9375, 1] });
+      const s = await store.predictionSummary({ fromDay: DAY1, thresholds: [0.5, 0.9, 0.9375, 1, 0.9374, 0.8751] });
       expect(s.total).toBe(6);
       // kitchen 3, garden 2, toys 1 (most first).
       expect(s.categories).toEqual([
@@ -48,54 +50,59 @@ export function predictionLogCases(current: () => CatalogStore): void {
         { day: "2026-03-01", count: 3, meanScore: 0.75 },
         { day: "2026-03-02", count: 3, meanScore: 0.6875 },
       ]);
-      // ≥ 0.5: all but 0.25 → 5; ≥ 0.9: 1 and 0.9375 → 2; ≥ 0.9375 (inclusive): 2; ≥ 1: 1.
-      expect(s.atLeast).toEqual([5, 2, 2, 1]);
+      // ≥ 0.5: all but 0.25 → 5; ≥ 0.9: 1 and 0.9375 → 2; ≥ 0.9375 (inclusive): 2; ≥ 1: 1. On the 0.001 grid,
+      // 0.9374 counts from 0.937 (2) and 0.8751 from 0.875, so 0.875 counts too (3).
+      expect(s.atLeast).toEqual([5, 2, 2, 1, 2, 3]);
     });
 
-    it("a window includes its start, excludes its end, and can keep one model", async () => {
+    it("a window is whole UTC days, first and last included, and can keep one model", async () => {
       const store = current();
       await store.appendPredictions(SIX);
-      const day2 = await store.predictionSummary({ since: D1 + 24 * H, until: D1 + 31 * H });
+      const day2 = await store.predictionSummary({ fromDay: DAY1 + 1, toDay: DAY1 + 1 });
       expect(day2.categories).toEqual([
+        { category: "garden", count: 1 },
         { category: "kitchen", count: 1 },
         { category: "toys", count: 1 },
       ]);
       expect(day2.atLeast).toEqual([]);
-      const m1 = await store.predictionSummary({ since: D1, model: "m1", thresholds: [0.75] });
+      expect((await store.predictionSummary({ fromDay: 0, toDay: DAY1 })).categories).toEqual([
+        { category: "kitchen", count: 2 },
+        { category: "garden", count: 1 },
+      ]);
+      const m1 = await store.predictionSummary({ fromDay: DAY1, model: "m1", thresholds: [0.75] });
       expect(m1.total).toBe(3);
       expect(m1.categories).toEqual([
         { category: "kitchen", count: 2 },
         { category: "garden", count: 1 },
       ]);
       expect(m1.atLeast).toEqual([2]);
-      expect((await store.predictionSummary({ since: D1 + 32 * H })).total).toBe(0);
-      expect((await store.predictionSummary({ since: D1, model: "nope" })).total).toBe(0);
+      expect((await store.predictionSummary({ fromDay: DAY1 + 2 })).total).toBe(0);
+      expect((await store.predictionSummary({ fromDay: DAY1, model: "nope", thresholds: [0] })).atLeast).toEqual([0]);
     });
 
     it("skips entries without a category", async () => {
       const store = current();
       expect(await store.appendPredictions([entry(D1, "kitchen", 0.5), { at: D1, model: "m1", source: "classify", categories: [] }])).toBe(1);
-      expect((await store.predictionSummary({ since: 0 })).total).toBe(1);
+      expect((await store.predictionSummary({ fromDay: 0 })).total).toBe(1);
     });
 
-    it("prunes the oldest entries before a time, at most `limit` per call", async () => {
+    it("prunes the oldest entries before a time, at most `limit` per call, and the days that end before it", async () => {
       const store = current();
       await store.appendPredictions([...SIX].reverse());
-      // Five entries are older than day 2, 07:00; two go per call, oldest first.
-      expect(await store.prunePredictions(D1 + 31 * H, 2)).toBe(2);
-      let s = await store.predictionSummary({ since: 0 });
-      expect(s.total).toBe(4);
-      expect(s.categories).toEqual([
-        { category: "garden", count: 2 },
-        { category: "kitchen", count: 1 },
-        { category: "toys", count: 1 },
-      ]);
-      expect(await store.prunePredictions(D1 + 31 * H, 2)).toBe(2);
-      expect(await store.prunePredictions(D1 + 31 * H, 2)).toBe(1);
-      expect(await store.prunePredictions(D1 + 31 * H, 2)).toBe(0);
-      s = await store.predictionSummary({ since: 0 });
-      expect(s.categories).toEqual([{ category: "garden", count: 1 }]);
-      expect(s.days).toEqual([{ day: "2026-03-02", count: 1, meanScore: 0.9375 }]);
+      // Five entries are older than day 2, 07:00 (two per call, oldest first); day 1 ends before it, day 2 does not.
+      const before = D1 + 31 * H;
+      expect(await store.prunePredictions(before, 2)).toBe(2);
+      const day2 = [{ day: "2026-03-02", count: 3, meanScore: 0.6875 }];
+      expect((await store.predictionSummary({ fromDay: 0 })).days).toEqual(day2);
+      expect(await store.prunePredictions(before, 2)).toBe(2);
+      expect(await store.prunePredictions(before, 2)).toBe(1);
+      expect(await store.prunePredictions(before, 2)).toBe(0);
+      // A day partly before the cut keeps its aggregates until all of it is.
+      const s = await store.predictionSummary({ fromDay: 0, thresholds: [0] });
+      expect(s.days).toEqual(day2);
+      expect(s.atLeast).toEqual([3]);
+      expect(await store.prunePredictions(D1 + 48 * H, 10)).toBe(1);
+      expect(await store.predictionSummary({ fromDay: 0, thresholds: [0] })).toEqual({ total: 0, categories: [], days: [], atLeast: [0] });
     });
   });
 }
