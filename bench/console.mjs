@@ -10,7 +10,8 @@
 // Measures: first load (navigation start → first queue card in the DOM, a fresh browser context each time:
 // cold cache), the JavaScript shipped (gzipped bytes), a decision (the `a` key press → feedback stored → the
 // next card active, in the page's own clock), the taxonomy type-ahead over Google's 5,595 paths (one request
-// per keystroke, from the page), and paging through the whole queue with its cursor.
+// per keystroke, from the page), paging through the whole queue with its cursor, and the dashboard's
+// monitoring answer (GET /v1/monitoring over the prediction log the import filled: one entry per product).
 // Targets (issue 14): first load < 1 s, JS < 150 kB gzipped, decision p95 < 100 ms, type-ahead < 30 ms.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -218,6 +219,15 @@ try {
     await (await fetch(`${server.url}/v1/review?limit=20&spread=true`)).json();
     withDetails.push(performance.now() - t);
   }
+  // monitoring: drift and coverage over the prediction log (the import logged each product it classified)
+  const monitoringTimes = [];
+  let mon;
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now();
+    mon = await (await fetch(`${server.url}/v1/monitoring?days=30`)).json();
+    monitoringTimes.push(performance.now() - t);
+  }
+  report({ task: "monitoring", logged: mon.served, categories: mon.drift?.categories.length ?? 0, flagged: mon.drift?.flagged.length ?? 0, psi: mon.drift ? Math.round(mon.drift.psi * 1000) / 1000 : null, p50Ms: r1(pct(monitoringTimes, 50)), p95Ms: r1(pct(monitoringTimes, 95)) });
   report({ task: "queue-paging", queue: seen, pages, pageSize: 200, p50Ms: r1(pct(pageTimes, 50)), p95Ms: r1(pct(pageTimes, 95)), cardsPage20SpreadP50Ms: r1(pct(withDetails, 50)), serverRssMb: Math.round(rssOf(server.pid).peak) });
 } finally {
   await browser.close();

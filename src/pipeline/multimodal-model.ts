@@ -34,6 +34,8 @@ export interface MultimodalInfo {
   imageWeight: number;
   calibration?: CalibrationInfo;
   training: { rows: number; withImage: number; fingerprint: string; seconds: number; source?: string };
+  /** Training products per label (the training mix monitoring compares served predictions with; absent in older models). */
+  classCounts?: Record<string, number>;
   /** Out-of-fold scores of each source and of the fusion, side by side. */
   heldOut: Record<"text" | "image" | "fused", { accuracy: number; macroF1: number } | undefined>;
 }
@@ -201,7 +203,7 @@ export class MultimodalModel implements ProductModel {
       training: i.training,
       summary: `${both ? "text + image" : "image"} model on ${i.training.rows.toLocaleString("en-US")} products (${i.training.withImage.toLocaleString("en-US")} with a usable photo) in ${i.labels.length} categories`,
       heldOut: i.heldOut,
-      details: { textWeight: i.textWeight, imageWeight: i.imageWeight, imageFeatures: this.imageFeaturizer.params.descriptors },
+      details: { textWeight: i.textWeight, imageWeight: i.imageWeight, imageFeatures: this.imageFeaturizer.params.descriptors, ...(i.classCounts ? { classCounts: i.classCounts } : {}) },
     };
   }
 
@@ -267,6 +269,7 @@ export class MultimodalModel implements ProductModel {
         imageWeight: m.imageWeight,
         ...(m.calibration ? { calibration: m.calibration } : {}),
         training: m.training,
+        ...(m.classCounts ? { classCounts: m.classCounts } : {}),
         heldOut: m.heldOut,
       };
       return new MultimodalModel(info, text, featurizer, classifier);

@@ -14,7 +14,7 @@ import { makeVersion } from "./model-inputs.js";
 import { fitCalibration } from "./confidence.js";
 import { chooseFusionWeight, fuseRows, scoreRows } from "./fusion.js";
 import { MODALITIES, MultimodalModel, type Modalities, type MultimodalInfo } from "./multimodal-model.js";
-import { DEFAULT_CLASSIFIER, encodeLabels, fingerprint, train, type TrainOptions } from "./train.js";
+import { classCounts, DEFAULT_CLASSIFIER, encodeLabels, fingerprint, train, type TrainOptions } from "./train.js";
 
 /**
  * The image descriptors a multimodal model uses unless told otherwise: MobileNetV2 features plus HOG and colour
@@ -188,6 +188,7 @@ export async function trainMultimodal(products: readonly Product[], options: Mul
     imageWeight,
     ...(calibration ? { calibration } : {}),
     training: { rows: products.length, withImage, fingerprint: fp, seconds: (performance.now() - started) / 1000, ...(options.source ? { source: options.source } : {}) },
+    classCounts: classCounts(labels, y),
     heldOut: {
       text: score(pick(textOof, all), all),
       image: score(pick(imageOof, ok), ok),
@@ -196,3 +197,4 @@ export async function trainMultimodal(products: readonly Product[], options: Mul
   };
   return new MultimodalModel(info, text, fitted, imageClassifier);
 }
+

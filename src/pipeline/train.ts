@@ -93,8 +93,8 @@ export function checkTrainingSet(products: readonly Product[], labels: readonly 
   }
 }
 
-/** Training products per category, by label. */
-function classCounts(labels: readonly string[], y: Int32Array): Record<string, number> {
+/** Training products per category, by label (the training mix in the manifest). */
+export function classCounts(labels: readonly string[], y: Int32Array): Record<string, number> {
   const counts = new Int32Array(labels.length);
   for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
   return Object.fromEntries(labels.map((l, c) => [l, counts[c]!]));

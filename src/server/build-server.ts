@@ -15,6 +15,7 @@ import { catalogRoutes } from "./routes/catalog-routes.js";
 import { shopperRoutes } from "./routes/shoppers.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
 import { reviewRoutes } from "./routes/review.js";
+import { monitoringRoutes } from "./routes/monitoring.js";
 import type { ReviewPort } from "./review-port.js";
 import { MAX_ID_CHARS, MAX_PARAM_CHARS } from "./schemas.js";
 import { registerConsole } from "./static.js";
@@ -200,7 +201,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     done();
   };
 
-  const routes = [...catalogRoutes, ...adminRoutes, ...shopperRoutes, ...reviewRoutes];
+  const routes = [...catalogRoutes, ...adminRoutes, ...shopperRoutes, ...reviewRoutes, ...monitoringRoutes];
   // Open reads get no auth hook at all.
   for (const spec of routes) {
     registerRoute(app, spec, spec.role === "read" && !readAuth && !spec.personal ? undefined : guard(spec.role, spec.personal === true), (req, reply) => ({ service: o.service, metrics, request: req, reply, maxItems, modelRoots: o.modelRoots ?? [], role: req.apiKey?.role, review: o.review, readAuth }));

@@ -1,5 +1,9 @@
 // Prometheus metrics written by hand (text exposition format 0.0.4): request counts and latency per
-// route and status, classified items, model version, process memory.
+// route and status, classified items, model version, process memory, and drift of the served categories.
+import type { DriftGauges } from "./service-port.js";
+
+/** Per-category PSI series /metrics writes at most (flagged categories first, then the largest PSI). */
+const MAX_DRIFT_SERIES = 100;
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -45,7 +49,7 @@ export class Metrics {
   }
 
   /** The exposition text; `live` adds the live values (in-flight requests, products, model, transport pressure). */
-  render(live: { inFlight: number; products?: number; modelVersion?: string; pressure?: { connections: number; uploads: number; slowUploads: number; eventLoopLagMs: number; degraded: boolean } }): string {
+  render(live: { inFlight: number; products?: number; modelVersion?: string; pressure?: { connections: number; uploads: number; slowUploads: number; eventLoopLagMs: number; degraded: boolean }; drift?: DriftGauges }): string {
     const out: string[] = [];
     out.push("# HELP assort_http_requests_total HTTP requests answered, by route and status.");
     out.push("# TYPE assort_http_requests_total counter");
@@ -84,6 +88,7 @@ export class Metrics {
     out.push("# HELP assort_model_info The active model version (value 1).");
     out.push("# TYPE assort_model_info gauge");
     if (live.modelVersion !== undefined) out.push(`assort_model_info{version="${esc(live.modelVersion)}"} 1`);
+    if (live.drift) renderDrift(out, live.drift);
     const mem = process.memoryUsage();
     out.push("# HELP process_resident_memory_bytes Resident memory of the server process.");
     out.push("# TYPE process_resident_memory_bytes gauge");
@@ -93,4 +98,30 @@ export class Metrics {
     out.push(`nodejs_heap_used_bytes ${mem.heapUsed}`);
     return out.join("\n") + "\n";
   }
+}
+
+/**
+ * The drift gauges: per-category PSI (at most MAX_DRIFT_SERIES categories, those flagged first, then the
+ * largest), the overall PSI and Jensen–Shannon divergence, the flagged categories (value 1) and their number,
+ * the threshold and the predictions in the window. Without a training mix or served predictions only the
+ * window's count and the threshold are written.
+ */
+function renderDrift(out: string[], g: DriftGauges): void {
+  const gauge = (name: string, help: string): void => void out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+  gauge("assort_drift_window_predictions", `Predictions served in the drift window (last ${g.days} days).`);
+  out.push(`assort_drift_window_predictions ${g.served}`);
+  gauge("assort_drift_threshold", "PSI above which a category counts as drifted.");
+  out.push(`assort_drift_threshold ${g.threshold}`);
+  const d = g.drift;
+  if (!d) return;
+  gauge("assort_drift_psi_overall", "Population stability index of the served categories against the live model's training mix.");
+  out.push(`assort_drift_psi_overall ${d.psi}`);
+  gauge("assort_drift_js_divergence", "Jensen-Shannon divergence (bits) of the served categories against the training mix.");
+  out.push(`assort_drift_js_divergence ${d.js}`);
+  gauge("assort_drift_psi", "A category's term of the population stability index (flagged and largest categories).");
+  for (const c of d.categories.slice(0, Math.max(MAX_DRIFT_SERIES, d.flagged.length))) out.push(`assort_drift_psi{category="${esc(c.category)}"} ${c.psi}`);
+  gauge("assort_drift_flagged", "Categories whose PSI is over the threshold.");
+  out.push(`assort_drift_flagged ${d.flagged.length}`);
+  gauge("assort_drift_category_flagged", "1 for each category whose PSI is over the threshold.");
+  for (const c of d.flagged) out.push(`assort_drift_category_flagged{category="${esc(c)}"} 1`);
 }

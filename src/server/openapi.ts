@@ -169,6 +169,7 @@ const TAGS: Record<string, string> = {
   jobs: "Background jobs",
   shoppers: "Shopper events, profiles, segments and recommendations (personal data: every operation needs a key)",
   ops: "Health, metrics and this document (no key, no rate limit)",
+  monitoring: "Drift of the served categories against the training mix, and coverage at each precision (from the log of served predictions)",
 };
 
 /** Content-Security-Policy of the docs page: no scripts, no outside assets. */

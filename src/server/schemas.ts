@@ -52,6 +52,7 @@ export const ClassifyBody = z.object({
   explain: z.boolean().optional().describe("add the terms and nearest training products behind each answer"),
   minPrecision: z.number().gt(0).lt(1).optional().describe("accept only predictions at this held-out precision"),
   backoff: z.union([z.boolean(), z.number().min(0).max(1)]).optional().describe("answer a parent category when unsure of the leaf"),
+  log: z.boolean().optional().describe("false: keep the answers out of the prediction log that monitoring reads (look-ups that serve no one)"),
 });
 
 const queryInt = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);

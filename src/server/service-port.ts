@@ -38,7 +38,7 @@ export interface CatalogServicePort {
   deleteProduct(id: string): Maybe<boolean>;
   classify(
     items: ProductInput[],
-    o?: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: boolean | number },
+    o?: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: boolean | number; log?: boolean },
   ): Maybe<{ model: string; results: ServiceClassification[] }>;
   search(q: { q: string; category?: string; limit?: number; offset?: number; userId?: string }): Maybe<object>;
   similar(id: string, o?: { limit?: number; sameCategory?: boolean }): Maybe<object>;
@@ -51,6 +51,18 @@ export interface CatalogServicePort {
   close(): Promise<void>;
   /** Shoppers (src/service/shoppers.ts); without it the shopper routes answer 503. */
   shoppers?: ShopperServicePort;
+  /** Drift and coverage over the prediction log (src/service/monitoring.ts); without it GET /v1/monitoring answers 503. */
+  monitoring?(o: { days?: number }): Promise<object>;
+  /** The drift /metrics shows (recomputed at most every few seconds); undefined when it cannot be computed. */
+  monitoringGauges?(): Promise<DriftGauges | undefined>;
+}
+
+/** What /metrics reads of a monitoring report. */
+export interface DriftGauges {
+  days: number;
+  threshold: number;
+  served: number;
+  drift: { psi: number; js: number; flagged: string[]; categories: { category: string; psi: number; flagged: boolean }[] } | null;
 }
 
 /** What the shopper routes need (ShopperService satisfies it). */

@@ -42,6 +42,8 @@ import { ReviewDesk, type ReviewDeskOptions } from "./review.js";
 import { noopLogger, type ServiceLogger } from "./logger.js";
 import { LocalSharedState, type SharedChange, type SharedState } from "./shared-state.js";
 import { ShopperService } from "./shoppers.js";
+import { PredictionRecorder } from "./prediction-recorder.js";
+import { Monitoring, type MonitoringReport } from "./monitoring.js";
 
 export type { ServiceLogger } from "./logger.js";
 
@@ -92,6 +94,13 @@ export interface CatalogServiceOptions {
    * not hold up reads. Default: where the compiled build has the worker and there is a second core.
    */
   offThreadWrites?: boolean;
+  /**
+   * Days the store keeps the log of served predictions (classify answers and the classifications of product
+   * writes and imports) that monitoring reads; 0 records nothing. Default 30.
+   */
+  predictionLogDays?: number;
+  /** PSI above which monitoring flags a category as drifted (default 0.2). */
+  driftThreshold?: number;
 }
 
 /** Options of {@link CatalogService.classify}. */
@@ -100,6 +109,8 @@ export interface ServiceClassifyOptions {
   explain?: boolean;
   minPrecision?: number;
   backoff?: boolean | number;
+  /** Record the answers in the prediction log (default true; the review queue's own look-ups pass false). */
+  log?: boolean;
 }
 
 /** One classify answer: the model's prediction, or a person's correction (`corrected: true`, score 1). */
@@ -199,6 +210,9 @@ export class CatalogService {
   private pendingRemote: SharedChange[] | undefined = [];
   /** Shoppers: events, profiles, segments and recommendations (src/service/shoppers.ts). */
   readonly shoppers: ShopperService;
+  /** The log of served predictions (src/service/prediction-recorder.ts). */
+  private readonly recorder: PredictionRecorder;
+  private readonly monitor: Monitoring;
 
   private constructor(o: CatalogServiceOptions) {
     this.store = o.store;
@@ -217,6 +231,12 @@ export class CatalogService {
     this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work }, publish, o.artifacts);
     this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed, { ...(o.jobQueue ? { queue: o.jobQueue } : {}), fitVectors: (f) => this.fitVectors(f), fitRecommender: (f, p, run) => this.shoppers.fit(f, recommenderJobParams(p), run) });
     this.shoppers = new ShopperService(this.store, this.dataDir, { publish, liveModelDir: () => this.models.currentRecord?.dir, ...(o.artifacts ? { artifacts: o.artifacts } : {}), logger: this.logger, seed: this.seed });
+    this.recorder = new PredictionRecorder(this.store, { retentionDays: o.predictionLogDays ?? 30, logger: this.logger });
+    this.monitor = new Monitoring(this.store, () => this.models.current, {
+      retentionDays: this.recorder.retentionDays,
+      ...(o.driftThreshold !== undefined ? { threshold: o.driftThreshold } : {}),
+      flush: () => this.recorder.flush(),
+    });
     this.feedbackLoop = new Feedback(
       this.store,
       o.retrainAfter ?? 50,
@@ -254,6 +274,7 @@ export class CatalogService {
       await s.feedbackLoop.init();
       await s.vectors.init();
       await s.shoppers.init();
+      s.recorder.start();
     } catch (e) {
       s.unsubscribe();
       await s.vectors.close().catch(() => undefined);
@@ -317,6 +338,7 @@ export class CatalogService {
       // Classifying and embedding run in the model thread, the transaction in the store's writer (SQLite):
       // this thread only hands rows over and indexes the vectors in slices.
       const r = await upsertBatch(this.store, rows, o.classify === false ? undefined : this.liveClassifier(), (changing) => this.vectors.prepare(changing));
+      this.logWrites(rows, "upsert");
       await this.vectors.commit(r.prepared, r.changed, r.categories);
       o.onProgress?.({ stage: "upsert", done: rows.length, total: rows.length });
       return { inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, classified: r.classified };
@@ -340,7 +362,7 @@ export class CatalogService {
   async importFile(file: string, o: UpsertOptions & { readOptions?: ReadOptions; batchSize?: number; vectors?: boolean } = {}): Promise<ImportAnswer> {
     this.checkOpen();
     return this.serialWrite(async () => {
-      const r = await importCatalogFile(this.store, file, { ...o, model: o.classify === false ? undefined : this.models.current });
+      const r = await importCatalogFile(this.store, file, { ...o, model: o.classify === false ? undefined : this.models.current, onClassified: (rows) => this.logWrites(rows, "import") });
       const started = performance.now();
       if (o.vectors !== false) await this.vectors.afterImport(r.changedIds, o);
       const { changedIds: _c, ...answer } = r;
@@ -383,7 +405,37 @@ export class CatalogService {
       ...(model.capabilities.images ? { baseDir: this.imagesDir } : {}),
     });
     this.feedbackLoop.applyOverrides(items, results, model.fields.text[0] ?? "title", topK);
+    if (o.log !== false) this.recorder.record(model.version, "classify", results);
     return { model: model.version, results };
+  }
+
+  /** Logs the predictions a product write made (rows classified by it carry `predicted`). */
+  private logWrites(rows: readonly { id: string; predicted?: { category: string; score: number; model: string } }[], source: string): void {
+    const byModel = new Map<string, { id: string; categories: { category: string; score: number }[] }[]>();
+    for (const r of rows) {
+      if (!r.predicted) continue;
+      const list = byModel.get(r.predicted.model) ?? [];
+      list.push({ id: r.id, categories: [{ category: r.predicted.category, score: r.predicted.score }] });
+      byModel.set(r.predicted.model, list);
+    }
+    for (const [model, answers] of byModel) this.recorder.record(model, source, answers);
+  }
+
+  // ---- monitoring
+
+  /**
+   * Drift of the categories served in the last `days` days (UTC, today included) against the live model's
+   * training mix (PSI per category and overall, Jensen–Shannon overall, categories over the threshold
+   * flagged), served counts and mean top-1 score per day, and the share the live model decides alone at
+   * each precision of its operating points. ConfigError for days outside 1 to 366.
+   */
+  monitoring(o: { days?: number } = {}): Promise<MonitoringReport> {
+    return this.monitor.report(o.days ?? 7);
+  }
+
+  /** The monitoring report /metrics shows (last 7 days), recomputed at most every 15 s; undefined when it fails. */
+  monitoringGauges(): Promise<MonitoringReport | undefined> {
+    return this.monitor.gauges(7);
   }
 
   // ---- search and similar
@@ -514,6 +566,7 @@ export class CatalogService {
     await this.jobs.close();
     await this.remote;
     await this.writes.catch(() => undefined);
+    await this.recorder.close();
     try {
       await this.vectors.close();
       await this.work.close();

@@ -4,7 +4,9 @@
 // implementation; the async signatures let a PostgreSQL implementation follow without changing the service.
 import type { Progress } from "../core/progress.js";
 import type { ShopperStore } from "./shopper-store.js";
+import type { PredictionLogStore } from "./prediction-log.js";
 
+export type { PredictionLogStore, PredictionLogWrite, PredictionSummary, PredictionSummaryQuery } from "./prediction-log.js";
 export type { EventInsertResult, EventPage, EventWrite, SegmentRecord, SegmentSet, SegmentSetWrite, ShopperStore, StoredEvent } from "./shopper-store.js";
 
 /** A model's prediction for a stored product. */
@@ -227,7 +229,7 @@ export interface CorrectedCategory {
  * calls do not lose each other's writes. Whole-catalog reads are keyset scans ({@link ScanPage}), so no
  * call returns the whole catalog at once. Adding an implementation: "Adding a store" in the README.
  */
-export interface CatalogStore extends ShopperStore {
+export interface CatalogStore extends ShopperStore, PredictionLogStore {
   // products
   /**
    * Inserts or updates products in one transaction. Same id and hash → "unchanged" (a prediction given with

@@ -77,6 +77,8 @@ export interface ImportFileOptions {
   model?: ProductModel;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Called with each batch's rows after it is stored (rows the model classified carry `predicted`). */
+  onClassified?: (rows: readonly ProductWrite[]) => void;
 }
 
 export interface ImportFileResult {
@@ -106,7 +108,9 @@ export async function importCatalogFile(store: CatalogStore, file: string, o: Im
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     throwIfAborted(o.signal, "Import");
-    const r = await upsertBatch(store, toProductWrites(batch, file), classifier);
+    const rows = toProductWrites(batch, file);
+    const r = await upsertBatch(store, rows, classifier);
+    if (classifier) o.onClassified?.(rows);
     out.inserted += r.inserted;
     out.updated += r.updated;
     out.unchanged += r.unchanged;

@@ -28,6 +28,7 @@ import type {
 import { upperBoundBy } from "../linalg/search.js";
 import { compareIds, effective, TermIndex, type ProductRec } from "./memory-search.js";
 import { MemoryShopperData } from "./memory-events.js";
+import { MemoryPredictionLog, type PredictionLogWrite, type PredictionSummary, type PredictionSummaryQuery } from "./prediction-log.js";
 import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "./shopper-store.js";
 import { compareCursors, mergeClusterList, reviewOrder, type ReviewCandidate } from "./review-queue.js";
 
@@ -534,6 +535,18 @@ export class MemoryStore implements CatalogStore {
   }
   eraseUser(userId: string): Promise<{ events: number; memberships: number }> {
     return this.shoppers.eraseUser(userId);
+  }
+
+  // ---- prediction log (prediction-log.ts)
+  private readonly predictionLog = new MemoryPredictionLog();
+  appendPredictions(rows: readonly PredictionLogWrite[]): Promise<number> {
+    return this.predictionLog.appendPredictions(json(rows));
+  }
+  predictionSummary(q: PredictionSummaryQuery): Promise<PredictionSummary> {
+    return this.predictionLog.predictionSummary(q);
+  }
+  prunePredictions(before: number, limit: number): Promise<number> {
+    return this.predictionLog.prunePredictions(before, limit);
   }
 
   async close(): Promise<void> {}

@@ -28,6 +28,19 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("CatalogService with a text + image model", () => {
+  it("records its training mix, so monitoring measures drift against it", async () => {
+    const service = await CatalogService.open({ store: new MemoryStore(), dataDir: mkdtempSync(path.join(root, "data-")) });
+    try {
+      await service.registerModel(modelDir, { activate: true });
+      const r = await service.monitoring({ days: 1 });
+      // Six sample products, each twice, in as many categories as they have.
+      const categories = new Set(rows.map((x) => String(x.category)));
+      expect(r.training).toEqual({ available: true, rows: 12, categories: categories.size });
+    } finally {
+      await service.close();
+    }
+  });
+
   it("registers it, classifies with photos (data URI or a path under imagesDir) and reports the evidence", async () => {
     const dataDir = mkdtempSync(path.join(root, "data-"));
     cpSync(path.join(EXAMPLES, "images"), path.join(dataDir, "images"), { recursive: true });

@@ -12,7 +12,7 @@ import { TaxonomySearch } from "./taxonomy-search.js";
 export interface ReviewService {
   readonly store: CatalogStore;
   liveModel(): ProductModel | undefined;
-  classify(items: readonly ProductInput[], o: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: number }): Promise<{ model: string; results: unknown[] }>;
+  classify(items: readonly ProductInput[], o: { topK?: number; explain?: boolean; minPrecision?: number; backoff?: number; log?: boolean }): Promise<{ model: string; results: unknown[] }>;
   feedback(f: { productId: string; category?: string; accept?: boolean; user?: string }): Promise<{ correction: CorrectionRecord }>;
   undoFeedback(id: number): Promise<{ deleted: CorrectionRecord; correctedCategory?: string }>;
   getProduct(id: string): Promise<StoredProduct | undefined>;
@@ -176,7 +176,8 @@ export class ReviewDesk {
       const inputs: ProductInput[] = page.products.map((p) => ({ ...p.fields, id: p.id, title: p.title, ...(p.description ? { description: p.description } : {}) }));
       const explain = live?.capabilities.explain ? { explain: true } : {};
       // The decision at the serving precision (an uncalibrated model: at the threshold on its scores).
-      const r = await this.service.classify(inputs, { topK: 3, ...(calibrated ? { minPrecision } : { backoff: threshold }), ...explain });
+      // Not served to anyone: kept out of the prediction log that monitoring reads.
+      const r = await this.service.classify(inputs, { topK: 3, ...(calibrated ? { minPrecision } : { backoff: threshold }), ...explain, log: false });
       r.results.forEach((prediction, i) => {
         items[i]!.prediction = prediction as ItemPrediction;
       });

@@ -155,6 +155,24 @@ const MIGRATIONS: readonly string[] = [
   -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
   CREATE INDEX products_review ON products (pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
   `,
+  `
+  -- The log of served predictions (src/store/postgres-prediction-log.ts): at is ms since the epoch; category and
+  -- score are the top-1, top the top-k as JSON. Summaries read the per-day aggregates beside it: by top-1
+  -- category (count, score sum) and by score bucket (0.001 grid), kept in the same transaction as the entries.
+  CREATE TABLE prediction_log (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at bigint NOT NULL,
+    model text NOT NULL,
+    product_id text,
+    source text NOT NULL,
+    category text NOT NULL,
+    score double precision NOT NULL,
+    top text NOT NULL
+  );
+  CREATE INDEX prediction_log_at ON prediction_log (at);
+  CREATE TABLE prediction_days (day integer NOT NULL, model text COLLATE "C" NOT NULL, category text COLLATE "C" NOT NULL, n bigint NOT NULL, score_sum double precision NOT NULL, PRIMARY KEY (day, model, category));
+  CREATE TABLE prediction_scores (day integer NOT NULL, model text COLLATE "C" NOT NULL, bucket integer NOT NULL, n bigint NOT NULL, PRIMARY KEY (day, model, bucket));
+  `,
 ];
 
 /** The schema version this code writes. */

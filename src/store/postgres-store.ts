@@ -29,10 +29,14 @@ import {
   type VectorPage,
   type ReviewPage,
   type ReviewQuery,
+  type PredictionLogWrite,
+  type PredictionSummary,
+  type PredictionSummaryQuery,
 } from "../index.js";
 import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
 import { PgShopperData } from "./postgres-events.js";
+import { PgPredictionLog } from "./postgres-prediction-log.js";
 import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
 import { PgSearch } from "./postgres-search.js";
 import { pgDeleteCorrection, pgMergeClusters, pgRenameCluster, pgReviewQueue } from "./postgres-review.js";
@@ -400,6 +404,21 @@ export class PostgresStore implements CatalogStore {
   }
   eraseUser(userId: string): Promise<{ events: number; memberships: number }> {
     return this.shoppers.eraseUser(userId);
+  }
+
+  // ---- prediction log (postgres-prediction-log.ts)
+  private predictionLog_: PgPredictionLog | undefined;
+  private get predictionLog(): PgPredictionLog {
+    return (this.predictionLog_ ??= new PgPredictionLog(this.db));
+  }
+  appendPredictions(rows: readonly PredictionLogWrite[]): Promise<number> {
+    return this.predictionLog.appendPredictions(rows);
+  }
+  predictionSummary(q: PredictionSummaryQuery): Promise<PredictionSummary> {
+    return this.predictionLog.predictionSummary(q);
+  }
+  prunePredictions(before: number, limit: number): Promise<number> {
+    return this.predictionLog.prunePredictions(before, limit);
   }
 
   async close(): Promise<void> {

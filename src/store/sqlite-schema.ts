@@ -118,6 +118,24 @@ const MIGRATIONS: readonly string[] = [
   -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
   CREATE INDEX products_review ON products(pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
   `,
+  `
+  -- The log of served predictions (src/store/sqlite-prediction-log.ts): at is ms since the epoch; category and
+  -- score are the top-1, top the top-k as JSON. Summaries read the per-day aggregates beside it: by top-1
+  -- category (count, score sum) and by score bucket (0.001 grid), kept in the same transaction as the entries.
+  CREATE TABLE prediction_log (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    product_id TEXT,
+    source TEXT NOT NULL,
+    category TEXT NOT NULL,
+    score REAL NOT NULL,
+    top TEXT NOT NULL
+  );
+  CREATE INDEX prediction_log_at ON prediction_log(at);
+  CREATE TABLE prediction_days (day INTEGER NOT NULL, model TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, score_sum REAL NOT NULL, PRIMARY KEY (day, model, category)) WITHOUT ROWID;
+  CREATE TABLE prediction_scores (day INTEGER NOT NULL, model TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, model, bucket)) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes. */

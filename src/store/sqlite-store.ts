@@ -38,6 +38,9 @@ import {
   type StoredProduct,
   type UpsertResult,
   type VectorPage,
+  type PredictionLogWrite,
+  type PredictionSummary,
+  type PredictionSummaryQuery,
 } from "../index.js";
 import { migrate, SCHEMA_VERSION } from "./sqlite-schema.js";
 import { toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./sqlite-rows.js";
@@ -47,6 +50,7 @@ import { sqliteReviewQueue } from "./sqlite-review.js";
 import { SqliteWrites, type WriteOp } from "./sqlite-writes.js";
 import { InlineWriter, ThreadWriter, writerThreadAvailable, type StoreWriter } from "./sqlite-writer.js";
 import { SqliteEventReads } from "./sqlite-events.js";
+import { SqlitePredictionLogReads } from "./sqlite-prediction-log.js";
 import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
 
 /** The database file inside the data directory. */
@@ -426,6 +430,18 @@ export class SqliteStore implements CatalogStore {
   }
   eraseUser(userId: string): Promise<{ events: number; memberships: number }> {
     return this.write("eraseUser", userId);
+  }
+
+  // ---- prediction log (sqlite-prediction-log.ts)
+  private predictionLog_: SqlitePredictionLogReads | undefined;
+  appendPredictions(rows: readonly PredictionLogWrite[]): Promise<number> {
+    return rows.length === 0 ? Promise.resolve(0) : this.write("appendPredictions", rows);
+  }
+  async predictionSummary(q: PredictionSummaryQuery): Promise<PredictionSummary> {
+    return (this.predictionLog_ ??= new SqlitePredictionLogReads(this.db)).predictionSummary(q);
+  }
+  prunePredictions(before: number, limit: number): Promise<number> {
+    return this.write("prunePredictions", before, limit);
   }
 
   /** Waits for the writes in flight, closes both connections and releases the lock (a second call does nothing). */

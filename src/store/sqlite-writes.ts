@@ -19,7 +19,8 @@ import { sqliteDeleteCorrection, sqliteMergeClusters, sqliteRenameCluster } from
 import { effective, toCorrection, toJob, toModel, type CorrectionRow, type JobRow, type ModelRow } from "./sqlite-rows.js";
 import { indexText } from "./fts-query.js";
 import { SqliteEventWrites } from "./sqlite-events.js";
-import type { EventInsertResult, EventWrite, SegmentSetWrite } from "../index.js";
+import { SqlitePredictionLogWrites } from "./sqlite-prediction-log.js";
+import type { EventInsertResult, EventWrite, PredictionLogWrite, SegmentSetWrite } from "../index.js";
 
 function now(): string {
   return new Date().toISOString();
@@ -253,6 +254,16 @@ export class SqliteWrites {
   eraseUser(userId: string): { events: number; memberships: number } {
     return this.events.eraseUser(userId);
   }
+  private predictionLog_: SqlitePredictionLogWrites | undefined;
+  private get predictionLog(): SqlitePredictionLogWrites {
+    return (this.predictionLog_ ??= new SqlitePredictionLogWrites(this.db));
+  }
+  appendPredictions(rows: readonly PredictionLogWrite[]): number {
+    return this.predictionLog.appendPredictions(rows);
+  }
+  prunePredictions(before: number, limit: number): number {
+    return this.predictionLog.prunePredictions(before, limit);
+  }
 }
 
 /** The write operations (the messages of the writer thread). */
@@ -276,6 +287,8 @@ export const WRITE_OPS = [
   "insertEvents",
   "saveSegments",
   "eraseUser",
+  "appendPredictions",
+  "prunePredictions",
 ] as const;
 export type WriteOp = (typeof WRITE_OPS)[number];
 const OPS: ReadonlySet<string> = new Set(WRITE_OPS);

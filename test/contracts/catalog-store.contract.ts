@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NotFoundError, type CatalogStore, type ProductWrite, type StoredPrediction } from "../../src/index.js";
 import { shopperStoreCases } from "./shopper-store.contract.js";
+import { predictionLogCases } from "./prediction-log.contract.js";
 
 /** A fresh, empty store and how to dispose of it (close it, remove its files or schema). */
 export interface StoreFixture {
@@ -693,6 +694,7 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
     });
 
     shopperStoreCases(() => store);
+    predictionLogCases(() => store);
 
     describe("meta, counts, idempotency, concurrency", () => {
       it("keeps settings by key", async () => {

@@ -198,3 +198,19 @@ export const renameCluster = (run: string, cluster: number, name: string): Promi
   call("PUT", `/v1/clusters/${encodeURIComponent(run)}/${cluster}/name`, { name });
 export const mergeClusters = (run: string, from: number, into: number): Promise<{ cluster: number; name: string; size: number }> =>
   call("POST", `/v1/clusters/${encodeURIComponent(run)}/${from}/merge`, { into });
+
+// ---- monitoring (GET /v1/monitoring): drift of the served categories, served per day, coverage at each precision
+/** One category of the drift (GET /v1/monitoring documents each field). */
+export type CategoryDrift = { category: string; served: number; servedShare: number; trainingShare: number; psi: number; flagged: boolean };
+/** What the dashboard reads of GET /v1/monitoring. */
+export interface MonitoringReport {
+  served: number;
+  model: string | null;
+  retentionDays: number;
+  threshold: number;
+  training: { available: boolean; rows?: number; reason?: string };
+  drift: { psi: number; js: number; flagged: string[]; categories: CategoryDrift[] } | null;
+  daily: { day: string; count: number; meanScore: number | null }[];
+  coverage: { calibrated: boolean; served: number; points: { precision: number; threshold: number | null; heldOutCoverage: number | null; coverage: number | null; note?: string }[] };
+}
+export const monitoring = (days: number): Promise<MonitoringReport> => call("GET", `/v1/monitoring?days=${days}`);

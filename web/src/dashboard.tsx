@@ -1,8 +1,10 @@
 // The dashboard: the live model and its history (activate, roll back: admin keys), the review threshold and
 // coverage, what reviewers did with the model's suggestions (acceptance per category, decisions per day), and
-// the jobs with their progress (cancel: write keys). Refreshes every 5 s.
+// the jobs with their progress (cancel: write keys). Refreshes every 5 s. Drift and coverage at each precision
+// (monitoring.tsx) refresh every 30 s.
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { activate, cancelJob, jobs, models, reviewStats, rollback, type JobInfo, type ModelInfo, type ReviewStats, type WhoAmI } from "./api";
+import { MonitoringPanels } from "./monitoring";
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
@@ -93,6 +95,7 @@ export function Dashboard({ me }: { me: WhoAmI }) {
           </button>
         )}
       </section>
+      <MonitoringPanels />
       <section class="panel">
         <h2>Reviewers and the model</h2>
         {stats && stats.decisions > 0 ? (

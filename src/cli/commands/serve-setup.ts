@@ -40,6 +40,10 @@ export interface OpenServiceOptions {
   imagesDir?: string;
   /** SQLite writer thread at normal priority (bulk loads: nothing to protect). */
   bulk?: boolean;
+  /** Days the prediction log keeps served predictions (0: off; default 30). */
+  predictionLogDays?: number;
+  /** PSI above which monitoring flags a category (default 0.2). */
+  driftThreshold?: number;
 }
 
 /** The service and what was opened with it (closed with it). */
@@ -104,6 +108,8 @@ export async function openService(o: OpenServiceOptions): Promise<OpenedService>
     ...(o.maxBatch !== undefined ? { maxBatch: o.maxBatch } : {}),
     ...(o.exactLimit !== undefined ? { exactLimit: o.exactLimit } : {}),
     ...(o.imagesDir !== undefined ? { imagesDir: o.imagesDir } : {}),
+    ...(o.predictionLogDays !== undefined ? { predictionLogDays: o.predictionLogDays } : {}),
+    ...(o.driftThreshold !== undefined ? { driftThreshold: o.driftThreshold } : {}),
   }).catch(async (e: unknown) => {
     await store.close().catch(() => undefined);
     for (const c of closers) await c().catch(() => undefined);

@@ -1,6 +1,6 @@
 // `assort serve`: the HTTP API over a data directory; prints "listening on URL" as its first stdout line.
 // With `--store postgres://… --queue redis://…` it is one stateless API replica of many.
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { ConfigError } from "../../index.js";
 import { fractionArg, intArg } from "../options.js";
 import { durationArg, hostArg, LOG_LEVELS, QUEUE_HELP, rateArg, sizeArg, STORE_HELP } from "./serve-args.js";
@@ -36,6 +36,17 @@ interface ServeFlags {
   minPrecision: number;
   taxonomy?: string;
   console: boolean;
+  predictionLogDays: number;
+  driftThreshold: number;
+}
+
+/** A positive number flag (the PSI threshold). */
+function positiveArg(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0, got "${v}"`);
+    return n;
+  };
 }
 
 const collect = (v: string, acc: string[] = []): string[] => [...acc, v];
@@ -77,6 +88,8 @@ export function serveCommand(program: Command): Command {
     .option("--min-precision <p>", "the precision decisions are served at: products below the live model's threshold for it go to the review queue", fractionArg("--min-precision", { aboveZero: true }), 0.95)
     .option("--taxonomy <file>", "category paths the review console's picker searches (Google, path list or JSON; .gz read too); default: the model's labels")
     .option("--no-console", "do not serve the review console at /")
+    .option("--prediction-log-days <n>", "days the store keeps the log of served predictions that GET /v1/monitoring and the dashboard read (0: log nothing)", intArg("--prediction-log-days", 0, 3650), 30)
+    .option("--drift-threshold <psi>", "population stability index above which a category's served share counts as drifted from the training mix", positiveArg("--drift-threshold"), 0.2)
     .action(async (flags: ServeFlags) => {
       // Loaded here so that other verbs do not pay for fastify, pino and SQLite at start-up.
       const { buildServer, KeyRing } = await import("../../server/index.js");
@@ -93,6 +106,8 @@ export function serveCommand(program: Command): Command {
         maxBatch: flags.maxItems,
         ...(flags.exactLimit !== undefined ? { exactLimit: flags.exactLimit } : {}),
         ...(flags.imagesDir !== undefined ? { imagesDir: flags.imagesDir } : {}),
+        predictionLogDays: flags.predictionLogDays,
+        driftThreshold: flags.driftThreshold,
       });
       const service = opened.service;
       let review;

@@ -48,19 +48,20 @@ export const catalogRoutes: RouteSpec[] = [
   route({
     method: "POST",
     url: "/v1/classify",
-    summary: "Top-k categories for each item (nothing is stored); the model version is in every answer",
+    summary: "Top-k categories for each item (no product is stored; the answers go to the prediction log that monitoring reads); the model version is in every answer",
     tag: "classify",
     role: "read",
     body: ClassifyBody,
     response: ClassifyAnswer,
     itemsLimited: true,
     handle: async ({ body }, { service, metrics }) => {
-      const { items, topK, explain, minPrecision, backoff } = body;
+      const { items, topK, explain, minPrecision, backoff, log } = body;
       const r = await service.classify(items, {
         topK,
         ...(explain !== undefined ? { explain } : {}),
         ...(minPrecision !== undefined ? { minPrecision } : {}),
         ...(backoff !== undefined ? { backoff } : {}),
+        ...(log !== undefined ? { log } : {}),
       });
       metrics.addClassified(items.length);
       return r;

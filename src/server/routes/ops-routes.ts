@@ -33,7 +33,8 @@ export function registerOpsRoutes(app: FastifyInstance, o: { service: CatalogSer
   app.get("/metrics", { config: { ops: true } }, async (_req, reply) => {
     const n = await products();
     const version = service.activeModel()?.version;
-    const text = metrics.render({ inFlight: transport.inFlight, pressure: transport.pressure(), ...(n !== undefined ? { products: n } : {}), ...(version !== undefined ? { modelVersion: version } : {}) });
+    const drift = await service.monitoringGauges?.().catch(() => undefined);
+    const text = metrics.render({ inFlight: transport.inFlight, pressure: transport.pressure(), ...(n !== undefined ? { products: n } : {}), ...(version !== undefined ? { modelVersion: version } : {}), ...(drift ? { drift } : {}) });
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(text);
   });
 }
