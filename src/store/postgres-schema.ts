@@ -155,6 +155,10 @@ const MIGRATIONS: readonly string[] = [
   -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
   CREATE INDEX products_review ON products (pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
   `,
+  `
+  -- Category paths people added to the taxonomy (the review console's "make this cluster a category").
+  CREATE TABLE taxonomy_additions (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, path text NOT NULL UNIQUE, parent text NOT NULL, source text, created_at text NOT NULL);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -118,6 +118,10 @@ const MIGRATIONS: readonly string[] = [
   -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
   CREATE INDEX products_review ON products(pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
   `,
+  `
+  -- Category paths people added to the taxonomy (the review console's "make this cluster a category").
+  CREATE TABLE taxonomy_additions (seq INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, parent TEXT NOT NULL, source TEXT, created_at TEXT NOT NULL);
+  `,
 ];
 
 /** The schema version this code writes. */
