@@ -198,3 +198,79 @@ export const renameCluster = (run: string, cluster: number, name: string): Promi
   call("PUT", `/v1/clusters/${encodeURIComponent(run)}/${cluster}/name`, { name });
 export const mergeClusters = (run: string, from: number, into: number): Promise<{ cluster: number; name: string; size: number }> =>
   call("POST", `/v1/clusters/${encodeURIComponent(run)}/${from}/merge`, { into });
+
+// ---- clusters: map, same-product groups, one cluster, "make this a category"
+export type ClusterKind = "clusters" | "groups";
+export interface ClusterInfo {
+  cluster: number;
+  name: string;
+  size: number;
+  named?: boolean;
+  terms?: string[];
+  x?: number;
+  y?: number;
+}
+export interface ClusterDetail extends ClusterInfo {
+  run: string;
+  algorithm: string;
+  members: { id: string; title: string; category?: string }[];
+  next?: string;
+}
+export interface MadeCategory {
+  path: string;
+  parent: string;
+  added: boolean;
+  queued: number;
+  labelled: number;
+  decided: number;
+}
+export const clusterRun = (kind: ClusterKind): Promise<Omit<ClusterRun, "clusters"> & { kind: ClusterKind; clusters: (ClusterInfo & { examples: { id: string; title: string }[] })[] }> =>
+  call("GET", `/v1/clusters?examples=5&kind=${kind}`);
+export const clusterDetail = (run: string, cluster: number, after?: string): Promise<ClusterDetail> =>
+  call("GET", `/v1/clusters/${encodeURIComponent(run)}/${cluster}?${new URLSearchParams({ limit: "50", ...(after ? { after } : {}) }).toString()}`);
+export const startGrouping = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "cluster", params: { algorithm: "match" } });
+export const makeCategory = (run: string, cluster: number, parent: string, name: string): Promise<MadeCategory> =>
+  call("POST", `/v1/clusters/${encodeURIComponent(run)}/${cluster}/category`, { parent, name });
+
+// ---- shoppers (every route needs a key)
+export interface Reason {
+  kind: string;
+  text: string;
+  itemId?: string;
+}
+export interface RecItem {
+  itemId: string;
+  title?: string;
+  score: number;
+  reason: Reason;
+}
+export interface Segment {
+  id: number;
+  name: string;
+  size: number;
+  details?: { share?: number; mean?: Record<string, number>; topGroups?: { name: string; share: number; lift?: number }[]; topItems?: string[] } & Record<string, unknown>;
+}
+export interface Profile {
+  userId: string;
+  recencyDays: number | null;
+  frequency: number;
+  monetary: number;
+  grossSpend: number;
+  returnRate: number;
+  basketSize: number;
+  items: number;
+  firstSeen: string;
+  lastSeen: string;
+  views: number;
+  carts: number;
+  conversion: number | null;
+  affinity: { group: string; share: number }[];
+  segment?: { id: number; name: string };
+}
+export const boughtTogether = (id: string): Promise<{ itemId: string; recommender: string; items: RecItem[] }> =>
+  call("GET", `/v1/products/${encodeURIComponent(id)}/bought-together?limit=8`);
+export const segments = (): Promise<{ version: string | null; createdAt: string | null; segments: Segment[] }> => call("GET", "/v1/segments");
+export const segment = (id: number): Promise<Segment & { members: string[]; nextAfter?: string }> => call("GET", `/v1/segments/${id}?limit=50`);
+export const shopper = (id: string): Promise<Profile> => call("GET", `/v1/users/${encodeURIComponent(id)}`);
+export const recommendations = (id: string, mode: "all" | "new"): Promise<{ userId: string; mode: string; knownShopper: boolean; recommender: string; items: RecItem[] }> =>
+  call("GET", `/v1/users/${encodeURIComponent(id)}/recommendations?limit=10&mode=${mode}`);
