@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleItems } from "../../test/fixtures/service-models.js";
+import { sampleItems, settleJob } from "../../test/fixtures/service-models.js";
 import { CatalogService, MemoryStore, type JobRecord } from "../index.js";
 import { carryNames, clusterRecords } from "./cluster-runs.js";
 
@@ -63,14 +63,7 @@ describe("cluster jobs of the catalog service", () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function settle(id: string): Promise<JobRecord> {
-    for (let i = 0; i < 1200; i++) {
-      const j = (await service.getJob(id))!;
-      if (j.state === "done" || j.state === "failed" || j.state === "cancelled") return j;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`job ${id} did not finish`);
-  }
+  const settle = (id: string): Promise<JobRecord> => settleJob(service, id, 120_000);
 
   it("keeps the names people gave when clustering runs again (stable ids), stores terms and map places, and keeps same-product groups apart", async () => {
     const first = await settle((await service.startJob("cluster", { k: 4 })).id);

@@ -1,5 +1,8 @@
 // Calls to the assort API (same origin, under /v1) with the key the page was given. The key lives in this
 // tab's sessionStorage only: never in a URL, never in localStorage.
+import type { ShopperProfile } from "../../src/pipeline/shopper-profiles.js";
+import type { ClusterRecord } from "../../src/service/catalog-store.js";
+
 const KEY = "assort.apiKey";
 
 export type Role = "read" | "write" | "admin";
@@ -201,15 +204,8 @@ export const mergeClusters = (run: string, from: number, into: number): Promise<
 
 // ---- clusters: map, same-product groups, one cluster, "make this a category"
 export type ClusterKind = "clusters" | "groups";
-export interface ClusterInfo {
-  cluster: number;
-  name: string;
-  size: number;
-  named?: boolean;
-  terms?: string[];
-  x?: number;
-  y?: number;
-}
+/** A cluster as the API answers it (the store's record: name, size, `named`, terms, map place). */
+export type ClusterInfo = ClusterRecord;
 export interface ClusterDetail extends ClusterInfo {
   run: string;
   algorithm: string;
@@ -250,23 +246,8 @@ export interface Segment {
   size: number;
   details?: { share?: number; mean?: Record<string, number>; topGroups?: { name: string; share: number; lift?: number }[]; topItems?: string[] } & Record<string, unknown>;
 }
-export interface Profile {
-  userId: string;
-  recencyDays: number | null;
-  frequency: number;
-  monetary: number;
-  grossSpend: number;
-  returnRate: number;
-  basketSize: number;
-  items: number;
-  firstSeen: string;
-  lastSeen: string;
-  views: number;
-  carts: number;
-  conversion: number | null;
-  affinity: { group: string; share: number }[];
-  segment?: { id: number; name: string };
-}
+/** A shopper's profile as GET /v1/users/{id} answers it. */
+export type Profile = ShopperProfile & { segment?: { id: number; name: string } };
 export const boughtTogether = (id: string): Promise<{ itemId: string; recommender: string; items: RecItem[] }> =>
   call("GET", `/v1/products/${encodeURIComponent(id)}/bought-together?limit=8`);
 export const segments = (): Promise<{ version: string | null; createdAt: string | null; segments: Segment[] }> => call("GET", "/v1/segments");
