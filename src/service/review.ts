@@ -5,7 +5,7 @@ import { ConfigError, NotFoundError, UnavailableError } from "../core/errors.js"
 import type { ProductInput } from "../core/product.js";
 import type { ItemPrediction } from "../core/prediction.js";
 import type { ProductModel } from "../core/contracts.js";
-import type { CatalogStore, ClusterRecord, ClusterRunKind, CorrectionRecord, ReviewCursor, StoredPrediction, StoredProduct } from "./catalog-store.js";
+import type { CatalogStore, ClusterRecord, ClusterRunKind, CorrectionRecord, ReviewCursor, StoredPrediction, StoredProduct, TaxonomyAddition } from "./catalog-store.js";
 import { compareIds } from "./memory-search.js";
 import { TaxonomySearch } from "./taxonomy-search.js";
 
@@ -113,6 +113,7 @@ export class ReviewDesk {
   private readonly fixedTaxonomy: TaxonomySearch | undefined;
   private readonly fixedPaths: readonly string[] | undefined;
   private paths: { key: string; source: "taxonomy" | "labels"; search: TaxonomySearch } | undefined;
+  private additions: { at: number; list: TaxonomyAddition[] } | undefined;
 
   constructor(
     private readonly service: ReviewService,
@@ -340,7 +341,7 @@ export class ReviewDesk {
     if (!known.search.has(o.parent)) throw new ConfigError(`Unknown parent category "${o.parent}": pick a path of the taxonomy (GET /v1/taxonomy?q=…)`);
     const path = `${o.parent} > ${leaf}`;
     const added = known.search.has(path) ? false : await this.service.store.addTaxonomyPath({ path, parent: o.parent, source: `cluster ${runId}/${cluster}` });
-    if (added) this.paths = undefined;
+    if (added) this.additions = undefined;
     const suggestion: StoredPrediction = { category: path, score: 0, model: `cluster:${runId}/${cluster}` };
     const ids = run.assignments.filter((a) => a.cluster === cluster).map((a) => a.productId);
     let queued = 0;
@@ -358,9 +359,15 @@ export class ReviewDesk {
     return { path, parent: o.parent, added, queued, labelled, decided, suggestion };
   }
 
-  /** The paths the picker searches: the taxonomy given (else the live model's labels) and the stored additions. */
+  /**
+   * The paths the picker searches: the taxonomy given (else the live model's labels) and the stored additions
+   * (read at most once a second: a keystroke costs no store read; another process's addition shows within 1 s).
+   */
   private async pathSearch(): Promise<{ source: "taxonomy" | "labels"; search: TaxonomySearch }> {
-    const additions = await this.service.store.listTaxonomyPaths();
+    if (this.additions === undefined || performance.now() - this.additions.at > 1000) {
+      this.additions = { at: performance.now(), list: await this.service.store.listTaxonomyPaths() };
+    }
+    const additions = this.additions.list;
     const base = this.fixedPaths ? { source: "taxonomy" as const, version: "", paths: this.fixedPaths } : { source: "labels" as const, version: this.model().version, paths: this.model().labels };
     const key = `${base.source}\u0000${base.version}\u0000${additions.length}\u0000${additions[additions.length - 1]?.path ?? ""}`;
     if (this.paths?.key !== key) {
