@@ -8,7 +8,9 @@ export interface ReviewPort {
   undo(id: number): Maybe<object>;
   taxonomy(q: string, limit?: number): Maybe<object>;
   stats(): Maybe<object>;
-  clusters(examples?: number): Maybe<object | undefined>;
+  clusters(examples?: number, kind?: "clusters" | "groups"): Maybe<object | undefined>;
+  cluster(runId: string, cluster: number, o?: { limit?: number; after?: string }): Maybe<object>;
+  makeCategory(runId: string, cluster: number, o: { parent: string; name?: string }): Maybe<object>;
   renameCluster(runId: string, cluster: number, name: string): Maybe<object>;
   mergeClusters(runId: string, from: number, into: number): Maybe<object>;
   threshold(): { model: string; minPrecision: number; threshold: number; coverage: number | null; calibrated: boolean };

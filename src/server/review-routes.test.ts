@@ -144,7 +144,7 @@ describe("review console routes", () => {
     expect((await put("/v1/clusters/run-1/1/name", "Tents", READER)).statusCode).toBe(403);
     const renamed = await put("/v1/clusters/run-1/1/name", "  Tents  ");
     expect(renamed.statusCode).toBe(200);
-    expect(renamed.json()).toEqual({ cluster: 1, name: "Tents", size: 2 });
+    expect(renamed.json()).toEqual({ cluster: 1, name: "Tents", size: 2, named: true });
     expect((await app.inject({ url: "/v1/clusters" })).json().clusters[1].name).toBe("Tents");
     expect((await put("/v1/clusters/run-1/9/name", "x")).statusCode).toBe(404);
     expect((await put("/v1/clusters/run-1/1/name", "")).statusCode).toBe(400);
@@ -156,6 +156,60 @@ describe("review console routes", () => {
     expect(merged.json()).toEqual({ cluster: 0, name: "pans", size: 6 });
     expect((await app.inject({ url: "/v1/clusters?examples=10" })).json().clusters).toMatchObject([{ cluster: 0, size: 6 }]);
     expect((await merge(1, 0)).statusCode).toBe(404);
+  });
+
+  it("opens a cluster with its members, lists same-product groups apart, and makes a cluster a category whose members join the queue with it", async () => {
+    const all = await service.store.scanProducts({ limit: 1000 });
+    const open = all.filter((p) => p.correctedCategory === undefined && p.category === undefined).map((p) => p.id);
+    const decided = all.find((p) => p.correctedCategory !== undefined)!.id;
+    const members = [...open.slice(0, 3), decided].sort();
+    await service.store.saveClusterRun({
+      id: "run-2",
+      algorithm: "kmeans",
+      assignments: [...members.map((productId) => ({ productId, cluster: 5 })), { productId: open[3]!, cluster: 6 }],
+      clusters: [
+        { cluster: 5, name: "grill pans", size: 4, terms: ["grill", "pan"], x: 0.5, y: -0.25 },
+        { cluster: 6, name: "other", size: 1 },
+      ],
+    });
+    await service.store.saveClusterRun({ id: "groups-1", algorithm: "match", assignments: [{ productId: open[0]!, cluster: 0 }], clusters: [{ cluster: 0, name: "Tefal pan 28 cm", size: 1 }] });
+    // the clusters page reads the latest clustering run, not the newer same-product groups
+    const list = (await app.inject({ url: "/v1/clusters" })).json();
+    expect(list).toMatchObject({ id: "run-2", kind: "clusters", clusters: [{ cluster: 5, name: "grill pans", terms: ["grill", "pan"], x: 0.5, y: -0.25 }, { cluster: 6 }] });
+    expect((await app.inject({ url: "/v1/clusters?kind=groups" })).json()).toMatchObject({ id: "groups-1", kind: "groups", algorithm: "match", clusters: [{ cluster: 0, size: 1 }] });
+    expect((await app.inject({ url: "/v1/clusters?kind=nope" })).statusCode).toBe(400);
+    // one cluster, its members paged in id order
+    const page1 = (await app.inject({ url: "/v1/clusters/run-2/5?limit=3" })).json();
+    expect(page1).toMatchObject({ run: "run-2", cluster: 5, name: "grill pans", size: 4, next: members[2] });
+    expect(page1.members.map((m: { id: string }) => m.id)).toEqual(members.slice(0, 3));
+    const page2 = (await app.inject({ url: `/v1/clusters/run-2/5?limit=3&after=${encodeURIComponent(page1.next)}` })).json();
+    expect(page2.members.map((m: { id: string }) => m.id)).toEqual(members.slice(3));
+    expect(page2.next).toBeUndefined();
+    expect((await app.inject({ url: "/v1/clusters/run-2/9" })).statusCode).toBe(404);
+
+    const make = (body: unknown, key = ADMIN, url = "/v1/clusters/run-2/5/category") => app.inject({ method: "POST", url, headers: auth(key), payload: body as object });
+    const parent = "Home & Kitchen > Cookware";
+    expect((await make({ parent }, READER)).statusCode).toBe(403);
+    const unknown = await make({ parent: "Nowhere > At all" });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().detail).toContain('Unknown parent category "Nowhere > At all"');
+    expect((await make({ parent, name: "a > b" })).statusCode).toBe(400);
+    expect((await make({ parent }, ADMIN, "/v1/clusters/run-2/9/category")).statusCode).toBe(404);
+    const made = await make({ parent, name: "Grill Pans" });
+    expect(made.statusCode).toBe(200);
+    const path = "Home & Kitchen > Cookware > Grill Pans";
+    expect(made.json()).toEqual({ path, parent, added: true, queued: 3, labelled: 0, decided: 1, suggestion: { category: path, score: 0, model: "cluster:run-2/5" } });
+    // the picker finds the new path; adding it again adds nothing but queues again
+    expect((await app.inject({ url: "/v1/taxonomy?q=grill pans" })).json().paths).toEqual([path]);
+    expect((await make({ parent, name: "Grill Pans" })).json()).toMatchObject({ added: false, queued: 3 });
+    // the undecided members head the queue with the suggestion; the decided one keeps its decision
+    const queue = (await app.inject({ url: `/v1/review?limit=50&category=${encodeURIComponent(path)}&details=false` })).json();
+    expect(queue.items.map((i: { id: string }) => i.id).sort()).toEqual(open.slice(0, 3).sort());
+    for (const i of queue.items) expect(i.predicted).toEqual({ category: path, score: 0, model: "cluster:run-2/5" });
+    expect((await service.getProduct(decided))!.effectiveCategory).not.toBe(path);
+    // accepting the suggestion records the new category
+    const accepted = await app.inject({ method: "POST", url: "/v1/feedback/batch", headers: auth(ADMIN), payload: { items: [{ productId: queue.items[0].id, accept: true }] } });
+    expect(accepted.json().corrections[0]).toMatchObject({ productId: queue.items[0].id, category: path, accepted: true });
   });
 
   it("searches the model's labels for the picker", async () => {

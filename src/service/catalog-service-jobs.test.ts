@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { sampleItems, sampleModels } from "../../test/fixtures/service-models.js";
+import { sampleItems, sampleModels, settleJob } from "../../test/fixtures/service-models.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CatalogService, ConflictError, MemoryStore, NotFoundError, type JobRecord, type ProductInput } from "../index.js";
 
@@ -30,14 +30,7 @@ beforeEach(async () => {
 });
 afterEach(() => service.close());
 
-async function settle(id: string): Promise<JobRecord> {
-  for (let i = 0; i < 600; i++) {
-    const j = (await service.getJob(id))!;
-    if (j.state === "done" || j.state === "failed" || j.state === "cancelled") return j;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`job ${id} did not finish`);
-}
+const settle = (id: string): Promise<JobRecord> => settleJob(service, id, 30_000);
 
 describe("CatalogService jobs", () => {
   it("runs a train job that registers and activates a new model", async () => {

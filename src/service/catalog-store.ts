@@ -192,6 +192,26 @@ export interface ClusterRecord {
   cluster: number;
   name: string;
   size: number;
+  /** True once a person named it (renameCluster): the name carries over to the matching cluster of the next run. */
+  named?: boolean;
+  /** The terms that set it apart (class-based TF-IDF), best first. */
+  terms?: string[];
+  /** Its place on the run's 2-D map (the PCA projection of its members' centre); absent when none of its members was drawn. */
+  x?: number;
+  y?: number;
+}
+
+/** Which runs {@link CatalogStore.getClusterRun} picks: "groups" are same-product runs (algorithm "match"), "clusters" every other. */
+export type ClusterRunKind = "clusters" | "groups";
+
+/** A category path people added to the taxonomy (e.g. "make this cluster a category"). */
+export interface TaxonomyAddition {
+  path: string;
+  /** The path it was added under. */
+  parent: string;
+  /** Where it came from, e.g. "cluster <run>/<cluster>". */
+  source?: string;
+  createdAt: string;
 }
 
 /**
@@ -267,15 +287,20 @@ export interface CatalogStore extends ShopperStore, PredictionLogStore {
   scanCorrectedCategories(o: ScanPage): Promise<CorrectedCategory[]>;
   // clusters
   saveClusterRun(run: { id: string; algorithm: string; assignments: readonly { productId: string; cluster: number }[]; clusters: readonly ClusterRecord[] }): Promise<void>;
-  /** Renames cluster `cluster` of run `runId` (a person's name for it); undefined when there is no such run or cluster. */
+  /** Renames cluster `cluster` of run `runId` (a person's name for it: `named` becomes true); undefined when there is no such run or cluster. */
   renameCluster(runId: string, cluster: number, name: string): Promise<ClusterRecord | undefined>;
   /**
    * Merges cluster `from` of run `runId` into cluster `into` (its products move, the sizes add up, `from` is
    * gone), in one transaction; the merged cluster, or undefined when the run or either cluster is unknown or they are the same.
    */
   mergeClusters(runId: string, from: number, into: number): Promise<ClusterRecord | undefined>;
-  /** A cluster run (the latest without `id`), assignments in product-id order. */
-  getClusterRun(id?: string): Promise<{ id: string; algorithm: string; createdAt: string; clusters: ClusterRecord[]; assignments: { productId: string; cluster: number }[] } | undefined>;
+  /** A cluster run (the latest without `id`, of `kind` when given), assignments in product-id order. */
+  getClusterRun(id?: string, kind?: ClusterRunKind): Promise<{ id: string; algorithm: string; createdAt: string; clusters: ClusterRecord[]; assignments: { productId: string; cluster: number }[] } | undefined>;
+  // taxonomy additions
+  /** Adds a category path under `parent` (one transaction); false when the path was there already (nothing changes). */
+  addTaxonomyPath(a: { path: string; parent: string; source?: string }): Promise<boolean>;
+  /** The added paths in the order they were added. */
+  listTaxonomyPaths(): Promise<TaxonomyAddition[]>;
   // jobs
   /** A new job in state "queued" with a unique id. */
   createJob(kind: JobKind, params: Record<string, unknown>): Promise<JobRecord>;

@@ -5,10 +5,12 @@ import { CancelledError, ConfigError, ConflictError, NotFoundError, UnavailableE
 import type { Product, ProductInput } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
 import type { CatalogStore, JobKind, JobRecord } from "./catalog-store.js";
+import { carryNames } from "./cluster-runs.js";
 import { runCatalogTask, type AuditTaskResult, type CatalogTask, type CatalogTaskResult, type ClassifyTaskResult, type ClusterTaskResult, type TrainTaskResult } from "./tasks.js";
 import type { ModelRegistry } from "./model-registry.js";
 import type { ProductModel } from "../core/contracts.js";
 import { loadModel } from "../pipeline/model-kinds.js";
+import type { ClusterAlgorithm } from "../pipeline/cluster.js";
 import type { ServiceLogger } from "./logger.js";
 import { PAGE_SIZE, productPages } from "./paging.js";
 
@@ -264,10 +266,21 @@ export class JobManager {
     if (job.kind === "cluster") {
       const products = await productTexts(this.store);
       const k = p.k === "auto" ? "auto" : typeof p.k === "number" ? p.k : undefined;
-      const algorithm = typeof p.algorithm === "string" ? (p.algorithm as "kmeans") : undefined;
-      const r = (await this.runner.run({ kind: "cluster", products, ...(k !== undefined ? { k } : {}), ...(algorithm ? { algorithm } : {}), seed: this.seed }, h)) as ClusterTaskResult;
-      await this.store.saveClusterRun({ id: job.id, algorithm: r.algorithm, assignments: r.ids.map((id, i) => ({ productId: id, cluster: r.labels[i]! })), clusters: r.clusters });
-      return { run: job.id, algorithm: r.algorithm, clusters: r.clusters.length, products: r.ids.length };
+      const algorithm = typeof p.algorithm === "string" ? (p.algorithm as ClusterAlgorithm) : undefined;
+      // The latest run of the same kind (same-product groups or clusters): its ids stay, and so do the names people gave.
+      const before = await this.store.getClusterRun(undefined, algorithm === "match" ? "groups" : "clusters");
+      const previous = before?.assignments.map((a) => ({ id: a.productId, cluster: a.cluster }));
+      const r = (await this.runner.run({ kind: "cluster", products, ...(k !== undefined ? { k } : {}), ...(algorithm ? { algorithm } : {}), ...(previous ? { previous } : {}), seed: this.seed }, h)) as ClusterTaskResult;
+      const { clusters, carried } = before ? carryNames(before.clusters, r.clusters) : { clusters: r.clusters, carried: 0 };
+      await this.store.saveClusterRun({ id: job.id, algorithm: r.algorithm, assignments: r.ids.map((id, i) => ({ productId: id, cluster: r.labels[i]! })), clusters });
+      return {
+        run: job.id,
+        algorithm: r.algorithm,
+        clusters: clusters.length,
+        products: r.ids.length,
+        ...(before ? { previous: before.id, namesCarried: carried } : {}),
+        ...(r.stability ? { stability: r.stability } : {}),
+      };
     }
     if (job.kind === "embed") {
       if (!this.hooks.fitVectors) throw new ConfigError("This service cannot fit product vectors");

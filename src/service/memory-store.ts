@@ -6,6 +6,8 @@ import { ConflictError, NotFoundError } from "../core/errors.js";
 import type {
   CatalogStore,
   ClusterRecord,
+  ClusterRunKind,
+  TaxonomyAddition,
   CorrectedCategory,
   CorrectionInput,
   CorrectionRecord,
@@ -138,6 +140,7 @@ export class MemoryStore implements CatalogStore {
   private seq = 0;
   private readonly corrections: (CorrectionRecord | undefined)[] = [];
   private readonly clusterRuns = new Map<string, ClusterRun>();
+  private readonly taxonomy: TaxonomyAddition[] = [];
   private readonly jobs = new Map<string, JobRec>();
   private readonly models = new Map<string, Omit<ModelRecord, "active">>();
   private readonly activations: string[] = [];
@@ -334,6 +337,7 @@ export class MemoryStore implements CatalogStore {
     const c = clusters.find((x) => x.cluster === cluster);
     if (!c) return undefined;
     c.name = name;
+    c.named = true;
     run.clusters = JSON.stringify(clusters);
     return { ...c };
   }
@@ -348,12 +352,26 @@ export class MemoryStore implements CatalogStore {
     return merged.into;
   }
 
-  async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {
+  async getClusterRun(id?: string, kind?: ClusterRunKind): ReturnType<CatalogStore["getClusterRun"]> {
     let run: ClusterRun | undefined;
+    const ofKind = (r: ClusterRun): boolean => kind === undefined || (r.algorithm === "match") === (kind === "groups");
     if (id !== undefined) run = this.clusterRuns.get(id);
-    else for (const r of this.clusterRuns.values()) if (!run || r.createdAt > run.createdAt || (r.createdAt === run.createdAt && r.seq > run.seq)) run = r;
+    else for (const r of this.clusterRuns.values()) if (ofKind(r) && (!run || r.createdAt > run.createdAt || (r.createdAt === run.createdAt && r.seq > run.seq))) run = r;
+    if (run && !ofKind(run)) return undefined;
     if (!run) return undefined;
     return { id: run.id, algorithm: run.algorithm, createdAt: run.createdAt, clusters: JSON.parse(run.clusters) as ClusterRecord[], assignments: run.assignments.map((a) => ({ ...a })) };
+  }
+
+  // ---- taxonomy additions
+
+  async addTaxonomyPath(a: { path: string; parent: string; source?: string }): Promise<boolean> {
+    if (this.taxonomy.some((t) => t.path === a.path)) return false;
+    this.taxonomy.push({ path: a.path, parent: a.parent, ...(a.source !== undefined ? { source: a.source } : {}), createdAt: now() });
+    return true;
+  }
+
+  async listTaxonomyPaths(): Promise<TaxonomyAddition[]> {
+    return this.taxonomy.map((t) => ({ ...t }));
   }
 
   // ---- jobs

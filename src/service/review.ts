@@ -5,7 +5,8 @@ import { ConfigError, NotFoundError, UnavailableError } from "../core/errors.js"
 import type { ProductInput } from "../core/product.js";
 import type { ItemPrediction } from "../core/prediction.js";
 import type { ProductModel } from "../core/contracts.js";
-import type { CatalogStore, CorrectionRecord, ReviewCursor, StoredProduct } from "./catalog-store.js";
+import type { CatalogStore, ClusterRecord, ClusterRunKind, CorrectionRecord, ReviewCursor, StoredPrediction, StoredProduct, TaxonomyAddition } from "./catalog-store.js";
+import { compareIds } from "./memory-search.js";
 import { TaxonomySearch } from "./taxonomy-search.js";
 
 /** What the desk needs of the catalog service (CatalogService has it). */
@@ -110,7 +111,9 @@ function decodeCursor(s: string): ReviewCursor {
 export class ReviewDesk {
   readonly minPrecision: number;
   private readonly fixedTaxonomy: TaxonomySearch | undefined;
-  private labelsSearch: { version: string; search: TaxonomySearch } | undefined;
+  private readonly fixedPaths: readonly string[] | undefined;
+  private paths: { key: string; source: "taxonomy" | "labels"; search: TaxonomySearch } | undefined;
+  private additions: { at: number; list: TaxonomyAddition[] } | undefined;
 
   constructor(
     private readonly service: ReviewService,
@@ -120,6 +123,7 @@ export class ReviewDesk {
     if (!(p > 0 && p < 1)) throw new ConfigError(`Invalid minimum precision ${p}: use a number between 0 and 1, e.g. 0.95`);
     this.minPrecision = p;
     this.fixedTaxonomy = o.taxonomy ? new TaxonomySearch(o.taxonomy) : undefined;
+    this.fixedPaths = o.taxonomy;
   }
 
   private model() {
@@ -251,11 +255,15 @@ export class ReviewDesk {
   }
 
   /**
-   * The latest clustering run (a `cluster` job): each cluster's name, size and a few example products
-   * (the first by product id); undefined when there is none.
+   * The latest clustering run of `kind` (a `cluster` job; "groups": same-product groups, algorithm "match"):
+   * each cluster's name (`named`: given by a person), size, terms, map place and a few example products (the
+   * first by product id); undefined when there is none.
    */
-  async clusters(examples = 5): Promise<{ id: string; algorithm: string; createdAt: string; clusters: { cluster: number; name: string; size: number; examples: { id: string; title: string }[] }[] } | undefined> {
-    const run = await this.service.store.getClusterRun();
+  async clusters(
+    examples = 5,
+    kind: ClusterRunKind = "clusters",
+  ): Promise<{ id: string; kind: ClusterRunKind; algorithm: string; createdAt: string; clusters: (ClusterRecord & { examples: { id: string; title: string }[] })[] } | undefined> {
+    const run = await this.service.store.getClusterRun(undefined, kind);
     if (!run) return undefined;
     const byCluster = new Map<number, string[]>();
     for (const a of run.assignments) {
@@ -267,6 +275,7 @@ export class ReviewDesk {
     const titles = new Map((await this.service.store.getProducts(wanted)).map((p) => [p.id, p.title]));
     return {
       id: run.id,
+      kind,
       algorithm: run.algorithm,
       createdAt: run.createdAt,
       clusters: [...run.clusters]
@@ -292,11 +301,86 @@ export class ReviewDesk {
     return r;
   }
 
-  /** Category paths for the picker: the taxonomy given, else the live model's labels. */
-  taxonomy(q: string, limit = 20): { source: "taxonomy" | "labels"; size: number; total: number; paths: string[] } {
-    if (this.fixedTaxonomy) return { source: "taxonomy", size: this.fixedTaxonomy.size, ...this.fixedTaxonomy.search(q, limit) };
-    const model = this.model();
-    if (this.labelsSearch?.version !== model.version) this.labelsSearch = { version: model.version, search: new TaxonomySearch(model.labels) };
-    return { source: "labels", size: this.labelsSearch.search.size, ...this.labelsSearch.search.search(q, limit) };
+  /** One cluster of a run with a page of its members (product-id order, after `after`); NotFoundError for an unknown run or cluster. */
+  async cluster(
+    runId: string,
+    cluster: number,
+    o: { limit?: number; after?: string } = {},
+  ): Promise<ClusterRecord & { run: string; algorithm: string; members: { id: string; title: string; category?: string }[]; next?: string }> {
+    const limit = o.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ConfigError(`Invalid limit ${limit}: use 1 to 500`);
+    const run = await this.service.store.getClusterRun(runId);
+    const c = run?.clusters.find((x) => x.cluster === cluster);
+    if (!run || !c) throw new NotFoundError("cluster", `${runId}/${cluster}`);
+    const ids = run.assignments.filter((a) => a.cluster === cluster && (o.after === undefined || compareIds(a.productId, o.after) > 0)).map((a) => a.productId);
+    const page = ids.slice(0, limit);
+    const members = (await this.service.store.getProducts(page)).map((p) => ({ id: p.id, title: p.title, ...(p.effectiveCategory !== undefined ? { category: p.effectiveCategory } : {}) }));
+    return { run: run.id, algorithm: run.algorithm, ...c, members, ...(ids.length > limit ? { next: page[page.length - 1]! } : {}) };
+  }
+
+  /**
+   * "Make this cluster a category": adds `parent > name` (name: the cluster's own by default) to the taxonomy
+   * (stored, so the picker finds it in every process), and queues the cluster's members for review with it
+   * as their suggestion: each member with no category given by the catalog and no person's decision gets it
+   * as its stored prediction, scored 0 (the queue shows the least certain first) by model
+   * `cluster:<run>/<cluster>`, so reviewers accept or correct it like any suggestion. Members already
+   * labelled or decided keep what they have and are counted. NotFoundError for an unknown run or cluster,
+   * ConfigError for a parent that is not in the taxonomy or a bad name.
+   */
+  async makeCategory(
+    runId: string,
+    cluster: number,
+    o: { parent: string; name?: string },
+  ): Promise<{ path: string; parent: string; added: boolean; queued: number; labelled: number; decided: number; suggestion: StoredPrediction }> {
+    const run = await this.service.store.getClusterRun(runId);
+    const c = run?.clusters.find((x) => x.cluster === cluster);
+    if (!run || !c) throw new NotFoundError("cluster", `${runId}/${cluster}`);
+    const leaf = (o.name ?? c.name).replace(/\s+/g, " ").trim();
+    if (leaf === "" || leaf.length > 200) throw new ConfigError("A category name needs 1 to 200 characters");
+    if (leaf.includes(" > ")) throw new ConfigError(`A category name is one level: "${leaf}" contains the level separator " > "`);
+    const known = await this.pathSearch();
+    if (!known.search.has(o.parent)) throw new ConfigError(`Unknown parent category "${o.parent}": pick a path of the taxonomy (GET /v1/taxonomy?q=…)`);
+    const path = `${o.parent} > ${leaf}`;
+    const added = known.search.has(path) ? false : await this.service.store.addTaxonomyPath({ path, parent: o.parent, source: `cluster ${runId}/${cluster}` });
+    if (added) this.additions = undefined;
+    const suggestion: StoredPrediction = { category: path, score: 0, model: `cluster:${runId}/${cluster}` };
+    const ids = run.assignments.filter((a) => a.cluster === cluster).map((a) => a.productId);
+    let queued = 0;
+    let labelled = 0;
+    let decided = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows: { id: string; predicted: StoredPrediction }[] = [];
+      for (const p of await this.service.store.getProducts(ids.slice(i, i + 500))) {
+        if (p.correctedCategory !== undefined) decided++;
+        else if (p.category !== undefined) labelled++;
+        else rows.push({ id: p.id, predicted: suggestion });
+      }
+      if (rows.length > 0) queued += await this.service.store.setPredictions(rows);
+    }
+    return { path, parent: o.parent, added, queued, labelled, decided, suggestion };
+  }
+
+  /**
+   * The paths the picker searches: the taxonomy given (else the live model's labels) and the stored additions
+   * (read at most once a second: a keystroke costs no store read; another process's addition shows within 1 s).
+   */
+  private async pathSearch(): Promise<{ source: "taxonomy" | "labels"; search: TaxonomySearch }> {
+    if (this.additions === undefined || performance.now() - this.additions.at > 1000) {
+      this.additions = { at: performance.now(), list: await this.service.store.listTaxonomyPaths() };
+    }
+    const additions = this.additions.list;
+    const base = this.fixedPaths ? { source: "taxonomy" as const, version: "", paths: this.fixedPaths } : { source: "labels" as const, version: this.model().version, paths: this.model().labels };
+    const key = `${base.source}\u0000${base.version}\u0000${additions.length}\u0000${additions[additions.length - 1]?.path ?? ""}`;
+    if (this.paths?.key !== key) {
+      const search = additions.length === 0 && this.fixedTaxonomy && base.source === "taxonomy" ? this.fixedTaxonomy : new TaxonomySearch([...base.paths, ...additions.map((a) => a.path)]);
+      this.paths = { key, source: base.source, search };
+    }
+    return this.paths;
+  }
+
+  /** Category paths for the picker: the taxonomy given, else the live model's labels, and the paths people added. */
+  async taxonomy(q: string, limit = 20): Promise<{ source: "taxonomy" | "labels"; size: number; total: number; paths: string[] }> {
+    const { source, search } = await this.pathSearch();
+    return { source, size: search.size, ...search.search(q, limit) };
   }
 }

@@ -6,6 +6,8 @@ import { ConfigError, throwIfAborted } from "../core/errors.js";
 import type { ItemPrediction } from "../core/prediction.js";
 import { loadModel } from "../pipeline/model-kinds.js";
 import { train, type TrainOptions } from "../pipeline/train.js";
+import { clusterRecords } from "./cluster-runs.js";
+import type { ClusterRecord } from "./catalog-store.js";
 import { clusterCatalog, CLUSTER_ALGORITHMS, type ClusterAlgorithm } from "../pipeline/cluster.js";
 import { auditCatalog } from "../pipeline/audit.js";
 import { fitShopperModel, type RecommenderTask, type RecommenderTaskResult } from "./shoppers-fit.js";
@@ -38,6 +40,8 @@ export interface ClusterTask {
   algorithm?: ClusterAlgorithm;
   k?: number | "auto";
   seed?: number;
+  /** The previous run of the same kind: clusters that still exist keep their ids. */
+  previous?: { id: string; cluster: number }[];
 }
 
 /** Look for mislabelled and duplicate products among labelled ones. */
@@ -64,7 +68,10 @@ export interface ClusterTaskResult {
   algorithm: string;
   ids: string[];
   labels: number[];
-  clusters: { cluster: number; name: string; size: number }[];
+  /** Each cluster with its terms and map place (see clusterRecords). */
+  clusters: ClusterRecord[];
+  /** How the run relates to `previous` (when given). */
+  stability?: { kept: number; new: number; merged: number; vanished: number };
 }
 
 export interface AuditTaskResult {
@@ -115,12 +122,21 @@ export async function runCatalogTask(task: CatalogTask, o: RunOptions = {}): Pro
     case "cluster": {
       const algorithm = task.algorithm ?? "kmeans";
       if (!CLUSTER_ALGORITHMS.includes(algorithm)) throw new ConfigError(`Unknown clustering algorithm "${String(algorithm)}": choose ${CLUSTER_ALGORITHMS.join(", ")}`);
-      const run = await clusterCatalog(task.products, { algorithm, k: task.k ?? 8, seed: task.seed ?? 0, signal: o.signal, onProgress: o.onProgress, onWarning: o.onWarning });
+      const run = await clusterCatalog(task.products, {
+        algorithm,
+        k: task.k ?? 8,
+        seed: task.seed ?? 0,
+        ...(task.previous ? { previous: task.previous } : {}),
+        signal: o.signal,
+        onProgress: o.onProgress,
+        onWarning: o.onWarning,
+      });
       return {
         algorithm,
         ids: run.ids,
         labels: Array.from(run.labels),
-        clusters: run.clusters.map((c) => ({ cluster: c.id, name: c.label, size: c.size })),
+        clusters: clusterRecords(run),
+        ...(run.stability ? { stability: { kept: run.stability.kept, new: run.stability.new, merged: run.stability.merged, vanished: run.stability.vanished } } : {}),
       };
     }
     case "audit": {

@@ -14,6 +14,16 @@ const google = (): string[] => {
 describe("TaxonomySearch", () => {
   const s = new TaxonomySearch(["Home > Kitchen > Pans", "Home > Kitchen", "Home > Garden > Pans for plants", "Toys > Pan flutes", "Home"]);
 
+  it("knows its paths and the levels above them, nothing else", () => {
+    expect(s.has("Home > Kitchen > Pans")).toBe(true);
+    expect(s.has("Toys")).toBe(true);
+    expect(s.has("Home > Garden")).toBe(true);
+    expect(s.has("Home > Gard")).toBe(false);
+    expect(s.has("Toys > Pan")).toBe(false);
+    expect(s.has("Home > Kitchen > Pans > Big")).toBe(false);
+    expect(new TaxonomySearch(["A & B > C", "A > D"]).has("A")).toBe(true);
+  });
+
   it("needs every word to start a word of the path; leaf matches and shallow paths first", () => {
     expect(s.search("pan").paths).toEqual(["Home > Kitchen > Pans", "Toys > Pan flutes", "Home > Garden > Pans for plants"].sort((a, b) => a.split(" > ").length - b.split(" > ").length || (a < b ? -1 : 1)));
     expect(s.search("kit pan").paths).toEqual(["Home > Kitchen > Pans"]);

@@ -31,7 +31,10 @@ export class TaxonomySearch {
   private readonly entries: Entry[];
 
   /** `paths`: full category paths, levels separated by `separator` (default " > "); duplicates are dropped. */
-  constructor(paths: Iterable<string>, separator = " > ") {
+  constructor(
+    paths: Iterable<string>,
+    private readonly separator = " > ",
+  ) {
     const seen = new Set<string>();
     this.entries = [];
     for (const path of paths) {
@@ -45,6 +48,25 @@ export class TaxonomySearch {
 
   get size(): number {
     return this.entries.length;
+  }
+
+  /** Whether `path` is one of the paths, or a level above one (a prefix ending at a separator). */
+  has(path: string): boolean {
+    if (this.entries[this.lowerBound(path)]?.path === path) return true;
+    const below = `${path}${this.separator}`;
+    return this.entries[this.lowerBound(below)]?.path.startsWith(below) ?? false;
+  }
+
+  /** Index of the first entry whose path is not below `path` (code-unit order, the entries' order). */
+  private lowerBound(path: string): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.path < path) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The best `limit` paths for `q` and how many match in all; an empty query lists the top-level paths first. */

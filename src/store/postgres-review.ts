@@ -50,6 +50,7 @@ export async function pgRenameCluster(c: pg.ClientBase, runId: string, cluster: 
   const found = clusters.find((x) => x.cluster === cluster);
   if (!found) return undefined;
   found.name = name;
+  found.named = true;
   await c.query("UPDATE cluster_runs SET clusters = $1 WHERE id = $2", [JSON.stringify(clusters), runId]);
   return { ...found };
 }

@@ -173,6 +173,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE prediction_days (day integer NOT NULL, model text COLLATE "C" NOT NULL, category text COLLATE "C" NOT NULL, n bigint NOT NULL, score_sum double precision NOT NULL, PRIMARY KEY (day, model, category));
   CREATE TABLE prediction_scores (day integer NOT NULL, model text COLLATE "C" NOT NULL, bucket integer NOT NULL, n bigint NOT NULL, PRIMARY KEY (day, model, bucket));
   `,
+  `
+  -- Category paths people added to the taxonomy (the review console's "make this cluster a category").
+  CREATE TABLE taxonomy_additions (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, path text NOT NULL UNIQUE, parent text NOT NULL, source text, created_at text NOT NULL);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -11,6 +11,8 @@ import {
   NotFoundError,
   type CatalogStore,
   type ClusterRecord,
+  type ClusterRunKind,
+  type TaxonomyAddition,
   type CorrectedCategory,
   type CorrectionInput,
   type CorrectionRecord,
@@ -204,14 +206,34 @@ export class PostgresStore implements CatalogStore {
     });
   }
 
-  async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {
+  async getClusterRun(id?: string, kind?: ClusterRunKind): ReturnType<CatalogStore["getClusterRun"]> {
+    type Row = { id: string; algorithm: string; clusters: string; created_at: string };
     const [row] =
-      id === undefined
-        ? await this.db.query<{ id: string; algorithm: string; clusters: string; created_at: string }>("SELECT * FROM cluster_runs ORDER BY created_at DESC, seq DESC LIMIT 1")
-        : await this.db.query<{ id: string; algorithm: string; clusters: string; created_at: string }>("SELECT * FROM cluster_runs WHERE id = $1", [id]);
-    if (!row) return undefined;
+      id !== undefined
+        ? await this.db.query<Row>("SELECT * FROM cluster_runs WHERE id = $1", [id])
+        : kind === undefined
+          ? await this.db.query<Row>("SELECT * FROM cluster_runs ORDER BY created_at DESC, seq DESC LIMIT 1")
+          : await this.db.query<Row>("SELECT * FROM cluster_runs WHERE (algorithm = 'match') = $1 ORDER BY created_at DESC, seq DESC LIMIT 1", [kind === "groups"]);
+    if (!row || (kind !== undefined && (row.algorithm === "match") !== (kind === "groups"))) return undefined;
     const assignments = await this.db.query<{ product_id: string; cluster: number }>("SELECT product_id, cluster FROM cluster_assignments WHERE run_id = $1 ORDER BY product_id", [row.id]);
     return { id: row.id, algorithm: row.algorithm, createdAt: row.created_at, clusters: JSON.parse(row.clusters) as ClusterRecord[], assignments: assignments.map((a) => ({ productId: a.product_id, cluster: a.cluster })) };
+  }
+
+  // ---- taxonomy additions
+
+  async addTaxonomyPath(a: { path: string; parent: string; source?: string }): Promise<boolean> {
+    const rows = await this.db.query<{ path: string }>("INSERT INTO taxonomy_additions (path, parent, source, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (path) DO NOTHING RETURNING path", [
+      a.path,
+      a.parent,
+      a.source ?? null,
+      now(),
+    ]);
+    return rows.length === 1;
+  }
+
+  async listTaxonomyPaths(): Promise<TaxonomyAddition[]> {
+    const rows = await this.db.query<{ path: string; parent: string; source: string | null; created_at: string }>("SELECT path, parent, source, created_at FROM taxonomy_additions ORDER BY seq");
+    return rows.map((r) => ({ path: r.path, parent: r.parent, ...(r.source !== null ? { source: r.source } : {}), createdAt: r.created_at }));
   }
 
   // ---- jobs

@@ -45,6 +45,7 @@ export function sqliteRenameCluster(db: Database.Database, runId: string, cluste
       const c = clusters.find((x) => x.cluster === cluster);
       if (!c) return undefined;
       c.name = name;
+      c.named = true;
       db.prepare("UPDATE cluster_runs SET clusters = ? WHERE id = ?").run(JSON.stringify(clusters), runId);
       return { ...c };
     })

@@ -136,6 +136,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE prediction_days (day INTEGER NOT NULL, model TEXT NOT NULL, category TEXT NOT NULL, n INTEGER NOT NULL, score_sum REAL NOT NULL, PRIMARY KEY (day, model, category)) WITHOUT ROWID;
   CREATE TABLE prediction_scores (day INTEGER NOT NULL, model TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, model, bucket)) WITHOUT ROWID;
   `,
+  `
+  -- Category paths people added to the taxonomy (the review console's "make this cluster a category").
+  CREATE TABLE taxonomy_additions (seq INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, parent TEXT NOT NULL, source TEXT, created_at TEXT NOT NULL);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -21,6 +21,8 @@ import {
   NotFoundError,
   type CatalogStore,
   type ClusterRecord,
+  type ClusterRunKind,
+  type TaxonomyAddition,
   type CorrectedCategory,
   type CorrectionInput,
   type CorrectionRecord,
@@ -142,6 +144,10 @@ export class SqliteStore implements CatalogStore {
       ),
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       clusterRunLatest: db.prepare<[], { id: string; algorithm: string; clusters: string; created_at: string }>("SELECT * FROM cluster_runs ORDER BY created_at DESC, rowid DESC LIMIT 1"),
+      clusterRunLatestOf: db.prepare<[number], { id: string; algorithm: string; clusters: string; created_at: string }>(
+        "SELECT * FROM cluster_runs WHERE (algorithm = 'match') = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+      ),
+      taxonomyAdditions: db.prepare<[], { path: string; parent: string; source: string | null; created_at: string }>("SELECT path, parent, source, created_at FROM taxonomy_additions ORDER BY seq"),
       clusterRun: db.prepare<[string], { id: string; algorithm: string; clusters: string; created_at: string }>("SELECT * FROM cluster_runs WHERE id = ?"),
       assignments: db.prepare<[string], { product_id: string; cluster: number }>("SELECT product_id, cluster FROM cluster_assignments WHERE run_id = ? ORDER BY product_id"),
     };
@@ -289,11 +295,21 @@ export class SqliteStore implements CatalogStore {
     return this.write("saveClusterRun", run);
   }
 
-  async getClusterRun(id?: string): ReturnType<CatalogStore["getClusterRun"]> {
-    const row = id === undefined ? this.s.clusterRunLatest.get() : this.s.clusterRun.get(id);
-    if (!row) return undefined;
+  async getClusterRun(id?: string, kind?: ClusterRunKind): ReturnType<CatalogStore["getClusterRun"]> {
+    const row = id !== undefined ? this.s.clusterRun.get(id) : kind === undefined ? this.s.clusterRunLatest.get() : this.s.clusterRunLatestOf.get(kind === "groups" ? 1 : 0);
+    if (!row || (kind !== undefined && (row.algorithm === "match") !== (kind === "groups"))) return undefined;
     const assignments = this.s.assignments.all(row.id).map((a) => ({ productId: a.product_id, cluster: a.cluster }));
     return { id: row.id, algorithm: row.algorithm, createdAt: row.created_at, clusters: JSON.parse(row.clusters) as ClusterRecord[], assignments };
+  }
+
+  // ---- taxonomy additions
+
+  addTaxonomyPath(a: { path: string; parent: string; source?: string }): Promise<boolean> {
+    return this.write("addTaxonomyPath", a);
+  }
+
+  async listTaxonomyPaths(): Promise<TaxonomyAddition[]> {
+    return this.s.taxonomyAdditions.all().map((r) => ({ path: r.path, parent: r.parent, ...(r.source !== null ? { source: r.source } : {}), createdAt: r.created_at }));
   }
 
   // ---- jobs

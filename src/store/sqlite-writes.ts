@@ -71,6 +71,7 @@ export class SqliteWrites {
       setMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
       insertClusterRun: db.prepare("INSERT OR REPLACE INTO cluster_runs (id, algorithm, clusters, created_at) VALUES (?, ?, ?, ?)"),
       insertAssignment: db.prepare("INSERT OR REPLACE INTO cluster_assignments (run_id, product_id, cluster) VALUES (?, ?, ?)"),
+      addTaxonomyPath: db.prepare("INSERT INTO taxonomy_additions (path, parent, source, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(path) DO NOTHING"),
     };
   }
 
@@ -183,6 +184,10 @@ export class SqliteWrites {
       .immediate();
   }
 
+  addTaxonomyPath(a: { path: string; parent: string; source?: string }): boolean {
+    return this.s.addTaxonomyPath.run(a.path, a.parent, a.source ?? null, now()).changes === 1;
+  }
+
   createJob(kind: JobKind, params: Record<string, unknown>): JobRecord {
     const id = `job-${randomBytes(8).toString("hex")}`;
     const at = now();
@@ -276,6 +281,7 @@ export const WRITE_OPS = [
   "renameCluster",
   "mergeClusters",
   "saveClusterRun",
+  "addTaxonomyPath",
   "createJob",
   "updateJob",
   "failUnfinishedJobs",

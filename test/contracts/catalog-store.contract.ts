@@ -506,9 +506,9 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
           { cluster: 1, name: "shoe / nike", size: 1 },
         ];
         await store.saveClusterRun({ id: "r1", algorithm: "kmeans", assignments: [{ productId: "a", cluster: 0 }, { productId: "b", cluster: 1 }], clusters });
-        expect(await store.renameCluster("r1", 1, "Running shoes")).toEqual({ cluster: 1, name: "Running shoes", size: 1 });
+        expect(await store.renameCluster("r1", 1, "Running shoes")).toEqual({ cluster: 1, name: "Running shoes", size: 1, named: true });
         const run = (await store.getClusterRun("r1"))!;
-        expect(run.clusters).toEqual([clusters[0], { cluster: 1, name: "Running shoes", size: 1 }]);
+        expect(run.clusters).toEqual([clusters[0], { cluster: 1, name: "Running shoes", size: 1, named: true }]);
         expect(run.assignments).toEqual([{ productId: "a", cluster: 0 }, { productId: "b", cluster: 1 }]);
         expect(await store.renameCluster("r1", 7, "x")).toBeUndefined();
         expect(await store.renameCluster("nope", 0, "x")).toBeUndefined();
@@ -551,6 +551,36 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
         expect(Number.isNaN(Date.parse(r1!.createdAt))).toBe(false);
         expect(await store.getClusterRun()).toMatchObject({ id: "r2", algorithm: "hdbscan", clusters: [], assignments: [{ productId: "a", cluster: -1 }] });
         expect(await store.getClusterRun("nope")).toBeUndefined();
+      });
+
+      it("keeps a cluster's terms and map place through a rename, and reads the latest run of a kind (groups: match runs)", async () => {
+        const c0 = { cluster: 0, name: "pan / tefal", size: 2, terms: ["pan", "tefal"], x: -0.25, y: 1.5 };
+        await store.saveClusterRun({ id: "k1", algorithm: "kmeans", assignments: [{ productId: "a", cluster: 0 }, { productId: "b", cluster: 0 }], clusters: [c0] });
+        await new Promise((r) => setTimeout(r, 5));
+        await store.saveClusterRun({ id: "m1", algorithm: "match", assignments: [{ productId: "a", cluster: 3 }], clusters: [{ cluster: 3, name: "Tefal pan 28", size: 1 }] });
+        expect(await store.renameCluster("k1", 0, "Frying pans")).toEqual({ ...c0, name: "Frying pans", named: true });
+        expect((await store.getClusterRun("k1"))!.clusters).toEqual([{ ...c0, name: "Frying pans", named: true }]);
+        expect((await store.getClusterRun())!.id).toBe("m1");
+        expect((await store.getClusterRun(undefined, "groups"))!.id).toBe("m1");
+        expect((await store.getClusterRun(undefined, "clusters"))!.id).toBe("k1");
+        // by id and kind: only a run of that kind
+        expect(await store.getClusterRun("m1", "clusters")).toBeUndefined();
+        expect((await store.getClusterRun("k1", "clusters"))!.assignments).toHaveLength(2);
+      });
+    });
+
+    describe("taxonomy additions", () => {
+      it("adds a path once, lists the additions in order with parent and source", async () => {
+        expect(await store.listTaxonomyPaths()).toEqual([]);
+        expect(await store.addTaxonomyPath({ path: "home > cookware > woks", parent: "home > cookware", source: "cluster r1/4" })).toBe(true);
+        expect(await store.addTaxonomyPath({ path: "home > lamps", parent: "home" })).toBe(true);
+        expect(await store.addTaxonomyPath({ path: "home > cookware > woks", parent: "other", source: "again" })).toBe(false);
+        const list = await store.listTaxonomyPaths();
+        expect(list.map(({ createdAt: _c, ...a }) => a)).toEqual([
+          { path: "home > cookware > woks", parent: "home > cookware", source: "cluster r1/4" },
+          { path: "home > lamps", parent: "home" },
+        ]);
+        for (const a of list) expect(Number.isNaN(Date.parse(a.createdAt))).toBe(false);
       });
     });
 

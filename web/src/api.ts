@@ -1,5 +1,8 @@
 // Calls to the assort API (same origin, under /v1) with the key the page was given. The key lives in this
 // tab's sessionStorage only: never in a URL, never in localStorage.
+import type { ShopperProfile } from "../../src/pipeline/shopper-profiles.js";
+import type { ClusterRecord } from "../../src/service/catalog-store.js";
+
 const KEY = "assort.apiKey";
 
 export type Role = "read" | "write" | "admin";
@@ -170,7 +173,7 @@ export const product = (id: string): Promise<Product> => call("GET", `/v1/produc
 export const similar = (id: string): Promise<{ method: string; neighbors: { id: string; title: string; category?: string; score: number }[] }> =>
   call("GET", `/v1/products/${encodeURIComponent(id)}/similar?limit=8`);
 export const explainItem = (item: Record<string, unknown>): Promise<{ model: string; results: NonNullable<ReviewItem["prediction"]>[] }> =>
-  call("POST", "/v1/classify", { items: [item], topK: 3, explain: true });
+  call("POST", "/v1/classify", { items: [item], topK: 3, explain: true, log: false });
 
 export interface AuditResult {
   rows: number;
@@ -214,3 +217,57 @@ export interface MonitoringReport {
   coverage: { calibrated: boolean; served: number; points: { precision: number; threshold: number | null; heldOutCoverage: number | null; coverage: number | null; note?: string }[] };
 }
 export const monitoring = (days: number): Promise<MonitoringReport> => call("GET", `/v1/monitoring?days=${days}`);
+
+// ---- clusters: map, same-product groups, one cluster, "make this a category"
+export type ClusterKind = "clusters" | "groups";
+/** A cluster as the API answers it (the store's record: name, size, `named`, terms, map place). */
+export type ClusterInfo = ClusterRecord;
+export interface ClusterDetail extends ClusterInfo {
+  run: string;
+  algorithm: string;
+  members: { id: string; title: string; category?: string }[];
+  next?: string;
+}
+export interface MadeCategory {
+  path: string;
+  parent: string;
+  added: boolean;
+  queued: number;
+  labelled: number;
+  decided: number;
+}
+export const clusterRun = (kind: ClusterKind): Promise<Omit<ClusterRun, "clusters"> & { kind: ClusterKind; clusters: (ClusterInfo & { examples: { id: string; title: string }[] })[] }> =>
+  call("GET", `/v1/clusters?examples=5&kind=${kind}`);
+export const clusterDetail = (run: string, cluster: number, after?: string): Promise<ClusterDetail> =>
+  call("GET", `/v1/clusters/${encodeURIComponent(run)}/${cluster}?${new URLSearchParams({ limit: "50", ...(after ? { after } : {}) }).toString()}`);
+export const startGrouping = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "cluster", params: { algorithm: "match" } });
+export const makeCategory = (run: string, cluster: number, parent: string, name: string): Promise<MadeCategory> =>
+  call("POST", `/v1/clusters/${encodeURIComponent(run)}/${cluster}/category`, { parent, name });
+
+// ---- shoppers (every route needs a key)
+export interface Reason {
+  kind: string;
+  text: string;
+  itemId?: string;
+}
+export interface RecItem {
+  itemId: string;
+  title?: string;
+  score: number;
+  reason: Reason;
+}
+export interface Segment {
+  id: number;
+  name: string;
+  size: number;
+  details?: { share?: number; mean?: Record<string, number>; topGroups?: { name: string; share: number; lift?: number }[]; topItems?: string[] } & Record<string, unknown>;
+}
+/** A shopper's profile as GET /v1/users/{id} answers it. */
+export type Profile = ShopperProfile & { segment?: { id: number; name: string } };
+export const boughtTogether = (id: string): Promise<{ itemId: string; recommender: string; items: RecItem[] }> =>
+  call("GET", `/v1/products/${encodeURIComponent(id)}/bought-together?limit=8`);
+export const segments = (): Promise<{ version: string | null; createdAt: string | null; segments: Segment[] }> => call("GET", "/v1/segments");
+export const segment = (id: number): Promise<Segment & { members: string[]; nextAfter?: string }> => call("GET", `/v1/segments/${id}?limit=50`);
+export const shopper = (id: string): Promise<Profile> => call("GET", `/v1/users/${encodeURIComponent(id)}`);
+export const recommendations = (id: string, mode: "all" | "new"): Promise<{ userId: string; mode: string; knownShopper: boolean; recommender: string; items: RecItem[] }> =>
+  call("GET", `/v1/users/${encodeURIComponent(id)}/recommendations?limit=10&mode=${mode}`);

@@ -7,9 +7,10 @@ import { Clusters } from "./clusters";
 import { Dashboard } from "./dashboard";
 import { Products } from "./products";
 import { ReviewQueue } from "./review";
+import { Shoppers } from "./shoppers";
 
-type PageName = "review" | "dashboard" | "products" | "audit" | "clusters";
-const PAGES: readonly PageName[] = ["review", "products", "audit", "clusters", "dashboard"];
+type PageName = "review" | "dashboard" | "products" | "audit" | "clusters" | "shoppers";
+const PAGES: readonly PageName[] = ["review", "products", "audit", "clusters", "shoppers", "dashboard"];
 const pageOf = (): PageName => PAGES.find((p) => location.hash === `#/${p}`) ?? "review";
 
 const ROLE_TEXT: Record<string, string> = {
@@ -97,6 +98,9 @@ export function App() {
           <a href="#/clusters" class={page === "clusters" ? "current" : ""}>
             Clusters
           </a>
+          <a href="#/shoppers" class={page === "shoppers" ? "current" : ""}>
+            Shoppers
+          </a>
           <a href="#/dashboard" class={page === "dashboard" ? "current" : ""}>
             Dashboard
           </a>
@@ -122,7 +126,7 @@ export function App() {
           Change key
         </button>
       </header>
-      <main>{page === "dashboard" ? <Dashboard me={me} /> : page === "products" ? <Products /> : page === "audit" ? <Audit canWrite={me.canWrite} /> : page === "clusters" ? <Clusters canWrite={me.canWrite} /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
+      <main>{page === "dashboard" ? <Dashboard me={me} /> : page === "products" ? <Products /> : page === "audit" ? <Audit canWrite={me.canWrite} /> : page === "clusters" ? <Clusters canWrite={me.canWrite} /> : page === "shoppers" ? <Shoppers hasKey={me.role !== null} /> : me.review ? <ReviewQueue canWrite={me.canWrite} /> : <p class="empty">No model is live: nothing to review.</p>}</main>
     </div>
   );
 }

@@ -1,8 +1,9 @@
 // The product page: the catalog's search (BM25, category facets), a product's stored fields, its categories
-// (given, predicted, corrected), the live model's top-3 with the terms behind them, and similar items.
+// (given, predicted, corrected), the live model's top-3 with the terms behind them, similar items, and (once
+// shopper events exist and a recommender is fitted) the items bought together with it and why.
 // Every value is rendered as text.
 import { useEffect, useState } from "preact/hooks";
-import { explainItem, product, search, similar, type Product, type ReviewItem, type SearchHit } from "./api";
+import { boughtTogether, explainItem, product, search, similar, type Product, type RecItem, type ReviewItem, type SearchHit } from "./api";
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
@@ -14,11 +15,17 @@ function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
   const [p, setP] = useState<Product | null>(null);
   const [pred, setPred] = useState<ReviewItem["prediction"] | null>(null);
   const [near, setNear] = useState<{ id: string; title: string; category?: string; score: number }[]>([]);
+  const [together, setTogether] = useState<RecItem[]>([]);
   const [error, setError] = useState("");
   useEffect(() => {
     setP(null);
     setPred(null);
     setNear([]);
+    setTogether([]);
+    // Only once shopper events exist and a recommender is fitted (otherwise the route answers an error: nothing to show).
+    boughtTogether(id)
+      .then((r) => setTogether(r.items))
+      .catch(() => setTogether([]));
     product(id)
       .then((got) => {
         setP(got);
@@ -91,6 +98,21 @@ function Detail({ id, onOpen }: { id: string; onOpen: (id: string) => void }) {
               ))}
             </p>
           )}
+        </>
+      )}
+      {together.length > 0 && (
+        <>
+          <h3>Bought together</h3>
+          <ul class="similar" data-testid="bought-together">
+            {together.map((t) => (
+              <li key={t.itemId}>
+                <button type="button" class="link" onClick={() => onOpen(t.itemId)}>
+                  {t.title ?? t.itemId}
+                </button>{" "}
+                <span class="reason">{t.reason.text}</span>
+              </li>
+            ))}
+          </ul>
         </>
       )}
       {near.length > 0 && (

@@ -34,7 +34,16 @@ function Card({ item, active, onSelect }: { item: ReviewItem; active: boolean; o
           <h2 class="title">{item.title}</h2>
           {item.description && <p class="desc">{item.description}</p>}
           <p class="meta">
-            id {item.id} · stored prediction {item.predicted.category} ({pct(item.predicted.score)})
+            id {item.id} ·{" "}
+            {item.predicted.model.startsWith("cluster:") ? (
+              <span data-testid="suggestion">
+                suggested {item.predicted.category} (from {item.predicted.model})
+              </span>
+            ) : (
+              <>
+                stored prediction {item.predicted.category} ({pct(item.predicted.score)})
+              </>
+            )}
             {p?.decision && (
               <span class={`status status-${p.decision.status}`} title="the live model's decision at the serving precision">
                 {p.decision.status === "leaf" ? (p.decision.needsReview ? "below threshold" : "decided") : p.decision.status === "backoff" ? `backed off to ${p.decision.category ?? ""}` : "abstained"}

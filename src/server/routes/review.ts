@@ -161,12 +161,57 @@ export const reviewRoutes: RouteSpec[] = [
     summary: "The latest clustering run (a cluster job): each cluster's name, size and example products",
     tag: "review",
     role: "read",
-    query: z.object({ examples: z.coerce.number().int().min(0).max(50).default(5) }),
+    query: z.object({
+      examples: z.coerce.number().int().min(0).max(50).default(5),
+      kind: z.enum(["clusters", "groups"]).default("clusters").describe("clusters (kmeans, agglomerative, dbscan, hdbscan runs) or groups (same-product groups: match runs)"),
+    }),
     handle: async ({ query }, ctx) => {
-      const run = await desk(ctx).clusters(query.examples);
-      if (run === undefined) throw new HttpProblem(404, "No clustering run yet: start a cluster job (POST /v1/jobs)");
+      const run = await desk(ctx).clusters(query.examples, query.kind);
+      if (run === undefined) {
+        throw new HttpProblem(
+          404,
+          query.kind === "groups"
+            ? 'No same-product groups yet: start a cluster job with algorithm "match" (POST /v1/jobs)'
+            : "No clustering run yet: start a cluster job (POST /v1/jobs)",
+        );
+      }
       return run;
     },
+  }),
+  route({
+    method: "GET",
+    url: "/v1/clusters/:run/:cluster",
+    summary: "One cluster of a run: its name, size, terms, map place and a page of its members (product-id order)",
+    tag: "review",
+    role: "read",
+    params: ClusterParams,
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      after: z.string().min(1).max(MAX_ID_CHARS).optional().describe("the `next` of the previous page"),
+    }),
+    handle: ({ params, query }, ctx) => desk(ctx).cluster(params.run, params.cluster, { limit: query.limit, ...(query.after !== undefined ? { after: query.after } : {}) }),
+  }),
+  route({
+    method: "POST",
+    url: "/v1/clusters/:run/:cluster/category",
+    summary: "Make a cluster a category: add `parent > name` to the taxonomy and queue the cluster's unlabelled, undecided members for review with it as their suggestion",
+    tag: "review",
+    role: "write",
+    params: ClusterParams,
+    body: z.object({
+      parent: category.describe("an existing path of the taxonomy (GET /v1/taxonomy) the new category goes under"),
+      name: z.string().min(1).max(200).optional().describe("the new category's name (default: the cluster's name)"),
+    }),
+    response: z.object({
+      path: z.string().describe("the new category's full path"),
+      parent: z.string(),
+      added: z.boolean().describe("false: the path was in the taxonomy already"),
+      queued: z.number().int().describe("members now in the review queue with the suggestion"),
+      labelled: z.number().int().describe("members left alone: they have a category from the catalog"),
+      decided: z.number().int().describe("members left alone: a person decided their category"),
+      suggestion: z.object({ category: z.string(), score: z.number(), model: z.string() }).describe("the stored prediction the queued members got"),
+    }),
+    handle: ({ params, body }, ctx) => desk(ctx).makeCategory(params.run, params.cluster, { parent: body.parent, ...(body.name !== undefined ? { name: body.name } : {}) }),
   }),
   route({
     method: "PUT",
@@ -191,7 +236,7 @@ export const reviewRoutes: RouteSpec[] = [
   route({
     method: "GET",
     url: "/v1/taxonomy",
-    summary: "Type-ahead over the category paths (the served taxonomy, else the live model's labels)",
+    summary: "Type-ahead over the category paths (the served taxonomy, else the live model's labels, and the paths added from clusters)",
     tag: "review",
     role: "read",
     query: TaxonomyQuery,
