@@ -5,6 +5,8 @@ export { LinearSvm, LinearSvmParams } from "../classify/linear-svm.js";
 export { LogisticRegression, LogisticRegressionParams } from "../classify/logistic-regression.js";
 export { ComplementNb, ComplementNbParams } from "../classify/naive-bayes.js";
 export { LinearModel } from "../classify/linear-model.js";
+export { SparseLinearModel, type SparseWeights } from "../classify/sparse-linear-model.js";
+export { NearestCentroid, NearestCentroidParams } from "../classify/nearest-centroid.js";
 export { Mlp, MlpParams, type MlpParamsInput } from "../classify/mlp.js";
 export { MlpModel, type MlpState } from "../classify/mlp-model.js";
 export { TopDownModel, fitTopDown } from "../classify/top-down.js";
