@@ -1,6 +1,7 @@
 // Shared option parsers and option groups of the CLI verbs (parsing only: values go to the library).
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { AUTO_CLASSIFIER, classifierKinds, MANY_CATEGORIES, type ReadOptions, type Warning } from "../index.js";
+import { classifierKinds, type ReadOptions, type Warning } from "../index.js";
+import { AUTO_CLASSIFIER, MANY_CATEGORIES } from "../entries/estimators.js";
 
 /** Parses a whole number with bounds, for commander. */
 export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {

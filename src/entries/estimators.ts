@@ -7,6 +7,7 @@ export { ComplementNb, ComplementNbParams } from "../classify/naive-bayes.js";
 export { LinearModel } from "../classify/linear-model.js";
 export { SparseLinearModel, type SparseWeights } from "../classify/sparse-linear-model.js";
 export { NearestCentroid, NearestCentroidParams } from "../classify/nearest-centroid.js";
+export { AUTO_CLASSIFIER, MANY_CATEGORIES, chooseClassifier, type ClassifierChoice } from "../pipeline/classifier-choice.js";
 export { Mlp, MlpParams, type MlpParamsInput } from "../classify/mlp.js";
 export { MlpModel, type MlpState } from "../classify/mlp-model.js";
 export { TopDownModel, fitTopDown } from "../classify/top-down.js";
