@@ -75,6 +75,13 @@ describe("assort train --classifier", () => {
     expectError(r, 2, "auto", "nearest-centroid", "linear-svm");
   });
 
+  it("classifiers lists auto first, then nearest-centroid among the kinds", async () => {
+    const r = await assort(["classifiers"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^auto {18}The default of train: linear-svm, or nearest-centroid from 1,000 categories on/);
+    expect(r.stdout).toMatch(/\nnearest-centroid {6}Nearest centroid on TF-IDF/);
+  });
+
   it("--help describes auto", async () => {
     const r = await assort(["train", "--help"]);
     expect(r.stdout.replace(/\s+/g, " ")).toContain("auto: linear-svm, or nearest-centroid for 1,000+ categories that one-vs-rest would take long to learn");
