@@ -2,7 +2,9 @@
 // process.resourceUsage().maxRSS is this run's peak alone. Prints one JSON object on its last stdout line;
 // progress goes to stderr.
 //
-// Usage: node bench/classify-child.mjs --train FILE --test FILE [--label-depth N] [--seed 42]
+// Usage: node bench/classify-child.mjs --train FILE --test FILE [--label-depth N] [--label-field NAME] [--seen-only] [--seed 42]
+//   --seen-only  score (and time) only the test items whose category is in the training split: for products as
+//                categories (PriceRunner's cluster_id), P@1 over the test offers whose product was seen.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +22,8 @@ const { values } = parseArgs({
     train: { type: "string" },
     test: { type: "string" },
     "label-depth": { type: "string" },
+    "label-field": { type: "string" },
+    "seen-only": { type: "boolean", default: false },
     seed: { type: "string", default: "42" },
   },
 });
@@ -38,10 +42,13 @@ function percentile(sorted, q) {
 
 const log = (m) => process.stderr.write(`  [assort] ${m}\n`);
 
-const readOpts = { requireLabel: true, ...(labelDepth !== undefined ? { labelDepth } : {}) };
+const labelField = values["label-field"];
+const readOpts = { requireLabel: true, ...(labelDepth !== undefined ? { labelDepth } : {}), ...(labelField ? { labelField } : {}) };
 let t = performance.now();
 const { products: trainSet } = await readCatalogFile(values.train, readOpts);
-const { products: testSet } = await readCatalogFile(values.test, readOpts);
+const { products: testAll } = await readCatalogFile(values.test, readOpts);
+const trainLabels = new Set(trainSet.map((p) => p.label));
+const testSet = values["seen-only"] ? testAll.filter((p) => trainLabels.has(p.label)) : testAll;
 const readSeconds = (performance.now() - t) / 1000;
 const afterReadRssMb = peakRssMb();
 
@@ -99,7 +106,9 @@ try {
   result = {
     nTrain: trainSet.length,
     nTest: testSet.length,
+    nTestAll: testAll.length,
     classes: model.labels.length,
+    classifier: model.describe().classifier,
     unknownTestLabels: report.unknownLabels.length,
     accuracy: report.accuracy,
     macroF1: report.macroF1,

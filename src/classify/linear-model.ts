@@ -133,6 +133,14 @@ export function fitTemperature(scores: Float32Array, labels: Int32Array, classCo
     }
     return total / n;
   };
+  return minimizeTemperature(nll);
+}
+
+/**
+ * The temperature T minimizing `nll(log T)` (a mean negative log-likelihood, unimodal in log T): golden-section
+ * search on log T in [1e-3, 1e3].
+ */
+export function minimizeTemperature(nll: (logT: number) => number): number {
   let a = Math.log(1e-3);
   let b = Math.log(1e3);
   const g = (Math.sqrt(5) - 1) / 2;

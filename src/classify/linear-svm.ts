@@ -2,8 +2,7 @@
 import { z } from "zod";
 import type { Classifier, FitOptions } from "../core/contracts.js";
 import type { Matrix } from "../linalg/matrix.js";
-import { LinearParams, fitLinear } from "./fit-linear.js";
-import type { LinearModel } from "./linear-model.js";
+import { LinearParams, fitLinear, type FittedLinear } from "./fit-linear.js";
 
 export const LinearSvmParams = LinearParams.extend({
   /** "squared-hinge" (LIBLINEAR -s 1, scikit-learn's LinearSVC default) or "hinge" (-s 3). */
@@ -23,7 +22,7 @@ export class LinearSvm implements Classifier {
   constructor(params: z.input<typeof LinearSvmParams> = {}) {
     this.params = LinearSvmParams.parse(params);
   }
-  fit(x: Matrix, y: Int32Array, classCount: number, options?: FitOptions): Promise<LinearModel> {
+  fit(x: Matrix, y: Int32Array, classCount: number, options?: FitOptions): Promise<FittedLinear> {
     return fitLinear(this.kind, this.params.loss, this.params, x, y, classCount, options);
   }
 }

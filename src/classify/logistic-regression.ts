@@ -2,8 +2,7 @@
 import type { z } from "zod";
 import type { Classifier, FitOptions } from "../core/contracts.js";
 import type { Matrix } from "../linalg/matrix.js";
-import { LinearParams, fitLinear } from "./fit-linear.js";
-import type { LinearModel } from "./linear-model.js";
+import { LinearParams, fitLinear, type FittedLinear } from "./fit-linear.js";
 
 export const LogisticRegressionParams = LinearParams.extend({
   c: LinearParams.shape.c.default(10),
@@ -20,7 +19,7 @@ export class LogisticRegression implements Classifier {
   constructor(params: z.input<typeof LogisticRegressionParams> = {}) {
     this.params = LogisticRegressionParams.parse(params);
   }
-  fit(x: Matrix, y: Int32Array, classCount: number, options?: FitOptions): Promise<LinearModel> {
+  fit(x: Matrix, y: Int32Array, classCount: number, options?: FitOptions): Promise<FittedLinear> {
     return fitLinear(this.kind, "logistic", this.params, x, y, classCount, options);
   }
 }

@@ -7,6 +7,13 @@ import { LogisticRegression } from "./logistic-regression.js";
 import { Mlp } from "./mlp.js";
 import { MlpModel } from "./mlp-model.js";
 import { ComplementNb } from "./naive-bayes.js";
+import { NearestCentroid } from "./nearest-centroid.js";
+import { isSparseArtifact, SparseLinearModel } from "./sparse-linear-model.js";
+
+/** A linear model from its artifact: sparse weights (pruned, many categories) or a dense matrix (all older models). */
+function restoreLinear(a: Artifact): ClassifierModel {
+  return isSparseArtifact(a) ? SparseLinearModel.fromArtifact(a) : LinearModel.fromArtifact(a);
+}
 
 /** One registered classifier. */
 export type ClassifierEntry = RegistryEntry<Classifier, ClassifierModel>;
@@ -15,17 +22,22 @@ const REGISTRY = new Registry<Classifier, ClassifierModel>("classifier", {
   "linear-svm": {
     description: "Linear SVM, one-vs-rest, dual coordinate descent (default: most accurate on product text)",
     create: (p) => new LinearSvm(p),
-    restore: (a) => LinearModel.fromArtifact(a),
+    restore: restoreLinear,
   },
   "logistic-regression": {
     description: "L2 logistic regression, one-vs-rest, dual coordinate descent",
     create: (p) => new LogisticRegression(p),
-    restore: (a) => LinearModel.fromArtifact(a),
+    restore: restoreLinear,
   },
   "complement-nb": {
     description: "Complement naive Bayes: one pass, a fast baseline",
     create: (p) => new ComplementNb(p),
-    restore: (a) => LinearModel.fromArtifact(a),
+    restore: restoreLinear,
+  },
+  "nearest-centroid": {
+    description: "Nearest centroid on TF-IDF (one pass): for thousands of categories with few products each, e.g. products as categories",
+    create: (p) => new NearestCentroid(p),
+    restore: (a) => SparseLinearModel.fromArtifact(a),
   },
   mlp: {
     description: "Multilayer perceptron (ReLU, AdamW): for dense features such as image descriptors and embeddings",

@@ -1,6 +1,7 @@
 // Shared option parsers and option groups of the CLI verbs (parsing only: values go to the library).
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { classifierKinds, DEFAULT_CLASSIFIER, type ReadOptions, type Warning } from "../index.js";
+import { classifierKinds, type ReadOptions, type Warning } from "../index.js";
+import { AUTO_CLASSIFIER, MANY_CATEGORIES } from "../entries/estimators.js";
 
 /** Parses a whole number with bounds, for commander. */
 export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
@@ -107,7 +108,15 @@ export function fractionArg(name: string, options: { aboveZero?: boolean } = {})
 
 export function addTrainingOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--classifier <kind>", "classifier kind").choices(classifierKinds()).default(DEFAULT_CLASSIFIER))
+    .addOption(
+      new Option(
+        "--classifier <kind>",
+        `auto: linear-svm, or nearest-centroid for ${MANY_CATEGORIES.toLocaleString("en-US")}+ categories that one-vs-rest would take long to learn (products as categories); ` +
+          "or name one (see assort classifiers)",
+      )
+        .choices([AUTO_CLASSIFIER, ...classifierKinds()])
+        .default(AUTO_CLASSIFIER),
+    )
     .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5 --param classWeight=balanced)", paramArg, {})
     .option("--seed <n>", "random seed (same data + seed = same model)", intArg("--seed", 0, 2 ** 32 - 1), 42)
     .addOption(

@@ -4,13 +4,14 @@ import type { Artifact, ArtifactArray, ClassifierModel, ModelCapabilities, Model
 import { ConfigError, ModelFormatError } from "../core/errors.js";
 import { toItemExplanation, type ItemPrediction } from "../core/prediction.js";
 import type { Product, ProductInput } from "../core/product.js";
-import type { CsrMatrix } from "../linalg/matrix.js";
+import { selectRows, type CsrMatrix } from "../linalg/matrix.js";
 import { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
 import { TransformPool } from "../featurize/text/transform-pool.js";
 import { restoreClassifier } from "../classify/registry.js";
 import { TopDownModel } from "../classify/top-down.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
 import type { CalibrationInfo, LabelTree, ScoreCalibrator } from "./confidence.js";
+import type { ClassifierChoice } from "./classifier-choice.js";
 import { Decider, type DecisionOptions } from "./decisions.js";
 import { productsFromInputs } from "./model-inputs.js";
 import { taxonomyPath } from "./taxonomy-labels.js";
@@ -43,6 +44,8 @@ export interface ModelInfo {
   labelDepth?: number;
   training: { rows: number; fingerprint: string; seconds?: number; source?: string };
   metrics?: Record<string, unknown>;
+  /** The classifier asked for ("auto" or a kind), the one fitted and why (absent in older models). */
+  classifierChoice?: ClassifierChoice;
   /** "flat" or "top-down" (absent in older models: flat). */
   strategy?: "flat" | "top-down";
   /** Isotonic calibration of the top score, with the held-out rows it was fitted on. */
@@ -153,8 +156,22 @@ export class CategoryModel implements ProductModel {
   predict(products: readonly Product[], options: ClassifyOptions = {}): Prediction[] {
     const threshold = this.decider.threshold(options);
     if (products.length === 0) return [];
-    const x = this.featurizer.transform(products);
-    return this.answer(products, x, this.classifier.predictProba(x).data, options, threshold);
+    return this.answerInBlocks(products, this.featurizer.transform(products), options, threshold, true);
+  }
+
+  /**
+   * Answers a featurized batch in blocks of rows, so that a model of thousands of categories never holds a
+   * rows × categories probability matrix of a whole large batch (about 16 MB a block).
+   */
+  private answerInBlocks(products: readonly Product[], x: CsrMatrix, options: ClassifyOptions, threshold: number | undefined, keepRows: boolean): Prediction[] {
+    const block = Math.max(64, Math.floor(2 ** 22 / this.info.labels.length));
+    if (x.rows <= block) return this.answer(products, keepRows ? x : undefined, this.classifier.predictProba(x).data, options, threshold);
+    const out: Prediction[] = [];
+    for (let s = 0; s < x.rows; s += block) {
+      const part = selectRows(x, Int32Array.from({ length: Math.min(block, x.rows - s) }, (_, j) => s + j));
+      for (const p of this.answer(products.slice(s, s + part.rows), keepRows ? part : undefined, this.classifier.predictProba(part).data, options, threshold)) out.push(p);
+    }
+    return out;
   }
 
   /** Ranked answers of a featurized batch, with decisions and explanations as asked. */
@@ -189,7 +206,7 @@ export class CategoryModel implements ProductModel {
     if (options.explain) return this.predict(products, options);
     this.pool ??= new TransformPool(this.featurizer);
     const x = await this.pool.transformTexts(products.map((p) => p.text));
-    return this.answer(products, undefined, this.classifier.predictProba(x).data, options, threshold);
+    return this.answerInBlocks(products, x, options, threshold, false);
   }
 
   /** Stops the featurizing worker of {@link CategoryModel.predictBatch}, if one was started. */
@@ -310,7 +327,7 @@ export class CategoryModel implements ProductModel {
 }
 
 function pickInfo(m: ModelInfo): ModelInfo {
-  const { version, createdAt, libraryVersion, labels, textFields, labelField, idField, pathSeparator, labelDepth, training, metrics, strategy, calibration, taxonomy } = m;
+  const { version, createdAt, libraryVersion, labels, textFields, labelField, idField, pathSeparator, labelDepth, training, metrics, strategy, calibration, taxonomy, classifierChoice } = m;
   return {
     version,
     createdAt,
@@ -324,6 +341,7 @@ function pickInfo(m: ModelInfo): ModelInfo {
     training,
     metrics,
     ...(strategy ? { strategy } : {}),
+    ...(classifierChoice ? { classifierChoice } : {}),
     ...(calibration ? { calibration } : {}),
     ...(taxonomy ? { taxonomy } : {}),
   };

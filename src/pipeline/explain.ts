@@ -3,6 +3,7 @@
 import { ConfigError } from "../core/errors.js";
 import type { Product } from "../core/product.js";
 import { LinearModel } from "../classify/linear-model.js";
+import { SparseLinearModel } from "../classify/sparse-linear-model.js";
 import { columnOfBucket, documentNgrams } from "../featurize/text/feature-names.js";
 import type { ClassifierModel } from "../core/contracts.js";
 import type { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
@@ -120,7 +121,8 @@ export function explain(model: ExplainableModel, products: readonly Product[], o
   const x = rows ?? featurizer.transform(products);
   if (x.rows !== products.length) throw new RangeError(`Got ${x.rows} feature rows for ${products.length} products`);
   const predicted = fixed >= 0 ? undefined : model.classifier.predict(x);
-  const linear = model.classifier instanceof LinearModel ? model.classifier : undefined;
+  const linear = model.classifier instanceof LinearModel || model.classifier instanceof SparseLinearModel ? model.classifier : undefined;
+  const weightOf = linear instanceof LinearModel ? (f: number, c: number): number => linear.weights[f * k + c]! : (f: number, c: number): number => linear!.weight(f, c);
   const samples = model.samples;
   const k = labels.length;
   // Per-call scratch over the feature space: each column's contribution and its summed n-gram count.
@@ -138,7 +140,7 @@ export function explain(model: ExplainableModel, products: readonly Product[], o
       let score = bias;
       for (let p = s; p < e; p++) {
         const f = x.indices[p]!;
-        const v = x.data[p]! * (linear.weights[f * k + c]! - (mean ? mean.weights[f]! : 0));
+        const v = x.data[p]! * (weightOf(f, c) - (mean ? mean.weights[f]! : 0));
         contrib[f] = v;
         score += v;
       }
@@ -182,13 +184,19 @@ export function explain(model: ExplainableModel, products: readonly Product[], o
 }
 
 /** Per-feature mean of the class weights, and the mean intercept (the "mean" baseline). */
-function classMeans(m: LinearModel): { weights: Float64Array; intercept: number } {
+function classMeans(m: LinearModel | SparseLinearModel): { weights: Float64Array; intercept: number } {
   const k = m.classCount;
-  const weights = new Float64Array(m.featureCount);
-  for (let f = 0; f < m.featureCount; f++) {
-    let s = 0;
-    for (let c = 0; c < k; c++) s += m.weights[f * k + c]!;
-    weights[f] = s / k;
+  let weights: Float64Array;
+  if (m instanceof SparseLinearModel) {
+    weights = m.featureSums();
+    for (let f = 0; f < m.featureCount; f++) weights[f] = weights[f]! / k;
+  } else {
+    weights = new Float64Array(m.featureCount);
+    for (let f = 0; f < m.featureCount; f++) {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += m.weights[f * k + c]!;
+      weights[f] = s / k;
+    }
   }
   let b = 0;
   for (let c = 0; c < k; c++) b += m.intercept[c]!;

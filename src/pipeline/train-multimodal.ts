@@ -140,7 +140,7 @@ export async function trainMultimodal(products: readonly Product[], options: Mul
   if (text) {
     products.forEach((p, i) => (hasText[i] = p.text.some((t) => t.trim() !== "") ? 1 : 0));
     const x = text.featurizer.transform(products);
-    textOof = await outOfFold(x, y, k, folds, foldCount, all, options.classifier ?? DEFAULT_CLASSIFIER, options.classifierParams, options, "fuse:text");
+    textOof = await outOfFold(x, y, k, folds, foldCount, all, text.info.classifierChoice?.chosen ?? DEFAULT_CLASSIFIER, options.classifierParams, options, "fuse:text");
   }
   const weights = !text
     ? { textWeight: 0, imageWeight: 1 }

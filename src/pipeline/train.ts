@@ -16,10 +16,14 @@ import { selectRows, type CsrMatrix } from "../linalg/matrix.js";
 import { fitTopDown } from "../classify/top-down.js";
 import { labelsOnTaxonomy } from "./taxonomy-labels.js";
 import { trainingCostWarning } from "./training-cost.js";
+import { AUTO_CLASSIFIER, chooseClassifier, LINEAR_CLASSIFIER } from "./classifier-choice.js";
 import type { Taxonomy } from "../taxonomy/taxonomy.js";
 
 export interface TrainOptions extends RunOptions {
-  /** Classifier kind from the registry (default "linear-svm"). */
+  /**
+   * Classifier kind from the registry, or "auto" (the default): linear-svm for ordinary taxonomies, nearest-centroid
+   * for thousands of categories that one-vs-rest would take long to learn (see {@link chooseClassifier}).
+   */
   classifier?: string;
   classifierParams?: Record<string, unknown>;
   featurizer?: TextFeaturizerParamsInput;
@@ -53,7 +57,8 @@ export interface TrainOptions extends RunOptions {
   calibrationFolds?: number;
 }
 
-export const DEFAULT_CLASSIFIER = "linear-svm";
+/** The linear classifier: what `classifier: "auto"` picks for ordinary taxonomies, and what audits fit on their folds. */
+export const DEFAULT_CLASSIFIER = LINEAR_CLASSIFIER;
 
 /** A stable fingerprint of training data: SHA-256 over ids, texts and labels in order. */
 export function fingerprint(products: readonly Product[]): string {
@@ -131,22 +136,29 @@ async function heldOutByFolds(
     for (let i = 0; i < n; i++) (foldOf[i] === f ? testRows : trainRows).push(i);
     const tr = Int32Array.from(trainRows);
     const m = await fit(tr, Int32Array.from(tr, (i) => y[i]!));
-    const proba = m.predictProba(selectRows(matrix, Int32Array.from(testRows))).data;
-    testRows.forEach((i, t) => {
-      let best = 0;
-      for (let c = 1; c < classCount; c++) if (proba[t * classCount + c]! > proba[t * classCount + best]!) best = c;
-      confidence[i] = proba[t * classCount + best]!;
-      correct[i] = best === y[i] ? 1 : 0;
-      const truth = tree.ancestors[y[i]!]!;
-      for (const step of tree.descend(proba, t * classCount)) {
-        // Only categories with children are ever answered by backoff, so only they train the level maps.
-        if (step.depth > levelCount || !step.internal) break;
-        const l = levels[step.depth - 1]!;
-        l.confidence[i] = step.sum;
-        l.correct[i] = truth[step.depth - 1] === step.prefix ? 1 : 0;
-        l.seen[i] = 1;
-      }
-    });
+    // In blocks of rows, so that thousands of categories never need a rows × categories matrix of the whole fold.
+    const block = Math.max(64, Math.floor(2 ** 22 / classCount));
+    for (let b0 = 0; b0 < testRows.length; b0 += block) {
+      const part = testRows.slice(b0, b0 + block);
+      const proba = m.predictProba(selectRows(matrix, Int32Array.from(part))).data;
+      part.forEach((i, t) => {
+        let best = 0;
+        for (let c = 1; c < classCount; c++) if (proba[t * classCount + c]! > proba[t * classCount + best]!) best = c;
+        confidence[i] = proba[t * classCount + best]!;
+        correct[i] = best === y[i] ? 1 : 0;
+        // Flat labels have no levels above the leaves: skip the walk (a pass over every category per row).
+        if (levelCount === 0) return;
+        const truth = tree.ancestors[y[i]!]!;
+        for (const step of tree.descend(proba, t * classCount)) {
+          // Only categories with children are ever answered by backoff, so only they train the level maps.
+          if (step.depth > levelCount || !step.internal) break;
+          const l = levels[step.depth - 1]!;
+          l.confidence[i] = step.sum;
+          l.correct[i] = truth[step.depth - 1] === step.prefix ? 1 : 0;
+          l.seen[i] = 1;
+        }
+      });
+    }
   }
   options.onProgress?.({ stage: "calibrate", done: folds, total: folds });
   const kept = levels.map((l) => {
@@ -171,8 +183,9 @@ export async function train(input: readonly Product[], options: TrainOptions = {
   if (options.taxonomy) ({ products, ids: taxonomyIds } = labelsOnTaxonomy(input, options.taxonomy, options));
   const { labels, y } = encodeLabels(products);
   checkTrainingSet(products, labels, y, options);
-  const kind = options.classifier ?? DEFAULT_CLASSIFIER;
-  const classifier = createClassifier(kind, options.classifierParams);
+  const requested = options.classifier ?? AUTO_CLASSIFIER;
+  // A named kind's params are checked before the text is featurized; auto's once it has picked.
+  if (requested !== AUTO_CLASSIFIER) createClassifier(requested, options.classifierParams);
   let featurizerSpec: TextFeaturizer;
   try {
     featurizerSpec = new TextFeaturizer(options.featurizer);
@@ -180,9 +193,17 @@ export async function train(input: readonly Product[], options: TrainOptions = {
     throw new ConfigError("Invalid featurizer settings", [(e as Error).message]);
   }
   const { featurizer, matrix } = await featurizerSpec.fitTransform(products, options);
-  if ((options.strategy ?? "flat") === "flat" && kind !== "complement-nb") {
-    const calibrated = options.calibration !== "none" && products.length >= 100;
-    const shape = { rows: products.length, classes: labels.length, features: matrix.cols, nonZeros: matrix.indptr[matrix.rows]!, calibrated };
+  const calibrated = options.calibration !== "none" && products.length >= 100;
+  const shape = { rows: products.length, classes: labels.length, features: matrix.cols, nonZeros: matrix.indptr[matrix.rows]!, calibrated };
+  // Top-down fits one small classifier per parent category: auto means its linear default there.
+  const choice =
+    options.strategy === "top-down" && requested === AUTO_CLASSIFIER
+      ? { requested, chosen: LINEAR_CLASSIFIER, reason: "top-down: one classifier per parent category" }
+      : chooseClassifier(requested, shape);
+  const kind = choice.chosen;
+  const classifier = createClassifier(kind, options.classifierParams);
+  // The estimate is of one binary problem per category over every product (one-vs-rest); the one-pass kinds are cheap.
+  if ((options.strategy ?? "flat") === "flat" && kind !== "complement-nb" && kind !== "nearest-centroid") {
     const costly = trainingCostWarning(shape);
     if (costly) options.onWarning?.(costly);
   }
@@ -219,6 +240,7 @@ export async function train(input: readonly Product[], options: TrainOptions = {
     idField: options.idField ?? "id",
     pathSeparator: separator,
     strategy,
+    classifierChoice: choice,
     ...(calibration ? { calibration } : {}),
     ...(taxonomyIds && options.taxonomy ? { taxonomy: { ids: labels.map((l) => taxonomyIds.get(l)!), nodes: options.taxonomy.toJSON() } } : {}),
     ...(options.labelDepth !== undefined ? { labelDepth: options.labelDepth } : {}),

@@ -17,7 +17,10 @@ export interface TrainingShape {
  * Seconds per class per non-zero feature of one-vs-rest dual coordinate descent, and bytes of memory per class
  * per feature (the float32 weights, the float64 solutions they are built from, the worker copies), measured
  * with `assort train` on synthetic catalogs of 1,000–2,000 rows × 100–300 categories on the shared 2-core
- * machine (4.5–28.5 s, 0.3–0.7 GB); the base is Node with the featurized catalog.
+ * machine (4.5–28.5 s, 0.3–0.7 GB); the base is Node with the featurized catalog. Since weights below `pruneBelow`
+ * are dropped the fitted model is much smaller than that (it is kept sparse), but the per-class float64 solutions
+ * are still all held until training ends, so the memory figure stays an honest upper bound. It applies to the
+ * one-vs-rest kinds only: nearest-centroid is one pass (seconds and the size of the featurized catalog).
  */
 const SECONDS_PER_CLASS_NONZERO = 1.3e-7;
 const BYTES_PER_CLASS_FEATURE = 18;
@@ -58,6 +61,6 @@ export function trainingCostWarning(s: TrainingShape): Warning | undefined {
     message:
       `${n(s.classes)} categories × ${n(s.rows)} products (${n(s.features)} features): training will take roughly ${duration(seconds)} ` +
       `and ${size(bytes)} of memory on a 2-core machine (one binary problem per category); ` +
-      `learning fewer levels (labelDepth) or fewer, larger categories makes it faster`,
+      `learning fewer levels (labelDepth), fewer, larger categories, or the nearest-centroid classifier (one pass over the products) makes it faster`,
   };
 }

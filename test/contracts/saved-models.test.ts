@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CategoryModel, ItemPredictionSchema, loadModel, MultimodalModel, ProductVectors, type ProductInput } from "../../src/index.js";
+import { LinearModel } from "../../src/entries/estimators.js";
 
 const FIX = path.resolve(import.meta.dirname, "../fixtures/models/v0.1.0");
 const CATALOG = path.resolve(import.meta.dirname, "../../examples/catalog");
@@ -72,5 +73,19 @@ describe("models saved by 0.1.0", () => {
     expect(ft.method).toBe("fasttext");
     expect(ft.fastText).not.toBeNull();
     expect(Array.from((await ft.embedTexts(texts)).data)).toEqual(answers.fasttext);
+  });
+});
+
+describe("models saved by main at 4b5cbd4 (dense class weights, before sparse ones)", () => {
+  const MAIN = path.resolve(import.meta.dirname, "../fixtures/models/main-4b5cbd4");
+  const saved = JSON.parse(readFileSync(path.join(MAIN, "answers.json"), "utf8")) as { queries: ProductInput[]; flat70: Old[] };
+
+  it("a 70-category linear model loads with its dense weights and answers identically", async () => {
+    const model = await loadModel(path.join(MAIN, "text-flat-70"), { kind: "category-model" });
+    expect(model.classifier).toBeInstanceOf(LinearModel);
+    expect(model.classifier.classCount).toBe(70);
+    expect(model.describe().classifier).toBe("linear-svm");
+    expect(model.describe().details["classifierChoice"]).toBeUndefined();
+    expect(model.classify(saved.queries, { topK: 3 }).map(asOld)).toEqual(saved.flat70.map(asOld));
   });
 });

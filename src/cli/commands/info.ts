@@ -1,6 +1,7 @@
 // `assort info` and `assort classifiers`: what a model is, and which classifiers exist.
 import type { Command } from "commander";
 import { classifierEntry, classifierKinds, loadModel } from "../../index.js";
+import { AUTO_CLASSIFIER, MANY_CATEGORIES } from "../../entries/estimators.js";
 
 export function infoCommand(program: Command): Command {
   return program
@@ -40,6 +41,8 @@ export function classifiersCommand(program: Command): Command {
     .command("classifiers")
     .description("list the classifier kinds")
     .action(() => {
+      const many = MANY_CATEGORIES.toLocaleString("en-US");
+      process.stdout.write(`${AUTO_CLASSIFIER.padEnd(22)}The default of train: linear-svm, or nearest-centroid from ${many} categories on when one-vs-rest would take long\n`);
       for (const k of classifierKinds()) process.stdout.write(`${k.padEnd(22)}${classifierEntry(k).description}\n`);
     });
 }

@@ -1,7 +1,7 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type Modalities } from "../../index.js";
+import { loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type ClassifierChoice, type Modalities } from "../../index.js";
 import { addInputOptions, addTrainingOptions, listArg, paramArg, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
 import { checkModelDir, inputSource, makeUi, reportSkipped } from "../io.js";
 
@@ -72,6 +72,7 @@ export function trainCommand(program: Command): Command {
     const seconds = (performance.now() - started) / 1000;
     const d = model.describe();
     const h = d.heldOut ?? {};
+    const choice = d.details["classifierChoice"] as ClassifierChoice | undefined;
     if (flags.json) {
       process.stdout.write(
         JSON.stringify({
@@ -80,6 +81,7 @@ export function trainCommand(program: Command): Command {
           kind: d.kind,
           modalities: d.modalities,
           classifier: d.classifier,
+          ...(choice ? { classifierChoice: choice } : {}),
           ...(d.details["strategy"] !== undefined ? { strategy: d.details["strategy"] } : {}),
           calibrated: d.calibrated,
           rows: products.length,
@@ -99,6 +101,7 @@ export function trainCommand(program: Command): Command {
     const heldOut = Object.entries(h).map(([k, r]) => `  held-out, ${k === "fused" ? "fused" : `${k} only`}: ${fmt(r)}\n`);
     process.stdout.write(
       `Trained ${d.summary} in ${seconds.toFixed(1)} s\n` +
+        (choice && choice.requested !== choice.chosen ? `Classifier ${choice.chosen} (${choice.requested}: ${choice.reason})\n` : "") +
         heldOut.join("") +
         (heldOut.length === 0 ? `Run "assort evaluate" on held-out products or "assort cross-validate" to measure accuracy\n` : "") +
         `Model ${d.version} saved to ${flags.out}\n`,
