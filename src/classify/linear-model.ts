@@ -4,6 +4,22 @@ import { dense, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { argmax, softmaxInPlace } from "../linalg/topk.js";
 
 /**
+ * Held-out estimates of training rows' probabilities, made while fitting (leave-one-out from the dual
+ * solution): what calibration needs without refitting on folds. Not saved with the model.
+ */
+export interface HeldOutEstimate {
+  /** Training rows (sorted). */
+  rows: Int32Array;
+  /** Probabilities, rows.length × classCount. */
+  proba: Float32Array;
+}
+
+/** The held-out estimate a freshly fitted model carries, if any. */
+export function heldOutEstimate(model: unknown): HeldOutEstimate | undefined {
+  return model instanceof LinearModel ? model.heldOut : undefined;
+}
+
+/**
  * Weights are feature-major (`weights[f * classCount + k]`) so one non-zero feature touches one
  * contiguous run of class weights when scoring.
  */
@@ -17,6 +33,8 @@ export class LinearModel implements ClassifierModel {
   readonly temperature: number;
   readonly params: Record<string, unknown>;
   readonly meta: Record<string, unknown>;
+  /** Set by fitting only (see {@link HeldOutEstimate}). */
+  readonly heldOut: HeldOutEstimate | undefined;
 
   constructor(init: {
     kind: string;
@@ -27,6 +45,7 @@ export class LinearModel implements ClassifierModel {
     temperature: number;
     params: Record<string, unknown>;
     meta?: Record<string, unknown>;
+    heldOut?: HeldOutEstimate;
   }) {
     if (init.weights.length !== init.classCount * init.featureCount) {
       throw new RangeError(`Weights have length ${init.weights.length}, expected ${init.classCount}×${init.featureCount}`);
@@ -40,6 +59,7 @@ export class LinearModel implements ClassifierModel {
     this.temperature = init.temperature;
     this.params = init.params;
     this.meta = init.meta ?? {};
+    this.heldOut = init.heldOut;
   }
 
   decisionFunction(x: Matrix): DenseMatrix {
