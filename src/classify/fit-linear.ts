@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { FitOptions } from "../core/contracts.js";
 import { Random, deriveSeed } from "../core/random.js";
-import { stratifiedKFold } from "../catalog/split.js";
+import { stratifiedKFold } from "../core/folds.js";
 import { assertFinite, selectRows, toCsr, type Matrix } from "../linalg/matrix.js";
 import { rowSquaredNorms } from "./dual-cd.js";
 import { LinearModel, fitTemperature, type HeldOutEstimate } from "./linear-model.js";
