@@ -2,6 +2,7 @@
 // as in LIBLINEAR (Hsieh et al. 2008 with shrinking; Yu, Huang & Lin 2011). Pure kernels over CSR
 // arrays: O(nnz) per pass, a few passes to converge on text.
 import { Random } from "../core/random.js";
+import { kernels, type SparseWorkspace } from "../linalg/kernels.js";
 
 /** The CSR arrays a solver reads (possibly on shared memory). */
 export interface CsrArrays {
@@ -39,6 +40,18 @@ export interface SolverResult {
   converged: boolean;
 }
 
+const workspaces = new WeakMap<Int32Array, SparseWorkspace>();
+
+/** The kernels' workspace over x (one per matrix and thread, reused across the classes), w zeroed. */
+function workspaceFor(x: CsrArrays): SparseWorkspace {
+  let ws = workspaces.get(x.indices);
+  if (!ws) {
+    ws = kernels().workspace(x, x.cols);
+    workspaces.set(x.indices, ws);
+  } else ws.reset();
+  return ws;
+}
+
 /** Squared norms of the rows (plus bias²): the diagonal of the Gram matrix. */
 export function rowSquaredNorms(x: CsrArrays, bias: number): Float64Array {
   const out = new Float64Array(x.rows);
@@ -66,10 +79,11 @@ function shuffleHead(idx: Int32Array, n: number, rng: Random): void {
 
 function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): SolverResult {
   const { x, y, cost, bias } = prob;
-  const { indptr, indices, data } = x;
+  const { indptr } = x;
   const l = x.rows;
   const d = x.cols;
-  const w = new Float64Array(d + 1);
+  const ws = workspaceFor(x);
+  const w = ws.w;
   const alpha = new Float64Array(l);
   const squared = opt.loss === "squared-hinge";
   const index = new Int32Array(l);
@@ -92,8 +106,7 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): S
       const upper = squared ? Infinity : cost[i]!;
       const start = indptr[i]!;
       const end = indptr[i + 1]!;
-      let dot = w[d]! * bias;
-      for (let p = start; p < end; p++) dot += w[indices[p]!]! * data[p]!;
+      const dot = ws.dot(w[d]! * bias, start, end);
       const a = alpha[i]!;
       const g = yi * dot - 1 + a * diag;
       let pg = 0;
@@ -120,7 +133,7 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): S
         const na = Math.min(Math.max(a - g / (xsq[i]! + diag), 0), upper);
         alpha[i] = na;
         const step = (na - a) * yi;
-        for (let p = start; p < end; p++) w[indices[p]!]! += step * data[p]!;
+        ws.axpy(step, start, end);
         w[d]! += step * bias;
       }
     }
@@ -139,21 +152,22 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): S
     pgMaxOld = pgMaxNew <= 0 ? Infinity : pgMaxNew;
     pgMinOld = pgMinNew >= 0 ? -Infinity : pgMinNew;
   }
-  return { w, alpha, iterations: iter, converged };
+  return { w: Float64Array.from(w), alpha, iterations: iter, converged };
 }
 
 function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): SolverResult {
   const { x, y, cost, bias } = prob;
-  const { indptr, indices, data } = x;
+  const { indptr } = x;
   const l = x.rows;
   const d = x.cols;
-  const w = new Float64Array(d + 1);
+  const ws = workspaceFor(x);
+  const w = ws.w;
   // alpha[i] is row i's dual variable; its partner is C_i - alpha[i] (LIBLINEAR's alpha[2i], alpha[2i+1]).
   const alpha = new Float64Array(l);
   for (let i = 0; i < l; i++) {
     alpha[i] = Math.min(0.001 * cost[i]!, 1e-8);
     const step = y[i]! * alpha[i]!;
-    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) w[indices[p]!]! += step * data[p]!;
+    ws.axpy(step, indptr[i]!, indptr[i + 1]!);
     w[d]! += step * bias;
   }
   const index = new Int32Array(l);
@@ -173,8 +187,7 @@ function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOption
       const c = cost[i]!;
       const start = indptr[i]!;
       const end = indptr[i + 1]!;
-      let dot = w[d]! * bias;
-      for (let p = start; p < end; p++) dot += w[indices[p]!]! * data[p]!;
+      const dot = ws.dot(w[d]! * bias, start, end);
       const a = xsq[i]!;
       const b = yi * dot;
       // Minimize over whichever of the pair decreases the objective (LIBLINEAR's g_1 / g_2 choice).
@@ -201,7 +214,7 @@ function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOption
       if (inner > 0) {
         alpha[i] = sign === 1 ? z : c - z;
         const step = sign * (z - alphaOld) * yi;
-        for (let p = start; p < end; p++) w[indices[p]!]! += step * data[p]!;
+        ws.axpy(step, start, end);
         w[d]! += step * bias;
       }
     }
@@ -212,7 +225,7 @@ function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOption
     }
     if (newtonIter <= l / 10) innerEps = Math.max(innerEpsMin, 0.1 * innerEps);
   }
-  return { w, alpha, iterations: iter, converged };
+  return { w: Float64Array.from(w), alpha, iterations: iter, converged };
 }
 
 /**
@@ -233,9 +246,11 @@ export function refitWithout(
   seed: number,
 ): Float64Array {
   const { x, y, cost, bias } = prob;
-  const { indptr, indices, data } = x;
+  const { indptr } = x;
   const d = x.cols;
-  const w = Float64Array.from(solution.w);
+  const ws = workspaceFor(x);
+  const w = ws.w;
+  w.set(solution.w);
   const alpha = Float64Array.from(solution.alpha);
   const squared = loss === "squared-hinge";
   let kept = 0;
@@ -247,7 +262,7 @@ export function refitWithout(
     const a = alpha[i]!;
     if (a === 0) continue;
     const step = -a * y[i]!;
-    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) w[indices[p]!]! += step * data[p]!;
+    ws.axpy(step, indptr[i]!, indptr[i + 1]!);
     w[d]! += step * bias;
     alpha[i] = 0;
   }
@@ -263,8 +278,7 @@ export function refitWithout(
       const upper = squared ? Infinity : cost[i]!;
       const start = indptr[i]!;
       const end = indptr[i + 1]!;
-      let dot = w[d]! * bias;
-      for (let p = start; p < end; p++) dot += w[indices[p]!]! * data[p]!;
+      const dot = ws.dot(w[d]! * bias, start, end);
       const a = alpha[i]!;
       const g = yi * dot - 1 + a * diag;
       if ((a === 0 && g >= 0) || (a === upper && g <= 0)) continue;
@@ -272,9 +286,9 @@ export function refitWithout(
       if (na === a) continue;
       alpha[i] = na;
       const step = (na - a) * yi;
-      for (let p = start; p < end; p++) w[indices[p]!]! += step * data[p]!;
+      ws.axpy(step, start, end);
       w[d]! += step * bias;
     }
   }
-  return w;
+  return Float64Array.from(w);
 }

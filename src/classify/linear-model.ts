@@ -2,6 +2,7 @@
 import type { Artifact, ClassifierModel } from "../core/contracts.js";
 import { dense, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { argmax, softmaxInPlace } from "../linalg/topk.js";
+import { kernels, type Scorer } from "../linalg/kernels.js";
 
 /**
  * Held-out estimates of training rows' probabilities, made while fitting (leave-one-out from the dual
@@ -33,6 +34,7 @@ export class LinearModel implements ClassifierModel {
   readonly temperature: number;
   readonly params: Record<string, unknown>;
   readonly meta: Record<string, unknown>;
+  private scorer: Scorer | undefined;
   /** Set by fitting only (see {@link HeldOutEstimate}). */
   readonly heldOut: HeldOutEstimate | undefined;
 
@@ -68,17 +70,9 @@ export class LinearModel implements ClassifierModel {
     const out = dense(x.rows, k);
     const o = out.data;
     const w = this.weights;
-    for (let i = 0; i < x.rows; i++) o.set(this.intercept, i * k);
+    if (x.kind !== "csr") for (let i = 0; i < x.rows; i++) o.set(this.intercept, i * k);
     if (x.kind === "csr") {
-      const { indptr, indices, data } = x;
-      for (let i = 0; i < x.rows; i++) {
-        const base = i * k;
-        for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
-          const v = data[p]!;
-          const off = indices[p]! * k;
-          for (let c = 0; c < k; c++) o[base + c]! += v * w[off + c]!;
-        }
-      }
+      (this.scorer ??= kernels().scorer(w, k, this.intercept)).score(x, o);
     } else {
       const cols = x.cols;
       for (let i = 0; i < x.rows; i++) {
