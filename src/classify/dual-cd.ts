@@ -77,17 +77,21 @@ function shuffleHead(idx: Int32Array, n: number, rng: Random): void {
   }
 }
 
-function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): SolverResult {
+/**
+ * Dual CD for the SVM losses; `warm` starts from given weights and dual variables (taken over, not copied)
+ * and visits only `warm.rows`.
+ */
+function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions, warm?: { w: Float64Array; alpha: Float64Array; rows: Int32Array }): SolverResult {
   const { x, y, cost, bias } = prob;
   const { indptr } = x;
-  const l = x.rows;
   const d = x.cols;
   const ws = workspaceFor(x);
   const w = ws.w;
-  const alpha = new Float64Array(l);
+  if (warm) w.set(warm.w);
+  const alpha = warm ? warm.alpha : new Float64Array(x.rows);
   const squared = opt.loss === "squared-hinge";
-  const index = new Int32Array(l);
-  for (let i = 0; i < l; i++) index[i] = i;
+  const index = warm ? warm.rows : Int32Array.from({ length: x.rows }, (_, i) => i);
+  const l = index.length;
   const rng = new Random(opt.seed);
   let active = l;
   let pgMaxOld = Infinity;
@@ -233,7 +237,7 @@ function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOption
  * of the whole problem, the rows whose `foldOf` is `drop` leave (their dual variables to 0, their share of w
  * removed), then `passes` passes of coordinate descent over the rows that stay let those compensate. Much
  * cheaper than a fit from zero on the other folds, and what out-of-fold scores need. Returns the new weights
- * (cols values then the bias weight); `alpha` and `w` are not changed.
+ * (cols values then the bias weight); `solution` is not changed.
  */
 export function refitWithout(
   prob: BinaryProblem,
@@ -245,50 +249,23 @@ export function refitWithout(
   passes: number,
   seed: number,
 ): Float64Array {
-  const { x, y, cost, bias } = prob;
-  const { indptr } = x;
+  const { x, y, bias } = prob;
   const d = x.cols;
-  const ws = workspaceFor(x);
-  const w = ws.w;
-  w.set(solution.w);
+  const w = Float64Array.from(solution.w);
   const alpha = Float64Array.from(solution.alpha);
-  const squared = loss === "squared-hinge";
-  let kept = 0;
+  const { indptr, indices, data } = x;
+  const rows: number[] = [];
   for (let i = 0; i < x.rows; i++) {
     if (foldOf[i] !== drop) {
-      kept++;
+      rows.push(i);
       continue;
     }
-    const a = alpha[i]!;
-    if (a === 0) continue;
-    const step = -a * y[i]!;
-    ws.axpy(step, indptr[i]!, indptr[i + 1]!);
-    w[d]! += step * bias;
+    const step = -alpha[i]! * y[i]!;
     alpha[i] = 0;
+    if (step === 0) continue;
+    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) w[indices[p]!]! += step * data[p]!;
+    w[d]! += step * bias;
   }
-  const index = new Int32Array(kept);
-  for (let i = 0, t = 0; i < x.rows; i++) if (foldOf[i] !== drop) index[t++] = i;
-  const rng = new Random(seed);
-  for (let pass = 0; pass < passes; pass++) {
-    shuffleHead(index, kept, rng);
-    for (let s = 0; s < kept; s++) {
-      const i = index[s]!;
-      const yi = y[i]!;
-      const diag = squared ? 0.5 / cost[i]! : 0;
-      const upper = squared ? Infinity : cost[i]!;
-      const start = indptr[i]!;
-      const end = indptr[i + 1]!;
-      const dot = ws.dot(w[d]! * bias, start, end);
-      const a = alpha[i]!;
-      const g = yi * dot - 1 + a * diag;
-      if ((a === 0 && g >= 0) || (a === upper && g <= 0)) continue;
-      const na = Math.min(Math.max(a - g / (xsq[i]! + diag), 0), upper);
-      if (na === a) continue;
-      alpha[i] = na;
-      const step = (na - a) * yi;
-      ws.axpy(step, start, end);
-      w[d]! += step * bias;
-    }
-  }
-  return Float64Array.from(w);
+  // tol 0: exactly `passes` passes (shrinking may skip rows from the second on).
+  return solveSvm(prob, xsq, { loss, tol: 0, maxIter: passes, seed }, { w, alpha, rows: Int32Array.from(rows) }).w;
 }
