@@ -128,7 +128,7 @@ export async function fitLinear(
   const raw = new LinearModel({ kind, classCount: k, featureCount: d, weights, intercept, temperature: 1, params: { ...params } });
   // Leave-one-out estimate of each probe row's scores: removing row i from the dual solution moves its
   // score for problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen.
-  const probe = selectRows(x, probeRows);
+  const probe = nProbe === x.rows ? x : selectRows(x, probeRows);
   const xsq = rowSquaredNorms(probe, params.intercept);
   const scores = raw.decisionFunction(probe).data;
   const labels = new Int32Array(nProbe);
