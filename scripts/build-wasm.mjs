@@ -10,6 +10,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const source = path.join(root, "src/linalg/wasm/kernels.as.ts");
 const target = path.join(root, "dist/linalg/wasm/kernels.wasm");
 
+// Memory is imported and shared, so that worker threads run the kernels on one copy of the training rows.
+const ASC_FLAGS = ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"];
+
 const warn = (why) => {
   process.stderr.write(`build-wasm: ${why}\nbuild-wasm: no ${path.relative(root, target)}; assort will use its JavaScript kernels\n`);
 };
@@ -23,7 +26,8 @@ try {
   warn(`AssemblyScript is not installed (${e.message.split("\n")[0]})`);
   process.exit(0);
 }
-const { error, stderr } = await asc.main([source, "-o", target, "-O3", "--noAssert", "--runtime", "stub", "--enable", "simd"]);
+/** The compiler flags (also used by src/linalg/kernels.test.ts, which compiles the same source in memory). */
+const { error, stderr } = await asc.main([source, "-o", target, ...ASC_FLAGS]);
 if (error) {
   warn(`compile failed: ${error.message}\n${stderr.toString()}`);
   await rm(target, { force: true });

@@ -42,6 +42,11 @@ export interface SolverResult {
 
 const workspaces = new WeakMap<Int32Array, SparseWorkspace>();
 
+/** Makes `ws` (over shared rows) the workspace the solvers use for `x` in this thread. */
+export function bindWorkspace(x: CsrArrays, ws: SparseWorkspace): void {
+  workspaces.set(x.indices, ws);
+}
+
 /** The kernels' workspace over x (one per matrix and thread, reused across the classes), w zeroed. */
 function workspaceFor(x: CsrArrays): SparseWorkspace {
   let ws = workspaces.get(x.indices);

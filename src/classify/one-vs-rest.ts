@@ -5,7 +5,8 @@ import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { refitWithout, rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { bindWorkspace, refitWithout, rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { kernels, type SharedRowsHandle } from "../linalg/kernels.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -49,6 +50,10 @@ export interface OvrJob {
   config: OvrConfig;
   /** Int32 counter: the next class to solve (Atomics.add). */
   next: Int32Array;
+  /** The kernels' shared copy of x (x's arrays are views on it), with a weight slot per thread. */
+  shared?: SharedRowsHandle;
+  /** Int32 counter: the next free weight slot (Atomics.add). */
+  slot: Int32Array;
 }
 
 /** Solves "class `cls` vs the rest". */
@@ -89,6 +94,7 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
 
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
 export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSolution) => void, signal?: AbortSignal): void {
+  if (job.shared) bindWorkspace(job.x, kernels().workspaceOn(job.shared, Atomics.add(job.slot, 0, 1)));
   for (;;) {
     throwIfAborted(signal, "Training");
     const cls = Atomics.add(job.next, 0, 1);
@@ -112,8 +118,12 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const work = x.indptr[x.rows]! * classCount;
   const workers = work > 3_000_000 ? Math.min(threads, classCount - 1) : 0;
   const par = workers > 0;
+  // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory anyway).
+  const shared = par || kernels().backend !== "js" ? kernels().share(x, x.cols, workers + 1) : undefined;
   const job: OvrJob = {
-    x: par ? { rows: x.rows, cols: x.cols, indptr: toSharedArray(x.indptr), indices: toSharedArray(x.indices), data: toSharedArray(x.data) } : x,
+    x: shared ? { ...shared.x, cols: x.cols } : x,
+    ...(shared ? { shared: shared.handle } : {}),
+    slot: new Int32Array(new SharedArrayBuffer(4)),
     y: par ? toSharedArray(y) : y,
     classCount,
     config: par && config.foldOf ? { ...config, foldOf: toSharedArray(config.foldOf) } : config,

@@ -11,7 +11,16 @@ let wasm: LinalgKernels;
 beforeAll(async () => {
   const asc = (await import("assemblyscript/asc")).default;
   const source = readFileSync(new URL("./wasm/kernels.as.ts", import.meta.url), "utf8");
-  const r = await asc.compileString(source, { optimizeLevel: 3, noAssert: true, runtime: "stub", enable: ["simd"] });
+  // As scripts/build-wasm.mjs compiles it.
+  const r = await asc.compileString(source, {
+    optimizeLevel: 3,
+    noAssert: true,
+    runtime: "stub",
+    enable: ["simd", "threads"],
+    importMemory: true,
+    sharedMemory: true,
+    maximumMemory: 65536,
+  });
   if (r.error || !r.binary) throw new Error(`AssemblyScript compile failed: ${r.error?.message ?? ""}\n${r.stderr.toString()}`);
   wasm = wasmKernels(r.binary);
 }, 60_000);
@@ -90,6 +99,29 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
     expect(Math.max(...Array.from(js.w, Math.abs))).toBeGreaterThan(0);
     wa.reset();
     expect(wa.w.every((v) => v === 0)).toBe(true);
+  });
+
+  it("shares rows between weight slots: one copy, independent weights, the same bits as JavaScript", () => {
+    const rng = new Random(9);
+    const cols = 50;
+    const x = randomRows(rng, 40, cols);
+    for (const k of [jsKernels, wasm]) {
+      const shared = k.share(x, cols, 2);
+      expect(Array.from(shared.x.indices)).toEqual(Array.from(x.indices));
+      expect(Array.from(shared.x.data)).toEqual(Array.from(x.data));
+      expect(shared.x.indices.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const a = k.workspaceOn(shared.handle, 0);
+      const b = k.workspaceOn(shared.handle, 1);
+      a.axpy(1, x.indptr[0]!, x.indptr[1]!);
+      b.axpy(2, x.indptr[1]!, x.indptr[2]!);
+      const ref = jsKernels.workspace(x, cols);
+      ref.axpy(1, x.indptr[0]!, x.indptr[1]!);
+      expect(bits(a.w)).toEqual(bits(ref.w));
+      ref.reset();
+      ref.axpy(2, x.indptr[1]!, x.indptr[2]!);
+      expect(bits(b.w)).toEqual(bits(ref.w));
+      expect(() => k.workspaceOn(shared.handle, 2)).toThrow(RangeError);
+    }
   });
 
   it("falls back to JavaScript with ASSORT_NO_WASM=1 and says why", async () => {

@@ -33,11 +33,40 @@ export interface SparseWorkspace {
   reset(): void;
 }
 
+/**
+ * CSR rows placed once where every thread's kernels can read them (a shared WebAssembly memory, or
+ * SharedArrayBuffers for the JavaScript kernels), with one weight vector per thread (`slots`). `handle` is what
+ * a worker thread is sent (structured-cloneable, memory shared, not copied).
+ */
+export interface SharedRows {
+  /** The rows, as views on the shared memory. */
+  x: SparseRows;
+  handle: SharedRowsHandle;
+}
+
+/** Opaque: pass it to {@link LinalgKernels.workspaceOn} in any thread. */
+export interface SharedRowsHandle {
+  backend: "wasm-simd" | "js";
+  rows: number;
+  cols: number;
+  slots: number;
+  /** JavaScript: the shared arrays. WebAssembly: the memory and byte offsets. */
+  indptr?: Int32Array;
+  indices?: Int32Array;
+  data?: Float32Array;
+  memory?: WasmMemory;
+  at?: { indptr: number; indices: number; data: number; w: number };
+}
+
 export interface LinalgKernels {
   readonly backend: "wasm-simd" | "js";
   scorer(weights: Float32Array, classCount: number, intercept: Float32Array): Scorer;
   /** A workspace over `x` (copied once where the backend needs its own memory). */
   workspace(x: SparseRows, cols: number): SparseWorkspace;
+  /** Copies `x` once into memory that `slots` threads share (see {@link SharedRows}). */
+  share(x: SparseRows, cols: number, slots: number): SharedRows;
+  /** Weight slot `slot` (0 ≤ slot < handle.slots) over shared rows; one slot per thread at a time. */
+  workspaceOn(handle: SharedRowsHandle, slot: number): SparseWorkspace;
 }
 
 // ------------------------------------------------------------------------------------------------ JavaScript
@@ -89,11 +118,28 @@ class JsWorkspace implements SparseWorkspace {
   }
 }
 
+function toShared<T extends Int32Array | Float32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
 /** The JavaScript backend. */
 export const jsKernels: LinalgKernels = {
   backend: "js",
   scorer: (weights, classCount, intercept) => new JsScorer(weights, classCount, intercept),
   workspace: (x, cols) => new JsWorkspace(x, cols),
+  share(x, cols, slots) {
+    const rows = { rows: x.rows, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
+    return { x: rows, handle: { backend: "js", cols, slots, ...rows } };
+  },
+  workspaceOn(h, slot) {
+    if (h.backend !== "js" || !h.indptr || !h.indices || !h.data) throw new TypeError("These shared rows belong to the WebAssembly kernels");
+    if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
+    return new JsWorkspace({ rows: h.rows, indptr: h.indptr, indices: h.indices, data: h.data }, h.cols);
+  },
 };
 
 // ------------------------------------------------------------------------------------------------ WebAssembly
@@ -102,6 +148,11 @@ export const jsKernels: LinalgKernels = {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+interface WasmMemory {
+  buffer: ArrayBufferLike;
+  grow(pages: number): number;
 }
 type WasmModule = object;
 const wasmApi = (): WasmApi => {
@@ -111,21 +162,26 @@ const wasmApi = (): WasmApi => {
 };
 
 interface KernelExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   sparseDot(init: number, indices: number, data: number, w: number, start: number, end: number): number;
   sparseAxpy(step: number, indices: number, data: number, w: number, start: number, end: number): void;
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, intercept: number, out: number): void;
 }
 
 const PAGE = 65536;
+/** Rows copied into the scorer's memory at a time. */
+const SCORE_BLOCK_ROWS = 4096;
+/** The module's declared maximum (4 GiB). */
+const MAX_PAGES = 65536;
 const align = (n: number): number => (n + 15) & ~15;
 
-/** One module instance with its own memory, laid out by a bump allocator. */
+/** One module instance on a memory (its own, or one shared with other threads), laid out by a bump allocator. */
 class Instance {
   readonly ex: KernelExports;
+  readonly memory: WasmMemory;
   private top = 16;
-  constructor(module: WasmModule) {
-    this.ex = new (wasmApi().Instance)(module, {}).exports as unknown as KernelExports;
+  constructor(module: WasmModule, memory?: WasmMemory) {
+    this.memory = memory ?? new (wasmApi().Memory)({ initial: 1, maximum: MAX_PAGES, shared: true });
+    this.ex = new (wasmApi().Instance)(module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
   }
   get mark(): number {
     return this.top;
@@ -137,14 +193,14 @@ class Instance {
   alloc(bytes: number): number {
     const at = this.top;
     this.top = align(at + bytes);
-    const have = this.ex.memory.buffer.byteLength;
-    if (this.top > have) this.ex.memory.grow(Math.ceil((this.top - have) / PAGE));
+    const have = this.memory.buffer.byteLength;
+    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
     return at;
   }
   /** Copies a typed array in; returns its offset. */
   put(a: Int32Array | Float32Array | Float64Array): number {
     const at = this.alloc(a.byteLength);
-    new Uint8Array(this.ex.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    new Uint8Array(this.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     return at;
   }
 }
@@ -164,20 +220,28 @@ class WasmScorer implements Scorer {
     this.bAt = this.inst.put(intercept);
   }
 
+  /** Scores in blocks of rows, so the copy of the batch in the module's memory stays small. */
   score(x: SparseRows, out: Float32Array): void {
+    for (let r0 = 0; r0 < x.rows; r0 += SCORE_BLOCK_ROWS) {
+      const rows = Math.min(SCORE_BLOCK_ROWS, x.rows - r0);
+      this.block({ rows, indptr: x.indptr.subarray(r0, r0 + rows + 1), indices: x.indices, data: x.data }, out.subarray(r0 * this.k, (r0 + rows) * this.k));
+    }
+  }
+
+  private block(x: SparseRows, out: Float32Array): void {
     const inst = this.inst;
     const mark = inst.mark;
     try {
       const nnz = x.indptr[x.rows]!;
       const first = x.indptr[0]!;
       // Rows may start past 0 (a slice of a bigger matrix): rebase the row pointers.
-      const indptr = first === 0 ? x.indptr.subarray(0, x.rows + 1) : Int32Array.from(x.indptr.subarray(0, x.rows + 1), (v) => v - first);
+      const indptr = first === 0 ? x.indptr : Int32Array.from(x.indptr, (v) => v - first);
       const pAt = inst.put(indptr);
       const iAt = inst.put(x.indices.subarray(first, nnz));
       const dAt = inst.put(x.data.subarray(first, nnz));
       const oAt = inst.alloc(x.rows * this.k * 4);
       inst.ex.scoreCsr(pAt, iAt, dAt, x.rows, this.wAt, this.k, this.bAt, oAt);
-      out.set(new Float32Array(inst.ex.memory.buffer, oAt, x.rows * this.k));
+      out.set(new Float32Array(inst.memory.buffer, oAt, x.rows * this.k));
     } finally {
       inst.release(mark);
     }
@@ -185,19 +249,16 @@ class WasmScorer implements Scorer {
 }
 
 class WasmWorkspace implements SparseWorkspace {
-  private readonly inst: Instance;
-  private readonly iAt: number;
-  private readonly dAt: number;
-  private readonly wAt: number;
   readonly w: Float64Array;
-  constructor(module: WasmModule, x: SparseRows, cols: number) {
-    this.inst = new Instance(module);
-    const nnz = x.indptr[x.rows]!;
-    this.iAt = this.inst.put(x.indices.subarray(0, nnz));
-    this.dAt = this.inst.put(x.data.subarray(0, nnz));
-    this.wAt = this.inst.alloc((cols + 1) * 8);
-    // Allocation is over: the memory no longer grows, so the view stays valid.
-    this.w = new Float64Array(this.inst.ex.memory.buffer, this.wAt, cols + 1);
+  constructor(
+    private readonly inst: Instance,
+    private readonly iAt: number,
+    private readonly dAt: number,
+    private readonly wAt: number,
+    cols: number,
+  ) {
+    // Shared memory never detaches a view when it grows, and nothing is allocated after this anyway.
+    this.w = new Float64Array(inst.memory.buffer, wAt, cols + 1);
     this.w.fill(0);
   }
   dot(init: number, start: number, end: number): number {
@@ -214,10 +275,38 @@ class WasmWorkspace implements SparseWorkspace {
 /** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
 export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
+  const share = (x: SparseRows, cols: number, slots: number): SharedRows => {
+    const inst = new Instance(module);
+    const nnz = x.indptr[x.rows]!;
+    const first = x.indptr[0]!;
+    const indptr = first === 0 ? x.indptr.subarray(0, x.rows + 1) : Int32Array.from(x.indptr.subarray(0, x.rows + 1), (v) => v - first);
+    const at = {
+      indptr: inst.put(indptr),
+      indices: inst.put(x.indices.subarray(first, nnz)),
+      data: inst.put(x.data.subarray(first, nnz)),
+      w: inst.alloc(slots * (cols + 1) * 8),
+    };
+    const buf = inst.memory.buffer;
+    const rows = {
+      rows: x.rows,
+      indptr: new Int32Array(buf, at.indptr, x.rows + 1),
+      indices: new Int32Array(buf, at.indices, nnz - first),
+      data: new Float32Array(buf, at.data, nnz - first),
+    };
+    return { x: rows, handle: { backend: "wasm-simd", rows: x.rows, cols, slots, memory: inst.memory, at } };
+  };
+  const workspaceOn = (h: SharedRowsHandle, slot: number): SparseWorkspace => {
+    if (h.backend !== "wasm-simd" || !h.memory || !h.at) throw new TypeError("These shared rows belong to the JavaScript kernels");
+    if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
+    const inst = new Instance(module, h.memory);
+    return new WasmWorkspace(inst, h.at.indices, h.at.data, h.at.w + slot * (h.cols + 1) * 8, h.cols);
+  };
   return {
     backend: "wasm-simd",
     scorer: (weights, classCount, intercept) => new WasmScorer(module, weights, classCount, intercept),
-    workspace: (x, cols) => new WasmWorkspace(module, x, cols),
+    workspace: (x, cols) => workspaceOn(share(x, cols, 1).handle, 0),
+    share,
+    workspaceOn,
   };
 }
 
