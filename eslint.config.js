@@ -42,7 +42,7 @@ const layerRules = [
 ];
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "bench/results/**", "coverage/**"] },
+  { ignores: ["dist/**", "node_modules/**", "bench/results/**", "coverage/**", "src/**/*.as.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -31,11 +31,21 @@ const USAGE = `Usage: node bench/classify.mjs [options]
                         pricerunner runs its category task and products as categories, pricerunner/product picks that)
   --reps N              repetitions per system (default 3): medians of time/RSS figures; assort's scores from rep 1
   --no-peer             skip fastText
+  --cli-reps N          end-to-end CLI rows: repetitions of assort train/classify against fastText
+                        supervised/predict, wall-clock, prediction on the test split ×20 (default 5; 0 = skip)
   --json                one JSON object per result on stdout, nothing else (progress on stderr)
   --data-dir DIR        datasets folder (default ../shared/data next to the repo)
   -h, --help            this text`;
 
-const { args, reps, json, dataDir, out } = benchOptions(USAGE);
+const { args, reps, json, dataDir, out } = benchOptions(USAGE, { "cli-reps": { type: "string", default: "5" } });
+const cliReps = Number(args["cli-reps"]);
+if (!Number.isInteger(cliReps) || cliReps < 0) {
+  process.stderr.write(`--cli-reps must be a whole number, got "${args["cli-reps"]}"\n${USAGE}\n`);
+  process.exit(2);
+}
+/** Copies of the test split classified by the CLI rows, so start-up and model load do not dominate. */
+const CLI_TEST_COPIES = 20;
+const ASSORT_BIN = path.join(here, "..", "bin", "assort.js");
 const progress = (s) => process.stderr.write(s + "\n");
 
 // ---------------------------------------------------------------------------------------------- datasets
@@ -289,6 +299,109 @@ async function runFastText(d, trainFile, testFile, tools, setting = FASTTEXT_SET
   }
 }
 
+// ---------------------------------------------------------------------------------------------- CLI to CLI
+
+/**
+ * End to end through the CLIs, both sides timed wall-clock by the same wrapper: `assort train` against
+ * `fasttext supervised` (default settings, 2 threads) on the training split, and `assort classify --top-k 1`
+ * (JSONL in, JSONL out) against `fasttext predict` (text in, labels out) on the test split repeated
+ * CLI_TEST_COPIES times. Each rep gives a ratio per side; the row reports their medians.
+ */
+async function runCli(d, trainFile, testFile, tools) {
+  const readOpts = { requireLabel: true, ...(d.labelDepth !== undefined ? { labelDepth: d.labelDepth } : {}) };
+  const { products: trainSet } = await readCatalogFile(trainFile, readOpts);
+  const { products: testSet } = await readCatalogFile(testFile, readOpts);
+  const work = await mkdtemp(path.join(os.tmpdir(), "assort-bench-cli-"));
+  try {
+    const testLines = (await readFile(testFile, "utf8")).trimEnd() + "\n";
+    const test20 = path.join(work, "test-x20.jsonl");
+    await writeFile(test20, testLines.repeat(CLI_TEST_COPIES));
+    const trainTxt = path.join(work, "train.txt");
+    const test20Txt = path.join(work, "test-x20.txt");
+    await writeFile(trainTxt, trainSet.map((p) => `${ftLabel(p.label)} ${ftText(p)}\n`).join(""));
+    await writeFile(test20Txt, testSet.map((p) => `${ftText(p)}\n`).join("").repeat(CLI_TEST_COPIES));
+    const items = testSet.length * CLI_TEST_COPIES;
+    const depth = d.labelDepth !== undefined ? ["--label-depth", String(d.labelDepth)] : [];
+    const reps = [];
+    for (let r = 1; r <= cliReps; r++) {
+      progress(`  CLI rep ${r}/${cliReps} …`);
+      const modelDir = path.join(work, `assort-model-${r}`);
+      const at = await measured(tools, null, [process.execPath, ASSORT_BIN, "train", "--data", trainFile, "--out", modelDir, "-q", ...depth]);
+      const ac = await measured(tools, path.join(work, "assort-pred.jsonl"), [process.execPath, ASSORT_BIN, "classify", "--model", modelDir, "--data", test20, "--top-k", "1", "-q"]);
+      const rep = { assortTrainSeconds: at.seconds, assortClassifySeconds: ac.seconds, assortTrainPeakRssMb: at.peakRssMb };
+      if (tools.fasttext) {
+        const base = path.join(work, `ft-model-${r}`);
+        const ft = await measured(tools, null, [tools.fasttext, "supervised", "-input", trainTxt, "-output", base, "-thread", "2"]);
+        const fp = await measured(tools, path.join(work, "ft-pred.txt"), [tools.fasttext, "predict", `${base}.bin`, test20Txt, "1"]);
+        Object.assign(rep, {
+          fasttextTrainSeconds: ft.seconds,
+          fasttextPredictSeconds: fp.seconds,
+          trainRatio: at.seconds / ft.seconds,
+          itemsPerSecondRatio: fp.seconds / ac.seconds,
+        });
+      }
+      await rm(modelDir, { recursive: true, force: true });
+      reps.push(rep);
+    }
+    const med = (k) => median(reps.map((x) => x[k]));
+    const base = { p50Ms: null, p99Ms: null, modelMb: null, reps: reps.length, measuredInRun: true, nTrain: trainSet.length, nTest: items, classes: null };
+    const rows = [
+      {
+        ...base,
+        system: "assort-cli",
+        name: "assort CLI (train; classify test ×20)",
+        peer: false,
+        trainSeconds: med("assortTrainSeconds"),
+        itemsPerSecond: items / med("assortClassifySeconds"),
+        peakRssMb: med("assortTrainPeakRssMb"),
+        extra: {
+          cli: true,
+          predictSeconds: med("assortClassifySeconds"),
+          ...(tools.fasttext ? { trainRatio: med("trainRatio"), itemsPerSecondRatio: med("itemsPerSecondRatio") } : {}),
+          perRep: reps,
+        },
+      },
+    ];
+    if (tools.fasttext) {
+      rows.push({
+        ...base,
+        system: "fasttext-cli",
+        name: "fastText CLI (supervised; predict test ×20)",
+        peer: true,
+        trainSeconds: med("fasttextTrainSeconds"),
+        itemsPerSecond: items / med("fasttextPredictSeconds"),
+        peakRssMb: null,
+        extra: { cli: true, predictSeconds: med("fasttextPredictSeconds") },
+      });
+    }
+    return rows;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Issue 16's CLI targets: training at most this many times fastText's, items/s at least this fraction of it. */
+const CLI_TARGETS = {
+  "pricerunner/category": { train: 1.0, predict: 0.5 },
+  "cn-online-shopping-10cats/category": { train: 1.3, predict: 0.4 },
+};
+
+function cliLines(d, rows) {
+  const a = rows.find((r) => r.system === "assort-cli");
+  if (!a) return [];
+  const lines = [
+    `CLI, same run (median of ${a.reps} per-rep ratios): train assort ${a.trainSeconds.toFixed(2)} s` +
+      (a.extra.trainRatio !== undefined ? ` = ${a.extra.trainRatio.toFixed(2)}× fastText's` : "") +
+      `; classify test ×${CLI_TEST_COPIES} (${int(a.nTest)} items) ${int(a.itemsPerSecond)} items/s` +
+      (a.extra.itemsPerSecondRatio !== undefined ? ` = ${a.extra.itemsPerSecondRatio.toFixed(3)}× fastText's` : ""),
+  ];
+  const t = CLI_TARGETS[`${d.dataset}/${d.task}`];
+  if (t && a.extra.trainRatio !== undefined) {
+    lines.push(`target CLI train ≤ ${t.train}× fastText: ${verdict(a.extra.trainRatio <= t.train)}; CLI items/s ≥ ${t.predict}× fastText: ${verdict(a.extra.itemsPerSecondRatio >= t.predict)}`);
+  }
+  return lines;
+}
+
 // ---------------------------------------------------------------------------------------------- output
 
 /** The JSON line of a result: the agreed keys in order, then extras. */
@@ -468,11 +581,22 @@ for (const d of selectDatasets()) {
     }
     ft = fts[0];
   }
-  const rows = [ours, ...fts, ...peerRows(d)].filter(Boolean);
+  let cliRows = [];
+  if (cliReps > 0 && d.task !== "product") {
+    // Products as categories: the per-rep CLI pairs would rerun fastText's 12,057-class softmax (minutes) each time.
+    try {
+      cliRows = await runCli(d, trainFile, testFile, tools);
+    } catch (e) {
+      failures++;
+      out(`CLI rows FAILED on ${label}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const rows = [ours, ...fts, ...cliRows, ...peerRows(d)].filter(Boolean);
   const first = ours ?? ft;
   if (first) out(`n_train ${first.nTrain}, n_test ${first.nTest}, classes ${first.classes}`);
   out(table(rows));
   for (const l of d.task === "product" ? productLines(ours, fts) : summaryLines(d, ours, ft)) out(l);
+  for (const l of cliLines(d, cliRows)) out(l);
   for (const r of rows) {
     const line = jsonLine(d, r);
     results.push(line);

@@ -12,9 +12,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".."
  * `usage` and exits on --help or a bad --reps. `out` writes people's output: stdout, or stderr with --json
  * so that stdout holds JSON lines only.
  */
-export function benchOptions(usage) {
+export function benchOptions(usage, extraOptions = {}) {
   const { values: args } = parseArgs({
     options: {
+      ...extraOptions,
       only: { type: "string" },
       reps: { type: "string", default: "3" },
       "no-peer": { type: "boolean", default: false },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rowSquaredNorms, solveBinary, type BinaryProblem } from "./dual-cd.js";
+import { Random } from "../core/random.js";
+import { refitWithout, rowSquaredNorms, solveBinary, type BinaryProblem } from "./dual-cd.js";
 
 // Two points on a line, x = +1 (label +1) and x = -1 (label -1), no bias, C = 1.
 const prob: BinaryProblem = {
@@ -42,5 +43,53 @@ describe("dual coordinate descent", () => {
     const r = solveBinary(p, rowSquaredNorms(p.x, 1), { loss: "squared-hinge", tol: 1e-8, maxIter: 1000, seed: 1 });
     // ½b² + 3(1 − b)² → b = 6/7.
     expect(r.w[1]).toBeCloseTo(6 / 7, 6);
+  });
+
+  it("refitWithout: a warm-started refit without a fold reaches the fit on the other rows alone", () => {
+    // 60 random sparse rows in 8 columns; the squared-hinge primal is strictly convex, so w is unique.
+    const rng = new Random(7);
+    const rows = 60;
+    const indptr = [0];
+    const indices: number[] = [];
+    const data: number[] = [];
+    const y = new Int8Array(rows);
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let j = 0; j < 8; j++) {
+        if (rng.float() < 0.5) continue;
+        const v = rng.float() * 2 - 1;
+        indices.push(j);
+        data.push(v);
+        s += v * (j - 3.5);
+      }
+      indptr.push(indices.length);
+      y[i] = s + (rng.float() - 0.5) > 0 ? 1 : -1;
+    }
+    const x = { rows, cols: 8, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+    const full: BinaryProblem = { x, y, cost: new Float32Array(rows).fill(0.7), bias: 1 };
+    const sq = rowSquaredNorms(x, 1);
+    const opt = { loss: "squared-hinge" as const, tol: 1e-10, maxIter: 5000, seed: 3 };
+    const sol = solveBinary(full, sq, opt);
+    const foldOf = Int32Array.from({ length: rows }, (_, i) => i % 3);
+    const w = refitWithout(full, sq, "squared-hinge", sol, foldOf, 1, 3000, 5);
+    // The same problem on the rows of folds 0 and 2 only, solved from zero.
+    const keep = Array.from({ length: rows }, (_, i) => i).filter((i) => foldOf[i] !== 1);
+    const kIndptr = [0];
+    const kIndices: number[] = [];
+    const kData: number[] = [];
+    for (const i of keep) {
+      for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
+        kIndices.push(indices[p]!);
+        kData.push(data[p]!);
+      }
+      kIndptr.push(kIndices.length);
+    }
+    const kx = { rows: keep.length, cols: 8, indptr: Int32Array.from(kIndptr), indices: Int32Array.from(kIndices), data: Float32Array.from(kData) };
+    const part: BinaryProblem = { x: kx, y: Int8Array.from(keep, (i) => y[i]!), cost: new Float32Array(keep.length).fill(0.7), bias: 1 };
+    const ref = solveBinary(part, rowSquaredNorms(kx, 1), opt);
+    expect(w.length).toBe(9);
+    for (let j = 0; j < 9; j++) expect(w[j]).toBeCloseTo(ref.w[j]!, 5);
+    // The full solution differs (the fold mattered), and was not modified.
+    expect(Math.max(...Array.from(w, (v, j) => Math.abs(v - sol.w[j]!)))).toBeGreaterThan(1e-3);
   });
 });

@@ -2,6 +2,7 @@
 // as in LIBLINEAR (Hsieh et al. 2008 with shrinking; Yu, Huang & Lin 2011). Pure kernels over CSR
 // arrays: O(nnz) per pass, a few passes to converge on text.
 import { Random } from "../core/random.js";
+import { kernels, type SparseWorkspace } from "../linalg/kernels.js";
 
 /** The CSR arrays a solver reads (possibly on shared memory). */
 export interface CsrArrays {
@@ -39,6 +40,23 @@ export interface SolverResult {
   converged: boolean;
 }
 
+const workspaces = new WeakMap<Int32Array, SparseWorkspace>();
+
+/** Makes `ws` (over shared rows) the workspace the solvers use for `x` in this thread. */
+export function bindWorkspace(x: CsrArrays, ws: SparseWorkspace): void {
+  workspaces.set(x.indices, ws);
+}
+
+/** The kernels' workspace over x (one per matrix and thread, reused across the classes), w zeroed. */
+function workspaceFor(x: CsrArrays): SparseWorkspace {
+  let ws = workspaces.get(x.indices);
+  if (!ws) {
+    ws = kernels().workspace(x, x.cols);
+    workspaces.set(x.indices, ws);
+  } else ws.reset();
+  return ws;
+}
+
 /** Squared norms of the rows (plus bias²): the diagonal of the Gram matrix. */
 export function rowSquaredNorms(x: CsrArrays, bias: number): Float64Array {
   const out = new Float64Array(x.rows);
@@ -64,16 +82,21 @@ function shuffleHead(idx: Int32Array, n: number, rng: Random): void {
   }
 }
 
-function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): SolverResult {
+/**
+ * Dual CD for the SVM losses; `warm` starts from given weights and dual variables (taken over, not copied)
+ * and visits only `warm.rows`.
+ */
+function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions, warm?: { w: Float64Array; alpha: Float64Array; rows: Int32Array }): SolverResult {
   const { x, y, cost, bias } = prob;
-  const { indptr, indices, data } = x;
-  const l = x.rows;
+  const { indptr } = x;
   const d = x.cols;
-  const w = new Float64Array(d + 1);
-  const alpha = new Float64Array(l);
+  const ws = workspaceFor(x);
+  const w = ws.w;
+  if (warm) w.set(warm.w);
+  const alpha = warm ? warm.alpha : new Float64Array(x.rows);
   const squared = opt.loss === "squared-hinge";
-  const index = new Int32Array(l);
-  for (let i = 0; i < l; i++) index[i] = i;
+  const index = warm ? warm.rows : Int32Array.from({ length: x.rows }, (_, i) => i);
+  const l = index.length;
   const rng = new Random(opt.seed);
   let active = l;
   let pgMaxOld = Infinity;
@@ -92,8 +115,7 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): S
       const upper = squared ? Infinity : cost[i]!;
       const start = indptr[i]!;
       const end = indptr[i + 1]!;
-      let dot = w[d]! * bias;
-      for (let p = start; p < end; p++) dot += w[indices[p]!]! * data[p]!;
+      const dot = ws.dot(w[d]! * bias, start, end);
       const a = alpha[i]!;
       const g = yi * dot - 1 + a * diag;
       let pg = 0;
@@ -120,7 +142,7 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): S
         const na = Math.min(Math.max(a - g / (xsq[i]! + diag), 0), upper);
         alpha[i] = na;
         const step = (na - a) * yi;
-        for (let p = start; p < end; p++) w[indices[p]!]! += step * data[p]!;
+        ws.axpy(step, start, end);
         w[d]! += step * bias;
       }
     }
@@ -139,21 +161,22 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): S
     pgMaxOld = pgMaxNew <= 0 ? Infinity : pgMaxNew;
     pgMinOld = pgMinNew >= 0 ? -Infinity : pgMinNew;
   }
-  return { w, alpha, iterations: iter, converged };
+  return { w: Float64Array.from(w), alpha, iterations: iter, converged };
 }
 
 function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): SolverResult {
   const { x, y, cost, bias } = prob;
-  const { indptr, indices, data } = x;
+  const { indptr } = x;
   const l = x.rows;
   const d = x.cols;
-  const w = new Float64Array(d + 1);
+  const ws = workspaceFor(x);
+  const w = ws.w;
   // alpha[i] is row i's dual variable; its partner is C_i - alpha[i] (LIBLINEAR's alpha[2i], alpha[2i+1]).
   const alpha = new Float64Array(l);
   for (let i = 0; i < l; i++) {
     alpha[i] = Math.min(0.001 * cost[i]!, 1e-8);
     const step = y[i]! * alpha[i]!;
-    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) w[indices[p]!]! += step * data[p]!;
+    ws.axpy(step, indptr[i]!, indptr[i + 1]!);
     w[d]! += step * bias;
   }
   const index = new Int32Array(l);
@@ -173,8 +196,7 @@ function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOption
       const c = cost[i]!;
       const start = indptr[i]!;
       const end = indptr[i + 1]!;
-      let dot = w[d]! * bias;
-      for (let p = start; p < end; p++) dot += w[indices[p]!]! * data[p]!;
+      const dot = ws.dot(w[d]! * bias, start, end);
       const a = xsq[i]!;
       const b = yi * dot;
       // Minimize over whichever of the pair decreases the objective (LIBLINEAR's g_1 / g_2 choice).
@@ -201,7 +223,7 @@ function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOption
       if (inner > 0) {
         alpha[i] = sign === 1 ? z : c - z;
         const step = sign * (z - alphaOld) * yi;
-        for (let p = start; p < end; p++) w[indices[p]!]! += step * data[p]!;
+        ws.axpy(step, start, end);
         w[d]! += step * bias;
       }
     }
@@ -212,5 +234,43 @@ function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOption
     }
     if (newtonIter <= l / 10) innerEps = Math.max(innerEpsMin, 0.1 * innerEps);
   }
-  return { w, alpha, iterations: iter, converged };
+  return { w: Float64Array.from(w), alpha, iterations: iter, converged };
+}
+
+/**
+ * A warm-started fit of the problem without some rows (SVM losses): starting from a solution (`alpha`, `w`)
+ * of the whole problem, the rows whose `foldOf` is `drop` leave (their dual variables to 0, their share of w
+ * removed), then `passes` passes of coordinate descent over the rows that stay let those compensate. Much
+ * cheaper than a fit from zero on the other folds, and what out-of-fold scores need. Returns the new weights
+ * (cols values then the bias weight); `solution` is not changed.
+ */
+export function refitWithout(
+  prob: BinaryProblem,
+  xsq: Float64Array,
+  loss: "squared-hinge" | "hinge",
+  solution: { alpha: Float64Array; w: Float64Array },
+  foldOf: Int32Array,
+  drop: number,
+  passes: number,
+  seed: number,
+): Float64Array {
+  const { x, y, bias } = prob;
+  const d = x.cols;
+  const w = Float64Array.from(solution.w);
+  const alpha = Float64Array.from(solution.alpha);
+  const { indptr, indices, data } = x;
+  const rows: number[] = [];
+  for (let i = 0; i < x.rows; i++) {
+    if (foldOf[i] !== drop) {
+      rows.push(i);
+      continue;
+    }
+    const step = -alpha[i]! * y[i]!;
+    alpha[i] = 0;
+    if (step === 0) continue;
+    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) w[indices[p]!]! += step * data[p]!;
+    w[d]! += step * bias;
+  }
+  // tol 0: exactly `passes` passes (shrinking may skip rows from the second on).
+  return solveSvm(prob, xsq, { loss, tol: 0, maxIter: passes, seed }, { w, alpha, rows: Int32Array.from(rows) }).w;
 }

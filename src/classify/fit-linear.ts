@@ -1,11 +1,13 @@
 // Shared fitting of the dual-CD linear classifiers: one-vs-rest solve, weight layout, temperature.
 import { z } from "zod";
 import type { FitOptions } from "../core/contracts.js";
-import { Random } from "../core/random.js";
+import { Random, deriveSeed } from "../core/random.js";
+import { stratifiedKFold } from "../core/folds.js";
 import { assertFinite, selectRows, toCsr, type Matrix } from "../linalg/matrix.js";
 import { rowSquaredNorms } from "./dual-cd.js";
-import { LinearModel, fitTemperature } from "./linear-model.js";
+import { LinearModel, fitTemperature, type HeldOutEstimate } from "./linear-model.js";
 import { SparseLinearModel, sparseFromColumns } from "./sparse-linear-model.js";
+import { softmaxInPlace } from "../linalg/topk.js";
 import { defaultThreads, trainOneVsRest } from "./one-vs-rest.js";
 
 /** Params common to the linear classifiers. */
@@ -42,6 +44,19 @@ export const LinearParams = z.object({
    * half the room of the dense matrix). 0 keeps every non-zero weight. Smaller models are never pruned.
    */
   pruneBelow: z.number().min(0).default(0.02),
+  /**
+   * Rows (at most; a seeded sample beyond that) given leave-one-out probability estimates, which the
+   * pipeline's isotonic calibration uses instead of refitting on folds (0 = none). Also capped so that the
+   * dual variables kept for them (rows × classes) stay under 40M values.
+   */
+  heldOutRows: z.number().int().min(0).default(100_000),
+  /**
+   * SVM losses: the held-out estimates are out-of-fold scores, each fold's from a warm-started refit of the
+   * full solution without that fold (stratified, seeded) for `refitPasses` passes; 0 = leave-one-out
+   * estimates instead (free, but less well calibrated). Logistic loss always uses leave-one-out.
+   */
+  heldOutFolds: z.number().int().min(0).max(20).default(2),
+  refitPasses: z.number().int().min(1).default(1),
 });
 export type LinearParams = z.infer<typeof LinearParams>;
 
@@ -89,17 +104,10 @@ export async function fitLinear(
   const x = toCsr(xIn);
   const seed = options.seed ?? 0;
   const rng = new Random(seed);
-  // Probe rows for the temperature: a seeded sample of rows whose category has enough examples that
-  // leaving one out still leaves the category learnable (a singleton's LOO score says "unknown class").
-  const counts = new Int32Array(classCount);
-  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
-  const eligible: number[] = [];
-  for (let i = 0; i < x.rows; i++) if (counts[y[i]!]! >= params.minClassForProbe) eligible.push(i);
-  const perm = Int32Array.from(eligible);
-  rng.shuffle(perm);
-  const nProbe = Math.min(params.calibrationRows, perm.length);
-  const probeRows = perm.slice(0, nProbe).sort();
   const k = classCount;
+  const { rows: probeRows, temperatureRows } = chooseProbeRows(y, k, params, rng);
+  const nProbe = probeRows.length;
+  const oof = loss !== "logistic" && params.heldOutRows > 0 && params.heldOutFolds >= 2 && x.rows >= params.heldOutFolds;
   const d = x.cols;
   const sols = await trainOneVsRest(
     x,
@@ -114,6 +122,7 @@ export async function fitLinear(
       classWeight: classWeights(params.classWeight, y, k),
       seed,
       probeRows,
+      ...(oof ? { foldOf: stratifiedKFold(y, params.heldOutFolds, deriveSeed(seed, 0x0f01d)), folds: params.heldOutFolds, refitPasses: params.refitPasses } : {}),
     },
     params.threads ?? defaultThreads(),
     options,
@@ -132,14 +141,14 @@ export async function fitLinear(
   // 8 bytes a stored non-zero against 4 bytes every weight: sparse when that is at most half the room.
   const isSparse = many && sparse.indptr[d]! * 4 <= d * k;
   const weights = isSparse ? undefined : denseFromSparse(sparse, d, k);
-  const build = (temperature: number, meta?: Record<string, unknown>): FittedLinear =>
-    weights
-      ? new LinearModel({ kind, classCount: k, featureCount: d, weights, intercept, temperature, params: { ...params }, ...(meta ? { meta } : {}) })
-      : new SparseLinearModel({ kind, classCount: k, featureCount: d, weights: sparse, intercept, temperature, params: { ...params }, ...(meta ? { meta } : {}) });
+  const build = (temperature: number, meta?: Record<string, unknown>, heldOut?: HeldOutEstimate): FittedLinear => {
+    const common = { kind, classCount: k, featureCount: d, intercept, temperature, params: { ...params }, ...(meta ? { meta } : {}), ...(heldOut ? { heldOut } : {}) };
+    return weights ? new LinearModel({ ...common, weights }) : new SparseLinearModel({ ...common, weights: sparse });
+  };
   const raw = build(1);
   // Leave-one-out estimate of each probe row's scores: removing row i from the dual solution moves its
   // score for problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen.
-  const probe = selectRows(x, probeRows);
+  const probe = nProbe === x.rows ? x : selectRows(x, probeRows);
   const xsq = rowSquaredNorms(probe, params.intercept);
   const scores = raw.decisionFunction(probe).data;
   const labels = new Int32Array(nProbe);
@@ -151,8 +160,18 @@ export async function fitLinear(
       scores[t * k + s.cls]! -= params.looScale * s.probeAlpha[t]! * yi * xsq[t]!;
     }
   }
-  const temperature = fitTemperature(scores, labels, k);
-  return build(temperature, { iterations, convergedClasses: converged });
+  const fitRows = Array.from(temperatureRows);
+  const temperature = fitTemperature(pickRows(scores, k, fitRows), Int32Array.from(fitRows, (t) => labels[t]!), k);
+  let heldOut: HeldOutEstimate | undefined;
+  if (nProbe > 0 && params.heldOutRows > 0) {
+    if (oof) {
+      // Out-of-fold scores, through the final model's temperature: what its confidence on unseen products looks like.
+      for (const s of sols) for (let t = 0; t < nProbe; t++) scores[t * k + s.cls] = s.probeOof[t]!;
+    }
+    for (let t = 0; t < nProbe; t++) softmaxInPlace(scores, t * k, k, temperature);
+    heldOut = { rows: probeRows, proba: scores };
+  }
+  return build(temperature, { iterations, convergedClasses: converged }, heldOut);
 }
 
 /** A fitted linear classifier: dense weights, or sparse ones when most are zero (see `pruneBelow`). */
@@ -162,4 +181,51 @@ function denseFromSparse(w: { indptr: Int32Array; classes: Int32Array; values: F
   const out = new Float32Array(d * k);
   for (let f = 0; f < d; f++) for (let p = w.indptr[f]!; p < w.indptr[f + 1]!; p++) out[f * k + w.classes[p]!] = w.values[p]!;
   return out;
+}
+
+function classCounts(y: Int32Array, k: number): Int32Array {
+  const counts = new Int32Array(k);
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
+  return counts;
+}
+
+/** Rows `rows` of a row-major rows × k array, as a new array. */
+function pickRows(a: Float32Array, k: number, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * k);
+  rows.forEach((t, j) => out.set(a.subarray(t * k, t * k + k), j * k));
+  return out;
+}
+
+/**
+ * The rows whose leave-one-out scores are estimated (sorted): every row when they fit the budget, else a
+ * seeded sample; and the positions among them of the temperature's rows: a seeded sample of calibrationRows
+ * rows whose category keeps enough examples without them (a singleton's leave-one-out score says "unknown
+ * class", which is no evidence about the scale).
+ */
+function chooseProbeRows(y: Int32Array, k: number, params: LinearParams, rng: Random): { rows: Int32Array; temperatureRows: Int32Array } {
+  const n = y.length;
+  const counts = classCounts(y, k);
+  const eligible: number[] = [];
+  const others: number[] = [];
+  for (let i = 0; i < n; i++) (counts[y[i]!]! >= params.minClassForProbe ? eligible : others).push(i);
+  const perm = Int32Array.from(eligible);
+  rng.shuffle(perm);
+  const head = Math.min(params.calibrationRows, perm.length);
+  const forTemperature = perm.slice(0, head).sort();
+  const budget = Math.min(params.heldOutRows, Math.floor(40e6 / k));
+  let rows: Int32Array;
+  if (budget <= head) rows = forTemperature;
+  else if (budget >= n) rows = Int32Array.from({ length: n }, (_, i) => i);
+  else {
+    // Beyond the temperature's rows, a uniform sample of all the others.
+    const pool = Int32Array.from([...perm.subarray(head), ...others]);
+    rng.shuffle(pool);
+    rows = Int32Array.from([...forTemperature, ...pool.subarray(0, budget - head)]).sort();
+  }
+  const temperatureRows = new Int32Array(head);
+  for (let t = 0, j = 0; t < head; t++) {
+    while (rows[j]! !== forTemperature[t]!) j++;
+    temperatureRows[t] = j;
+  }
+  return { rows, temperatureRows };
 }

@@ -2,6 +2,24 @@
 import type { Artifact, ClassifierModel } from "../core/contracts.js";
 import { dense, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { argmax, softmaxInPlace } from "../linalg/topk.js";
+import { kernels, type Scorer } from "../linalg/kernels.js";
+
+/**
+ * Held-out estimates of training rows' probabilities, made while fitting (leave-one-out from the dual
+ * solution): what calibration needs without refitting on folds. Not saved with the model.
+ */
+export interface HeldOutEstimate {
+  /** Training rows (sorted). */
+  rows: Int32Array;
+  /** Probabilities, rows.length × classCount. */
+  proba: Float32Array;
+}
+
+/** The held-out estimate a freshly fitted linear model (dense or sparse) carries, if any. */
+export function heldOutEstimate(model: unknown): HeldOutEstimate | undefined {
+  const h = typeof model === "object" && model !== null && "heldOut" in model ? (model as { heldOut: unknown }).heldOut : undefined;
+  return h && typeof h === "object" && "rows" in h && "proba" in h ? (h as HeldOutEstimate) : undefined;
+}
 
 /**
  * Weights are feature-major (`weights[f * classCount + k]`) so one non-zero feature touches one
@@ -17,6 +35,9 @@ export class LinearModel implements ClassifierModel {
   readonly temperature: number;
   readonly params: Record<string, unknown>;
   readonly meta: Record<string, unknown>;
+  private scorer: Scorer | undefined;
+  /** Set by fitting only (see {@link HeldOutEstimate}). */
+  readonly heldOut: HeldOutEstimate | undefined;
 
   constructor(init: {
     kind: string;
@@ -27,6 +48,7 @@ export class LinearModel implements ClassifierModel {
     temperature: number;
     params: Record<string, unknown>;
     meta?: Record<string, unknown>;
+    heldOut?: HeldOutEstimate;
   }) {
     if (init.weights.length !== init.classCount * init.featureCount) {
       throw new RangeError(`Weights have length ${init.weights.length}, expected ${init.classCount}×${init.featureCount}`);
@@ -40,6 +62,7 @@ export class LinearModel implements ClassifierModel {
     this.temperature = init.temperature;
     this.params = init.params;
     this.meta = init.meta ?? {};
+    this.heldOut = init.heldOut;
   }
 
   decisionFunction(x: Matrix): DenseMatrix {
@@ -48,17 +71,9 @@ export class LinearModel implements ClassifierModel {
     const out = dense(x.rows, k);
     const o = out.data;
     const w = this.weights;
-    for (let i = 0; i < x.rows; i++) o.set(this.intercept, i * k);
+    if (x.kind !== "csr") for (let i = 0; i < x.rows; i++) o.set(this.intercept, i * k);
     if (x.kind === "csr") {
-      const { indptr, indices, data } = x;
-      for (let i = 0; i < x.rows; i++) {
-        const base = i * k;
-        for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
-          const v = data[p]!;
-          const off = indices[p]! * k;
-          for (let c = 0; c < k; c++) o[base + c]! += v * w[off + c]!;
-        }
-      }
+      (this.scorer ??= kernels().scorer(w, k, this.intercept)).score(x, o);
     } else {
       const cols = x.cols;
       for (let i = 0; i < x.rows; i++) {

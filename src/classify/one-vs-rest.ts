@@ -5,7 +5,8 @@ import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { bindWorkspace, refitWithout, rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { kernels, type SharedRowsHandle } from "../linalg/kernels.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -18,6 +19,14 @@ export interface OvrConfig {
   seed: number;
   /** Rows whose dual variables are returned (for leave-one-out score estimates). */
   probeRows: Int32Array;
+  /**
+   * With SVM losses: each row's fold, for out-of-fold scores of the probe rows from warm-started refits
+   * without each fold ({@link refitWithout}); absent = none.
+   */
+  foldOf?: Int32Array;
+  folds?: number;
+  /** Coordinate-descent passes of each warm-started refit. */
+  refitPasses?: number;
 }
 
 /** One class's solution. */
@@ -27,6 +36,8 @@ export interface ClassSolution {
   w: Float64Array;
   /** Dual variable of each probe row. */
   probeAlpha: Float64Array;
+  /** Out-of-fold score of each probe row (with config.foldOf), else empty. */
+  probeOof: Float64Array;
   iterations: number;
   converged: boolean;
 }
@@ -39,6 +50,10 @@ export interface OvrJob {
   config: OvrConfig;
   /** Int32 counter: the next class to solve (Atomics.add). */
   next: Int32Array;
+  /** The kernels' shared copy of x (x's arrays are views on it), with a weight slot per thread. */
+  shared?: SharedRowsHandle;
+  /** Int32 counter: the next free weight slot (Atomics.add). */
+  slot: Int32Array;
 }
 
 /** Solves "class `cls` vs the rest". */
@@ -59,11 +74,27 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
   });
   const probeAlpha = new Float64Array(cfg.probeRows.length);
   for (let t = 0; t < probeAlpha.length; t++) probeAlpha[t] = r.alpha[cfg.probeRows[t]!]!;
-  return { cls, w: r.w, probeAlpha, iterations: r.iterations, converged: r.converged };
+  let probeOof = new Float64Array(0);
+  if (cfg.foldOf && cfg.folds && cfg.loss !== "logistic") {
+    probeOof = new Float64Array(cfg.probeRows.length);
+    const { indptr, indices, data } = x;
+    for (let f = 0; f < cfg.folds; f++) {
+      const w = refitWithout({ x, y: yy, cost, bias: cfg.bias }, xsq, cfg.loss, r, cfg.foldOf, f, cfg.refitPasses ?? 1, deriveSeed(deriveSeed(cfg.seed, cls), f + 1));
+      for (let t = 0; t < probeOof.length; t++) {
+        const i = cfg.probeRows[t]!;
+        if (cfg.foldOf[i] !== f) continue;
+        let dot = w[x.cols]! * cfg.bias;
+        for (let p = indptr[i]!; p < indptr[i + 1]!; p++) dot += w[indices[p]!]! * data[p]!;
+        probeOof[t] = dot;
+      }
+    }
+  }
+  return { cls, w: r.w, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
 }
 
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
 export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSolution) => void, signal?: AbortSignal): void {
+  if (job.shared) bindWorkspace(job.x, kernels().workspaceOn(job.shared, Atomics.add(job.slot, 0, 1)));
   for (;;) {
     throwIfAborted(signal, "Training");
     const cls = Atomics.add(job.next, 0, 1);
@@ -87,11 +118,15 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const work = x.indptr[x.rows]! * classCount;
   const workers = work > 3_000_000 ? Math.min(threads, classCount - 1) : 0;
   const par = workers > 0;
+  // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory anyway).
+  const shared = par || kernels().backend !== "js" ? kernels().share(x, x.cols, workers + 1) : undefined;
   const job: OvrJob = {
-    x: par ? { rows: x.rows, cols: x.cols, indptr: toSharedArray(x.indptr), indices: toSharedArray(x.indices), data: toSharedArray(x.data) } : x,
+    x: shared ? { ...shared.x, cols: x.cols } : x,
+    ...(shared ? { shared: shared.handle } : {}),
+    slot: new Int32Array(new SharedArrayBuffer(4)),
     y: par ? toSharedArray(y) : y,
     classCount,
-    config,
+    config: par && config.foldOf ? { ...config, foldOf: toSharedArray(config.foldOf) } : config,
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
   const out: ClassSolution[] = [];

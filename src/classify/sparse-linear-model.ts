@@ -3,7 +3,7 @@
 import type { Artifact, ClassifierModel } from "../core/contracts.js";
 import { dense, type CsrMatrix, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { argmax, softmaxInPlace } from "../linalg/topk.js";
-import { checkWidth } from "./linear-model.js";
+import { checkWidth, type HeldOutEstimate } from "./linear-model.js";
 
 /** The non-zero weights of a linear model: for feature f, classes `classes[indptr[f] .. indptr[f+1])` (ascending) and their values. */
 export interface SparseWeights {
@@ -27,6 +27,8 @@ export class SparseLinearModel implements ClassifierModel {
   readonly temperature: number;
   readonly params: Record<string, unknown>;
   readonly meta: Record<string, unknown>;
+  /** Set by fitting only (see {@link HeldOutEstimate}). */
+  readonly heldOut: HeldOutEstimate | undefined;
 
   constructor(init: {
     kind: string;
@@ -37,6 +39,7 @@ export class SparseLinearModel implements ClassifierModel {
     temperature: number;
     params: Record<string, unknown>;
     meta?: Record<string, unknown>;
+    heldOut?: HeldOutEstimate;
   }) {
     const { indptr, classes, values } = init.weights;
     if (indptr.length !== init.featureCount + 1) throw new RangeError(`Weight indptr has length ${indptr.length}, expected ${init.featureCount + 1}`);
@@ -58,6 +61,7 @@ export class SparseLinearModel implements ClassifierModel {
     this.temperature = init.temperature;
     this.params = init.params;
     this.meta = init.meta ?? {};
+    this.heldOut = init.heldOut;
     this.zeroIntercept = init.intercept.every((b) => b === 0);
   }
 

@@ -88,7 +88,7 @@ export interface TrainingFlags {
   seed: number;
   strategy: "flat" | "top-down";
   calibration: "isotonic" | "none";
-  calibrationFolds: number;
+  calibrationFolds?: number;
 }
 
 /**
@@ -125,9 +125,13 @@ export function addTrainingOptions(cmd: Command): Command {
         .default("flat"),
     )
     .addOption(
-      new Option("--calibration <method>", "isotonic: calibrate the top score on out-of-fold predictions (so 0.9 means right 9 times in 10); none: faster training")
+      new Option("--calibration <method>", "isotonic: calibrate the top score on held-out estimates (so 0.9 means right 9 times in 10); none: faster training")
         .choices(["isotonic", "none"])
         .default("isotonic"),
     )
-    .option("--calibration-folds <n>", "folds for the calibration's out-of-fold predictions", intArg("--calibration-folds", 2, 20), 2);
+    .option(
+      "--calibration-folds <n>",
+      "refit on this many folds for the calibration's held-out predictions (default: linear classifiers use leave-one-out estimates from their one fit, others 2 folds)",
+      intArg("--calibration-folds", 2, 20),
+    );
 }

@@ -172,6 +172,11 @@ export interface ProductModel {
   /** Like `classifyBatch`, for products already mapped to text fields (as the catalog readers produce them). */
   predictBatch(products: readonly Product[], options?: ModelClassifyOptions): Promise<ItemPrediction[]>;
   /**
+   * `predictBatch` over a stream of batches, answered in order: where the model can, the next batch is
+   * featurized on another core while this one is answered and the one after is read. Same answers.
+   */
+  predictStream(batches: AsyncIterable<Product[]>, options?: ModelClassifyOptions): AsyncGenerator<{ products: Product[]; predictions: ItemPrediction[] }>;
+  /**
    * Why each product gets its category (models with `capabilities.explain`): the terms that weighed most and
    * the nearest training products, exact (not rounded).
    */

@@ -209,6 +209,33 @@ export class CategoryModel implements ProductModel {
     return this.answerInBlocks(products, x, options, threshold, false);
   }
 
+  /**
+   * {@link CategoryModel.predictBatch} over a stream of batches, pipelined: while this thread answers batch n
+   * (scores, decisions) and the caller reads batch n + 2, the worker featurizes its share of batch n + 1
+   * (see TransformPool.begin). Answers in order, the same as predictBatch's.
+   */
+  async *predictStream(batches: AsyncIterable<Product[]>, options: ClassifyOptions = {}): AsyncGenerator<{ products: Product[]; predictions: Prediction[] }> {
+    const threshold = this.decider.threshold(options);
+    if (options.explain) {
+      for await (const products of batches) yield { products, predictions: this.predict(products, options) };
+      return;
+    }
+    this.pool ??= new TransformPool(this.featurizer);
+    const pool = this.pool;
+    let pending: { products: Product[]; started: { finish(): Promise<CsrMatrix> } } | undefined;
+    const answer = async (p: NonNullable<typeof pending>): Promise<{ products: Product[]; predictions: Prediction[] }> => {
+      const x = await p.started.finish();
+      return { products: p.products, predictions: this.answer(p.products, undefined, this.classifier.predictProba(x).data, options, threshold) };
+    };
+    for await (const products of batches) {
+      const started = pool.begin(products.map((p) => p.text));
+      const previous = pending;
+      pending = { products, started };
+      if (previous) yield await answer(previous);
+    }
+    if (pending) yield await answer(pending);
+  }
+
   /** Stops the featurizing worker of {@link CategoryModel.predictBatch}, if one was started. */
   async close(): Promise<void> {
     await this.pool?.close();

@@ -92,3 +92,28 @@ describe("training with a rare deep branch", () => {
     expect(["leaf", "backoff", "abstain"]).toContain(p!.decision!.status);
   });
 });
+
+describe("calibration from a linear classifier's single fit", () => {
+  const products = [
+    ...Array.from({ length: 120 }, (_, i) => ({ id: `a${i}`, text: [`alpha kettle ${i % 9} steel ${i % 4 === 0 ? "shoe" : ""}`], label: "A" })),
+    ...Array.from({ length: 120 }, (_, i) => ({ id: `b${i}`, text: [`beta shoe ${i % 7} ${i % 5 === 0 ? "kettle" : "lace"}`], label: "B" })),
+  ];
+
+  it("calibrates on out-of-fold scores of warm-started refits, with no second training (no calibrate stage)", async () => {
+    const { train } = await import("./train.js");
+    const stages = new Set<string>();
+    const model = await train(products, { seed: 3, classifierParams: { threads: 0 }, onProgress: (p) => stages.add(p.stage) });
+    expect(model.calibrated).toBe(true);
+    expect(stages.has("calibrate")).toBe(false);
+    // Every training row has a held-out estimate.
+    expect(model.info.calibration!.rows).toBe(products.length);
+  });
+
+  it("refits on folds when calibrationFolds is given", async () => {
+    const { train } = await import("./train.js");
+    const stages = new Set<string>();
+    const model = await train(products, { seed: 3, calibrationFolds: 2, classifierParams: { threads: 0 }, onProgress: (p) => stages.add(p.stage) });
+    expect(model.calibrated).toBe(true);
+    expect(stages.has("calibrate")).toBe(true);
+  });
+});

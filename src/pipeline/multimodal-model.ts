@@ -150,6 +150,11 @@ export class MultimodalModel implements ProductModel {
     return this.predict(products, options);
   }
 
+  /** {@link MultimodalModel.predict} batch after batch (photos are read and embedded in batches already). */
+  async *predictStream(batches: AsyncIterable<Product[]>, options: MultimodalClassifyOptions = {}): AsyncGenerator<{ products: Product[]; predictions: MultimodalPrediction[] }> {
+    for await (const products of batches) yield { products, predictions: await this.predict(products, options) };
+  }
+
   /** Explanations of the text evidence (the text branch's terms and nearest training products). */
   explain(items: readonly ProductInput[], options: { topFeatures?: number; topAgainst?: number; neighbors?: number; category?: string } = {}): Explanation[] {
     if (!this.text) throw new ConfigError("This model learned from photos only: its answers have no text evidence to explain");

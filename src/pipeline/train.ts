@@ -14,6 +14,7 @@ import { fitCalibration, LabelTree, type CalibrationInfo } from "./confidence.js
 import { stratifiedKFold } from "../catalog/split.js";
 import { selectRows, type CsrMatrix } from "../linalg/matrix.js";
 import { fitTopDown } from "../classify/top-down.js";
+import { heldOutEstimate } from "../classify/linear-model.js";
 import { labelsOnTaxonomy } from "./taxonomy-labels.js";
 import { trainingCostWarning } from "./training-cost.js";
 import { AUTO_CLASSIFIER, chooseClassifier, LINEAR_CLASSIFIER } from "./classifier-choice.js";
@@ -43,8 +44,8 @@ export interface TrainOptions extends RunOptions {
    */
   strategy?: "flat" | "top-down";
   /**
-   * "isotonic" (default): map the top score to the chance it is right, fitted on out-of-fold predictions
-   * (the classifier refitted on `calibrationFolds` − 1 folds, features shared); "none".
+   * "isotonic" (default): map the top score to the chance it is right, fitted on held-out estimates (a
+   * linear classifier's leave-one-out scores, or out-of-fold predictions: see `calibrationFolds`); "none".
    */
   calibration?: "isotonic" | "none";
   /**
@@ -53,7 +54,11 @@ export interface TrainOptions extends RunOptions {
    * later without retraining (see {@link CategoryModel.withTaxonomy}).
    */
   taxonomy?: Taxonomy;
-  /** Folds for the calibration's out-of-fold predictions (default 2: ECE 0.014 on cn-online-shopping-10cats, at half the cost of 3). */
+  /**
+   * Refit the classifier on this many folds for the calibration's out-of-fold predictions. Default: a linear
+   * classifier's leave-one-out estimates from its one fit (see LinearParams.heldOutRows), which cost no
+   * second training; other classifiers and top-down, 2 folds.
+   */
   calibrationFolds?: number;
 }
 
@@ -105,6 +110,65 @@ export function classCounts(labels: readonly string[], y: Int32Array): Record<st
   return Object.fromEntries(labels.map((l, c) => [l, counts[c]!]));
 }
 
+/** Held-out top-1 confidence and correctness of training rows, overall and per level of the category tree. */
+interface HeldOut {
+  confidence: Float64Array;
+  correct: Uint8Array;
+  levels: { confidence: Float64Array; correct: Uint8Array }[];
+}
+
+/**
+ * Collects held-out probability rows of training rows (each row once) into {@link HeldOut}: the top
+ * category's probability and whether it is right, and per level above the leaves the greedy path's summed
+ * probability and whether its prefix is right.
+ */
+class HeldOutCollector {
+  private readonly levelCount: number;
+  private readonly rows: number[] = [];
+  private readonly confidence: number[] = [];
+  private readonly correct: number[] = [];
+  private readonly levels: { confidence: number[]; correct: number[] }[];
+
+  constructor(
+    private readonly y: Int32Array,
+    private readonly classCount: number,
+    private readonly tree: LabelTree,
+  ) {
+    this.levelCount = Math.max(0, tree.maxDepth - 1);
+    this.levels = Array.from({ length: this.levelCount }, () => ({ confidence: [], correct: [] }));
+  }
+
+  /** Adds training rows `rows` whose probabilities are `proba` (rows.length × classCount). */
+  add(rows: ArrayLike<number>, proba: Float32Array): void {
+    const k = this.classCount;
+    for (let t = 0; t < rows.length; t++) {
+      const i = rows[t]!;
+      let best = 0;
+      for (let c = 1; c < k; c++) if (proba[t * k + c]! > proba[t * k + best]!) best = c;
+      this.confidence.push(proba[t * k + best]!);
+      this.correct.push(best === this.y[i] ? 1 : 0);
+      // Flat labels have no levels above the leaves: skip the walk (a pass over every category per row).
+      if (this.levelCount === 0) continue;
+      const truth = this.tree.ancestors[this.y[i]!]!;
+      for (const step of this.tree.descend(proba, t * k)) {
+        // Only categories with children are ever answered by backoff, so only they train the level maps.
+        if (step.depth > this.levelCount || !step.internal) break;
+        const l = this.levels[step.depth - 1]!;
+        l.confidence.push(step.sum);
+        l.correct.push(truth[step.depth - 1] === step.prefix ? 1 : 0);
+      }
+    }
+  }
+
+  result(): HeldOut {
+    return {
+      confidence: Float64Array.from(this.confidence),
+      correct: Uint8Array.from(this.correct),
+      levels: this.levels.map((l) => ({ confidence: Float64Array.from(l.confidence), correct: Uint8Array.from(l.correct) })),
+    };
+  }
+}
+
 /**
  * Out-of-fold top-1 confidence and correctness: the classifier is refitted on k − 1 folds (stratified,
  * seeded) and scores the rows of the fold it did not see. Undefined for fewer than 100 products.
@@ -118,16 +182,12 @@ async function heldOutByFolds(
   fit: (rows: Int32Array, y: Int32Array) => Promise<ClassifierModel>,
   options: RunOptions,
   tree: LabelTree,
-): Promise<{ confidence: Float64Array; correct: Uint8Array; levels: { confidence: Float64Array; correct: Uint8Array }[] } | undefined> {
+): Promise<HeldOut | undefined> {
   const n = y.length;
-  // Per level above the leaves: the greedy path's summed probability and whether its prefix is right.
-  const levelCount = Math.max(0, tree.maxDepth - 1);
-  const levels = Array.from({ length: levelCount }, () => ({ confidence: new Float64Array(n), correct: new Uint8Array(n), seen: new Uint8Array(n) }));
   if (n < 100) return undefined;
   if (!Number.isInteger(folds) || folds < 2) throw new ConfigError(`calibrationFolds must be a whole number of at least 2, got ${folds}`);
   const foldOf = stratifiedKFold(y, folds, seed);
-  const confidence = new Float64Array(n);
-  const correct = new Uint8Array(n);
+  const collector = new HeldOutCollector(y, classCount, tree);
   for (let f = 0; f < folds; f++) {
     throwIfAborted(options.signal, "Calibrating");
     options.onProgress?.({ stage: "calibrate", done: f, total: folds });
@@ -139,34 +199,12 @@ async function heldOutByFolds(
     // In blocks of rows, so that thousands of categories never need a rows × categories matrix of the whole fold.
     const block = Math.max(64, Math.floor(2 ** 22 / classCount));
     for (let b0 = 0; b0 < testRows.length; b0 += block) {
-      const part = testRows.slice(b0, b0 + block);
-      const proba = m.predictProba(selectRows(matrix, Int32Array.from(part))).data;
-      part.forEach((i, t) => {
-        let best = 0;
-        for (let c = 1; c < classCount; c++) if (proba[t * classCount + c]! > proba[t * classCount + best]!) best = c;
-        confidence[i] = proba[t * classCount + best]!;
-        correct[i] = best === y[i] ? 1 : 0;
-        // Flat labels have no levels above the leaves: skip the walk (a pass over every category per row).
-        if (levelCount === 0) return;
-        const truth = tree.ancestors[y[i]!]!;
-        for (const step of tree.descend(proba, t * classCount)) {
-          // Only categories with children are ever answered by backoff, so only they train the level maps.
-          if (step.depth > levelCount || !step.internal) break;
-          const l = levels[step.depth - 1]!;
-          l.confidence[i] = step.sum;
-          l.correct[i] = truth[step.depth - 1] === step.prefix ? 1 : 0;
-          l.seen[i] = 1;
-        }
-      });
+      const part = Int32Array.from(testRows.slice(b0, b0 + block));
+      collector.add(part, m.predictProba(selectRows(matrix, part)).data);
     }
   }
   options.onProgress?.({ stage: "calibrate", done: folds, total: folds });
-  const kept = levels.map((l) => {
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) if (l.seen[i]) rows.push(i);
-    return { confidence: Float64Array.from(rows, (i) => l.confidence[i]!), correct: Uint8Array.from(rows, (i) => l.correct[i]!) };
-  });
-  return { confidence, correct, levels: kept };
+  return collector.result();
 }
 
 /**
@@ -216,7 +254,15 @@ export async function train(input: readonly Product[], options: TrainOptions = {
       ? await fitTopDown(matrix, y, labels.map((l) => l), DEFAULT_PATH_SEPARATOR, kind, options.classifierParams, options)
       : await classifier.fit(matrix, y, labels.length, options);
   let calibration: CalibrationInfo | undefined;
-  if (options.calibration !== "none") {
+  // A linear classifier's leave-one-out estimates, made while fitting, stand in for refitting on folds
+  // (unless folds are asked for): calibration then costs one scoring pass instead of a second training.
+  const loo = strategy === "flat" && options.calibrationFolds === undefined ? heldOutEstimate(fitted) : undefined;
+  if (options.calibration !== "none" && loo && products.length >= 100) {
+    const collector = new HeldOutCollector(y, labels.length, new LabelTree(labels, DEFAULT_PATH_SEPARATOR));
+    collector.add(loo.rows, loo.proba);
+    const held = collector.result();
+    calibration = fitCalibration(held.confidence, held.correct, held.levels);
+  } else if (options.calibration !== "none") {
     const fit = (rows: Int32Array, yy: Int32Array): Promise<ClassifierModel> =>
       strategy === "top-down"
         ? fitTopDown(selectRows(matrix, rows), yy, labels, DEFAULT_PATH_SEPARATOR, kind, options.classifierParams, { seed: options.seed })

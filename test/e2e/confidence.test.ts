@@ -114,7 +114,9 @@ describe("classify with operating points and backoff", () => {
     const data = join(dir, "random.jsonl");
     await writeFile(data, rows.join("\n") + "\n");
     const model = join(dir, "random-model");
-    const t = await assort(["train", "--data", data, "--out", model, "-q"]);
+    // Refitted folds: on 150 random rows the default warm-started estimate happens to score one right row
+    // above all others (precision 1 at 0.7% coverage), which reaches any precision; these folds do not.
+    const t = await assort(["train", "--data", data, "--out", model, "-q", "--calibration-folds", "2"]);
     expect(t.code, t.stderr).toBe(0);
     const r = await assort(["classify", "--model", model, "--data", data, "--min-precision", "0.99"]);
     expectError(r, 1, /cannot reach precision 0\.99 .*the best achievable is 0\.\d+, accepting/);

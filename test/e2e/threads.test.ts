@@ -70,4 +70,28 @@ describe("worker threads", () => {
     await model.close();
     expect(two).toEqual(one);
   });
+
+  it("classify a stream of batches (pipelined, the worker's share adapting) the same as one batch at a time", async () => {
+    const lib = (await import(dist)) as typeof Lib;
+    const model = await lib.train(catalog(6_000), { seed: 5 });
+    const fresh = catalog(9_000).map((p, i) => ({ ...p, id: `new-${i}`, text: [`${p.text[0]} v${i % 3}`, p.text[1]!] }));
+    const sizes = [2_000, 600, 3_000, 100, 0, 3_300];
+    async function* batches(): AsyncGenerator<Lib.Product[]> {
+      let at = 0;
+      for (const n of sizes) {
+        yield fresh.slice(at, at + n);
+        at += n;
+      }
+    }
+    const seen: string[] = [];
+    const answers: Lib.ItemPrediction[] = [];
+    for await (const { products, predictions } of model.predictStream(batches(), { topK: 2 })) {
+      expect(predictions.length).toBe(products.length);
+      seen.push(...products.map((p) => p.id));
+      answers.push(...predictions);
+    }
+    await model.close();
+    expect(seen).toEqual(fresh.map((p) => p.id));
+    expect(answers).toEqual(model.predict(fresh, { topK: 2 }));
+  });
 });

@@ -1,7 +1,7 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import path from "node:path";
 import type { Command } from "commander";
-import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ModelClassifyOptions, type Product } from "../../index.js";
+import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../index.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
@@ -66,16 +66,17 @@ export function classifyCommand(program: Command): Command {
       let textOnly = 0;
       // Models that read photos work in smaller batches (each photo is decoded and embedded).
       const size = model.capabilities.images ? Math.min(flags.batchSize, 256) : flags.batchSize;
-      const done = await classifyStream(flags, opts, ui, size, async (batch) => {
-        const preds = await model.predictBatch(batch, options);
+      const done = await classifyStream(flags, opts, ui, size, (batches) => model.predictStream(batches, options), (batch, preds) => {
         let text = "";
+        const tail = `,"model":${JSON.stringify(version)}}\n`;
         for (const [i, p] of preds.entries()) {
           if (p.imageIssue) {
             textOnly++;
             const line = batch[i]!.line;
             ui.warn({ code: p.imageIssue.code, message: `${flags.data}${line ? `:${line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
           }
-          text += JSON.stringify({ ...p, model: version }) + "\n";
+          // {...p, model}: the prediction's keys, then the model version (p never has a "model" key).
+          text += JSON.stringify(p).slice(0, -1) + tail;
         }
         return text;
       });
@@ -88,32 +89,38 @@ export function classifyCommand(program: Command): Command {
 }
 
 /**
- * Streams the input through `handle` in batches of `size`, writing what it returns to stdout or, atomically,
- * to `--out`; shows progress and reports skipped rows. Returns how many products were classified.
+ * Streams the input in batches of `size` through `predict` (answers in order), writing what `format` makes
+ * of each to stdout or, atomically, to `--out`; shows progress and reports skipped rows. Returns how many
+ * products were classified.
  */
 async function classifyStream(
   flags: ClassifyFlags,
   opts: ReturnType<typeof readOptions>,
   ui: ReturnType<typeof makeUi>,
   size: number,
-  handle: (batch: Product[]) => Promise<string>,
+  predict: (batches: AsyncIterable<Product[]>) => AsyncIterable<{ products: Product[]; predictions: ItemPrediction[] }>,
+  format: (batch: Product[], predictions: ItemPrediction[]) => string,
 ): Promise<number> {
   const stream = readCatalog(inputSource(flags.data), opts);
   let done = 0;
-  async function* results(): AsyncGenerator<string> {
+  async function* batches(): AsyncGenerator<Product[]> {
     let batch: Product[] = [];
-    const flush = async (): Promise<string> => {
-      const text = await handle(batch);
-      done += batch.length;
-      ui.progress.onProgress({ stage: "classify", done, total: 0 });
-      batch = [];
-      return text;
-    };
     for await (const p of stream) {
       batch.push(p);
-      if (batch.length >= size) yield await flush();
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
     }
-    if (batch.length > 0) yield await flush();
+    if (batch.length > 0) yield batch;
+  }
+  async function* results(): AsyncGenerator<string> {
+    for await (const { products, predictions } of predict(batches())) {
+      const text = format(products, predictions);
+      done += products.length;
+      ui.progress.onProgress({ stage: "classify", done, total: 0 });
+      yield text;
+    }
   }
   if (flags.out) await writeFileAtomic(flags.out, results());
   else for await (const text of results()) await writeStdout(text);

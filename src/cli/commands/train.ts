@@ -49,7 +49,7 @@ export function trainCommand(program: Command): Command {
       seed: flags.seed,
       strategy: flags.strategy,
       calibration: flags.calibration,
-      calibrationFolds: flags.calibrationFolds,
+      ...(flags.calibrationFolds !== undefined ? { calibrationFolds: flags.calibrationFolds } : {}),
       textFields: flags.textFields ?? ["title", "description"],
       labelField: flags.labelField ?? "category",
       idField: flags.idField ?? "id",

@@ -12,6 +12,8 @@ const MIN_PARALLEL = 512;
 
 interface Reply {
   id: number;
+  /** Milliseconds the worker spent on the batch. */
+  ms: number;
   rows: number;
   indptr: Int32Array;
   indices: Int32Array;
@@ -56,6 +58,41 @@ export class TransformPool {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** The worker's share of each batch started with {@link TransformPool.begin}, adapted as batches go. */
+  private share = 0.5;
+
+  /**
+   * Starts featurizing a batch and returns the call that completes it: the worker's share is sent now, so it
+   * is featurized while this thread does other work (answering the previous batch, reading the next); the
+   * rest is featurized here when `finish` is called. The share adapts so that the worker is rarely waited
+   * for and rarely idle: a wait shrinks it, none grows it. Same rows as
+   * {@link FittedTextFeaturizer.transformTexts}, in order. Call `finish` of each begun batch in turn.
+   */
+  begin(texts: readonly (readonly string[])[]): { finish(): Promise<CsrMatrix> } {
+    if (texts.length < MIN_PARALLEL || this.broken || !TransformPool.available()) {
+      return { finish: async () => this.featurizer.transformTexts(texts) };
+    }
+    const local = Math.max(1, Math.round(texts.length * (1 - this.share)));
+    const remote = this.request(texts.slice(local));
+    remote.catch(() => undefined); // observed in finish
+    return {
+      finish: async () => {
+        let mine: CsrMatrix;
+        try {
+          mine = this.featurizer.transformTexts(texts.slice(0, local));
+        } catch (e) {
+          await remote.catch(() => undefined);
+          throw e;
+        }
+        const t = performance.now();
+        const r = await remote;
+        const waited = performance.now() - t;
+        this.share = waited > 1 ? Math.max(0.1, this.share * 0.92) : Math.min(0.95, this.share + 0.03);
+        return vstackCsr([mine, csr(r.rows, this.featurizer.dim, r.indptr, r.indices, r.data)]);
+      },
+    };
   }
 
   /** Stops the worker (it is unreferenced anyway; call this to free its memory early). */

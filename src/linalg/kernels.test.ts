@@ -1,0 +1,139 @@
+// The WebAssembly SIMD kernels against their JavaScript twins: identical bits on random sparse data, plus a
+// hand-computed case. The module is compiled here from its AssemblyScript source, so the test never depends
+// on a previous build.
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows } from "./kernels.js";
+import { Random } from "./random.js";
+
+let wasm: LinalgKernels;
+
+beforeAll(async () => {
+  const asc = (await import("assemblyscript/asc")).default;
+  const source = readFileSync(new URL("./wasm/kernels.as.ts", import.meta.url), "utf8");
+  // As scripts/build-wasm.mjs compiles it.
+  const r = await asc.compileString(source, {
+    optimizeLevel: 3,
+    noAssert: true,
+    runtime: "stub",
+    enable: ["simd", "threads"],
+    importMemory: true,
+    sharedMemory: true,
+    maximumMemory: 65536,
+  });
+  if (r.error || !r.binary) throw new Error(`AssemblyScript compile failed: ${r.error?.message ?? ""}\n${r.stderr.toString()}`);
+  wasm = wasmKernels(r.binary);
+}, 60_000);
+
+/** Random CSR rows (some empty) over `cols` columns with values in (-2, 2). */
+function randomRows(rng: Random, rows: number, cols: number): SparseRows {
+  const indptr = [0];
+  const indices: number[] = [];
+  const data: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    const n = i % 7 === 3 ? 0 : 1 + rng.int(40);
+    for (let t = 0; t < n; t++) {
+      indices.push(rng.int(cols));
+      data.push(rng.float() * 4 - 2);
+    }
+    indptr.push(indices.length);
+  }
+  return { rows, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+}
+
+const bits = (a: Float32Array | Float64Array): number[] => Array.from(a.BYTES_PER_ELEMENT === 4 ? new Uint32Array(a.buffer, a.byteOffset, a.length) : new Uint32Array(a.buffer, a.byteOffset, a.length * 2));
+
+describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
+  it("scores a hand-computed batch", () => {
+    // Two features, three classes; row 0 = 2·f0 + 1·f1, row 1 empty.
+    const weights = Float32Array.of(1, 2, 3, 10, 20, 30);
+    const intercept = Float32Array.of(0.5, 0, -1);
+    const x: SparseRows = { rows: 2, indptr: Int32Array.of(0, 2, 2), indices: Int32Array.of(0, 1), data: Float32Array.of(2, 1) };
+    for (const k of [jsKernels, wasm]) {
+      const out = new Float32Array(6);
+      k.scorer(weights, 3, intercept).score(x, out);
+      expect(Array.from(out)).toEqual([12.5, 24, 35, 0.5, 0, -1]);
+    }
+  });
+
+  it("scores random batches with identical bits, for odd and even class counts and row slices", () => {
+    const rng = new Random(11);
+    for (const k of [1, 2, 3, 10, 17]) {
+      const cols = 500;
+      const weights = Float32Array.from({ length: cols * k }, () => rng.float() * 2 - 1);
+      const intercept = Float32Array.from({ length: k }, () => rng.float() - 0.5);
+      const x = randomRows(rng, 300, cols);
+      const a = new Float32Array(x.rows * k);
+      const b = new Float32Array(x.rows * k);
+      jsKernels.scorer(weights, k, intercept).score(x, a);
+      const scorer = wasm.scorer(weights, k, intercept);
+      scorer.score(x, b);
+      expect(bits(b)).toEqual(bits(a));
+      // A slice whose row pointers do not start at 0 (rows 100..199 of the same arrays).
+      const slice: SparseRows = { rows: 100, indptr: x.indptr.subarray(100, 201), indices: x.indices, data: x.data };
+      const c = new Float32Array(100 * k);
+      scorer.score(slice, c);
+      expect(bits(c)).toEqual(bits(a.subarray(100 * k, 200 * k)));
+    }
+  });
+
+  it("runs dot and axpy sequences with identical bits", () => {
+    const rng = new Random(5);
+    const cols = 300;
+    const x = randomRows(rng, 200, cols);
+    const js = jsKernels.workspace(x, cols);
+    const wa = wasm.workspace(x, cols);
+    for (let step = 0; step < 2000; step++) {
+      const i = rng.int(x.rows);
+      const start = x.indptr[i]!;
+      const end = x.indptr[i + 1]!;
+      const init = rng.float() - 0.5;
+      const d1 = js.dot(init, start, end);
+      const d2 = wa.dot(init, start, end);
+      expect(d2).toBe(d1);
+      const s = (1 - d1) * 0.1;
+      js.axpy(s, start, end);
+      wa.axpy(s, start, end);
+    }
+    expect(bits(wa.w)).toEqual(bits(js.w));
+    expect(Math.max(...Array.from(js.w, Math.abs))).toBeGreaterThan(0);
+    wa.reset();
+    expect(wa.w.every((v) => v === 0)).toBe(true);
+  });
+
+  it("shares rows between weight slots: one copy, independent weights, the same bits as JavaScript", () => {
+    const rng = new Random(9);
+    const cols = 50;
+    const x = randomRows(rng, 40, cols);
+    for (const k of [jsKernels, wasm]) {
+      const shared = k.share(x, cols, 2);
+      expect(Array.from(shared.x.indices)).toEqual(Array.from(x.indices));
+      expect(Array.from(shared.x.data)).toEqual(Array.from(x.data));
+      expect(shared.x.indices.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const a = k.workspaceOn(shared.handle, 0);
+      const b = k.workspaceOn(shared.handle, 1);
+      a.axpy(1, x.indptr[0]!, x.indptr[1]!);
+      b.axpy(2, x.indptr[1]!, x.indptr[2]!);
+      const ref = jsKernels.workspace(x, cols);
+      ref.axpy(1, x.indptr[0]!, x.indptr[1]!);
+      expect(bits(a.w)).toEqual(bits(ref.w));
+      ref.reset();
+      ref.axpy(2, x.indptr[1]!, x.indptr[2]!);
+      expect(bits(b.w)).toEqual(bits(ref.w));
+      expect(() => k.workspaceOn(shared.handle, 2)).toThrow(RangeError);
+    }
+  });
+
+  it("falls back to JavaScript with ASSORT_NO_WASM=1 and says why", async () => {
+    vi.resetModules();
+    vi.stubEnv("ASSORT_NO_WASM", "1");
+    try {
+      const fresh = await import("./kernels.js");
+      expect(fresh.kernels().backend).toBe("js");
+      expect(fresh.kernelsFallbackReason()).toBe("ASSORT_NO_WASM=1");
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
+});
