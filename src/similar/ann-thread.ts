@@ -103,18 +103,29 @@ export class AnnThread {
 
   private async bootstrap(source: GroupedIndex): Promise<void> {
     const started = performance.now();
+    // Hashes straight from the index's own arrays: copying every vector here (100 MB at 250k × 100) would only
+    // make garbage at start-up, when memory peaks.
     const ids: string[] = [];
-    const hashes: number[] = [];
-    for (const c of source.chunks(FEED)) {
+    let hashes = new Uint32Array(source.size + 1024);
+    const d = this.o.dim;
+    let slice = 0;
+    for (const c of source.views(FEED)) {
+      if (slice++ > 0) await tick();
       for (let i = 0; i < c.ids.length; i++) {
+        const r = c.rows[i]!;
+        if (ids.length === hashes.length) {
+          // Items were added while this ran (it yields between slices).
+          const grown = new Uint32Array(hashes.length * 2);
+          grown.set(hashes);
+          hashes = grown;
+        }
+        hashes[ids.length] = vectorHash(c.data.subarray(r * d, (r + 1) * d));
         ids.push(c.ids[i]!);
-        hashes.push(vectorHash(c.data.subarray(i * this.o.dim, (i + 1) * this.o.dim)));
       }
-      await tick();
     }
     let todo: string[];
     try {
-      const r = await this.send({ op: "open", dir: this.o.dir, dim: this.o.dim, params: this.o.params, ids, hashes: Uint32Array.from(hashes) });
+      const r = await this.send({ op: "open", dir: this.o.dir, dim: this.o.dim, params: this.o.params, ids, hashes: hashes.slice(0, ids.length) });
       todo = r.stale ?? [];
       this.dirty = todo.length > 0 || (r.removed ?? 0) > 0;
       this.o.onEvent?.("loaded", { size: r.size, stale: todo.length, removed: r.removed ?? 0, ms: Math.round(performance.now() - started) });
