@@ -4,23 +4,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Random } from "../linalg/random.js";
+import { unitRows } from "../../test/support/unit-rows.js";
 import { AnnThread } from "./ann-thread.js";
 import { GroupedIndex } from "./grouped-index.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "assort-ann-thread-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function unitRows(n: number, dim: number, seed: number): Float32Array {
-  const r = new Random(seed);
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    let norm = 0;
-    for (let j = 0; j < dim; j++) norm += (out[i * dim + j] = r.float() - 0.5) ** 2;
-    for (let j = 0; j < dim; j++) out[i * dim + j] = out[i * dim + j]! / Math.sqrt(norm);
-  }
-  return out;
-}
 
 describe("AnnThread search (i8 graph, rescored)", () => {
   it("answers with exact scores in exact order, and finds most of the exact top 10", async () => {
