@@ -213,13 +213,10 @@ export class Transport {
       if ((req.socket as Tagged<Socket>)[kOverCap] && this.connections > this.limits.maxConnections) {
         return this.refuse(req, res, 503, `Server busy: over ${this.limits.maxConnections} connections open; retry shortly`, { "retry-after": "1", connection: "close" }, "connections");
       }
-      // The load checks see every request read (the queueing budget times each turn), but a caller over its rate
-      // limit (or with an invalid key) is told so rather than "busy": the rate limit then takes the excess of
-      // one client before the queueing budget has to.
       const busy = this.busy();
+      if (busy) return this.refuse(req, res, 503, busy[1], { "retry-after": "1" }, busy[0]);
       const refused = this.gate?.(req, res);
       if (refused) return this.refuse(req, res, refused.status, refused.detail, refused.headers, refused.reason);
-      if (busy) return this.refuse(req, res, 503, busy[1], { "retry-after": "1" }, busy[0]);
       req[kAdmitted] = true;
     }
     if (hasBody(req)) {
