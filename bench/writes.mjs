@@ -14,7 +14,8 @@
 // windows without the probe, "loaded" of the windows with it; classify p50/p99 pool every probe sample.
 // Start-up: `assort serve` is started `--startups` times on the grown store (no --model: it loads the active
 // one), timing "listening" and the ANN index becoming ready (similar items answer "ann"), with peak RSS
-// (VmHWM) at both points. `--bin` runs another build of the CLI (e.g. the code before a change);
+// (VmHWM) at both points, and once the recall@10 of its ANN similar items (i8 vectors) against exact search over
+// the store's vectors (bench/ann-recall.mjs). `--bin` runs another build of the CLI (e.g. the code before a change);
 // `--reuse DIR` skips the growth and measures start-up on DIR. Results go to bench/results/writes-<ts>.jsonl.
 import { setTimeout } from "node:timers";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -23,6 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
+import { annRecallAt10 } from "./ann-recall.mjs";
 import { median, run, writeResults } from "./common.mjs";
 import { BIN, KEY, pricerunnerModel, rssOf, startServer } from "./serve-lib.mjs";
 import { syntheticProducts } from "./synthetic.mjs";
@@ -159,6 +161,7 @@ async function grow(data, modelDir) {
 
 async function startup(data) {
   const rows = [];
+  let recall;
   for (let i = 0; i < startups; i++) {
     const server = await startServer(data, undefined, ["--rate-limit", "off"], { bin });
     try {
@@ -180,6 +183,11 @@ async function startup(data) {
       }
       const annSeconds = server.startSeconds + (performance.now() - t0) / 1000;
       const after = rssOf(server.pid);
+      // Once: how close the ANN index's answers are to exact search (its vectors are stored as i8).
+      if (i === 0 && method === "ann") {
+        progress("  recall@10 of similar items (ANN) against exact search …");
+        recall = await annRecallAt10(server, data);
+      }
       const row = { startSeconds: round(server.startSeconds, 2), rssAtListenMb: Math.round(atListen.peak), annReadySeconds: method === "ann" ? round(annSeconds, 2) : null, peakRssMb: Math.round(after.peak), products: health.products };
       progress(`  start-up ${i + 1}: ${JSON.stringify(row)}`);
       rows.push(row);
@@ -198,6 +206,9 @@ async function startup(data) {
     annReadySeconds: median(rows.map((x) => x.annReadySeconds)),
     peakRssMb: median(rows.map((x) => x.peakRssMb)),
     peakRssRange: [Math.min(...rows.map((x) => x.peakRssMb)), Math.max(...rows.map((x) => x.peakRssMb))],
+    annRecallAt10: recall ? round(recall.recallAt10, 3) : null,
+    annRecallQueries: recall?.queries ?? 0,
+    annRecallMethods: recall?.methods ?? {},
   };
   record(r);
   return r;
@@ -225,6 +236,7 @@ try {
     out(`classify during writes (${bulk.probeRate}/s):  p50 ${bulk.classifyP50Ms} ms, p99 ${bulk.classifyP99Ms} ms, max ${bulk.classifyMaxMs} ms (target p99 < 20 ms: ${bulk.classifyP99Ms < 20 ? "met" : "MISSED"})`);
   }
   out(`start-up on ${st.products} products: ${st.startSeconds} s to listen (target < 10 s: ${st.startSeconds < 10 ? "met" : "MISSED"}), ANN ready at ${st.annReadySeconds} s, peak RSS ${st.peakRssMb} MB (target < 600 MB: ${st.peakRssMb < 600 ? "met" : "MISSED"})`);
+  out(`similar items (ANN, i8 vectors) recall@10 against exact: ${st.annRecallAt10 ?? "–"} over ${st.annRecallQueries} products (target ≥ 0.95: ${st.annRecallAt10 >= 0.95 ? "met" : "MISSED"})`);
   await writeResults("writes", results, startedAt, out);
   data = undefined;
 } finally {

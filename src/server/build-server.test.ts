@@ -129,8 +129,11 @@ describe("buildServer", () => {
     for (let i = 0; i < 3; i++) codes.push((await app.inject({ url: "/v1/models" })).statusCode);
     expect(codes).toEqual([200, 200, 429]);
     const limited = await app.inject({ url: "/v1/models" });
-    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    // A token bucket of 2 per minute: the next request fits in 30 s.
+    expect(limited.headers["retry-after"]).toBe("30");
     expect(limited.headers["content-type"]).toMatch(/problem\+json/);
+    expect(limited.json()).toMatchObject({ status: 429, detail: "Rate limit reached: 2 requests per 60 s; retry in 30 s", instance: "/v1/models" });
+    expect([limited.headers["ratelimit-limit"], limited.headers["ratelimit-remaining"]]).toEqual(["2", "0"]);
     expect((await app.inject({ url: "/v1/models", headers: auth(READER) })).statusCode).toBe(200);
     expect((await app.inject({ url: "/health" })).statusCode).toBe(200);
 

@@ -1,6 +1,5 @@
 // buildServer: the fastify app of the HTTP API. Routes only parse, check keys, call the service and format.
 import fastifyCors from "@fastify/cors";
-import fastifyRateLimit from "@fastify/rate-limit";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type onRequestHookHandler } from "fastify";
 import type { z } from "zod";
 import { ConfigError, MAX_FIELD_DEPTH } from "../index.js";
@@ -9,6 +8,8 @@ import { useJsonBodyParser } from "./json-body.js";
 import { Metrics } from "./metrics.js";
 import { openApiDocument, serializerSchemaOf } from "./openapi.js";
 import { HttpProblem, PROBLEM_TYPE, problemText, toProblem, zodProblem, type MappedError } from "./problem.js";
+import { RateLimiter } from "./rate-limiter.js";
+import { RequestGate } from "./request-gate.js";
 import type { RouteContext, RouteSpec } from "./route-spec.js";
 import { adminRoutes } from "./routes/admin-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
@@ -28,7 +29,10 @@ export interface ServerLimits extends Partial<TransportLimits> {
   bodyLimit?: number;
   /** Most items in one classify or products request (default 1000): more → 413 naming the limit. */
   maxItems?: number;
-  /** Requests per valid key (or per IP without one) per window; false/0: no rate limit (default 60,000 per minute). */
+  /**
+   * Requests per valid key (or per IP without one) per window, as a token bucket holding `max` (a burst of `max`,
+   * then `max` per window); false/0: no rate limit (default 60,000 per minute). Checked before routing.
+   */
   rateLimit?: { max: number; windowMs?: number } | false;
 }
 
@@ -63,7 +67,6 @@ declare module "fastify" {
   }
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const pathOf = (url: string): string => url.split("?")[0]!;
 
 function parse<T extends z.ZodType>(where: string, schema: T, value: unknown): z.output<T> {
@@ -84,9 +87,12 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const keys = o.auth?.keys ?? new KeyRing();
   const readAuth = o.auth?.readAuth ?? false;
   const metrics = new Metrics();
+  const rl = rateLimit ?? { max: 60_000, windowMs: 60_000 };
   let transport: Transport;
+  let gate: RequestGate;
   try {
-    transport = new Transport(transportLimits, metrics);
+    gate = new RequestGate(keys, rl && rl.max > 0 ? new RateLimiter(rl.max, rl.windowMs ?? 60_000) : undefined);
+    transport = new Transport(transportLimits, metrics, (req, res) => gate.check(req, res));
   } catch (e) {
     const m = (e as Error).message;
     throw new ConfigError(`Invalid server limits: ${m.charAt(0).toLowerCase()}${m.slice(1)}`);
@@ -123,10 +129,18 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   });
 
   // Callback-style hooks (no promise per request): these run on every call of the hot routes.
-  // 1. Before the rate limiter: a query that is not UTF-8 → 400; a key that is sent must be valid (401), so random
-  //    tokens cannot mint rate-limit buckets; a valid one is remembered for the rate limiter and the route guards.
-  app.addHook("onRequest", (req, _reply, done) => {
+  // 1. Keys and the rate limit ran in the transport, before routing (RequestGate); requests that bypassed it
+  //    (inject) pass the same gate here. Then a query that is not UTF-8 → 400.
+  app.addHook("onRequest", (req, reply, done) => {
     if (req.routeOptions.config?.ops) return done();
+    if (!RequestGate.passed(req.raw)) {
+      const refused = gate.check(req.raw, reply.raw);
+      if (refused) {
+        metrics.addRejected(refused.reason);
+        return done(new HttpProblem(refused.status, refused.detail, undefined, refused.headers));
+      }
+    }
+    req.apiKey = RequestGate.callerOf(req.raw) ?? null;
     const q = req.url.indexOf("?");
     if (q >= 0 && req.url.includes("%", q)) {
       try {
@@ -135,15 +149,6 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
         return done(new HttpProblem(400, "Invalid request query: it is not valid percent-encoded UTF-8"));
       }
     }
-    const h = req.headers.authorization;
-    if (h === undefined) return done();
-    const m = BEARER.exec(h);
-    const who = m ? keys.identify(m[1]!) : undefined;
-    if (!who) {
-      metrics.addRejected("auth");
-      return done(m ? sendKeyProblem("The API key is not valid", "invalid_token") : sendKeyProblem("Send the API key as Authorization: Bearer <key>", "invalid_request"));
-    }
-    req.apiKey = who;
     done();
   });
   // 2. Requests in progress are those whose body has arrived: slow uploads cannot fill the in-flight budget.
@@ -170,25 +175,10 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err, req, reply) => {
     const m = toProblem(err, pathOf(req.url), String(req.id));
     if (m.internal) req.log.error({ err }, "request failed");
-    else if (m.problem.status === 429) metrics.addRejected("rate-limit");
     return sendProblem(reply, m);
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, toProblem(new HttpProblem(404, `No route ${req.method} ${pathOf(req.url)}`), pathOf(req.url), String(req.id))));
 
-  const rl = rateLimit ?? { max: 60_000, windowMs: 60_000 };
-  if (rl && rl.max > 0) {
-    await app.register(fastifyRateLimit, {
-      max: rl.max,
-      timeWindow: rl.windowMs ?? 60_000,
-      allowList: (req) => Boolean(req.routeOptions.config?.ops),
-      // Only valid keys get their own bucket (invalid ones were refused above); everyone else shares their IP's.
-      keyGenerator: (req) => (req.apiKey ? `key:${req.apiKey.id}` : `ip:${req.ip}`),
-      errorResponseBuilder: (_req, ctx) =>
-        new HttpProblem(429, `Rate limit reached: ${ctx.max} requests per ${ctx.after} window; retry in ${Math.ceil(ctx.ttl / 1000)} s`, undefined, {
-          "retry-after": String(Math.max(1, Math.ceil(ctx.ttl / 1000))),
-        }),
-    });
-  }
   if (o.cors) {
     await app.register(fastifyCors, { origin: o.cors.origin, methods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["authorization", "content-type"], maxAge: 600 });
   }

@@ -1,11 +1,13 @@
 // The HTTP transport under fastify: the Node server and its deadlines, the connection cap, request bodies still
-// arriving (counted apart from requests in progress), load shed before any routing, draining, and problem+json
+// arriving (counted apart from requests in progress), load shed and the key/rate-limit gate before any routing,
+// draining, and problem+json
 // answers for what the framework never sees (malformed HTTP, header overflow, deadlines, CONNECT, Expect).
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Metrics } from "./metrics.js";
 import { HttpProblem, PROBLEM_TYPE, problemText, rawProblemResponse } from "./problem.js";
 import { QueueShedder } from "./queue-shedder.js";
+import type { Refusal } from "./request-gate.js";
 
 /** The transport's limits (times in milliseconds). Every one has a default in {@link TRANSPORT_DEFAULTS}. */
 export interface TransportLimits {
@@ -122,6 +124,8 @@ export class Transport {
   constructor(
     limits: Partial<TransportLimits>,
     private readonly metrics: Metrics,
+    /** Keys and the rate limit (see RequestGate): run on each API request after the load checks, before routing. */
+    private readonly gate?: (req: IncomingMessage, res: ServerResponse) => Refusal | undefined,
   ) {
     this.limits = { ...TRANSPORT_DEFAULTS, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) };
     checkTransportLimits(this.limits);
@@ -211,6 +215,8 @@ export class Transport {
       }
       const busy = this.busy();
       if (busy) return this.refuse(req, res, 503, busy[1], { "retry-after": "1" }, busy[0]);
+      const refused = this.gate?.(req, res);
+      if (refused) return this.refuse(req, res, refused.status, refused.detail, refused.headers, refused.reason);
       req[kAdmitted] = true;
     }
     if (hasBody(req)) {

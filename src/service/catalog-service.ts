@@ -30,7 +30,7 @@ import type { Prediction } from "../pipeline/category-model.js";
 import type { ReadOptions } from "../catalog/read-catalog.js";
 import type { RowIssue } from "../core/errors.js";
 import { checkTopK } from "../pipeline/category-model.js";
-import { checkBatch, toProductWrites } from "./input.js";
+import { checkBatch, toProductWritesSliced } from "./input.js";
 import { checkVersionName, ModelRegistry } from "./model-registry.js";
 import { importCatalogFile, upsertBatch, type BatchClassifier } from "./import.js";
 import { WriteWork } from "./write-work.js";
@@ -333,7 +333,7 @@ export class CatalogService {
   async upsertProducts(items: readonly ProductInput[], o: UpsertOptions = {}): Promise<UpsertAnswer> {
     this.checkOpen();
     checkBatch(items.length, this.maxBatch, "products in one call");
-    const rows = toProductWrites(items);
+    const rows = await toProductWritesSliced(items);
     return this.serialWrite(async () => {
       // Classifying and embedding run in the model thread, the transaction in the store's writer (SQLite):
       // this thread only hands rows over and indexes the vectors in slices.

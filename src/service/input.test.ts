@@ -2,7 +2,7 @@
 // code points, and the content hash is unchanged for what it hashed before.
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../core/errors.js";
-import { contentHash, MAX_FIELD_DEPTH, nestingPath, toProductWrites } from "./input.js";
+import { contentHash, MAX_FIELD_DEPTH, nestingPath, toProductWrites, toProductWritesSliced } from "./input.js";
 
 const nest = (levels: number): unknown => {
   let v: unknown = 1;
@@ -52,5 +52,31 @@ describe("contentHash", () => {
     // The value the hash had before nesting was bounded (same formula: SHA-1 of the sorted [key, value] pairs).
     expect(contentHash({ id: "p1", title: "Tefal pan", brand: "Tefal", specs: { size: [28, "cm"], colours: ["red"] } })).toBe("vSflW2LPfeK1P_qanFsaJMuhvOI");
     expect(() => contentHash({ id: "p", deep: nest(100_000) })).toThrow(RangeError);
+  });
+});
+
+describe("toProductWritesSliced", () => {
+  it("maps a batch like toProductWrites, yielding to the event loop between slices", async () => {
+    const items = Array.from({ length: 1000 }, (_, i) => ({ id: `p${i % 990}`, title: `Pan ${i}`, ...(i % 3 === 0 ? { category: " Pans " } : {}), extra: { n: i } }));
+    const immediate = new Promise<string>((r) => setImmediate(() => r("ran")));
+    const sliced = await toProductWritesSliced(items);
+    // Other work (a setImmediate queued as the mapping started) ran before the mapping finished.
+    expect(await Promise.race([immediate, Promise.resolve("not yet")])).toBe("ran");
+    expect(sliced).toEqual(toProductWrites(items));
+    // Later duplicates win, in first-seen order: 990 rows, p0 with the title of item 990.
+    expect(sliced).toHaveLength(990);
+    expect(sliced[0]).toMatchObject({ id: "p0", title: "Pan 990", category: "Pans" });
+  });
+
+  it("reports problems with their 1-based item numbers across slices", async () => {
+    const items: Record<string, unknown>[] = Array.from({ length: 350 }, (_, i) => ({ id: `p${i}`, title: "t" }));
+    items[5] = { id: "p5" };
+    items[249] = { id: "", title: "t" };
+    const e = await toProductWritesSliced(items as never).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvalidInputError);
+    expect((e as InvalidInputError).issues).toEqual([
+      { file: "<request>", line: 6, field: "title", message: "is required: a non-empty string" },
+      { file: "<request>", line: 250, field: "id", message: "is required: a non-empty string" },
+    ]);
   });
 });

@@ -85,9 +85,37 @@ function idOf(v: unknown): string | undefined {
  * each item (1-based, as `line`) and field. Later duplicates of an id win.
  */
 export function toProductWrites(items: readonly ProductInput[], source = "<request>"): ProductWrite[] {
-  const issues: RowIssue[] = [];
-  const out = new Map<string, ProductWrite>();
-  items.forEach((item, i) => {
+  const w = new ProductWrites(source);
+  items.forEach((item, i) => w.add(item, i));
+  return w.done();
+}
+
+/** Items mapped between two yields to the event loop in {@link toProductWritesSliced} (about 0.2 ms of hashing). */
+const WRITE_SLICE = 100;
+
+/**
+ * {@link toProductWrites} a slice of items at a time, yielding to the event loop between slices: a batch of
+ * 1,000 products (validation and content hashes, a few ms) never holds the loop in one piece.
+ */
+export async function toProductWritesSliced(items: readonly ProductInput[], source = "<request>"): Promise<ProductWrite[]> {
+  const w = new ProductWrites(source);
+  for (let s = 0; s < items.length; s += WRITE_SLICE) {
+    if (s > 0) await new Promise((r) => setImmediate(r));
+    const end = Math.min(items.length, s + WRITE_SLICE);
+    for (let i = s; i < end; i++) w.add(items[i]!, i);
+  }
+  return w.done();
+}
+
+/** The rows of a batch as its items are checked one by one; {@link done} throws the problems found, if any. */
+class ProductWrites {
+  private readonly issues: RowIssue[] = [];
+  private readonly out = new Map<string, ProductWrite>();
+
+  constructor(private readonly source: string) {}
+
+  add(item: ProductInput, i: number): void {
+    const { issues, source } = this;
     const line = i + 1;
     if (item === null || typeof item !== "object" || Array.isArray(item)) {
       issues.push(issue(source, line, "item", "must be an object"));
@@ -108,10 +136,15 @@ export function toProductWrites(items: readonly ProductInput[], source = "<reque
     const description = typeof item.description === "string" ? item.description : "";
     const category = typeof item.category === "string" && item.category.trim() !== "" ? item.category.trim() : undefined;
     const fields: Record<string, unknown> = { ...item, id };
-    out.set(id, { id, title, description, ...(category !== undefined ? { category } : {}), fields, hash: contentHash(fields) });
-  });
-  if (issues.length > 0) throw new InvalidInputError(issues.slice(0, 20), issues.length, issues.length === 1 ? InvalidInputError.format(issues[0]!) : undefined);
-  return [...out.values()];
+    // The nesting was checked just above: hash without walking the fields again.
+    this.out.set(id, { id, title, description, ...(category !== undefined ? { category } : {}), fields, hash: hashFields(fields) });
+  }
+
+  done(): ProductWrite[] {
+    const issues = this.issues;
+    if (issues.length > 0) throw new InvalidInputError(issues.slice(0, 20), issues.length, issues.length === 1 ? InvalidInputError.format(issues[0]!) : undefined);
+    return [...this.out.values()];
+  }
 }
 
 /** A product read from a catalog file as a product input (its fields, with the mapped title/description/category). */
@@ -134,6 +167,11 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
  */
 export function contentHash(fields: Record<string, unknown>): string {
   if (nestingPath(fields, MAX_FIELD_DEPTH)) throw new RangeError(`Cannot hash product fields nested deeper than ${MAX_FIELD_DEPTH} levels`);
+  return hashFields(fields);
+}
+
+/** {@link contentHash} of fields whose nesting was checked already. */
+function hashFields(fields: Record<string, unknown>): string {
   const keys = Object.keys(fields).sort();
   const text = JSON.stringify(keys.map((k) => [k, fields[k]]));
   return oneShot ? oneShot("sha1", text, "base64url") : crypto.createHash("sha1").update(text).digest("base64url");

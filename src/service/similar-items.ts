@@ -24,6 +24,8 @@ import { artifactKey, localArtifact, type ArtifactStore } from "./artifacts.js";
 const MODEL_KEY = "vectors.model";
 /** Rows added to the in-memory index between two yields to the event loop. */
 const INDEX_SLICE = 250;
+/** The ANN index of the service (an index saved with other graph parameters is rebuilt in the background). */
+const ANN_PARAMS = { threads: 1, quantization: "i8", expansionSearch: 256 } as const;
 /** How often a changed ANN index is saved (also at close). */
 const ANN_SAVE_MS = 10 * 60_000;
 
@@ -136,7 +138,10 @@ export class SimilarItems {
     const log = this.o.logger;
     const ann = new AnnThread({
       dim: index.dim,
-      params: { threads: 1 },
+      // i8: a quarter of the vector memory (250k × 100 dimensions: 25 MB instead of 100 MB, the graph's links
+      // unchanged). Alone it loses recall (0.90 at 250k); AnnThread.search rescores 8× the candidates on the
+      // exact vectors, with a wider beam: recall@10 against exact 0.96 (bench:writes measures it at 250k).
+      params: ANN_PARAMS,
       dir: this.annDir(id),
       meta: { vectorModel: id },
       onEvent: (event, detail) => {

@@ -55,7 +55,7 @@ async function sha256(file: string): Promise<string> {
 }
 
 /** Reads and checks a saved index: layout, dimension, parameters, sizes and checksums. Throws on any mismatch. */
-async function load(dir: string, dim: number, params: AnnParamsInput): Promise<{ index: AnnIndex; hashes: Map<string, number> }> {
+async function load(dir: string, dim: number, params: AnnParamsInput): Promise<{ index: AnnIndex; rowHashes: Uint32Array }> {
   const m = JSON.parse(await fs.readFile(path.join(dir, "manifest.json"), "utf8")) as Manifest;
   if (m.format !== ANN_FORMAT || m.formatVersion !== ANN_FORMAT_VERSION) throw new Error(`not an ${ANN_FORMAT} v${ANN_FORMAT_VERSION} directory`);
   if (m.dim !== dim || graphShape(m.params) !== graphShape(params)) throw new Error("it was built with another dimension or other graph parameters");
@@ -70,14 +70,10 @@ async function load(dir: string, dim: number, params: AnnParamsInput): Promise<{
   }
   const rowHashes = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   const index = await AnnIndex.openGraph(graph, dim, params, rowIds);
-  const byId = new Map<string, number>();
-  rowIds.forEach((id, r) => {
-    if (id !== "" && index.rowOf(id) === r) byId.set(id, rowHashes[r]!);
-  });
-  return { index, hashes: byId };
+  return { index, rowHashes };
 }
 
-async function save(index: AnnIndex, hashes: ReadonlyMap<string, number>, dir: string, meta: Record<string, unknown>): Promise<number> {
+async function save(index: AnnIndex, hashes: Uint32Array, dir: string, meta: Record<string, unknown>): Promise<number> {
   let bytes = 0;
   await replaceDirAtomic(
     dir,
@@ -86,7 +82,7 @@ async function save(index: AnnIndex, hashes: ReadonlyMap<string, number>, dir: s
       index.saveGraph(graph);
       const rowIds = index.rowIds();
       const rowHashes = new Uint32Array(rowIds.length);
-      rowIds.forEach((id, r) => (rowHashes[r] = id === "" ? 0 : (hashes.get(id) ?? 0)));
+      rowIds.forEach((id, r) => (rowHashes[r] = id === "" ? 0 : (hashes[r] ?? 0)));
       const hashBytes = new Uint8Array(rowHashes.buffer);
       await fs.writeFile(path.join(tmp, "hashes.bin"), hashBytes);
       await fs.writeFile(path.join(tmp, "ids.json"), JSON.stringify(rowIds));
@@ -116,28 +112,33 @@ async function save(index: AnnIndex, hashes: ReadonlyMap<string, number>, dir: s
  */
 export class AnnHost {
   private ann: AnnIndex | undefined;
-  /** Hash of the vector each live id was added with. */
-  private hashes = new Map<string, number>();
+  /** Hash of the vector each row of the index was added with (by row: no map of ids beside the index's own). */
+  private hashes: Uint32Array = new Uint32Array(0);
 
   async handle(m: AnnThreadRequest): Promise<AnnThreadReply> {
     switch (m.op) {
       case "create":
         this.ann = await AnnIndex.create(m.dim, m.params);
-        this.hashes = new Map();
+        this.hashes = new Uint32Array(0);
         return { id: m.id, ok: true, size: 0 };
       case "open": {
-        const { index, hashes: saved } = await load(m.dir, m.dim, m.params);
-        const current = new Set(m.ids);
+        const { index, rowHashes } = await load(m.dir, m.dim, m.params);
+        // Rows whose item is still in the catalog; the others' items were removed since the save.
+        const seen = new Uint8Array(rowHashes.length);
+        const stale: string[] = [];
+        m.ids.forEach((id, i) => {
+          const r = index.rowOf(id);
+          if (r >= 0) seen[r] = 1;
+          if (r < 0 || rowHashes[r] !== m.hashes[i]) stale.push(id);
+        });
         let removed = 0;
-        for (const id of saved.keys()) {
-          if (current.has(id)) continue;
+        index.rowIds().forEach((id, r) => {
+          if (id === "" || seen[r]) return;
           index.remove(id);
-          saved.delete(id);
           removed++;
-        }
-        const stale = m.ids.filter((id, i) => saved.get(id) !== m.hashes[i]);
+        });
         this.ann = index;
-        this.hashes = saved;
+        this.hashes = rowHashes;
         return { id: m.id, ok: true, size: index.size, stale, removed };
       }
       case "add": {
@@ -149,14 +150,11 @@ export class AnnHost {
           const ids = m.ids.slice(s, s + ADD_SLICE);
           ann.add(ids, m.data.subarray(s * d, (s + ids.length) * d));
         }
-        m.ids.forEach((id, i) => this.hashes.set(id, vectorHash(m.data.subarray(i * d, (i + 1) * d))));
+        m.ids.forEach((id, i) => this.setHash(ann.rowOf(id), vectorHash(m.data.subarray(i * d, (i + 1) * d))));
         return { id: m.id, ok: true, size: ann.size };
       }
       case "remove":
-        for (const id of m.ids) {
-          this.ann?.remove(id);
-          this.hashes.delete(id);
-        }
+        for (const id of m.ids) this.ann?.remove(id);
         return { id: m.id, ok: true, size: this.ann?.size ?? 0 };
       case "search": {
         const ann = this.need();
@@ -168,9 +166,17 @@ export class AnnHost {
     }
   }
 
+  private setHash(row: number, hash: number): void {
+    if (row >= this.hashes.length) {
+      const grown = new Uint32Array(Math.max(row + 1, this.hashes.length * 2, 1024));
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[row] = hash;
+  }
+
   private need(): AnnIndex {
     if (!this.ann) throw new Error("No ANN index");
     return this.ann;
   }
 }
-

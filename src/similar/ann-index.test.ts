@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Random } from "../core/random.js";
+import { unitRows } from "../../test/support/unit-rows.js";
 import { AnnIndex } from "./ann-index.js";
 import { SimilarIndex } from "./similar-index.js";
-
-function unitRows(n: number, d: number, seed: number): Float32Array {
-  const r = new Random(seed);
-  const x = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += (x[i * d + j] = r.normal()) ** 2;
-    for (let j = 0; j < d; j++) x[i * d + j]! /= Math.sqrt(s);
-  }
-  return x;
-}
 
 describe("AnnIndex (usearch HNSW)", () => {
   it("reaches recall@10 ≥ 0.95 against exact search on 5,000 random 32-d vectors", async () => {

@@ -96,6 +96,28 @@ export class GroupedIndex {
     return all.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
   }
 
+  /**
+   * Every item without copying a vector, `maxRows` at a time: ids and their rows in `data`, the backing array of
+   * their group (row r is `data.subarray(r * dim, (r + 1) * dim)`). A slice is valid until the next add or remove.
+   */
+  *views(maxRows = 10_000): Generator<{ ids: string[]; rows: number[]; data: Float32Array }> {
+    for (const ix of this.byGroup.values()) {
+      let ids: string[] = [];
+      let rows: number[] = [];
+      for (let r = 0; r < ix.rowCount; r++) {
+        if (!ix.isLive(r)) continue;
+        ids.push(ix.idOf(r));
+        rows.push(r);
+        if (rows.length === maxRows) {
+          yield { ids, rows, data: ix.vectors };
+          ids = [];
+          rows = [];
+        }
+      }
+      if (rows.length > 0) yield { ids, rows, data: ix.vectors };
+    }
+  }
+
   /** Every item: ids, their vectors (rows × dim) and groups, a group at a time (for building another index). */
   *chunks(maxRows = 10_000): Generator<{ ids: string[]; data: Float32Array }> {
     const d = this.dim;

@@ -44,8 +44,18 @@ describe("overload", () => {
       };
       expect(await codes()).toEqual([200, 200, 200, 200, 200, 429]);
       expect(await codes(READ_KEY)).toEqual([200, 200, 200, 200, 200, 429]);
+      // The 429 is a problem with Retry-After (5/min: the next request fits 12 s after the burst) and the RateLimit
+      // headers, answered before routing (the transport's route label), like the 401s.
+      const limited = await server.call("/v1/search?q=pan", { key: READ_KEY });
+      expectProblemAnswer(limited, 429, /5 requests per 60 s/);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(11);
+      expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(12);
+      expect([limited.headers.get("ratelimit-limit"), limited.headers.get("ratelimit-remaining")]).toEqual(["5", "0"]);
       const m = await server.call("/metrics");
       expect(Number(/assort_http_rejected_total\{reason="auth"\} (\d+)/.exec(m.text)?.[1])).toBeGreaterThanOrEqual(41);
+      expect(Number(/assort_http_rejected_total\{reason="rate-limit"\} (\d+)/.exec(m.text)?.[1])).toBe(3);
+      expect(m.text).toMatch(/assort_http_requests_total\{method="GET",route="\(transport\)",status="429"\} 3/);
+      expect(m.text).toMatch(/assort_http_requests_total\{method="GET",route="\(transport\)",status="401"\} 41/);
     } finally {
       expect(await server.stop()).toBe(0);
     }

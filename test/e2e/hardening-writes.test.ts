@@ -156,7 +156,7 @@ describe("the ANN index of a large catalog", () => {
       expect(await server.stop()).toBe(0);
     }
     const manifest = JSON.parse(readFileSync(path.join(annDir(), "manifest.json"), "utf8"));
-    expect(manifest).toMatchObject({ format: "assort-ann", live: 358, dim: expect.any(Number), graphSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(manifest).toMatchObject({ format: "assort-ann", live: 358, dim: expect.any(Number), params: expect.objectContaining({ quantization: "i8" }), graphSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     server = await annServer();
     try {
       await untilAnn(server);
