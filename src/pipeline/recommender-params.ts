@@ -47,6 +47,8 @@ export const RecommenderParams = z.object({
       shopperShrink: z.number().min(0).default(10),
       /** Weight of content similarity (product vectors of the catalogue texts). */
       contentWeight: z.number().min(0).default(0.5),
+      /** Weight of title similarity (cosine of the item texts' word TF-IDF rows: one product line, other colours). */
+      titleWeight: z.number().min(0).default(0),
       /** Weight of recent basket co-occurrence (recent baskets weigh more: seasons change what goes together). */
       recentWeight: z.number().min(0).default(0.25),
       recentHalfLifeDays: z.number().positive().default(15),
