@@ -359,9 +359,10 @@ export async function fitRecommender(log: EventLog, options: FitRecommenderOptio
     withText.forEach((p, r) => content!.data.set(v.data.subarray(r * v.cols, (r + 1) * v.cols), itemIndex.get(p.id)! * v.cols));
     options.onProgress?.({ stage: "content", done: 1, total: 1 });
   }
-  // Word TF-IDF rows of the item texts (L2-normalized; zero rows for items without text), for title similarity.
+  // Word TF-IDF rows of the item texts (L2-normalized; zero rows for items without text), for title similarity:
+  // made whenever there are texts (a few tens of ms for thousands of items), so a refit with another weight has them.
   let titleRows: CsrMatrix | null = null;
-  if (params.boughtTogether.titleWeight > 0 && withText.length >= 2) {
+  if (withText.length >= 2) {
     const { matrix } = await new TextFeaturizer({ wordNgrams: [1, 1], charNgrams: [0, 0], cjkCharNgrams: [1, 1] }).fitTransformTexts(
       withText.map((p) => p.text),
       { signal: options.signal },
