@@ -44,7 +44,7 @@ export const RecommenderParams = z.object({
       /** Weight of same-shopper co-occurrence. */
       shopperWeight: z.number().min(0).default(1),
       /** Same-shopper co-occurrence divided by (row maximum + this): little shared-shopper evidence weighs less. */
-      shopperShrink: z.number().min(0).default(10),
+      shopperShrink: z.number().min(0).default(3),
       /** Weight of content similarity (product vectors of the catalogue texts). */
       contentWeight: z.number().min(0).default(0.4),
       /** Weight of title similarity (cosine of the item texts' word TF-IDF rows: one product line, other colours). */
