@@ -44,14 +44,16 @@ export const RecommenderParams = z.object({
       /** Weight of same-shopper co-occurrence. */
       shopperWeight: z.number().min(0).default(1),
       /** Same-shopper co-occurrence divided by (row maximum + this): little shared-shopper evidence weighs less. */
-      shopperShrink: z.number().min(0).default(10),
+      shopperShrink: z.number().min(0).default(3),
       /** Weight of content similarity (product vectors of the catalogue texts). */
-      contentWeight: z.number().min(0).default(0.5),
+      contentWeight: z.number().min(0).default(0.4),
+      /** Weight of title similarity (cosine of the item texts' word TF-IDF rows: one product line, other colours). */
+      titleWeight: z.number().min(0).default(1),
       /** Weight of recent basket co-occurrence (recent baskets weigh more: seasons change what goes together). */
       recentWeight: z.number().min(0).default(0.25),
       recentHalfLifeDays: z.number().positive().default(15),
       /** Weight of what sells now (the candidate's recent popularity). */
-      popularWeight: z.number().min(0).default(0.7),
+      popularWeight: z.number().min(0).default(0.8),
       /**
        * Half-life (days) of what sells now, measured in baskets weighted by their size; null: the shoppers'
        * recent popularity (half-life blend.popularHalfLifeDays) instead.

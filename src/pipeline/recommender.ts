@@ -5,7 +5,8 @@ import type { Product } from "../core/product.js";
 import type { RunOptions } from "../core/progress.js";
 import { EVENT_CODE } from "../events/event.js";
 import type { EventLog } from "../events/event-log.js";
-import { dense, type CsrMatrix, type DenseMatrix } from "../linalg/matrix.js";
+import { TextFeaturizer } from "../featurize/text/text-featurizer.js";
+import { csr, dense, type CsrMatrix, type DenseMatrix } from "../linalg/matrix.js";
 import { Blend, scaleToMax, type PartName } from "../recommend/blend.js";
 import { fitBoughtTogether, type BoughtTogetherLists } from "../recommend/bought-together.js";
 import { fitEase, type EaseModel } from "../recommend/ease.js";
@@ -77,7 +78,7 @@ export interface RecommenderState {
   events: number;
   purchases: number;
   /** What a refit with other parameters reuses (kept in memory, not saved). */
-  fitted?: { baskets: CsrMatrix; content: DenseMatrix | null; basketAge: Float64Array };
+  fitted?: { baskets: CsrMatrix; content: DenseMatrix | null; titles: CsrMatrix | null; basketAge: Float64Array };
 }
 
 /** Reason texts. */
@@ -243,7 +244,7 @@ export class Recommender {
     if (!same(params.boughtTogether, old.boughtTogether) || (params.boughtTogether.popularWeight > 0 && params.blend.popularHalfLifeDays !== old.blend.popularHalfLifeDays)) {
       if (!s.fitted) throw new ConfigError("Cannot refit the bought-together lists of a loaded recommender: fit it again");
       const popular = recentPopularity(s.counts, s.last, s.now, params.blend.popularHalfLifeDays);
-      together = fitBoughtTogether(s.fitted.baskets, s.counts, s.fitted.content, params.boughtTogether, s.fitted.basketAge, popular);
+      together = fitBoughtTogether(s.fitted.baskets, s.counts, s.fitted.content, params.boughtTogether, s.fitted.basketAge, popular, s.fitted.titles);
     }
     let favourites = s.favourites;
     if (s.segmentOf && params.blend.popularHalfLifeDays !== old.blend.popularHalfLifeDays) favourites = segmentFavourites(s.counts, s.last, s.now, s.segmentOf, params.blend.popularHalfLifeDays);
@@ -358,10 +359,20 @@ export async function fitRecommender(log: EventLog, options: FitRecommenderOptio
     withText.forEach((p, r) => content!.data.set(v.data.subarray(r * v.cols, (r + 1) * v.cols), itemIndex.get(p.id)! * v.cols));
     options.onProgress?.({ stage: "content", done: 1, total: 1 });
   }
+  // Word TF-IDF rows of the item texts (L2-normalized; zero rows for items without text), for title similarity:
+  // made whenever there are texts (a few tens of ms for thousands of items), so a refit with another weight has them.
+  let titleRows: CsrMatrix | null = null;
+  if (withText.length >= 2) {
+    const { matrix } = await new TextFeaturizer({ wordNgrams: [1, 1], charNgrams: [0, 0], cjkCharNgrams: [1, 1] }).fitTransformTexts(
+      withText.map((p) => p.text),
+      { signal: options.signal },
+    );
+    titleRows = rowsInItemSpace(matrix, withText.map((p) => itemIndex.get(p.id)!), items.length);
+  }
   const baskets = buildBaskets({ ...cols, rows: Int32Array.from(rows) }, log.baskets.size, items.length);
   const basketAge = basketAges(baskets.rows, rows, cols.basket, cols.time, now);
   const popularNow = recentPopularity(counts, last, now, params.blend.popularHalfLifeDays);
-  const together = fitBoughtTogether(baskets, counts, content, params.boughtTogether, basketAge, popularNow);
+  const together = fitBoughtTogether(baskets, counts, content, params.boughtTogether, basketAge, popularNow, titleRows);
   options.onProgress?.({ stage: "bought together", done: 1, total: 1 });
 
   // Segment favourites: the given segments, else k-means segments on the log's own RFM (no other data).
@@ -395,7 +406,7 @@ export async function fitRecommender(log: EventLog, options: FitRecommenderOptio
     fitSeconds: (performance.now() - t0) / 1000,
     events: log.length,
     purchases,
-    fitted: { baskets, content, basketAge },
+    fitted: { baskets, content, titles: titleRows, basketAge },
   });
 }
 
@@ -405,6 +416,23 @@ function recentPopularity(counts: CsrMatrix, last: Float64Array, now: number, ha
   for (let p = 0; p < counts.indptr[counts.rows]!; p++) out[counts.indices[p]!]! += decay(now - last[p]!, halfLifeDays);
   scaleToMax(out);
   return out;
+}
+
+/** The rows of `m` placed at item indices `at` (row r of m → row at[r]) of an `n`-row CSR matrix; other rows empty. */
+function rowsInItemSpace(m: CsrMatrix, at: readonly number[], n: number): CsrMatrix {
+  const rowOf = new Int32Array(n).fill(-1);
+  at.forEach((i, r) => (rowOf[i] = r));
+  const indptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i]! + (rowOf[i]! >= 0 ? m.indptr[rowOf[i]! + 1]! - m.indptr[rowOf[i]!]! : 0);
+  const indices = new Int32Array(indptr[n]!);
+  const data = new Float32Array(indptr[n]!);
+  for (let i = 0; i < n; i++) {
+    const r = rowOf[i]!;
+    if (r < 0) continue;
+    indices.set(m.indices.subarray(m.indptr[r]!, m.indptr[r + 1]!), indptr[i]!);
+    data.set(m.data.subarray(m.indptr[r]!, m.indptr[r + 1]!), indptr[i]!);
+  }
+  return csr(n, m.cols, indptr, indices, data);
 }
 
 /** Age in days of each basket (its last line) at `now`. */

@@ -26,11 +26,12 @@ export const DEFAULT_TUNE_GRID: TuneGrid = {
   "blend.returnPenalty": [0.25, 0.5, 0.75],
   "boughtTogether.popularityPenalty": [0, 0.1, 0.2, 0.3],
   "boughtTogether.shopperWeight": [0, 0.5, 1, 2],
-  "boughtTogether.contentWeight": [0, 0.2, 0.4, 0.5, 0.7, 1],
+  "boughtTogether.contentWeight": [0, 0.1, 0.25, 0.4, 0.5, 0.7, 1],
+  "boughtTogether.titleWeight": [0, 0.25, 0.5, 0.75, 1, 1.5, 2],
   "boughtTogether.recentWeight": [0, 0.25, 0.5, 1],
   "boughtTogether.recentHalfLifeDays": [15, 30, 60],
   "boughtTogether.shopperShrink": [0, 3, 10, 20],
-  "boughtTogether.popularWeight": [0, 0.2, 0.4, 0.6, 0.7, 0.8],
+  "boughtTogether.popularWeight": [0, 0.2, 0.4, 0.6, 0.7, 0.8, 1, 1.2],
   "boughtTogether.popularHalfLifeDays": [7, 14, 21, null],
 };
 

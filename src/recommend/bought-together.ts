@@ -14,6 +14,12 @@ export interface BoughtTogetherParams {
   shopperWeight: number;
   /** γ: weight of content similarity (cosine of the product vectors, negatives as 0). */
   contentWeight: number;
+  /**
+   * Weight of title similarity: the cosine of the items' word TF-IDF rows (`titles`), which tells items of one
+   * product line apart from items that merely share a theme ("jumbo bag red retrospot" and "jumbo bag pink
+   * polkadot" share "jumbo bag"). Default 0.
+   */
+  titleWeight?: number;
   /** δ: weight of recent basket co-occurrence (each basket weighs 2^(−age / recentHalfLifeDays)), scaled to max 1. */
   recentWeight?: number;
   recentHalfLifeDays?: number;
@@ -36,7 +42,7 @@ export interface BoughtTogetherParams {
   fullContentLimit?: number;
 }
 
-/** What weighed most for a neighbour: 0 shared baskets (all-time or recent), 1 shared shoppers, 2 content, 3 selling now. */
+/** What weighed most for a neighbour: 0 shared baskets (all-time or recent), 1 shared shoppers, 2 content (vectors or titles), 3 selling now. */
 export const EVIDENCE = ["basket", "shopper", "content", "popular"] as const;
 export type Evidence = (typeof EVIDENCE)[number];
 
@@ -49,10 +55,11 @@ export interface BoughtTogetherLists extends NeighborLists {
  * Fits bought-together lists for every catalogue item. `baskets`: basket × item incidence; `counts`: shopper ×
  * item counts (binarized); `content`: one unit row per catalogue item (a zero row = no text), or null;
  * `basketAgeDays`: each basket's age at fit time (needed for `recentWeight` and `popularHalfLifeDays`);
+ * `titles`: one L2-normalized sparse row per catalogue item (word TF-IDF; an empty row = no text), for `titleWeight`;
  * `shopperPopular`: each item's recent popularity among shoppers scaled to max 1, what sells now when
  * `popularHalfLifeDays` is null (`popularWeight` re-ranks the lists of bought items only). An item
  * with no purchases gets its content neighbours. Ties go to the lower item index.
- * O(Σ_i (Σ_{b ∋ i} |b| + Σ_{u ∋ i} n_u) + items²·dim) time, O(items) scratch.
+ * O(Σ_i (Σ_{b ∋ i} |b| + Σ_{u ∋ i} n_u + Σ_{w ∈ title i} df_w) + items²·dim) time, O(items) scratch.
  */
 export function fitBoughtTogether(
   baskets: CsrMatrix,
@@ -61,9 +68,14 @@ export function fitBoughtTogether(
   p: BoughtTogetherParams,
   basketAgeDays?: Float64Array,
   shopperPopular?: Float64Array,
+  titles?: CsrMatrix | null,
 ): BoughtTogetherLists {
   const n = counts.cols;
-  if (baskets.cols !== n || (content !== null && content.rows !== n)) throw new RangeError(`Pass matrices over the same ${n} items`);
+  if (baskets.cols !== n || (content !== null && content.rows !== n) || (titles && titles.rows !== n)) throw new RangeError(`Pass matrices over the same ${n} items`);
+  const tw = titles ? (p.titleWeight ?? 0) : 0;
+  const titlesOf = tw > 0 ? transposeCsr(titles!) : null;
+  const ct = new Float64Array(n);
+  const touchedT: number[] = [];
   const basketsOf = transposeCsr(baskets);
   const shoppersOf = transposeCsr(counts);
   const pop = columnCounts(counts);
@@ -113,6 +125,9 @@ export function fitBoughtTogether(
     }
     const wr = maxR > 0 ? recentWeight / maxR : 0;
     if (p.shopperWeight > 0) cooccurrenceRow(i, shoppersOf, counts, cs, touchedS);
+    touchedT.length = 0;
+    if (titlesOf) sparseRowDots(i, titles!, titlesOf, tw, ct, touchedT);
+    ct[i] = 0;
     cb[i] = 0;
     cs[i] = 0;
     let maxB = 0;
@@ -132,6 +147,7 @@ export function fitBoughtTogether(
     if (!full) {
       for (const j of touchedB) stamp[j] = i + 1;
       for (const j of touchedS) stamp[j] = i + 1;
+      for (const j of touchedT) stamp[j] = i + 1;
       stamp[i] = 0;
       m = 0;
       for (let j = 0; j < n; j++) if (stamp[j] === i + 1) cand[m++] = j;
@@ -140,7 +156,7 @@ export function fitBoughtTogether(
     if (content !== null && p.contentWeight > 0 && hasText[i] === 1) contentRow(content, i, full ? null : cand, m, p.contentWeight, cc);
     for (let t = 0; t < m; t++) {
       const j = full ? t : cand[t]!;
-      const c = cc[t]!;
+      const c = cc[t]! + ct[j]!;
       score[t] = j === i ? -Infinity : cb[j]! * wb + cr[j]! * wr + cs[j]! * ws + c + (bought && (cb[j]! > 0 || cs[j]! > 0 || c > 0) ? pw * popular![j]! : 0);
     }
     const got = topK(score, 0, m, p.neighbors, top);
@@ -153,7 +169,7 @@ export function fitBoughtTogether(
       sc[keep] = score[t]!;
       const b = cb[j]! * wb + cr[j]! * wr;
       const s = cs[j]! * ws;
-      const c = cc[t]!;
+      const c = cc[t]! + ct[j]!;
       const q = bought ? pw * popular![j]! : 0;
       evidence.push(b >= s && b >= c && b >= q ? 0 : s >= c && s >= q ? 1 : c >= q ? 2 : 3);
     }
@@ -161,8 +177,26 @@ export function fitBoughtTogether(
     for (const j of touchedB) cb[j] = 0;
     for (const j of touchedS) cs[j] = 0;
     for (const j of touchedR) cr[j] = 0;
+    for (const j of touchedT) ct[j] = 0;
   }
   return { ...out.build(), evidence: Uint8Array.from(evidence) };
+}
+
+/**
+ * out[j] += weight · (x_i · x_j) for every item j sharing a feature with item i (`x`: item × feature rows, `xT`
+ * its transpose), each j listed once in `touched` (out must be 0 there before; only positive entries are listed).
+ * O(Σ_{f ∈ x_i} df_f).
+ */
+export function sparseRowDots(i: number, x: CsrMatrix, xT: CsrMatrix, weight: number, out: Float64Array, touched: number[]): void {
+  for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) {
+    const f = x.indices[p]!;
+    const v = weight * x.data[p]!;
+    for (let q = xT.indptr[f]!; q < xT.indptr[f + 1]!; q++) {
+      const j = xT.indices[q]!;
+      if (out[j] === 0) touched.push(j);
+      out[j]! += v * xT.data[q]!;
+    }
+  }
 }
 
 /**

@@ -2,8 +2,9 @@
 // together, ranking with filters and the for-you blend.
 import { describe, expect, it } from "vitest";
 import { csr, denseFromRows } from "../linalg/matrix.js";
+import { transposeCsr } from "../linalg/sparse.js";
 import { Blend, type BlendParams } from "./blend.js";
-import { basketPopularity, fitBoughtTogether } from "./bought-together.js";
+import { basketPopularity, fitBoughtTogether, sparseRowDots } from "./bought-together.js";
 import { fitEase } from "./ease.js";
 import { buildBaskets, buildInteractions, columnCounts, decay } from "./interactions.js";
 import { fitItemKnn } from "./item-knn.js";
@@ -125,6 +126,41 @@ describe("bought together: what sells now in baskets, shrunk shopper evidence", 
     const s = t.scores.subarray(t.indptr[2]!, t.indptr[3]!);
     expect(s[0]).toBeCloseTo(1 + 0.5 + 1, 6);
     expect(s[1]).toBeCloseTo(0.5 + 0.25 + 0.875, 6);
+  });
+});
+
+describe("bought together: title similarity", () => {
+  const baskets = csr(3, 4, Int32Array.of(0, 2, 5, 7), Int32Array.of(0, 1, 0, 1, 2, 1, 2), new Float32Array(7).fill(1));
+  const counts = csr(3, 4, X.indptr, X.indices, X.data);
+  // Unit word rows: item 0 (1, 0, 0), item 1 (0, .6, .8), item 2 (0, .8, .6), item 3 (.6, .8, 0).
+  const titles = csr(4, 3, Int32Array.of(0, 1, 3, 5, 7), Int32Array.of(0, 1, 2, 1, 2, 0, 1), Float32Array.of(1, 0.6, 0.8, 0.8, 0.6, 0.6, 0.8));
+  it("adds weight × the cosine of the title rows for every item sharing a word", () => {
+    const out = new Float64Array(4);
+    const touched: number[] = [];
+    sparseRowDots(3, titles, transposeCsr(titles), 2, out, touched);
+    // Item 3 · item 0 = .6·1 = .6; · item 1 = .8·.6 = .48; · item 2 = .8·.8 = .64; · itself = 1.
+    expect(touched.sort()).toEqual([0, 1, 2, 3]);
+    expect(out[0]).toBeCloseTo(2 * 0.6, 6);
+    expect(out[1]).toBeCloseTo(2 * 0.48, 6);
+    expect(out[2]).toBeCloseTo(2 * 0.64, 6);
+    expect(out[3]).toBeCloseTo(2 * 1, 6);
+  });
+
+  it("gives a product without purchases its title neighbours, and adds titles to co-purchase evidence", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { popularityPenalty: 0, shopperWeight: 0, contentWeight: 0, titleWeight: 1, neighbors: 5 }, undefined, undefined, titles);
+    // Item 3 (never bought): titles only, 0.64 (item 2) > 0.6 (item 0) > 0.48 (item 1), each "content" evidence.
+    expect(Array.from(t.indices.subarray(t.indptr[3]!, t.indptr[4]!))).toEqual([2, 0, 1]);
+    expect(Array.from(t.evidence.subarray(t.indptr[3]!, t.indptr[4]!))).toEqual([2, 2, 2]);
+    const s3 = t.scores.subarray(t.indptr[3]!, t.indptr[4]!);
+    [0.64, 0.6, 0.48].forEach((v, k) => expect(s3[k]).toBeCloseTo(v, 6));
+    // Item 2: baskets with 1 (2 shared → 1) plus title .96; item 3 title .64; item 0 one basket (0.5), no shared word.
+    expect(Array.from(t.indices.subarray(t.indptr[2]!, t.indptr[3]!))).toEqual([1, 3, 0]);
+    expect(Array.from(t.evidence.subarray(t.indptr[2]!, t.indptr[3]!))).toEqual([0, 2, 0]);
+    const s2 = t.scores.subarray(t.indptr[2]!, t.indptr[3]!);
+    [1.96, 0.64, 0.5].forEach((v, k) => expect(s2[k]).toBeCloseTo(v, 6));
+    // Without the weight, the title rows are ignored.
+    const off = fitBoughtTogether(baskets, counts, null, { popularityPenalty: 0, shopperWeight: 0, contentWeight: 0, neighbors: 5 }, undefined, undefined, titles);
+    expect(off.indptr[4]! - off.indptr[3]!).toBe(0);
   });
 });
 

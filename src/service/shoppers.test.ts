@@ -45,6 +45,17 @@ describe("ShopperService", () => {
     expect(service.shoppers.describe()?.version).toBe(v1);
     const before = service.shoppers.recommend("c1001", { limit: 5 });
     expect(before.items.map((i) => i.itemId)).not.toContain("p0001");
+    // A repeated request is answered from the version's cache (the same list), another limit or mode is not.
+    expect(service.shoppers.recommend("c1001", { limit: 5 }).items).toBe(before.items);
+    expect(service.shoppers.recommend("c1001", { limit: 4 }).items.map((i) => i.itemId)).toEqual(before.items.slice(0, 4).map((i) => i.itemId));
+    expect(service.shoppers.recommend("c1001", { limit: 5, mode: "new" }).items).not.toBe(before.items);
+    // Unknown shoppers share one list; an erased shopper gets it too, not their cached one.
+    const stranger = service.shoppers.recommend("nobody-1", { limit: 5 });
+    expect(stranger.knownShopper).toBe(false);
+    expect(service.shoppers.recommend("nobody-2", { limit: 5 })).toMatchObject({ userId: "nobody-2", items: stranger.items });
+    expect(service.shoppers.recommend("c1002", { limit: 5 }).knownShopper).toBe(true);
+    await service.shoppers.eraseUser("c1002");
+    expect(service.shoppers.recommend("c1002", { limit: 5 })).toMatchObject({ userId: "c1002", knownShopper: false, items: stranger.items });
     const segs = (await service.shoppers.segments()).segments;
     expect(segs.length).toBeGreaterThanOrEqual(2);
     expect(segs.reduce((a, s) => a + s.size, 0)).toBeLessThanOrEqual(300);

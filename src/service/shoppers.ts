@@ -7,6 +7,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { ConfigError, NotFoundError, throwIfAborted, UnavailableError, type RowIssue } from "../core/errors.js";
+import { LruMap } from "../core/lru.js";
 import type { Product } from "../core/product.js";
 import type { Progress } from "../core/progress.js";
 import type { ShopEvent } from "../events/event.js";
@@ -29,6 +30,11 @@ export const RECOMMENDER_META = "recommender.version";
 const IMPORT_BATCH = 20_000;
 /** Events a shopper's profile is computed from at most (their first ones, in store order). */
 const PROFILE_EVENTS = 100_000;
+/**
+ * Recommendation lists kept per live recommender (by shopper, mode, limit and category cap): a list depends on
+ * nothing else until the next fit, so a shopper's repeated page views skip the scoring. About 2 kB each.
+ */
+const ANSWER_CACHE = 8192;
 
 /** The fields of an API event (ShopEventSchema) as the event reader names them. */
 const API_FIELDS = { user: "userId", item: "itemId", type: "type", time: "timestamp", quantity: "quantity", price: "price", order: "orderId", session: "session", eventId: "eventId" };
@@ -117,6 +123,11 @@ export class ShopperService {
   private rec: (Recommender & { version: string }) | undefined;
   /** Shoppers erased since the live recommender was fitted: answered as unknown shoppers. */
   private erased = new Set<string>();
+  /**
+   * The live recommender's lists, swapped with it (an answer never mixes versions). Unknown and erased shoppers
+   * share one entry per mode and limit: their list does not depend on who they are.
+   */
+  private answers = new LruMap<string, RecommendedItem[]>(ANSWER_CACHE);
   private readonly dir: string;
 
   constructor(
@@ -149,6 +160,7 @@ export class ShopperService {
     const rec = await loadRecommender(dir);
     this.rec = rec; // the swap: requests in flight finish on the old one
     this.erased = new Set();
+    this.answers = new LruMap(ANSWER_CACHE);
   }
 
   /** The live recommender's version and size (undefined before the first fit). */
@@ -305,7 +317,11 @@ export class ShopperService {
   async eraseUser(userId: string): Promise<EraseAnswer> {
     const r = await this.store.eraseUser(userId);
     const inModel = this.rec !== undefined && this.rec.userIndexOf(userId) >= 0;
-    if (inModel) this.erased.add(userId);
+    if (inModel) {
+      this.erased.add(userId);
+      // Their cached lists go with them (the cache is keyed by shopper index: every mode and limit of this one).
+      this.answers.clear();
+    }
     return {
       userId,
       erased: { events: r.events, memberships: r.memberships, profile: r.events > 0 },
@@ -323,8 +339,18 @@ export class ShopperService {
   recommend(userId: string, o: { mode?: "all" | "new"; limit?: number; maxPerCategory?: number } = {}): { userId: string; mode: "all" | "new"; knownShopper: boolean; recommender: string; items: RecommendedItem[] } {
     const rec = this.live();
     const id = this.erased.has(userId) ? "\u0000erased" : userId;
-    const items = rec.recommend(id, { mode: o.mode ?? "all", limit: o.limit ?? 10, ...(o.maxPerCategory ? { maxPerCategory: o.maxPerCategory } : {}) });
-    return { userId, mode: o.mode ?? "all", knownShopper: rec.userIndexOf(id) >= 0, recommender: rec.version, items };
+    const mode = o.mode ?? "all";
+    const limit = o.limit ?? 10;
+    const u = rec.userIndexOf(id);
+    // Keyed by shopper index (-1: every unknown shopper), so ids that are not shoppers cannot fill the cache.
+    const key = `${u} ${mode} ${limit} ${o.maxPerCategory ?? 0}`;
+    const answers = this.answers;
+    let items = answers.get(key);
+    if (items === undefined) {
+      items = rec.recommend(id, { mode, limit, ...(o.maxPerCategory ? { maxPerCategory: o.maxPerCategory } : {}) });
+      answers.set(key, items);
+    }
+    return { userId, mode, knownShopper: u >= 0, recommender: rec.version, items };
   }
 
   boughtTogether(itemId: string, o: { limit?: number } = {}): { itemId: string; recommender: string; items: RecommendedItem[] } {
