@@ -36,8 +36,11 @@ export function rssOf(pid) {
   }
 }
 
-/** Whether `taskset` can pin processes to a core here (Linux with util-linux). */
-export const canPin = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+/**
+ * Whether benchmarks pin server and load generator to a core each: BENCH_PIN=1 and `taskset` works (Linux with
+ * util-linux). Off by default: on a shared machine a pinned server gets only its share of one core.
+ */
+export const canPin = process.env.BENCH_PIN === "1" && spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 
 /** [command, argv] of `argv` run pinned to `core` with taskset (unpinned without taskset or a core). */
 export function pinned(core, argv) {
