@@ -151,6 +151,7 @@ async function pacedTask(server, task, requests) {
     status5xx: count((c) => c >= 500),
     statusCodes: codes,
     clientQueueMax: p.clientQueueMax,
+    unsolicited: p.unsolicited,
     peakRssMb: Math.round(rss.peak),
     rssStartMb: Math.round(samples[Math.floor(samples.length / 4)] ?? rss.now),
     rssEndMb: Math.round(rss.now),
