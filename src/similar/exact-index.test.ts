@@ -125,6 +125,34 @@ describe("ExactIndex", () => {
     }
   });
 
+  it("finishes every row that can reach the k-th best when many scores crowd around it", () => {
+    // 400 graded copies of one vector (noise 0 … 0.4 of the vector's own scale) among 3,000 others: the k-th best
+    // of the copies falls where bounds are tight (tails nearly parallel to the query's) and bands are full.
+    const d = 64;
+    const others = unitRows(3000, d, 0.93, 5);
+    const r = new Random(9);
+    const base = others.subarray(0, d);
+    const x = new Float32Array((3000 + 400) * d);
+    x.set(others);
+    for (let i = 0; i < 400; i++) {
+      let norm = 0;
+      const o = (3000 + i) * d;
+      for (let j = 0; j < d; j++) {
+        x[o + j] = base[j]! + r.normal() * (0.4 * i / 400) * 0.15;
+        norm += x[o + j]! * x[o + j]!;
+      }
+      for (let j = 0; j < d; j++) x[o + j] = x[o + j]! / Math.sqrt(norm);
+    }
+    const ix = new ExactIndex(d);
+    ix.add(
+      Array.from({ length: 3400 }, (_, i) => `p${i}`),
+      x,
+    );
+    for (let k = 10; k <= 400; k += 10) {
+      expect(ix.search(base, k).map((h) => h.row)).toEqual(bruteForce(x, d, base, k, () => true).rows);
+    }
+  });
+
   it("leaves out items below minScore, and keeps removed rows out of the bound's candidates", () => {
     const n = 2000;
     const d = 48;
