@@ -4,7 +4,7 @@
 //   npm run bench:serve                        # human table (builds dist/ first)
 //   npm run --silent bench:serve -- --json     # JSON lines only on stdout
 //   node bench/serve.mjs [--only classify-single,search] [--json] [--data-dir ../shared/data]
-//   BENCH_SECONDS=10 (per load run, default 10)   BENCH_CONNECTIONS=16 (classify-single, default 16)
+//   BENCH_SECONDS=10 (per load run, default 10)   BENCH_CONNECTIONS=16 (autocannon runs, default 16)
 //   BENCH_PIN=1: search and similar with the server pinned to core 0 and the load generator to core 1 (taskset)
 //
 // Trains a pricerunner model once (cached in $TMPDIR/assort-bench-cache, keyed by the training file and
@@ -34,7 +34,7 @@ const USAGE = `Usage: node bench/serve.mjs [options]
   --json                one JSON object per result on stdout, nothing else (progress on stderr)
   --data-dir DIR        datasets folder (default ../shared/data next to the repo)
   -h, --help            this text
-Environment: BENCH_SECONDS (per load run, default 10), BENCH_CONNECTIONS (classify-single, default 16),
+Environment: BENCH_SECONDS (per load run, default 10), BENCH_CONNECTIONS (autocannon runs, default 16),
 BENCH_PIN=1 (search and similar: server on core 0, load generator on core 1, with taskset).`;
 
 const { args, json, dataDir, out } = benchOptions(USAGE);
