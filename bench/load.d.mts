@@ -17,6 +17,8 @@ export interface LoadSummary {
   sent?: number;
   connectionsOpened?: number;
   clientQueueMax?: number;
+  /** Paced: answers that came with no request out (e.g. a 408 to an idle connection), not counted above. */
+  unsolicited?: number;
   connections?: number;
 }
 export function httpRequest(url: string, o?: { method?: string; path?: string; body?: string; headers?: Record<string, string> }): Buffer;

@@ -63,9 +63,11 @@ class Conn {
       const status = Number(head.slice(9, 12));
       const close = /\r\nconnection:\s*close/i.test(head);
       this.buf = this.buf.subarray(end + 4 + len);
+      // An answer with no request out (e.g. the server's 408 to a connection left idle past its header timeout).
+      const solicited = this.busy;
       this.busy = false;
       this.pending = undefined;
-      this.onAnswer(this, status, close);
+      this.onAnswer(this, status, close, solicited);
       if (close) {
         this.closed = true;
         this.socket.destroy();
@@ -125,7 +127,8 @@ export function closedLoop(url, { connections = 16, seconds = 5, next }) {
       c.t = performance.now();
       c.send(next(i++));
     };
-    const onAnswer = (c, status, close) => {
+    const onAnswer = (c, status, close, solicited) => {
+      if (!solicited) return;
       const ms = performance.now() - c.t;
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       all.push(ms);
@@ -169,6 +172,7 @@ export async function paced(url, { rate, seconds = 5, connections = 256, next, s
   const ok = [];
   const okSent = [];
   let errors = 0;
+  let unsolicited = 0;
   let sent = 0;
   let queuedMax = 0;
   let opened = 0;
@@ -185,7 +189,7 @@ export async function paced(url, { rate, seconds = 5, connections = 256, next, s
     done = true;
     const secs = (performance.now() - t0) / 1000;
     for (const c of conns) c.close();
-    resolveRun(summary(statuses, errors, all, ok, Math.max(secs, seconds), { offeredRate: rate, sent, connections, connectionsOpened: opened, clientQueueMax: queuedMax }, okSent));
+    resolveRun(summary(statuses, errors, all, ok, Math.max(secs, seconds), { offeredRate: rate, sent, connections, connectionsOpened: opened, clientQueueMax: queuedMax, unsolicited }, okSent));
   };
   const dispatch = (c, due) => {
     c.due = due;
@@ -215,7 +219,11 @@ export async function paced(url, { rate, seconds = 5, connections = 256, next, s
       });
     });
   const settled = () => all.length + errors >= total;
-  function onAnswer(c, status, close) {
+  function onAnswer(c, status, close, solicited) {
+    if (!solicited) {
+      unsolicited++;
+      return;
+    }
     const now = performance.now();
     const ms = now - c.due;
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -240,7 +248,8 @@ export async function paced(url, { rate, seconds = 5, connections = 256, next, s
     while (k < total && t0 + (k * 1000) / rate <= now) {
       const due = t0 + (k * 1000) / rate;
       k++;
-      const c = idle.pop();
+      // The longest idle connection first: every connection stays in use (none idles past the server's timeout).
+      const c = idle.shift();
       if (c) dispatch(c, due);
       else {
         backlog.push(due);

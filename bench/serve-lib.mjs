@@ -1,15 +1,17 @@
 // Plumbing of the service benchmarks (serve.mjs, writes.mjs): the cached pricerunner model, `assort serve` as
-// a child process, and a process's RSS.
-import { spawn } from "node:child_process";
+// a child process (optionally pinned to a core), load phases of bench/load.mjs in a pinned child, and a
+// process's RSS.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LIBRARY_VERSION } from "../dist/index.js";
 import { run } from "./common.mjs";
 
-export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/assort.js");
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const BIN = path.resolve(here, "../bin/assort.js");
 export const KEY = "bench-admin-key-0123456789abcdef";
 
 /** The pricerunner model (trained once, cached in $TMPDIR/assort-bench-cache, keyed by the training file and the library version). */
@@ -35,13 +37,26 @@ export function rssOf(pid) {
 }
 
 /**
- * Starts `assort serve --port 0 --data-dir data [--model dir] …extra` (log level warn, no request log) and
- * resolves when it prints its URL: { url, pid, child, startSeconds, stderr(), stop() }.
+ * Whether benchmarks pin server and load generator to a core each: BENCH_PIN=1 and `taskset` works (Linux with
+ * util-linux). Off by default: on a shared machine a pinned server gets only its share of one core.
  */
-export function startServer(data, modelDir, extra = [], { bin = BIN } = {}) {
+export const canPin = process.env.BENCH_PIN === "1" && spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+
+/** [command, argv] of `argv` run pinned to `core` with taskset (unpinned without taskset or a core). */
+export function pinned(core, argv) {
+  return canPin && core !== undefined ? ["taskset", ["-c", String(core), ...argv]] : [argv[0], argv.slice(1)];
+}
+
+/**
+ * Starts `assort serve --port 0 --data-dir data [--model dir] …extra` (log level warn, no request log), on
+ * core `cpu` when given (taskset execs the server: the pid is the server's), and resolves when it prints its
+ * URL: { url, pid, child, startSeconds, stderr(), stop() }.
+ */
+export function startServer(data, modelDir, extra = [], { bin = BIN, cpu } = {}) {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--data-dir", data, ...(modelDir ? ["--model", modelDir] : []), "--log-level", "warn", "--no-request-log", ...extra], {
+    const [cmd, argv] = pinned(cpu, [process.execPath, bin, "serve", "--port", "0", "--data-dir", data, ...(modelDir ? ["--model", modelDir] : []), "--log-level", "warn", "--no-request-log", ...extra]);
+    const child = spawn(cmd, argv, {
       env: { ...process.env, ASSORT_API_KEY: KEY },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -67,4 +82,17 @@ export function startServer(data, modelDir, extra = [], { bin = BIN } = {}) {
       });
     });
   });
+}
+
+/**
+ * Runs one load phase of bench/load.mjs (closed loop or paced, see load-child.mjs) in a child process on core
+ * `cpu` (apart from a server pinned elsewhere); the spec goes through a file in `dir`. Resolves with its summary.
+ */
+let phases = 0;
+export async function loadPhase(spec, { dir, cpu }) {
+  const file = path.join(dir, `load-${process.pid}-${phases++}.json`);
+  await writeFile(file, JSON.stringify(spec));
+  const [cmd, argv] = pinned(cpu, [process.execPath, path.join(here, "load-child.mjs"), file]);
+  const { stdout } = await run(cmd, argv);
+  return JSON.parse(stdout.trim().split("\n").pop());
 }

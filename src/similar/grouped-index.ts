@@ -86,14 +86,23 @@ export class GroupedIndex {
 
   /**
    * The k items most similar to `vector`, best first: within `group` when given (null: items without a
-   * group), else over every item. `exclude`: leave this id out (the query item).
+   * group), else over every item. `exclude`: leave this id out (the query item). Over every item, the query
+   * item's own group is searched first and each later group only for items that beat the k-th best so far
+   * (its rows that cannot are not finished): the same answer as searching each group for k, in less time.
    */
   search(vector: Float32Array, k: number, o: { group?: string | null; exclude?: string } = {}): Neighbor[] {
     const exclude = o.exclude === undefined ? {} : { exclude: o.exclude };
     if (o.group !== undefined) return this.byGroup.get(o.group ?? NO_GROUP)?.search(vector, k, exclude) ?? [];
-    const all: Neighbor[] = [];
-    for (const ix of this.byGroup.values()) for (const n of ix.search(vector, k, exclude)) all.push(n);
-    return all.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
+    const own = o.exclude === undefined ? undefined : this.groupKey.get(o.exclude);
+    const first = own === undefined ? undefined : this.byGroup.get(own);
+    const all: Neighbor[] = first ? first.search(vector, k, exclude) : [];
+    let floor = -Infinity;
+    for (const ix of this.byGroup.values()) {
+      if (ix === first) continue;
+      if (all.length >= k) floor = kthBest(all, k);
+      for (const n of ix.search(vector, k, { ...exclude, minScore: floor })) all.push(n);
+    }
+    return all.sort(byScoreThenId).slice(0, k);
   }
 
   /**
@@ -132,4 +141,20 @@ export class GroupedIndex {
       }
     }
   }
+}
+
+/** Best first; equal scores by id (code-point order), so the merge of the groups does not depend on their order. */
+function byScoreThenId(a: Neighbor, b: Neighbor): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The k-th best score of `found` (at least k entries). */
+function kthBest(found: Neighbor[], k: number): number {
+  if (found.length > k) {
+    found.sort(byScoreThenId);
+    found.length = k;
+  }
+  let m = Infinity;
+  for (const n of found) if (n.score < m) m = n.score;
+  return m;
 }
