@@ -3,6 +3,7 @@
 // then finds nothing to do). Each applied version is recorded in schema_migrations.
 import type pg from "pg";
 import { ConfigError } from "../index.js";
+import { pidSql } from "./pg-postings.js";
 
 /** Migration i (0-based) takes the schema from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -154,6 +155,30 @@ const MIGRATIONS: readonly string[] = [
   `
   -- The review queue (products predicted, not labelled, not corrected), most uncertain first: a page is an index range.
   CREATE INDEX products_review ON products (pred_score, id) WHERE pred_category IS NOT NULL AND corrected IS NULL AND category IS NULL;
+  `,
+  `
+  -- Narrow search postings (src/store/pg-postings.ts) replace the earlier ones: pid (the product's seq
+  -- scrambled), seq, impact and the effective category's id, covered by a (term, pid) index for intersections
+  -- and samples and a (term, impact DESC, seq) index for the best hits; existing products are indexed here.
+  CREATE TABLE search_categories (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE
+  );
+  CREATE TABLE search_postings (
+    term text COLLATE "C" NOT NULL,
+    pid integer NOT NULL,
+    seq integer NOT NULL,
+    impact real NOT NULL,
+    cat integer
+  );
+  INSERT INTO search_categories (name) SELECT DISTINCT eff_category FROM products WHERE eff_category IS NOT NULL ORDER BY 1;
+  INSERT INTO search_postings (term, pid, seq, impact, cat)
+    SELECT t.term, ${pidSql("p.seq")}, p.seq, t.impact, c.id
+    FROM products p CROSS JOIN LATERAL unnest(p.terms, p.imps) AS t(term, impact) LEFT JOIN search_categories c ON c.name = p.eff_category
+    ORDER BY 1, 3 DESC, 2;
+  CREATE UNIQUE INDEX search_postings_doc ON search_postings (term, pid) INCLUDE (impact, cat);
+  CREATE INDEX search_postings_rank ON search_postings (term, impact DESC, seq) INCLUDE (cat);
+  DROP TABLE postings;
   `,
 ];
 

@@ -34,7 +34,7 @@ import { parsePgUrl, PgPool, translate, type PgTarget } from "./pg-pool.js";
 import { migrate } from "./postgres-schema.js";
 import { PgShopperData } from "./postgres-events.js";
 import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
-import { PgSearch } from "./postgres-search.js";
+import { PgSearch, type PgSearchOptions } from "./postgres-search.js";
 import { pgDeleteCorrection, pgMergeClusters, pgRenameCluster, pgReviewQueue } from "./postgres-review.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
 import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
@@ -50,6 +50,8 @@ function now(): string {
 export interface PostgresStoreOptions {
   /** Connection problems of idle pooled clients (the database restarted): logged, never thrown. */
   onError?: (e: Error) => void;
+  /** Where several-term searches switch from exact counts to a sample (tests lower it; see PgSearchOptions). */
+  search?: PgSearchOptions;
 }
 
 /**
@@ -62,10 +64,10 @@ export class PostgresStore implements CatalogStore {
   private readonly searcher: PgSearch;
   private writes = 0;
 
-  private constructor(db: PgPool, target: PgTarget) {
+  private constructor(db: PgPool, target: PgTarget, search: PgSearchOptions = {}) {
     this.db = db;
     this.target = target;
-    this.searcher = new PgSearch(db);
+    this.searcher = new PgSearch(db, search);
   }
 
   /** Connects to the database a `postgres://…` URL names and migrates its schema (`?schema=`, default public). */
@@ -91,7 +93,7 @@ export class PostgresStore implements CatalogStore {
       await db.close();
       throw translate(e);
     }
-    return new PostgresStore(db, target);
+    return new PostgresStore(db, target, o.search);
   }
 
   // ---- products
