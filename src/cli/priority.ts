@@ -5,11 +5,13 @@
 import { readdirSync } from "node:fs";
 import os from "node:os";
 
-export const NICE_HELP = "run at this lower CPU priority (0-19, as nice -n; threads included): batch work yields the CPU to API replicas on the same cores";
+export const NICE_HELP = "run at nice N or lower priority (0-19, threads included; never raises it): batch work yields the CPU to API replicas on the same cores";
 
-/** Lowers this process's priority to nice `n` (0: unchanged); returns how many threads were set. */
+/** Lowers this process's priority to nice `n` (never raising it: a process started under nice 15 stays there); returns the threads set. */
 export function lowerPriority(n: number): number {
-  if (n === 0) return 0;
+  const target = Math.max(n, os.getPriority(0));
+  if (n === 0 || target === os.getPriority(0)) return 0;
+  n = target;
   os.setPriority(0, n);
   let threads = 1;
   let tids: string[] = [];
