@@ -179,6 +179,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX search_postings_doc ON search_postings (term, pid) INCLUDE (impact, cat);
   CREATE INDEX search_postings_rank ON search_postings (term, impact DESC, seq) INCLUDE (cat);
   DROP TABLE postings;
+  -- Several-word searches join postings now: the GIN index of the terms is no longer read, only written.
+  DROP INDEX products_terms;
   `,
 ];
 
