@@ -237,7 +237,7 @@ export class PgSearch {
     return { total, hits: q.category !== undefined ? await this.rows(ranked) : await this.page(q, ranked), facets };
   }
 
-  /** Several terms, every one: exact below `exactBound` postings of the rarest term; estimated counts and threshold-checked hits above. */
+  /** Several terms, every one: exact below `exactBound` postings of the rarest term; above, estimated counts and the hits among the terms' best postings. */
   private async all(q: StoreSearch, terms: string[], dfs: number[], idfs: number[]): Promise<StoreSearchResult> {
     const order = terms.map((_, i) => i).sort((a, b) => dfs[a]! - dfs[b]! || a - b);
     const list = order.map((i) => ({ term: terms[i]!, w: idfs[i]!, df: dfs[i]! }));
