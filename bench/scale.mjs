@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     rows: { type: "string", default: "1000000" },
     products: { type: "string" },
     nice: { type: "string", default: "10" },
+    "search-schema": { type: "string", default: "bench_scale_search" },
     workers: { type: "string", default: "1,2" },
     only: { type: "string", default: "import,search" },
     "batch-size": { type: "string", default: "2000" },
@@ -53,7 +54,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help || !args.pg || !args.redis) {
-  process.stdout.write(`Usage: node bench/scale.mjs [--rows|--products N] [--workers 1,2] [--only import,search] [--batch-size N] [--nice N] [--json] [--pg URL --redis URL]
+  process.stdout.write(`Usage: node bench/scale.mjs [--rows|--products N] [--workers 1,2] [--only import,search] [--batch-size N] [--nice N] [--search-schema NAME] [--json] [--pg URL --redis URL]
 PostgreSQL and Redis: ASSORT_TEST_PG_URL / ASSORT_TEST_REDIS_URL (eval "$(bash .ci/services up)"), or --pg / --redis.\n`);
   process.exit(args.help ? 0 : 2);
 }
@@ -325,7 +326,7 @@ if (only.has("search")) {
   let target = searchSchema;
   if (!target) {
     // Its own schema: a shorter import run (--products) does not replace the million products searched.
-    const schema = "bench_scale_search";
+    const schema = args["search-schema"];
     const store = schemaUrl(schema);
     await loadCatalog(schema, store);
     // The replica registers the model (already there after an import): queries are classified for the boost as in production.
