@@ -130,6 +130,10 @@ export interface SearchAnswer {
   total: number;
   hits: { id: string; title: string; category?: string; predicted?: string; score: number }[];
   facets: { category: string; count: number }[];
+  /** false when `total` is an estimate (see StoreSearchResult); absent when exact. */
+  totalExact?: false;
+  /** false when the facet counts are estimates (see StoreSearchResult); absent when exact. */
+  facetsExact?: false;
   /** Which category boost applied (personalized searches say it): the query's own category, the shopper's, or none. */
   boost?: { source: "query" | "shopper" | "none"; category?: string; factor?: number; shopperCategory?: string };
 }

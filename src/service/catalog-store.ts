@@ -88,6 +88,14 @@ export interface StoreSearchResult {
   total: number;
   hits: SearchHit[];
   facets: { category: string; count: number }[];
+  /**
+   * Present (false) when `total` is an estimate: PostgreSQL, several terms whose rarest matches more than
+   * a few thousand products, counted over a uniform sample of them (src/store/postgres-search.ts).
+   * Absent when exact (always on SQLite and in memory).
+   */
+  totalExact?: false;
+  /** Present (false) when the facet counts are estimates, for the same reason (a category's count is never below its hits found). */
+  facetsExact?: false;
 }
 
 /** One correction: accept the current category or set another. */

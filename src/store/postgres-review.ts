@@ -22,8 +22,8 @@ export async function pgDeleteCorrection(c: pg.ClientBase, id: number): Promise<
   const row = (await c.query<CorrectionRow>("DELETE FROM corrections WHERE id = $1 RETURNING *", [id])).rows[0];
   if (!row) return undefined;
   const head = (
-    await c.query<{ category: string | null; pred_category: string | null; eff_category: string | null; terms: string[] }>(
-      "SELECT category, pred_category, eff_category, terms FROM products WHERE id = $1 FOR UPDATE",
+    await c.query<{ seq: string; category: string | null; pred_category: string | null; eff_category: string | null; terms: string[] }>(
+      "SELECT seq, category, pred_category, eff_category, terms FROM products WHERE id = $1 FOR UPDATE",
       [row.product_id],
     )
   ).rows[0];
@@ -32,12 +32,9 @@ export async function pgDeleteCorrection(c: pg.ClientBase, id: number): Promise<
     const corrected = latest?.category ?? null;
     const eff = corrected ?? head.category ?? head.pred_category ?? null;
     await c.query("UPDATE products SET corrected = $1, eff_category = $2, updated_at = $3 WHERE id = $4", [corrected, eff, new Date().toISOString(), row.product_id]);
-    if (eff !== head.eff_category) {
-      const deltas = new TermDeltas();
-      deltas.add(head.terms, head.eff_category, -1);
-      deltas.add(head.terms, eff, +1);
-      await deltas.flush(c);
-    }
+    const deltas = new TermDeltas();
+    deltas.move(head.terms, head.seq, head.eff_category, eff);
+    await deltas.flush(c);
   }
   return { deleted: toCorrection(row), ...(latest && head ? { correctedCategory: latest.category } : {}) };
 }

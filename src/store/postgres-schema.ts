@@ -3,6 +3,7 @@
 // then finds nothing to do). Each applied version is recorded in schema_migrations.
 import type pg from "pg";
 import { ConfigError } from "../index.js";
+import { pidSql } from "./pg-postings.js";
 
 /** Migration i (0-based) takes the schema from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -176,6 +177,32 @@ const MIGRATIONS: readonly string[] = [
   `
   -- Category paths people added to the taxonomy (the review console's "make this cluster a category").
   CREATE TABLE taxonomy_additions (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, path text NOT NULL UNIQUE, parent text NOT NULL, source text, created_at text NOT NULL);
+  `,
+  `
+  -- Narrow search postings (src/store/pg-postings.ts) replace the earlier ones: pid (the product's seq
+  -- scrambled), seq, impact and the effective category's id, covered by a (term, pid) index for intersections
+  -- and samples and a (term, impact DESC, seq) index for the best hits; existing products are indexed here.
+  CREATE TABLE search_categories (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE
+  );
+  CREATE TABLE search_postings (
+    term text COLLATE "C" NOT NULL,
+    pid integer NOT NULL,
+    seq integer NOT NULL,
+    impact real NOT NULL,
+    cat integer
+  );
+  INSERT INTO search_categories (name) SELECT DISTINCT eff_category FROM products WHERE eff_category IS NOT NULL ORDER BY 1;
+  INSERT INTO search_postings (term, pid, seq, impact, cat)
+    SELECT t.term, ${pidSql("p.seq")}, p.seq, t.impact, c.id
+    FROM products p CROSS JOIN LATERAL unnest(p.terms, p.imps) AS t(term, impact) LEFT JOIN search_categories c ON c.name = p.eff_category
+    ORDER BY 1, 3 DESC, 2;
+  CREATE UNIQUE INDEX search_postings_doc ON search_postings (term, pid) INCLUDE (impact, cat);
+  CREATE INDEX search_postings_rank ON search_postings (term, impact DESC, seq) INCLUDE (cat);
+  DROP TABLE postings;
+  -- Several-word searches join postings now: the GIN index of the terms is no longer read, only written.
+  DROP INDEX products_terms;
   `,
 ];
 

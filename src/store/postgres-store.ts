@@ -40,7 +40,7 @@ import { migrate } from "./postgres-schema.js";
 import { PgShopperData } from "./postgres-events.js";
 import { PgPredictionLog } from "./postgres-prediction-log.js";
 import type { EventInsertResult, EventPage, EventWrite, SegmentSet, SegmentSetWrite, StoredEvent } from "../index.js";
-import { PgSearch } from "./postgres-search.js";
+import { PgSearch, type PgSearchOptions } from "./postgres-search.js";
 import { pgDeleteCorrection, pgMergeClusters, pgRenameCluster, pgReviewQueue } from "./postgres-review.js";
 import { PRODUCT_COLUMNS, toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRow, type ModelRow, type ProductRow } from "./postgres-rows.js";
 import { ALL_TERM, correctRow, deleteRow, hotTerms, PREDICTED_TERM, setPredictionRows, upsertRows } from "./postgres-writes.js";
@@ -56,6 +56,8 @@ function now(): string {
 export interface PostgresStoreOptions {
   /** Connection problems of idle pooled clients (the database restarted): logged, never thrown. */
   onError?: (e: Error) => void;
+  /** Where several-term searches switch from exact counts to a sample (tests lower it; see PgSearchOptions). */
+  search?: PgSearchOptions;
 }
 
 /**
@@ -68,10 +70,10 @@ export class PostgresStore implements CatalogStore {
   private readonly searcher: PgSearch;
   private writes = 0;
 
-  private constructor(db: PgPool, target: PgTarget) {
+  private constructor(db: PgPool, target: PgTarget, search: PgSearchOptions = {}) {
     this.db = db;
     this.target = target;
-    this.searcher = new PgSearch(db);
+    this.searcher = new PgSearch(db, search);
   }
 
   /** Connects to the database a `postgres://…` URL names and migrates its schema (`?schema=`, default public). */
@@ -97,7 +99,7 @@ export class PostgresStore implements CatalogStore {
       await db.close();
       throw translate(e);
     }
-    return new PostgresStore(db, target);
+    return new PostgresStore(db, target, o.search);
   }
 
   // ---- products

@@ -6,6 +6,7 @@ import { NotFoundError, type CorrectionInput, type CorrectionRecord, type Produc
 import { effective, toCorrection, type CorrectionRow } from "./postgres-rows.js";
 import { searchDoc, type SearchDoc } from "./pg-text.js";
 import { RetryTransaction } from "./pg-pool.js";
+import { addPostings, PostingList, recategorizePostings, removePostings } from "./pg-postings.js";
 
 /** term_counts' term counting every product (facets of the whole catalog, the product count). */
 export const ALL_TERM = "";
@@ -18,9 +19,21 @@ function now(): string {
   return new Date().toISOString();
 }
 
-/** Signed counts per (term, category), written as one insert at the end of a transaction. */
+/**
+ * Signed counts per (term, category), written as one insert at the end of a transaction, and the postings
+ * whose product changed category (their category column follows).
+ */
 export class TermDeltas {
   private readonly byKey = new Map<string, { term: string; category: string | null; n: number }>();
+  private readonly moved = new PostingList();
+
+  /** Product `seq` with `terms` changed its effective category from `from` to `to`. */
+  move(terms: readonly string[], seq: string | number, from: string | null, to: string | null): void {
+    if (from === to) return;
+    this.add(terms, from, -1);
+    this.add(terms, to, +1);
+    this.moved.push(terms, undefined, seq, to);
+  }
 
   add(terms: readonly string[], category: string | null, d: number): void {
     for (const t of terms) this.one(t, category, d);
@@ -35,6 +48,7 @@ export class TermDeltas {
   }
 
   async flush(c: pg.ClientBase): Promise<void> {
+    await recategorizePostings(c, this.moved);
     const rows = [...this.byKey.values()].filter((e) => e.n !== 0);
     this.byKey.clear();
     if (rows.length === 0) return;
@@ -51,7 +65,6 @@ interface Head {
   pred_category: string | null;
   eff_category: string | null;
   terms: string[];
-  imps: number[];
 }
 
 /** The rows of `ids` that exist, locked for update in id order. */
@@ -59,41 +72,11 @@ async function lockHeads(c: pg.ClientBase, ids: readonly string[]): Promise<Map<
   if (ids.length === 0) return new Map();
   const rows = (
     await c.query<Head>(
-      "SELECT id, seq, hash, category, corrected, pred_category, eff_category, terms, imps FROM products WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+      "SELECT id, seq, hash, category, corrected, pred_category, eff_category, terms FROM products WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
       [ids],
     )
   ).rows;
   return new Map(rows.map((r) => [r.id, r]));
-}
-
-/** Postings to add or remove, as three parallel arrays. */
-class PostingList {
-  terms: string[] = [];
-  impacts: number[] = [];
-  seqs: string[] = [];
-  push(terms: readonly string[], impacts: readonly number[], seq: string): void {
-    for (let i = 0; i < terms.length; i++) {
-      this.terms.push(terms[i]!);
-      this.impacts.push(impacts[i]!);
-      this.seqs.push(seq);
-    }
-  }
-  params(): unknown[] {
-    return [this.terms, this.impacts, this.seqs];
-  }
-}
-
-async function removePostings(c: pg.ClientBase, p: PostingList): Promise<void> {
-  if (p.terms.length === 0) return;
-  await c.query(
-    "DELETE FROM postings p USING unnest($1::text[], $2::real[], $3::bigint[]) AS d(term, impact, seq) WHERE p.term = d.term AND p.impact = d.impact AND p.seq = d.seq",
-    p.params(),
-  );
-}
-
-async function addPostings(c: pg.ClientBase, p: PostingList): Promise<void> {
-  if (p.terms.length === 0) return;
-  await c.query("INSERT INTO postings (term, impact, seq) SELECT * FROM unnest($1::text[], $2::real[], $3::bigint[])", p.params());
 }
 
 /** Column arrays of new or changed rows. */
@@ -148,11 +131,7 @@ export async function upsertRows(c: pg.ClientBase, input: readonly ProductWrite[
       out.unchanged++;
       if (!p) continue;
       predictions.push({ id: r.id, p });
-      const eff = effective(head.corrected, head.category, p.category);
-      if (eff !== head.eff_category) {
-        deltas.add(head.terms, head.eff_category, -1);
-        deltas.add(head.terms, eff, +1);
-      }
+      deltas.move(head.terms, head.seq, head.eff_category, effective(head.corrected, head.category, p.category));
       if (head.pred_category === null) deltas.one(PREDICTED_TERM, null, +1);
       continue;
     }
@@ -161,8 +140,8 @@ export async function upsertRows(c: pg.ClientBase, input: readonly ProductWrite[
     if (head) {
       eff = effective(head.corrected, r.category, p?.category ?? head.pred_category);
       updates.push({ r, doc, eff, pred: p });
-      removed.push(head.terms, head.imps, head.seq);
-      added.push(doc.terms, doc.impacts, head.seq);
+      removed.push(head.terms, undefined, head.seq, null);
+      added.push(doc.terms, doc.impacts, head.seq, eff);
       deltas.add(head.terms, head.eff_category, -1);
       deltas.add(doc.terms, eff, +1);
       if (head.pred_category === null && p) deltas.one(PREDICTED_TERM, null, +1);
@@ -190,7 +169,7 @@ export async function upsertRows(c: pg.ClientBase, input: readonly ProductWrite[
     // Another transaction inserted one of these ids after we looked: run again, as an update.
     if (made.length < inserts.length) throw new RetryTransaction("A product was inserted concurrently");
     const seqOf = new Map(made.map((m) => [m.id, m.seq]));
-    for (const x of inserts) added.push(x.doc.terms, x.doc.impacts, seqOf.get(x.r.id)!);
+    for (const x of inserts) added.push(x.doc.terms, x.doc.impacts, seqOf.get(x.r.id)!, x.eff);
   }
   if (updates.length > 0) {
     await c.query(
@@ -229,11 +208,7 @@ export async function setPredictionRows(c: pg.ClientBase, input: readonly { id: 
     const head = heads.get(id);
     if (!head) continue;
     rows.push({ id, p });
-    const eff = effective(head.corrected, head.category, p.category);
-    if (eff !== head.eff_category) {
-      deltas.add(head.terms, head.eff_category, -1);
-      deltas.add(head.terms, eff, +1);
-    }
+    deltas.move(head.terms, head.seq, head.eff_category, effective(head.corrected, head.category, p.category));
     if (head.pred_category === null) deltas.one(PREDICTED_TERM, null, +1);
   }
   if (rows.length === 0) return 0;
@@ -264,8 +239,7 @@ export async function correctRow(c: pg.ClientBase, input: CorrectionInput): Prom
   await c.query("UPDATE products SET corrected = $1, eff_category = $1, updated_at = $2 WHERE id = $3", [category, at, input.productId]);
   if (category !== previous) {
     const deltas = new TermDeltas();
-    deltas.add(head.terms, previous, -1);
-    deltas.add(head.terms, category, +1);
+    deltas.move(head.terms, head.seq, previous, category);
     await deltas.flush(c);
   }
   return toCorrection(row);
@@ -273,13 +247,13 @@ export async function correctRow(c: pg.ClientBase, input: CorrectionInput): Prom
 
 /** Deletes a product, its postings, counts and vectors inside transaction `c`; false when there was none. */
 export async function deleteRow(c: pg.ClientBase, id: string): Promise<boolean> {
-  const gone = (await c.query<{ seq: string; terms: string[]; imps: number[]; eff_category: string | null; pred_category: string | null }>(
-    "DELETE FROM products WHERE id = $1 RETURNING seq, terms, imps, eff_category, pred_category",
+  const gone = (await c.query<{ seq: string; terms: string[]; eff_category: string | null; pred_category: string | null }>(
+    "DELETE FROM products WHERE id = $1 RETURNING seq, terms, eff_category, pred_category",
     [id],
   )).rows[0];
   if (!gone) return false;
   const removed = new PostingList();
-  removed.push(gone.terms, gone.imps, gone.seq);
+  removed.push(gone.terms, undefined, gone.seq, null);
   await removePostings(c, removed);
   const deltas = new TermDeltas();
   deltas.add(gone.terms, gone.eff_category, -1);

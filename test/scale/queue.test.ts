@@ -3,8 +3,8 @@
 // 0 once every row is stored and classified; /health on either replica counts every product once; jobs
 // started on one replica run on the workers, with their state on both; a cancelled job stays cancelled; a
 // job kind nobody handles yet (the recommender extension point) fails saying so.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BullJobQueue } from "../../src/jobs/queue.js";
@@ -14,6 +14,11 @@ import { ADMIN_KEY, start, startReplica, startWorker, syntheticCatalog, type Pro
 import { dropSchema, eventually, freshRedis, freshSchema, missing, PG_URL, pgUrl, productCounts, REDIS_URL } from "../fixtures/services.js";
 
 const N = 2000;
+
+/** The nice value of every thread of process `pid` (Linux /proc; field 19 of each task's stat). */
+function threadNice(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
+}
 
 describe.skipIf(missing("ASSORT_TEST_PG_URL", PG_URL) || missing("ASSORT_TEST_REDIS_URL", REDIS_URL))("scale-out: workers and replicas", () => {
   let root: string;
@@ -34,7 +39,15 @@ describe.skipIf(missing("ASSORT_TEST_PG_URL", PG_URL) || missing("ASSORT_TEST_RE
     const { modelA } = await sampleModels(root);
     const file = path.join(root, "catalog.jsonl");
     syntheticCatalog(file, N);
-    procs.push(...(await Promise.all([startWorker(store, queue, path.join(root, "w1"), ["--concurrency", "2"]), startWorker(store, queue, path.join(root, "w2"))])));
+    procs.push(...(await Promise.all([startWorker(store, queue, path.join(root, "w1"), ["--concurrency", "2"]), startWorker(store, queue, path.join(root, "w2"), ["--nice", "7"])])));
+    // --nice: every thread of the second worker runs at nice 7 or lower priority (the featurization threads
+    // included; never higher than the test's own: the processes inherit it), the first at the test's own.
+    expect(procs[1]!.out()).toMatch(/worker ready \(pid \d+, concurrency 1, nice 7\)/);
+    if (process.platform === "linux") {
+      const own = os.getPriority();
+      expect(new Set(threadNice(procs[1]!.child.pid!))).toEqual(new Set([Math.max(7, own)]));
+      expect(threadNice(procs[0]!.child.pid!)).toContain(own);
+    }
     const imp = start(["import", "--data", file, "--model", modelA, "--store", store, "--queue", queue, "--data-dir", path.join(root, "i"), "--batch-size", "250"]);
     // The replicas start while the import runs (they follow the model it activates).
     const starting = Promise.all([startReplica(store, queue, path.join(root, "r1")), startReplica(store, queue, path.join(root, "r2"))]);

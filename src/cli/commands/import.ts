@@ -6,6 +6,7 @@ import { ConfigError } from "../../index.js";
 import { makeUi } from "../io.js";
 import { addInputOptions, intArg, readOptions, type InputFlags } from "../options.js";
 import { QUEUE_HELP, STORE_HELP } from "./serve-args.js";
+import { lowerPriority, NICE_HELP } from "../priority.js";
 
 interface ImportFlags extends InputFlags {
   data: string;
@@ -18,6 +19,7 @@ interface ImportFlags extends InputFlags {
   batchSize: number;
   json?: boolean;
   quiet?: boolean;
+  nice: number;
 }
 
 export function importCommand(program: Command): Command {
@@ -32,10 +34,12 @@ export function importCommand(program: Command): Command {
     .option("--model <dir>", "register this model directory and make it live first")
     .option("--no-classify", "store the products without predicting categories")
     .option("--batch-size <n>", "products per transaction (per queued batch with --queue)", intArg("--batch-size", 1, 100_000), 1000)
+    .option("--nice <n>", NICE_HELP, intArg("--nice", 0, 19), 0)
     .option("--json", "print the summary as one JSON line")
     .option("-q, --quiet", "no progress on stderr");
   addInputOptions(cmd);
   return cmd.action(async (flags: ImportFlags) => {
+    lowerPriority(flags.nice);
     const { makeLogger, openService } = await import("./serve-setup.js");
     const ui = makeUi(Boolean(flags.quiet) || Boolean(flags.json));
     const logger = makeLogger("warn");

@@ -7,6 +7,7 @@ import { intArg } from "../options.js";
 import { writeFile } from "node:fs/promises";
 import type { BullJobQueue } from "../../jobs/queue.js";
 import { LOG_LEVELS, QUEUE_HELP, STORE_HELP } from "./serve-args.js";
+import { lowerPriority, NICE_HELP } from "../priority.js";
 
 /** Writes the time to `file` when Redis answers a ping (nothing when it does not: the file ages). */
 async function heartbeat(queue: BullJobQueue, file: string): Promise<void> {
@@ -28,6 +29,7 @@ interface WorkerFlags {
   heartbeat?: string;
   logLevel: string;
   logFile?: string;
+  nice: number;
 }
 
 export function workerCommand(program: Command): Command {
@@ -40,10 +42,12 @@ export function workerCommand(program: Command): Command {
     .option("--data-dir <dir>", "where models and vectors fetched from the store are kept", "./assort-data")
     .option("--lock-duration <ms>", "how long a job stays with a worker that stopped answering before another takes it", intArg("--lock-duration", 1000, 600_000), 30_000)
     .option("--batch-size <n>", "products per batch of a batch classification", intArg("--batch-size", 100, 100_000), 5000)
+    .option("--nice <n>", NICE_HELP, intArg("--nice", 0, 19), 0)
     .option("--heartbeat <file>", "write the time to this file every 10 s while the queue answers (a container health check reads its age)")
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--log-file <file>", "write JSON logs here instead of stderr")
     .action(async (flags: WorkerFlags) => {
+      lowerPriority(flags.nice);
       const { makeLogger, openService } = await import("./serve-setup.js");
       const { QueueWorker } = await import("../../jobs/queue-worker.js");
       const logger = makeLogger(flags.logLevel, flags.logFile);
@@ -52,7 +56,7 @@ export function workerCommand(program: Command): Command {
       await worker.ready();
       const beat = flags.heartbeat ? setInterval(() => void heartbeat(opened.queue!, flags.heartbeat!), 10_000) : undefined;
       if (flags.heartbeat) await heartbeat(opened.queue!, flags.heartbeat);
-      process.stdout.write(`worker ready (pid ${process.pid}, concurrency ${flags.concurrency})\n`);
+      process.stdout.write(`worker ready (pid ${process.pid}, concurrency ${flags.concurrency}${flags.nice > 0 ? `, nice ${flags.nice}` : ""})\n`);
       logger.info({ concurrency: flags.concurrency, model: opened.service.activeModel()?.version ?? null }, "assort worker started");
       await new Promise<void>((resolve) => {
         let stopping = false;
