@@ -8,15 +8,22 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # Native modules (better-sqlite3, usearch, sharp, onnxruntime) use prebuilt binaries; the toolchain is the fallback.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
+# .npmrc: onnxruntime-node's install script must not download (onnxruntime-node-install=skip).
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# npm run build also compiles the WebAssembly kernels (scripts/) and the review console (web/).
+COPY scripts ./scripts
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # ---- runtime: node, the compiled code, production node_modules; runs as the unprivileged "node" user
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# Fewer glibc malloc arenas: the server's threads (SQLite writer, model, ANN index) otherwise each grow their own;
+# measured start-up peak on a 250k-product store 619 MB → 543–551 MB (bench/README.md, bench:writes).
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -59,6 +59,18 @@ describe("Dockerfile", () => {
     }
   });
 
+  it("its build stage copies every file `npm ci` and `npm run build` read", () => {
+    const build = lines.slice(0, lines.indexOf(lines.filter((l) => /^FROM /i.test(l))[1]!));
+    const copied = build.filter((l) => /^COPY /i.test(l)).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    // Every path the build script names (tsconfig files, scripts/*.mjs, web/vite.config.ts) lies under a copied path.
+    const named = [...pkg.scripts.build!.matchAll(/(?:-p|--config|node)\s+(\S+)/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    for (const f of [...named, ".npmrc", "package-lock.json"]) {
+      expect(copied.some((c) => f === c || f.startsWith(`${c.replace(/\/$/, "")}/`)), f).toBe(true);
+    }
+  });
+
   it("its default command is `assort serve` on the port it exposes and checks", () => {
     const cmd = JSON.parse(lines.find((l) => /^CMD /i.test(l))!.slice(4)) as string[];
     expect(cmd[0]).toBe("serve");
