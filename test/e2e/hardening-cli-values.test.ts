@@ -125,13 +125,15 @@ describe("taxonomy validate and rows without a label", () => {
 });
 
 describe("thousands of categories", () => {
-  it("train announces the time and memory before fitting (killed right after the warning: nothing written)", async () => {
+  // One-vs-rest is what the estimate is for: --classifier auto would pick nearest-centroid here, which needs no warning
+  // (test/e2e/classifier-choice.test.ts).
+  it("train --classifier linear-svm announces the time and memory before fitting (killed right after the warning: nothing written)", async () => {
     const rows = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ id: `p${i}`, title: `item ${i} model x${i % 97} size ${i % 13}`, category: `Dept ${i % 40} > Cat ${i}` }));
     const data = file("many-labels.jsonl", rows.join("\n") + "\n");
     const out = freshOut(root);
     const started = performance.now();
     const stderr = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, "train", "--data", data, "--out", path.join(out, "m")], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, [BIN, "train", "--classifier", "linear-svm", "--data", data, "--out", path.join(out, "m")], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
       let text = "";
       const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
       child.stderr.on("data", (b: Buffer) => {
