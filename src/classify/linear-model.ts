@@ -1,7 +1,7 @@
 // A fitted multiclass linear model: scores = x·W + b, probabilities = softmax(scores / temperature).
 import type { Artifact, ClassifierModel } from "../core/contracts.js";
 import { dense, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
-import { argmax, softmaxInPlace } from "../linalg/topk.js";
+import { argmaxRows, softmaxInPlace } from "../linalg/topk.js";
 import { kernels, type Scorer } from "../linalg/kernels.js";
 
 /**
@@ -90,10 +90,7 @@ export class LinearModel implements ClassifierModel {
   }
 
   predict(x: Matrix): Int32Array {
-    const s = this.decisionFunction(x);
-    const out = new Int32Array(x.rows);
-    for (let i = 0; i < x.rows; i++) out[i] = argmax(s.data, i * this.classCount, this.classCount);
-    return out;
+    return argmaxRows(this.decisionFunction(x).data, x.rows, this.classCount);
   }
 
   predictProba(x: Matrix): DenseMatrix {

@@ -2,7 +2,7 @@
 // for models with many categories whose weight matrix is mostly zeros.
 import type { Artifact, ClassifierModel } from "../core/contracts.js";
 import { dense, type CsrMatrix, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
-import { argmax, softmaxInPlace } from "../linalg/topk.js";
+import { argmaxRows, softmaxInPlace } from "../linalg/topk.js";
 import { checkWidth, type HeldOutEstimate } from "./linear-model.js";
 
 /** The non-zero weights of a linear model: for feature f, classes `classes[indptr[f] .. indptr[f+1])` (ascending) and their values. */
@@ -130,10 +130,7 @@ export class SparseLinearModel implements ClassifierModel {
   }
 
   predict(x: Matrix): Int32Array {
-    const s = this.decisionFunction(x);
-    const out = new Int32Array(x.rows);
-    for (let i = 0; i < x.rows; i++) out[i] = argmax(s.data, i * this.classCount, this.classCount);
-    return out;
+    return argmaxRows(this.decisionFunction(x).data, x.rows, this.classCount);
   }
 
   predictProba(x: Matrix): DenseMatrix {

@@ -34,6 +34,13 @@ export function argmax(scores: ArrayLike<number>, offset: number, n: number): nu
   return best;
 }
 
+/** The argmax of each row of a row-major rows × n array. */
+export function argmaxRows(scores: ArrayLike<number>, rows: number, n: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) out[i] = argmax(scores, i * n, n);
+  return out;
+}
+
 /** In-place softmax over `row[offset .. offset+n)` with temperature `t` (Float64 accumulation). */
 export function softmaxInPlace(row: Float32Array | Float64Array, offset: number, n: number, t = 1): void {
   let max = -Infinity;
