@@ -2,6 +2,7 @@
 // tab's sessionStorage only: never in a URL, never in localStorage.
 import type { ShopperProfile } from "../../src/pipeline/shopper-profiles.js";
 import type { ClusterRecord } from "../../src/service/catalog-store.js";
+import type { AuditTaskResult } from "../../src/service/tasks.js";
 
 const KEY = "assort.apiKey";
 
@@ -175,16 +176,8 @@ export const similar = (id: string): Promise<{ method: string; neighbors: { id: 
 export const explainItem = (item: Record<string, unknown>): Promise<{ model: string; results: NonNullable<ReviewItem["prediction"]>[] }> =>
   call("POST", "/v1/classify", { items: [item], topK: 3, explain: true, log: false });
 
-export interface AuditResult {
-  rows: number;
-  categories: number;
-  outOfFoldAccuracy: number;
-  estimatedLabelErrors: number;
-  labelIssues: { id: string; title: string; label: string; suggested: string; score: number }[];
-  exactDuplicateGroups: number;
-  nearDuplicateGroups: number;
-  smallCategories: { label: string; count: number }[];
-}
+/** What the audit job answers (the library's type). */
+export type AuditResult = AuditTaskResult;
 export const startAudit = (): Promise<JobInfo> => call("POST", "/v1/jobs", { kind: "audit", params: {} });
 export const job = (id: string): Promise<JobInfo & { result?: unknown }> => call("GET", `/v1/jobs/${encodeURIComponent(id)}`);
 export const allJobs = (): Promise<{ jobs: (JobInfo & { result?: unknown })[] }> => call("GET", "/v1/jobs?limit=100");
