@@ -208,7 +208,8 @@ describe.skipIf(noBrowser())("console pages in Chromium: clusters, products, sho
     await detail.locator("button", { hasText: "Make this a category" }).click();
     await page.locator(".picker-input").waitFor();
     await page.keyboard.type("cookware bakeware");
-    await page.locator(".picker-list li.active").waitFor();
+    // The picker lists the whole taxonomy until the answer for the typed query arrives: wait for that answer.
+    await page.locator(".picker-list li.active", { hasText: "Cookware & Bakeware" }).waitFor();
     const parent = (await page.textContent(".picker-list li.active"))!;
     expect(parent).toMatch(/Cookware & Bakeware/);
     await page.keyboard.press("Enter");
