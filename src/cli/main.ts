@@ -43,6 +43,10 @@ export function buildProgram(): Command {
 /** Runs the CLI and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // Background threads (the SQLite writer, the model and ANN threads) are unref'd while idle. A verb that awaits
+  // one of them at its end (closing: a last flush, a prune) must not let the event loop empty meanwhile, which
+  // would end the process with exit code 13 and nothing said: hold it open until the verb has settled.
+  const hold = setInterval(() => undefined, 1 << 30);
   try {
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;
@@ -52,5 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     return reportError(e, argv.includes("--debug"), (s) => process.stderr.write(s));
+  } finally {
+    clearInterval(hold);
   }
 }
