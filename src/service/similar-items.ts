@@ -24,6 +24,11 @@ import { artifactKey, localArtifact, type ArtifactStore } from "./artifacts.js";
 const MODEL_KEY = "vectors.model";
 /** Rows added to the in-memory index between two yields to the event loop. */
 const INDEX_SLICE = 250;
+/**
+ * Vectors read per page while loading the index at start: each row comes from the store as its own small buffer,
+ * garbage once copied, and smaller pages keep less of it alive at once (the peak RSS of a start-up).
+ */
+const LOAD_PAGE = 1000;
 /** The ANN index of the service (an index saved with other graph parameters is rebuilt in the background). */
 const ANN_PARAMS = { threads: 1, quantization: "i8", expansionSearch: 256 } as const;
 /** How often a changed ANN index is saved (also at close). */
@@ -93,7 +98,7 @@ export class SimilarItems {
       return false;
     }
     const index = new GroupedIndex(model.dim);
-    for await (const page of vectorPages(this.store, id)) index.add(page.ids, page.data, page.categories);
+    for await (const page of vectorPages(this.store, id, LOAD_PAGE)) index.add(page.ids, page.data, page.categories);
     await this.swapModel(model, id, index);
     return true;
   }

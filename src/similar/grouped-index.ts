@@ -17,6 +17,8 @@ export class GroupedIndex {
   readonly dim: number;
   private readonly byGroup = new Map<string, ExactIndex>();
   private readonly groupKey = new Map<string, string>();
+  /** One string per group name: an item's group is stored as it (not as the copy each store row brings, 250k of them at start-up). */
+  private readonly names = new Map<string, string>();
 
   constructor(dim: number) {
     this.dim = dim;
@@ -53,7 +55,9 @@ export class GroupedIndex {
     const d = this.dim;
     const rowsByGroup = new Map<string, number[]>();
     ids.forEach((id, i) => {
-      const k = groups[i] ?? NO_GROUP;
+      const given = groups[i] ?? NO_GROUP;
+      let k = this.names.get(given);
+      if (k === undefined) this.names.set(given, (k = given));
       const old = this.groupKey.get(id);
       if (old !== undefined && old !== k) this.remove(id);
       this.groupKey.set(id, k);
