@@ -17,6 +17,8 @@ export interface LoadSummary {
   sent?: number;
   connectionsOpened?: number;
   clientQueueMax?: number;
+  /** Paced: p99 of how long 2xx requests waited on the client before they were written (from due to send). */
+  okClientWaitP99Ms?: number | null;
   /** Paced: answers that came with no request out (e.g. a 408 to an idle connection), not counted above. */
   unsolicited?: number;
   connections?: number;

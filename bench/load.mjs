@@ -84,12 +84,13 @@ class Conn {
  * Summary of a run: status counts, errors, latencies in ms (all answers, and the 2xx ones); `okSent`: 2xx
  * latencies counted from when the request was written (the server's share, without the client's own queue).
  */
+function pct(xs, p) {
+  if (xs.length === 0) return null;
+  const s = Float64Array.from(xs).sort();
+  return Number(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)].toFixed(2));
+}
+
 function summary(statuses, errors, all, ok, seconds, extra = {}, okSent = ok) {
-  const pct = (xs, p) => {
-    if (xs.length === 0) return null;
-    const s = Float64Array.from(xs).sort();
-    return Number(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)].toFixed(2));
-  };
   const answered = all.length;
   return {
     answered,
@@ -171,6 +172,9 @@ export async function paced(url, { rate, seconds = 5, connections = 256, next, s
   const all = [];
   const ok = [];
   const okSent = [];
+  // How long each 2xx request waited on the client before it was written (no idle connection, or the generator's
+  // own loop late): from-schedule latency = this wait + the from-send latency.
+  const okWait = [];
   let errors = 0;
   let unsolicited = 0;
   let sent = 0;
@@ -189,7 +193,7 @@ export async function paced(url, { rate, seconds = 5, connections = 256, next, s
     done = true;
     const secs = (performance.now() - t0) / 1000;
     for (const c of conns) c.close();
-    resolveRun(summary(statuses, errors, all, ok, Math.max(secs, seconds), { offeredRate: rate, sent, connections, connectionsOpened: opened, clientQueueMax: queuedMax, unsolicited }, okSent));
+    resolveRun(summary(statuses, errors, all, ok, Math.max(secs, seconds), { offeredRate: rate, sent, connections, connectionsOpened: opened, clientQueueMax: queuedMax, okClientWaitP99Ms: pct(okWait, 99), unsolicited }, okSent));
   };
   const dispatch = (c, due) => {
     c.due = due;
@@ -231,6 +235,7 @@ export async function paced(url, { rate, seconds = 5, connections = 256, next, s
     if (status >= 200 && status < 300) {
       ok.push(ms);
       okSent.push(now - c.sentAt);
+      okWait.push(c.sentAt - c.due);
     }
     if (settled()) return finish();
     if (!close) freed(c);

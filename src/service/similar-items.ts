@@ -205,6 +205,8 @@ export class SimilarItems {
     if (store) await this.store.putVectors(modelId, ids.map((id, j) => ({ id, vector: data.subarray(j * d, (j + 1) * d) })));
     for (let s = 0; s < ids.length; s += INDEX_SLICE) {
       if (s > 0) await tick();
+      // A group about to outgrow its arrays grows first, a chunk per turn: in one go that copy stalls reads.
+      await index.reserveFor(ids.slice(s, s + INDEX_SLICE), categories.slice(s, s + INDEX_SLICE), tick);
       index.add(ids.slice(s, s + INDEX_SLICE), data.subarray(s * d, Math.min(ids.length, s + INDEX_SLICE) * d), categories.slice(s, s + INDEX_SLICE));
     }
     this.startAnn();

@@ -95,6 +95,8 @@ export class ExactIndex implements VectorIndex {
   /** Moving average of the share of rows a pruned query finished, and a query counter (re-tries pruning now and then). */
   private finishedShare = 0;
   private queries = 0;
+  /** Counts adds, removes and compactions (a gradual growth in progress gives up when it moves). */
+  private mutations = 0;
 
   constructor(dim: number, capacity = 1024) {
     if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`Index dimension must be a positive integer, got ${dim}`);
@@ -118,6 +120,11 @@ export class ExactIndex implements VectorIndex {
   /** The stored vectors (rowCount × dim; rows of removed items are stale). */
   get vectors(): Float32Array {
     return this.data.subarray(0, this.ids.length * this.dim);
+  }
+
+  /** Rows the arrays hold before the next add must grow them. */
+  get capacity(): number {
+    return this.alive.length;
   }
 
   /** Whether a row holds a live item. */
@@ -149,6 +156,7 @@ export class ExactIndex implements VectorIndex {
   add(ids: readonly string[], vectors: Float32Array): void {
     const d = this.dim;
     checkVectors(ids, vectors, d);
+    this.mutations++;
     this.reserve(this.ids.length + ids.length);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
@@ -174,6 +182,7 @@ export class ExactIndex implements VectorIndex {
   remove(id: string): boolean {
     const r = this.rows.get(id);
     if (r === undefined) return false;
+    this.mutations++;
     this.rows.delete(id);
     this.alive[r] = 0;
     this.live--;
@@ -184,6 +193,7 @@ export class ExactIndex implements VectorIndex {
 
   /** Drops the rows of removed items (row numbers of the rest change). O(n·d). */
   compact(): void {
+    this.mutations++;
     const d = this.dim;
     let w = 0;
     const ids: string[] = [];
@@ -207,21 +217,62 @@ export class ExactIndex implements VectorIndex {
 
   private reserve(n: number): void {
     if (n <= this.alive.length) return;
-    const cap = Math.max(n, this.alive.length * 2);
-    const data = new Float32Array(cap * this.dim);
-    data.set(this.data);
-    this.data = data;
-    const alive = new Uint8Array(cap);
-    alive.set(this.alive);
-    this.alive = alive;
-    if (this.head < this.dim) {
-      const heads = new Float32Array(cap * this.head);
-      heads.set(this.heads);
-      this.heads = heads;
-      const tail = new Float64Array(cap);
-      tail.set(this.tail);
-      this.tail = tail;
+    const next = this.allocate(Math.max(n, this.alive.length * 2));
+    this.copyRows(next, 0, this.ids.length);
+    this.adopt(next);
+  }
+
+  /**
+   * Grows the arrays ahead of adds of `n` rows in all (as the next add would: at least double), copying the stored
+   * rows `chunkRows` at a time with `pause()` awaited between chunks, so that a large index (a 60k-row group is
+   * 28 MB to copy, tens of ms in one go) never stalls the caller's event loop. Searches meanwhile read the current
+   * arrays; an add, remove or compaction meanwhile abandons the growth (the next add then grows at once, as it
+   * would have). Resolves with whether the index now holds `n` rows without growing.
+   */
+  async reserveGradually(n: number, pause: () => Promise<void>, chunkRows = 4096): Promise<boolean> {
+    if (n <= this.alive.length) return true;
+    const start = this.mutations;
+    const rows = this.ids.length;
+    const next = this.allocate(Math.max(n, this.alive.length * 2));
+    for (let r = 0; r < rows; r += chunkRows) {
+      if (r > 0) {
+        await pause();
+        if (this.mutations !== start) return false;
+      }
+      this.copyRows(next, r, Math.min(rows, r + chunkRows));
     }
+    await pause();
+    if (this.mutations !== start) return false;
+    this.adopt(next);
+    return true;
+  }
+
+  private allocate(cap: number): { data: Float32Array; alive: Uint8Array; heads: Float32Array; tail: Float64Array } {
+    const pruned = this.head < this.dim;
+    return {
+      data: new Float32Array(cap * this.dim),
+      alive: new Uint8Array(cap),
+      heads: pruned ? new Float32Array(cap * this.head) : this.heads,
+      tail: pruned ? new Float64Array(cap) : this.tail,
+    };
+  }
+
+  /** Copies rows [from, to) of every array into `next`. */
+  private copyRows(next: { data: Float32Array; alive: Uint8Array; heads: Float32Array; tail: Float64Array }, from: number, to: number): void {
+    const d = this.dim;
+    next.data.set(this.data.subarray(from * d, to * d), from * d);
+    next.alive.set(this.alive.subarray(from, to), from);
+    if (this.head < d) {
+      next.heads.set(this.heads.subarray(from * this.head, to * this.head), from * this.head);
+      next.tail.set(this.tail.subarray(from, to), from);
+    }
+  }
+
+  private adopt(next: { data: Float32Array; alive: Uint8Array; heads: Float32Array; tail: Float64Array }): void {
+    this.data = next.data;
+    this.alive = next.alive;
+    this.heads = next.heads;
+    this.tail = next.tail;
   }
 
   /** The k most similar live items to `vector` (length dim), best first. */

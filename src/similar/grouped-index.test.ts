@@ -22,3 +22,66 @@ describe("GroupedIndex.views", () => {
     for (const [id, v] of seen) expect(v).toEqual([...ix.vectorOf(id)!]);
   });
 });
+
+// Gradual growth (bulk writes): a group about to outgrow its arrays grows a chunk per pause, ahead of the add, so a
+// large copy never runs in one event-loop turn; the answers are those of the index grown at once.
+describe("GroupedIndex.reserveFor", () => {
+  const d = 64; // ≥ 48: the pruning arrays (heads, tail norms) grow too
+  const rowsOf = (n: number, seed: number): Float32Array => {
+    const x = new Float32Array(n * d);
+    let s = seed;
+    for (let i = 0; i < n; i++) {
+      let norm = 0;
+      for (let j = 0; j < d; j++) {
+        s = (s * 1103515245 + 12345) % 2 ** 31;
+        x[i * d + j] = s / 2 ** 31 - 0.5;
+        norm += x[i * d + j]! ** 2;
+      }
+      for (let j = 0; j < d; j++) x[i * d + j] = x[i * d + j]! / Math.sqrt(norm);
+    }
+    return x;
+  };
+
+  it("grows each group that the add would grow, in chunks between pauses, with the same answers as growing at once", async () => {
+    const gradual = new GroupedIndex(d);
+    const atOnce = new GroupedIndex(d);
+    let pauses = 0;
+    const pause = async (): Promise<void> => void pauses++;
+    for (let b = 0; b < 80; b++) {
+      const ids = Array.from({ length: 250 }, (_, i) => `p${b * 250 + i}`);
+      const groups = ids.map((_, i) => (i % 5 === 0 ? null : `g${i % 2}`));
+      const v = rowsOf(250, b + 1);
+      const before = pauses;
+      await gradual.reserveFor(ids, groups, pause);
+      // Before batch 64, g0 and g1 (100 rows a batch each) grow from 6,400 rows to 12,800: two 4,096-row chunks each
+      // (a pause between them, one before the swap); the ungrouped rows (50 a batch) from 3,200 to 6,400: one chunk.
+      if (b === 64) expect(pauses - before).toBe(5);
+      gradual.add(ids, v, groups);
+      atOnce.add(ids, v, groups);
+    }
+    expect(gradual.size).toBe(20_000);
+    for (const q of ["p0", "p4321", "p19999"]) {
+      for (const group of [undefined, gradual.groupOf(q)]) {
+        const o = group === undefined ? { exclude: q } : { exclude: q, group };
+        expect(gradual.search(gradual.vectorOf(q)!, 10, o)).toEqual(atOnce.search(atOnce.vectorOf(q)!, 10, o));
+      }
+    }
+  });
+
+  it("gives up when the index changes during a pause (the next add grows at once), losing nothing", async () => {
+    const ix = new GroupedIndex(d);
+    const ids = Array.from({ length: 9000 }, (_, i) => `p${i}`);
+    ix.add(ids, rowsOf(9000, 7), ids.map(() => "g"));
+    let removed = false;
+    const more = Array.from({ length: 9000 }, (_, i) => `q${i}`);
+    await ix.reserveFor(more, more.map(() => "g"), async () => {
+      if (!removed) ix.remove("p1");
+      removed = true;
+    });
+    ix.add(more, rowsOf(9000, 8), more.map(() => "g"));
+    expect(ix.size).toBe(17_999);
+    expect(ix.has("p1")).toBe(false);
+    expect([...ix.vectorOf("p8999")!]).toEqual([...rowsOf(9000, 7).subarray(8999 * d, 9000 * d)]);
+    expect(ix.search(ix.vectorOf("q5")!, 1)[0]!.id).toBe("q5");
+  });
+});

@@ -78,6 +78,23 @@ export class GroupedIndex {
     }
   }
 
+  /**
+   * Grows, ahead of `add(ids, …, groups)`, each group's arrays that the add would grow, a chunk at a time with
+   * `pause()` between chunks (see {@link ExactIndex.reserveGradually}): the add then only copies its own rows.
+   */
+  async reserveFor(ids: readonly string[], groups: readonly (string | null | undefined)[], pause: () => Promise<void>): Promise<void> {
+    const adding = new Map<string, number>();
+    // Counted as add() reserves: every row routed to a group (a replaced one too).
+    for (let i = 0; i < ids.length; i++) {
+      const k = groups[i] ?? NO_GROUP;
+      adding.set(k, (adding.get(k) ?? 0) + 1);
+    }
+    for (const [k, n] of adding) {
+      const ix = this.byGroup.get(k);
+      if (ix && ix.rowCount + n > ix.capacity) await ix.reserveGradually(ix.rowCount + n, pause);
+    }
+  }
+
   remove(id: string): boolean {
     const k = this.groupKey.get(id);
     if (k === undefined) return false;
