@@ -3,7 +3,7 @@
 //
 //   npm run bench:hardening                       # human table (builds dist/ first)
 //   npm run --silent bench:hardening -- --json    # one JSON object per result on stdout (progress on stderr)
-//   node bench/hardening.mjs [--only classify,search,rate-limited,slow-clients] [--data-dir ../shared/data]
+//   node bench/hardening.mjs [--only classify,search,rate-limited,slow-clients] [--connections N] [--data-dir ../shared/data]
 //   BENCH_SECONDS=10 (per load phase)
 //
 // Overload (classify, search): the closed-loop capacity (the most 2xx per second over 8, 16, 32 and 64
@@ -35,10 +35,17 @@ const USAGE = `Usage: node bench/hardening.mjs [options]
   --only <task[,task]>  tasks: ${TASKS.join(", ")}
   --json                one JSON object per result on stdout, nothing else (progress on stderr)
   --data-dir DIR        datasets folder (default ../shared/data next to the repo)
+  --connections N       keep-alive connections of the paced 2× phases (default: enough to carry the rate at
+                        50 ms, at least 256, at most 1000)
   -h, --help            this text
 Environment: BENCH_SECONDS (per load phase, default 10).`;
 
-const { args, json, dataDir, out } = benchOptions(USAGE);
+const { args, json, dataDir, out } = benchOptions(USAGE, { connections: { type: "string" } });
+const fixedConnections = args.connections === undefined ? undefined : Number(args.connections);
+if (fixedConnections !== undefined && !(Number.isInteger(fixedConnections) && fixedConnections >= 1)) {
+  process.stderr.write(`--connections must be a whole number of at least 1, got "${args.connections}"\n${USAGE}\n`);
+  process.exit(2);
+}
 const startedAt = new Date();
 const progress = (s) => process.stderr.write(s + "\n");
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -136,7 +143,7 @@ async function overload(task, server, requests, restart) {
     // The same warm-up the first server had (its JIT compiled, its model thread loaded) before it is measured.
     await load({ url: target.url, mode: "closed", connections: 16, seconds: 2, requests });
   }
-  const connections = pacedConnections(rate);
+  const connections = fixedConnections ?? pacedConnections(rate);
   progress(`${task}: paced at ${rate} req/s (2× the capacity of ${capacity.okPerSecond}) over ${connections} connections for ${seconds} s …`);
   const p = await load({ url: target.url, mode: "paced", rate, seconds, connections, spin: true, requests });
   if (restart) await target.stop();
