@@ -14,12 +14,6 @@ const WORKER_URL = new URL("./ann-thread-worker.js", import.meta.url);
 const FEED = 10_000;
 /** Changed vectors per message afterwards (copying and sending them takes about a millisecond). */
 const PUMP = 2000;
-/**
- * The thread's young generation, in MB. It allocates in bursts (the saved ids at load, a message of vectors at a
- * time), and V8's default (tens of MB per thread, paid in RSS for as long as the thread lives) would count
- * several times over beside the main thread's: a small one keeps start-up's peak RSS down at no cost in speed.
- */
-const YOUNG_MB = 4;
 
 /** Where the ANN of a catalog stands. */
 export type AnnState = "starting" | "ready" | "failed" | "closed";
@@ -90,7 +84,7 @@ export class AnnThread {
   start(source: GroupedIndex): void {
     this.source = source;
     if (!this.o.inThread && AnnThread.available()) {
-      const w = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
+      const w = new Worker(WORKER_URL);
       w.unref();
       w.on("message", (m: AnnThreadReply) => this.settle(m));
       const fail = (e: unknown): void => {
