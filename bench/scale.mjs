@@ -4,7 +4,7 @@
 //   npm run --silent bench:scale -- --json       # JSON lines only on stdout (progress on stderr)
 //   npm run bench:scale -- --only search         # search alone: loads the products through the store first if absent
 //   npm run bench:scale -- --only import --products 200000 --workers 1,2   # a shorter import
-//   node bench/scale.mjs [--rows|--products N] [--workers 1,2] [--only import,search] [--batch-size N] [--nice N] [--data-dir DIR]
+//   node bench/scale.mjs [--rows|--products N] [--workers 1,2] [--only import,search] [--batch-size N] [--nice N] [--sessions on|off] [--pg-nice N] [--data-dir DIR]
 //
 // Needs PostgreSQL and Redis: ASSORT_TEST_PG_URL and ASSORT_TEST_REDIS_URL (`eval "$(bash .ci/services up)"`
 // starts both on loopback), or --pg URL --redis URL. Each run uses a fresh schema (bench_scale_w<workers>)
@@ -15,15 +15,21 @@
 // seconds of each process group (the services and the workers share this machine's cores: contention is
 // reported, not hidden); meanwhile one client sends single-item classify requests to an `assort serve`
 // replica at 50/s and their latency percentiles are recorded. The workers and the importer run at nice 10
-// (--nice, the documented deployment on shared cores; --nice 0 for none). search: 500 seeded queries (one
+// (--nice, the documented deployment on shared cores; --nice 0 for none). Each process (replica, workers,
+// importer, the client bench/scale-probe.mjs) runs in a session of its own (--sessions on, the default), as
+// separate services do: with the kernel's session groups (sched_autogroup) nice only orders threads within
+// a session, and a batch process leading its session lowers its group too (--sessions off: all in this
+// process's session, as before). --pg-nice N lowers PostgreSQL's session group during the import (restored
+// after). The replica preloads bench/replica-probe.mjs: its own server time, CPU and run-queue wait per
+// request, event-loop delay, GC pauses and PostgreSQL queries, reported beside the client's latencies. search: 500 seeded queries (one
 // and two words from the titles, frequent and rare alike) against the replica's /v1/search with category
 // facets, after the W=max import, twice (the first pass compacts the facet counts it reads). With
 // `--only search`, schema bench_scale_search: when it does not hold the products they are loaded straight
 // through the store's batch upsert (no queue, no classification: the catalog's own categories), which
 // takes minutes instead of the import's quarter of an hour, once.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +48,8 @@ const { values: args } = parseArgs({
     rows: { type: "string", default: "1000000" },
     products: { type: "string" },
     nice: { type: "string", default: "10" },
+    sessions: { type: "string", default: "on" },
+    "pg-nice": { type: "string", default: "0" },
     "search-schema": { type: "string", default: "bench_scale_search" },
     workers: { type: "string", default: "1,2" },
     only: { type: "string", default: "import,search" },
@@ -54,12 +62,16 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help || !args.pg || !args.redis) {
-  process.stdout.write(`Usage: node bench/scale.mjs [--rows|--products N] [--workers 1,2] [--only import,search] [--batch-size N] [--nice N] [--search-schema NAME] [--json] [--pg URL --redis URL]
+  process.stdout.write(`Usage: node bench/scale.mjs [--rows|--products N] [--workers 1,2] [--only import,search] [--batch-size N] [--nice N] [--sessions on|off] [--pg-nice N] [--search-schema NAME] [--json] [--pg URL --redis URL]
 PostgreSQL and Redis: ASSORT_TEST_PG_URL / ASSORT_TEST_REDIS_URL (eval "$(bash .ci/services up)"), or --pg / --redis.\n`);
   process.exit(args.help ? 0 : 2);
 }
 const rows = Number(args.products ?? args.rows);
 const nice = Number(args.nice);
+if (!["on", "off"].includes(args.sessions)) throw new Error(`--sessions is on or off, got "${args.sessions}"`);
+const sessions = args.sessions === "on";
+const pgNice = Number(args["pg-nice"]);
+if (!Number.isInteger(pgNice) || pgNice < 0 || pgNice > 19) throw new Error(`--pg-nice is 0 to 19, got "${args["pg-nice"]}"`);
 const workerCounts = args.workers.split(",").map(Number);
 const only = new Set(args.only.split(","));
 const batchSize = Number(args["batch-size"]);
@@ -76,8 +88,21 @@ const emit = (r) => {
 const cache = path.join(os.tmpdir(), "assort-scale-cache");
 await mkdir(cache, { recursive: true });
 
-function child(argv, name) {
-  const c = spawn(process.execPath, [bin, ...argv], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ASSORT_API_KEY: "bench-admin-key-0123456789abcdef" } });
+const children = new Set();
+// Children in their own sessions do not get the terminal's signals: stop them when this process ends.
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => process.exit(130));
+
+/**
+ * Starts `assort <argv>`. `session`: in a session of its own (setsid), so that the kernel's automatic
+ * session groups (sched_autogroup) schedule it apart from this process and its other children, as separate
+ * services (systemd units, containers) are; the batch side's `--nice` then also lowers its session group.
+ */
+function child(argv, name, o = {}) {
+  const c = spawn(process.execPath, [...(o.nodeArgs ?? []), bin, ...argv], { stdio: ["ignore", "pipe", "pipe"], detached: o.session === true, env: { ...process.env, ASSORT_API_KEY: "bench-admin-key-0123456789abcdef", ...o.env } });
+  children.add(c);
   let stdout = "";
   let stderr = "";
   c.stdout.on("data", (b) => (stdout += b));
@@ -85,7 +110,12 @@ function child(argv, name) {
     stderr += b;
     if (name === "import") for (const l of String(b).split("\n")) if (l.startsWith("import:")) progress(`  ${l}`);
   });
-  const exited = new Promise((resolve) => c.on("exit", (code) => resolve(code)));
+  const exited = new Promise((resolve) =>
+    c.on("exit", (code) => {
+      children.delete(c);
+      resolve(code);
+    }),
+  );
   const line = (re) =>
     new Promise((resolve, reject) => {
       const t = setInterval(() => {
@@ -127,6 +157,14 @@ function serviceCpu() {
     else if (/redis-server/.test(cmd)) redis += cpuSeconds(pid);
   }
   return { postgres, redis };
+}
+
+/** Asks the replica (bench/replica-probe.mjs, preloaded) for what it measured since the last ask. */
+async function replicaProbe(replica, file) {
+  await rm(file, { force: true });
+  replica.c.kill("SIGUSR2");
+  for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined;
 }
 
 function readdirPids() {
@@ -179,36 +217,66 @@ if (!existsSync(path.join(model, "manifest.json"))) {
   if ((await t.exited) !== 0) throw new Error(`train failed: ${t.err()}`);
 }
 const queueUrl = `${args.redis.replace(/\/\d*$/, "")}/9`;
-const titles = readFileSync(path.join(args["data-dir"], "pricerunner/test.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 2000).map((l) => JSON.parse(l).title);
 
-/** Single-item classify requests at `rate`/s, one at a time, until `stop()`; resolves with their latencies (ms). */
-function classifyProbe(url, rate = 50) {
-  const latencies = [];
-  const statuses = new Map();
-  let running = true;
-  const done = (async () => {
-    let i = 0;
-    while (running) {
-      const t0 = performance.now();
-      try {
-        const r = await fetch(`${url}/v1/classify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ items: [{ id: "q", title: titles[i++ % titles.length] }] }) });
-        await r.arrayBuffer();
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        if (r.status === 200) latencies.push(performance.now() - t0);
-      } catch {
-        statuses.set("error", (statuses.get("error") ?? 0) + 1);
-      }
-      const wait = 1000 / rate - (performance.now() - t0);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-  })();
+/**
+ * Single-item classify requests at `rate`/s, one at a time, from a client process of its own (bench/scale-probe.mjs,
+ * in a session of its own with --sessions on) until `stop()`; resolves with their latencies (ms).
+ */
+async function classifyProbe(url, rate = 50) {
+  const c = spawn(process.execPath, [path.join(here, "scale-probe.mjs"), url, String(rate), path.join(args["data-dir"], "pricerunner/test.jsonl")], { stdio: ["ignore", "pipe", "inherit"], detached: sessions });
+  children.add(c);
+  let stdout = "";
+  c.stdout.on("data", (b) => (stdout += b));
+  const exited = new Promise((resolve) => c.on("exit", resolve));
+  while (!stdout.includes("probe ready\n")) {
+    if (c.exitCode !== null) throw new Error("the classify probe exited");
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return {
     stop: async () => {
-      running = false;
-      await done;
-      return { latencies, statuses: Object.fromEntries(statuses) };
+      c.kill("SIGTERM");
+      await exited;
+      children.delete(c);
+      return JSON.parse(stdout.trim().split("\n").pop());
     },
   };
+}
+
+/**
+ * `--pg-nice N`: PostgreSQL's session group (sched_autogroup: every backend is in the postmaster's session)
+ * at nice N while the import runs, as if the database ran on cores of its own; restored afterwards. Needs the
+ * database on this machine and the right to change its priority (root, or its user for lowering); says why not otherwise.
+ */
+async function lowerPostgres(n) {
+  if (n === 0) return () => undefined;
+  const c = new pg.Client({ connectionString: args.pg });
+  await c.connect();
+  let file;
+  let before;
+  try {
+    const [{ pid }] = (await c.query("SELECT pg_backend_pid() AS pid")).rows;
+    // The postmaster (the backend's parent) lives as long as the server: its group is the backends' group.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const postmaster = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    file = `/proc/${postmaster}/autogroup`;
+    before = Number(/nice (-?\d+)/.exec(readFileSync(file, "utf8"))[1]);
+    writeFileSync(file, String(n));
+  } catch (e) {
+    throw new Error(`--pg-nice ${n}: cannot change PostgreSQL's session group (${e.message}): the database must run on this machine, with sched_autogroup, and this user allowed to renice it`);
+  } finally {
+    await c.end();
+  }
+  progress(`PostgreSQL's session group at nice ${n} during the import (was ${before})`);
+  const restore = () => {
+    process.off("exit", restore);
+    try {
+      writeFileSync(file, String(before));
+    } catch {
+      // the server stopped meanwhile
+    }
+  };
+  process.on("exit", restore);
+  return restore;
 }
 
 let searchSchema;
@@ -223,15 +291,23 @@ for (const w of workerCounts) {
   progress(`import of ${rows} products with ${w} worker(s): starting the replica and the workers`);
   const data = path.join(cache, `run-w${w}`);
   const workers = [];
-  for (let i = 0; i < w; i++) workers.push(child(["worker", "--store", store, "--queue", queueUrl, "--data-dir", `${data}-worker${i}`, "--log-level", "warn", "--nice", String(nice)], `worker${i}`));
+  for (let i = 0; i < w; i++) workers.push(child(["worker", "--store", store, "--queue", queueUrl, "--data-dir", `${data}-worker${i}`, "--log-level", "warn", "--nice", String(nice)], `worker${i}`, { session: sessions }));
   await Promise.all(workers.map((x) => x.line(/^worker ready/)));
   // The replica: registered the model first (it is live when the import starts).
-  const replica = child(["serve", "--port", "0", "--store", store, "--queue", queueUrl, "--data-dir", `${data}-replica`, "--model", model, "--log-level", "warn", "--no-request-log", "--rate-limit", "off"], "replica");
+  const probeFile = path.join(cache, `replica-probe-w${w}.json`);
+  await rm(probeFile, { force: true });
+  const replica = child(["serve", "--port", "0", "--store", store, "--queue", queueUrl, "--data-dir", `${data}-replica`, "--model", model, "--log-level", "warn", "--no-request-log", "--rate-limit", "off"], "replica", {
+    session: sessions,
+    nodeArgs: ["--import", path.join(here, "replica-probe.mjs")],
+    env: { ASSORT_BENCH_PROBE_FILE: probeFile },
+  });
   const url = (await replica.line(/^listening on /)).replace(/^listening on /, "").trim();
   const cpu0 = { workers: workers.map((x) => cpuSeconds(x.c.pid)), replica: cpuSeconds(replica.c.pid), services: serviceCpu(), machine: machineBusy() };
-  const probe = classifyProbe(url);
+  const restorePg = await lowerPostgres(pgNice);
+  replica.c.kill("SIGUSR2"); // the replica's own measurements start now
+  const probe = await classifyProbe(url);
   const t0 = performance.now();
-  const imp = child(["import", "--data", catalog, "--model", model, "--store", store, "--queue", queueUrl, "--data-dir", `${data}-import`, "--batch-size", String(batchSize), "--window", String(4 * w), "--nice", String(nice), "--json"], "import");
+  const imp = child(["import", "--data", catalog, "--model", model, "--store", store, "--queue", queueUrl, "--data-dir", `${data}-import`, "--batch-size", String(batchSize), "--window", String(4 * w), "--nice", String(nice), "--json"], "import", { session: sessions });
   const importPid = imp.c.pid;
   let importCpu = 0;
   const sampler = setInterval(() => (importCpu = Math.max(importCpu, cpuSeconds(importPid))), 500);
@@ -239,6 +315,8 @@ for (const w of workerCounts) {
   clearInterval(sampler);
   const seconds = (performance.now() - t0) / 1000;
   const api = await probe.stop();
+  await restorePg();
+  const inReplica = await replicaProbe(replica, probeFile);
   if (code !== 0) throw new Error(`import failed: ${imp.err().slice(-3000)}`);
   const summary = JSON.parse(imp.out().trim().split("\n").pop());
   const cpu1 = { workers: workers.map((x) => cpuSeconds(x.c.pid)), replica: cpuSeconds(replica.c.pid), services: serviceCpu(), machine: machineBusy() };
@@ -268,12 +346,26 @@ for (const w of workerCounts) {
     healthProducts: health.products,
     readded: summary.readded,
     cpuSeconds: cpu,
-    classifyWhileImporting: { ...stats(api.latencies), statuses: api.statuses, ratePerSecond: 50 },
+    sessions,
+    pgNice,
+    classifyWhileImporting: {
+      ...stats(api.latencies),
+      statuses: api.statuses,
+      ratePerSecond: 50,
+      // This process's main thread (the client) waiting for a core, over the whole import.
+      clientRunQueueWaitMs: api.runQueueWaitMs,
+      replica: inReplica,
+    },
   });
   out(`import, ${w} worker(s) at nice ${nice}: ${rows} products in ${seconds.toFixed(1)} s = ${Math.round(total)} items/s (${Math.round(total / w)} per worker); stored ${counts.products}, classified ${counts.predictions}, /health ${health.products}`);
   out(`  CPU seconds: workers ${cpu.workers}, import ${cpu.import}, replica ${cpu.replica}, postgres ${cpu.postgres}, redis ${cpu.redis}; machine busy ${cpu.machine} of ${cpu.available} available (other users included)`);
   const s = stats(api.latencies);
   out(`  single-item classify while importing: p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms over ${s.n} requests (${JSON.stringify(api.statuses)})`);
+  if (inReplica) {
+    const r = inReplica;
+    out(`  in the replica: server time p50 ${r.serverMs.p50} ms, p99 ${r.serverMs.p99} ms (CPU p50 ${r.serverCpuMs.p50} ms, p99 ${r.serverCpuMs.p99} ms; run-queue wait p99 ${r.serverRunQueueWaitMs.p99} ms); event-loop delay p50 ${r.eventLoopDelayMs.p50} ms, p99 ${r.eventLoopDelayMs.p99} ms, max ${r.eventLoopDelayMs.max} ms; GC ${JSON.stringify(r.gc)}`);
+    out(`  main thread: ${r.mainThread.cpuMs} ms CPU, ${r.mainThread.runQueueWaitMs} ms waiting for a core over ${r.mainThread.timeslices} runs; PostgreSQL: ${JSON.stringify(r.pg.queries)}, ${r.pg.queriesStartedDuringClassify} started during a classify, ${r.pg.poolCheckoutsThatWaited.n} pool checkouts waited`);
+  }
   for (const x of workers) x.c.kill("SIGTERM");
   await Promise.all(workers.map((x) => x.exited));
   if (w === Math.max(...workerCounts) && only.has("search")) searchSchema = { schema, store, replica, url };

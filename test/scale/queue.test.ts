@@ -20,6 +20,16 @@ function threadNice(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
 }
 
+/** The nice of process `pid`'s session group (sched_autogroup), undefined where the kernel has none. */
+function autogroupNice(pid: number): number | undefined {
+  try {
+    if (readFileSync("/proc/sys/kernel/sched_autogroup_enabled", "utf8").trim() !== "1") return undefined;
+    return Number(/nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, "utf8"))![1]);
+  } catch {
+    return undefined;
+  }
+}
+
 describe.skipIf(missing("ASSORT_TEST_PG_URL", PG_URL) || missing("ASSORT_TEST_REDIS_URL", REDIS_URL))("scale-out: workers and replicas", () => {
   let root: string;
   const schema = freshSchema("queue");
@@ -39,7 +49,8 @@ describe.skipIf(missing("ASSORT_TEST_PG_URL", PG_URL) || missing("ASSORT_TEST_RE
     const { modelA } = await sampleModels(root);
     const file = path.join(root, "catalog.jsonl");
     syntheticCatalog(file, N);
-    procs.push(...(await Promise.all([startWorker(store, queue, path.join(root, "w1"), ["--concurrency", "2"]), startWorker(store, queue, path.join(root, "w2"), ["--nice", "7"])])));
+    // The second in a session of its own (as setsid or a service manager starts it).
+    procs.push(...(await Promise.all([startWorker(store, queue, path.join(root, "w1"), ["--concurrency", "2"]), startWorker(store, queue, path.join(root, "w2"), ["--nice", "7"], { session: true })])));
     // --nice: every thread of the second worker runs at nice 7 or lower priority (the featurization threads
     // included; never higher than the test's own: the processes inherit it), the first at the test's own.
     expect(procs[1]!.out()).toMatch(/worker ready \(pid \d+, concurrency 1, nice 7\)/);
@@ -47,6 +58,13 @@ describe.skipIf(missing("ASSORT_TEST_PG_URL", PG_URL) || missing("ASSORT_TEST_RE
       const own = os.getPriority();
       expect(new Set(threadNice(procs[1]!.child.pid!))).toEqual(new Set([Math.max(7, own)]));
       expect(threadNice(procs[0]!.child.pid!)).toContain(own);
+      // With the kernel's session groups (sched_autogroup), nice only orders threads within a session: the
+      // worker that leads its own session lowers its session's group too; the other, in this test's session,
+      // leaves the group alone (lowering it would lower this process as well).
+      if (autogroupNice(process.pid) !== undefined) {
+        expect(autogroupNice(procs[1]!.child.pid!)).toBe(7);
+        expect(autogroupNice(procs[0]!.child.pid!)).toBe(autogroupNice(process.pid));
+      }
     }
     const imp = start(["import", "--data", file, "--model", modelA, "--store", store, "--queue", queue, "--data-dir", path.join(root, "i"), "--batch-size", "250"]);
     // The replicas start while the import runs (they follow the model it activates).

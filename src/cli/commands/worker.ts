@@ -47,7 +47,7 @@ export function workerCommand(program: Command): Command {
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .option("--log-file <file>", "write JSON logs here instead of stderr")
     .action(async (flags: WorkerFlags) => {
-      lowerPriority(flags.nice);
+      const lowered = lowerPriority(flags.nice);
       const { makeLogger, openService } = await import("./serve-setup.js");
       const { QueueWorker } = await import("../../jobs/queue-worker.js");
       const logger = makeLogger(flags.logLevel, flags.logFile);
@@ -57,7 +57,7 @@ export function workerCommand(program: Command): Command {
       const beat = flags.heartbeat ? setInterval(() => void heartbeat(opened.queue!, flags.heartbeat!), 10_000) : undefined;
       if (flags.heartbeat) await heartbeat(opened.queue!, flags.heartbeat);
       process.stdout.write(`worker ready (pid ${process.pid}, concurrency ${flags.concurrency}${flags.nice > 0 ? `, nice ${flags.nice}` : ""})\n`);
-      logger.info({ concurrency: flags.concurrency, model: opened.service.activeModel()?.version ?? null }, "assort worker started");
+      logger.info({ concurrency: flags.concurrency, model: opened.service.activeModel()?.version ?? null, nice: flags.nice, sessionGroupLowered: lowered.sessionGroup }, "assort worker started");
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string): void => {
