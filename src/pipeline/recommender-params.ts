@@ -59,6 +59,18 @@ export const RecommenderParams = z.object({
        * recent popularity (half-life blend.popularHalfLifeDays) instead.
        */
       popularHalfLifeDays: z.number().positive().nullable().default(7),
+      /** Basket-size damping: a basket adds |b|^(−this) to its pairs' co-occurrence (0: plain counts). */
+      basketSizeExponent: z.number().min(0).max(4).default(0),
+      /** Half-life (days) of the basket co-occurrence (older baskets weigh less); null: no decay. */
+      basketHalfLifeDays: z.number().positive().nullable().default(null),
+      /** Weight of the title-neighbour backoff (the basket partners of an item's closest title neighbours); 0: off. */
+      backoffWeight: z.number().min(0).default(0),
+      /** The backoff of an item with b baskets weighs c / (c + b) of backoffWeight; null: no shrinkage. */
+      backoffShrink: z.number().positive().nullable().default(null),
+      /** Title neighbours the backoff borrows from. */
+      backoffNeighbors: z.number().int().min(1).max(100).default(5),
+      /** Basket partners kept per item for the backoff. */
+      backoffKeep: z.number().int().min(1).max(1000).default(20),
       /** Items kept per list. */
       neighbors: z.number().int().min(1).max(1000).default(50),
     })
