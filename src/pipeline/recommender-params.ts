@@ -62,13 +62,13 @@ export const RecommenderParams = z.object({
       /** Basket-size damping: a basket adds |b|^(−this) to its pairs' co-occurrence (0: plain counts). */
       basketSizeExponent: z.number().min(0).max(4).default(0.25),
       /** Half-life (days) of the basket co-occurrence (older baskets weigh less); null: no decay. */
-      basketHalfLifeDays: z.number().positive().nullable().default(480),
+      basketHalfLifeDays: z.number().positive().nullable().default(240),
       /** Weight of the title-neighbour backoff (the basket partners of an item's closest title neighbours); 0: off. */
       backoffWeight: z.number().min(0).default(0.5),
       /** The backoff of an item with b baskets weighs c / (c + b) of backoffWeight; null: no shrinkage. */
-      backoffShrink: z.number().positive().nullable().default(200),
+      backoffShrink: z.number().positive().nullable().default(50),
       /** Title neighbours the backoff borrows from. */
-      backoffNeighbors: z.number().int().min(1).max(100).default(10),
+      backoffNeighbors: z.number().int().min(1).max(100).default(20),
       /** Basket partners kept per item for the backoff. */
       backoffKeep: z.number().int().min(1).max(1000).default(20),
       /** Items kept per list. */

@@ -38,7 +38,7 @@ export const DEFAULT_TUNE_GRID: TuneGrid = {
   // The title-neighbour backoff: its weight first (its other parameters do nothing at weight 0), then its shape.
   "boughtTogether.backoffWeight": [0, 0.25, 0.5, 1, 2],
   "boughtTogether.backoffShrink": [20, 50, 100, 200, null],
-  "boughtTogether.backoffNeighbors": [3, 5, 10, 20],
+  "boughtTogether.backoffNeighbors": [3, 5, 10, 20, 40],
   "boughtTogether.backoffKeep": [10, 20, 50],
 };
 
