@@ -48,6 +48,7 @@ export async function saveRecommender(rec: Recommender, dir: string, createdAt =
     "together.indices": s.together.indices,
     "together.scores": s.together.scores,
     "together.evidence": s.together.evidence,
+    ...(s.together.via ? { "together.via": s.together.via } : {}),
   };
   if (s.ease) {
     arrays["ease.kept"] = s.ease.kept;
@@ -124,6 +125,8 @@ export async function loadRecommender(dir: string): Promise<Recommender & { vers
       indices: need("together.indices", Int32Array),
       scores: need("together.scores", Float32Array),
       evidence: need("together.evidence", Uint8Array),
+      // Absent in artifacts written before the title-neighbour backoff: every reason is then about the item itself.
+      ...(a["together.via"] ? { via: need("together.via", Int32Array) } : {}),
     },
     now: training.now,
     fitSeconds: training.seconds,

@@ -44,9 +44,9 @@ export const RecommenderParams = z.object({
       /** Weight of same-shopper co-occurrence. */
       shopperWeight: z.number().min(0).default(1),
       /** Same-shopper co-occurrence divided by (row maximum + this): little shared-shopper evidence weighs less. */
-      shopperShrink: z.number().min(0).default(3),
+      shopperShrink: z.number().min(0).default(10),
       /** Weight of content similarity (product vectors of the catalogue texts). */
-      contentWeight: z.number().min(0).default(0.4),
+      contentWeight: z.number().min(0).default(0.25),
       /** Weight of title similarity (cosine of the item texts' word TF-IDF rows: one product line, other colours). */
       titleWeight: z.number().min(0).default(1),
       /** Weight of recent basket co-occurrence (recent baskets weigh more: seasons change what goes together). */
@@ -59,6 +59,18 @@ export const RecommenderParams = z.object({
        * recent popularity (half-life blend.popularHalfLifeDays) instead.
        */
       popularHalfLifeDays: z.number().positive().nullable().default(7),
+      /** Basket-size damping: a basket adds |b|^(−this) to its pairs' co-occurrence (0: plain counts). */
+      basketSizeExponent: z.number().min(0).max(4).default(0.25),
+      /** Half-life (days) of the basket co-occurrence (older baskets weigh less); null: no decay. */
+      basketHalfLifeDays: z.number().positive().nullable().default(240),
+      /** Weight of the title-neighbour backoff (the basket partners of an item's closest title neighbours); 0: off. */
+      backoffWeight: z.number().min(0).default(0.5),
+      /** The backoff of an item with b baskets weighs c / (c + b) of backoffWeight; null: no shrinkage. */
+      backoffShrink: z.number().positive().nullable().default(50),
+      /** Title neighbours the backoff borrows from. */
+      backoffNeighbors: z.number().int().min(1).max(100).default(20),
+      /** Basket partners kept per item for the backoff. */
+      backoffKeep: z.number().int().min(1).max(1000).default(20),
       /** Items kept per list. */
       neighbors: z.number().int().min(1).max(1000).default(50),
     })

@@ -207,7 +207,9 @@ export class Recommender {
       const j = t.indices[p]!;
       if (excluded[j] === 1) continue;
       const ev = t.evidence[p];
-      out.push(this.item(j, t.scores[p]!, ev === 2 ? { kind: "similar", other: i } : ev === 3 ? { kind: "popular" } : { kind: "bought-with", other: i }));
+      // Borrowed from a title neighbour k (the backoff): j is often bought with k, not (yet) with i.
+      const via = t.via?.[p] ?? -1;
+      out.push(this.item(j, t.scores[p]!, ev === 2 ? { kind: "similar", other: i } : ev === 3 ? { kind: "popular" } : { kind: "bought-with", other: via >= 0 ? via : i }));
     }
     return out;
   }

@@ -150,6 +150,31 @@ describe("the recommender", () => {
     expect(kept.recommend("a", { limit: 1 })[0]!.itemId).toBe("y");
   });
 
+  it("names the title neighbour whose baskets a borrowed partner comes from, also after a round trip", async () => {
+    // The red bag goes with the lunch box in three baskets; the pink bag was bought once, with a candle. The
+    // backoff lends the pink bag the red bag's partner: "often bought with jumbo bag red", not with itself.
+    const log = EventLog.fromEvents([ev("a", "r", 0), ev("a", "l", 0), ev("b", "r", 1), ev("b", "l", 1), ev("c", "r", 2), ev("c", "l", 2), ev("d", "p", 3), ev("d", "c", 3)]);
+    const catalog: Product[] = [
+      ["r", "jumbo bag red"],
+      ["p", "jumbo bag pink"],
+      ["l", "lunch box"],
+      ["c", "candle holder"],
+    ].map(([id, title]) => ({ id: id!, text: [title!] }));
+    const params = { boughtTogether: { popularityPenalty: 0, shopperWeight: 0, contentWeight: 0, recentWeight: 0, popularWeight: 0, titleWeight: 1, backoffWeight: 1.5, backoffNeighbors: 1, backoffShrink: null }, segments: 1 };
+    const r = await fitRecommender(log, { items: catalog, params });
+    const pink = r.boughtTogether("p");
+    expect(pink.map((x) => x.itemId)).toEqual(["c", "l", "r"]);
+    expect(pink[0]!.reason).toMatchObject({ kind: "bought-with", itemId: "p", text: 'often bought with "jumbo bag pink"' });
+    expect(pink[1]!.reason).toMatchObject({ kind: "bought-with", itemId: "r", text: 'often bought with "jumbo bag red"' });
+    expect(pink[2]!.reason.kind).toBe("similar");
+    const out = join(dir, "recs-backoff");
+    await saveRecommender(r, out);
+    expect((await loadRecommender(out)).boughtTogether("p")).toEqual(pink);
+    // Off, the pink bag's list holds only its own evidence.
+    const off = await fitRecommender(log, { items: catalog, params: { ...params, boughtTogether: { ...params.boughtTogether, backoffWeight: 0 } } });
+    expect(off.boughtTogether("p").map((x) => x.itemId)).toEqual(["c", "r"]);
+  });
+
   it("refuses a log without purchases", async () => {
     await expect(fitRecommender(EventLog.fromEvents([ev("a", "x", 0, { type: "view" })]))).rejects.toThrow(/no purchase/);
   });

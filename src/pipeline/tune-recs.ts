@@ -33,6 +33,13 @@ export const DEFAULT_TUNE_GRID: TuneGrid = {
   "boughtTogether.shopperShrink": [0, 3, 10, 20],
   "boughtTogether.popularWeight": [0, 0.2, 0.4, 0.6, 0.7, 0.8, 1, 1.2],
   "boughtTogether.popularHalfLifeDays": [7, 14, 21, null],
+  "boughtTogether.basketSizeExponent": [0, 0.25, 0.5, 1],
+  "boughtTogether.basketHalfLifeDays": [60, 120, 240, 480, null],
+  // The title-neighbour backoff: its weight first (its other parameters do nothing at weight 0), then its shape.
+  "boughtTogether.backoffWeight": [0, 0.25, 0.5, 1, 2],
+  "boughtTogether.backoffShrink": [20, 50, 100, 200, null],
+  "boughtTogether.backoffNeighbors": [3, 5, 10, 20, 40],
+  "boughtTogether.backoffKeep": [10, 20, 50],
 };
 
 /** Which task each parameter is chosen by. */

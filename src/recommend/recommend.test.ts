@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { csr, denseFromRows } from "../linalg/matrix.js";
 import { transposeCsr } from "../linalg/sparse.js";
 import { Blend, type BlendParams } from "./blend.js";
-import { basketPopularity, fitBoughtTogether, sparseRowDots } from "./bought-together.js";
+import { basketLists, basketPopularity, basketWeights, fitBoughtTogether, sparseRowDots } from "./bought-together.js";
 import { fitEase } from "./ease.js";
 import { buildBaskets, buildInteractions, columnCounts, decay } from "./interactions.js";
 import { fitItemKnn } from "./item-knn.js";
@@ -161,6 +161,71 @@ describe("bought together: title similarity", () => {
     // Without the weight, the title rows are ignored.
     const off = fitBoughtTogether(baskets, counts, null, { popularityPenalty: 0, shopperWeight: 0, contentWeight: 0, neighbors: 5 }, undefined, undefined, titles);
     expect(off.indptr[4]! - off.indptr[3]!).toBe(0);
+  });
+});
+
+describe("bought together: basket weights and the title-neighbour backoff", () => {
+  // Baskets b0 {0, 1}, b1 {0, 1, 2}, b2 {1, 2}; item 3 never bought.
+  const baskets = csr(3, 4, Int32Array.of(0, 2, 5, 7), Int32Array.of(0, 1, 0, 1, 2, 1, 2), new Float32Array(7).fill(1));
+  const counts = csr(3, 4, X.indptr, X.indices, X.data);
+  const titles = csr(4, 3, Int32Array.of(0, 1, 3, 5, 7), Int32Array.of(0, 1, 2, 1, 2, 0, 1), Float32Array.of(1, 0.6, 0.8, 0.8, 0.6, 0.6, 0.8));
+  const row = (t: { indptr: Int32Array; indices: Int32Array }, i: number): number[] => Array.from(t.indices.subarray(t.indptr[i]!, t.indptr[i + 1]!));
+  const scoresOf = (t: { indptr: Int32Array; scores: Float32Array }, i: number): Float32Array => t.scores.subarray(t.indptr[i]!, t.indptr[i + 1]!);
+  const none = { popularityPenalty: 0, shopperWeight: 0, contentWeight: 0, neighbors: 5 };
+
+  it("weighs each basket |b|^(−e) · 2^(−age / half-life), and is off when both are", () => {
+    const w = basketWeights(baskets, 1, 7, Float64Array.of(0, 7, 14));
+    expect(Array.from(w!)).toEqual([1 / 2, (1 / 3) * 0.5, (1 / 2) * 0.25]);
+    expect(basketWeights(baskets, 0, null, Float64Array.of(0, 7, 14))).toBeUndefined();
+    expect(Array.from(basketWeights(baskets, 0.5, null)!)).toEqual([2 ** -0.5, 3 ** -0.5, 2 ** -0.5]);
+  });
+
+  it("damps big baskets: item 0 shares 1/2 + 1/3 with item 1 and 1/3 with item 2 at e = 1", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { ...none, basketSizeExponent: 1 });
+    expect(row(t, 0)).toEqual([1, 2]);
+    const s = scoresOf(t, 0);
+    expect(s[0]).toBeCloseTo(1, 6);
+    expect(s[1]).toBeCloseTo(1 / 3 / (5 / 6), 6); // 0.4 (plain counts give 0.5)
+  });
+
+  it("decays old baskets: b1 a half-life old weighs 1/2, so item 0 has 1.5 with item 1 and 0.5 with item 2", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { ...none, basketHalfLifeDays: 365 }, Float64Array.of(0, 365, 0));
+    expect(row(t, 0)).toEqual([1, 2]);
+    expect(scoresOf(t, 0)[1]).toBeCloseTo(0.5 / 1.5, 6);
+  });
+
+  it("keeps each item's best basket partners, scaled to max 1, ties to the lower item", () => {
+    const l = basketLists(baskets, transposeCsr(baskets), new Float64Array(4).fill(1), undefined, 1);
+    // Item 1 shares 2 baskets with 0 and 2 with 2: the lower item wins the one place.
+    expect(row(l, 1)).toEqual([0]);
+    expect(Array.from(scoresOf(l, 1))).toEqual([1]);
+    expect(row(l, 2)).toEqual([1]);
+    expect(row(l, 3)).toEqual([]);
+  });
+
+  it("borrows the basket partners of the closest title neighbour, and names it as the reason", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { ...none, titleWeight: 1, backoffWeight: 1, backoffNeighbors: 1 }, undefined, undefined, titles);
+    // Item 3 (never bought): closest title item 2 (.64), whose partners are 1 (1) and 0 (.5): backoff 1 → .64,
+    // 0 → .32; titles 2 .64, 0 .6, 1 .48. Item 1: 1.12 (mostly borrowed: via 2), 0: .92 (mostly title), 2: .64.
+    expect(row(t, 3)).toEqual([1, 0, 2]);
+    [1.12, 0.92, 0.64].forEach((v, k) => expect(scoresOf(t, 3)[k]).toBeCloseTo(v, 6));
+    expect(Array.from(t.evidence.subarray(t.indptr[3]!, t.indptr[4]!))).toEqual([0, 2, 2]);
+    expect(Array.from(t.via!.subarray(t.indptr[3]!, t.indptr[4]!))).toEqual([2, -1, -1]);
+    // Item 2 (bought): closest title item 1 (.96), partners 0 and 2 (1 each; itself left out): item 0 gets
+    // .5 (own basket) + .96 (borrowed, the larger part: via 1).
+    expect(row(t, 2)).toEqual([1, 0, 3]);
+    [1.96, 1.46, 0.64].forEach((v, k) => expect(scoresOf(t, 2)[k]).toBeCloseTo(v, 6));
+    expect(Array.from(t.via!.subarray(t.indptr[2]!, t.indptr[3]!))).toEqual([-1, 1, -1]);
+  });
+
+  it("shrinks the backoff of an item with baskets of its own by c / (c + baskets)", () => {
+    const t = fitBoughtTogether(baskets, counts, null, { ...none, titleWeight: 1, backoffWeight: 1, backoffNeighbors: 1, backoffShrink: 2 }, undefined, undefined, titles);
+    // Item 2 is in 2 baskets: its backoff weighs 2 / (2 + 2); item 0 gets .5 + .48, its own basket now the larger part.
+    expect(row(t, 2)).toEqual([1, 0, 3]);
+    expect(scoresOf(t, 2)[1]).toBeCloseTo(0.98, 6);
+    expect(Array.from(t.via!.subarray(t.indptr[2]!, t.indptr[3]!))).toEqual([-1, -1, -1]);
+    // Item 3 has no baskets: no shrinkage (.64 borrowed for item 1, as above).
+    expect(scoresOf(t, 3)[0]).toBeCloseTo(1.12, 6);
   });
 });
 
