@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Random } from "../core/random.js";
-import { refitWithout, rowSquaredNorms, solveBinary, type BinaryProblem } from "./dual-cd.js";
+import { kernels } from "../linalg/kernels.js";
+import * as dualCd from "./dual-cd.js";
+import { outOfFoldScores, refitWithout, rowSquaredNorms, solveBinary, type BinaryProblem } from "./dual-cd.js";
 
 // Two points on a line, x = +1 (label +1) and x = -1 (label -1), no bias, C = 1.
 const prob: BinaryProblem = {
@@ -92,4 +94,80 @@ describe("dual coordinate descent", () => {
     // The full solution differs (the fold mattered), and was not modified.
     expect(Math.max(...Array.from(w, (v, j) => Math.abs(v - sol.w[j]!)))).toBeGreaterThan(1e-3);
   });
+
+  it("outOfFoldScores: each row's score is its fold's refitWithout weights times the row", () => {
+    const p = randomProblem(11, 90, 12);
+    const sq = rowSquaredNorms(p.x, 1);
+    const sol = solveBinary(p, sq, { loss: "squared-hinge", tol: 0.1, maxIter: 4, seed: 2 });
+    const foldOf = Int32Array.from({ length: p.x.rows }, (_, i) => (i * 7) % 3);
+    const rows = Int32Array.from([0, 3, 4, 10, 17, 50, 89]);
+    const seedOf = (f: number): number => 100 + f;
+    const oof = outOfFoldScores(p, sq, "squared-hinge", sol, foldOf, 3, 2, seedOf, rows);
+    rows.forEach((i, t) => {
+      const w = refitWithout(p, sq, "squared-hinge", sol, foldOf, foldOf[i]!, 2, seedOf(foldOf[i]!));
+      let dot = w[p.x.cols]! * p.bias;
+      for (let q = p.x.indptr[i]!; q < p.x.indptr[i + 1]!; q++) dot += w[p.x.indices[q]!]! * p.x.data[q]!;
+      expect(oof[t]).toBe(dot);
+    });
+    // Out of fold is not in fold: the scores differ from the full solution's.
+    const full = Array.from(rows, (i) => {
+      let dot = sol.w[p.x.cols]! * p.bias;
+      for (let q = p.x.indptr[i]!; q < p.x.indptr[i + 1]!; q++) dot += sol.w[p.x.indices[q]!]! * p.x.data[q]!;
+      return dot;
+    });
+    expect(Math.max(...Array.from(oof, (v, t) => Math.abs(v - full[t]!)))).toBeGreaterThan(1e-3);
+  });
+
+  it("gives the same bits on the JavaScript kernels (ASSORT_NO_WASM=1) as on the WebAssembly ones", async (ctx) => {
+    if (kernels().backend !== "wasm-simd") {
+      ctx.skip(`the WebAssembly kernels are not in use here (${String((await import("../linalg/kernels.js")).kernelsFallbackReason())}); run npm run build`);
+    }
+    const p = randomProblem(13, 120, 40);
+    const foldOf = Int32Array.from({ length: p.x.rows }, (_, i) => i % 2);
+    const rows = Int32Array.from({ length: p.x.rows }, (_, i) => i);
+    const run = (m: typeof dualCd): Float64Array[] => {
+      const sq = m.rowSquaredNorms(p.x, 1);
+      const out: Float64Array[] = [];
+      for (const loss of ["squared-hinge", "hinge"] as const) {
+        const sol = m.solveBinary(p, sq, { loss, tol: 1e-3, maxIter: 50, seed: 4 });
+        out.push(sol.w, sol.alpha, m.outOfFoldScores(p, sq, loss, sol, foldOf, 2, 1, (f) => f + 9, rows));
+      }
+      return out;
+    };
+    const wasm = run(dualCd);
+    vi.resetModules();
+    vi.stubEnv("ASSORT_NO_WASM", "1");
+    try {
+      const js = await import("./dual-cd.js");
+      expect((await import("../linalg/kernels.js")).kernels().backend).toBe("js");
+      // Tolerance: none (the same float64 operations in the same order).
+      expect(run(js)).toEqual(wasm);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
 });
+
+/** A random sparse binary problem (rows × cols, half the entries present, noisy linear labels, bias 1). */
+function randomProblem(seed: number, rows: number, cols: number): BinaryProblem {
+  const rng = new Random(seed);
+  const indptr = [0];
+  const indices: number[] = [];
+  const data: number[] = [];
+  const y = new Int8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      if (rng.float() < 0.5) continue;
+      const v = rng.float() * 2 - 1;
+      indices.push(j);
+      data.push(v);
+      s += v * (j % 5 - 2);
+    }
+    indptr.push(indices.length);
+    y[i] = s + (rng.float() - 0.5) > 0 ? 1 : -1;
+  }
+  const x = { rows, cols, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+  return { x, y, cost: new Float32Array(rows).fill(0.8), bias: 1 };
+}

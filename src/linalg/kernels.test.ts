@@ -101,6 +101,77 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
     expect(wa.w.every((v) => v === 0)).toBe(true);
   });
 
+  it("runs whole dual coordinate descent passes (with shrinking) with identical bits, both SVM losses", () => {
+    // Tolerance: none. Each pass does the same float64 operations in the same order in both backends.
+    for (const squared of [true, false]) {
+      const rng = new Random(squared ? 21 : 22);
+      const cols = 400;
+      const x = randomRows(rng, 300, cols);
+      const shared = wasm.share(x, cols, 2);
+      // Slot 1 of shared rows, so the per-slot layout is exercised too.
+      const pair = [jsKernels.workspace(x, cols), wasm.workspaceOn(shared.handle, 1)] as const;
+      for (const ws of pair) {
+        const t = ws.dual;
+        for (let i = 0; i < x.rows; i++) {
+          t.y[i] = i % 3 === 0 ? 1 : -1;
+          t.cost[i] = 0.5 + (i % 5) * 0.25;
+          let s = 1;
+          for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) s += x.data[p]! * x.data[p]!;
+          t.xsq[i] = s;
+          t.index[i] = i;
+        }
+      }
+      const order = new Random(3);
+      let active = x.rows;
+      let pgMaxOld = Infinity;
+      let pgMinOld = -Infinity;
+      let shrunk = 0;
+      for (let pass = 0; pass < 8; pass++) {
+        // The same shuffle of the active head on both sides.
+        const swaps = Array.from({ length: active }, (_, i) => i + order.int(active - i));
+        for (const ws of pair) {
+          for (let i = 0; i < active; i++) {
+            const j = swaps[i]!;
+            const v = ws.dual.index[i]!;
+            ws.dual.index[i] = ws.dual.index[j]!;
+            ws.dual.index[j] = v;
+          }
+        }
+        const a = pair[0].svmPass(active, squared, 1, pgMaxOld, pgMinOld);
+        const b = pair[1].svmPass(active, squared, 1, pgMaxOld, pgMinOld);
+        expect(b).toEqual(a);
+        shrunk = Math.max(shrunk, active - a.active);
+        active = a.active;
+        pgMaxOld = a.pgMax <= 0 ? Infinity : a.pgMax;
+        pgMinOld = a.pgMin >= 0 ? -Infinity : a.pgMin;
+      }
+      expect(bits(pair[1].w)).toEqual(bits(pair[0].w));
+      expect(bits(pair[1].dual.alpha)).toEqual(bits(pair[0].dual.alpha));
+      expect(Array.from(pair[1].dual.index)).toEqual(Array.from(pair[0].dual.index));
+      // The case exercised shrinking and moved the weights.
+      expect(shrunk).toBeGreaterThan(0);
+      expect(Math.max(...Array.from(pair[0].w, Math.abs))).toBeGreaterThan(0);
+      // Slot 0 of the same shared rows was not touched.
+      expect(wasm.workspaceOn(shared.handle, 0).w.every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it("svmPass on a hand-computed problem: one row x = 2, y = +1, C = 1, hinge, no bias", () => {
+    // g = y·w·x − 1 = −1 at w = 0; alpha ← min(max(0 − (−1)/‖x‖², 0), C) = 1/4; w = alpha·y·x = 0.5.
+    const x: SparseRows = { rows: 1, indptr: Int32Array.of(0, 1), indices: Int32Array.of(0), data: Float32Array.of(2) };
+    for (const k of [jsKernels, wasm]) {
+      const ws = k.workspace(x, 1);
+      ws.dual.y[0] = 1;
+      ws.dual.cost[0] = 1;
+      ws.dual.xsq[0] = 4;
+      ws.dual.index[0] = 0;
+      const r = ws.svmPass(1, false, 0, Infinity, -Infinity);
+      expect(r).toEqual({ active: 1, pgMax: -1, pgMin: -1 });
+      expect(ws.dual.alpha[0]).toBe(0.25);
+      expect(Array.from(ws.w)).toEqual([0.5, 0]);
+    }
+  });
+
   it("shares rows between weight slots: one copy, independent weights, the same bits as JavaScript", () => {
     const rng = new Random(9);
     const cols = 50;

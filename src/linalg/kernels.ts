@@ -19,12 +19,47 @@ export interface Scorer {
 }
 
 /**
- * The dual coordinate descent's sparse dot and axpy over one CSR matrix's rows and a float64 weight vector
- * `w` (cols + 1 values: the weights then the bias weight).
+ * Per-row arrays of one binary dual problem, which {@link SparseWorkspace.svmPass} reads and updates (views on
+ * the kernels' memory, one value per row of the workspace's matrix; fill them before a pass).
+ */
+export interface DualRows {
+  /** Label, +1 or -1. */
+  y: Int8Array;
+  /** Upper bound C_i. */
+  cost: Float32Array;
+  /** ‖x_i‖² + bias². */
+  xsq: Float64Array;
+  /** Dual variable (updated by the passes). */
+  alpha: Float64Array;
+  /** The order in which a pass visits rows; its head is the active set. */
+  index: Int32Array;
+}
+
+/** What {@link SparseWorkspace.svmPass} reports about the pass it made. */
+export interface PassResult {
+  /** Rows still active (index[0..active)). */
+  active: number;
+  /** Largest and smallest projected gradient over the rows it visited (-∞ / +∞ when none). */
+  pgMax: number;
+  pgMin: number;
+}
+
+/**
+ * The dual coordinate descent's kernels over one CSR matrix's rows and a float64 weight vector `w` (cols + 1
+ * values: the weights then the bias weight): sparse dot and axpy, and whole passes of the SVM solver.
  */
 export interface SparseWorkspace {
   /** The weight vector the kernels update (a view: read it, set it, but do not keep it across `reset`). */
   readonly w: Float64Array;
+  /** The per-row arrays of the problem being solved (views; see {@link DualRows}). */
+  readonly dual: DualRows;
+  /**
+   * One pass of dual coordinate descent for the SVM losses (squared hinge when `squared`, else hinge) over
+   * dual.index[0..active) in that order, with LIBLINEAR's shrinking against the previous pass's
+   * `pgMaxOld` / `pgMinOld` (±∞ = shrink nothing): updates w and dual.alpha, moves shrunk rows behind the
+   * active head of dual.index.
+   */
+  svmPass(active: number, squared: boolean, bias: number, pgMaxOld: number, pgMinOld: number): PassResult;
   /** init + Σ_{p in [start, end)} w[indices[p]] · data[p]. */
   dot(init: number, start: number, end: number): number;
   /** w[indices[p]] += step · data[p] for p in [start, end). */
@@ -55,7 +90,7 @@ export interface SharedRowsHandle {
   indices?: Int32Array;
   data?: Float32Array;
   memory?: WasmMemory;
-  at?: { indptr: number; indices: number; data: number; w: number };
+  at?: { indptr: number; indices: number; data: number; slots: number };
 }
 
 export interface LinalgKernels {
@@ -93,13 +128,85 @@ class JsScorer implements Scorer {
   }
 }
 
+function newDualRows(rows: number): DualRows {
+  return { y: new Int8Array(rows), cost: new Float32Array(rows), xsq: new Float64Array(rows), alpha: new Float64Array(rows), index: new Int32Array(rows) };
+}
+
+/**
+ * The JavaScript twin of the WebAssembly `svmPass` (same operations in the same order, so the same bits);
+ * see {@link SparseWorkspace.svmPass}.
+ */
+export function svmPassJs(
+  x: SparseRows,
+  w: Float64Array,
+  t: DualRows,
+  active: number,
+  squared: boolean,
+  bias: number,
+  pgMaxOld: number,
+  pgMinOld: number,
+): PassResult {
+  const { indptr, indices, data } = x;
+  const { y, cost, xsq, alpha, index } = t;
+  const d = w.length - 1;
+  let pgMaxNew = -Infinity;
+  let pgMinNew = Infinity;
+  for (let s = 0; s < active; s++) {
+    const i = index[s]!;
+    const yi = y[i]!;
+    const ci = cost[i]!;
+    // Squared hinge: diag = 1/(2C), no upper bound; hinge: diag = 0, upper bound C.
+    const diag = squared ? 0.5 / ci : 0;
+    const upper = squared ? Infinity : ci;
+    const start = indptr[i]!;
+    const end = indptr[i + 1]!;
+    let dot = w[d]! * bias;
+    for (let p = start; p < end; p++) dot += w[indices[p]!]! * data[p]!;
+    const a = alpha[i]!;
+    const g = yi * dot - 1 + a * diag;
+    let pg = 0;
+    if (a === 0) {
+      if (g > pgMaxOld) {
+        active--;
+        index[s] = index[active]!;
+        index[active] = i;
+        s--;
+        continue;
+      } else if (g < 0) pg = g;
+    } else if (a === upper) {
+      if (g < pgMinOld) {
+        active--;
+        index[s] = index[active]!;
+        index[active] = i;
+        s--;
+        continue;
+      } else if (g > 0) pg = g;
+    } else pg = g;
+    if (pg > pgMaxNew) pgMaxNew = pg;
+    if (pg < pgMinNew) pgMinNew = pg;
+    if (pg > 1e-12 || pg < -1e-12) {
+      const na = Math.min(Math.max(a - g / (xsq[i]! + diag), 0), upper);
+      alpha[i] = na;
+      const step = (na - a) * yi;
+      for (let p = start; p < end; p++) w[indices[p]!]! += step * data[p]!;
+      w[d]! += step * bias;
+    }
+  }
+  return { active, pgMax: pgMaxNew, pgMin: pgMinNew };
+}
+
 class JsWorkspace implements SparseWorkspace {
   readonly w: Float64Array;
+  readonly dual: DualRows;
   constructor(
     private readonly x: SparseRows,
     cols: number,
   ) {
     this.w = new Float64Array(cols + 1);
+    this.dual = newDualRows(x.rows);
+  }
+  svmPass(active: number, squared: boolean, bias: number, pgMaxOld: number, pgMinOld: number): PassResult {
+    return svmPassJs(this.x, this.w, this.dual, active, squared, bias, pgMaxOld, pgMinOld);
   }
   dot(init: number, start: number, end: number): number {
     const { indices, data } = this.x;
@@ -164,6 +271,24 @@ const wasmApi = (): WasmApi => {
 interface KernelExports {
   sparseDot(init: number, indices: number, data: number, w: number, start: number, end: number): number;
   sparseAxpy(step: number, indices: number, data: number, w: number, start: number, end: number): void;
+  svmPass(
+    indptr: number,
+    indices: number,
+    data: number,
+    w: number,
+    d: number,
+    bias: number,
+    y: number,
+    cost: number,
+    xsq: number,
+    alpha: number,
+    index: number,
+    active: number,
+    squared: number,
+    pgMaxOld: number,
+    pgMinOld: number,
+    pg: number,
+  ): number;
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, intercept: number, out: number): void;
 }
 
@@ -248,24 +373,58 @@ class WasmScorer implements Scorer {
   }
 }
 
+/** Byte offsets, within one thread's slot of a shared-rows memory, of its weights and dual arrays. */
+function slotLayout(rows: number, cols: number): { w: number; pg: number; alpha: number; xsq: number; index: number; cost: number; y: number; bytes: number } {
+  const w = 0;
+  const pg = align(w + (cols + 1) * 8);
+  const alpha = align(pg + 16);
+  const xsq = align(alpha + rows * 8);
+  const index = align(xsq + rows * 8);
+  const cost = align(index + rows * 4);
+  const y = align(cost + rows * 4);
+  return { w, pg, alpha, xsq, index, cost, y, bytes: align(y + rows) };
+}
+
 class WasmWorkspace implements SparseWorkspace {
   readonly w: Float64Array;
+  readonly dual: DualRows;
+  private readonly pg: Float64Array;
+  private readonly wAt: number;
+  private readonly lay: ReturnType<typeof slotLayout>;
   constructor(
     private readonly inst: Instance,
-    private readonly iAt: number,
-    private readonly dAt: number,
-    private readonly wAt: number,
-    cols: number,
+    private readonly at: { indptr: number; indices: number; data: number },
+    base: number,
+    private readonly rows: number,
+    private readonly cols: number,
   ) {
+    const lay = slotLayout(rows, cols);
+    this.lay = { ...lay, w: base + lay.w, pg: base + lay.pg, alpha: base + lay.alpha, xsq: base + lay.xsq, index: base + lay.index, cost: base + lay.cost, y: base + lay.y };
+    this.wAt = this.lay.w;
     // Shared memory never detaches a view when it grows, and nothing is allocated after this anyway.
-    this.w = new Float64Array(inst.memory.buffer, wAt, cols + 1);
+    const buf = inst.memory.buffer;
+    this.w = new Float64Array(buf, this.wAt, cols + 1);
     this.w.fill(0);
+    this.pg = new Float64Array(buf, this.lay.pg, 2);
+    this.dual = {
+      y: new Int8Array(buf, this.lay.y, rows),
+      cost: new Float32Array(buf, this.lay.cost, rows),
+      xsq: new Float64Array(buf, this.lay.xsq, rows),
+      alpha: new Float64Array(buf, this.lay.alpha, rows),
+      index: new Int32Array(buf, this.lay.index, rows),
+    };
   }
   dot(init: number, start: number, end: number): number {
-    return this.inst.ex.sparseDot(init, this.iAt, this.dAt, this.wAt, start, end);
+    return this.inst.ex.sparseDot(init, this.at.indices, this.at.data, this.wAt, start, end);
   }
   axpy(step: number, start: number, end: number): void {
-    this.inst.ex.sparseAxpy(step, this.iAt, this.dAt, this.wAt, start, end);
+    this.inst.ex.sparseAxpy(step, this.at.indices, this.at.data, this.wAt, start, end);
+  }
+  svmPass(active: number, squared: boolean, bias: number, pgMaxOld: number, pgMinOld: number): PassResult {
+    const { at, lay } = this;
+    if (!(active >= 0 && active <= this.rows)) throw new RangeError(`Active rows ${active} outside [0, ${this.rows}]`);
+    const left = this.inst.ex.svmPass(at.indptr, at.indices, at.data, this.wAt, this.cols, bias, lay.y, lay.cost, lay.xsq, lay.alpha, lay.index, active, squared ? 1 : 0, pgMaxOld, pgMinOld, lay.pg);
+    return { active: left, pgMax: this.pg[0]!, pgMin: this.pg[1]! };
   }
   reset(): void {
     this.w.fill(0);
@@ -284,7 +443,7 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
       indptr: inst.put(indptr),
       indices: inst.put(x.indices.subarray(first, nnz)),
       data: inst.put(x.data.subarray(first, nnz)),
-      w: inst.alloc(slots * (cols + 1) * 8),
+      slots: inst.alloc(slots * slotLayout(x.rows, cols).bytes),
     };
     const buf = inst.memory.buffer;
     const rows = {
@@ -299,7 +458,7 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
     if (h.backend !== "wasm-simd" || !h.memory || !h.at) throw new TypeError("These shared rows belong to the JavaScript kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
     const inst = new Instance(module, h.memory);
-    return new WasmWorkspace(inst, h.at.indices, h.at.data, h.at.w + slot * (h.cols + 1) * 8, h.cols);
+    return new WasmWorkspace(inst, h.at, h.at.slots + slot * slotLayout(h.rows, h.cols).bytes, h.rows, h.cols);
   };
   return {
     backend: "wasm-simd",

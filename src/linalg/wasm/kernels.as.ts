@@ -54,3 +54,85 @@ export function scoreCsr(indptr: usize, indices: usize, data: usize, rows: i32, 
     }
   }
 }
+
+/**
+ * One pass of dual coordinate descent for the L2-regularized SVM losses (LIBLINEAR's solve_l2r_l1l2_svc with
+ * shrinking) over the rows index[0..active), in that order (the caller shuffles them). Per row i: y[i] (int8,
+ * ±1), cost[i] (float32 C_i), xsq[i] (float64 ‖x_i‖² + bias²), alpha[i] (float64, updated); w (float64) holds
+ * the d weights then the bias weight. A row whose projected gradient says it will stay at its bound (beyond
+ * pgMaxOld / pgMinOld) is shrunk: swapped to index[active - 1] and active decremented. Writes the pass's
+ * largest and smallest projected gradient to pg[0], pg[1] and returns the new active count.
+ */
+export function svmPass(
+  indptr: usize,
+  indices: usize,
+  data: usize,
+  w: usize,
+  d: i32,
+  bias: f64,
+  y: usize,
+  cost: usize,
+  xsq: usize,
+  alpha: usize,
+  index: usize,
+  active: i32,
+  squared: i32,
+  pgMaxOld: f64,
+  pgMinOld: f64,
+  pg: usize,
+): i32 {
+  let pgMaxNew = -Infinity;
+  let pgMinNew = Infinity;
+  const wd = w + ((<usize>d) << 3);
+  for (let s = 0; s < active; s++) {
+    const i = load<i32>(index + ((<usize>s) << 2));
+    const yi = <f64>load<i8>(y + <usize>i);
+    const ci = <f64>load<f32>(cost + ((<usize>i) << 2));
+    // Squared hinge: diag = 1/(2C), no upper bound; hinge: diag = 0, upper bound C.
+    const diag = squared ? 0.5 / ci : 0.0;
+    const upper = squared ? Infinity : ci;
+    const start = load<i32>(indptr + ((<usize>i) << 2));
+    const end = load<i32>(indptr + (((<usize>i) + 1) << 2));
+    let dot = load<f64>(wd) * bias;
+    for (let p = start; p < end; p++) {
+      const j = load<i32>(indices + ((<usize>p) << 2));
+      dot += load<f64>(w + ((<usize>j) << 3)) * <f64>load<f32>(data + ((<usize>p) << 2));
+    }
+    const ai = alpha + ((<usize>i) << 3);
+    const a = load<f64>(ai);
+    const g = yi * dot - 1 + a * diag;
+    let proj = 0.0;
+    if (a == 0) {
+      if (g > pgMaxOld) {
+        active--;
+        store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>active) << 2)));
+        store<i32>(index + ((<usize>active) << 2), i);
+        s--;
+        continue;
+      } else if (g < 0) proj = g;
+    } else if (a == upper) {
+      if (g < pgMinOld) {
+        active--;
+        store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>active) << 2)));
+        store<i32>(index + ((<usize>active) << 2), i);
+        s--;
+        continue;
+      } else if (g > 0) proj = g;
+    } else proj = g;
+    if (proj > pgMaxNew) pgMaxNew = proj;
+    if (proj < pgMinNew) pgMinNew = proj;
+    if (proj > 1e-12 || proj < -1e-12) {
+      const na = min(max(a - g / (load<f64>(xsq + ((<usize>i) << 3)) + diag), 0.0), upper);
+      store<f64>(ai, na);
+      const step = (na - a) * yi;
+      for (let p = start; p < end; p++) {
+        const at = w + ((<usize>load<i32>(indices + ((<usize>p) << 2))) << 3);
+        store<f64>(at, load<f64>(at) + step * <f64>load<f32>(data + ((<usize>p) << 2)));
+      }
+      store<f64>(wd, load<f64>(wd) + step * bias);
+    }
+  }
+  store<f64>(pg, pgMaxNew);
+  store<f64>(pg + 8, pgMinNew);
+  return active;
+}
