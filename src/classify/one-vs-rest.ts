@@ -5,7 +5,7 @@ import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { bindWorkspace, refitWithout, rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { bindWorkspace, outOfFoldScores, rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
 import { kernels, type SharedRowsHandle } from "../linalg/kernels.js";
 
 export interface OvrConfig {
@@ -21,19 +21,24 @@ export interface OvrConfig {
   probeRows: Int32Array;
   /**
    * With SVM losses: each row's fold, for out-of-fold scores of the probe rows from warm-started refits
-   * without each fold ({@link refitWithout}); absent = none.
+   * without each fold (dual-cd.ts's refitWithout, {@link outOfFoldScores}); absent = none.
    */
   foldOf?: Int32Array;
   folds?: number;
   /** Coordinate-descent passes of each warm-started refit. */
   refitPasses?: number;
+  /** Weights with |w| below this are dropped from the solutions (0 keeps every non-zero). */
+  pruneBelow: number;
 }
 
 /** One class's solution. */
 export interface ClassSolution {
   cls: number;
-  /** Weights then the bias weight (length cols + 1). */
-  w: Float64Array;
+  /** The bias weight. */
+  bias: number;
+  /** The non-zero weights kept (see OvrConfig.pruneBelow): their features, ascending, and values. */
+  features: Int32Array;
+  values: Float32Array;
   /** Dual variable of each probe row. */
   probeAlpha: Float64Array;
   /** Out-of-fold score of each probe row (with config.foldOf), else empty. */
@@ -74,22 +79,31 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
   });
   const probeAlpha = new Float64Array(cfg.probeRows.length);
   for (let t = 0; t < probeAlpha.length; t++) probeAlpha[t] = r.alpha[cfg.probeRows[t]!]!;
-  let probeOof = new Float64Array(0);
-  if (cfg.foldOf && cfg.folds && cfg.loss !== "logistic") {
-    probeOof = new Float64Array(cfg.probeRows.length);
-    const { indptr, indices, data } = x;
-    for (let f = 0; f < cfg.folds; f++) {
-      const w = refitWithout({ x, y: yy, cost, bias: cfg.bias }, xsq, cfg.loss, r, cfg.foldOf, f, cfg.refitPasses ?? 1, deriveSeed(deriveSeed(cfg.seed, cls), f + 1));
-      for (let t = 0; t < probeOof.length; t++) {
-        const i = cfg.probeRows[t]!;
-        if (cfg.foldOf[i] !== f) continue;
-        let dot = w[x.cols]! * cfg.bias;
-        for (let p = indptr[i]!; p < indptr[i + 1]!; p++) dot += w[indices[p]!]! * data[p]!;
-        probeOof[t] = dot;
-      }
+  const probeOof =
+    cfg.foldOf && cfg.folds && cfg.loss !== "logistic"
+      ? outOfFoldScores({ x, y: yy, cost, bias: cfg.bias }, xsq, cfg.loss, r, cfg.foldOf, cfg.folds, cfg.refitPasses ?? 1, (f) => deriveSeed(deriveSeed(cfg.seed, cls), f + 1), cfg.probeRows)
+      : new Float64Array(0);
+  const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow);
+  return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
+}
+
+/** The weights among w[0..cols) that are non-zero and not below `pruneBelow` in magnitude, as float32. */
+export function keptWeights(w: Float64Array, cols: number, pruneBelow: number): { features: Int32Array; values: Float32Array } {
+  let n = 0;
+  for (let f = 0; f < cols; f++) {
+    const v = w[f]!;
+    if (v !== 0 && Math.abs(v) >= pruneBelow) n++;
+  }
+  const features = new Int32Array(n);
+  const values = new Float32Array(n);
+  for (let f = 0, at = 0; f < cols; f++) {
+    const v = w[f]!;
+    if (v !== 0 && Math.abs(v) >= pruneBelow) {
+      features[at] = f;
+      values[at++] = v;
     }
   }
-  return { cls, w: r.w, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
+  return { features, values };
 }
 
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
