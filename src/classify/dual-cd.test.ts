@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { Random } from "../core/random.js";
 import { kernels } from "../linalg/kernels.js";
 import * as dualCd from "./dual-cd.js";
-import { outOfFoldScores, refitWithout, rowSquaredNorms, solveBinary, type BinaryProblem } from "./dual-cd.js";
+import { groupOutOfFoldScores, outOfFoldScores, refitWithout, rowSquaredNorms, solveBinary, solveSvmGroup, type BinaryProblem, type GroupProblem } from "./dual-cd.js";
 
 // Two points on a line, x = +1 (label +1) and x = -1 (label -1), no bias, C = 1.
 const prob: BinaryProblem = {
@@ -118,6 +118,45 @@ describe("dual coordinate descent", () => {
     expect(Math.max(...Array.from(oof, (v, t) => Math.abs(v - full[t]!)))).toBeGreaterThan(1e-3);
   });
 
+  it("solveSvmGroup: each problem of a group reaches its own optimum (as solveBinary), and stops when converged", () => {
+    const p = randomProblem(17, 80, 10);
+    const sq = rowSquaredNorms(p.x, 1);
+    const k = 3;
+    // Problem c: "row i is in class i mod 3" against the rest.
+    const y = Int8Array.from({ length: 80 * k }, (_, t) => (Math.floor(t / k) % k === t % k ? 1 : -1));
+    const g: GroupProblem = { x: p.x, k, y, cost: p.cost, bias: 1 };
+    for (const loss of ["squared-hinge", "hinge"] as const) {
+      const r = solveSvmGroup(g, sq, { loss, tol: 1e-9, maxIter: 20000, seed: 5 });
+      for (let c = 0; c < k; c++) {
+        expect(r.converged[c]).toBe(1);
+        expect(r.iterations[c]).toBeLessThan(20000);
+        const single = solveBinary({ ...p, y: Int8Array.from({ length: 80 }, (_, i) => y[i * k + c]!) }, sq, { loss, tol: 1e-9, maxIter: 20000, seed: 5 });
+        // The squared hinge's primal is strictly convex: one w. The hinge's optimum is unique in w as well.
+        for (let j = 0; j <= p.x.cols; j++) expect(r.w[j * k + c]).toBeCloseTo(single.w[j]!, 5);
+      }
+    }
+  });
+
+  it("a group of one problem is solveBinary and outOfFoldScores to the bit (same seed, same order, same shrinking)", () => {
+    const p = randomProblem(19, 70, 9);
+    const sq = rowSquaredNorms(p.x, 1);
+    const foldOf = Int32Array.from({ length: 70 }, (_, i) => (i * 5) % 3);
+    const rows = Int32Array.from({ length: 70 }, (_, i) => i);
+    for (const loss of ["squared-hinge", "hinge"] as const) {
+      for (const opt of [{ loss, tol: 0.1, maxIter: 4, seed: 8 }, { loss, tol: 1e-4, maxIter: 500, seed: 9 }]) {
+        const single = solveBinary(p, sq, opt);
+        const g = solveSvmGroup({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, opt);
+        expect(g.w).toEqual(single.w);
+        expect(g.alpha).toEqual(single.alpha);
+        expect(g.iterations[0]).toBe(single.iterations);
+        expect(g.converged[0] === 1).toBe(single.converged);
+        const a = outOfFoldScores(p, sq, loss, single, foldOf, 3, 2, (f) => 30 + f, rows);
+        const b = groupOutOfFoldScores({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, loss, g, foldOf, 3, 2, (f) => 30 + f, rows);
+        expect(b).toEqual(a);
+      }
+    }
+  });
+
   it("gives the same bits on the JavaScript kernels (ASSORT_NO_WASM=1) as on the WebAssembly ones", async (ctx) => {
     if (kernels().backend !== "wasm-simd") {
       ctx.skip(`the WebAssembly kernels are not in use here (${String((await import("../linalg/kernels.js")).kernelsFallbackReason())}); run npm run build`);
@@ -131,6 +170,12 @@ describe("dual coordinate descent", () => {
       for (const loss of ["squared-hinge", "hinge"] as const) {
         const sol = m.solveBinary(p, sq, { loss, tol: 1e-3, maxIter: 50, seed: 4 });
         out.push(sol.w, sol.alpha, m.outOfFoldScores(p, sq, loss, sol, foldOf, 2, 1, (f) => f + 9, rows));
+        for (const k of [1, 4, 7]) {
+          const y = Int8Array.from({ length: p.x.rows * k }, (_, t) => (Math.floor(t / k) % (k + 1) === t % k ? 1 : -1));
+          const g = { x: p.x, k, y, cost: p.cost, bias: 1 };
+          const r = m.solveSvmGroup(g, sq, { loss, tol: 1e-3, maxIter: 30, seed: 4 });
+          out.push(r.w, r.alpha, Float64Array.from(r.iterations), m.groupOutOfFoldScores(g, sq, loss, r, foldOf, 2, 1, (f) => f + 9, rows));
+        }
       }
       return out;
     };

@@ -304,3 +304,156 @@ export function outOfFoldScores(
   }
   return out;
 }
+
+/** K binary problems over the same rows (one-vs-rest classes solved together). */
+export interface GroupProblem {
+  x: CsrArrays;
+  /** Problems in the group. */
+  k: number;
+  /** y[i·k + c]: +1 / -1. */
+  y: Int8Array;
+  /** Per-row upper bound C_i (the same for the k problems). */
+  cost: Float32Array;
+  bias: number;
+}
+
+export interface GroupResult {
+  /** Feature-major weights w[j·k + c] (j = cols: the bias weights). */
+  w: Float64Array;
+  /** alpha[i·k + c]. */
+  alpha: Float64Array;
+  /** Passes each problem ran, and whether it reached the tolerance. */
+  iterations: Int32Array;
+  converged: Uint8Array;
+}
+
+/** The workspace over x for groups of up to `k` problems (one per matrix and thread), w zeroed. */
+function groupWorkspaceFor(x: CsrArrays, k: number): SparseWorkspace {
+  const ws = workspaceFor(x);
+  if (ws.group.capacity >= k) return ws;
+  const wide = kernels().workspace(x, x.cols, k);
+  workspaces.set(x.indices, wide);
+  return wide;
+}
+
+/**
+ * Solves k SVM problems over the same rows together: one shuffled order of the rows a pass (seeded by
+ * `opt.seed`) for all of them, each row's entries read once for the k problems and their weights side by
+ * side (w[j·k + c]), so a pass costs little more than one problem's. Per problem, the dual CD, shrinking and
+ * stopping test of LIBLINEAR, as {@link solveBinary} (a problem that has converged stops changing).
+ */
+export function solveSvmGroup(prob: GroupProblem, xsq: Float64Array, opt: SolverOptions): GroupResult {
+  const { x, k } = prob;
+  const ws = groupWorkspaceFor(x, k);
+  loadGroup(ws, prob, xsq);
+  const g = ws.group;
+  g.w.fill(0, 0, (x.cols + 1) * k);
+  g.alpha.fill(0, 0, x.rows * k);
+  g.off.fill(0, 0, x.rows * k);
+  const index = ws.dual.index;
+  for (let i = 0; i < x.rows; i++) index[i] = i;
+  const r = groupPasses(ws, prob, opt, x.rows);
+  return { w: g.w.slice(0, (x.cols + 1) * k), alpha: g.alpha.slice(0, x.rows * k), ...r };
+}
+
+function loadGroup(ws: SparseWorkspace, prob: GroupProblem, xsq: Float64Array): void {
+  ws.group.y.set(prob.y);
+  ws.dual.cost.set(prob.cost);
+  ws.dual.xsq.set(xsq);
+}
+
+/** Passes over dual.index[0..l) for the group in the workspace, from its weights, alphas and off flags. */
+function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions, l: number): { iterations: Int32Array; converged: Uint8Array } {
+  const { k, bias } = prob;
+  const g = ws.group;
+  const { off, pgOld, pgNew } = g;
+  const index = ws.dual.index;
+  const squared = opt.loss === "squared-hinge";
+  const rng = new Random(opt.seed);
+  const iterations = new Int32Array(k);
+  const converged = new Uint8Array(k);
+  for (let c = 0; c < k; c++) {
+    pgOld[2 * c] = Infinity;
+    pgOld[2 * c + 1] = -Infinity;
+  }
+  let open = k;
+  let active = l;
+  for (let iter = 1; iter <= opt.maxIter && open > 0; iter++) {
+    shuffleHead(index, active, rng);
+    active = ws.svmPassGroup(k, active, squared, bias);
+    let unshrunk = false;
+    for (let c = 0; c < k; c++) {
+      if (converged[c]) continue;
+      iterations[c] = iter;
+      if (pgNew[2 * c]! - pgNew[2 * c + 1]! <= opt.tol) {
+        let shrunk = false;
+        for (let s = 0; s < l && !shrunk; s++) shrunk = off[index[s]! * k + c] !== 0;
+        if (!shrunk) {
+          // Converged on every row: this problem stops (its rows are off for it from now on).
+          converged[c] = 1;
+          open--;
+          for (let s = 0; s < l; s++) off[index[s]! * k + c] = 1;
+          continue;
+        }
+        // Converged on the shrunk set: re-check every row once before stopping.
+        for (let s = 0; s < l; s++) off[index[s]! * k + c] = 0;
+        pgOld[2 * c] = Infinity;
+        pgOld[2 * c + 1] = -Infinity;
+        unshrunk = true;
+        continue;
+      }
+      pgOld[2 * c] = pgNew[2 * c]! <= 0 ? Infinity : pgNew[2 * c]!;
+      pgOld[2 * c + 1] = pgNew[2 * c + 1]! >= 0 ? -Infinity : pgNew[2 * c + 1]!;
+    }
+    if (unshrunk) active = l;
+  }
+  return { iterations, converged };
+}
+
+/**
+ * Out-of-fold decision values of `rows` for a group (see {@link outOfFoldScores}): for each fold f, the
+ * group's solution without fold f's rows, warm-started and refitted for `passes` passes (seed `seedOf(f)`),
+ * scores fold f's rows among `rows`. Returns out[t·k + c].
+ */
+export function groupOutOfFoldScores(
+  prob: GroupProblem,
+  xsq: Float64Array,
+  loss: "squared-hinge" | "hinge",
+  solution: GroupResult,
+  foldOf: Int32Array,
+  folds: number,
+  passes: number,
+  seedOf: (fold: number) => number,
+  rows: Int32Array,
+): Float64Array {
+  const { x, k, bias } = prob;
+  const ws = groupWorkspaceFor(x, k);
+  loadGroup(ws, prob, xsq);
+  const g = ws.group;
+  const index = ws.dual.index;
+  const out = new Float64Array(rows.length * k);
+  for (let f = 0; f < folds; f++) {
+    g.w.set(solution.w);
+    g.alpha.set(solution.alpha);
+    g.off.fill(0, 0, x.rows * k);
+    let l = 0;
+    let n = 0;
+    for (let i = 0; i < x.rows; i++) {
+      if (foldOf[i] !== f) index[l++] = i;
+      else g.list[n++] = i;
+    }
+    ws.groupRemove(k, n, bias);
+    // tol 0: exactly `passes` passes (shrinking may skip rows from the second on).
+    groupPasses(ws, prob, { loss, tol: 0, maxIter: passes, seed: seedOf(f) }, l);
+    const at: number[] = [];
+    n = 0;
+    for (let t = 0; t < rows.length; t++) {
+      if (foldOf[rows[t]!] !== f) continue;
+      g.list[n++] = rows[t]!;
+      at.push(t);
+    }
+    ws.groupDots(k, n, bias);
+    for (let j = 0; j < n; j++) out.set(g.dots.subarray(j * k, j * k + k), at[j]! * k);
+  }
+  return out;
+}

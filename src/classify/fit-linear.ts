@@ -17,9 +17,10 @@ export const LinearParams = z.object({
   /** Stopping tolerance of the dual solver (projected-gradient gap, as LIBLINEAR's eps). */
   tol: z.number().positive().default(0.1),
   /**
-   * Passes over the data per class. The default stops early on purpose: on product text, four passes
-   * of dual coordinate descent score as well as the converged solution (bench:classify) in a third of
-   * the time, early stopping acting as extra regularization. Raise it (e.g. 1000) to run to `tol`.
+   * Passes over the data per class. The default stops early on purpose: on product text, a few passes
+   * of dual coordinate descent score as well as the converged solution (bench:classify) in a fraction of
+   * the time, early stopping acting as extra regularization (4 here; linear-svm's own default is 6, see
+   * linear-svm.ts). Raise it (e.g. 1000) to run to `tol`.
    */
   maxIter: z.number().int().positive().default(4),
   /** "balanced" weights each class by n / (classes × its count), for imbalanced catalogs. */
