@@ -49,26 +49,10 @@ describe("dual coordinate descent", () => {
 
   it("refitWithout: a warm-started refit without a fold reaches the fit on the other rows alone", () => {
     // 60 random sparse rows in 8 columns; the squared-hinge primal is strictly convex, so w is unique.
-    const rng = new Random(7);
     const rows = 60;
-    const indptr = [0];
-    const indices: number[] = [];
-    const data: number[] = [];
-    const y = new Int8Array(rows);
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let j = 0; j < 8; j++) {
-        if (rng.float() < 0.5) continue;
-        const v = rng.float() * 2 - 1;
-        indices.push(j);
-        data.push(v);
-        s += v * (j - 3.5);
-      }
-      indptr.push(indices.length);
-      y[i] = s + (rng.float() - 0.5) > 0 ? 1 : -1;
-    }
-    const x = { rows, cols: 8, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
-    const full: BinaryProblem = { x, y, cost: new Float32Array(rows).fill(0.7), bias: 1 };
+    const full = randomProblem(7, rows, 8, 0.7, (j) => j - 3.5);
+    const { x, y } = full;
+    const { indptr, indices, data } = x;
     const sq = rowSquaredNorms(x, 1);
     const opt = { loss: "squared-hinge" as const, tol: 1e-10, maxIter: 5000, seed: 3 };
     const sol = solveBinary(full, sq, opt);
@@ -102,7 +86,7 @@ describe("dual coordinate descent", () => {
     const foldOf = Int32Array.from({ length: p.x.rows }, (_, i) => (i * 7) % 3);
     const rows = Int32Array.from([0, 3, 4, 10, 17, 50, 89]);
     const seedOf = (f: number): number => 100 + f;
-    const oof = outOfFoldScores(p, sq, "squared-hinge", sol, foldOf, 3, 2, seedOf, rows);
+    const oof = outOfFoldScores(p, sq, sol, { loss: "squared-hinge", foldOf, folds: 3, passes: 2, seedOf, rows });
     rows.forEach((i, t) => {
       const w = refitWithout(p, sq, "squared-hinge", sol, foldOf, foldOf[i]!, 2, seedOf(foldOf[i]!));
       let dot = w[p.x.cols]! * p.bias;
@@ -150,8 +134,8 @@ describe("dual coordinate descent", () => {
         expect(g.alpha).toEqual(single.alpha);
         expect(g.iterations[0]).toBe(single.iterations);
         expect(g.converged[0] === 1).toBe(single.converged);
-        const a = outOfFoldScores(p, sq, loss, single, foldOf, 3, 2, (f) => 30 + f, rows);
-        const b = groupOutOfFoldScores({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, loss, g, foldOf, 3, 2, (f) => 30 + f, rows);
+        const a = outOfFoldScores(p, sq, single, { loss, foldOf, folds: 3, passes: 2, seedOf: (f) => 30 + f, rows });
+        const b = groupOutOfFoldScores({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, g, { loss, foldOf, folds: 3, passes: 2, seedOf: (f) => 30 + f, rows });
         expect(b).toEqual(a);
       }
     }
@@ -169,12 +153,12 @@ describe("dual coordinate descent", () => {
       const out: Float64Array[] = [];
       for (const loss of ["squared-hinge", "hinge"] as const) {
         const sol = m.solveBinary(p, sq, { loss, tol: 1e-3, maxIter: 50, seed: 4 });
-        out.push(sol.w, sol.alpha, m.outOfFoldScores(p, sq, loss, sol, foldOf, 2, 1, (f) => f + 9, rows));
+        out.push(sol.w, sol.alpha, m.outOfFoldScores(p, sq, sol, { loss, foldOf, folds: 2, passes: 1, seedOf: (f) => f + 9, rows }));
         for (const k of [1, 4, 7]) {
           const y = Int8Array.from({ length: p.x.rows * k }, (_, t) => (Math.floor(t / k) % (k + 1) === t % k ? 1 : -1));
           const g = { x: p.x, k, y, cost: p.cost, bias: 1 };
           const r = m.solveSvmGroup(g, sq, { loss, tol: 1e-3, maxIter: 30, seed: 4 });
-          out.push(r.w, r.alpha, Float64Array.from(r.iterations), m.groupOutOfFoldScores(g, sq, loss, r, foldOf, 2, 1, (f) => f + 9, rows));
+          out.push(r.w, r.alpha, Float64Array.from(r.iterations), m.groupOutOfFoldScores(g, sq, r, { loss, foldOf, folds: 2, passes: 1, seedOf: (f) => f + 9, rows }));
         }
       }
       return out;
@@ -194,8 +178,11 @@ describe("dual coordinate descent", () => {
   });
 });
 
-/** A random sparse binary problem (rows × cols, half the entries present, noisy linear labels, bias 1). */
-function randomProblem(seed: number, rows: number, cols: number): BinaryProblem {
+/**
+ * A random sparse binary problem (rows × cols, half the entries present, labels the sign of Σ x_j·weight(j)
+ * plus noise, every C_i = cost, bias 1).
+ */
+function randomProblem(seed: number, rows: number, cols: number, cost = 0.8, weight = (j: number): number => (j % 5) - 2): BinaryProblem {
   const rng = new Random(seed);
   const indptr = [0];
   const indices: number[] = [];
@@ -208,11 +195,11 @@ function randomProblem(seed: number, rows: number, cols: number): BinaryProblem 
       const v = rng.float() * 2 - 1;
       indices.push(j);
       data.push(v);
-      s += v * (j % 5 - 2);
+      s += v * weight(j);
     }
     indptr.push(indices.length);
     y[i] = s + (rng.float() - 0.5) > 0 ? 1 : -1;
   }
   const x = { rows, cols, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
-  return { x, y, cost: new Float32Array(rows).fill(0.8), bias: 1 };
+  return { x, y, cost: new Float32Array(rows).fill(cost), bias: 1 };
 }

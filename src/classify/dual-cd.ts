@@ -234,21 +234,23 @@ export function refitWithout(
 ): Float64Array {
   const ws = workspaceFor(prob.x);
   loadProblem(ws, prob, xsq);
-  refitIn(ws, prob, loss, solution, foldOf, drop, passes, seed);
+  refitIn(ws, prob, { loss, solution, foldOf, drop, passes, seed });
   return Float64Array.from(ws.w);
 }
 
+/** What a refit without one fold starts from and does (see {@link refitWithout}). */
+interface Refit {
+  loss: "squared-hinge" | "hinge";
+  solution: { alpha: Float64Array; w: Float64Array };
+  foldOf: Int32Array;
+  drop: number;
+  passes: number;
+  seed: number;
+}
+
 /** {@link refitWithout} in a workspace whose problem is loaded: leaves the refit's weights in ws.w. */
-function refitIn(
-  ws: SparseWorkspace,
-  prob: BinaryProblem,
-  loss: "squared-hinge" | "hinge",
-  solution: { alpha: Float64Array; w: Float64Array },
-  foldOf: Int32Array,
-  drop: number,
-  passes: number,
-  seed: number,
-): void {
+function refitIn(ws: SparseWorkspace, prob: BinaryProblem, r: Refit): void {
+  const { loss, solution, foldOf, drop, passes, seed } = r;
   const { x, y, bias } = prob;
   const d = x.cols;
   const w = ws.w;
@@ -273,29 +275,34 @@ function refitIn(
   svmPasses(ws, bias, { loss, tol: 0, maxIter: passes, seed }, l);
 }
 
+/** How out-of-fold scores are made: see {@link outOfFoldScores}. */
+export interface OutOfFold {
+  loss: "squared-hinge" | "hinge";
+  /** Each row's fold, in [0, folds). */
+  foldOf: Int32Array;
+  folds: number;
+  /** Passes of each warm-started refit. */
+  passes: number;
+  /** The seed of fold f's refit. */
+  seedOf: (fold: number) => number;
+  /** The rows to score. */
+  rows: Int32Array;
+}
+
 /**
  * Out-of-fold decision values of `rows` (SVM losses): for each fold f < `folds`, {@link refitWithout} the
  * rows of fold f (seed `seedOf(f)`), then the score w·x + bias·b of each of `rows` in fold f under that refit.
  * All in one workspace, so neither the refit's weights nor the scores leave the kernels' memory.
  */
-export function outOfFoldScores(
-  prob: BinaryProblem,
-  xsq: Float64Array,
-  loss: "squared-hinge" | "hinge",
-  solution: { alpha: Float64Array; w: Float64Array },
-  foldOf: Int32Array,
-  folds: number,
-  passes: number,
-  seedOf: (fold: number) => number,
-  rows: Int32Array,
-): Float64Array {
+export function outOfFoldScores(prob: BinaryProblem, xsq: Float64Array, solution: { alpha: Float64Array; w: Float64Array }, spec: OutOfFold): Float64Array {
+  const { loss, foldOf, folds, passes, seedOf, rows } = spec;
   const { x, bias } = prob;
   const ws = workspaceFor(x);
   loadProblem(ws, prob, xsq);
   const out = new Float64Array(rows.length);
   const { indptr } = x;
   for (let f = 0; f < folds; f++) {
-    refitIn(ws, prob, loss, solution, foldOf, f, passes, seedOf(f));
+    refitIn(ws, prob, { loss, solution, foldOf, drop: f, passes, seed: seedOf(f) });
     const w = ws.w;
     for (let t = 0; t < rows.length; t++) {
       const i = rows[t]!;
@@ -415,17 +422,8 @@ function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions
  * group's solution without fold f's rows, warm-started and refitted for `passes` passes (seed `seedOf(f)`),
  * scores fold f's rows among `rows`. Returns out[t·k + c].
  */
-export function groupOutOfFoldScores(
-  prob: GroupProblem,
-  xsq: Float64Array,
-  loss: "squared-hinge" | "hinge",
-  solution: GroupResult,
-  foldOf: Int32Array,
-  folds: number,
-  passes: number,
-  seedOf: (fold: number) => number,
-  rows: Int32Array,
-): Float64Array {
+export function groupOutOfFoldScores(prob: GroupProblem, xsq: Float64Array, solution: GroupResult, spec: OutOfFold): Float64Array {
+  const { loss, foldOf, folds, passes, seedOf, rows } = spec;
   const { x, k, bias } = prob;
   const ws = groupWorkspaceFor(x, k);
   loadGroup(ws, prob, xsq);

@@ -96,7 +96,7 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
   const probe = cfg.probeRows;
   const oof =
     cfg.foldOf && cfg.folds
-      ? groupOutOfFoldScores(prob, xsq, loss, r, cfg.foldOf, cfg.folds, cfg.refitPasses ?? 1, (f) => deriveSeed(seed, f + 1), probe)
+      ? groupOutOfFoldScores(prob, xsq, r, { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe })
       : undefined;
   const out: ClassSolution[] = [];
   const column = new Float64Array(x.cols);
@@ -129,7 +129,14 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
   for (let t = 0; t < probeAlpha.length; t++) probeAlpha[t] = r.alpha[cfg.probeRows[t]!]!;
   const probeOof =
     cfg.foldOf && cfg.folds && cfg.loss !== "logistic"
-      ? outOfFoldScores({ x, y: yy, cost, bias: cfg.bias }, xsq, cfg.loss, r, cfg.foldOf, cfg.folds, cfg.refitPasses ?? 1, (f) => deriveSeed(deriveSeed(cfg.seed, cls), f + 1), cfg.probeRows)
+      ? outOfFoldScores({ x, y: yy, cost, bias: cfg.bias }, xsq, r, {
+          loss: cfg.loss,
+          foldOf: cfg.foldOf,
+          folds: cfg.folds,
+          passes: cfg.refitPasses ?? 1,
+          seedOf: (f) => deriveSeed(deriveSeed(cfg.seed, cls), f + 1),
+          rows: cfg.probeRows,
+        })
       : new Float64Array(0);
   const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow);
   return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };

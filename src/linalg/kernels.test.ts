@@ -3,7 +3,7 @@
 // on a previous build.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows } from "./kernels.js";
+import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
 
 let wasm: LinalgKernels;
@@ -39,6 +39,30 @@ function randomRows(rng: Random, rows: number, cols: number): SparseRows {
     indptr.push(indices.length);
   }
   return { rows, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+}
+
+/** Per-row arrays of a dual problem over x: C_i = 0.5 + (i mod m)·0.25, ‖x_i‖² + 1, visiting order 0..rows-1. */
+function fillRows(ws: SparseWorkspace, x: SparseRows, m: number): void {
+  for (let i = 0; i < x.rows; i++) {
+    ws.dual.cost[i] = 0.5 + (i % m) * 0.25;
+    let s = 1;
+    for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) s += x.data[p]! * x.data[p]!;
+    ws.dual.xsq[i] = s;
+    ws.dual.index[i] = i;
+  }
+}
+
+/** The same Fisher–Yates shuffle of dual.index[0..active) in every workspace. */
+function shuffleBoth(order: Random, active: number, pair: readonly SparseWorkspace[]): void {
+  const swaps = Array.from({ length: active }, (_, i) => i + order.int(active - i));
+  for (const ws of pair) {
+    for (let i = 0; i < active; i++) {
+      const j = swaps[i]!;
+      const v = ws.dual.index[i]!;
+      ws.dual.index[i] = ws.dual.index[j]!;
+      ws.dual.index[j] = v;
+    }
+  }
 }
 
 const bits = (a: Float32Array | Float64Array): number[] => Array.from(a.BYTES_PER_ELEMENT === 4 ? new Uint32Array(a.buffer, a.byteOffset, a.length) : new Uint32Array(a.buffer, a.byteOffset, a.length * 2));
@@ -111,15 +135,8 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       // Slot 1 of shared rows, so the per-slot layout is exercised too.
       const pair = [jsKernels.workspace(x, cols), wasm.workspaceOn(shared.handle, 1)] as const;
       for (const ws of pair) {
-        const t = ws.dual;
-        for (let i = 0; i < x.rows; i++) {
-          t.y[i] = i % 3 === 0 ? 1 : -1;
-          t.cost[i] = 0.5 + (i % 5) * 0.25;
-          let s = 1;
-          for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) s += x.data[p]! * x.data[p]!;
-          t.xsq[i] = s;
-          t.index[i] = i;
-        }
+        fillRows(ws, x, 5);
+        for (let i = 0; i < x.rows; i++) ws.dual.y[i] = i % 3 === 0 ? 1 : -1;
       }
       const order = new Random(3);
       let active = x.rows;
@@ -128,15 +145,7 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       let shrunk = 0;
       for (let pass = 0; pass < 8; pass++) {
         // The same shuffle of the active head on both sides.
-        const swaps = Array.from({ length: active }, (_, i) => i + order.int(active - i));
-        for (const ws of pair) {
-          for (let i = 0; i < active; i++) {
-            const j = swaps[i]!;
-            const v = ws.dual.index[i]!;
-            ws.dual.index[i] = ws.dual.index[j]!;
-            ws.dual.index[j] = v;
-          }
-        }
+        shuffleBoth(order, active, pair);
         const a = pair[0].svmPass(active, squared, 1, pgMaxOld, pgMinOld);
         const b = pair[1].svmPass(active, squared, 1, pgMaxOld, pgMinOld);
         expect(b).toEqual(a);
@@ -166,14 +175,8 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
         const shared = wasm.share(x, cols, 2, 8);
         const pair = [jsKernels.workspace(x, cols, 8), wasm.workspaceOn(shared.handle, 1)] as const;
         for (const ws of pair) {
-          for (let i = 0; i < x.rows; i++) {
-            ws.dual.cost[i] = 0.5 + (i % 4) * 0.25;
-            let s = 1;
-            for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) s += x.data[p]! * x.data[p]!;
-            ws.dual.xsq[i] = s;
-            ws.dual.index[i] = i;
-            for (let c = 0; c < k; c++) ws.group.y[i * k + c] = i % (k + 1) === c ? 1 : -1;
-          }
+          fillRows(ws, x, 4);
+          for (let i = 0; i < x.rows; i++) for (let c = 0; c < k; c++) ws.group.y[i * k + c] = i % (k + 1) === c ? 1 : -1;
           ws.group.pgOld.fill(0);
           for (let c = 0; c < k; c++) {
             ws.group.pgOld[2 * c] = Infinity;
@@ -184,15 +187,7 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
         let active = x.rows;
         let shrunk = 0;
         for (let pass = 0; pass < 6; pass++) {
-          const swaps = Array.from({ length: active }, (_, i) => i + order.int(active - i));
-          for (const ws of pair) {
-            for (let i = 0; i < active; i++) {
-              const j = swaps[i]!;
-              const v = ws.dual.index[i]!;
-              ws.dual.index[i] = ws.dual.index[j]!;
-              ws.dual.index[j] = v;
-            }
-          }
+          shuffleBoth(order, active, pair);
           const a = pair[0].svmPassGroup(k, active, squared, 1);
           const b = pair[1].svmPassGroup(k, active, squared, 1);
           expect(b).toBe(a);

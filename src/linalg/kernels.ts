@@ -253,6 +253,11 @@ function newGroupRows(rows: number, cols: number, capacity: number): GroupRows {
   };
 }
 
+function allOff(off: Uint8Array, ik: number, k: number): boolean {
+  for (let c = 0; c < k; c++) if (off[ik + c] === 0) return false;
+  return true;
+}
+
 /** The JavaScript twin of the WebAssembly `svmPassGroup` (see {@link SparseWorkspace.svmPassGroup}). */
 export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: number, active: number, squared: boolean, bias: number): number {
   const { indptr, indices, data } = x;
@@ -268,9 +273,7 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
   for (let s = 0; s < active; s++) {
     const i = index[s]!;
     const ik = i * k;
-    let on = 0;
-    for (let c = 0; c < k; c++) if (off[ik + c] === 0) on++;
-    if (on === 0) {
+    if (allOff(off, ik, k)) {
       active--;
       index[s] = index[active]!;
       index[active] = i;
@@ -323,16 +326,12 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
         for (let c = 0; c < k; c++) w[wr + c]! += step[c]! * v;
       }
       for (let c = 0; c < k; c++) w[base + c]! += step[c]! * bias;
-    } else {
+    } else if (allOff(off, ik, k)) {
       // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
-      on = 0;
-      for (let c = 0; c < k; c++) if (off[ik + c] === 0) on++;
-      if (on === 0) {
-        active--;
-        index[s] = index[active]!;
-        index[active] = i;
-        s--;
-      }
+      active--;
+      index[s] = index[active]!;
+      index[active] = i;
+      s--;
     }
   }
   return active;

@@ -195,6 +195,22 @@ function rowAxpys(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, 
   for (let c: usize = 0; c < kk; c++) store<f64>(wb + (c << 3), load<f64>(wb + (c << 3)) + load<f64>(step + (c << 3)) * bias);
 }
 
+/** Whether off[ik + c] is set for every c < kk (the row is shrunk or finished for every class). */
+// @ts-ignore: decorator
+@inline
+function allOff(off: usize, ik: usize, kk: usize): bool {
+  for (let c: usize = 0; c < kk; c++) if (load<u8>(off + ik + c) == 0) return false;
+  return true;
+}
+
+/** index[s] = index[last], index[last] = i (row i, at s, leaves the active head). */
+// @ts-ignore: decorator
+@inline
+function swapOut(index: usize, s: i32, last: i32, i: i32): void {
+  store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>last) << 2)));
+  store<i32>(index + ((<usize>last) << 2), i);
+}
+
 /**
  * One pass of SVM dual coordinate descent for K binary problems at once (one-vs-rest classes sharing the
  * rows), visiting index[0..active) in that order. Feature-major weights W[j·K + c] (j = d: the bias weight);
@@ -236,12 +252,9 @@ export function svmPassGroup(
   for (let s = 0; s < active; s++) {
     const i = load<i32>(index + ((<usize>s) << 2));
     const ik = (<usize>i) * kk;
-    let on = 0;
-    for (let c: usize = 0; c < kk; c++) if (load<u8>(off + ik + c) == 0) on++;
-    if (on == 0) {
+    if (allOff(off, ik, kk)) {
       active--;
-      store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>active) << 2)));
-      store<i32>(index + ((<usize>active) << 2), i);
+      swapOut(index, s, active, i);
       s--;
       continue;
     }
@@ -281,16 +294,11 @@ export function svmPassGroup(
       }
     }
     if (moved) rowAxpys(indices, data, w, kk, pairs, k, wb, bias, start, end, step);
-    else {
+    else if (allOff(off, ik, kk)) {
       // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
-      on = 0;
-      for (let c: usize = 0; c < kk; c++) if (load<u8>(off + ik + c) == 0) on++;
-      if (on == 0) {
-        active--;
-        store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>active) << 2)));
-        store<i32>(index + ((<usize>active) << 2), i);
-        s--;
-      }
+      active--;
+      swapOut(index, s, active, i);
+      s--;
     }
   }
   return active;
