@@ -113,6 +113,8 @@ try {
     accuracy: report.accuracy,
     macroF1: report.macroF1,
     weightedF1: report.weightedF1,
+    ece: report.ece,
+    coverageAt98: report.coverageAtPrecision["0.98"] ?? null,
     readSeconds,
     trainSeconds,
     saveSeconds,

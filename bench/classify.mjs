@@ -144,6 +144,8 @@ async function runOurs(d, trainFile, testFile) {
       trainPeakRssMb: med("trainPeakRssMb"),
       features: first.features,
       unknownTestLabels: first.unknownTestLabels,
+      ece: first.ece,
+      coverageAt98: first.coverageAt98,
       scoresVaryAcrossReps: runs.some((x) => x.macroF1 !== first.macroF1),
     },
   };
@@ -505,7 +507,8 @@ function summaryLines(d, ours, ft) {
     }
     lines.push(
       `assort details: read ${ours.extra.readSeconds.toFixed(2)} s (not in train s), model load ${ours.extra.loadSeconds.toFixed(3)} s, ` +
-        `p99 ${num(ours.p99Ms, 2)} ms, ${int(ours.extra.itemsPerSecondOneThread)} items/s on one thread (items/s above: predictBatch, two cores), peak RSS after training ${ours.extra.trainPeakRssMb.toFixed(0)} MB, ${int(ours.extra.features)} features` +
+        `p99 ${num(ours.p99Ms, 2)} ms, ${int(ours.extra.itemsPerSecondOneThread)} items/s on one thread (items/s above: predictBatch, two cores), peak RSS after training ${ours.extra.trainPeakRssMb.toFixed(0)} MB, ${int(ours.extra.features)} features, ` +
+        `calibrated ECE ${num(ours.extra.ece, 4)}, coverage at 98% precision ${num(ours.extra.coverageAt98, 4)}` +
         (ours.extra.unknownTestLabels > 0 ? `, ${ours.extra.unknownTestLabels} test categories unseen in training` : ""),
     );
   }

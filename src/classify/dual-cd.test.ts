@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Random } from "../core/random.js";
-import { refitWithout, rowSquaredNorms, solveBinary, type BinaryProblem } from "./dual-cd.js";
+import { kernels } from "../linalg/kernels.js";
+import * as dualCd from "./dual-cd.js";
+import { groupOutOfFoldScores, outOfFoldScores, refitWithout, rowSquaredNorms, solveBinary, solveSvmGroup, type BinaryProblem, type GroupProblem } from "./dual-cd.js";
 
 // Two points on a line, x = +1 (label +1) and x = -1 (label -1), no bias, C = 1.
 const prob: BinaryProblem = {
@@ -47,26 +49,10 @@ describe("dual coordinate descent", () => {
 
   it("refitWithout: a warm-started refit without a fold reaches the fit on the other rows alone", () => {
     // 60 random sparse rows in 8 columns; the squared-hinge primal is strictly convex, so w is unique.
-    const rng = new Random(7);
     const rows = 60;
-    const indptr = [0];
-    const indices: number[] = [];
-    const data: number[] = [];
-    const y = new Int8Array(rows);
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let j = 0; j < 8; j++) {
-        if (rng.float() < 0.5) continue;
-        const v = rng.float() * 2 - 1;
-        indices.push(j);
-        data.push(v);
-        s += v * (j - 3.5);
-      }
-      indptr.push(indices.length);
-      y[i] = s + (rng.float() - 0.5) > 0 ? 1 : -1;
-    }
-    const x = { rows, cols: 8, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
-    const full: BinaryProblem = { x, y, cost: new Float32Array(rows).fill(0.7), bias: 1 };
+    const full = randomProblem(7, rows, 8, 0.7, (j) => j - 3.5);
+    const { x, y } = full;
+    const { indptr, indices, data } = x;
     const sq = rowSquaredNorms(x, 1);
     const opt = { loss: "squared-hinge" as const, tol: 1e-10, maxIter: 5000, seed: 3 };
     const sol = solveBinary(full, sq, opt);
@@ -92,4 +78,128 @@ describe("dual coordinate descent", () => {
     // The full solution differs (the fold mattered), and was not modified.
     expect(Math.max(...Array.from(w, (v, j) => Math.abs(v - sol.w[j]!)))).toBeGreaterThan(1e-3);
   });
+
+  it("outOfFoldScores: each row's score is its fold's refitWithout weights times the row", () => {
+    const p = randomProblem(11, 90, 12);
+    const sq = rowSquaredNorms(p.x, 1);
+    const sol = solveBinary(p, sq, { loss: "squared-hinge", tol: 0.1, maxIter: 4, seed: 2 });
+    const foldOf = Int32Array.from({ length: p.x.rows }, (_, i) => (i * 7) % 3);
+    const rows = Int32Array.from([0, 3, 4, 10, 17, 50, 89]);
+    const seedOf = (f: number): number => 100 + f;
+    const oof = outOfFoldScores(p, sq, sol, { loss: "squared-hinge", foldOf, folds: 3, passes: 2, seedOf, rows });
+    rows.forEach((i, t) => {
+      const w = refitWithout(p, sq, "squared-hinge", sol, foldOf, foldOf[i]!, 2, seedOf(foldOf[i]!));
+      let dot = w[p.x.cols]! * p.bias;
+      for (let q = p.x.indptr[i]!; q < p.x.indptr[i + 1]!; q++) dot += w[p.x.indices[q]!]! * p.x.data[q]!;
+      expect(oof[t]).toBe(dot);
+    });
+    // Out of fold is not in fold: the scores differ from the full solution's.
+    const full = Array.from(rows, (i) => {
+      let dot = sol.w[p.x.cols]! * p.bias;
+      for (let q = p.x.indptr[i]!; q < p.x.indptr[i + 1]!; q++) dot += sol.w[p.x.indices[q]!]! * p.x.data[q]!;
+      return dot;
+    });
+    expect(Math.max(...Array.from(oof, (v, t) => Math.abs(v - full[t]!)))).toBeGreaterThan(1e-3);
+  });
+
+  it("solveSvmGroup: each problem of a group reaches its own optimum (as solveBinary), and stops when converged", () => {
+    const p = randomProblem(17, 80, 10);
+    const sq = rowSquaredNorms(p.x, 1);
+    const k = 3;
+    // Problem c: "row i is in class i mod 3" against the rest.
+    const y = Int8Array.from({ length: 80 * k }, (_, t) => (Math.floor(t / k) % k === t % k ? 1 : -1));
+    const g: GroupProblem = { x: p.x, k, y, cost: p.cost, bias: 1 };
+    for (const loss of ["squared-hinge", "hinge"] as const) {
+      const r = solveSvmGroup(g, sq, { loss, tol: 1e-9, maxIter: 20000, seed: 5 });
+      for (let c = 0; c < k; c++) {
+        expect(r.converged[c]).toBe(1);
+        expect(r.iterations[c]).toBeLessThan(20000);
+        const single = solveBinary({ ...p, y: Int8Array.from({ length: 80 }, (_, i) => y[i * k + c]!) }, sq, { loss, tol: 1e-9, maxIter: 20000, seed: 5 });
+        // The squared hinge's primal is strictly convex: one w. The hinge's optimum is unique in w as well.
+        for (let j = 0; j <= p.x.cols; j++) expect(r.w[j * k + c]).toBeCloseTo(single.w[j]!, 5);
+      }
+    }
+  });
+
+  it("a group of one problem is solveBinary and outOfFoldScores to the bit (same seed, same order, same shrinking)", () => {
+    const p = randomProblem(19, 70, 9);
+    const sq = rowSquaredNorms(p.x, 1);
+    const foldOf = Int32Array.from({ length: 70 }, (_, i) => (i * 5) % 3);
+    const rows = Int32Array.from({ length: 70 }, (_, i) => i);
+    for (const loss of ["squared-hinge", "hinge"] as const) {
+      for (const opt of [{ loss, tol: 0.1, maxIter: 4, seed: 8 }, { loss, tol: 1e-4, maxIter: 500, seed: 9 }]) {
+        const single = solveBinary(p, sq, opt);
+        const g = solveSvmGroup({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, opt);
+        expect(g.w).toEqual(single.w);
+        expect(g.alpha).toEqual(single.alpha);
+        expect(g.iterations[0]).toBe(single.iterations);
+        expect(g.converged[0] === 1).toBe(single.converged);
+        const a = outOfFoldScores(p, sq, single, { loss, foldOf, folds: 3, passes: 2, seedOf: (f) => 30 + f, rows });
+        const b = groupOutOfFoldScores({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, g, { loss, foldOf, folds: 3, passes: 2, seedOf: (f) => 30 + f, rows });
+        expect(b).toEqual(a);
+      }
+    }
+  });
+
+  it("gives the same bits on the JavaScript kernels (ASSORT_NO_WASM=1) as on the WebAssembly ones", async (ctx) => {
+    if (kernels().backend !== "wasm-simd") {
+      ctx.skip(`the WebAssembly kernels are not in use here (${String((await import("../linalg/kernels.js")).kernelsFallbackReason())}); run npm run build`);
+    }
+    const p = randomProblem(13, 120, 40);
+    const foldOf = Int32Array.from({ length: p.x.rows }, (_, i) => i % 2);
+    const rows = Int32Array.from({ length: p.x.rows }, (_, i) => i);
+    const run = (m: typeof dualCd): Float64Array[] => {
+      const sq = m.rowSquaredNorms(p.x, 1);
+      const out: Float64Array[] = [];
+      for (const loss of ["squared-hinge", "hinge"] as const) {
+        const sol = m.solveBinary(p, sq, { loss, tol: 1e-3, maxIter: 50, seed: 4 });
+        out.push(sol.w, sol.alpha, m.outOfFoldScores(p, sq, sol, { loss, foldOf, folds: 2, passes: 1, seedOf: (f) => f + 9, rows }));
+        for (const k of [1, 4, 7]) {
+          const y = Int8Array.from({ length: p.x.rows * k }, (_, t) => (Math.floor(t / k) % (k + 1) === t % k ? 1 : -1));
+          const g = { x: p.x, k, y, cost: p.cost, bias: 1 };
+          const r = m.solveSvmGroup(g, sq, { loss, tol: 1e-3, maxIter: 30, seed: 4 });
+          out.push(r.w, r.alpha, Float64Array.from(r.iterations), m.groupOutOfFoldScores(g, sq, r, { loss, foldOf, folds: 2, passes: 1, seedOf: (f) => f + 9, rows }));
+        }
+      }
+      return out;
+    };
+    const wasm = run(dualCd);
+    vi.resetModules();
+    vi.stubEnv("ASSORT_NO_WASM", "1");
+    try {
+      const js = await import("./dual-cd.js");
+      expect((await import("../linalg/kernels.js")).kernels().backend).toBe("js");
+      // Tolerance: none (the same float64 operations in the same order).
+      expect(run(js)).toEqual(wasm);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
 });
+
+/**
+ * A random sparse binary problem (rows × cols, half the entries present, labels the sign of Σ x_j·weight(j)
+ * plus noise, every C_i = cost, bias 1).
+ */
+function randomProblem(seed: number, rows: number, cols: number, cost = 0.8, weight = (j: number): number => (j % 5) - 2): BinaryProblem {
+  const rng = new Random(seed);
+  const indptr = [0];
+  const indices: number[] = [];
+  const data: number[] = [];
+  const y = new Int8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      if (rng.float() < 0.5) continue;
+      const v = rng.float() * 2 - 1;
+      indices.push(j);
+      data.push(v);
+      s += v * weight(j);
+    }
+    indptr.push(indices.length);
+    y[i] = s + (rng.float() - 0.5) > 0 ? 1 : -1;
+  }
+  const x = { rows, cols, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+  return { x, y, cost: new Float32Array(rows).fill(cost), bias: 1 };
+}

@@ -83,20 +83,37 @@ function shuffleHead(idx: Int32Array, n: number, rng: Random): void {
 }
 
 /**
- * Dual CD for the SVM losses; `warm` starts from given weights and dual variables (taken over, not copied)
- * and visits only `warm.rows`.
+ * Dual CD for the SVM losses from zero. Each pass runs in the kernels ({@link SparseWorkspace.svmPass}: one
+ * call a pass, not one per coordinate); {@link svmPasses} shuffles and applies the stopping test.
  */
-function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions, warm?: { w: Float64Array; alpha: Float64Array; rows: Int32Array }): SolverResult {
-  const { x, y, cost, bias } = prob;
-  const { indptr } = x;
-  const d = x.cols;
+function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): SolverResult {
+  const { x } = prob;
   const ws = workspaceFor(x);
-  const w = ws.w;
-  if (warm) w.set(warm.w);
-  const alpha = warm ? warm.alpha : new Float64Array(x.rows);
+  loadProblem(ws, prob, xsq);
+  ws.dual.alpha.fill(0);
+  const index = ws.dual.index;
+  for (let i = 0; i < x.rows; i++) index[i] = i;
+  const r = svmPasses(ws, prob.bias, opt, x.rows);
+  return { w: Float64Array.from(ws.w), alpha: Float64Array.from(ws.dual.alpha), ...r };
+}
+
+/** Copies a problem's per-row arrays into the workspace. */
+function loadProblem(ws: SparseWorkspace, prob: BinaryProblem, xsq: Float64Array): void {
+  const t = ws.dual;
+  t.y.set(prob.y);
+  t.cost.set(prob.cost);
+  t.xsq.set(xsq);
+}
+
+/**
+ * Passes of SVM dual CD over the workspace's rows dual.index[0..l), from its w and dual.alpha as they are:
+ * each pass shuffles the active rows with a generator seeded by `opt.seed` (LIBLINEAR's random permutation),
+ * runs in the kernels, and shrinks; it stops when the projected-gradient gap is within `opt.tol` on every row
+ * (a gap reached on a shrunk set is re-checked on all of them first) or after `opt.maxIter` passes.
+ */
+function svmPasses(ws: SparseWorkspace, bias: number, opt: SolverOptions, l: number): { iterations: number; converged: boolean } {
   const squared = opt.loss === "squared-hinge";
-  const index = warm ? warm.rows : Int32Array.from({ length: x.rows }, (_, i) => i);
-  const l = index.length;
+  const index = ws.dual.index;
   const rng = new Random(opt.seed);
   let active = l;
   let pgMaxOld = Infinity;
@@ -104,50 +121,11 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions, wa
   let iter = 0;
   let converged = false;
   while (iter < opt.maxIter) {
-    let pgMaxNew = -Infinity;
-    let pgMinNew = Infinity;
     shuffleHead(index, active, rng);
-    for (let s = 0; s < active; s++) {
-      const i = index[s]!;
-      const yi = y[i]!;
-      // Squared hinge: diag = 1/(2C), no upper bound; hinge: diag = 0, upper bound C.
-      const diag = squared ? 0.5 / cost[i]! : 0;
-      const upper = squared ? Infinity : cost[i]!;
-      const start = indptr[i]!;
-      const end = indptr[i + 1]!;
-      const dot = ws.dot(w[d]! * bias, start, end);
-      const a = alpha[i]!;
-      const g = yi * dot - 1 + a * diag;
-      let pg = 0;
-      if (a === 0) {
-        if (g > pgMaxOld) {
-          active--;
-          index[s] = index[active]!;
-          index[active] = i;
-          s--;
-          continue;
-        } else if (g < 0) pg = g;
-      } else if (a === upper) {
-        if (g < pgMinOld) {
-          active--;
-          index[s] = index[active]!;
-          index[active] = i;
-          s--;
-          continue;
-        } else if (g > 0) pg = g;
-      } else pg = g;
-      if (pg > pgMaxNew) pgMaxNew = pg;
-      if (pg < pgMinNew) pgMinNew = pg;
-      if (pg > 1e-12 || pg < -1e-12) {
-        const na = Math.min(Math.max(a - g / (xsq[i]! + diag), 0), upper);
-        alpha[i] = na;
-        const step = (na - a) * yi;
-        ws.axpy(step, start, end);
-        w[d]! += step * bias;
-      }
-    }
+    const pass = ws.svmPass(active, squared, bias, pgMaxOld, pgMinOld);
+    active = pass.active;
     iter++;
-    if (pgMaxNew - pgMinNew <= opt.tol) {
+    if (pass.pgMax - pass.pgMin <= opt.tol) {
       if (active === l) {
         converged = true;
         break;
@@ -158,10 +136,10 @@ function solveSvm(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions, wa
       pgMinOld = -Infinity;
       continue;
     }
-    pgMaxOld = pgMaxNew <= 0 ? Infinity : pgMaxNew;
-    pgMinOld = pgMinNew >= 0 ? -Infinity : pgMinNew;
+    pgMaxOld = pass.pgMax <= 0 ? Infinity : pass.pgMax;
+    pgMinOld = pass.pgMin >= 0 ? -Infinity : pass.pgMin;
   }
-  return { w: Float64Array.from(w), alpha, iterations: iter, converged };
+  return { iterations: iter, converged };
 }
 
 function solveLogistic(prob: BinaryProblem, xsq: Float64Array, opt: SolverOptions): SolverResult {
@@ -254,23 +232,226 @@ export function refitWithout(
   passes: number,
   seed: number,
 ): Float64Array {
+  const ws = workspaceFor(prob.x);
+  loadProblem(ws, prob, xsq);
+  refitIn(ws, prob, { loss, solution, foldOf, drop, passes, seed });
+  return Float64Array.from(ws.w);
+}
+
+/** What a refit without one fold starts from and does (see {@link refitWithout}). */
+interface Refit {
+  loss: "squared-hinge" | "hinge";
+  solution: { alpha: Float64Array; w: Float64Array };
+  foldOf: Int32Array;
+  drop: number;
+  passes: number;
+  seed: number;
+}
+
+/** {@link refitWithout} in a workspace whose problem is loaded: leaves the refit's weights in ws.w. */
+function refitIn(ws: SparseWorkspace, prob: BinaryProblem, r: Refit): void {
+  const { loss, solution, foldOf, drop, passes, seed } = r;
   const { x, y, bias } = prob;
   const d = x.cols;
-  const w = Float64Array.from(solution.w);
-  const alpha = Float64Array.from(solution.alpha);
-  const { indptr, indices, data } = x;
-  const rows: number[] = [];
+  const w = ws.w;
+  const alpha = ws.dual.alpha;
+  const index = ws.dual.index;
+  const { indptr } = x;
+  w.set(solution.w);
+  alpha.set(solution.alpha);
+  let l = 0;
   for (let i = 0; i < x.rows; i++) {
     if (foldOf[i] !== drop) {
-      rows.push(i);
+      index[l++] = i;
       continue;
     }
     const step = -alpha[i]! * y[i]!;
     alpha[i] = 0;
     if (step === 0) continue;
-    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) w[indices[p]!]! += step * data[p]!;
+    ws.axpy(step, indptr[i]!, indptr[i + 1]!);
     w[d]! += step * bias;
   }
   // tol 0: exactly `passes` passes (shrinking may skip rows from the second on).
-  return solveSvm(prob, xsq, { loss, tol: 0, maxIter: passes, seed }, { w, alpha, rows: Int32Array.from(rows) }).w;
+  svmPasses(ws, bias, { loss, tol: 0, maxIter: passes, seed }, l);
+}
+
+/** How out-of-fold scores are made: see {@link outOfFoldScores}. */
+export interface OutOfFold {
+  loss: "squared-hinge" | "hinge";
+  /** Each row's fold, in [0, folds). */
+  foldOf: Int32Array;
+  folds: number;
+  /** Passes of each warm-started refit. */
+  passes: number;
+  /** The seed of fold f's refit. */
+  seedOf: (fold: number) => number;
+  /** The rows to score. */
+  rows: Int32Array;
+}
+
+/**
+ * Out-of-fold decision values of `rows` (SVM losses): for each fold f < `folds`, {@link refitWithout} the
+ * rows of fold f (seed `seedOf(f)`), then the score w·x + bias·b of each of `rows` in fold f under that refit.
+ * All in one workspace, so neither the refit's weights nor the scores leave the kernels' memory.
+ */
+export function outOfFoldScores(prob: BinaryProblem, xsq: Float64Array, solution: { alpha: Float64Array; w: Float64Array }, spec: OutOfFold): Float64Array {
+  const { loss, foldOf, folds, passes, seedOf, rows } = spec;
+  const { x, bias } = prob;
+  const ws = workspaceFor(x);
+  loadProblem(ws, prob, xsq);
+  const out = new Float64Array(rows.length);
+  const { indptr } = x;
+  for (let f = 0; f < folds; f++) {
+    refitIn(ws, prob, { loss, solution, foldOf, drop: f, passes, seed: seedOf(f) });
+    const w = ws.w;
+    for (let t = 0; t < rows.length; t++) {
+      const i = rows[t]!;
+      if (foldOf[i] === f) out[t] = ws.dot(w[x.cols]! * bias, indptr[i]!, indptr[i + 1]!);
+    }
+  }
+  return out;
+}
+
+/** K binary problems over the same rows (one-vs-rest classes solved together). */
+export interface GroupProblem {
+  x: CsrArrays;
+  /** Problems in the group. */
+  k: number;
+  /** y[i·k + c]: +1 / -1. */
+  y: Int8Array;
+  /** Per-row upper bound C_i (the same for the k problems). */
+  cost: Float32Array;
+  bias: number;
+}
+
+export interface GroupResult {
+  /** Feature-major weights w[j·k + c] (j = cols: the bias weights). */
+  w: Float64Array;
+  /** alpha[i·k + c]. */
+  alpha: Float64Array;
+  /** Passes each problem ran, and whether it reached the tolerance. */
+  iterations: Int32Array;
+  converged: Uint8Array;
+}
+
+/** The workspace over x for groups of up to `k` problems (one per matrix and thread), w zeroed. */
+function groupWorkspaceFor(x: CsrArrays, k: number): SparseWorkspace {
+  const ws = workspaceFor(x);
+  if (ws.group.capacity >= k) return ws;
+  const wide = kernels().workspace(x, x.cols, k);
+  workspaces.set(x.indices, wide);
+  return wide;
+}
+
+/**
+ * Solves k SVM problems over the same rows together: one shuffled order of the rows a pass (seeded by
+ * `opt.seed`) for all of them, each row's entries read once for the k problems and their weights side by
+ * side (w[j·k + c]), so a pass costs little more than one problem's. Per problem, the dual CD, shrinking and
+ * stopping test of LIBLINEAR, as {@link solveBinary} (a problem that has converged stops changing).
+ */
+export function solveSvmGroup(prob: GroupProblem, xsq: Float64Array, opt: SolverOptions): GroupResult {
+  const { x, k } = prob;
+  const ws = groupWorkspaceFor(x, k);
+  loadGroup(ws, prob, xsq);
+  const g = ws.group;
+  g.w.fill(0, 0, (x.cols + 1) * k);
+  g.alpha.fill(0, 0, x.rows * k);
+  g.off.fill(0, 0, x.rows * k);
+  const index = ws.dual.index;
+  for (let i = 0; i < x.rows; i++) index[i] = i;
+  const r = groupPasses(ws, prob, opt, x.rows);
+  return { w: g.w.slice(0, (x.cols + 1) * k), alpha: g.alpha.slice(0, x.rows * k), ...r };
+}
+
+function loadGroup(ws: SparseWorkspace, prob: GroupProblem, xsq: Float64Array): void {
+  ws.group.y.set(prob.y);
+  ws.dual.cost.set(prob.cost);
+  ws.dual.xsq.set(xsq);
+}
+
+/** Passes over dual.index[0..l) for the group in the workspace, from its weights, alphas and off flags. */
+function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions, l: number): { iterations: Int32Array; converged: Uint8Array } {
+  const { k, bias } = prob;
+  const g = ws.group;
+  const { off, pgOld, pgNew } = g;
+  const index = ws.dual.index;
+  const squared = opt.loss === "squared-hinge";
+  const rng = new Random(opt.seed);
+  const iterations = new Int32Array(k);
+  const converged = new Uint8Array(k);
+  for (let c = 0; c < k; c++) {
+    pgOld[2 * c] = Infinity;
+    pgOld[2 * c + 1] = -Infinity;
+  }
+  let open = k;
+  let active = l;
+  for (let iter = 1; iter <= opt.maxIter && open > 0; iter++) {
+    shuffleHead(index, active, rng);
+    active = ws.svmPassGroup(k, active, squared, bias);
+    let unshrunk = false;
+    for (let c = 0; c < k; c++) {
+      if (converged[c]) continue;
+      iterations[c] = iter;
+      if (pgNew[2 * c]! - pgNew[2 * c + 1]! <= opt.tol) {
+        let shrunk = false;
+        for (let s = 0; s < l && !shrunk; s++) shrunk = off[index[s]! * k + c] !== 0;
+        if (!shrunk) {
+          // Converged on every row: this problem stops (its rows are off for it from now on).
+          converged[c] = 1;
+          open--;
+          for (let s = 0; s < l; s++) off[index[s]! * k + c] = 1;
+          continue;
+        }
+        // Converged on the shrunk set: re-check every row once before stopping.
+        for (let s = 0; s < l; s++) off[index[s]! * k + c] = 0;
+        pgOld[2 * c] = Infinity;
+        pgOld[2 * c + 1] = -Infinity;
+        unshrunk = true;
+        continue;
+      }
+      pgOld[2 * c] = pgNew[2 * c]! <= 0 ? Infinity : pgNew[2 * c]!;
+      pgOld[2 * c + 1] = pgNew[2 * c + 1]! >= 0 ? -Infinity : pgNew[2 * c + 1]!;
+    }
+    if (unshrunk) active = l;
+  }
+  return { iterations, converged };
+}
+
+/**
+ * Out-of-fold decision values of `rows` for a group (see {@link outOfFoldScores}): for each fold f, the
+ * group's solution without fold f's rows, warm-started and refitted for `passes` passes (seed `seedOf(f)`),
+ * scores fold f's rows among `rows`. Returns out[t·k + c].
+ */
+export function groupOutOfFoldScores(prob: GroupProblem, xsq: Float64Array, solution: GroupResult, spec: OutOfFold): Float64Array {
+  const { loss, foldOf, folds, passes, seedOf, rows } = spec;
+  const { x, k, bias } = prob;
+  const ws = groupWorkspaceFor(x, k);
+  loadGroup(ws, prob, xsq);
+  const g = ws.group;
+  const index = ws.dual.index;
+  const out = new Float64Array(rows.length * k);
+  for (let f = 0; f < folds; f++) {
+    g.w.set(solution.w);
+    g.alpha.set(solution.alpha);
+    g.off.fill(0, 0, x.rows * k);
+    let l = 0;
+    let n = 0;
+    for (let i = 0; i < x.rows; i++) {
+      if (foldOf[i] !== f) index[l++] = i;
+      else g.list[n++] = i;
+    }
+    ws.groupRemove(k, n, bias);
+    // tol 0: exactly `passes` passes (shrinking may skip rows from the second on).
+    groupPasses(ws, prob, { loss, tol: 0, maxIter: passes, seed: seedOf(f) }, l);
+    const at: number[] = [];
+    n = 0;
+    for (let t = 0; t < rows.length; t++) {
+      if (foldOf[rows[t]!] !== f) continue;
+      g.list[n++] = rows[t]!;
+      at.push(t);
+    }
+    ws.groupDots(k, n, bias);
+    for (let j = 0; j < n; j++) out.set(g.dots.subarray(j * k, j * k + k), at[j]! * k);
+  }
+  return out;
 }

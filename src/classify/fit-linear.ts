@@ -6,9 +6,9 @@ import { stratifiedKFold } from "../core/folds.js";
 import { assertFinite, selectRows, toCsr, type Matrix } from "../linalg/matrix.js";
 import { rowSquaredNorms } from "./dual-cd.js";
 import { LinearModel, fitTemperature, type HeldOutEstimate } from "./linear-model.js";
-import { SparseLinearModel, sparseFromColumns } from "./sparse-linear-model.js";
+import { SparseLinearModel, type SparseWeights } from "./sparse-linear-model.js";
 import { softmaxInPlace } from "../linalg/topk.js";
-import { defaultThreads, trainOneVsRest } from "./one-vs-rest.js";
+import { defaultThreads, trainOneVsRest, type ClassSolution } from "./one-vs-rest.js";
 
 /** Params common to the linear classifiers. */
 export const LinearParams = z.object({
@@ -17,9 +17,10 @@ export const LinearParams = z.object({
   /** Stopping tolerance of the dual solver (projected-gradient gap, as LIBLINEAR's eps). */
   tol: z.number().positive().default(0.1),
   /**
-   * Passes over the data per class. The default stops early on purpose: on product text, four passes
-   * of dual coordinate descent score as well as the converged solution (bench:classify) in a third of
-   * the time, early stopping acting as extra regularization. Raise it (e.g. 1000) to run to `tol`.
+   * Passes over the data per class. The default stops early on purpose: on product text, a few passes
+   * of dual coordinate descent score as well as the converged solution (bench:classify) in a fraction of
+   * the time, early stopping acting as extra regularization (4 here; linear-svm's own default is 6, see
+   * linear-svm.ts). Raise it (e.g. 1000) to run to `tol`.
    */
   maxIter: z.number().int().positive().default(4),
   /** "balanced" weights each class by n / (classes × its count), for imbalanced catalogs. */
@@ -122,6 +123,9 @@ export async function fitLinear(
       classWeight: classWeights(params.classWeight, y, k),
       seed,
       probeRows,
+      // With few categories the dense matrix is small, its contiguous rows score faster and pruning buys nothing
+      // (cn-online-shopping-10cats: macro-F1 0.8973 → 0.8971 at 0.02), so those models stay dense and unpruned.
+      pruneBelow: k >= SPARSE_MIN_CLASSES ? params.pruneBelow : 0,
       ...(oof ? { foldOf: stratifiedKFold(y, params.heldOutFolds, deriveSeed(seed, 0x0f01d)), folds: params.heldOutFolds, refitPasses: params.refitPasses } : {}),
     },
     params.threads ?? defaultThreads(),
@@ -131,13 +135,11 @@ export async function fitLinear(
   const iterations = sols.map((s) => s.iterations);
   let converged = 0;
   for (const s of sols) {
-    intercept[s.cls] = s.w[d]! * params.intercept;
+    intercept[s.cls] = s.bias * params.intercept;
     if (s.converged) converged++;
   }
-  // With few categories the dense matrix is small, its contiguous rows score faster and pruning buys nothing
-  // (cn-online-shopping-10cats: macro-F1 0.8973 → 0.8971 at 0.02), so those models stay dense and unpruned.
   const many = k >= SPARSE_MIN_CLASSES;
-  const sparse = sparseFromColumns(d, k, (c) => sols[c]!.w, many ? params.pruneBelow : 0);
+  const sparse = sparseFromSolutions(d, sols);
   // 8 bytes a stored non-zero against 4 bytes every weight: sparse when that is at most half the room.
   const isSparse = many && sparse.indptr[d]! * 4 <= d * k;
   const weights = isSparse ? undefined : denseFromSparse(sparse, d, k);
@@ -172,6 +174,30 @@ export async function fitLinear(
     heldOut = { rows: probeRows, proba: scores };
   }
   return build(temperature, { iterations, convergedClasses: converged }, heldOut);
+}
+
+/**
+ * The feature-major sparse weights of the classes' kept weights (solutions in class order): as
+ * sparse-linear-model.ts's sparseFromColumns on the dense columns with the same threshold, from the pruned
+ * columns each thread already made, in O(kept + features).
+ */
+export function sparseFromSolutions(featureCount: number, sols: readonly ClassSolution[]): SparseWeights {
+  const indptr = new Int32Array(featureCount + 1);
+  for (const s of sols) for (let t = 0; t < s.features.length; t++) indptr[s.features[t]! + 1]!++;
+  for (let f = 0; f < featureCount; f++) indptr[f + 1]! += indptr[f]!;
+  const nz = indptr[featureCount]!;
+  const classes = new Int32Array(nz);
+  const values = new Float32Array(nz);
+  const fill = indptr.slice(0, featureCount);
+  // Classes in ascending order, so each feature's run is sorted (weight() searches it).
+  for (const s of sols) {
+    for (let t = 0; t < s.features.length; t++) {
+      const at = fill[s.features[t]!]!++;
+      classes[at] = s.cls;
+      values[at] = s.values[t]!;
+    }
+  }
+  return { indptr, classes, values };
 }
 
 /** A fitted linear classifier: dense weights, or sparse ones when most are zero (see `pruneBelow`). */

@@ -1,12 +1,15 @@
 // One-vs-rest training: one binary dual-CD problem per class, pulled from a shared queue by this thread
-// and by worker threads. Each class has its own derived seed, so the thread count never changes a model.
+// and by worker threads. The SVM losses solve their classes in groups of up to 8 (solveSvmGroup: one shuffled
+// order a pass, each row read once for the group), logistic loss one class at a time. Each group (or class)
+// has its own derived seed and the groups depend on the class count alone, so the thread count never
+// changes a model.
 import { deriveSeed } from "../core/random.js";
 import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { bindWorkspace, refitWithout, rowSquaredNorms, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
-import { kernels, type SharedRowsHandle } from "../linalg/kernels.js";
+import { bindWorkspace, groupOutOfFoldScores, outOfFoldScores, rowSquaredNorms, solveSvmGroup, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { GROUP_LIMIT, kernels, type SharedRowsHandle } from "../linalg/kernels.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -21,19 +24,24 @@ export interface OvrConfig {
   probeRows: Int32Array;
   /**
    * With SVM losses: each row's fold, for out-of-fold scores of the probe rows from warm-started refits
-   * without each fold ({@link refitWithout}); absent = none.
+   * without each fold (dual-cd.ts's refitWithout, {@link outOfFoldScores}); absent = none.
    */
   foldOf?: Int32Array;
   folds?: number;
   /** Coordinate-descent passes of each warm-started refit. */
   refitPasses?: number;
+  /** Weights with |w| below this are dropped from the solutions (0 keeps every non-zero). */
+  pruneBelow: number;
 }
 
 /** One class's solution. */
 export interface ClassSolution {
   cls: number;
-  /** Weights then the bias weight (length cols + 1). */
-  w: Float64Array;
+  /** The bias weight. */
+  bias: number;
+  /** The non-zero weights kept (see OvrConfig.pruneBelow): their features, ascending, and values. */
+  features: Int32Array;
+  values: Float32Array;
   /** Dual variable of each probe row. */
   probeAlpha: Float64Array;
   /** Out-of-fold score of each probe row (with config.foldOf), else empty. */
@@ -54,6 +62,51 @@ export interface OvrJob {
   shared?: SharedRowsHandle;
   /** Int32 counter: the next free weight slot (Atomics.add). */
   slot: Int32Array;
+  /**
+   * SVM losses: the classes are solved in groups of this many (the last may be smaller), each group together
+   * ({@link solveSvmGroup}); the queue then counts groups. 0 or absent: one class at a time.
+   */
+  groupSize?: number;
+}
+
+/** Classes solved together by the SVM losses: at most 8, as even as the class count allows (it alone decides). */
+export function groupSizeFor(classCount: number): number {
+  return Math.ceil(classCount / Math.ceil(classCount / GROUP_MAX));
+}
+const GROUP_MAX = GROUP_LIMIT;
+
+/** Solves "class c vs the rest" for the classes of group `group` together. */
+export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): ClassSolution[] {
+  const { x, y, config: cfg } = job;
+  const size = job.groupSize!;
+  const c0 = group * size;
+  const k = Math.min(size, job.classCount - c0);
+  const n = x.rows;
+  const yy = new Int8Array(n * k).fill(-1);
+  const cost = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = y[i]! - c0;
+    if (c >= 0 && c < k) yy[i * k + c] = 1;
+    cost[i] = cfg.c * cfg.classWeight[y[i]!]!;
+  }
+  const loss = cfg.loss as "squared-hinge" | "hinge";
+  const seed = deriveSeed(cfg.seed, 0x6000 + group);
+  const prob = { x, k, y: yy, cost, bias: cfg.bias };
+  const r = solveSvmGroup(prob, xsq, { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed });
+  const probe = cfg.probeRows;
+  const oof =
+    cfg.foldOf && cfg.folds
+      ? groupOutOfFoldScores(prob, xsq, r, { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe })
+      : undefined;
+  const out: ClassSolution[] = [];
+  const column = new Float64Array(x.cols);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < x.cols; j++) column[j] = r.w[j * k + c]!;
+    const probeAlpha = Float64Array.from(probe, (i) => r.alpha[i * k + c]!);
+    const probeOof = oof ? Float64Array.from(probe, (_, t) => oof[t * k + c]!) : new Float64Array(0);
+    out.push({ cls: c0 + c, bias: r.w[x.cols * k + c]!, ...keptWeights(column, x.cols, cfg.pruneBelow), probeAlpha, probeOof, iterations: r.iterations[c]!, converged: r.converged[c] === 1 });
+  }
+  return out;
 }
 
 /** Solves "class `cls` vs the rest". */
@@ -74,22 +127,38 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
   });
   const probeAlpha = new Float64Array(cfg.probeRows.length);
   for (let t = 0; t < probeAlpha.length; t++) probeAlpha[t] = r.alpha[cfg.probeRows[t]!]!;
-  let probeOof = new Float64Array(0);
-  if (cfg.foldOf && cfg.folds && cfg.loss !== "logistic") {
-    probeOof = new Float64Array(cfg.probeRows.length);
-    const { indptr, indices, data } = x;
-    for (let f = 0; f < cfg.folds; f++) {
-      const w = refitWithout({ x, y: yy, cost, bias: cfg.bias }, xsq, cfg.loss, r, cfg.foldOf, f, cfg.refitPasses ?? 1, deriveSeed(deriveSeed(cfg.seed, cls), f + 1));
-      for (let t = 0; t < probeOof.length; t++) {
-        const i = cfg.probeRows[t]!;
-        if (cfg.foldOf[i] !== f) continue;
-        let dot = w[x.cols]! * cfg.bias;
-        for (let p = indptr[i]!; p < indptr[i + 1]!; p++) dot += w[indices[p]!]! * data[p]!;
-        probeOof[t] = dot;
-      }
+  const probeOof =
+    cfg.foldOf && cfg.folds && cfg.loss !== "logistic"
+      ? outOfFoldScores({ x, y: yy, cost, bias: cfg.bias }, xsq, r, {
+          loss: cfg.loss,
+          foldOf: cfg.foldOf,
+          folds: cfg.folds,
+          passes: cfg.refitPasses ?? 1,
+          seedOf: (f) => deriveSeed(deriveSeed(cfg.seed, cls), f + 1),
+          rows: cfg.probeRows,
+        })
+      : new Float64Array(0);
+  const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow);
+  return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
+}
+
+/** The weights among w[0..cols) that are non-zero and not below `pruneBelow` in magnitude, as float32. */
+export function keptWeights(w: Float64Array, cols: number, pruneBelow: number): { features: Int32Array; values: Float32Array } {
+  let n = 0;
+  for (let f = 0; f < cols; f++) {
+    const v = w[f]!;
+    if (v !== 0 && Math.abs(v) >= pruneBelow) n++;
+  }
+  const features = new Int32Array(n);
+  const values = new Float32Array(n);
+  for (let f = 0, at = 0; f < cols; f++) {
+    const v = w[f]!;
+    if (v !== 0 && Math.abs(v) >= pruneBelow) {
+      features[at] = f;
+      values[at++] = v;
     }
   }
-  return { cls, w: r.w, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
+  return { features, values };
 }
 
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
@@ -97,9 +166,14 @@ export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSoluti
   if (job.shared) bindWorkspace(job.x, kernels().workspaceOn(job.shared, Atomics.add(job.slot, 0, 1)));
   for (;;) {
     throwIfAborted(signal, "Training");
-    const cls = Atomics.add(job.next, 0, 1);
-    if (cls >= job.classCount) return;
-    emit(solveClass(job, xsq, cls));
+    const at = Atomics.add(job.next, 0, 1);
+    if (job.groupSize) {
+      if (at * job.groupSize >= job.classCount) return;
+      for (const s of solveGroup(job, xsq, at)) emit(s);
+    } else {
+      if (at >= job.classCount) return;
+      emit(solveClass(job, xsq, at));
+    }
   }
 }
 
@@ -116,10 +190,12 @@ export function defaultThreads(): number {
  */
 export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: number, config: OvrConfig, threads: number, options: FitOptions = {}): Promise<ClassSolution[]> {
   const work = x.indptr[x.rows]! * classCount;
-  const workers = work > 3_000_000 ? Math.min(threads, classCount - 1) : 0;
+  const groupSize = config.loss === "logistic" ? 0 : groupSizeFor(classCount);
+  const units = groupSize ? Math.ceil(classCount / groupSize) : classCount;
+  const workers = work > 3_000_000 ? Math.min(threads, units - 1) : 0;
   const par = workers > 0;
   // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory anyway).
-  const shared = par || kernels().backend !== "js" ? kernels().share(x, x.cols, workers + 1) : undefined;
+  const shared = par || kernels().backend !== "js" ? kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize)) : undefined;
   const job: OvrJob = {
     x: shared ? { ...shared.x, cols: x.cols } : x,
     ...(shared ? { shared: shared.handle } : {}),
@@ -128,6 +204,7 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     classCount,
     config: par && config.foldOf ? { ...config, foldOf: toSharedArray(config.foldOf) } : config,
     next: new Int32Array(new SharedArrayBuffer(4)),
+    ...(groupSize ? { groupSize } : {}),
   };
   const out: ClassSolution[] = [];
   const emit = (s: ClassSolution): void => {

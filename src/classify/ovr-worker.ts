@@ -5,5 +5,5 @@ import { drainQueue, type OvrJob } from "./one-vs-rest.js";
 
 const job = workerData as OvrJob;
 drainQueue(job, rowSquaredNorms(job.x, job.config.bias), (s) => {
-  parentPort!.postMessage(s, [s.w.buffer as ArrayBuffer, s.probeAlpha.buffer as ArrayBuffer, s.probeOof.buffer as ArrayBuffer]);
+  parentPort!.postMessage(s, [s.features.buffer as ArrayBuffer, s.values.buffer as ArrayBuffer, s.probeAlpha.buffer as ArrayBuffer, s.probeOof.buffer as ArrayBuffer]);
 });

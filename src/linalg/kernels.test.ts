@@ -3,7 +3,7 @@
 // on a previous build.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows } from "./kernels.js";
+import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
 
 let wasm: LinalgKernels;
@@ -39,6 +39,30 @@ function randomRows(rng: Random, rows: number, cols: number): SparseRows {
     indptr.push(indices.length);
   }
   return { rows, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+}
+
+/** Per-row arrays of a dual problem over x: C_i = 0.5 + (i mod m)·0.25, ‖x_i‖² + 1, visiting order 0..rows-1. */
+function fillRows(ws: SparseWorkspace, x: SparseRows, m: number): void {
+  for (let i = 0; i < x.rows; i++) {
+    ws.dual.cost[i] = 0.5 + (i % m) * 0.25;
+    let s = 1;
+    for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) s += x.data[p]! * x.data[p]!;
+    ws.dual.xsq[i] = s;
+    ws.dual.index[i] = i;
+  }
+}
+
+/** The same Fisher–Yates shuffle of dual.index[0..active) in every workspace. */
+function shuffleBoth(order: Random, active: number, pair: readonly SparseWorkspace[]): void {
+  const swaps = Array.from({ length: active }, (_, i) => i + order.int(active - i));
+  for (const ws of pair) {
+    for (let i = 0; i < active; i++) {
+      const j = swaps[i]!;
+      const v = ws.dual.index[i]!;
+      ws.dual.index[i] = ws.dual.index[j]!;
+      ws.dual.index[j] = v;
+    }
+  }
 }
 
 const bits = (a: Float32Array | Float64Array): number[] => Array.from(a.BYTES_PER_ELEMENT === 4 ? new Uint32Array(a.buffer, a.byteOffset, a.length) : new Uint32Array(a.buffer, a.byteOffset, a.length * 2));
@@ -99,6 +123,139 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
     expect(Math.max(...Array.from(js.w, Math.abs))).toBeGreaterThan(0);
     wa.reset();
     expect(wa.w.every((v) => v === 0)).toBe(true);
+  });
+
+  it("runs whole dual coordinate descent passes (with shrinking) with identical bits, both SVM losses", () => {
+    // Tolerance: none. Each pass does the same float64 operations in the same order in both backends.
+    for (const squared of [true, false]) {
+      const rng = new Random(squared ? 21 : 22);
+      const cols = 400;
+      const x = randomRows(rng, 300, cols);
+      const shared = wasm.share(x, cols, 2);
+      // Slot 1 of shared rows, so the per-slot layout is exercised too.
+      const pair = [jsKernels.workspace(x, cols), wasm.workspaceOn(shared.handle, 1)] as const;
+      for (const ws of pair) {
+        fillRows(ws, x, 5);
+        for (let i = 0; i < x.rows; i++) ws.dual.y[i] = i % 3 === 0 ? 1 : -1;
+      }
+      const order = new Random(3);
+      let active = x.rows;
+      let pgMaxOld = Infinity;
+      let pgMinOld = -Infinity;
+      let shrunk = 0;
+      for (let pass = 0; pass < 8; pass++) {
+        // The same shuffle of the active head on both sides.
+        shuffleBoth(order, active, pair);
+        const a = pair[0].svmPass(active, squared, 1, pgMaxOld, pgMinOld);
+        const b = pair[1].svmPass(active, squared, 1, pgMaxOld, pgMinOld);
+        expect(b).toEqual(a);
+        shrunk = Math.max(shrunk, active - a.active);
+        active = a.active;
+        pgMaxOld = a.pgMax <= 0 ? Infinity : a.pgMax;
+        pgMinOld = a.pgMin >= 0 ? -Infinity : a.pgMin;
+      }
+      expect(bits(pair[1].w)).toEqual(bits(pair[0].w));
+      expect(bits(pair[1].dual.alpha)).toEqual(bits(pair[0].dual.alpha));
+      expect(Array.from(pair[1].dual.index)).toEqual(Array.from(pair[0].dual.index));
+      // The case exercised shrinking and moved the weights.
+      expect(shrunk).toBeGreaterThan(0);
+      expect(Math.max(...Array.from(pair[0].w, Math.abs))).toBeGreaterThan(0);
+      // Slot 0 of the same shared rows was not touched.
+      expect(wasm.workspaceOn(shared.handle, 0).w.every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it("solves groups of problems (svmPassGroup, groupRemove, groupDots) with identical bits, group sizes 1 to 8", () => {
+    // Tolerance: none. Per class, the same float64 operations in the same order in both backends.
+    for (const k of [1, 2, 3, 5, 8]) {
+      for (const squared of [true, false]) {
+        const rng = new Random(100 + k);
+        const cols = 300;
+        const x = randomRows(rng, 200, cols);
+        const shared = wasm.share(x, cols, 2, 8);
+        const pair = [jsKernels.workspace(x, cols, 8), wasm.workspaceOn(shared.handle, 1)] as const;
+        for (const ws of pair) {
+          fillRows(ws, x, 4);
+          for (let i = 0; i < x.rows; i++) for (let c = 0; c < k; c++) ws.group.y[i * k + c] = i % (k + 1) === c ? 1 : -1;
+          ws.group.pgOld.fill(0);
+          for (let c = 0; c < k; c++) {
+            ws.group.pgOld[2 * c] = Infinity;
+            ws.group.pgOld[2 * c + 1] = -Infinity;
+          }
+        }
+        const order = new Random(7);
+        let active = x.rows;
+        let shrunk = 0;
+        for (let pass = 0; pass < 6; pass++) {
+          shuffleBoth(order, active, pair);
+          const a = pair[0].svmPassGroup(k, active, squared, 1);
+          const b = pair[1].svmPassGroup(k, active, squared, 1);
+          expect(b).toBe(a);
+          expect(bits(pair[1].group.pgNew.subarray(0, 2 * k))).toEqual(bits(pair[0].group.pgNew.subarray(0, 2 * k)));
+          active = a;
+          for (const ws of pair) {
+            const { pgOld, pgNew } = ws.group;
+            for (let c = 0; c < k; c++) {
+              pgOld[2 * c] = pgNew[2 * c]! <= 0 ? Infinity : pgNew[2 * c]!;
+              pgOld[2 * c + 1] = pgNew[2 * c + 1]! >= 0 ? -Infinity : pgNew[2 * c + 1]!;
+            }
+          }
+          shrunk = Math.max(shrunk, pair[0].group.off.subarray(0, x.rows * k).reduce((n, v) => n + v, 0));
+        }
+        const n = (cols + 1) * k;
+        expect(bits(pair[1].group.w.subarray(0, n))).toEqual(bits(pair[0].group.w.subarray(0, n)));
+        expect(bits(pair[1].group.alpha.subarray(0, x.rows * k))).toEqual(bits(pair[0].group.alpha.subarray(0, x.rows * k)));
+        expect(Array.from(pair[1].group.off.subarray(0, x.rows * k))).toEqual(Array.from(pair[0].group.off.subarray(0, x.rows * k)));
+        expect(shrunk).toBeGreaterThan(0);
+        // Take every third row out, then score rows 0..49.
+        for (const ws of pair) {
+          let m = 0;
+          for (let i = 0; i < x.rows; i += 3) ws.group.list[m++] = i;
+          ws.groupRemove(k, m, 1);
+          for (let t = 0; t < 50; t++) ws.group.list[t] = t;
+          ws.groupDots(k, 50, 1);
+        }
+        expect(bits(pair[1].group.w.subarray(0, n))).toEqual(bits(pair[0].group.w.subarray(0, n)));
+        expect(bits(pair[1].group.dots.subarray(0, 50 * k))).toEqual(bits(pair[0].group.dots.subarray(0, 50 * k)));
+        expect(pair[0].group.alpha[0]).toBe(0);
+        // A group of one is the single-problem pass: the same weights as svmPass from the same start.
+        if (k === 1) {
+          const one = jsKernels.workspace(x, cols);
+          const g = jsKernels.workspace(x, cols, 1);
+          for (const ws of [one, g]) {
+            for (let i = 0; i < x.rows; i++) {
+              ws.dual.cost[i] = 1;
+              ws.dual.xsq[i] = pair[0].dual.xsq[i]!;
+              ws.dual.index[i] = i;
+              ws.dual.y[i] = i % 2 === 0 ? 1 : -1;
+              ws.group.y[i] = ws.dual.y[i]!;
+            }
+          }
+          g.group.pgOld[0] = Infinity;
+          g.group.pgOld[1] = -Infinity;
+          one.svmPass(x.rows, squared, 1, Infinity, -Infinity);
+          g.svmPassGroup(1, x.rows, squared, 1);
+          expect(bits(g.group.w.subarray(0, cols + 1))).toEqual(bits(one.w));
+        }
+      }
+    }
+    expect(() => wasm.share(randomRows(new Random(1), 3, 5), 5, 1, 9)).toThrow(RangeError);
+  });
+
+  it("svmPass on a hand-computed problem: one row x = 2, y = +1, C = 1, hinge, no bias", () => {
+    // g = y·w·x − 1 = −1 at w = 0; alpha ← min(max(0 − (−1)/‖x‖², 0), C) = 1/4; w = alpha·y·x = 0.5.
+    const x: SparseRows = { rows: 1, indptr: Int32Array.of(0, 1), indices: Int32Array.of(0), data: Float32Array.of(2) };
+    for (const k of [jsKernels, wasm]) {
+      const ws = k.workspace(x, 1);
+      ws.dual.y[0] = 1;
+      ws.dual.cost[0] = 1;
+      ws.dual.xsq[0] = 4;
+      ws.dual.index[0] = 0;
+      const r = ws.svmPass(1, false, 0, Infinity, -Infinity);
+      expect(r).toEqual({ active: 1, pgMax: -1, pgMin: -1 });
+      expect(ws.dual.alpha[0]).toBe(0.25);
+      expect(Array.from(ws.w)).toEqual([0.5, 0]);
+    }
   });
 
   it("shares rows between weight slots: one copy, independent weights, the same bits as JavaScript", () => {

@@ -19,12 +19,88 @@ export interface Scorer {
 }
 
 /**
- * The dual coordinate descent's sparse dot and axpy over one CSR matrix's rows and a float64 weight vector
- * `w` (cols + 1 values: the weights then the bias weight).
+ * Per-row arrays of one binary dual problem, which {@link SparseWorkspace.svmPass} reads and updates (views on
+ * the kernels' memory, one value per row of the workspace's matrix; fill them before a pass).
+ */
+export interface DualRows {
+  /** Label, +1 or -1. */
+  y: Int8Array;
+  /** Upper bound C_i. */
+  cost: Float32Array;
+  /** ‖x_i‖² + bias². */
+  xsq: Float64Array;
+  /** Dual variable (updated by the passes). */
+  alpha: Float64Array;
+  /** The order in which a pass visits rows; its head is the active set. */
+  index: Int32Array;
+}
+
+/**
+ * The arrays of K binary problems over one matrix's rows (views on the kernels' memory; capacity K =
+ * `capacity`, used with a stride of the k passed to the kernels).
+ */
+export interface GroupRows {
+  capacity: number;
+  /** Feature-major weights: w[j·k + c] (j = cols: the bias weights). */
+  w: Float64Array;
+  /** y[i·k + c]: ±1. */
+  y: Int8Array;
+  /** alpha[i·k + c]. */
+  alpha: Float64Array;
+  /** off[i·k + c]: 1 = shrunk or finished (skipped), 0 = active. */
+  off: Uint8Array;
+  /** Per class: [2c] largest, [2c + 1] smallest projected gradient of the previous pass (shrinking bounds). */
+  pgOld: Float64Array;
+  /** The same, of the last pass (written by svmPassGroup). */
+  pgNew: Float64Array;
+  /** Rows to score (groupDots) and their scores (rows × k). */
+  list: Int32Array;
+  dots: Float64Array;
+}
+
+/** What {@link SparseWorkspace.svmPass} reports about the pass it made. */
+export interface PassResult {
+  /** Rows still active (index[0..active)). */
+  active: number;
+  /** Largest and smallest projected gradient over the rows it visited (-∞ / +∞ when none). */
+  pgMax: number;
+  pgMin: number;
+}
+
+/**
+ * The dual coordinate descent's kernels over one CSR matrix's rows and a float64 weight vector `w` (cols + 1
+ * values: the weights then the bias weight): sparse dot and axpy, and whole passes of the SVM solver.
  */
 export interface SparseWorkspace {
   /** The weight vector the kernels update (a view: read it, set it, but do not keep it across `reset`). */
   readonly w: Float64Array;
+  /** The per-row arrays of the problem being solved (views; see {@link DualRows}). */
+  readonly dual: DualRows;
+  /**
+   * One pass of dual coordinate descent for the SVM losses (squared hinge when `squared`, else hinge) over
+   * dual.index[0..active) in that order, with LIBLINEAR's shrinking against the previous pass's
+   * `pgMaxOld` / `pgMinOld` (±∞ = shrink nothing): updates w and dual.alpha, moves shrunk rows behind the
+   * active head of dual.index.
+   */
+  svmPass(active: number, squared: boolean, bias: number, pgMaxOld: number, pgMinOld: number): PassResult;
+  /** The arrays of K problems solved together ({@link SparseWorkspace.svmPassGroup}); K ≤ `groupCapacity`. */
+  readonly group: GroupRows;
+  /**
+   * One pass of dual coordinate descent for `k` binary problems over the same rows at once, in the order
+   * dual.index[0..active) (shared by the k problems); per row, dual.cost and dual.xsq; per (row, class), the
+   * group arrays. Per class it does what {@link svmPass} does (the same operations in the same order), with
+   * shrinking by flags (group.off) instead of by moving rows; a row leaves the active head once all its
+   * classes are off. Returns the new active count; group.pgNew holds each class's largest and smallest
+   * projected gradient.
+   */
+  svmPassGroup(k: number, active: number, squared: boolean, bias: number): number;
+  /**
+   * Takes rows group.list[0..n) out of the k problems' solution: their alphas to 0, their share of the
+   * weights removed (w[j·k + c] −= alpha·y·x_ij, and the bias weights).
+   */
+  groupRemove(k: number, n: number, bias: number): void;
+  /** group.dots[t·k + c] = class c's score (its weights and bias weight) of row group.list[t], for t < n. */
+  groupDots(k: number, n: number, bias: number): void;
   /** init + Σ_{p in [start, end)} w[indices[p]] · data[p]. */
   dot(init: number, start: number, end: number): number;
   /** w[indices[p]] += step · data[p] for p in [start, end). */
@@ -50,21 +126,23 @@ export interface SharedRowsHandle {
   rows: number;
   cols: number;
   slots: number;
+  /** The group capacity of each slot's workspace. */
+  group: number;
   /** JavaScript: the shared arrays. WebAssembly: the memory and byte offsets. */
   indptr?: Int32Array;
   indices?: Int32Array;
   data?: Float32Array;
   memory?: WasmMemory;
-  at?: { indptr: number; indices: number; data: number; w: number };
+  at?: { indptr: number; indices: number; data: number; slots: number };
 }
 
 export interface LinalgKernels {
   readonly backend: "wasm-simd" | "js";
   scorer(weights: Float32Array, classCount: number, intercept: Float32Array): Scorer;
-  /** A workspace over `x` (copied once where the backend needs its own memory). */
-  workspace(x: SparseRows, cols: number): SparseWorkspace;
-  /** Copies `x` once into memory that `slots` threads share (see {@link SharedRows}). */
-  share(x: SparseRows, cols: number, slots: number): SharedRows;
+  /** A workspace over `x` (copied once where the backend needs its own memory), for groups of up to `group` problems (default 1). */
+  workspace(x: SparseRows, cols: number, group?: number): SparseWorkspace;
+  /** Copies `x` once into memory that `slots` threads share (see {@link SharedRows}); workspaces for groups of up to `group` problems. */
+  share(x: SparseRows, cols: number, slots: number, group?: number): SharedRows;
   /** Weight slot `slot` (0 ≤ slot < handle.slots) over shared rows; one slot per thread at a time. */
   workspaceOn(handle: SharedRowsHandle, slot: number): SparseWorkspace;
 }
@@ -93,13 +171,238 @@ class JsScorer implements Scorer {
   }
 }
 
+function newDualRows(rows: number): DualRows {
+  return { y: new Int8Array(rows), cost: new Float32Array(rows), xsq: new Float64Array(rows), alpha: new Float64Array(rows), index: new Int32Array(rows) };
+}
+
+/**
+ * The JavaScript twin of the WebAssembly `svmPass` (same operations in the same order, so the same bits);
+ * see {@link SparseWorkspace.svmPass}.
+ */
+export function svmPassJs(
+  x: SparseRows,
+  w: Float64Array,
+  t: DualRows,
+  active: number,
+  squared: boolean,
+  bias: number,
+  pgMaxOld: number,
+  pgMinOld: number,
+): PassResult {
+  const { indptr, indices, data } = x;
+  const { y, cost, xsq, alpha, index } = t;
+  const d = w.length - 1;
+  let pgMaxNew = -Infinity;
+  let pgMinNew = Infinity;
+  for (let s = 0; s < active; s++) {
+    const i = index[s]!;
+    const yi = y[i]!;
+    const ci = cost[i]!;
+    // Squared hinge: diag = 1/(2C), no upper bound; hinge: diag = 0, upper bound C.
+    const diag = squared ? 0.5 / ci : 0;
+    const upper = squared ? Infinity : ci;
+    const start = indptr[i]!;
+    const end = indptr[i + 1]!;
+    let dot = w[d]! * bias;
+    for (let p = start; p < end; p++) dot += w[indices[p]!]! * data[p]!;
+    const a = alpha[i]!;
+    const g = yi * dot - 1 + a * diag;
+    let pg = 0;
+    if (a === 0) {
+      if (g > pgMaxOld) {
+        active--;
+        index[s] = index[active]!;
+        index[active] = i;
+        s--;
+        continue;
+      } else if (g < 0) pg = g;
+    } else if (a === upper) {
+      if (g < pgMinOld) {
+        active--;
+        index[s] = index[active]!;
+        index[active] = i;
+        s--;
+        continue;
+      } else if (g > 0) pg = g;
+    } else pg = g;
+    if (pg > pgMaxNew) pgMaxNew = pg;
+    if (pg < pgMinNew) pgMinNew = pg;
+    if (pg > 1e-12 || pg < -1e-12) {
+      const na = Math.min(Math.max(a - g / (xsq[i]! + diag), 0), upper);
+      alpha[i] = na;
+      const step = (na - a) * yi;
+      for (let p = start; p < end; p++) w[indices[p]!]! += step * data[p]!;
+      w[d]! += step * bias;
+    }
+  }
+  return { active, pgMax: pgMaxNew, pgMin: pgMinNew };
+}
+
+function newGroupRows(rows: number, cols: number, capacity: number): GroupRows {
+  checkCapacity(capacity);
+  return {
+    capacity,
+    w: new Float64Array((cols + 1) * capacity),
+    y: new Int8Array(rows * capacity),
+    alpha: new Float64Array(rows * capacity),
+    off: new Uint8Array(rows * capacity),
+    pgOld: new Float64Array(2 * capacity),
+    pgNew: new Float64Array(2 * capacity),
+    list: new Int32Array(rows),
+    dots: new Float64Array(rows * capacity),
+  };
+}
+
+function allOff(off: Uint8Array, ik: number, k: number): boolean {
+  for (let c = 0; c < k; c++) if (off[ik + c] === 0) return false;
+  return true;
+}
+
+/** The JavaScript twin of the WebAssembly `svmPassGroup` (see {@link SparseWorkspace.svmPassGroup}). */
+export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: number, active: number, squared: boolean, bias: number): number {
+  const { indptr, indices, data } = x;
+  const { cost, xsq, index } = t;
+  const { w, y, alpha, off, pgOld, pgNew } = g;
+  const base = (w.length / g.capacity - 1) * k;
+  const dot = new Float64Array(k);
+  const step = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    pgNew[2 * c] = -Infinity;
+    pgNew[2 * c + 1] = Infinity;
+  }
+  for (let s = 0; s < active; s++) {
+    const i = index[s]!;
+    const ik = i * k;
+    if (allOff(off, ik, k)) {
+      active--;
+      index[s] = index[active]!;
+      index[active] = i;
+      s--;
+      continue;
+    }
+    const ci = cost[i]!;
+    const diag = squared ? 0.5 / ci : 0;
+    const upper = squared ? Infinity : ci;
+    const start = indptr[i]!;
+    const end = indptr[i + 1]!;
+    for (let c = 0; c < k; c++) dot[c] = w[base + c]! * bias;
+    for (let p = start; p < end; p++) {
+      const v = data[p]!;
+      const wr = indices[p]! * k;
+      for (let c = 0; c < k; c++) dot[c]! += w[wr + c]! * v;
+    }
+    let moved = false;
+    for (let c = 0; c < k; c++) {
+      step[c] = 0;
+      if (off[ik + c] !== 0) continue;
+      const yi = y[ik + c]!;
+      const a = alpha[ik + c]!;
+      const gr = yi * dot[c]! - 1 + a * diag;
+      let pg = 0;
+      if (a === 0) {
+        if (gr > pgOld[2 * c]!) {
+          off[ik + c] = 1;
+          continue;
+        } else if (gr < 0) pg = gr;
+      } else if (a === upper) {
+        if (gr < pgOld[2 * c + 1]!) {
+          off[ik + c] = 1;
+          continue;
+        } else if (gr > 0) pg = gr;
+      } else pg = gr;
+      if (pg > pgNew[2 * c]!) pgNew[2 * c] = pg;
+      if (pg < pgNew[2 * c + 1]!) pgNew[2 * c + 1] = pg;
+      if (pg > 1e-12 || pg < -1e-12) {
+        const na = Math.min(Math.max(a - gr / (xsq[i]! + diag), 0), upper);
+        alpha[ik + c] = na;
+        step[c] = (na - a) * yi;
+        moved = true;
+      }
+    }
+    if (moved) {
+      for (let p = start; p < end; p++) {
+        const v = data[p]!;
+        const wr = indices[p]! * k;
+        for (let c = 0; c < k; c++) w[wr + c]! += step[c]! * v;
+      }
+      for (let c = 0; c < k; c++) w[base + c]! += step[c]! * bias;
+    } else if (allOff(off, ik, k)) {
+      // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
+      active--;
+      index[s] = index[active]!;
+      index[active] = i;
+      s--;
+    }
+  }
+  return active;
+}
+
+/** The JavaScript twin of the WebAssembly `groupRemove`. */
+export function groupRemoveJs(x: SparseRows, g: GroupRows, k: number, n: number, bias: number): void {
+  const { indptr, indices, data } = x;
+  const { w, y, alpha, list } = g;
+  const base = (w.length / g.capacity - 1) * k;
+  const step = new Float64Array(k);
+  for (let t = 0; t < n; t++) {
+    const ik = list[t]! * k;
+    for (let c = 0; c < k; c++) {
+      step[c] = -alpha[ik + c]! * y[ik + c]!;
+      alpha[ik + c] = 0;
+    }
+    const i = list[t]!;
+    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
+      const v = data[p]!;
+      const wr = indices[p]! * k;
+      for (let c = 0; c < k; c++) w[wr + c]! += step[c]! * v;
+    }
+    for (let c = 0; c < k; c++) w[base + c]! += step[c]! * bias;
+  }
+}
+
+/** The JavaScript twin of the WebAssembly `groupDots`. */
+export function groupDotsJs(x: SparseRows, g: GroupRows, k: number, n: number, bias: number): void {
+  const { indptr, indices, data } = x;
+  const { w, list, dots } = g;
+  const base = (w.length / g.capacity - 1) * k;
+  for (let t = 0; t < n; t++) {
+    const i = list[t]!;
+    const o = t * k;
+    for (let c = 0; c < k; c++) dots[o + c] = w[base + c]! * bias;
+    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
+      const v = data[p]!;
+      const wr = indices[p]! * k;
+      for (let c = 0; c < k; c++) dots[o + c]! += w[wr + c]! * v;
+    }
+  }
+}
+
 class JsWorkspace implements SparseWorkspace {
   readonly w: Float64Array;
+  readonly dual: DualRows;
+  readonly group: GroupRows;
   constructor(
     private readonly x: SparseRows,
     cols: number,
+    groupCapacity = 1,
   ) {
     this.w = new Float64Array(cols + 1);
+    this.dual = newDualRows(x.rows);
+    this.group = newGroupRows(x.rows, cols, groupCapacity);
+  }
+  svmPass(active: number, squared: boolean, bias: number, pgMaxOld: number, pgMinOld: number): PassResult {
+    return svmPassJs(this.x, this.w, this.dual, active, squared, bias, pgMaxOld, pgMinOld);
+  }
+  svmPassGroup(k: number, active: number, squared: boolean, bias: number): number {
+    checkGroup(k, this.group.capacity, active, this.x.rows);
+    return svmPassGroupJs(this.x, this.dual, this.group, k, active, squared, bias);
+  }
+  groupDots(k: number, n: number, bias: number): void {
+    checkGroup(k, this.group.capacity, n, this.x.rows);
+    groupDotsJs(this.x, this.group, k, n, bias);
+  }
+  groupRemove(k: number, n: number, bias: number): void {
+    checkGroup(k, this.group.capacity, n, this.x.rows);
+    groupRemoveJs(this.x, this.group, k, n, bias);
   }
   dot(init: number, start: number, end: number): number {
     const { indices, data } = this.x;
@@ -118,6 +421,18 @@ class JsWorkspace implements SparseWorkspace {
   }
 }
 
+/** The most problems a group may hold (the WebAssembly kernels keep a row's sums in four SIMD registers). */
+export const GROUP_LIMIT = 8;
+
+function checkCapacity(group: number): void {
+  if (!(Number.isInteger(group) && group >= 1 && group <= GROUP_LIMIT)) throw new RangeError(`A group capacity of ${group} is outside [1, ${GROUP_LIMIT}]`);
+}
+
+function checkGroup(k: number, capacity: number, n: number, rows: number): void {
+  if (!(k >= 1 && k <= capacity)) throw new RangeError(`A group of ${k} problems is outside [1, ${capacity}]`);
+  if (!(n >= 0 && n <= rows)) throw new RangeError(`${n} rows is outside [0, ${rows}]`);
+}
+
 function toShared<T extends Int32Array | Float32Array>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
@@ -130,15 +445,15 @@ function toShared<T extends Int32Array | Float32Array>(a: T): T {
 export const jsKernels: LinalgKernels = {
   backend: "js",
   scorer: (weights, classCount, intercept) => new JsScorer(weights, classCount, intercept),
-  workspace: (x, cols) => new JsWorkspace(x, cols),
-  share(x, cols, slots) {
+  workspace: (x, cols, group = 1) => new JsWorkspace(x, cols, group),
+  share(x, cols, slots, group = 1) {
     const rows = { rows: x.rows, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
-    return { x: rows, handle: { backend: "js", cols, slots, ...rows } };
+    return { x: rows, handle: { backend: "js", cols, slots, group, ...rows } };
   },
   workspaceOn(h, slot) {
     if (h.backend !== "js" || !h.indptr || !h.indices || !h.data) throw new TypeError("These shared rows belong to the WebAssembly kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
-    return new JsWorkspace({ rows: h.rows, indptr: h.indptr, indices: h.indices, data: h.data }, h.cols);
+    return new JsWorkspace({ rows: h.rows, indptr: h.indptr, indices: h.indices, data: h.data }, h.cols, h.group);
   },
 };
 
@@ -164,6 +479,47 @@ const wasmApi = (): WasmApi => {
 interface KernelExports {
   sparseDot(init: number, indices: number, data: number, w: number, start: number, end: number): number;
   sparseAxpy(step: number, indices: number, data: number, w: number, start: number, end: number): void;
+  svmPass(
+    indptr: number,
+    indices: number,
+    data: number,
+    w: number,
+    d: number,
+    bias: number,
+    y: number,
+    cost: number,
+    xsq: number,
+    alpha: number,
+    index: number,
+    active: number,
+    squared: number,
+    pgMaxOld: number,
+    pgMinOld: number,
+    pg: number,
+  ): number;
+  svmPassGroup(
+    indptr: number,
+    indices: number,
+    data: number,
+    w: number,
+    d: number,
+    k: number,
+    bias: number,
+    y: number,
+    cost: number,
+    xsq: number,
+    alpha: number,
+    off: number,
+    index: number,
+    active: number,
+    squared: number,
+    pgOld: number,
+    pgNew: number,
+    dot: number,
+    step: number,
+  ): number;
+  groupDots(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, rows: number, n: number, out: number): void;
+  groupRemove(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, y: number, alpha: number, rows: number, n: number, step: number): void;
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, intercept: number, out: number): void;
 }
 
@@ -248,24 +604,105 @@ class WasmScorer implements Scorer {
   }
 }
 
+/** Byte offsets, within one thread's slot of a shared-rows memory, of its weights and dual arrays. */
+function slotLayout(rows: number, cols: number, group: number) {
+  let at = 0;
+  const take = (bytes: number): number => {
+    const here = at;
+    at = align(at + bytes);
+    return here;
+  };
+  const lay = {
+    w: take((cols + 1) * 8),
+    pg: take(16),
+    alpha: take(rows * 8),
+    xsq: take(rows * 8),
+    index: take(rows * 4),
+    cost: take(rows * 4),
+    y: take(rows),
+    gw: take((cols + 1) * group * 8),
+    gy: take(rows * group),
+    galpha: take(rows * group * 8),
+    goff: take(rows * group),
+    gpgOld: take(16 * group),
+    gpgNew: take(16 * group),
+    gdot: take(8 * group),
+    gstep: take(8 * group),
+    glist: take(rows * 4),
+    gdots: take(rows * group * 8),
+  };
+  return { ...lay, bytes: at };
+}
+
 class WasmWorkspace implements SparseWorkspace {
   readonly w: Float64Array;
+  readonly dual: DualRows;
+  readonly group: GroupRows;
+  private readonly pg: Float64Array;
+  private readonly wAt: number;
+  private readonly lay: ReturnType<typeof slotLayout>;
   constructor(
     private readonly inst: Instance,
-    private readonly iAt: number,
-    private readonly dAt: number,
-    private readonly wAt: number,
-    cols: number,
+    private readonly at: { indptr: number; indices: number; data: number },
+    base: number,
+    private readonly rows: number,
+    private readonly cols: number,
+    capacity: number,
   ) {
+    const rel = slotLayout(rows, cols, capacity);
+    const lay = Object.fromEntries(Object.entries(rel).map(([key, v]) => [key, key === "bytes" ? v : base + v])) as typeof rel;
+    this.lay = lay;
+    this.wAt = lay.w;
     // Shared memory never detaches a view when it grows, and nothing is allocated after this anyway.
-    this.w = new Float64Array(inst.memory.buffer, wAt, cols + 1);
+    const buf = inst.memory.buffer;
+    this.w = new Float64Array(buf, this.wAt, cols + 1);
     this.w.fill(0);
+    this.pg = new Float64Array(buf, lay.pg, 2);
+    this.dual = {
+      y: new Int8Array(buf, lay.y, rows),
+      cost: new Float32Array(buf, lay.cost, rows),
+      xsq: new Float64Array(buf, lay.xsq, rows),
+      alpha: new Float64Array(buf, lay.alpha, rows),
+      index: new Int32Array(buf, lay.index, rows),
+    };
+    this.group = {
+      capacity,
+      w: new Float64Array(buf, lay.gw, (cols + 1) * capacity),
+      y: new Int8Array(buf, lay.gy, rows * capacity),
+      alpha: new Float64Array(buf, lay.galpha, rows * capacity),
+      off: new Uint8Array(buf, lay.goff, rows * capacity),
+      pgOld: new Float64Array(buf, lay.gpgOld, 2 * capacity),
+      pgNew: new Float64Array(buf, lay.gpgNew, 2 * capacity),
+      list: new Int32Array(buf, lay.glist, rows),
+      dots: new Float64Array(buf, lay.gdots, rows * capacity),
+    };
   }
   dot(init: number, start: number, end: number): number {
-    return this.inst.ex.sparseDot(init, this.iAt, this.dAt, this.wAt, start, end);
+    return this.inst.ex.sparseDot(init, this.at.indices, this.at.data, this.wAt, start, end);
   }
   axpy(step: number, start: number, end: number): void {
-    this.inst.ex.sparseAxpy(step, this.iAt, this.dAt, this.wAt, start, end);
+    this.inst.ex.sparseAxpy(step, this.at.indices, this.at.data, this.wAt, start, end);
+  }
+  svmPass(active: number, squared: boolean, bias: number, pgMaxOld: number, pgMinOld: number): PassResult {
+    const { at, lay } = this;
+    if (!(active >= 0 && active <= this.rows)) throw new RangeError(`Active rows ${active} outside [0, ${this.rows}]`);
+    const left = this.inst.ex.svmPass(at.indptr, at.indices, at.data, this.wAt, this.cols, bias, lay.y, lay.cost, lay.xsq, lay.alpha, lay.index, active, squared ? 1 : 0, pgMaxOld, pgMinOld, lay.pg);
+    return { active: left, pgMax: this.pg[0]!, pgMin: this.pg[1]! };
+  }
+  svmPassGroup(k: number, active: number, squared: boolean, bias: number): number {
+    checkGroup(k, this.group.capacity, active, this.rows);
+    const { at, lay } = this;
+    return this.inst.ex.svmPassGroup(at.indptr, at.indices, at.data, lay.gw, this.cols, k, bias, lay.gy, lay.cost, lay.xsq, lay.galpha, lay.goff, lay.index, active, squared ? 1 : 0, lay.gpgOld, lay.gpgNew, lay.gdot, lay.gstep);
+  }
+  groupDots(k: number, n: number, bias: number): void {
+    checkGroup(k, this.group.capacity, n, this.rows);
+    const { at, lay } = this;
+    this.inst.ex.groupDots(at.indptr, at.indices, at.data, lay.gw, this.cols, k, bias, lay.glist, n, lay.gdots);
+  }
+  groupRemove(k: number, n: number, bias: number): void {
+    checkGroup(k, this.group.capacity, n, this.rows);
+    const { at, lay } = this;
+    this.inst.ex.groupRemove(at.indptr, at.indices, at.data, lay.gw, this.cols, k, bias, lay.gy, lay.galpha, lay.glist, n, lay.gstep);
   }
   reset(): void {
     this.w.fill(0);
@@ -275,7 +712,8 @@ class WasmWorkspace implements SparseWorkspace {
 /** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
 export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
-  const share = (x: SparseRows, cols: number, slots: number): SharedRows => {
+  const share = (x: SparseRows, cols: number, slots: number, group = 1): SharedRows => {
+    checkCapacity(group);
     const inst = new Instance(module);
     const nnz = x.indptr[x.rows]!;
     const first = x.indptr[0]!;
@@ -284,7 +722,7 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
       indptr: inst.put(indptr),
       indices: inst.put(x.indices.subarray(first, nnz)),
       data: inst.put(x.data.subarray(first, nnz)),
-      w: inst.alloc(slots * (cols + 1) * 8),
+      slots: inst.alloc(slots * slotLayout(x.rows, cols, group).bytes),
     };
     const buf = inst.memory.buffer;
     const rows = {
@@ -293,18 +731,18 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
       indices: new Int32Array(buf, at.indices, nnz - first),
       data: new Float32Array(buf, at.data, nnz - first),
     };
-    return { x: rows, handle: { backend: "wasm-simd", rows: x.rows, cols, slots, memory: inst.memory, at } };
+    return { x: rows, handle: { backend: "wasm-simd", rows: x.rows, cols, slots, group, memory: inst.memory, at } };
   };
   const workspaceOn = (h: SharedRowsHandle, slot: number): SparseWorkspace => {
     if (h.backend !== "wasm-simd" || !h.memory || !h.at) throw new TypeError("These shared rows belong to the JavaScript kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
     const inst = new Instance(module, h.memory);
-    return new WasmWorkspace(inst, h.at.indices, h.at.data, h.at.w + slot * (h.cols + 1) * 8, h.cols);
+    return new WasmWorkspace(inst, h.at, h.at.slots + slot * slotLayout(h.rows, h.cols, h.group).bytes, h.rows, h.cols, h.group);
   };
   return {
     backend: "wasm-simd",
     scorer: (weights, classCount, intercept) => new WasmScorer(module, weights, classCount, intercept),
-    workspace: (x, cols) => workspaceOn(share(x, cols, 1).handle, 0),
+    workspace: (x, cols, group = 1) => workspaceOn(share(x, cols, 1, group).handle, 0),
     share,
     workspaceOn,
   };

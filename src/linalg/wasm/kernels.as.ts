@@ -54,3 +54,285 @@ export function scoreCsr(indptr: usize, indices: usize, data: usize, rows: i32, 
     }
   }
 }
+
+/**
+ * One pass of dual coordinate descent for the L2-regularized SVM losses (LIBLINEAR's solve_l2r_l1l2_svc with
+ * shrinking) over the rows index[0..active), in that order (the caller shuffles them). Per row i: y[i] (int8,
+ * ±1), cost[i] (float32 C_i), xsq[i] (float64 ‖x_i‖² + bias²), alpha[i] (float64, updated); w (float64) holds
+ * the d weights then the bias weight. A row whose projected gradient says it will stay at its bound (beyond
+ * pgMaxOld / pgMinOld) is shrunk: swapped to index[active - 1] and active decremented. Writes the pass's
+ * largest and smallest projected gradient to pg[0], pg[1] and returns the new active count.
+ */
+export function svmPass(
+  indptr: usize,
+  indices: usize,
+  data: usize,
+  w: usize,
+  d: i32,
+  bias: f64,
+  y: usize,
+  cost: usize,
+  xsq: usize,
+  alpha: usize,
+  index: usize,
+  active: i32,
+  squared: i32,
+  pgMaxOld: f64,
+  pgMinOld: f64,
+  pg: usize,
+): i32 {
+  let pgMaxNew = -Infinity;
+  let pgMinNew = Infinity;
+  const wd = w + ((<usize>d) << 3);
+  for (let s = 0; s < active; s++) {
+    const i = load<i32>(index + ((<usize>s) << 2));
+    const yi = <f64>load<i8>(y + <usize>i);
+    const ci = <f64>load<f32>(cost + ((<usize>i) << 2));
+    // Squared hinge: diag = 1/(2C), no upper bound; hinge: diag = 0, upper bound C.
+    const diag = squared ? 0.5 / ci : 0.0;
+    const upper = squared ? Infinity : ci;
+    const start = load<i32>(indptr + ((<usize>i) << 2));
+    const end = load<i32>(indptr + (((<usize>i) + 1) << 2));
+    let dot = load<f64>(wd) * bias;
+    for (let p = start; p < end; p++) {
+      const j = load<i32>(indices + ((<usize>p) << 2));
+      dot += load<f64>(w + ((<usize>j) << 3)) * <f64>load<f32>(data + ((<usize>p) << 2));
+    }
+    const ai = alpha + ((<usize>i) << 3);
+    const a = load<f64>(ai);
+    const g = yi * dot - 1 + a * diag;
+    let proj = 0.0;
+    if (a == 0) {
+      if (g > pgMaxOld) {
+        active--;
+        store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>active) << 2)));
+        store<i32>(index + ((<usize>active) << 2), i);
+        s--;
+        continue;
+      } else if (g < 0) proj = g;
+    } else if (a == upper) {
+      if (g < pgMinOld) {
+        active--;
+        store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>active) << 2)));
+        store<i32>(index + ((<usize>active) << 2), i);
+        s--;
+        continue;
+      } else if (g > 0) proj = g;
+    } else proj = g;
+    if (proj > pgMaxNew) pgMaxNew = proj;
+    if (proj < pgMinNew) pgMinNew = proj;
+    if (proj > 1e-12 || proj < -1e-12) {
+      const na = min(max(a - g / (load<f64>(xsq + ((<usize>i) << 3)) + diag), 0.0), upper);
+      store<f64>(ai, na);
+      const step = (na - a) * yi;
+      for (let p = start; p < end; p++) {
+        const at = w + ((<usize>load<i32>(indices + ((<usize>p) << 2))) << 3);
+        store<f64>(at, load<f64>(at) + step * <f64>load<f32>(data + ((<usize>p) << 2)));
+      }
+      store<f64>(wd, load<f64>(wd) + step * bias);
+    }
+  }
+  store<f64>(pg, pgMaxNew);
+  store<f64>(pg + 8, pgMinNew);
+  return active;
+}
+
+/**
+ * out[c] = W[d·K + c]·bias + Σ_{p in [start, end)} W[indices[p]·K + c]·data[p] for c < K ≤ 8 (wb = &W[d·K]):
+ * one sweep of the row's entries, each class's sum in a register (two classes a SIMD lane pair), in order.
+ */
+// @ts-ignore: decorator
+@inline
+function rowDots(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, k: i32, wb: usize, bias: f64, start: i32, end: i32, out: usize): void {
+  const bb = f64x2.splat(bias);
+  let a0 = f64x2.mul(v128.load(wb), bb);
+  let a1 = pairs > 2 ? f64x2.mul(v128.load(wb + 16), bb) : a0;
+  let a2 = pairs > 4 ? f64x2.mul(v128.load(wb + 32), bb) : a0;
+  let a3 = pairs > 6 ? f64x2.mul(v128.load(wb + 48), bb) : a0;
+  let t = (k & 1) != 0 ? load<f64>(wb + ((<usize>pairs) << 3)) * bias : 0.0;
+  for (let p = start; p < end; p++) {
+    const v = <f64>load<f32>(data + ((<usize>p) << 2));
+    const vv = f64x2.splat(v);
+    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 8;
+    if (pairs > 0) a0 = f64x2.add(a0, f64x2.mul(v128.load(wr), vv));
+    if (pairs > 2) a1 = f64x2.add(a1, f64x2.mul(v128.load(wr + 16), vv));
+    if (pairs > 4) a2 = f64x2.add(a2, f64x2.mul(v128.load(wr + 32), vv));
+    if (pairs > 6) a3 = f64x2.add(a3, f64x2.mul(v128.load(wr + 48), vv));
+    if ((k & 1) != 0) t += load<f64>(wr + ((<usize>pairs) << 3)) * v;
+  }
+  if (pairs > 0) v128.store(out, a0);
+  if (pairs > 2) v128.store(out + 16, a1);
+  if (pairs > 4) v128.store(out + 32, a2);
+  if (pairs > 6) v128.store(out + 48, a3);
+  if ((k & 1) != 0) store<f64>(out + ((<usize>pairs) << 3), t);
+}
+
+/**
+ * W[indices[p]·K + c] += step[c]·data[p] for p in [start, end), c < K ≤ 8, and the bias weights
+ * W[d·K + c] += step[c]·bias: one sweep of the row's entries.
+ */
+// @ts-ignore: decorator
+@inline
+function rowAxpys(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, k: i32, wb: usize, bias: f64, start: i32, end: i32, step: usize): void {
+  const s0 = v128.load(step);
+  const s1 = v128.load(step + 16);
+  const s2 = v128.load(step + 32);
+  const s3 = v128.load(step + 48);
+  const st = load<f64>(step + ((<usize>pairs) << 3));
+  for (let p = start; p < end; p++) {
+    const v = <f64>load<f32>(data + ((<usize>p) << 2));
+    const vv = f64x2.splat(v);
+    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 8;
+    if (pairs > 0) v128.store(wr, f64x2.add(v128.load(wr), f64x2.mul(s0, vv)));
+    if (pairs > 2) v128.store(wr + 16, f64x2.add(v128.load(wr + 16), f64x2.mul(s1, vv)));
+    if (pairs > 4) v128.store(wr + 32, f64x2.add(v128.load(wr + 32), f64x2.mul(s2, vv)));
+    if (pairs > 6) v128.store(wr + 48, f64x2.add(v128.load(wr + 48), f64x2.mul(s3, vv)));
+    if ((k & 1) != 0) {
+      const o = wr + ((<usize>pairs) << 3);
+      store<f64>(o, load<f64>(o) + st * v);
+    }
+  }
+  for (let c: usize = 0; c < kk; c++) store<f64>(wb + (c << 3), load<f64>(wb + (c << 3)) + load<f64>(step + (c << 3)) * bias);
+}
+
+/** Whether off[ik + c] is set for every c < kk (the row is shrunk or finished for every class). */
+// @ts-ignore: decorator
+@inline
+function allOff(off: usize, ik: usize, kk: usize): bool {
+  for (let c: usize = 0; c < kk; c++) if (load<u8>(off + ik + c) == 0) return false;
+  return true;
+}
+
+/** index[s] = index[last], index[last] = i (row i, at s, leaves the active head). */
+// @ts-ignore: decorator
+@inline
+function swapOut(index: usize, s: i32, last: i32, i: i32): void {
+  store<i32>(index + ((<usize>s) << 2), load<i32>(index + ((<usize>last) << 2)));
+  store<i32>(index + ((<usize>last) << 2), i);
+}
+
+/**
+ * One pass of SVM dual coordinate descent for K binary problems at once (one-vs-rest classes sharing the
+ * rows), visiting index[0..active) in that order. Feature-major weights W[j·K + c] (j = d: the bias weight);
+ * per row i and class c: y[i·K + c] (int8 ±1), alpha[i·K + c] (float64), off[i·K + c] (uint8: 1 = shrunk
+ * or finished, skipped); per row: cost[i] (float32 C_i), xsq[i] (float64). Per class: pgOld[2c], pgOld[2c+1]
+ * (the previous pass's bounds for shrinking), pgNew[2c], pgNew[2c+1] (this pass's largest and smallest
+ * projected gradient, written). A row whose classes are all off leaves the active head (swapped to its end).
+ * Scratch: dot and step (K float64 each). Each class's arithmetic is svmPass's, lane by lane, in the same order.
+ * Returns the new active count.
+ */
+export function svmPassGroup(
+  indptr: usize,
+  indices: usize,
+  data: usize,
+  w: usize,
+  d: i32,
+  k: i32,
+  bias: f64,
+  y: usize,
+  cost: usize,
+  xsq: usize,
+  alpha: usize,
+  off: usize,
+  index: usize,
+  active: i32,
+  squared: i32,
+  pgOld: usize,
+  pgNew: usize,
+  dot: usize,
+  step: usize,
+): i32 {
+  const kk = <usize>k;
+  const pairs = k & ~1;
+  for (let c: usize = 0; c < kk; c++) {
+    store<f64>(pgNew + (c << 4), -Infinity);
+    store<f64>(pgNew + (c << 4) + 8, Infinity);
+  }
+  const wb = w + (<usize>d) * kk * 8;
+  for (let s = 0; s < active; s++) {
+    const i = load<i32>(index + ((<usize>s) << 2));
+    const ik = (<usize>i) * kk;
+    if (allOff(off, ik, kk)) {
+      active--;
+      swapOut(index, s, active, i);
+      s--;
+      continue;
+    }
+    const ci = <f64>load<f32>(cost + ((<usize>i) << 2));
+    const diag = squared ? 0.5 / ci : 0.0;
+    const upper = squared ? Infinity : ci;
+    const start = load<i32>(indptr + ((<usize>i) << 2));
+    const end = load<i32>(indptr + (((<usize>i) + 1) << 2));
+    rowDots(indices, data, w, kk, pairs, k, wb, bias, start, end, dot);
+    let moved = 0;
+    for (let c: usize = 0; c < kk; c++) {
+      store<f64>(step + (c << 3), 0.0);
+      if (load<u8>(off + ik + c) != 0) continue;
+      const yi = <f64>load<i8>(y + ik + c);
+      const ai = alpha + ((ik + c) << 3);
+      const a = load<f64>(ai);
+      const g = yi * load<f64>(dot + (c << 3)) - 1 + a * diag;
+      let proj = 0.0;
+      if (a == 0) {
+        if (g > load<f64>(pgOld + (c << 4))) {
+          store<u8>(off + ik + c, 1);
+          continue;
+        } else if (g < 0) proj = g;
+      } else if (a == upper) {
+        if (g < load<f64>(pgOld + (c << 4) + 8)) {
+          store<u8>(off + ik + c, 1);
+          continue;
+        } else if (g > 0) proj = g;
+      } else proj = g;
+      if (proj > load<f64>(pgNew + (c << 4))) store<f64>(pgNew + (c << 4), proj);
+      if (proj < load<f64>(pgNew + (c << 4) + 8)) store<f64>(pgNew + (c << 4) + 8, proj);
+      if (proj > 1e-12 || proj < -1e-12) {
+        const na = min(max(a - g / (load<f64>(xsq + ((<usize>i) << 3)) + diag), 0.0), upper);
+        store<f64>(ai, na);
+        store<f64>(step + (c << 3), (na - a) * yi);
+        moved = 1;
+      }
+    }
+    if (moved) rowAxpys(indices, data, w, kk, pairs, k, wb, bias, start, end, step);
+    else if (allOff(off, ik, kk)) {
+      // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
+      active--;
+      swapOut(index, s, active, i);
+      s--;
+    }
+  }
+  return active;
+}
+
+/** out[t·K + c] = W[d·K + c]·bias + Σ_p W[indices[p]·K + c]·data[p] over row rows[t], for t < n (lane order as svmPassGroup). */
+export function groupDots(indptr: usize, indices: usize, data: usize, w: usize, d: i32, k: i32, bias: f64, rows: usize, n: i32, out: usize): void {
+  const kk = <usize>k;
+  const pairs = k & ~1;
+  const wb = w + (<usize>d) * kk * 8;
+  for (let t = 0; t < n; t++) {
+    const i = load<i32>(rows + ((<usize>t) << 2));
+    const o0 = out + (<usize>t) * kk * 8;
+    rowDots(indices, data, w, kk, pairs, k, wb, bias, load<i32>(indptr + ((<usize>i) << 2)), load<i32>(indptr + (((<usize>i) + 1) << 2)), o0);
+  }
+}
+
+/**
+ * Takes rows rows[0..n) out of K problems' solution: per row i and class c, step = −alpha[i·K + c]·y[i·K + c],
+ * alpha[i·K + c] = 0, then W[j·K + c] += step·x_ij for the row's entries and the bias weight += step·bias.
+ * Scratch: step (K float64).
+ */
+export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize, d: i32, k: i32, bias: f64, y: usize, alpha: usize, rows: usize, n: i32, step: usize): void {
+  const kk = <usize>k;
+  const pairs = k & ~1;
+  const wb = w + (<usize>d) * kk * 8;
+  for (let t = 0; t < n; t++) {
+    const i = load<i32>(rows + ((<usize>t) << 2));
+    const ik = (<usize>i) * kk;
+    for (let c: usize = 0; c < kk; c++) {
+      const ai = alpha + ((ik + c) << 3);
+      store<f64>(step + (c << 3), -load<f64>(ai) * <f64>load<i8>(y + ik + c));
+      store<f64>(ai, 0.0);
+    }
+    rowAxpys(indices, data, w, kk, pairs, k, wb, bias, load<i32>(indptr + ((<usize>i) << 2)), load<i32>(indptr + (((<usize>i) + 1) << 2)), step);
+  }
+}

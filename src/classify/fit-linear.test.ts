@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { Random } from "../core/random.js";
+import { sparseFromSolutions } from "./fit-linear.js";
+import { keptWeights, type ClassSolution } from "./one-vs-rest.js";
+import { sparseFromColumns } from "./sparse-linear-model.js";
+
+describe("pruned class weights", () => {
+  it("keptWeights keeps the non-zero weights at or above the threshold, ascending, as float32", () => {
+    // w = [0.5, 0, -0.01, 0.02, -3, bias 9]; threshold 0.02 keeps features 0, 3, 4.
+    const w = Float64Array.of(0.5, 0, -0.01, 0.02, -3, 9);
+    const k = keptWeights(w, 5, 0.02);
+    expect(Array.from(k.features)).toEqual([0, 3, 4]);
+    expect(Array.from(k.values)).toEqual([0.5, Math.fround(0.02), -3]);
+    expect(Array.from(keptWeights(w, 5, 0).features)).toEqual([0, 2, 3, 4]);
+  });
+
+  it("sparseFromSolutions builds what sparseFromColumns builds from the dense columns", () => {
+    const rng = new Random(3);
+    const d = 40;
+    const k = 7;
+    const columns = Array.from({ length: k }, () => Float64Array.from({ length: d + 1 }, () => (rng.float() < 0.4 ? 0 : rng.float() * 0.2 - 0.1)));
+    for (const prune of [0, 0.02]) {
+      const sols = columns.map((w, cls) => ({ cls, bias: w[d]!, ...keptWeights(w, d, prune) }) as unknown as ClassSolution);
+      const a = sparseFromSolutions(d, sols);
+      const b = sparseFromColumns(d, k, (c) => columns[c]!, prune);
+      expect(Array.from(a.indptr)).toEqual(Array.from(b.indptr));
+      expect(Array.from(a.classes)).toEqual(Array.from(b.classes));
+      expect(Array.from(a.values)).toEqual(Array.from(b.values));
+      expect(a.indptr[d]).toBeGreaterThan(0);
+    }
+  });
+});
