@@ -34,7 +34,7 @@ export function jsSparseScore(w: SparseClassWeights, k: number, intercept: Float
 }
 
 interface ScoreExports {
-  scoreSparse(indptr: number, indices: number, data: number, rows: number, wp: number, wc: number, wv: number, k: number, intercept: number, out: number): void;
+  scoreSparse(indptr: number, indices: number, data: number, rows: number, wp: number, wcv: number, k: number, intercept: number, out: number): void;
 }
 
 /** Rows scored per call (the batch's copy in the module's memory stays small). */
@@ -45,7 +45,7 @@ class WasmSparseScorer implements SparseScorer {
   readonly backend = "wasm";
   private readonly memory: WasmMemory;
   private readonly ex: ScoreExports;
-  private readonly at: { wp: number; wc: number; wv: number; b: number; free: number };
+  private readonly at: { wp: number; wcv: number; b: number; free: number };
 
   constructor(
     module: object,
@@ -63,7 +63,15 @@ class WasmSparseScorer implements SparseScorer {
       new Uint8Array(this.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       return at;
     };
-    this.at = { wp: put(w.indptr), wc: put(w.classes), wv: put(w.values), b: put(intercept), free: 0 };
+    // Each weight as an (i32 class, f32 value) pair: a feature's weights are one run of memory.
+    const nz = w.classes.length;
+    const pairs = new Int32Array(nz * 2);
+    const values = new Int32Array(w.values.buffer, w.values.byteOffset, nz);
+    for (let q = 0; q < nz; q++) {
+      pairs[2 * q] = w.classes[q]!;
+      pairs[2 * q + 1] = values[q]!;
+    }
+    this.at = { wp: put(w.indptr), wcv: put(pairs), b: put(intercept), free: 0 };
     this.at.free = top;
   }
 
@@ -88,7 +96,7 @@ class WasmSparseScorer implements SparseScorer {
       for (let i = 0; i <= rows; i++) p[i] = x.indptr[r0 + i]! - first;
       new Int32Array(buf, iAt, nnz).set(x.indices.subarray(first, first + nnz));
       new Float32Array(buf, dAt, nnz).set(x.data.subarray(first, first + nnz));
-      this.ex.scoreSparse(pAt, iAt, dAt, rows, this.at.wp, this.at.wc, this.at.wv, k, this.at.b, oAt);
+      this.ex.scoreSparse(pAt, iAt, dAt, rows, this.at.wp, this.at.wcv, k, this.at.b, oAt);
       out.set(new Float32Array(buf, oAt, rows * k), r0 * k);
     }
   }
