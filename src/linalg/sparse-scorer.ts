@@ -2,7 +2,7 @@
 // ./wasm/sparse-score.as.ts by `npm run build`, with the JavaScript loop as the fallback (no .wasm, or
 // ASSORT_NO_WASM=1). Both do the same floating-point operations in the same order: identical bits
 // (sparse-scorer.test.ts checks it).
-import { compileWasm, ensureBytes, loadWasmModule, ownMemory, wasmApi, type LoadedWasm, type WasmMemory } from "./wasm-module.js";
+import { ensureBytes, ownMemory, wasmApi, WasmModuleSlot, type WasmMemory } from "./wasm-module.js";
 import type { SparseRows } from "./kernels.js";
 
 /** Non-zero class weights: for feature f, classes `classes[indptr[f] .. indptr[f+1])` and their values. */
@@ -102,22 +102,21 @@ class WasmSparseScorer implements SparseScorer {
   }
 }
 
-const CANDIDATES = [new URL("./wasm/sparse-score.wasm", import.meta.url), new URL("../../dist/linalg/wasm/sparse-score.wasm", import.meta.url)];
-let loaded: LoadedWasm | undefined;
+const MODULE = new WasmModuleSlot("sparse-score.wasm", [new URL("./wasm/sparse-score.wasm", import.meta.url), new URL("../../dist/linalg/wasm/sparse-score.wasm", import.meta.url)]);
 
 /** Uses the module compiled from these bytes from now on (null: the JavaScript scorer); for tests. */
 export function useSparseScoreModule(bytes: Uint8Array | null): void {
-  loaded = bytes === null ? { module: null, reason: "switched off" } : compileWasm("sparse-score.wasm", bytes);
+  MODULE.use(bytes);
 }
 
 /** Why the JavaScript scorer is used (undefined while the WebAssembly one is, or before either was chosen). */
 export function sparseScorerFallbackReason(): string | undefined {
-  return loaded?.reason;
+  return MODULE.reason;
 }
 
 /** A scorer for these weights: WebAssembly when its module is built and runs here, else JavaScript. */
 export function sparseScorer(w: SparseClassWeights, classCount: number, intercept: Float32Array): SparseScorer {
-  loaded ??= loadWasmModule("sparse-score.wasm", CANDIDATES);
-  if (loaded.module) return new WasmSparseScorer(loaded.module, w, classCount, intercept);
+  const module = MODULE.get();
+  if (module) return new WasmSparseScorer(module, w, classCount, intercept);
   return { backend: "js", score: (x, out) => jsSparseScore(w, classCount, intercept, x, out) };
 }

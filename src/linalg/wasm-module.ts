@@ -68,3 +68,31 @@ export function ensureBytes(memory: WasmMemory, bytes: number): void {
   const have = memory.buffer.byteLength;
   if (bytes > have) memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
 }
+
+/**
+ * One module file's state in this thread: loaded on first {@link WasmModuleSlot.get}, or replaced by a test
+ * (`use(bytes)`, or `use(null)` for the JavaScript twin); `reason` says why there is none.
+ */
+export class WasmModuleSlot {
+  private loaded: LoadedWasm | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly candidates: readonly URL[],
+  ) {}
+
+  /** The compiled module, or null (use the JavaScript twin). */
+  get(): object | null {
+    return (this.loaded ??= loadWasmModule(this.name, this.candidates)).module;
+  }
+
+  /** Uses the module compiled from these bytes from now on (null: the JavaScript twin). */
+  use(bytes: Uint8Array | null): void {
+    this.loaded = bytes === null ? { module: null, reason: "switched off" } : compileWasm(this.name, bytes);
+  }
+
+  /** Why the JavaScript twin is used (undefined while the module is, or before either was chosen). */
+  get reason(): string | undefined {
+    return this.loaded?.reason;
+  }
+}

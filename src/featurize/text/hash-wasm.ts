@@ -3,7 +3,7 @@
 // the JavaScript pass (hash-pass.ts, FittedTextFeaturizer.weightRow) bit for bit. Normalizing (NFKC, case) and
 // Chinese segmentation (jieba) stay in JavaScript: their results are copied in. Used when the module was built
 // and this runtime runs it, unless ASSORT_NO_WASM=1; {@link textHasherFallbackReason} says why not.
-import { compileWasm, ensureBytes, loadWasmModule, ownMemory, wasmApi, type LoadedWasm, type WasmMemory } from "../../linalg/wasm-module.js";
+import { ensureBytes, ownMemory, wasmApi, WasmModuleSlot, type WasmMemory } from "../../linalg/wasm-module.js";
 import type { TextFeaturizerParams } from "./params.js";
 import { normalizeText } from "./normalize.js";
 import { codePointClass, segment } from "./tokenize.js";
@@ -39,18 +39,16 @@ interface HashExports {
 }
 
 /** Where `npm run build` writes the module (from sources: the built one in dist/). */
-const WASM_CANDIDATES = [new URL("./wasm/hash.wasm", import.meta.url), new URL("../../../dist/featurize/text/wasm/hash.wasm", import.meta.url)];
-
-let loaded: LoadedWasm | undefined;
+const MODULE = new WasmModuleSlot("hash.wasm", [new URL("./wasm/hash.wasm", import.meta.url), new URL("../../../dist/featurize/text/wasm/hash.wasm", import.meta.url)]);
 
 /** Uses the module compiled from these bytes from now on (null: the JavaScript pass); for tests. */
 export function useTextHasherModule(bytes: Uint8Array | null): void {
-  loaded = bytes === null ? { module: null, reason: "switched off" } : compileWasm("hash.wasm", bytes);
+  MODULE.use(bytes);
 }
 
 /** Why the JavaScript hashing pass is used (undefined while the WebAssembly one is, or before either was chosen). */
 export function textHasherFallbackReason(): string | undefined {
-  return loaded?.reason;
+  return MODULE.reason;
 }
 
 const align = (n: number): number => (n + 15) & ~15;
@@ -149,8 +147,8 @@ export class WasmTextHasher {
 
   /** A hasher when the WebAssembly module is available, else undefined (use the JavaScript pass). */
   static create(params: TextFeaturizerParams, space?: HashSpace): WasmTextHasher | undefined {
-    loaded ??= loadWasmModule("hash.wasm", WASM_CANDIDATES);
-    return loaded.module ? new WasmTextHasher(loaded.module, params, space) : undefined;
+    const module = MODULE.get();
+    return module ? new WasmTextHasher(module, params, space) : undefined;
   }
 
   private ensure(bytes: number): void {
