@@ -84,6 +84,19 @@ describe("text hashing: WebAssembly = JavaScript", () => {
     }
   });
 
+  it("lets a hasher go after a batch that grew its memory past the limit, and answers the same after", async () => {
+    // 80k documents of ~130 n-grams in the fitted space: more than 64 MB of output entries.
+    const big = Array.from({ length: 80_000 }, (_, i) => [`apple iphone ${i % 97} plus 64gb gold model x${i} grade a refurbished`, `unlocked ${i % 13}`]);
+    const { featurizer } = await new TextFeaturizer({}).fitTransformTexts([...DOCS, ...big.slice(0, 5_000)], { threads: 0 });
+    const x = featurizer.transformTexts(big);
+    expect(x.indptr[x.rows]! * 8).toBeGreaterThan(64 * 2 ** 20);
+    expect((featurizer as unknown as { hasher: unknown }).hasher).toBeUndefined();
+    const a = featurizer.transformTexts(DOCS);
+    const b = featurizer.transformTextsInJs(DOCS);
+    expect((featurizer as unknown as { hasher: unknown }).hasher).toBeInstanceOf(WasmTextHasher);
+    expect(same(a.indices, b.indices) && same(a.data, b.data)).toBe(true);
+  }, 60_000);
+
   it("counts a hand-computed document: word unigrams weighted by title", () => {
     const p = TextFeaturizerParams.parse({ wordNgrams: [1, 1], charNgrams: [0, 0], cjkCharNgrams: [0, 0], titleWeight: 2 });
     // "red red hat" (title, weight 2) and "hat" (description, 1): red 4, hat 3; first-seen order.

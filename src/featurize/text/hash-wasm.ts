@@ -145,6 +145,11 @@ export class WasmTextHasher {
     this.relayout(256, 4096);
   }
 
+  /** Bytes of the instance's memory beyond its fixed tables (it grows with the largest batch and document, and never shrinks). */
+  get workingBytes(): number {
+    return this.memory.buffer.byteLength - this.scratchAt;
+  }
+
   /** A hasher when the WebAssembly module is available, else undefined (use the JavaScript pass). */
   static create(params: TextFeaturizerParams, space?: HashSpace): WasmTextHasher | undefined {
     const module = MODULE.get();

@@ -13,6 +13,9 @@ import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.j
 
 export { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
+/** Working memory a featurizer's WebAssembly hasher may keep between calls (more, as after a huge batch, is released). */
+const KEEP_HASHER_BYTES = 64 * 2 ** 20;
+
 /**
  * A fitted text featurizer: maps products to rows of a fixed, compact feature space (the hashed buckets
  * seen in training), weighted by TF-IDF and L2-normalized per block.
@@ -78,10 +81,17 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
       this.hasher = WasmTextHasher.create(this.params, { columns: this.columns, idf: this.idf, charStart: this.charStart, weightRow }) ?? null;
     }
     if (this.hasher === null) return this.transformTextsInJs(texts, options);
-    const r = this.hasher.hash(texts, (d) => {
-      throwIfAborted(options.signal, "Featurizing");
-      options.onProgress?.({ stage: "featurize", done: d, total: texts.length });
-    });
+    const hasher = this.hasher;
+    let r: ReturnType<WasmTextHasher["hash"]>;
+    try {
+      r = hasher.hash(texts, (d) => {
+        throwIfAborted(options.signal, "Featurizing");
+        options.onProgress?.({ stage: "featurize", done: d, total: texts.length });
+      });
+    } finally {
+      // A huge batch grew the hasher's memory, which never shrinks: let it go (a new one costs ~1 ms).
+      if (hasher.workingBytes > KEEP_HASHER_BYTES) this.hasher = undefined;
+    }
     return csr(texts.length, this.dim, r.indptr, r.indices, r.values);
   }
 
