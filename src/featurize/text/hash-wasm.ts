@@ -26,7 +26,7 @@ interface HashExports {
     table: number,
     memo: number,
   ): void;
-  setModel(colMap: number, idf: number, charStart: number, df: number): void;
+  setModel(map: number, charStart: number, df: number): void;
   layout(text: number, parts: number, words: number, wordHashes: number, runs: number, codes: number, keys: number, vals: number, cap: number, touched: number, counts: number): void;
   setOutput(idx: number, val: number, length: number): void;
   outputLength(): number;
@@ -129,19 +129,22 @@ export class WasmTextHasher {
     };
     const table = alloc(65536);
     const memo = alloc(64 * 16);
-    const mapAt = (this.mapAt = space ? alloc(this.width * 4) : 0);
-    const idfAt = space ? alloc(space.idf.byteLength) : 0;
+    // Per raw bucket: its compact column (or -1) and that column's idf, side by side (one cache miss each).
+    const mapAt = (this.mapAt = space ? alloc(this.width * 8) : 0);
     this.dfAt = space ? 0 : alloc(this.width * 4);
     this.scratchAt = top;
     this.ensure(top);
     if (space) {
-      const map = new Int32Array(this.memory.buffer, mapAt, this.width).fill(-1);
-      for (let k = 0; k < space.columns.length; k++) map[space.columns[k]!] = k;
-      new Float32Array(this.memory.buffer, idfAt, space.idf.length).set(space.idf);
+      const map = new Int32Array(this.memory.buffer, mapAt, this.width * 2).fill(-1);
+      const idf = new Float32Array(this.memory.buffer, mapAt, this.width * 2);
+      for (let k = 0; k < space.columns.length; k++) {
+        map[2 * space.columns[k]!] = k;
+        idf[2 * space.columns[k]! + 1] = space.idf[k]!;
+      }
     }
     const p = params;
     this.ex.configure(p.hashBits, p.wordNgrams[0], p.wordNgrams[1], p.charNgrams[0], p.charNgrams[1], p.cjkCharNgrams[0], p.cjkCharNgrams[1], p.titleWeight, p.sublinearTf ? 1 : 0, p.wordWeight, p.charWeight, table, memo);
-    this.ex.setModel(mapAt, idfAt, space ? space.charStart : 0, this.dfAt);
+    this.ex.setModel(mapAt, space ? space.charStart : 0, this.dfAt);
     this.relayout(256, 4096);
   }
 
@@ -342,7 +345,7 @@ export class WasmTextHasher {
     for (let t = 0; t < sc.nTouched; t++) {
       const col = sc.touched[t]!;
       if (this.space) {
-        const c = i32[map + col]!;
+        const c = i32[map + 2 * col]!;
         if (c < 0) continue;
         i32[idx + k] = c;
       } else {

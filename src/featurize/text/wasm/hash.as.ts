@@ -41,8 +41,7 @@ let charWeight: f64 = 1;
 
 // Fixed regions (configure / setModel).
 let classTable: usize = 0; // u8 per BMP code unit: SEP, WORD or CJK
-let colMap: usize = 0; // i32 per raw bucket: compact column or -1
-let idf: usize = 0; // f32 per compact column
+let colMap: usize = 0; // per raw bucket, 8 bytes: i32 compact column (or -1), then f32 its idf
 let charStart: i32 = 0; // first compact column of the character block
 let df: usize = 0; // i32 per raw bucket (fitting)
 
@@ -100,10 +99,9 @@ export function configure(
   classTable = table;
 }
 
-/** The fitted feature space (transforming), or the document-frequency counts (fitting: map = 0). */
-export function setModel(map: usize, idfAt: usize, charStartCol: i32, dfAt: usize): void {
+/** The fitted feature space as (column, idf) pairs per raw bucket (transforming), or the document-frequency counts (fitting: map = 0). */
+export function setModel(map: usize, charStartCol: i32, dfAt: usize): void {
   colMap = map;
-  idf = idfAt;
   charStart = charStartCol;
   df = dfAt;
 }
@@ -437,33 +435,34 @@ function finish(): void {
 }
 
 /**
- * Ends a document when transforming: its buckets in the fitted space (others dropped), weighted as
- * FittedTextFeaturizer.weightRow, appended to the output. Returns the output length.
+ * Ends a document when transforming: its buckets in the fitted space (others dropped), in first-seen order,
+ * weighted as FittedTextFeaturizer.weightRow (the same float64 operations in the same order), appended to the
+ * output; empties the table. One pass over the distinct buckets: each costs one lookup of its (column, idf)
+ * pair. Returns the output length.
  */
 export function endTransform(): i32 {
-  finish();
   const start = outLen;
   let k = start;
+  let wNorm: f64 = 0;
+  let cNorm: f64 = 0;
   for (let t = 0; t < nTouched; t++) {
-    const c = load<i32>(colMap + ((<usize>load<i32>(touched + ((<usize>t) << 2))) << 2));
+    const ka = keys + ((<usize>load<i32>(touched + ((<usize>t) << 2))) << 2);
+    const bucket = load<i32>(ka);
+    const count = load<f32>(vals + (ka - keys));
+    store<i32>(ka, -1);
+    const e = colMap + ((<usize>bucket) << 3);
+    const c = load<i32>(e);
     if (c < 0) continue;
+    let v = <f64>count;
+    if (sublinear) v = 1 + logOf(reinterpret<u32>(count), v);
+    v *= <f64>load<f32>(e, 4);
     store<i32>(outIdx + ((<usize>k) << 2), c);
-    store<f32>(outVal + ((<usize>k) << 2), load<f32>(counts + ((<usize>t) << 2)));
+    store<f32>(outVal + ((<usize>k) << 2), <f32>v);
+    if (c < charStart) wNorm += v * v;
+    else cNorm += v * v;
     k++;
   }
   nTouched = 0;
-  let wNorm: f64 = 0;
-  let cNorm: f64 = 0;
-  for (let p = start; p < k; p++) {
-    const c = load<i32>(outIdx + ((<usize>p) << 2));
-    const va = outVal + ((<usize>p) << 2);
-    let v = <f64>load<f32>(va);
-    if (sublinear) v = 1 + logOf(load<u32>(va), v);
-    v *= <f64>load<f32>(idf + ((<usize>c) << 2));
-    store<f32>(va, <f32>v);
-    if (c < charStart) wNorm += v * v;
-    else cNorm += v * v;
-  }
   const ws = wNorm > 0 ? wordWeight / Math.sqrt(wNorm) : 0;
   const cs = cNorm > 0 ? charWeight / Math.sqrt(cNorm) : 0;
   for (let p = start; p < k; p++) {
