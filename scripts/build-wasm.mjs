@@ -1,35 +1,62 @@
-// Compiles the WebAssembly SIMD kernels (src/linalg/wasm/kernels.as.ts, AssemblyScript) to
-// dist/linalg/wasm/kernels.wasm; part of `npm run build`. When AssemblyScript is not installed or the
-// compile fails, it says so and exits 0 without a .wasm file: the library then runs its JavaScript kernels
-// (src/linalg/kernels.ts falls back when the file is missing), so a build without the toolchain still works.
+// Compiles the WebAssembly modules from their AssemblyScript sources; part of `npm run build`:
+//   src/linalg/wasm/kernels.as.ts     → dist/linalg/wasm/kernels.wasm      (SIMD scoring and dual-CD kernels)
+//   src/linalg/wasm/sparse-score.as.ts → dist/linalg/wasm/sparse-score.wasm (scoring sparse linear models)
+//   src/featurize/text/wasm/hash.as.ts → dist/featurize/text/wasm/hash.wasm (tokenizing and n-gram hashing)
+// When AssemblyScript is not installed or a compile fails, it says so and exits 0 without that .wasm file: the
+// library then runs the JavaScript twin of that module (each loader falls back when its file is missing), so a
+// build without the toolchain still works.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const source = path.join(root, "src/linalg/wasm/kernels.as.ts");
-const target = path.join(root, "dist/linalg/wasm/kernels.wasm");
 
-// Memory is imported and shared, so that worker threads run the kernels on one copy of the training rows.
-const ASC_FLAGS = ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"];
+/** The modules and their compiler flags (the tests compile the same sources in memory with the same options). */
+const MODULES = [
+  {
+    source: "src/linalg/wasm/kernels.as.ts",
+    target: "dist/linalg/wasm/kernels.wasm",
+    fallback: "its JavaScript kernels",
+    // Memory is imported and shared, so that worker threads run the kernels on one copy of the training rows.
+    flags: ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"],
+  },
+  {
+    source: "src/linalg/wasm/sparse-score.as.ts",
+    target: "dist/linalg/wasm/sparse-score.wasm",
+    fallback: "its JavaScript scoring of sparse linear models",
+    flags: ["-O3", "--noAssert", "--runtime", "stub", "--importMemory", "--maximumMemory", "65536"],
+  },
+  {
+    source: "src/featurize/text/wasm/hash.as.ts",
+    target: "dist/featurize/text/wasm/hash.wasm",
+    fallback: "its JavaScript text hashing",
+    // Memory is imported (each featurizer lays out its own; not shared: one instance per thread).
+    flags: ["-O3", "--noAssert", "--runtime", "stub", "--importMemory", "--maximumMemory", "65536"],
+  },
+];
 
-const warn = (why) => {
-  process.stderr.write(`build-wasm: ${why}\nbuild-wasm: no ${path.relative(root, target)}; assort will use its JavaScript kernels\n`);
+const warn = (target, fallback, why) => {
+  process.stderr.write(`build-wasm: ${why}\nbuild-wasm: no ${target}; assort will use ${fallback}\n`);
 };
 
-await mkdir(path.dirname(target), { recursive: true });
-await rm(target, { force: true });
 let asc;
 try {
   asc = (await import("assemblyscript/asc")).default;
 } catch (e) {
-  warn(`AssemblyScript is not installed (${e.message.split("\n")[0]})`);
+  for (const m of MODULES) {
+    await rm(path.join(root, m.target), { force: true });
+    warn(m.target, m.fallback, `AssemblyScript is not installed (${e.message.split("\n")[0]})`);
+  }
   process.exit(0);
 }
-/** The compiler flags (also used by src/linalg/kernels.test.ts, which compiles the same source in memory). */
-const { error, stderr } = await asc.main([source, "-o", target, ...ASC_FLAGS]);
-if (error) {
-  warn(`compile failed: ${error.message}\n${stderr.toString()}`);
+
+for (const m of MODULES) {
+  const target = path.join(root, m.target);
+  await mkdir(path.dirname(target), { recursive: true });
   await rm(target, { force: true });
-  process.exit(0);
+  const { error, stderr } = await asc.main([path.join(root, m.source), "-o", target, ...m.flags]);
+  if (error) {
+    warn(m.target, m.fallback, `compile of ${m.source} failed: ${error.message}\n${stderr.toString()}`);
+    await rm(target, { force: true });
+  }
 }

@@ -3,6 +3,7 @@
 import type { Artifact, ClassifierModel } from "../core/contracts.js";
 import { dense, type CsrMatrix, type DenseMatrix, type Matrix } from "../linalg/matrix.js";
 import { argmaxRows, softmaxInPlace } from "../linalg/topk.js";
+import { sparseScorer, type SparseScorer } from "../linalg/sparse-scorer.js";
 import { checkWidth, type HeldOutEstimate } from "./linear-model.js";
 
 /** The non-zero weights of a linear model: for feature f, classes `classes[indptr[f] .. indptr[f+1])` (ascending) and their values. */
@@ -67,6 +68,7 @@ export class SparseLinearModel implements ClassifierModel {
 
   /** Whether every intercept is 0 (then a category no feature of a row touches scores exactly 0). */
   private readonly zeroIntercept: boolean;
+  private scorer: SparseScorer | undefined;
 
   /** Non-zero weights stored. */
   get nonZeros(): number {
@@ -104,18 +106,11 @@ export class SparseLinearModel implements ClassifierModel {
     const out = dense(x.rows, k);
     const o = out.data;
     const { indptr: wp, classes: wc, values: wv } = this.weights;
-    for (let i = 0; i < x.rows; i++) o.set(this.intercept, i * k);
     if (x.kind === "csr") {
-      const { indptr, indices, data } = x;
-      for (let i = 0; i < x.rows; i++) {
-        const base = i * k;
-        for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
-          const v = data[p]!;
-          const f = indices[p]!;
-          for (let q = wp[f]!; q < wp[f + 1]!; q++) o[base + wc[q]!]! += v * wv[q]!;
-        }
-      }
+      // WebAssembly when built (the same bits as the JavaScript loop, jsSparseScore).
+      (this.scorer ??= sparseScorer(this.weights, k, this.intercept)).score(x, o);
     } else {
+      for (let i = 0; i < x.rows; i++) o.set(this.intercept, i * k);
       const cols = x.cols;
       for (let i = 0; i < x.rows; i++) {
         const base = i * k;

@@ -6,9 +6,9 @@ import { toItemExplanation, type ItemPrediction } from "../core/prediction.js";
 import type { Product, ProductInput } from "../core/product.js";
 import { selectRows, type CsrMatrix } from "../linalg/matrix.js";
 import { FittedTextFeaturizer } from "../featurize/text/text-featurizer.js";
-import { TransformPool } from "../featurize/text/transform-pool.js";
-import { restoreClassifier } from "../classify/registry.js";
-import { TopDownModel } from "../classify/top-down.js";
+import { PredictPool } from "./predict-pool.js";
+import type { TopDownModel } from "../classify/top-down.js";
+import { restoreAnyClassifier } from "./restore-classifier.js";
 import { readModelDir, writeModelDir } from "../persist/model-dir.js";
 import type { CalibrationInfo, LabelTree, ScoreCalibrator } from "./confidence.js";
 import type { ClassifierChoice } from "./classifier-choice.js";
@@ -69,7 +69,7 @@ export class CategoryModel implements ProductModel {
   readonly classifier: ClassifierModel;
   /** Labels, calibration and decisions (shared with every model kind). */
   readonly decider: Decider;
-  private pool: TransformPool | undefined;
+  private pool: PredictPool | undefined;
   /** Training products kept for explanations (absent in models trained before they were, or without them). */
   samples?: TrainingSample;
 
@@ -192,27 +192,34 @@ export class CategoryModel implements ProductModel {
   }
 
   /**
-   * Like {@link CategoryModel.classify}, for large batches: featurizes on two cores (a worker thread
-   * takes half of each batch). Same answers as `classify`.
+   * Like {@link CategoryModel.classify}, for large batches: featurizes and scores on two cores (a worker
+   * thread takes a share of each batch). Same answers as `classify`.
    */
   async classifyBatch(items: readonly ProductInput[], options: ClassifyOptions = {}): Promise<Prediction[]> {
     return this.predictBatch(this.toProducts(items), options);
   }
 
-  /** Like {@link CategoryModel.predict}, featurizing large batches on two cores (explanations: on this thread). */
+  /** Like {@link CategoryModel.predict}, featurizing and scoring large batches on two cores (explanations: on this thread). */
   async predictBatch(products: readonly Product[], options: ClassifyOptions = {}): Promise<Prediction[]> {
     const threshold = this.decider.threshold(options);
     if (products.length === 0) return [];
     if (options.explain) return this.predict(products, options);
-    this.pool ??= new TransformPool(this.featurizer);
-    const x = await this.pool.transformTexts(products.map((p) => p.text));
-    return this.answerInBlocks(products, x, options, threshold, false);
+    const pool = (this.pool ??= new PredictPool(this.featurizer, this.classifier));
+    // In blocks of rows, as answerInBlocks, so that many categories never make one huge probability matrix.
+    const block = Math.max(64, Math.floor(2 ** 22 / this.info.labels.length));
+    if (products.length <= block) return this.answer(products, undefined, await pool.probabilities(products.map((p) => p.text)), options, threshold);
+    const out: Prediction[] = [];
+    for (let s = 0; s < products.length; s += block) {
+      const part = products.slice(s, s + block);
+      for (const p of this.answer(part, undefined, await pool.probabilities(part.map((q) => q.text)), options, threshold)) out.push(p);
+    }
+    return out;
   }
 
   /**
    * {@link CategoryModel.predictBatch} over a stream of batches, pipelined: while this thread answers batch n
-   * (scores, decisions) and the caller reads batch n + 2, the worker featurizes its share of batch n + 1
-   * (see TransformPool.begin). Answers in order, the same as predictBatch's.
+   * (decisions) and the caller reads batch n + 2, the worker featurizes and scores its share of batch n + 1
+   * (see PredictPool.begin). Answers in order, the same as predictBatch's.
    */
   async *predictStream(batches: AsyncIterable<Product[]>, options: ClassifyOptions = {}): AsyncGenerator<{ products: Product[]; predictions: Prediction[] }> {
     const threshold = this.decider.threshold(options);
@@ -220,12 +227,11 @@ export class CategoryModel implements ProductModel {
       for await (const products of batches) yield { products, predictions: this.predict(products, options) };
       return;
     }
-    this.pool ??= new TransformPool(this.featurizer);
-    const pool = this.pool;
-    let pending: { products: Product[]; started: { finish(): Promise<CsrMatrix> } } | undefined;
+    const pool = (this.pool ??= new PredictPool(this.featurizer, this.classifier));
+    let pending: { products: Product[]; started: { finish(): Promise<Float32Array> } } | undefined;
     const answer = async (p: NonNullable<typeof pending>): Promise<{ products: Product[]; predictions: Prediction[] }> => {
-      const x = await p.started.finish();
-      return { products: p.products, predictions: this.answer(p.products, undefined, this.classifier.predictProba(x).data, options, threshold) };
+      const raw = await p.started.finish();
+      return { products: p.products, predictions: this.answer(p.products, undefined, raw, options, threshold) };
     };
     for await (const products of batches) {
       const started = pool.begin(products.map((p) => p.text));
@@ -340,7 +346,7 @@ export class CategoryModel implements ProductModel {
     try {
       const featurizer = FittedTextFeaturizer.fromArtifact(part("featurizer"));
       const artifact = part("classifier");
-      const classifier = artifact.kind === "top-down" ? TopDownModel.fromArtifact(artifact) : restoreClassifier(artifact);
+      const classifier = restoreAnyClassifier(artifact);
       const info = manifest as unknown as ModelInfo;
       const model = new CategoryModel(pickInfo(info), featurizer, classifier);
       const samples = TrainingSample.fromArrays(arrays, featurizer.dim, classifier.classCount);

@@ -71,6 +71,21 @@ describe("worker threads", () => {
     expect(two).toEqual(one);
   });
 
+  it("classify a small batch of long descriptions on two cores, with a sparse model scored by the worker, the same as on one", async () => {
+    const lib = (await import(dist)) as typeof Lib;
+    // Nearest centroid keeps sparse class weights (SparseLinearModel); 60 products of ~800 characters each pass
+    // the pool's threshold in characters though not in rows.
+    const model = await lib.train(catalog(3_000), { seed: 5, classifier: "nearest-centroid" });
+    const long = catalog(60).map((p, i) => ({ ...p, id: `long-${i}`, text: [p.text[0]!, `${p.text[1]!} `.repeat(20) + `item ${i}`] }));
+    const one = model.predict(long, { topK: 3 });
+    const two = await model.predictBatch(long, { topK: 3 });
+    const again = await model.predictBatch(long, { topK: 3 });
+    await model.close();
+    expect(long.reduce((a, p) => a + p.text.join("").length, 0)).toBeGreaterThan(32_768);
+    expect(two).toEqual(one);
+    expect(again).toEqual(one);
+  });
+
   it("classify a stream of batches (pipelined, the worker's share adapting) the same as one batch at a time", async () => {
     const lib = (await import(dist)) as typeof Lib;
     const model = await lib.train(catalog(6_000), { seed: 5 });

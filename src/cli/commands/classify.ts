@@ -1,7 +1,7 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import path from "node:path";
 import type { Command } from "commander";
-import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../index.js";
+import { followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../index.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
@@ -76,7 +76,7 @@ export function classifyCommand(program: Command): Command {
             ui.warn({ code: p.imageIssue.code, message: `${flags.data}${line ? `:${line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
           }
           // {...p, model}: the prediction's keys, then the model version (p never has a "model" key).
-          text += JSON.stringify(p).slice(0, -1) + tail;
+          text += itemPredictionJsonOpen(p) + tail;
         }
         return text;
       });

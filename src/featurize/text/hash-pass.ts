@@ -4,7 +4,6 @@ import type { TextFeaturizerParams } from "./params.js";
 import { normalizeText } from "./normalize.js";
 import { tokenize, tokenBuffers, type TokenBuffers } from "./tokenize.js";
 import { FNV_OFFSET, fnvString, pairHash } from "./hashing.js";
-import { EntryBuffer } from "./growable.js";
 
 /** Salt that separates character n-gram hashes from word hashes. */
 export const CHAR_SALT = 0x5bd1e995;
@@ -173,39 +172,4 @@ export function hashDocument(p: TextFeaturizerParams, fields: readonly string[],
       }
     }
   }
-}
-
-
-/** Raw hashed rows of a batch of documents: bucket ids and counts, plus document frequency per bucket. */
-export interface RawRows {
-  indptr: Int32Array;
-  cols: Int32Array;
-  counts: Float32Array;
-  df: Int32Array;
-}
-
-/** Hashes every document; `onRow(d)` is called every 4096 rows (progress, cancellation). */
-export function hashRows(p: TextFeaturizerParams, texts: readonly (readonly string[])[], onRow?: (d: number) => void): RawRows {
-  const width = 2 << p.hashBits;
-  const sc = new Scratch();
-  const df = new Int32Array(width);
-  const buf = new EntryBuffer(Math.max(1024, texts.length * 64));
-  const indptr = new Int32Array(texts.length + 1);
-  for (let d = 0; d < texts.length; d++) {
-    if ((d & 4095) === 4095) onRow?.(d);
-    hashDocument(p, texts[d]!, sc);
-    sc.finish();
-    buf.reserve(sc.nTouched);
-    let k = buf.length;
-    for (let t = 0; t < sc.nTouched; t++) {
-      const col = sc.touched[t]!;
-      df[col]!++;
-      buf.indices[k] = col;
-      buf.values[k++] = sc.counts[t]!;
-    }
-    sc.reset();
-    buf.length = k;
-    indptr[d + 1] = k;
-  }
-  return { indptr, cols: buf.indices.slice(0, buf.length), counts: buf.values.slice(0, buf.length), df };
 }

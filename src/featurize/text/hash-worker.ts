@@ -1,6 +1,6 @@
 // Worker thread entry: hashes a slice of the documents and posts the raw rows back (transferred, not copied).
 import { parentPort, workerData } from "node:worker_threads";
-import { hashRows } from "./hash-pass.js";
+import { hashRows } from "./hash-wasm.js";
 import type { TextFeaturizerParams } from "./params.js";
 
 const { params, texts } = workerData as { params: TextFeaturizerParams; texts: string[][] };

@@ -7,10 +7,14 @@ import { runWorker, workerThreads } from "../../core/worker.js";
 import { csr, type CsrMatrix } from "../../linalg/matrix.js";
 import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
-import { hashDocument, hashRows, Scratch, type RawRows } from "./hash-pass.js";
+import { hashDocument, Scratch } from "./hash-pass.js";
+import { hashRows, WasmTextHasher, type RawRows } from "./hash-wasm.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
 export { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
+
+/** Working memory a featurizer's WebAssembly hasher may keep between calls (more, as after a huge batch, is released). */
+const KEEP_HASHER_BYTES = 64 * 2 ** 20;
 
 /**
  * A fitted text featurizer: maps products to rows of a fixed, compact feature space (the hashed buckets
@@ -23,18 +27,26 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
   readonly columns: Int32Array;
   /** IDF of each compact column (1 when idf is off). */
   readonly idf: Float32Array;
-  private readonly colMap: Int32Array;
+  /** Compact column of each raw bucket (-1: not in the space), built when the JavaScript pass first needs it. */
+  private colMapJs: Int32Array | undefined;
   /** First compact column of the character block (columns are sorted by raw bucket). */
   private readonly charStart: number;
   private scratch: Scratch | undefined;
+  /** The WebAssembly hashing pass (null: not available, the JavaScript one is used). */
+  private hasher: WasmTextHasher | null | undefined;
 
   constructor(params: TextFeaturizerParams, columns: Int32Array, idf: Float32Array) {
     this.params = params;
     this.columns = columns;
     this.idf = idf;
-    this.colMap = new Int32Array(2 << params.hashBits).fill(-1);
-    for (let k = 0; k < columns.length; k++) this.colMap[columns[k]!] = k;
     this.charStart = lowerBound(columns, 1 << params.hashBits);
+  }
+
+  private get colMap(): Int32Array {
+    if (this.colMapJs) return this.colMapJs;
+    const m = new Int32Array(2 << this.params.hashBits).fill(-1);
+    for (let k = 0; k < this.columns.length; k++) m[this.columns[k]!] = k;
+    return (this.colMapJs = m);
   }
 
   /** Number of output columns. */
@@ -59,8 +71,33 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
   /** Nothing to release (the batch pool belongs to the model). */
   async close(): Promise<void> {}
 
-  /** Features of raw text-field arrays (first = title). */
+  /**
+   * Features of raw text-field arrays (first = title): hashed in WebAssembly when its module is built, else
+   * by {@link FittedTextFeaturizer.transformTextsInJs} (the same rows, bit for bit).
+   */
   transformTexts(texts: readonly (readonly string[])[], options: RunOptions = {}): CsrMatrix {
+    if (this.hasher === undefined) {
+      const weightRow = this.weightRow.bind(this);
+      this.hasher = WasmTextHasher.create(this.params, { columns: this.columns, idf: this.idf, charStart: this.charStart, weightRow }) ?? null;
+    }
+    if (this.hasher === null) return this.transformTextsInJs(texts, options);
+    const hasher = this.hasher;
+    let r: ReturnType<WasmTextHasher["hash"]>;
+    try {
+      r = hasher.hash(texts, (d) => {
+        throwIfAborted(options.signal, "Featurizing");
+        options.onProgress?.({ stage: "featurize", done: d, total: texts.length });
+      });
+    } finally {
+      // A huge batch grew the hasher's memory, which never shrinks: let it go (a new one costs ~1 ms).
+      if (hasher.workingBytes > KEEP_HASHER_BYTES) this.hasher = undefined;
+    }
+    return csr(texts.length, this.dim, r.indptr, r.indices, r.values);
+  }
+
+  /** {@link FittedTextFeaturizer.transformTexts} by the JavaScript hashing pass. */
+  transformTextsInJs(texts: readonly (readonly string[])[], options: RunOptions = {}): CsrMatrix {
+    const colMap = this.colMap;
     const sc = this.sc();
     const buf = new EntryBuffer(Math.max(1024, texts.length * 64));
     const indptr = new Int32Array(texts.length + 1);
@@ -75,7 +112,7 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
       let k = buf.length;
       for (let t = 0; t < sc.nTouched; t++) {
         const col = sc.touched[t]!;
-        const c = this.colMap[col]!;
+        const c = colMap[col]!;
         if (c < 0) continue;
         buf.indices[k] = c;
         buf.values[k++] = sc.counts[t]!;

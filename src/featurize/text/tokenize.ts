@@ -33,22 +33,28 @@ export function isCjk(c: number): boolean {
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 
 /** Character classes of the scanner. */
-const SEP = 0;
-const WORD = 1;
-const CJK = 2;
+export const SEP = 0;
+export const WORD = 1;
+export const CJK = 2;
 const CONTINUE = -1;
+
+/** The class of a code point that is neither ASCII nor a surrogate (SEP, WORD or CJK). */
+export function codePointClass(cp: number): number {
+  return isCjk(cp) ? CJK : WORD_CHAR.test(String.fromCodePoint(cp)) ? WORD : SEP;
+}
+
+/** jieba's segmentation of normalized text (its parts, in order: they normally add up to the text). */
+export function segment(s: string): string[] {
+  return segmenter().cut(s, true);
+}
 
 function classOf(c: number, s: string, i: number): number {
   if (c < 128) {
     return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) ? WORD : SEP;
   }
-  if (c >= 0xd800 && c <= 0xdbff) {
-    const cp = s.codePointAt(i)!;
-    return isCjk(cp) ? CJK : WORD_CHAR.test(String.fromCodePoint(cp)) ? WORD : SEP;
-  }
+  if (c >= 0xd800 && c <= 0xdbff) return codePointClass(s.codePointAt(i)!);
   if (c >= 0xdc00 && c <= 0xdfff) return CONTINUE; // low surrogate: same class as its high surrogate
-  if (isCjk(c)) return CJK;
-  return WORD_CHAR.test(s[i]!) ? WORD : SEP;
+  return codePointClass(c);
 }
 
 /** Output buffers of {@link tokenize}, reused between calls to avoid allocation. */
@@ -79,7 +85,7 @@ export function tokenize(s: string, out: TokenBuffers): void {
     return;
   }
   // One native call per text (per-run calls cost more in call overhead than in segmentation).
-  const parts = segmenter().cut(s, true);
+  const parts = segment(s);
   for (const p of parts) {
     const c = p.codePointAt(0)!;
     if (isCjk(c)) out.words.push(p);
