@@ -188,11 +188,20 @@ describe("noise injection", () => {
   });
 
   it("recovers injected noise on a hand-made catalog", async () => {
-    const { products, flipped } = injectLabelNoise(makeCatalog(25), 0.06, 2);
-    const report = await auditCatalog(products, { seed: 1 });
-    const m = measureAuditRecovery(report, flipped);
-    expect(m.recall).toBeGreaterThanOrEqual(0.8);
-    expect(m.precision).toBeGreaterThanOrEqual(0.8);
+    // Six noise draws, not one: a single draw flips 8 labels, where one product more or less moves precision
+    // by 0.1 (draw 2 gives 1.00/0.86 or 1.00/0.75 depending on the solver's shuffle).
+    let recall = 0;
+    let precision = 0;
+    for (let draw = 1; draw <= 6; draw++) {
+      const { products, flipped } = injectLabelNoise(makeCatalog(25), 0.06, draw);
+      const m = measureAuditRecovery(await auditCatalog(products, { seed: 1 }), flipped);
+      expect(m.recall, `draw ${draw}`).toBeGreaterThanOrEqual(0.7);
+      expect(m.precision, `draw ${draw}`).toBeGreaterThanOrEqual(0.7);
+      recall += m.recall / 6;
+      precision += m.precision / 6;
+    }
+    expect(recall).toBeGreaterThanOrEqual(0.9);
+    expect(precision).toBeGreaterThanOrEqual(0.9);
   });
 });
 

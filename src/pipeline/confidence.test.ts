@@ -10,9 +10,16 @@ describe("calibrateRows", () => {
   it("maps the top score and shares the rest in proportion", () => {
     // Top 0.6 → 0.3; the others (0.3, 0.1) share 0.7 in proportion 3:1 → 0.525 and 0.175 — but 0.525 > 0.3,
     // so they are scaled with the top instead: × 0.3/0.6 → 0.15 and 0.05.
+    const row = Float32Array.of(0.3, 0.6, 0.1, 0);
+    calibrateRows(row, 4, halve);
+    expect(Array.from(row).map((v) => +v.toFixed(6))).toEqual([0.15, 0.3, 0.05, 0]);
+  });
+
+  it("never puts the top of k categories below 1/k", () => {
+    // A calibrator that says 0.01 for a top of 0.6 among 3: the top becomes 1/3, the others scale with it (× 1/3 / 0.6).
     const row = Float32Array.of(0.3, 0.6, 0.1);
-    calibrateRows(row, 3, halve);
-    expect(Array.from(row).map((v) => +v.toFixed(6))).toEqual([0.15, 0.3, 0.05]);
+    calibrateRows(row, 3, { transformOne: () => 0.01 });
+    expect(Array.from(row).map((v) => +v.toFixed(6))).toEqual([0.166667, 0.333333, 0.055556]);
   });
 
   it("keeps rows summing to 1 when the proportional share stays below the top", () => {

@@ -106,7 +106,8 @@ export function calibrateRows(proba: Float32Array, k: number, iso: ScoreCalibrat
     for (let c = o + 1; c < o + k; c++) if (proba[c]! > proba[best]!) best = c;
     const p = proba[best]!;
     if (!(p > 0)) continue;
-    const q = Math.max(MIN_TOP, iso.transformOne(p));
+    // The top of k probabilities is at least 1/k: a calibrator fitted on few low-confidence rows may say less.
+    const q = Math.max(MIN_TOP, 1 / k, iso.transformOne(p));
     let second = 0;
     for (let c = o; c < o + k; c++) if (c !== best && proba[c]! > second) second = proba[c]!;
     const share = p < 1 ? (1 - q) / (1 - p) : 0;

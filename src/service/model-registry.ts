@@ -25,7 +25,10 @@ export function checkVersionName(version: string): string {
   return version;
 }
 
-/** Loads `dir` (any model kind) and checks the model answers: labels, finite scores that sum to about 1. */
+/**
+ * Loads `dir` (any model kind) and checks the model answers: labels, and scores in [0, 1] whose sum is above 0
+ * and at most 1 (a calibrated row sums to less than 1 when its top is unlikely, see calibrateRows).
+ */
 export async function loadAndSmokeTest(dir: string): Promise<ProductModel> {
   const model = await loadModel(dir);
   try {
@@ -33,7 +36,7 @@ export async function loadAndSmokeTest(dir: string): Promise<ProductModel> {
     const title = model.fields.text[0] ?? "title";
     const [p] = await model.classify([{ id: "smoke", [title]: "smoke test product 123" }], { topK: model.labels.length });
     const sum = p?.categories.reduce((s, c) => s + c.score, 0) ?? NaN;
-    if (!p || p.categories.length === 0 || !p.categories.every((c) => Number.isFinite(c.score)) || !(sum > 0.5 && sum < 1.5)) {
+    if (!p || p.categories.length === 0 || !p.categories.every((c) => c.score >= 0 && c.score <= 1) || !(sum > 0 && sum < 1.001)) {
       throw new ModelFormatError(dir, "the smoke test failed: its scores are not probabilities");
     }
     return model;

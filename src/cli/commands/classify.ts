@@ -1,10 +1,11 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import path from "node:path";
 import type { Command } from "commander";
-import { followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../index.js";
+import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../index.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
+import { itemPredictionJsonOpen } from "../../core/prediction-json.js";
 
 interface ClassifyFlags extends InputFlags {
   model: string;

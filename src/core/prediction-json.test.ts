@@ -1,6 +1,7 @@
 // The fast JSON text of a prediction is JSON.stringify's, for the common shape and every other one.
 import { describe, expect, it } from "vitest";
-import { itemPredictionJsonOpen, type ItemPrediction } from "./prediction.js";
+import { itemPredictionJsonOpen } from "./prediction-json.js";
+import type { ItemPrediction } from "./prediction.js";
 
 const cases: ItemPrediction[] = [
   { id: "1", categories: [{ category: "Mobile Phones", score: 0.9994841814041138 }] },
