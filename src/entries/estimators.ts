@@ -1,6 +1,7 @@
 // assort/estimators: every estimator behind the contracts (classifiers, clusterers, featurizers, similar-items
 // indexes) with its params schema and fitted model, and the pieces that compose them (calibration, fusion,
-// cluster names). The root entry keeps the registries and the defaults; this entry holds the rest.
+// cluster names), and the fast JSON text of their predictions. The root entry keeps the registries and the
+// defaults; this entry holds the rest.
 export { LinearSvm, LinearSvmParams } from "../classify/linear-svm.js";
 export { LogisticRegression, LogisticRegressionParams } from "../classify/logistic-regression.js";
 export { ComplementNb, ComplementNbParams } from "../classify/naive-bayes.js";
@@ -12,6 +13,7 @@ export { Mlp, MlpParams, type MlpParamsInput } from "../classify/mlp.js";
 export { MlpModel, type MlpState } from "../classify/mlp-model.js";
 export { TopDownModel, fitTopDown } from "../classify/top-down.js";
 export { IsotonicCalibrator, type IsotonicCalibratorJson } from "../classify/calibration.js";
+export { itemPredictionJsonOpen } from "../core/prediction-json.js";
 export { classifierKinds, classifierEntry, createClassifier, restoreClassifier } from "../classify/registry.js";
 export { KMeans, KMeansParams, type KMeansParamsInput } from "../cluster/kmeans.js";
 export { KMeansModel, type KMeansMetric, type KMeansModelInit } from "../cluster/kmeans-model.js";

@@ -5,7 +5,7 @@ import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtom
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
-import { itemPredictionJsonOpen } from "../../core/prediction-json.js";
+import { itemPredictionJsonOpen } from "../../entries/estimators.js";
 
 interface ClassifyFlags extends InputFlags {
   model: string;
