@@ -205,6 +205,9 @@ export class CategoryModel implements ProductModel {
     if (products.length === 0) return [];
     if (options.explain) return this.predict(products, options);
     const pool = (this.pool ??= new PredictPool(this.featurizer, this.classifier));
+    // A classifier too large for the worker to score: this thread, as predict (scoring a few hundred rows per
+    // call, as the blocks below do, costs many-category models a third of their speed).
+    if (!pool.scoresInWorker) return this.answerInBlocks(products, this.featurizer.transformTexts(products.map((p) => p.text)), options, threshold, false);
     // In blocks of rows, as answerInBlocks, so that many categories never make one huge probability matrix.
     const block = Math.max(64, Math.floor(2 ** 22 / this.info.labels.length));
     if (products.length <= block) return this.answer(products, undefined, await pool.probabilities(products.map((p) => p.text)), options, threshold);

@@ -67,7 +67,8 @@ export class PredictPool {
   }
 
   private parallel(texts: readonly (readonly string[])[]): boolean {
-    if (this.broken || texts.length < 2 || !PredictPool.available()) return false;
+    // A classifier too large for the worker to score predicts on this thread alone (see CategoryModel.predictBatch).
+    if (this.broken || !this.scoresInWorker || texts.length < 2 || !PredictPool.available()) return false;
     if (texts.length >= MIN_PARALLEL_ROWS) return true;
     let chars = 0;
     for (const t of texts) for (const s of t) chars += s.length;
