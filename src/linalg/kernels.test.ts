@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
+import { randomSparseRows } from "../../test/fixtures/sparse-rows.js";
 
 let wasm: LinalgKernels;
 
@@ -27,18 +28,7 @@ beforeAll(async () => {
 
 /** Random CSR rows (some empty) over `cols` columns with values in (-2, 2). */
 function randomRows(rng: Random, rows: number, cols: number): SparseRows {
-  const indptr = [0];
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    const n = i % 7 === 3 ? 0 : 1 + rng.int(40);
-    for (let t = 0; t < n; t++) {
-      indices.push(rng.int(cols));
-      data.push(rng.float() * 4 - 2);
-    }
-    indptr.push(indices.length);
-  }
-  return { rows, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+  return randomSparseRows(rng, rows, cols, { maxNonZeros: 40, scale: 2 });
 }
 
 /** Per-row arrays of a dual problem over x: C_i = 0.5 + (i mod m)·0.25, ‖x_i‖² + 1, visiting order 0..rows-1. */

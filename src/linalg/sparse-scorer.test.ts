@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsSparseScore, sparseScorer, sparseScorerFallbackReason, useSparseScoreModule, type SparseClassWeights } from "./sparse-scorer.js";
 import type { SparseRows } from "./kernels.js";
 import { Random } from "./random.js";
+import { randomSparseRows } from "../../test/fixtures/sparse-rows.js";
 
 beforeAll(async () => {
   const asc = (await import("assemblyscript/asc")).default;
@@ -38,18 +39,7 @@ function randomWeights(rng: Random, features: number, k: number): SparseClassWei
 }
 
 function randomRows(rng: Random, rows: number, cols: number): SparseRows {
-  const indptr = [0];
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    const n = i % 7 === 3 ? 0 : 1 + rng.int(30);
-    for (let t = 0; t < n; t++) {
-      indices.push(rng.int(cols));
-      data.push(rng.float() * 2 - 1);
-    }
-    indptr.push(indices.length);
-  }
-  return { rows, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+  return randomSparseRows(rng, rows, cols, { maxNonZeros: 30, scale: 1 });
 }
 
 describe("sparse linear scoring: WebAssembly = JavaScript", () => {
