@@ -18,7 +18,7 @@
 // the store's vectors (bench/ann-recall.mjs). `--bin` runs another build of the CLI (e.g. the code before a change);
 // `--reuse DIR` skips the growth and measures start-up on DIR. Results go to bench/results/writes-<ts>.jsonl.
 import { setTimeout } from "node:timers";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -215,6 +215,7 @@ async function startup(data) {
 }
 
 const work = args.reuse ? undefined : args.keep ? path.resolve(args.keep) : mkdtempSync(path.join(os.tmpdir(), "assort-bench-writes-"));
+if (args.keep) mkdirSync(work, { recursive: true });
 try {
   let data = args.reuse ? path.resolve(args.reuse) : path.join(work, "data");
   let bulk;
