@@ -333,6 +333,8 @@ export interface CatalogStore extends ShopperStore, PredictionLogStore {
   putVectors(model: string, rows: readonly { id: string; vector: Float32Array }[]): Promise<void>;
   /** The vectors of `model` in product-id order after `afterId`, with each product's effective category. */
   scanVectors(model: string, o: ScanPage): Promise<VectorPage>;
+  /** How many vectors of `model` scanVectors gives per effective category (undefined: none, or the product is gone), in no order. */
+  countVectors(model: string): Promise<{ category: string | undefined; count: number }[]>;
   /** Drops the vectors of every model but `keep` (every model without it). Deleting a product drops its vectors. */
   dropVectors(keep?: string): Promise<void>;
   // settings and counts

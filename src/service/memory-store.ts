@@ -499,6 +499,16 @@ export class MemoryStore implements CatalogStore {
     return { ids, categories, dim, data };
   }
 
+  async countVectors(model: string): Promise<{ category: string | undefined; count: number }[]> {
+    const counts = new Map<string | undefined, number>();
+    for (const id of this.vectors.get(model)?.map.keys() ?? []) {
+      const p = this.products.get(id);
+      const c = p ? effective(p) : undefined;
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    return [...counts].map(([category, count]) => ({ category, count }));
+  }
+
   async dropVectors(keep?: string): Promise<void> {
     for (const model of [...this.vectors.keys()]) if (model !== keep) this.vectors.delete(model);
   }

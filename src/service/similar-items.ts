@@ -34,6 +34,11 @@ const ANN_PARAMS = { threads: 1, quantization: "i8", expansionSearch: 256 } as c
 /** How often a changed ANN index is saved (also at close). */
 const ANN_SAVE_MS = 10 * 60_000;
 
+/** Rows a category's index is sized for at start-up when it holds `n`: 1/32 more (the first writes do not make it double). */
+function withHeadroom(n: number): number {
+  return n + Math.ceil(n / 32);
+}
+
 function toProduct(p: StoredProduct): Product {
   return { id: p.id, text: [p.title, p.description ?? ""] };
 }
@@ -98,6 +103,8 @@ export class SimilarItems {
       return false;
     }
     const index = new GroupedIndex(model.dim);
+    // Each category's arrays sized from the store's count (a little over it: the first writes do not grow them).
+    index.reserveGroups((await this.store.countVectors(id)).map((c) => ({ group: c.category, rows: withHeadroom(c.count) })));
     for await (const page of vectorPages(this.store, id, LOAD_PAGE)) index.add(page.ids, page.data, page.categories);
     await this.swapModel(model, id, index);
     return true;
@@ -313,6 +320,9 @@ export class SimilarItems {
       await this.store.putVectors(id, part.map((pid, j) => ({ id: pid, vector: m.data.subarray((i + j) * d, (i + j + 1) * d) })));
     }
     const index = new GroupedIndex(d);
+    const sizes = new Map<string | undefined, number>();
+    for (const g of groups) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+    index.reserveGroups([...sizes].map(([group, n]) => ({ group, rows: withHeadroom(n) })));
     for (let i = 0; i < ids.length; i += PAGE) {
       index.add(ids.slice(i, i + PAGE), m.data.subarray(i * d, Math.min(ids.length, i + PAGE) * d), groups.slice(i, i + PAGE));
       o.onProgress?.({ stage: "index", done: Math.min(ids.length, i + PAGE), total: ids.length });

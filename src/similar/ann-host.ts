@@ -4,7 +4,7 @@
 // matches the vectors it is given, and which rows to add again. (The thread's entry is ann-thread-worker.ts;
 // this module has no side effects, so any thread may import it.)
 import { createHash } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { replaceDirAtomic } from "../core/atomic-write.js";
 import { AnnIndex, AnnParams, type AnnParamsInput } from "./ann-index.js";
@@ -19,8 +19,12 @@ const ADD_SLICE = 128;
 
 export type AnnThreadRequest =
   | { id: number; op: "create"; dim: number; params: AnnParamsInput }
-  /** Loads a saved index and compares it with the current vectors (ids and their hashes): returns the ids to add again. */
-  | { id: number; op: "open"; dir: string; dim: number; params: AnnParamsInput; ids: string[]; hashes: Uint32Array }
+  /** Loads a saved index; "check" then compares it with the current vectors, a slice of ids at a time, and "settle" ends the check. */
+  | { id: number; op: "open"; dir: string; dim: number; params: AnnParamsInput }
+  /** Ids of the catalog and the hashes of their vectors now: returns those the saved index lacks or holds another vector for. */
+  | { id: number; op: "check"; ids: string[]; hashes: Uint32Array }
+  /** Removes the rows no "check" named since "open" (their items were removed since the save): returns how many. */
+  | { id: number; op: "settle" }
   | { id: number; op: "add"; ids: string[]; data: Float32Array }
   | { id: number; op: "remove"; ids: string[] }
   | { id: number; op: "search"; vector: Float32Array; k: number; exclude?: string }
@@ -48,9 +52,23 @@ interface Manifest {
   hashesSha256: string;
 }
 
+/**
+ * SHA-256 of a file, read through one reused 1 MB buffer: a read stream's fresh chunk per read would leave the
+ * whole graph (62 MB at 250k products) as garbage at start-up, when memory peaks.
+ */
 async function sha256(file: string): Promise<string> {
   const h = createHash("sha256");
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  const fd = await fs.open(file, "r");
+  try {
+    const buf = Buffer.allocUnsafeSlow(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fd.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fd.close();
+  }
   return h.digest("hex");
 }
 
@@ -69,7 +87,7 @@ async function load(dir: string, dim: number, params: AnnParamsInput): Promise<{
     throw new Error("its ids or vector hashes do not match the manifest");
   }
   const rowHashes = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const index = await AnnIndex.openGraph(graph, dim, params, rowIds);
+  const index = await AnnIndex.openGraph(graph, dim, params, rowIds, { adopt: true });
   return { index, rowHashes };
 }
 
@@ -114,32 +132,48 @@ export class AnnHost {
   private ann: AnnIndex | undefined;
   /** Hash of the vector each row of the index was added with (by row: no map of ids beside the index's own). */
   private hashes: Uint32Array = new Uint32Array(0);
+  /** Between "open" and "settle": the saved rows a "check" named. */
+  private seen: Uint8Array | undefined;
 
   async handle(m: AnnThreadRequest): Promise<AnnThreadReply> {
     switch (m.op) {
       case "create":
         this.ann = await AnnIndex.create(m.dim, m.params);
         this.hashes = new Uint32Array(0);
+        this.seen = undefined;
         return { id: m.id, ok: true, size: 0 };
       case "open": {
         const { index, rowHashes } = await load(m.dir, m.dim, m.params);
-        // Rows whose item is still in the catalog; the others' items were removed since the save.
-        const seen = new Uint8Array(rowHashes.length);
-        const stale: string[] = [];
-        m.ids.forEach((id, i) => {
-          const r = index.rowOf(id);
-          if (r >= 0) seen[r] = 1;
-          if (r < 0 || rowHashes[r] !== m.hashes[i]) stale.push(id);
-        });
-        let removed = 0;
-        index.rowIds().forEach((id, r) => {
-          if (id === "" || seen[r]) return;
-          index.remove(id);
-          removed++;
-        });
         this.ann = index;
         this.hashes = rowHashes;
-        return { id: m.id, ok: true, size: index.size, stale, removed };
+        this.seen = new Uint8Array(rowHashes.length);
+        return { id: m.id, ok: true, size: index.size };
+      }
+      case "check": {
+        // The catalog's ids come a slice at a time (all 250k at once would sit in this thread's heap beside the
+        // saved index's own while it loads, at start-up, when memory peaks).
+        const ann = this.need();
+        const seen = this.checking();
+        const stale: string[] = [];
+        m.ids.forEach((id, i) => {
+          const r = ann.rowOf(id);
+          if (r >= 0) seen[r] = 1;
+          if (r < 0 || this.hashes[r] !== m.hashes[i]) stale.push(id);
+        });
+        return { id: m.id, ok: true, size: ann.size, stale };
+      }
+      case "settle": {
+        // Rows no check named: their items were removed from the catalog since the save.
+        const ann = this.need();
+        const seen = this.checking();
+        this.seen = undefined;
+        let removed = 0;
+        ann.rowIds().forEach((id, r) => {
+          if (id === "" || seen[r]) return;
+          ann.remove(id);
+          removed++;
+        });
+        return { id: m.id, ok: true, size: ann.size, removed };
       }
       case "add": {
         const ann = this.need();
@@ -173,6 +207,11 @@ export class AnnHost {
       this.hashes = grown;
     }
     this.hashes[row] = hash;
+  }
+
+  private checking(): Uint8Array {
+    if (!this.seen) throw new Error("No saved ANN index is being checked");
+    return this.seen;
   }
 
   private need(): AnnIndex {

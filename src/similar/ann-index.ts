@@ -223,16 +223,18 @@ export class AnnIndex implements VectorIndex {
 
   /**
    * Reads a graph written by {@link saveGraph} (or usearch) whose row `r` holds the item `rowIds[r]` ("" for
-   * removed rows). @throws ModelFormatError when usearch cannot read it or the ids do not match.
+   * removed rows); with `adopt` the index keeps `rowIds` itself (the caller must not use it again).
+   * @throws ModelFormatError when usearch cannot read it or the ids do not match.
    */
-  static async openGraph(file: string, dim: number, params: AnnParamsInput, rowIds: readonly string[]): Promise<AnnIndex> {
+  static async openGraph(file: string, dim: number, params: AnnParamsInput, rowIds: readonly string[], o: { adopt?: boolean } = {}): Promise<AnnIndex> {
     const ann = await AnnIndex.create(dim, params);
     try {
       ann.index.load(file);
     } catch (e) {
       throw new ModelFormatError(file, `usearch could not read the ANN index (${(e as Error).message})`);
     }
-    ann.ids = rowIds.slice();
+    // adopt: the caller hands the array over (no copy of 250k ids at start-up); the index appends to it.
+    ann.ids = o.adopt ? (rowIds as string[]) : rowIds.slice();
     rowIds.forEach((id, r) => {
       if (id !== "") ann.rows.set(id, r);
     });

@@ -47,3 +47,43 @@ describe("AnnThread search (i8 graph, rescored)", () => {
     await ann.close();
   }, 60_000);
 });
+
+// A saved index is loaded and checked against the catalog a slice of ids at a time: only items added or changed
+// since the save are added again, and items removed since are dropped from it.
+describe("AnnThread start from a saved index", () => {
+  it("re-adds only new and changed items and drops removed ones", async () => {
+    const dim = 8;
+    const n = 25_000; // more than one slice of checks (10,000 ids each)
+    const data = unitRows(n + 1, dim, 11);
+    const ids = Array.from({ length: n }, (_, i) => `p${i}`);
+    const source = new GroupedIndex(dim);
+    source.add(ids, data.subarray(0, n * dim), ids.map((_, i) => `g${i % 2}`));
+    const dir = path.join(tmp, "saved");
+    const params = { threads: 1, quantization: "i8" as const, connectivity: 8, expansionAdd: 16 };
+    const first = new AnnThread({ dim, params, dir, inThread: true });
+    first.start(source);
+    await first.ready;
+    expect(first.state).toBe("ready");
+    await first.close();
+    // While it was stopped: two items removed (one in the last slice), one changed, one added.
+    source.remove("p3");
+    source.remove("p24999");
+    source.add(["p10"], data.subarray(n * dim, (n + 1) * dim), ["g0"]);
+    source.add(["new"], data.subarray(0, dim), ["g1"]);
+    const events: Record<string, unknown>[] = [];
+    const second = new AnnThread({ dim, params, dir, inThread: true, onEvent: (e, d) => events.push({ event: e, ...d }) });
+    second.start(source);
+    await second.ready;
+    expect(second.state).toBe("ready");
+    expect(events.find((e) => e.event === "rebuilding")).toBeUndefined();
+    expect(events.find((e) => e.event === "loaded")).toMatchObject({ size: n - 2, stale: 2, removed: 2 });
+    // The changed item is found at its new vector, the removed ones never.
+    const v = Float32Array.from(source.vectorOf("p10")!);
+    expect((await second.search(v, 1, { size: source.size }))[0]?.id).toBe("p10");
+    for (const id of ["p3", "p24999"]) {
+      const w = data.subarray(Number(id.slice(1)) * dim, (Number(id.slice(1)) + 1) * dim);
+      expect((await second.search(Float32Array.from(w), 10, { size: source.size })).map((x) => x.id)).not.toContain(id);
+    }
+    await second.close();
+  }, 120_000);
+});

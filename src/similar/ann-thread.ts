@@ -112,30 +112,29 @@ export class AnnThread {
 
   private async bootstrap(source: GroupedIndex): Promise<void> {
     const started = performance.now();
-    // Hashes straight from the index's own arrays: copying every vector here (100 MB at 250k × 100) would only
-    // make garbage at start-up, when memory peaks.
+    // The catalog's ids as they are now, in one go (references to the index's own strings: 2 MB at 250k).
     const ids: string[] = [];
-    let hashes = new Uint32Array(source.size + 1024);
-    const d = this.o.dim;
-    let slice = 0;
-    for (const c of source.views(FEED)) {
-      if (slice++ > 0) await tick();
-      for (let i = 0; i < c.ids.length; i++) {
-        const r = c.rows[i]!;
-        if (ids.length === hashes.length) {
-          // Items were added while this ran (it yields between slices).
-          const grown = new Uint32Array(hashes.length * 2);
-          grown.set(hashes);
-          hashes = grown;
-        }
-        hashes[ids.length] = vectorHash(c.data.subarray(r * d, (r + 1) * d));
-        ids.push(c.ids[i]!);
-      }
-    }
+    for (const c of source.views(FEED)) for (const id of c.ids) ids.push(id);
     let todo: string[];
     try {
-      const r = await this.send({ op: "open", dir: this.o.dir, dim: this.o.dim, params: this.o.params, ids, hashes: hashes.slice(0, ids.length) });
-      todo = r.stale ?? [];
+      await this.send({ op: "open", dir: this.o.dir, dim: this.o.dim, params: this.o.params });
+      // Checked a slice at a time, each id with the hash of its vector read straight from the index's arrays:
+      // sending every id (and copying every vector) at once would only make garbage at start-up, when memory peaks.
+      todo = [];
+      for (let s = 0; s < ids.length && this.state !== "closed"; s += FEED) {
+        const part: string[] = [];
+        const hashes = new Uint32Array(Math.min(FEED, ids.length - s));
+        for (const id of ids.slice(s, s + FEED)) {
+          // An item removed meanwhile is left out: the saved index drops it at "settle".
+          const v = source.vectorOf(id);
+          if (!v) continue;
+          hashes[part.length] = vectorHash(v);
+          part.push(id);
+        }
+        const r = await this.send({ op: "check", ids: part, hashes: hashes.subarray(0, part.length) });
+        for (const id of r.stale ?? []) todo.push(id);
+      }
+      const r = await this.send({ op: "settle" });
       this.dirty = todo.length > 0 || (r.removed ?? 0) > 0;
       this.o.onEvent?.("loaded", { size: r.size, stale: todo.length, removed: r.removed ?? 0, ms: Math.round(performance.now() - started) });
     } catch (e) {

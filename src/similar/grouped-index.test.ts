@@ -23,6 +23,42 @@ describe("GroupedIndex.views", () => {
   });
 });
 
+// Pre-sizing (start-up): groups sized from known counts are filled without growing; the answers do not change.
+describe("GroupedIndex.reserveGroups", () => {
+  it("sizes empty groups to the counts given, leaves groups that hold items alone, and answers as an index grown by doubling", () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    const data = Float32Array.from(ids.flatMap((_, i) => [Math.cos(i), Math.sin(i)]));
+    const groups = ids.map((_, i) => (i % 4 === 0 ? null : `g${i % 2}`));
+    const grown = new GroupedIndex(2);
+    grown.add(ids, data, groups);
+    const sized = new GroupedIndex(2);
+    sized.add(["p0"], data.subarray(0, 2), [null]);
+    // 10 without a group (p0 is already in it), 20 in g1, 10 in g0; a zero count makes no group.
+    sized.reserveGroups([
+      { group: undefined, rows: 10 },
+      { group: "g1", rows: 20 },
+      { group: "g0", rows: 10 },
+      { group: "empty", rows: 0 },
+    ]);
+    expect(sized.groupCapacity(null)).toBe(16); // held p0 already: its first arrays (16 rows) are kept
+    expect(sized.groupCapacity("g1")).toBe(20);
+    expect(sized.groupCapacity("g0")).toBe(10);
+    expect(sized.groupCapacity("empty")).toBe(0);
+    sized.add(ids, data, groups);
+    expect(sized.groupCapacity("g1")).toBe(20);
+    expect(sized.groupCapacity("g0")).toBe(10);
+    expect(grown.groupCapacity("g1")).toBe(32);
+    for (const id of ids) {
+      const v = grown.vectorOf(id)!;
+      expect(sized.search(v, 5, { exclude: id })).toEqual(grown.search(v, 5, { exclude: id }));
+      expect(sized.search(v, 3, { exclude: id, group: grown.groupOf(id) ?? null })).toEqual(grown.search(v, 3, { exclude: id, group: grown.groupOf(id) ?? null }));
+    }
+    // One more row than reserved grows the group as before (at least double).
+    sized.add(["q"], Float32Array.of(1, 0), ["g0"]);
+    expect(sized.groupCapacity("g0")).toBe(20);
+  });
+});
+
 // Gradual growth (bulk writes): a group about to outgrow its arrays grows a chunk per pause, ahead of the add, so a
 // large copy never runs in one event-loop turn; the answers are those of the index grown at once.
 describe("GroupedIndex.reserveFor", () => {

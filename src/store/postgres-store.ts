@@ -366,6 +366,14 @@ export class PostgresStore implements CatalogStore {
     return { ids: rows.map((r) => r.product_id), categories: rows.map((r) => r.eff_category ?? undefined), dim, data };
   }
 
+  async countVectors(model: string): Promise<{ category: string | undefined; count: number }[]> {
+    const rows = await this.db.query<{ eff_category: string | null; n: string }>(
+      "SELECT p.eff_category, count(*) AS n FROM vectors v LEFT JOIN products p ON p.id = v.product_id WHERE v.model = $1 GROUP BY p.eff_category",
+      [model],
+    );
+    return rows.map((r) => ({ category: r.eff_category ?? undefined, count: Number(r.n) }));
+  }
+
   async dropVectors(keep?: string): Promise<void> {
     if (keep === undefined) await this.db.query("DELETE FROM vectors");
     else await this.db.query("DELETE FROM vectors WHERE model <> $1", [keep]);

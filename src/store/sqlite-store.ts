@@ -145,6 +145,9 @@ export class SqliteStore implements CatalogStore {
         `SELECT v.product_id, v.vec, p.eff_category FROM vectors v LEFT JOIN products p ON p.id = v.product_id
          WHERE v.model = ? AND v.product_id > ? ORDER BY v.product_id LIMIT ?`,
       ),
+      vectorCounts: db.prepare<[string], { eff_category: string | null; n: number }>(
+        "SELECT p.eff_category, count(*) AS n FROM vectors v LEFT JOIN products p ON p.id = v.product_id WHERE v.model = ? GROUP BY p.eff_category",
+      ),
       getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
       clusterRunLatest: db.prepare<[], { id: string; algorithm: string; clusters: string; created_at: string }>("SELECT * FROM cluster_runs ORDER BY created_at DESC, rowid DESC LIMIT 1"),
       clusterRunLatestOf: db.prepare<[number], { id: string; algorithm: string; clusters: string; created_at: string }>(
@@ -388,6 +391,10 @@ export class SqliteStore implements CatalogStore {
       bytes.set(r.vec, i * dim * 4);
     });
     return { ids: rows.map((r) => r.product_id), categories: rows.map((r) => r.eff_category ?? undefined), dim, data };
+  }
+
+  async countVectors(model: string): Promise<{ category: string | undefined; count: number }[]> {
+    return this.s.vectorCounts.all(model).map((r) => ({ category: r.eff_category ?? undefined, count: r.n }));
   }
 
   dropVectors(keep = ""): Promise<void> {

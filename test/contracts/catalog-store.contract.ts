@@ -710,6 +710,22 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
         expect(Array.from((await store.scanVectors("v1", { limit: 1 })).data)).toEqual([1, 1]);
       });
 
+      it("counts the vectors of a model per effective category, as scanVectors pairs them", async () => {
+        await store.upsertProducts([row("a", "A", { category: "x" }), row("b", "B", { predicted: pred("x") }), row("c", "C", { category: "y" }), row("d", "D")]);
+        await store.putVectors("v1", ["a", "b", "c", "d", "ghost"].map((id) => ({ id, vector: Float32Array.of(1, 0) })));
+        await store.putVectors("v2", [{ id: "a", vector: Float32Array.of(1, 0) }]);
+        // A correction moves a product to its corrected category; "d" (no category) and "ghost" (no product) count as none.
+        await store.addCorrection({ productId: "b", category: "y" });
+        const byCategory = (rows: { category: string | undefined; count: number }[]) => [...rows].sort((p, q) => String(p.category).localeCompare(String(q.category)));
+        expect(byCategory(await store.countVectors("v1"))).toEqual([
+          { category: undefined, count: 2 },
+          { category: "x", count: 1 },
+          { category: "y", count: 2 },
+        ]);
+        expect(await store.countVectors("v2")).toEqual([{ category: "x", count: 1 }]);
+        expect(await store.countVectors("nope")).toEqual([]);
+      });
+
       it("drops the vectors of every model but one, or of all", async () => {
         await store.putVectors("v1", [{ id: "a", vector: Float32Array.of(0.5, 0.25) }]);
         await store.putVectors("v2", [{ id: "a", vector: Float32Array.of(1, 2) }]);
