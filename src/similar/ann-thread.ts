@@ -35,7 +35,6 @@ export interface AnnThreadOptions {
 type Unsent<T> = T extends unknown ? Omit<T, "id"> : never;
 type Ok = Extract<AnnThreadReply, { ok: true }>;
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** Candidates the graph proposes per result wanted, rescored on the exact vectors (at least RERANK_MIN). */
 const RERANK = 8;
 const RERANK_MIN = 40;
