@@ -13,9 +13,11 @@ import { monitorEventLoopDelay, PerformanceObserver, constants } from "node:perf
 import diagnostics from "node:diagnostics_channel";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { isMainThread } from "node:worker_threads";
 
 const file = process.env.ASSORT_BENCH_PROBE_FILE;
-if (file) {
+// The main thread only: a preload given in NODE_OPTIONS also runs in the server's worker threads.
+if (file && isMainThread) {
   // A 5 ms tick: finer would wake the replica 1000 times a second, itself a load on contended cores.
   const TICK_MS = 5;
   const loop = monitorEventLoopDelay({ resolution: TICK_MS });

@@ -52,12 +52,12 @@ export function pinned(core, argv) {
  * core `cpu` when given (taskset execs the server: the pid is the server's), and resolves when it prints its
  * URL: { url, pid, child, startSeconds, stderr(), stop() }.
  */
-export function startServer(data, modelDir, extra = [], { bin = BIN, cpu } = {}) {
+export function startServer(data, modelDir, extra = [], { bin = BIN, cpu, env = {} } = {}) {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const [cmd, argv] = pinned(cpu, [process.execPath, bin, "serve", "--port", "0", "--data-dir", data, ...(modelDir ? ["--model", modelDir] : []), "--log-level", "warn", "--no-request-log", ...extra]);
     const child = spawn(cmd, argv, {
-      env: { ...process.env, ASSORT_API_KEY: KEY },
+      env: { ...process.env, ASSORT_API_KEY: KEY, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let outText = "";

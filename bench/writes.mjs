@@ -4,8 +4,9 @@
 // the resulting store.
 //
 //   npm run bench:writes                               # human table (builds dist/ first)
-//   node bench/writes.mjs [--target 250000] [--window 10] [--rate 100] [--startups 3] [--json]
+//   node bench/writes.mjs [--target 250000] [--window 10] [--rate 100] [--startups 3] [--json] [--probe]
 //                         [--bin PATH] [--keep DIR] [--reuse DIR] [--data-dir ../shared/data]
+//                         [--server-node-options "--max-semi-space-size=2"]
 //
 // The store starts as the 35k PriceRunner products (`assort import`: classified, vectors fitted), then grows
 // with synthetic products derived from the PriceRunner titles (bench/synthetic.mjs: seeded variants). Growth
@@ -16,9 +17,14 @@
 // one), timing "listening" and the ANN index becoming ready (similar items answer "ann"), with peak RSS
 // (VmHWM) at both points, and once the recall@10 of its ANN similar items (i8 vectors) against exact search over
 // the store's vectors (bench/ann-recall.mjs). `--bin` runs another build of the CLI (e.g. the code before a change);
-// `--reuse DIR` skips the growth and measures start-up on DIR. Results go to bench/results/writes-<ts>.jsonl.
+// `--reuse DIR` skips the growth and measures start-up on DIR; `--startups 0` measures the growth only.
+// `--probe` preloads bench/replica-probe.mjs into the growing server and reports, per window with the classify
+// probe, where the server's time went (serverByWindow: event-loop delay p99/max, the longest GC pause, the main
+// thread's CPU and its run-queue wait, i.e. time it was runnable but other threads held the cores, and the
+// server's own time per classify); `--server-node-options` passes NODE_OPTIONS to that server (GC flags to
+// compare). Results go to bench/results/writes-<ts>.jsonl.
 import { setTimeout } from "node:timers";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -35,6 +41,8 @@ const { values: args } = parseArgs({
     window: { type: "string", default: "10" },
     rate: { type: "string", default: "100" },
     startups: { type: "string", default: "3" },
+    probe: { type: "boolean", default: false },
+    "server-node-options": { type: "string" },
     bin: { type: "string" },
     keep: { type: "string" },
     reuse: { type: "string" },
@@ -58,6 +66,8 @@ const rate = Number(args.rate);
 const startups = Number(args.startups);
 const BATCH = 1000;
 const startedAt = new Date();
+const probeModule = new URL("./replica-probe.mjs", import.meta.url).href;
+const probeFile = path.join(os.tmpdir(), `assort-bench-writes-probe-${process.pid}.json`);
 const results = [];
 const record = (r) => {
   results.push(r);
@@ -90,8 +100,37 @@ async function putBatch(server, items) {
   }
 }
 
+/** The server's environment: NODE_OPTIONS from --server-node-options, and with --probe the preloaded server probe. */
+function serverEnv() {
+  const options = [args["server-node-options"] ?? "", args.probe ? `--import ${JSON.stringify(probeModule)}` : ""].filter(Boolean).join(" ");
+  return { ...(options ? { NODE_OPTIONS: options } : {}), ...(args.probe ? { ASSORT_BENCH_PROBE_FILE: probeFile } : {}) };
+}
+
+/** With --probe: what the server saw since the last call (bench/replica-probe.mjs, on SIGUSR2); undefined without. */
+async function serverProbe(pid) {
+  if (!args.probe) return undefined;
+  const before = existsSync(probeFile) ? statSync(probeFile).mtimeMs : 0;
+  process.kill(pid, "SIGUSR2");
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(probeFile) && statSync(probeFile).mtimeMs !== before) return JSON.parse(readFileSync(probeFile, "utf8"));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("the server probe did not answer SIGUSR2 within 2 s");
+}
+
+/** Where a loaded window's time went on the server, from the probe's report. */
+const serverSide = (p) => ({
+  loopDelayP99Ms: p.eventLoopDelayMs.p99,
+  loopDelayMaxMs: p.eventLoopDelayMs.max,
+  gcMaxMs: Math.max(0, ...Object.values(p.gc).map((g) => g.maxMs)),
+  gcOver5Ms: Object.values(p.gc).reduce((a, g) => a + g.over5Ms, 0),
+  mainCpuMs: p.mainThread.cpuMs,
+  mainRunQueueWaitMs: p.mainThread.runQueueWaitMs,
+  classifyServerP99Ms: p.serverMs.p99,
+});
+
 async function grow(data, modelDir) {
-  const server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096"], { bin });
+  const server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096"], { bin, env: serverEnv() });
   const titles = readFileSync(testFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).title);
   const probe = new Worker(new URL("./latency-probe.mjs", import.meta.url), { workerData: { url: server.url, rate, titles } });
   const collect = () => new Promise((r) => (probe.once("message", r), probe.postMessage({ collect: true })));
@@ -105,9 +144,13 @@ async function grow(data, modelDir) {
     count += n;
   }
   let peakRss = 0;
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   try {
     for (let w = 0; count < target; w++) {
       const loaded = w % 2 === 1;
+      if (loaded) await serverProbe(server.pid); // starts the server probe's window afresh
+      const probed = performance.now();
       if (loaded) probe.postMessage({ start: true });
       const t0 = performance.now();
       let written = 0;
@@ -123,15 +166,17 @@ async function grow(data, modelDir) {
       if (loaded) probe.postMessage({ stop: true });
       await new Promise((r) => setTimeout(r, 300)); // the probe's last requests land
       const { samples, errors } = await collect();
+      const seen = loaded ? await serverProbe(server.pid) : undefined;
       peakRss = Math.max(peakRss, rssOf(server.pid).peak);
-      const win = { loaded, products: count, rate: written / seconds, samples: loaded ? samples : [], errors };
+      const win = { loaded, products: count, rate: written / seconds, samples: loaded ? samples : [], errors, ...(seen ? { server: { probeSeconds: round((performance.now() - probed) / 1000, 2), ...serverSide(seen) }, seconds } : {}) };
       windows.push(win);
-      progress(`  ${count} products: ${Math.round(win.rate)} products/s ${loaded ? `with the probe (p50 ${round(pct(samples, 50))} ms, p99 ${round(pct(samples, 99))} ms, ${samples.length} requests, ${errors} errors)` : "(no probe)"}`);
+      progress(`  ${count} products: ${Math.round(win.rate)} products/s ${loaded ? `with the probe (p50 ${round(pct(samples, 50))} ms, p99 ${round(pct(samples, 99))} ms, ${samples.length} requests, ${errors} errors)` : "(no probe)"}${win.server ? ` server ${JSON.stringify(win.server)}` : ""}`);
     }
   } finally {
     probe.postMessage({ exit: true });
     await server.stop();
   }
+  const cpu1 = process.cpuUsage(cpu0);
   const unloaded = windows.filter((w) => !w.loaded).map((w) => w.rate);
   const loaded = windows.filter((w) => w.loaded).map((w) => w.rate);
   const samples = windows.flatMap((w) => w.samples);
@@ -152,8 +197,10 @@ async function grow(data, modelDir) {
     classifyRequests: samples.length,
     classifyErrors: windows.reduce((a, w) => a + w.errors, 0),
     p99ByWindow: windows.filter((w) => w.loaded).map((w) => [w.products, round(pct(w.samples, 99), 1)]),
+    ...(args.probe ? { serverByWindow: windows.filter((w) => w.loaded).map((w) => ({ products: w.products, seconds: round(w.seconds, 2), ...w.server })) } : {}),
     refusals,
     serverPeakRssMb: Math.round(peakRss),
+    clientCpuShare: round((cpu1.user + cpu1.system) / 1000 / (performance.now() - wall0), 2),
   };
   record(r);
   return r;
@@ -228,18 +275,22 @@ try {
     progress(`growing to ${target} products (windows of ${windowBatches} batches of ${BATCH}, alternately with a classify probe at ${rate}/s) …`);
     bulk = await grow(data, undefined);
   }
-  progress(`start-up on ${data} (${startups} runs) …`);
-  const st = await startup(data);
+  let st;
+  if (startups > 0) {
+    progress(`start-up on ${data} (${startups} runs) …`);
+    st = await startup(data);
+  }
   out("");
   out("bulk writes and start-up (noisy: shared 2-core machine)");
   if (bulk) {
     out(`writer (1,000-product batches):  unloaded ${bulk.writerUnloadedPerSecond}/s, loaded ${bulk.writerLoadedPerSecond}/s (keeps ${Math.round(bulk.writerKeeps * 100)}%; target ≥ 50%: ${bulk.writerKeeps >= 0.5 ? "met" : "MISSED"})`);
     out(`classify during writes (${bulk.probeRate}/s):  p50 ${bulk.classifyP50Ms} ms, p99 ${bulk.classifyP99Ms} ms, max ${bulk.classifyMaxMs} ms (target p99 < 20 ms: ${bulk.classifyP99Ms < 20 ? "met" : "MISSED"})`);
   }
-  out(`start-up on ${st.products} products: ${st.startSeconds} s to listen (target < 10 s: ${st.startSeconds < 10 ? "met" : "MISSED"}), ANN ready at ${st.annReadySeconds} s, peak RSS ${st.peakRssMb} MB (target < 600 MB: ${st.peakRssMb < 600 ? "met" : "MISSED"})`);
-  out(`similar items (ANN, i8 vectors) recall@10 against exact: ${st.annRecallAt10 ?? "–"} over ${st.annRecallQueries} products (target ≥ 0.95: ${st.annRecallAt10 >= 0.95 ? "met" : "MISSED"})`);
+  if (st) out(`start-up on ${st.products} products: ${st.startSeconds} s to listen (target < 10 s: ${st.startSeconds < 10 ? "met" : "MISSED"}), ANN ready at ${st.annReadySeconds} s, peak RSS ${st.peakRssMb} MB (target < 600 MB: ${st.peakRssMb < 600 ? "met" : "MISSED"})`);
+  if (st) out(`similar items (ANN, i8 vectors) recall@10 against exact: ${st.annRecallAt10 ?? "–"} over ${st.annRecallQueries} products (target ≥ 0.95: ${st.annRecallAt10 >= 0.95 ? "met" : "MISSED"})`);
   await writeResults("writes", results, startedAt, out);
   data = undefined;
 } finally {
   if (work && !args.keep) await rm(work, { recursive: true, force: true });
+  rmSync(probeFile, { force: true });
 }
