@@ -148,30 +148,39 @@ export async function fitLinear(
     return weights ? new LinearModel({ ...common, weights }) : new SparseLinearModel({ ...common, weights: sparse });
   };
   const raw = build(1);
-  // Leave-one-out estimate of each probe row's scores: removing row i from the dual solution moves its
-  // score for problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen.
-  const probe = nProbe === x.rows ? x : selectRows(x, probeRows);
+  const heldOutWanted = nProbe > 0 && params.heldOutRows > 0;
+  // Leave-one-out estimate of a probe row's scores: removing row i from the dual solution moves its score for
+  // problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen. The temperature
+  // needs them on its rows; the held-out estimates on every probe row, unless out-of-fold scores stand in
+  // (then only the temperature's rows are scored: cn-online-shopping-10cats scores 3,000 rows, not 50,218).
+  const looAll = heldOutWanted && !oof;
+  const looAt = looAll ? Int32Array.from({ length: nProbe }, (_, t) => t) : temperatureRows;
+  const rows = Int32Array.from(looAt, (t) => probeRows[t]!);
+  const probe = rows.length === x.rows ? x : selectRows(x, rows);
   const xsq = rowSquaredNorms(probe, params.intercept);
   const scores = raw.decisionFunction(probe).data;
-  const labels = new Int32Array(nProbe);
-  for (let t = 0; t < nProbe; t++) {
-    const i = probeRows[t]!;
-    labels[t] = y[i]!;
+  const labels = Int32Array.from(rows, (i) => y[i]!);
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r]!;
+    const t = looAt[r]!;
     for (const s of sols) {
       const yi = y[i] === s.cls ? 1 : -1;
-      scores[t * k + s.cls]! -= params.looScale * s.probeAlpha[t]! * yi * xsq[t]!;
+      scores[r * k + s.cls]! -= params.looScale * s.probeAlpha[t]! * yi * xsq[r]!;
     }
   }
-  const fitRows = Array.from(temperatureRows);
-  const temperature = fitTemperature(pickRows(scores, k, fitRows), Int32Array.from(fitRows, (t) => labels[t]!), k);
+  const temperature = looAll
+    ? fitTemperature(pickRows(scores, k, Array.from(temperatureRows)), Int32Array.from(temperatureRows, (t) => labels[t]!), k)
+    : fitTemperature(scores, labels, k);
   let heldOut: HeldOutEstimate | undefined;
-  if (nProbe > 0 && params.heldOutRows > 0) {
+  if (heldOutWanted) {
+    let proba = scores;
     if (oof) {
       // Out-of-fold scores, through the final model's temperature: what its confidence on unseen products looks like.
-      for (const s of sols) for (let t = 0; t < nProbe; t++) scores[t * k + s.cls] = s.probeOof[t]!;
+      proba = new Float32Array(nProbe * k);
+      for (const s of sols) for (let t = 0; t < nProbe; t++) proba[t * k + s.cls] = s.probeOof[t]!;
     }
-    for (let t = 0; t < nProbe; t++) softmaxInPlace(scores, t * k, k, temperature);
-    heldOut = { rows: probeRows, proba: scores };
+    for (let t = 0; t < nProbe; t++) softmaxInPlace(proba, t * k, k, temperature);
+    heldOut = { rows: probeRows, proba };
   }
   return build(temperature, { iterations, convergedClasses: converged }, heldOut);
 }
