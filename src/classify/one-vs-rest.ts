@@ -98,13 +98,40 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
     cfg.foldOf && cfg.folds
       ? groupOutOfFoldScores(prob, xsq, r, { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe })
       : undefined;
+  const kept = keptGroupWeights(r.w, x.cols, k, cfg.pruneBelow);
   const out: ClassSolution[] = [];
-  const column = new Float64Array(x.cols);
   for (let c = 0; c < k; c++) {
-    for (let j = 0; j < x.cols; j++) column[j] = r.w[j * k + c]!;
     const probeAlpha = Float64Array.from(probe, (i) => r.alpha[i * k + c]!);
     const probeOof = oof ? Float64Array.from(probe, (_, t) => oof[t * k + c]!) : new Float64Array(0);
-    out.push({ cls: c0 + c, bias: r.w[x.cols * k + c]!, ...keptWeights(column, x.cols, cfg.pruneBelow), probeAlpha, probeOof, iterations: r.iterations[c]!, converged: r.converged[c] === 1 });
+    out.push({ cls: c0 + c, bias: r.w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof, iterations: r.iterations[c]!, converged: r.converged[c] === 1 });
+  }
+  return out;
+}
+
+/**
+ * {@link keptWeights} of each of the k problems of feature-major weights w[j·k + c] (j < cols), in two
+ * sequential sweeps of w (count, then fill) rather than one strided sweep per problem: on flipkart-1050's
+ * 504 categories the strided copies took 0.3 s of each thread's 2.2 s.
+ */
+export function keptGroupWeights(w: Float64Array, cols: number, k: number, pruneBelow: number): { features: Int32Array; values: Float32Array }[] {
+  const counts = new Int32Array(k);
+  const end = cols * k;
+  for (let at = 0, c = 0; at < end; at++) {
+    const v = w[at]!;
+    if (v !== 0 && Math.abs(v) >= pruneBelow) counts[c]!++;
+    if (++c === k) c = 0;
+  }
+  const out = Array.from(counts, (n) => ({ features: new Int32Array(n), values: new Float32Array(n) }));
+  const fill = new Int32Array(k);
+  for (let j = 0; j < cols; j++) {
+    for (let c = 0; c < k; c++) {
+      const v = w[j * k + c]!;
+      if (v === 0 || !(Math.abs(v) >= pruneBelow)) continue;
+      const o = out[c]!;
+      const t = fill[c]!++;
+      o.features[t] = j;
+      o.values[t] = v;
+    }
   }
   return out;
 }
