@@ -8,7 +8,7 @@ import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { bindWorkspace, groupOutOfFoldScores, outOfFoldScores, rowSquaredNorms, solveSvmGroup, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { bindWorkspace, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
 import { GROUP_LIMIT, kernels, type SharedRowsHandle } from "../linalg/kernels.js";
 
 export interface OvrConfig {
@@ -92,41 +92,54 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
   const loss = cfg.loss as "squared-hinge" | "hinge";
   const seed = deriveSeed(cfg.seed, 0x6000 + group);
   const prob = { x, k, y: yy, cost, bias: cfg.bias };
-  const r = solveSvmGroup(prob, xsq, { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed });
   const probe = cfg.probeRows;
-  const oof =
-    cfg.foldOf && cfg.folds
-      ? groupOutOfFoldScores(prob, xsq, r, { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe })
-      : undefined;
-  const kept = keptGroupWeights(r.w, x.cols, k, cfg.pruneBelow);
-  const out: ClassSolution[] = [];
-  for (let c = 0; c < k; c++) {
-    const probeAlpha = Float64Array.from(probe, (i) => r.alpha[i * k + c]!);
-    const probeOof = oof ? Float64Array.from(probe, (_, t) => oof[t * k + c]!) : new Float64Array(0);
-    out.push({ cls: c0 + c, bias: r.w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof, iterations: r.iterations[c]!, converged: r.converged[c] === 1 });
+  const np = probe.length;
+  // The weights kept and the probe rows' alphas are read where the solver left them, before the refits for
+  // out-of-fold scores reuse its memory.
+  const { solution, oof } = solveSvmGroupThen(
+    prob,
+    xsq,
+    { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed },
+    (w, alpha, r) => {
+      const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow);
+      return Array.from({ length: k }, (_, c) => {
+        const probeAlpha = new Float64Array(np);
+        for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
+        return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
+      });
+    },
+    cfg.foldOf && cfg.folds ? { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe } : undefined,
+  );
+  if (oof) {
+    for (let c = 0; c < k; c++) {
+      const probeOof = new Float64Array(np);
+      for (let t = 0; t < np; t++) probeOof[t] = oof[t * k + c]!;
+      solution[c]!.probeOof = probeOof;
+    }
   }
-  return out;
+  return solution;
 }
 
 /**
  * {@link keptWeights} of each of the k problems of feature-major weights w[j·k + c] (j < cols), in two
- * sequential sweeps of w (count, then fill) rather than one strided sweep per problem: on flipkart-1050's
- * 504 categories the strided copies took 0.3 s of each thread's 2.2 s.
+ * sequential sweeps of w (count, then fill) with one predictable comparison a weight, rather than a strided
+ * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s.
  */
 export function keptGroupWeights(w: Float64Array, cols: number, k: number, pruneBelow: number): { features: Int32Array; values: Float32Array }[] {
+  // |v| ≥ the smallest positive double is v ≠ 0: one comparison, which the sweeps branch on predictably.
+  const lim = keptLimit(pruneBelow);
   const counts = new Int32Array(k);
-  const end = cols * k;
-  for (let at = 0, c = 0; at < end; at++) {
-    const v = w[at]!;
-    if (v !== 0 && Math.abs(v) >= pruneBelow) counts[c]!++;
-    if (++c === k) c = 0;
+  for (let j = 0; j < cols; j++) {
+    const b = j * k;
+    for (let c = 0; c < k; c++) if (Math.abs(w[b + c]!) >= lim) counts[c]!++;
   }
   const out = Array.from(counts, (n) => ({ features: new Int32Array(n), values: new Float32Array(n) }));
   const fill = new Int32Array(k);
   for (let j = 0; j < cols; j++) {
+    const b = j * k;
     for (let c = 0; c < k; c++) {
-      const v = w[j * k + c]!;
-      if (v === 0 || !(Math.abs(v) >= pruneBelow)) continue;
+      const v = w[b + c]!;
+      if (!(Math.abs(v) >= lim)) continue;
       const o = out[c]!;
       const t = fill[c]!++;
       o.features[t] = j;
@@ -134,6 +147,11 @@ export function keptGroupWeights(w: Float64Array, cols: number, k: number, prune
     }
   }
   return out;
+}
+
+/** The smallest |w| kept: `pruneBelow`, or for 0 the smallest positive double (every non-zero). */
+function keptLimit(pruneBelow: number): number {
+  return pruneBelow > 0 ? pruneBelow : Number.MIN_VALUE;
 }
 
 /** Solves "class `cls` vs the rest". */
@@ -171,21 +189,7 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
 
 /** The weights among w[0..cols) that are non-zero and not below `pruneBelow` in magnitude, as float32. */
 export function keptWeights(w: Float64Array, cols: number, pruneBelow: number): { features: Int32Array; values: Float32Array } {
-  let n = 0;
-  for (let f = 0; f < cols; f++) {
-    const v = w[f]!;
-    if (v !== 0 && Math.abs(v) >= pruneBelow) n++;
-  }
-  const features = new Int32Array(n);
-  const values = new Float32Array(n);
-  for (let f = 0, at = 0; f < cols; f++) {
-    const v = w[f]!;
-    if (v !== 0 && Math.abs(v) >= pruneBelow) {
-      features[at] = f;
-      values[at++] = v;
-    }
-  }
-  return { features, values };
+  return keptGroupWeights(w, cols, 1, pruneBelow)[0]!;
 }
 
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
