@@ -58,6 +58,11 @@ export interface OvrJob {
   config: OvrConfig;
   /** Int32 counter: the next class to solve (Atomics.add). */
   next: Int32Array;
+  /**
+   * x's columns are renumbered for the solvers (see {@link frequencyOrder}): column j of the caller's matrix is
+   * column columnAt[j] of `x`; solutions are reported in the caller's numbering.
+   */
+  columnAt?: Int32Array;
   /** The kernels' shared copy of x (x's arrays are views on it), with a weight slot per thread. */
   shared?: SharedRowsHandle;
   /** Int32 counter: the next free weight slot (Atomics.add). */
@@ -101,7 +106,7 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
     xsq,
     { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed },
     (w, alpha, r) => {
-      const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow);
+      const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt);
       return Array.from({ length: k }, (_, c) => {
         const probeAlpha = new Float64Array(np);
         for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
@@ -125,18 +130,25 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
  * sequential sweeps of w (count, then fill) with one predictable comparison a weight, rather than a strided
  * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s.
  */
-export function keptGroupWeights(w: Float64Array, cols: number, k: number, pruneBelow: number): { features: Int32Array; values: Float32Array }[] {
+export function keptGroupWeights(
+  w: Float64Array,
+  cols: number,
+  k: number,
+  pruneBelow: number,
+  columnAt?: Int32Array,
+): { features: Int32Array; values: Float32Array }[] {
   // |v| ≥ the smallest positive double is v ≠ 0: one comparison, which the sweeps branch on predictably.
   const lim = keptLimit(pruneBelow);
   const counts = new Int32Array(k);
-  for (let j = 0; j < cols; j++) {
-    const b = j * k;
+  const end = cols * k;
+  for (let b = 0; b < end; b += k) {
     for (let c = 0; c < k; c++) if (Math.abs(w[b + c]!) >= lim) counts[c]!++;
   }
   const out = Array.from(counts, (n) => ({ features: new Int32Array(n), values: new Float32Array(n) }));
   const fill = new Int32Array(k);
+  // In the caller's column order, so that each problem's features come out ascending.
   for (let j = 0; j < cols; j++) {
-    const b = j * k;
+    const b = (columnAt ? columnAt[j]! : j) * k;
     for (let c = 0; c < k; c++) {
       const v = w[b + c]!;
       if (!(Math.abs(v) >= lim)) continue;
@@ -183,13 +195,13 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
           rows: cfg.probeRows,
         })
       : new Float64Array(0);
-  const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow);
+  const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow, job.columnAt);
   return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
 }
 
 /** The weights among w[0..cols) that are non-zero and not below `pruneBelow` in magnitude, as float32. */
-export function keptWeights(w: Float64Array, cols: number, pruneBelow: number): { features: Int32Array; values: Float32Array } {
-  return keptGroupWeights(w, cols, 1, pruneBelow)[0]!;
+export function keptWeights(w: Float64Array, cols: number, pruneBelow: number, columnAt?: Int32Array): { features: Int32Array; values: Float32Array } {
+  return keptGroupWeights(w, cols, 1, pruneBelow, columnAt)[0]!;
 }
 
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
@@ -206,6 +218,38 @@ export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSoluti
       emit(solveClass(job, xsq, at));
     }
   }
+}
+
+/**
+ * A renumbering of x's columns by descending document frequency (ties in column order): `at[j]` is column j's
+ * new number. The solvers' weights of the frequent features, which most entries touch, then lie together in
+ * cache instead of spread over the whole (hashed) vector; a pass does the same operations in the same order,
+ * so the solutions are the same to the bit. One group's six passes on cn-online-shopping-10cats (413,824
+ * features × 5 classes of float64 weights, 16.5 MB): 954 → 730 ms CPU.
+ */
+export function frequencyOrder(x: CsrArrays): Int32Array {
+  const d = x.cols;
+  const df = new Int32Array(d);
+  const { indices } = x;
+  for (let p = x.indptr[0]!, end = x.indptr[x.rows]!; p < end; p++) df[indices[p]!]!++;
+  let top = 0;
+  for (let j = 0; j < d; j++) if (df[j]! > top) top = df[j]!;
+  // Counting sort, highest frequency first: start[f] = columns with a frequency above f.
+  const start = new Int32Array(top + 2);
+  for (let j = 0; j < d; j++) start[top - df[j]! + 1]!++;
+  for (let f = 1; f <= top + 1; f++) start[f]! += start[f - 1]!;
+  const at = new Int32Array(d);
+  for (let j = 0; j < d; j++) at[j] = start[top - df[j]!]!++;
+  return at;
+}
+
+/** x with column j renumbered at[j] (the entries of each row in the same order; indptr and data shared). */
+export function renumberColumns(x: CsrMatrix, at: Int32Array): CsrMatrix {
+  const first = x.indptr[0]!;
+  const end = x.indptr[x.rows]!;
+  const indices = new Int32Array(x.indices.length);
+  for (let p = first; p < end; p++) indices[p] = at[x.indices[p]!]!;
+  return { ...x, indices };
 }
 
 const WORKER_URL = new URL("./ovr-worker.js", import.meta.url);
@@ -225,11 +269,14 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const units = groupSize ? Math.ceil(classCount / groupSize) : classCount;
   const workers = work > 3_000_000 ? Math.min(threads, units - 1) : 0;
   const par = workers > 0;
+  const columnAt = frequencyOrder(x);
+  const xs = renumberColumns(x, columnAt);
   // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory anyway).
-  const shared = par || kernels().backend !== "js" ? kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize)) : undefined;
+  const shared = par || kernels().backend !== "js" ? kernels().share(xs, x.cols, workers + 1, Math.max(1, groupSize)) : undefined;
   const job: OvrJob = {
-    x: shared ? { ...shared.x, cols: x.cols } : x,
+    x: shared ? { ...shared.x, cols: x.cols } : xs,
     ...(shared ? { shared: shared.handle } : {}),
+    columnAt: par ? toSharedArray(columnAt) : columnAt,
     slot: new Int32Array(new SharedArrayBuffer(4)),
     y: par ? toSharedArray(y) : y,
     classCount,
