@@ -9,7 +9,7 @@ import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
 import { bindWorkspace, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
-import { GROUP_LIMIT, kernels, type SharedRowsHandle } from "../linalg/kernels.js";
+import { GROUP_LIMIT, kernels, type LinalgKernels, type SharedRowsHandle } from "../linalg/kernels.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -270,9 +270,16 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const workers = work > 3_000_000 ? Math.min(threads, units - 1) : 0;
   const par = workers > 0;
   const columnAt = frequencyOrder(x);
-  const xs = renumberColumns(x, columnAt);
-  // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory anyway).
-  const shared = par || kernels().backend !== "js" ? kernels().share(xs, x.cols, workers + 1, Math.max(1, groupSize)) : undefined;
+  // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory
+  // anyway), renumbered where it lies; rows read where they are get a renumbered copy.
+  let shared: ReturnType<LinalgKernels["share"]> | undefined;
+  let xs = x;
+  if (par || kernels().backend !== "js") {
+    shared = kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize));
+    const own = shared.x.indices;
+    if (own.buffer === x.indices.buffer) shared = kernels().share(renumberColumns(x, columnAt), x.cols, workers + 1, Math.max(1, groupSize));
+    else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
+  } else xs = renumberColumns(x, columnAt);
   const job: OvrJob = {
     x: shared ? { ...shared.x, cols: x.cols } : xs,
     ...(shared ? { shared: shared.handle } : {}),
