@@ -2,7 +2,8 @@
 // and by worker threads. The SVM losses solve their classes in groups of up to 8 (solveSvmGroup: one shuffled
 // order a pass, each row read once for the group), logistic loss one class at a time. Each group (or class)
 // has its own derived seed and the groups depend on the class count alone, so the thread count never
-// changes a model.
+// changes a model. The solvers see the columns renumbered by document frequency (cache locality; the same
+// operations in the same order) and report weights in the caller's numbering.
 import { deriveSeed } from "../core/random.js";
 import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
