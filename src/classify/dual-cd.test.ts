@@ -2,7 +2,17 @@ import { describe, expect, it, vi } from "vitest";
 import { Random } from "../core/random.js";
 import { kernels } from "../linalg/kernels.js";
 import * as dualCd from "./dual-cd.js";
-import { groupOutOfFoldScores, outOfFoldScores, refitWithout, rowSquaredNorms, solveBinary, solveSvmGroup, type BinaryProblem, type GroupProblem } from "./dual-cd.js";
+import {
+  groupOutOfFoldScores,
+  outOfFoldScores,
+  refitWithout,
+  rowSquaredNorms,
+  solveBinary,
+  solveSvmGroup,
+  solveSvmGroupThen,
+  type BinaryProblem,
+  type GroupProblem,
+} from "./dual-cd.js";
 
 // Two points on a line, x = +1 (label +1) and x = -1 (label -1), no bias, C = 1.
 const prob: BinaryProblem = {
@@ -138,6 +148,35 @@ describe("dual coordinate descent", () => {
         const b = groupOutOfFoldScores({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, g, { loss, foldOf, folds: 3, passes: 2, seedOf: (f) => 30 + f, rows });
         expect(b).toEqual(a);
       }
+    }
+  });
+
+  it("solveSvmGroupThen reads solveSvmGroup's solution in place and gives groupOutOfFoldScores' scores to the bit", () => {
+    const p = randomProblem(23, 90, 12);
+    const sq = rowSquaredNorms(p.x, 1);
+    const k = 4;
+    const y = Int8Array.from({ length: 90 * k }, (_, t) => (Math.floor(t / k) % 5 === t % k ? 1 : -1));
+    const g: GroupProblem = { x: p.x, k, y, cost: p.cost, bias: 1 };
+    const rows = Int32Array.from([0, 3, 4, 10, 41, 42, 88]);
+    for (const folds of [2, 3]) {
+      const foldOf = Int32Array.from({ length: 90 }, (_, i) => (i * 7) % folds);
+      const opt = { loss: "squared-hinge" as const, tol: 0.1, maxIter: 5, seed: 3 };
+      const spec = { loss: opt.loss, foldOf, folds, passes: 2, seedOf: (f: number) => 50 + f, rows };
+      const want = solveSvmGroup(g, sq, opt);
+      const wantOof = groupOutOfFoldScores(g, sq, want, spec);
+      const got = solveSvmGroupThen(g, sq, opt, (w, alpha, r) => ({ w: w.slice(), alpha: alpha.slice(), iterations: r.iterations.slice() }), spec);
+      expect(got.solution.w).toEqual(want.w);
+      expect(got.solution.alpha).toEqual(want.alpha);
+      expect(got.solution.iterations).toEqual(want.iterations);
+      expect(got.oof).toEqual(wantOof);
+      // The refits moved the scores away from the full solution's (so the folds did run).
+      const full = (t: number, c: number): number => {
+        const i = rows[t]!;
+        let s = want.w[p.x.cols * k + c]!;
+        for (let q = p.x.indptr[i]!; q < p.x.indptr[i + 1]!; q++) s += want.w[p.x.indices[q]! * k + c]! * p.x.data[q]!;
+        return s;
+      };
+      expect(Math.max(...Array.from(got.oof!, (v, at) => Math.abs(v - full(Math.floor(at / k), at % k))))).toBeGreaterThan(1e-3);
     }
   });
 

@@ -350,17 +350,64 @@ function groupWorkspaceFor(x: CsrArrays, k: number): SparseWorkspace {
  * stopping test of LIBLINEAR, as {@link solveBinary} (a problem that has converged stops changing).
  */
 export function solveSvmGroup(prob: GroupProblem, xsq: Float64Array, opt: SolverOptions): GroupResult {
+  return solveSvmGroupThen(prob, xsq, opt, (w, alpha, r) => ({ w: w.slice(), alpha: alpha.slice(), ...r })).solution;
+}
+
+/**
+ * {@link solveSvmGroup}, with the solution read by `take` from the workspace itself (`w` and `alpha` are views on
+ * it, valid only during the call) instead of copied out whole, and then, with `oof`, {@link groupOutOfFoldScores}
+ * from that solution in the same workspace: the first fold's refit starts from it where it lies, the others from
+ * one saved copy. The same solution and scores, to the bit; on flipkart-1050's 504 categories (63 groups of
+ * 67,703 × 8 weights) the copies in and out of the workspace took 0.1 s of each thread.
+ */
+export function solveSvmGroupThen<T>(
+  prob: GroupProblem,
+  xsq: Float64Array,
+  opt: SolverOptions,
+  take: (w: Float64Array, alpha: Float64Array, r: { iterations: Int32Array; converged: Uint8Array }) => T,
+  oof?: OutOfFold,
+): { solution: T; oof?: Float64Array } {
   const { x, k } = prob;
   const ws = groupWorkspaceFor(x, k);
   loadGroup(ws, prob, xsq);
   const g = ws.group;
-  g.w.fill(0, 0, (x.cols + 1) * k);
-  g.alpha.fill(0, 0, x.rows * k);
-  g.off.fill(0, 0, x.rows * k);
+  const nw = (x.cols + 1) * k;
+  const na = x.rows * k;
+  g.w.fill(0, 0, nw);
+  g.alpha.fill(0, 0, na);
+  g.off.fill(0, 0, na);
   const index = ws.dual.index;
   for (let i = 0; i < x.rows; i++) index[i] = i;
   const r = groupPasses(ws, prob, opt, x.rows);
-  return { w: g.w.slice(0, (x.cols + 1) * k), alpha: g.alpha.slice(0, x.rows * k), ...r };
+  const solution = take(g.w.subarray(0, nw), g.alpha.subarray(0, na), r);
+  if (!oof) return { solution };
+  let saved: { w: Float64Array; alpha: Float64Array } | undefined;
+  if (oof.folds > 1) {
+    saved = { w: scratch(0, nw), alpha: scratch(1, na) };
+    saved.w.set(g.w.subarray(0, nw));
+    saved.alpha.set(g.alpha.subarray(0, na));
+  }
+  return {
+    solution,
+    oof: groupOofIn(ws, prob, oof, (f) => {
+      if (f > 0) restore(g, saved!);
+    }),
+  };
+}
+
+function restore(g: SparseWorkspace["group"], from: { w: Float64Array; alpha: Float64Array }): void {
+  g.w.set(from.w);
+  g.alpha.set(from.alpha);
+}
+
+/** This thread's reusable scratch arrays (slot 0: weights, 1: alphas), grown as needed: no fresh allocation per group. */
+const scratchArrays: Float64Array[] = [];
+function scratch(slot: number, length: number): Float64Array {
+  const have = scratchArrays[slot];
+  if (have && have.length >= length) return have.subarray(0, length);
+  const a = new Float64Array(length);
+  scratchArrays[slot] = a;
+  return a;
 }
 
 function loadGroup(ws: SparseWorkspace, prob: GroupProblem, xsq: Float64Array): void {
@@ -423,16 +470,21 @@ function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions
  * scores fold f's rows among `rows`. Returns out[t·k + c].
  */
 export function groupOutOfFoldScores(prob: GroupProblem, xsq: Float64Array, solution: GroupResult, spec: OutOfFold): Float64Array {
+  const ws = groupWorkspaceFor(prob.x, prob.k);
+  loadGroup(ws, prob, xsq);
+  return groupOofIn(ws, prob, spec, () => restore(ws.group, solution));
+}
+
+/** {@link groupOutOfFoldScores} in a workspace whose group is loaded; `start(f)` puts the solution in place for fold f. */
+function groupOofIn(ws: SparseWorkspace, prob: GroupProblem, spec: OutOfFold, start: (fold: number) => void): Float64Array {
   const { loss, foldOf, folds, passes, seedOf, rows } = spec;
   const { x, k, bias } = prob;
-  const ws = groupWorkspaceFor(x, k);
-  loadGroup(ws, prob, xsq);
   const g = ws.group;
   const index = ws.dual.index;
   const out = new Float64Array(rows.length * k);
+  const at = new Int32Array(rows.length);
   for (let f = 0; f < folds; f++) {
-    g.w.set(solution.w);
-    g.alpha.set(solution.alpha);
+    start(f);
     g.off.fill(0, 0, x.rows * k);
     let l = 0;
     let n = 0;
@@ -443,12 +495,11 @@ export function groupOutOfFoldScores(prob: GroupProblem, xsq: Float64Array, solu
     ws.groupRemove(k, n, bias);
     // tol 0: exactly `passes` passes (shrinking may skip rows from the second on).
     groupPasses(ws, prob, { loss, tol: 0, maxIter: passes, seed: seedOf(f) }, l);
-    const at: number[] = [];
     n = 0;
     for (let t = 0; t < rows.length; t++) {
       if (foldOf[rows[t]!] !== f) continue;
-      g.list[n++] = rows[t]!;
-      at.push(t);
+      g.list[n] = rows[t]!;
+      at[n++] = t;
     }
     ws.groupDots(k, n, bias);
     for (let j = 0; j < n; j++) out.set(g.dots.subarray(j * k, j * k + k), at[j]! * k);

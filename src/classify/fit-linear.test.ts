@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../core/random.js";
 import { sparseFromSolutions } from "./fit-linear.js";
-import { keptWeights, type ClassSolution } from "./one-vs-rest.js";
+import { frequencyOrder, keptGroupWeights, keptWeights, renumberColumns, type ClassSolution } from "./one-vs-rest.js";
 import { sparseFromColumns } from "./sparse-linear-model.js";
 
 describe("pruned class weights", () => {
@@ -12,6 +12,27 @@ describe("pruned class weights", () => {
     expect(Array.from(k.features)).toEqual([0, 3, 4]);
     expect(Array.from(k.values)).toEqual([0.5, Math.fround(0.02), -3]);
     expect(Array.from(keptWeights(w, 5, 0).features)).toEqual([0, 2, 3, 4]);
+  });
+
+  it("keptGroupWeights of feature-major weights gives each problem's keptWeights", () => {
+    // Two problems, three features: w[j·2 + c]; problem 0 = [0.5, 0, -0.01], problem 1 = [0.03, -2, 0.02], then the biases.
+    const w = Float64Array.of(0.5, 0.03, 0, -2, -0.01, 0.02, 7, 8);
+    const kept = keptGroupWeights(w, 3, 2, 0.02);
+    expect(kept.map((c) => Array.from(c.features))).toEqual([[0], [0, 1, 2]]);
+    expect(kept.map((c) => Array.from(c.values))).toEqual([[0.5], [Math.fround(0.03), -2, Math.fround(0.02)]]);
+    const rng = new Random(5);
+    const d = 50;
+    for (const k of [1, 3, 8]) {
+      const fm = Float64Array.from({ length: (d + 1) * k }, () => (rng.float() < 0.3 ? 0 : rng.float() * 0.2 - 0.1));
+      for (const prune of [0, 0.02]) {
+        const got = keptGroupWeights(fm, d, k, prune);
+        for (let c = 0; c < k; c++) {
+          const want = keptWeights(Float64Array.from({ length: d }, (_, j) => fm[j * k + c]!), d, prune);
+          expect(Array.from(got[c]!.features)).toEqual(Array.from(want.features));
+          expect(Array.from(got[c]!.values)).toEqual(Array.from(want.values));
+        }
+      }
+    }
   });
 
   it("sparseFromSolutions builds what sparseFromColumns builds from the dense columns", () => {
@@ -29,4 +50,25 @@ describe("pruned class weights", () => {
       expect(a.indptr[d]).toBeGreaterThan(0);
     }
   });
+
+  it("frequencyOrder numbers columns by descending document frequency, ties in column order; kept weights come back in the caller's numbering", () => {
+    // Columns 0..4 appear in 1, 3, 0, 3, 2 rows: order 1, 3 (3 rows, by column), 4, 0, 2.
+    const x = { kind: "csr" as const, rows: 3, cols: 5, indptr: Int32Array.of(0, 3, 5, 9), indices: Int32Array.of(1, 3, 4, 3, 1, 0, 1, 3, 4), data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9) };
+    const at = frequencyOrder(x);
+    expect(Array.from(at)).toEqual([3, 0, 4, 1, 2]);
+    const r = renumberColumns(x, at);
+    expect(Array.from(r.indices)).toEqual([0, 1, 2, 1, 0, 3, 0, 1, 2]);
+    expect(r.data).toBe(x.data);
+    // Weights in the new numbering (two problems); kept in the old one, ascending.
+    const w = Float64Array.of(0.5, 0, -0.3, 0.1, 0, 0.2, 0.7, 0, 0, -1, 9, 9);
+    const kept = keptGroupWeights(w, 5, 2, 0, at);
+    // Old column j's weights sit at new column at[j]: j = 0 → 3, 1 → 0, 2 → 4, 3 → 1, 4 → 2.
+    expect(kept.map((c) => Array.from(c.features))).toEqual([[0, 1, 3], [2, 3, 4]]);
+    expect(kept.map((c) => Array.from(c.values))).toEqual([[0.7, 0.5, -0.3].map(Math.fround), [-1, 0.1, 0.2].map(Math.fround)]);
+    // One problem: old columns 0..4 read new 3, 0, 4, 1, 2 = 4, 1, 5, 2, 0 (the zero dropped).
+    const one = keptWeights(Float64Array.of(1, 2, 0, 4, 5, 9), 5, 0, at);
+    expect(Array.from(one.features)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(one.values)).toEqual([4, 1, 5, 2]);
+  });
 });
+

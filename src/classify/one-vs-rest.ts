@@ -2,14 +2,15 @@
 // and by worker threads. The SVM losses solve their classes in groups of up to 8 (solveSvmGroup: one shuffled
 // order a pass, each row read once for the group), logistic loss one class at a time. Each group (or class)
 // has its own derived seed and the groups depend on the class count alone, so the thread count never
-// changes a model.
+// changes a model. The solvers see the columns renumbered by document frequency (cache locality; the same
+// operations in the same order) and report weights in the caller's numbering.
 import { deriveSeed } from "../core/random.js";
 import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { bindWorkspace, groupOutOfFoldScores, outOfFoldScores, rowSquaredNorms, solveSvmGroup, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
-import { GROUP_LIMIT, kernels, type SharedRowsHandle } from "../linalg/kernels.js";
+import { bindWorkspace, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { GROUP_LIMIT, kernels, type LinalgKernels, type SharedRowsHandle } from "../linalg/kernels.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -58,6 +59,11 @@ export interface OvrJob {
   config: OvrConfig;
   /** Int32 counter: the next class to solve (Atomics.add). */
   next: Int32Array;
+  /**
+   * x's columns are renumbered for the solvers (see {@link frequencyOrder}): column j of the caller's matrix is
+   * column columnAt[j] of `x`; solutions are reported in the caller's numbering.
+   */
+  columnAt?: Int32Array;
   /** The kernels' shared copy of x (x's arrays are views on it), with a weight slot per thread. */
   shared?: SharedRowsHandle;
   /** Int32 counter: the next free weight slot (Atomics.add). */
@@ -92,21 +98,73 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
   const loss = cfg.loss as "squared-hinge" | "hinge";
   const seed = deriveSeed(cfg.seed, 0x6000 + group);
   const prob = { x, k, y: yy, cost, bias: cfg.bias };
-  const r = solveSvmGroup(prob, xsq, { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed });
   const probe = cfg.probeRows;
-  const oof =
-    cfg.foldOf && cfg.folds
-      ? groupOutOfFoldScores(prob, xsq, r, { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe })
-      : undefined;
-  const out: ClassSolution[] = [];
-  const column = new Float64Array(x.cols);
-  for (let c = 0; c < k; c++) {
-    for (let j = 0; j < x.cols; j++) column[j] = r.w[j * k + c]!;
-    const probeAlpha = Float64Array.from(probe, (i) => r.alpha[i * k + c]!);
-    const probeOof = oof ? Float64Array.from(probe, (_, t) => oof[t * k + c]!) : new Float64Array(0);
-    out.push({ cls: c0 + c, bias: r.w[x.cols * k + c]!, ...keptWeights(column, x.cols, cfg.pruneBelow), probeAlpha, probeOof, iterations: r.iterations[c]!, converged: r.converged[c] === 1 });
+  const np = probe.length;
+  // The weights kept and the probe rows' alphas are read where the solver left them, before the refits for
+  // out-of-fold scores reuse its memory.
+  const { solution, oof } = solveSvmGroupThen(
+    prob,
+    xsq,
+    { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed },
+    (w, alpha, r) => {
+      const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt);
+      return Array.from({ length: k }, (_, c) => {
+        const probeAlpha = new Float64Array(np);
+        for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
+        return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
+      });
+    },
+    cfg.foldOf && cfg.folds ? { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe } : undefined,
+  );
+  if (oof) {
+    for (let c = 0; c < k; c++) {
+      const probeOof = new Float64Array(np);
+      for (let t = 0; t < np; t++) probeOof[t] = oof[t * k + c]!;
+      solution[c]!.probeOof = probeOof;
+    }
+  }
+  return solution;
+}
+
+/**
+ * {@link keptWeights} of each of the k problems of feature-major weights w[j·k + c] (j < cols), in two
+ * sequential sweeps of w (count, then fill) with one predictable comparison a weight, rather than a strided
+ * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s.
+ */
+export function keptGroupWeights(
+  w: Float64Array,
+  cols: number,
+  k: number,
+  pruneBelow: number,
+  columnAt?: Int32Array,
+): { features: Int32Array; values: Float32Array }[] {
+  // |v| ≥ the smallest positive double is v ≠ 0: one comparison, which the sweeps branch on predictably.
+  const lim = keptLimit(pruneBelow);
+  const counts = new Int32Array(k);
+  const end = cols * k;
+  for (let b = 0; b < end; b += k) {
+    for (let c = 0; c < k; c++) if (Math.abs(w[b + c]!) >= lim) counts[c]!++;
+  }
+  const out = Array.from(counts, (n) => ({ features: new Int32Array(n), values: new Float32Array(n) }));
+  const fill = new Int32Array(k);
+  // In the caller's column order, so that each problem's features come out ascending.
+  for (let j = 0; j < cols; j++) {
+    const b = (columnAt ? columnAt[j]! : j) * k;
+    for (let c = 0; c < k; c++) {
+      const v = w[b + c]!;
+      if (!(Math.abs(v) >= lim)) continue;
+      const o = out[c]!;
+      const t = fill[c]!++;
+      o.features[t] = j;
+      o.values[t] = v;
+    }
   }
   return out;
+}
+
+/** The smallest |w| kept: `pruneBelow`, or for 0 the smallest positive double (every non-zero). */
+function keptLimit(pruneBelow: number): number {
+  return pruneBelow > 0 ? pruneBelow : Number.MIN_VALUE;
 }
 
 /** Solves "class `cls` vs the rest". */
@@ -138,27 +196,13 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
           rows: cfg.probeRows,
         })
       : new Float64Array(0);
-  const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow);
+  const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow, job.columnAt);
   return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
 }
 
 /** The weights among w[0..cols) that are non-zero and not below `pruneBelow` in magnitude, as float32. */
-export function keptWeights(w: Float64Array, cols: number, pruneBelow: number): { features: Int32Array; values: Float32Array } {
-  let n = 0;
-  for (let f = 0; f < cols; f++) {
-    const v = w[f]!;
-    if (v !== 0 && Math.abs(v) >= pruneBelow) n++;
-  }
-  const features = new Int32Array(n);
-  const values = new Float32Array(n);
-  for (let f = 0, at = 0; f < cols; f++) {
-    const v = w[f]!;
-    if (v !== 0 && Math.abs(v) >= pruneBelow) {
-      features[at] = f;
-      values[at++] = v;
-    }
-  }
-  return { features, values };
+export function keptWeights(w: Float64Array, cols: number, pruneBelow: number, columnAt?: Int32Array): { features: Int32Array; values: Float32Array } {
+  return keptGroupWeights(w, cols, 1, pruneBelow, columnAt)[0]!;
 }
 
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
@@ -175,6 +219,38 @@ export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSoluti
       emit(solveClass(job, xsq, at));
     }
   }
+}
+
+/**
+ * A renumbering of x's columns by descending document frequency (ties in column order): `at[j]` is column j's
+ * new number. The solvers' weights of the frequent features, which most entries touch, then lie together in
+ * cache instead of spread over the whole (hashed) vector; a pass does the same operations in the same order,
+ * so the solutions are the same to the bit. One group's six passes on cn-online-shopping-10cats (413,824
+ * features × 5 classes of float64 weights, 16.5 MB): 954 → 730 ms CPU.
+ */
+export function frequencyOrder(x: CsrArrays): Int32Array {
+  const d = x.cols;
+  const df = new Int32Array(d);
+  const { indices } = x;
+  for (let p = x.indptr[0]!, end = x.indptr[x.rows]!; p < end; p++) df[indices[p]!]!++;
+  let top = 0;
+  for (let j = 0; j < d; j++) if (df[j]! > top) top = df[j]!;
+  // Counting sort, highest frequency first: start[f] = columns with a frequency above f.
+  const start = new Int32Array(top + 2);
+  for (let j = 0; j < d; j++) start[top - df[j]! + 1]!++;
+  for (let f = 1; f <= top + 1; f++) start[f]! += start[f - 1]!;
+  const at = new Int32Array(d);
+  for (let j = 0; j < d; j++) at[j] = start[top - df[j]!]!++;
+  return at;
+}
+
+/** x with column j renumbered at[j] (the entries of each row in the same order; indptr and data shared). */
+export function renumberColumns(x: CsrMatrix, at: Int32Array): CsrMatrix {
+  const first = x.indptr[0]!;
+  const end = x.indptr[x.rows]!;
+  const indices = new Int32Array(x.indices.length);
+  for (let p = first; p < end; p++) indices[p] = at[x.indices[p]!]!;
+  return { ...x, indices };
 }
 
 const WORKER_URL = new URL("./ovr-worker.js", import.meta.url);
@@ -194,11 +270,21 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const units = groupSize ? Math.ceil(classCount / groupSize) : classCount;
   const workers = work > 3_000_000 ? Math.min(threads, units - 1) : 0;
   const par = workers > 0;
-  // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory anyway).
-  const shared = par || kernels().backend !== "js" ? kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize)) : undefined;
+  const columnAt = frequencyOrder(x);
+  // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory
+  // anyway), renumbered where it lies; rows read where they are get a renumbered copy.
+  let shared: ReturnType<LinalgKernels["share"]> | undefined;
+  let xs = x;
+  if (par || kernels().backend !== "js") {
+    shared = kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize));
+    const own = shared.x.indices;
+    if (own.buffer === x.indices.buffer) shared = kernels().share(renumberColumns(x, columnAt), x.cols, workers + 1, Math.max(1, groupSize));
+    else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
+  } else xs = renumberColumns(x, columnAt);
   const job: OvrJob = {
-    x: shared ? { ...shared.x, cols: x.cols } : x,
+    x: shared ? { ...shared.x, cols: x.cols } : xs,
     ...(shared ? { shared: shared.handle } : {}),
+    columnAt: par ? toSharedArray(columnAt) : columnAt,
     slot: new Int32Array(new SharedArrayBuffer(4)),
     y: par ? toSharedArray(y) : y,
     classCount,

@@ -195,6 +195,26 @@ function rowAxpys(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, 
   for (let c: usize = 0; c < kk; c++) store<f64>(wb + (c << 3), load<f64>(wb + (c << 3)) + load<f64>(step + (c << 3)) * bias);
 }
 
+/**
+ * {@link rowDots} (`dots`, into buf) or {@link rowAxpys} (steps from buf) with K a constant of each branch, so
+ * that the compiler drops the per-entry tests on K (one loop per group size; the same operations in the same
+ * order). `dots` is a constant at each call.
+ */
+// @ts-ignore: decorator
+@inline
+function rowSweepK(dots: bool, indices: usize, data: usize, w: usize, k: i32, wb: usize, bias: f64, start: i32, end: i32, buf: usize): void {
+  switch (k) {
+    case 8: if (dots) rowDots(indices, data, w, 8, 8, 8, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 8, 8, 8, wb, bias, start, end, buf); break;
+    case 7: if (dots) rowDots(indices, data, w, 7, 6, 7, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 7, 6, 7, wb, bias, start, end, buf); break;
+    case 6: if (dots) rowDots(indices, data, w, 6, 6, 6, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 6, 6, 6, wb, bias, start, end, buf); break;
+    case 5: if (dots) rowDots(indices, data, w, 5, 4, 5, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 5, 4, 5, wb, bias, start, end, buf); break;
+    case 4: if (dots) rowDots(indices, data, w, 4, 4, 4, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 4, 4, 4, wb, bias, start, end, buf); break;
+    case 3: if (dots) rowDots(indices, data, w, 3, 2, 3, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 3, 2, 3, wb, bias, start, end, buf); break;
+    case 2: if (dots) rowDots(indices, data, w, 2, 2, 2, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 2, 2, 2, wb, bias, start, end, buf); break;
+    default: if (dots) rowDots(indices, data, w, 1, 0, 1, wb, bias, start, end, buf); else rowAxpys(indices, data, w, 1, 0, 1, wb, bias, start, end, buf);
+  }
+}
+
 /** Whether off[ik + c] is set for every c < kk (the row is shrunk or finished for every class). */
 // @ts-ignore: decorator
 @inline
@@ -263,7 +283,7 @@ export function svmPassGroup(
     const upper = squared ? Infinity : ci;
     const start = load<i32>(indptr + ((<usize>i) << 2));
     const end = load<i32>(indptr + (((<usize>i) + 1) << 2));
-    rowDots(indices, data, w, kk, pairs, k, wb, bias, start, end, dot);
+    rowSweepK(true, indices, data, w, k, wb, bias, start, end, dot);
     let moved = 0;
     for (let c: usize = 0; c < kk; c++) {
       store<f64>(step + (c << 3), 0.0);
@@ -293,7 +313,7 @@ export function svmPassGroup(
         moved = 1;
       }
     }
-    if (moved) rowAxpys(indices, data, w, kk, pairs, k, wb, bias, start, end, step);
+    if (moved) rowSweepK(false, indices, data, w, k, wb, bias, start, end, step);
     else if (allOff(off, ik, kk)) {
       // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
       active--;
