@@ -1,5 +1,5 @@
 // Draws progress events as a throttled one-line bar on a terminal; silent when the stream is not a TTY.
-import type { Progress } from "../index.js";
+import type { Progress } from "../entries/core.js";
 
 /** The part of a `NodeJS.WriteStream` the reporter uses (so tests can pass a fake). */
 export interface ProgressStream {

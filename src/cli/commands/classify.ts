@@ -1,11 +1,11 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
 import path from "node:path";
 import type { Command } from "commander";
-import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../index.js";
+import { writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../entries/core.js";
+import { followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
 import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
-import { itemPredictionJsonOpen } from "../../entries/estimators.js";
 
 interface ClassifyFlags extends InputFlags {
   model: string;
@@ -22,10 +22,8 @@ interface ClassifyFlags extends InputFlags {
   explainNeighbors?: number;
 }
 
-export function classifyCommand(program: Command): Command {
-  const cmd = program
-    .command("classify")
-    .description("suggest categories for products: one JSON line per product with the top-k {category, score}")
+export function classifyCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--model <dir>", "model directory written by assort train")
     .requiredOption("--data <file>", "products to classify: JSONL or CSV, or - for stdin")
     .option("--top-k <n>", "categories per product", intArg("--top-k", 1, 1000), 3)
