@@ -9,6 +9,7 @@ import { normalizeText } from "./normalize.js";
 import { codePointClass, segment } from "./tokenize.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { EntryBuffer } from "./growable.js";
+import { lowerBound } from "../../linalg/search.js";
 
 interface HashExports {
   configure(
@@ -26,7 +27,7 @@ interface HashExports {
     table: number,
     memo: number,
   ): void;
-  setModel(map: number, charStart: number, df: number): void;
+  setModel(present: number, ranks: number, idf: number, charStart: number, df: number): void;
   layout(text: number, parts: number, words: number, wordHashes: number, runs: number, codes: number, keys: number, vals: number, cap: number, touched: number, counts: number): void;
   setOutput(idx: number, val: number, length: number): void;
   outputLength(): number;
@@ -52,6 +53,19 @@ export function textHasherFallbackReason(): string | undefined {
 }
 
 const align = (n: number): number => (n + 15) & ~15;
+
+/** Set bits of a 32-bit word. */
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** Whether `columns` are strictly ascending buckets in [0, width). */
+function ascendingBuckets(columns: Int32Array, width: number): boolean {
+  for (let k = 0; k < columns.length; k++) if (columns[k]! < (k > 0 ? columns[k - 1]! + 1 : 0) || columns[k]! >= width) return false;
+  return true;
+}
 
 let classTable: Uint8Array | undefined;
 
@@ -92,7 +106,6 @@ export class WasmTextHasher {
   private readonly params: TextFeaturizerParams;
   private readonly fitting: boolean;
   private readonly space: HashSpace | undefined;
-  private readonly mapAt: number;
   private readonly dfAt: number;
   private readonly width: number;
   private tableLoaded = false;
@@ -129,22 +142,28 @@ export class WasmTextHasher {
     };
     const table = alloc(65536);
     const memo = alloc(64 * 16);
-    // Per raw bucket: its compact column (or -1) and that column's idf, side by side (one cache miss each).
-    const mapAt = (this.mapAt = space ? alloc(this.width * 8) : 0);
+    // The fitted space: a bit per raw bucket, the buckets of the space before each 64-bit word, the idf per
+    // column (see hash.as.ts: a compact column is the rank of its bucket).
+    const words = this.width >>> 6;
+    const presentAt = space ? alloc(words * 8) : 0;
+    const ranksAt = space ? alloc(words * 4) : 0;
+    const idfAt = space ? alloc(space.columns.length * 4) : 0;
     this.dfAt = space ? 0 : alloc(this.width * 4);
     this.scratchAt = top;
     this.ensure(top);
     if (space) {
-      const map = new Int32Array(this.memory.buffer, mapAt, this.width * 2).fill(-1);
-      const idf = new Float32Array(this.memory.buffer, mapAt, this.width * 2);
-      for (let k = 0; k < space.columns.length; k++) {
-        map[2 * space.columns[k]!] = k;
-        idf[2 * space.columns[k]! + 1] = space.idf[k]!;
+      const bits = new Uint32Array(this.memory.buffer, presentAt, words * 2);
+      for (let k = 0; k < space.columns.length; k++) bits[space.columns[k]! >>> 5]! |= 1 << (space.columns[k]! & 31);
+      const ranks = new Int32Array(this.memory.buffer, ranksAt, words);
+      for (let w = 0, n = 0; w < words; w++) {
+        ranks[w] = n;
+        n += popcount32(bits[2 * w]!) + popcount32(bits[2 * w + 1]!);
       }
+      new Float32Array(this.memory.buffer, idfAt, space.columns.length).set(space.idf);
     }
     const p = params;
     this.ex.configure(p.hashBits, p.wordNgrams[0], p.wordNgrams[1], p.charNgrams[0], p.charNgrams[1], p.cjkCharNgrams[0], p.cjkCharNgrams[1], p.titleWeight, p.sublinearTf ? 1 : 0, p.wordWeight, p.charWeight, table, memo);
-    this.ex.setModel(mapAt, space ? space.charStart : 0, this.dfAt);
+    this.ex.setModel(presentAt, ranksAt, idfAt, space ? space.charStart : 0, this.dfAt);
     this.relayout(256, 4096);
   }
 
@@ -153,8 +172,12 @@ export class WasmTextHasher {
     return this.memory.buffer.byteLength - this.scratchAt;
   }
 
-  /** A hasher when the WebAssembly module is available, else undefined (use the JavaScript pass). */
+  /**
+   * A hasher when the WebAssembly module is available, else undefined (use the JavaScript pass); also undefined
+   * for a space whose columns are not strictly ascending buckets of the hashing width (its columns are ranks).
+   */
   static create(params: TextFeaturizerParams, space?: HashSpace): WasmTextHasher | undefined {
+    if (space && !ascendingBuckets(space.columns, 2 << params.hashBits)) return undefined;
     const module = MODULE.get();
     return module ? new WasmTextHasher(module, params, space) : undefined;
   }
@@ -336,7 +359,6 @@ export class WasmTextHasher {
     this.views();
     const i32 = this.i32;
     const f32 = this.f32;
-    const map = this.mapAt >> 2;
     const dfAt = this.dfAt >> 2;
     const idx = this.outIdxAt >> 2;
     const val = this.outValAt >> 2;
@@ -345,8 +367,8 @@ export class WasmTextHasher {
     for (let t = 0; t < sc.nTouched; t++) {
       const col = sc.touched[t]!;
       if (this.space) {
-        const c = i32[map + 2 * col]!;
-        if (c < 0) continue;
+        const c = lowerBound(this.space.columns, col);
+        if (c === this.space.columns.length || this.space.columns[c] !== col) continue;
         i32[idx + k] = c;
       } else {
         i32[dfAt + col]!++;

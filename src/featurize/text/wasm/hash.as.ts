@@ -41,7 +41,13 @@ let charWeight: f64 = 1;
 
 // Fixed regions (configure / setModel).
 let classTable: usize = 0; // u8 per BMP code unit: SEP, WORD or CJK
-let colMap: usize = 0; // per raw bucket, 8 bytes: i32 compact column (or -1), then f32 its idf
+// The fitted space as a bitset over raw buckets with a rank per 64-bit word: the compact column of a bucket is the
+// number of buckets of the space below it (columns are the space's buckets in ascending order). Both fit in a
+// core's cache (2^19 buckets: 64 KiB + 32 KiB) where a column per bucket would not (2 MiB), and the lookup of
+// every distinct bucket of every document was the pass's largest cost (cache misses).
+let present: usize = 0; // u64 per 64 raw buckets: bit b % 64 set when bucket b is in the fitted space
+let ranks: usize = 0; // i32 per u64 word: buckets of the space in the words before it
+let idfs: usize = 0; // f32 per compact column
 let charStart: i32 = 0; // first compact column of the character block
 let df: usize = 0; // i32 per raw bucket (fitting)
 
@@ -99,9 +105,11 @@ export function configure(
   classTable = table;
 }
 
-/** The fitted feature space as (column, idf) pairs per raw bucket (transforming), or the document-frequency counts (fitting: map = 0). */
-export function setModel(map: usize, charStartCol: i32, dfAt: usize): void {
-  colMap = map;
+/** The fitted feature space as a ranked bitset and the idf per column (transforming), or the document-frequency counts (fitting). */
+export function setModel(presentAt: usize, ranksAt: usize, idfAt: usize, charStartCol: i32, dfAt: usize): void {
+  present = presentAt;
+  ranks = ranksAt;
+  idfs = idfAt;
   charStart = charStartCol;
   df = dfAt;
 }
@@ -437,8 +445,8 @@ function finish(): void {
 /**
  * Ends a document when transforming: its buckets in the fitted space (others dropped), in first-seen order,
  * weighted as FittedTextFeaturizer.weightRow (the same float64 operations in the same order), appended to the
- * output; empties the table. One pass over the distinct buckets: each costs one lookup of its (column, idf)
- * pair. Returns the output length.
+ * output; empties the table. One pass over the distinct buckets: each costs a look at its bit and, when set, its
+ * word's rank and its column's idf. Returns the output length.
  */
 export function endTransform(): i32 {
   const start = outLen;
@@ -450,12 +458,14 @@ export function endTransform(): i32 {
     const bucket = load<i32>(ka);
     const count = load<f32>(vals + (ka - keys));
     store<i32>(ka, -1);
-    const e = colMap + ((<usize>bucket) << 3);
-    const c = load<i32>(e);
-    if (c < 0) continue;
+    const word = (<usize>(<u32>bucket >>> 6)) << 3;
+    const bits = load<u64>(present + word);
+    const bit = <u64>(bucket & 63);
+    if (((bits >>> bit) & 1) == 0) continue;
+    const c = load<i32>(ranks + (word >>> 1)) + <i32>popcnt<u64>(bits & ((<u64>1 << bit) - 1));
     let v = <f64>count;
     if (sublinear) v = 1 + logOf(reinterpret<u32>(count), v);
-    v *= <f64>load<f32>(e, 4);
+    v *= <f64>load<f32>(idfs + ((<usize>c) << 2));
     store<i32>(outIdx + ((<usize>k) << 2), c);
     store<f32>(outVal + ((<usize>k) << 2), <f32>v);
     if (c < charStart) wNorm += v * v;
