@@ -6,7 +6,7 @@
 import { ensureBytes, ownMemory, wasmApi, WasmModuleSlot, type WasmMemory } from "../../linalg/wasm-module.js";
 import type { TextFeaturizerParams } from "./params.js";
 import { normalizeText } from "./normalize.js";
-import { codePointClass, segment } from "./tokenize.js";
+import { codePointClass, segment, segmentMany } from "./tokenize.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { EntryBuffer } from "./growable.js";
 import { lowerBound } from "../../linalg/search.js";
@@ -53,6 +53,11 @@ export function textHasherFallbackReason(): string | undefined {
 }
 
 const align = (n: number): number => (n + 15) & ~15;
+
+/** Documents normalized (and their Chinese/Japanese fields segmented) together, ahead of hashing them. */
+const CHUNK_DOCS = 256;
+/** Text with a character tokenize.ts's isCjk accepts: the fields the WebAssembly pass asks to segment. */
+const HAS_CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]/u;
 
 /** Set bits of a 32-bit word. */
 function popcount32(x: number): number {
@@ -277,35 +282,53 @@ export class WasmTextHasher {
     const p = this.params;
     const ex = this.ex;
     const indptr = new Int32Array(texts.length + 1);
-    const norm: string[] = [];
     ex.setOutput(this.outIdxAt, this.outValAt, 0);
     if (this.fitting) {
       this.views();
       this.i32.fill(0, this.dfAt >> 2, (this.dfAt >> 2) + this.width);
     }
+    // Documents go in chunks: each chunk's fields are normalized first, and its Chinese/Japanese ones segmented
+    // in one call to jieba (segmentMany: the same parts as one call per field, at a fraction of the calls' cost).
+    let chunk: string[][] = [];
+    let parts = new Map<string, string[]>();
+    let chunkEnd = 0;
     for (let d = 0; d < texts.length; d++) {
       if ((d & 4095) === 4095) onRow?.(d);
-      const fields = texts[d]!;
-      norm.length = 0;
-      for (let f = 0; f < fields.length; f++) {
-        const raw = fields[f];
-        const weight = f === 0 ? p.titleWeight : 1;
-        norm.push(!raw || weight === 0 ? "" : normalizeText(raw, p.html));
+      if (d === chunkEnd) {
+        chunkEnd = Math.min(texts.length, d + CHUNK_DOCS);
+        chunk = [];
+        const cjk: string[] = [];
+        for (let e = d; e < chunkEnd; e++) {
+          const fields = texts[e]!;
+          const norm: string[] = [];
+          for (let f = 0; f < fields.length; f++) {
+            const raw = fields[f];
+            const weight = f === 0 ? p.titleWeight : 1;
+            const s = !raw || weight === 0 ? "" : normalizeText(raw, p.html);
+            norm.push(s);
+            if (HAS_CJK.test(s)) cjk.push(s);
+          }
+          chunk.push(norm);
+        }
+        parts = new Map();
+        const cut = segmentMany(cjk);
+        for (let k = 0; k < cjk.length; k++) parts.set(cjk[k]!, cut[k]!);
       }
+      const norm = chunk[d - (chunkEnd - chunk.length)]!;
       this.room(norm);
       this.views();
       let ok = true;
       for (let f = 0; f < norm.length && ok; f++) {
         const s = norm[f]!;
         if (s.length === 0) continue;
-        ok = this.field(s, f === 0 ? 1 : 0);
+        ok = this.field(s, f === 0 ? 1 : 0, parts.get(s));
       }
       if (ok) {
         indptr[d + 1] = this.fitting ? ex.endFit() : ex.endTransform();
       } else {
         // The segmenter changed the text (a lone surrogate becomes U+FFFD): this document goes the JavaScript way.
         ex.discard();
-        indptr[d + 1] = this.hashInJs(fields);
+        indptr[d + 1] = this.hashInJs(texts[d]!);
       }
     }
     this.views();
@@ -319,8 +342,8 @@ export class WasmTextHasher {
     return { indptr, indices, values };
   }
 
-  /** Counts one field's n-grams; false when it must be hashed in JavaScript. */
-  private field(s: string, title: number): boolean {
+  /** Counts one field's n-grams (`cut`: its segmentation, when known); false when it must be hashed in JavaScript. */
+  private field(s: string, title: number, cut?: readonly string[]): boolean {
     const u16 = this.u16;
     const at = this.textAt >> 1;
     let any = 0;
@@ -334,7 +357,7 @@ export class WasmTextHasher {
       this.tableLoaded = true;
     }
     if (this.ex.field(s.length, title) === 0) return true;
-    const parts = segment(s);
+    const parts = cut ?? segment(s);
     const i32 = this.i32;
     const pa = this.partsAt >> 2;
     let total = 0;
