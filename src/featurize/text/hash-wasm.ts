@@ -27,7 +27,7 @@ interface HashExports {
     table: number,
     memo: number,
   ): void;
-  setModel(present: number, ranks: number, idf: number, charStart: number, df: number): void;
+  setModel(present: number, idf: number, charStart: number, df: number): void;
   layout(text: number, parts: number, words: number, wordHashes: number, runs: number, codes: number, keys: number, vals: number, cap: number, touched: number, counts: number): void;
   setOutput(idx: number, val: number, length: number): void;
   outputLength(): number;
@@ -147,28 +147,30 @@ export class WasmTextHasher {
     };
     const table = alloc(65536);
     const memo = alloc(64 * 16);
-    // The fitted space: a bit per raw bucket, the buckets of the space before each 64-bit word, the idf per
-    // column (see hash.as.ts: a compact column is the rank of its bucket).
+    // The fitted space: per 64 raw buckets, a bit each and the buckets of the space before them (16 bytes); the idf
+    // per column (see hash.as.ts: a compact column is the rank of its bucket).
     const words = this.width >>> 6;
-    const presentAt = space ? alloc(words * 8) : 0;
-    const ranksAt = space ? alloc(words * 4) : 0;
+    const presentAt = space ? alloc(words * 16) : 0;
     const idfAt = space ? alloc(space.columns.length * 4) : 0;
     this.dfAt = space ? 0 : alloc(this.width * 4);
     this.scratchAt = top;
     this.ensure(top);
     if (space) {
-      const bits = new Uint32Array(this.memory.buffer, presentAt, words * 2);
-      for (let k = 0; k < space.columns.length; k++) bits[space.columns[k]! >>> 5]! |= 1 << (space.columns[k]! & 31);
-      const ranks = new Int32Array(this.memory.buffer, ranksAt, words);
+      // u32 view: words 4w and 4w + 1 are the bits of buckets 64w to 64w + 63, 4w + 2 the rank.
+      const u32 = new Uint32Array(this.memory.buffer, presentAt, words * 4);
+      for (let k = 0; k < space.columns.length; k++) {
+        const b = space.columns[k]!;
+        u32[4 * (b >>> 6) + ((b >>> 5) & 1)]! |= 1 << (b & 31);
+      }
       for (let w = 0, n = 0; w < words; w++) {
-        ranks[w] = n;
-        n += popcount32(bits[2 * w]!) + popcount32(bits[2 * w + 1]!);
+        u32[4 * w + 2] = n;
+        n += popcount32(u32[4 * w]!) + popcount32(u32[4 * w + 1]!);
       }
       new Float32Array(this.memory.buffer, idfAt, space.columns.length).set(space.idf);
     }
     const p = params;
     this.ex.configure(p.hashBits, p.wordNgrams[0], p.wordNgrams[1], p.charNgrams[0], p.charNgrams[1], p.cjkCharNgrams[0], p.cjkCharNgrams[1], p.titleWeight, p.sublinearTf ? 1 : 0, p.wordWeight, p.charWeight, table, memo);
-    this.ex.setModel(presentAt, ranksAt, idfAt, space ? space.charStart : 0, this.dfAt);
+    this.ex.setModel(presentAt, idfAt, space ? space.charStart : 0, this.dfAt);
     this.relayout(256, 4096);
   }
 

@@ -42,11 +42,10 @@ let charWeight: f64 = 1;
 // Fixed regions (configure / setModel).
 let classTable: usize = 0; // u8 per BMP code unit: SEP, WORD or CJK
 // The fitted space as a bitset over raw buckets with a rank per 64-bit word: the compact column of a bucket is the
-// number of buckets of the space below it (columns are the space's buckets in ascending order). Both fit in a
-// core's cache (2^19 buckets: 64 KiB + 32 KiB) where a column per bucket would not (2 MiB), and the lookup of
-// every distinct bucket of every document was the pass's largest cost (cache misses).
-let present: usize = 0; // u64 per 64 raw buckets: bit b % 64 set when bucket b is in the fitted space
-let ranks: usize = 0; // i32 per u64 word: buckets of the space in the words before it
+// number of buckets of the space below it (columns are the space's buckets in ascending order). It fits in a
+// core's cache (2^19 buckets: 128 KiB) where a column per bucket would not (2 MiB), and the lookup of every
+// distinct bucket of every document was the pass's largest cost (cache misses).
+let present: usize = 0; // 16 bytes per 64 raw buckets: u64 bits (bit b % 64 set when bucket b is in the space), then i32 the space's buckets before them
 let idfs: usize = 0; // f32 per compact column
 let charStart: i32 = 0; // first compact column of the character block
 let df: usize = 0; // i32 per raw bucket (fitting)
@@ -106,9 +105,8 @@ export function configure(
 }
 
 /** The fitted feature space as a ranked bitset and the idf per column (transforming), or the document-frequency counts (fitting). */
-export function setModel(presentAt: usize, ranksAt: usize, idfAt: usize, charStartCol: i32, dfAt: usize): void {
+export function setModel(presentAt: usize, idfAt: usize, charStartCol: i32, dfAt: usize): void {
   present = presentAt;
-  ranks = ranksAt;
   idfs = idfAt;
   charStart = charStartCol;
   df = dfAt;
@@ -458,11 +456,11 @@ export function endTransform(): i32 {
     const bucket = load<i32>(ka);
     const count = load<f32>(vals + (ka - keys));
     store<i32>(ka, -1);
-    const word = (<usize>(<u32>bucket >>> 6)) << 3;
-    const bits = load<u64>(present + word);
+    const word = present + ((<usize>(<u32>bucket >>> 6)) << 4);
+    const bits = load<u64>(word);
     const bit = <u64>(bucket & 63);
     if (((bits >>> bit) & 1) == 0) continue;
-    const c = load<i32>(ranks + (word >>> 1)) + <i32>popcnt<u64>(bits & ((<u64>1 << bit) - 1));
+    const c = load<i32>(word, 8) + <i32>popcnt<u64>(bits & ((<u64>1 << bit) - 1));
     let v = <f64>count;
     if (sublinear) v = 1 + logOf(reinterpret<u32>(count), v);
     v *= <f64>load<f32>(idfs + ((<usize>c) << 2));
