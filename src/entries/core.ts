@@ -4,24 +4,6 @@ export type * from "../core/progress.js";
 export type * from "../core/contracts.js";
 export type { Product, ProductInput } from "../core/product.js";
 export type { ItemPrediction } from "../core/prediction.js";
-export {
-  AssortError,
-  InvalidInputError,
-  ConfigError,
-  ModelNotFoundError,
-  ModelFormatError,
-  DependencyMissingError,
-  CancelledError,
-  NotFoundError,
-  ConflictError,
-  LimitError,
-  UnavailableError,
-  ERROR_CODES,
-  throwIfAborted,
-  type ErrorCode,
-  type ErrorHint,
-  type InputLocation,
-  type RowIssue,
-} from "../core/errors.js";
+export * from "../core/errors.js";
 export { LIBRARY_VERSION } from "../core/version.js";
 export { writeFileAtomic, replaceDirAtomic, recoverDir, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "../core/atomic-write.js";
