@@ -6,6 +6,8 @@
 //   assort/images      photos: loading, descriptors, CNN features      assort/embeddings  fastText, USE-lite, vectors
 //   assort/server      the HTTP API                                    assort/store       store registry (sqlite:, memory:)
 //   assort/store/sqlite  the SQLite store                              assort/jobs        worker-thread job runner
+//   assort/models      category models only (read, train, load, evaluate: a lean subset of this entry)
+//   assort/core        errors, the version, atomic writes, the contract types (no third-party packages)
 
 // ---- contracts, errors, products, predictions
 export type * from "./core/progress.js";

@@ -1,6 +1,6 @@
 // The CLI's one error mapping: user mistakes → "error: …" and exit 1; usage → exit 2; bugs → exit 1 with a hint.
 // Library messages are neutral; the CLI's advice (which flag to pass) is added here, from each error's hint.
-import { AssortError, InvalidInputError, type ErrorCode, type ErrorHint } from "../index.js";
+import { AssortError, InvalidInputError, type ErrorCode, type ErrorHint } from "../entries/core.js";
 
 export const EXIT_OK = 0;
 export const EXIT_USER = 1;

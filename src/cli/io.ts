@@ -1,7 +1,8 @@
 // CLI I/O: input sources, atomic output directories, stdout, progress and warnings on stderr.
 import { promises as fs, statSync } from "node:fs";
 import path from "node:path";
-import { ConfigError, InvalidInputError, replaceDirAtomic, type ReadReport, type Warning } from "../index.js";
+import { ConfigError, InvalidInputError, replaceDirAtomic, type Warning } from "../entries/core.js";
+import type { ReadReport } from "../entries/models.js";
 import { UsageError, warningHint } from "./errors.js";
 import { createProgressReporter, type ProgressReporter } from "./progress-bar.js";
 

@@ -1,7 +1,7 @@
 // Shared option parsers and option groups of the CLI verbs (parsing only: values go to the library).
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { classifierKinds, type ReadOptions, type Warning } from "../index.js";
-import { AUTO_CLASSIFIER, MANY_CATEGORIES } from "../entries/estimators.js";
+import type { Warning } from "../entries/core.js";
+import type { ReadOptions } from "../entries/models.js";
 
 /** Parses a whole number with bounds, for commander. */
 export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
@@ -81,16 +81,6 @@ export function readOptions(flags: InputFlags, file: string, requireLabel: boole
   return o;
 }
 
-/** The learning options shared by train and cross-validate. */
-export interface TrainingFlags {
-  classifier: string;
-  param: Record<string, unknown>;
-  seed: number;
-  strategy: "flat" | "top-down";
-  calibration: "isotonic" | "none";
-  calibrationFolds?: number;
-}
-
 /**
  * Parses a number from 0 to 1 (a similarity, a weight), for commander; with `aboveZero`, a probability-like
  * threshold in (0, 1] (0 would accept everything).
@@ -104,34 +94,4 @@ export function fractionArg(name: string, options: { aboveZero?: boolean } = {})
     }
     return x;
   };
-}
-
-export function addTrainingOptions(cmd: Command): Command {
-  return cmd
-    .addOption(
-      new Option(
-        "--classifier <kind>",
-        `auto: linear-svm, or nearest-centroid for ${MANY_CATEGORIES.toLocaleString("en-US")}+ categories that one-vs-rest would take long to learn (products as categories); ` +
-          "or name one (see assort classifiers)",
-      )
-        .choices([AUTO_CLASSIFIER, ...classifierKinds()])
-        .default(AUTO_CLASSIFIER),
-    )
-    .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5 --param classWeight=balanced)", paramArg, {})
-    .option("--seed <n>", "random seed (same data + seed = same model)", intArg("--seed", 0, 2 ** 32 - 1), 42)
-    .addOption(
-      new Option("--strategy <name>", "flat: one classifier over full category paths; top-down: one per parent category, probabilities multiplied along the path")
-        .choices(["flat", "top-down"])
-        .default("flat"),
-    )
-    .addOption(
-      new Option("--calibration <method>", "isotonic: calibrate the top score on held-out estimates (so 0.9 means right 9 times in 10); none: faster training")
-        .choices(["isotonic", "none"])
-        .default("isotonic"),
-    )
-    .option(
-      "--calibration-folds <n>",
-      "refit on this many folds for the calibration's held-out predictions (default: linear classifiers use leave-one-out estimates from their one fit, others 2 folds)",
-      intArg("--calibration-folds", 2, 20),
-    );
 }

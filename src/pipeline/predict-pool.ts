@@ -19,6 +19,8 @@ const MAX_WORKER_CLASSIFIER_BYTES = 256 * 2 ** 20;
 const MAX_WORKER_CLASSES = 2048;
 
 interface Reply {
+  /** Sent once, when the worker has loaded its modules and its copy of the model. */
+  ready?: true;
   id: number;
   /** Milliseconds the worker spent on the batch. */
   ms: number;
@@ -49,6 +51,9 @@ export class PredictPool {
   private nextId = 0;
   private pending = new Map<number, { resolve(r: Reply): void; reject(e: unknown): void }>();
   private broken = false;
+  /** Whether the worker has said it is ready (a stream does not wait for it to start: see {@link PredictPool.begin}). */
+  private ready = false;
+  private readyWaiters: (() => void)[] = [];
   /** Whether the worker scores (else it featurizes only). */
   readonly scoresInWorker: boolean;
   /** The worker's share of each batch, adapted as batches go. */
@@ -85,6 +90,7 @@ export class PredictPool {
     if (this.busy || !this.parallel(texts)) return this.local(texts);
     this.busy = true;
     try {
+      await this.whenReady();
       return await this.begin(texts).finish();
     } finally {
       this.busy = false;
@@ -96,10 +102,12 @@ export class PredictPool {
    * is worked on while this thread does other work (answering the previous batch, reading the next); the
    * rest is done here when `finish` is called. The share adapts so that the worker is rarely waited for and
    * rarely idle: a wait shrinks it, none grows it. Same probabilities as on this thread alone, in order.
-   * Call `finish` of each begun batch in turn.
+   * Call `finish` of each begun batch in turn. The first batch that could go to the worker starts it, and
+   * batches are predicted here alone until it is ready (it takes ~0.1 s to load: waiting for it would idle
+   * this thread, and shrink the worker's share for no reason).
    */
   begin(texts: readonly (readonly string[])[]): { finish(): Promise<Float32Array> } {
-    if (!this.parallel(texts)) return { finish: async () => this.local(texts) };
+    if (!this.parallel(texts) || !this.started()) return { finish: async () => this.local(texts) };
     const local = Math.min(texts.length - 1, Math.max(1, Math.round(texts.length * (1 - this.share))));
     const remote = this.request(texts.slice(local));
     remote.catch(() => undefined); // observed in finish
@@ -131,10 +139,30 @@ export class PredictPool {
     };
   }
 
+  /** Whether the worker is ready; starts it when it is not running. */
+  private started(): boolean {
+    if (!this.ready) this.start();
+    return this.ready;
+  }
+
+  /** Resolves once the worker is ready (starting it; at once when no worker can be used or it failed). */
+  whenReady(): Promise<void> {
+    if (this.ready || this.broken || !this.scoresInWorker || !PredictPool.available()) return Promise.resolve();
+    this.start();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Records whether the worker is ready, and answers whoever waits for it (it is, or never will be). */
+  private setReady(ready: boolean): void {
+    this.ready = ready;
+    for (const r of this.readyWaiters.splice(0)) r();
+  }
+
   /** Stops the worker (it is unreferenced anyway; call this to free its memory early). */
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
+    this.setReady(false);
     if (w) await w.terminate();
   }
 
@@ -145,6 +173,10 @@ export class PredictPool {
     const w = new Worker(WORKER_URL, { workerData: { params: f.params, columns: f.columns, idf: f.idf, ...(classifier ? { classifier } : {}) } });
     w.unref();
     w.on("message", (m: Reply) => {
+      if (m.ready) {
+        if (this.worker === w) this.setReady(true);
+        return;
+      }
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (this.pending.size === 0) w.unref();
@@ -152,14 +184,20 @@ export class PredictPool {
     });
     const fail = (e: unknown): void => {
       this.broken = true;
-      this.worker = undefined;
+      if (this.worker === w) {
+        this.worker = undefined;
+        this.setReady(false);
+      }
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     };
     w.on("error", fail);
     w.on("exit", (code) => {
       if (this.pending.size > 0) fail(new Error(`Predicting worker exited with code ${code}`));
-      this.worker = undefined;
+      if (this.worker === w) {
+        this.worker = undefined;
+        this.setReady(false);
+      }
     });
     this.worker = w;
     return w;

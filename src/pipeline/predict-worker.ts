@@ -25,3 +25,4 @@ parentPort!.on("message", (m: { id: number; texts: string[][] }) => {
     x.data.buffer,
   ] as ArrayBuffer[]);
 });
+parentPort!.postMessage({ ready: true });

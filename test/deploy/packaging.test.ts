@@ -17,9 +17,11 @@ const compose = parse(readFileSync(path.join(ROOT, "compose.yaml"), "utf8"), { m
   services: Record<string, { command?: string[]; ports?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown>; healthcheck?: { test: string[] } }>;
 };
 
+const program = await buildProgram();
+
 /** The long option names of CLI verb `verb` (e.g. "--store"). */
 function optionsOf(verb: string): Set<string> {
-  const cmd = buildProgram().commands.find((c: Command) => c.name() === verb);
+  const cmd = program.commands.find((c: Command) => c.name() === verb);
   if (!cmd) throw new Error(`No CLI verb "${verb}"`);
   return new Set(cmd.options.map((o) => o.long!).filter(Boolean));
 }

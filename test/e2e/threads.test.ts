@@ -98,6 +98,9 @@ describe("worker threads", () => {
         at += n;
       }
     }
+    // A stream does not wait for the worker to start (its first batches are predicted on this thread alone);
+    // a batch of predictBatch does, so after it the whole stream is shared with the worker.
+    expect(await model.predictBatch(fresh.slice(0, 1_000), { topK: 2 })).toEqual(model.predict(fresh.slice(0, 1_000), { topK: 2 }));
     const seen: string[] = [];
     const answers: Lib.ItemPrediction[] = [];
     for await (const { products, predictions } of model.predictStream(batches(), { topK: 2 })) {

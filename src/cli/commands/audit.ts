@@ -32,10 +32,8 @@ interface AuditFlags extends InputFlags {
   quiet?: boolean;
 }
 
-export function auditCommand(program: Command): Command {
-  const cmd = program
-    .command("audit")
-    .description("find products that are probably in the wrong category, duplicates, class imbalance and categories too small to learn")
+export function auditCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .requiredOption("--out <dir>", "write label-issues.jsonl, duplicates.json, summary.json and report.html here (replaced atomically)")
     .option("--folds <n>", "folds of the out-of-fold predictions", intArg("--folds", 2, 100), 5)

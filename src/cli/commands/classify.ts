@@ -1,31 +1,12 @@
-// `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE).
-import path from "node:path";
+// `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE). The
+// options are defined here; the run (./classify-run.ts, which loads the model code) is imported when it runs.
 import type { Command } from "commander";
-import { followTaxonomy, loadModel, loadTaxonomyFile, readCatalog, writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../index.js";
-import { addInputOptions, fractionArg, intArg, readOptions, type InputFlags } from "../options.js";
-import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
+import { addInputOptions, fractionArg, intArg } from "../options.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
-import { itemPredictionJsonOpen } from "../../entries/estimators.js";
+import type { ClassifyFlags } from "./classify-run.js";
 
-interface ClassifyFlags extends InputFlags {
-  model: string;
-  data: string;
-  topK: number;
-  out?: string;
-  batchSize: number;
-  quiet?: boolean;
-  explain?: boolean;
-  minPrecision?: number;
-  taxonomy?: string;
-  backoff?: boolean | number;
-  explainFeatures?: number;
-  explainNeighbors?: number;
-}
-
-export function classifyCommand(program: Command): Command {
-  const cmd = program
-    .command("classify")
-    .description("suggest categories for products: one JSON line per product with the top-k {category, score}")
+export function classifyCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--model <dir>", "model directory written by assort train")
     .requiredOption("--data <file>", "products to classify: JSONL or CSV, or - for stdin")
     .option("--top-k <n>", "categories per product", intArg("--top-k", 1, 1000), 3)
@@ -40,92 +21,5 @@ export function classifyCommand(program: Command): Command {
     .option("--explain-neighbors <n>", "training products listed per explanation (implies --explain; default 3)", intArg("--explain-neighbors", 0, 100))
     .addHelpText("after", EXPLAIN_HELP);
   addInputOptions(cmd, { labelField: false, fromModel: true });
-  return cmd.action(async (flags: ClassifyFlags) => {
-    const ui = makeUi(Boolean(flags.quiet));
-    if (flags.out) await checkWritable(flags.out, { file: true });
-    let model = await loadModel(flags.model);
-    try {
-      if (flags.taxonomy) model = followTaxonomy(model, (await loadTaxonomyFile(flags.taxonomy)).taxonomy);
-      const opts = readOptions(flags, flags.data, false, ui);
-      // Every row gets its own answer line, so nothing is merged by id; not tracking ids keeps memory bounded.
-      opts.duplicateIds = false;
-      opts.textFields ??= model.fields.text;
-      opts.idField ??= model.fields.id;
-      const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
-      const options: ModelClassifyOptions = {
-        topK: flags.topK,
-        ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
-        ...(flags.backoff !== undefined ? { backoff: flags.backoff } : {}),
-        ...(explaining ? { explain: { topFeatures: flags.explainFeatures ?? 8, neighbors: flags.explainNeighbors ?? 3 } } : {}),
-        baseDir: flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data)),
-      };
-      if (flags.minPrecision !== undefined) {
-        const op = model.operatingPoint(flags.minPrecision);
-        ui.info(`precision ${flags.minPrecision}: accepting scores ≥ ${op.threshold.toFixed(4)} (${(op.coverage * 100).toFixed(1)}% of held-out products); the rest get needsReview`);
-      }
-      const version = model.version;
-      let textOnly = 0;
-      // Models that read photos work in smaller batches (each photo is decoded and embedded).
-      const size = model.capabilities.images ? Math.min(flags.batchSize, 256) : flags.batchSize;
-      const done = await classifyStream(flags, opts, ui, size, (batches) => model.predictStream(batches, options), (batch, preds) => {
-        let text = "";
-        const tail = `,"model":${JSON.stringify(version)}}\n`;
-        for (const [i, p] of preds.entries()) {
-          if (p.imageIssue) {
-            textOnly++;
-            const line = batch[i]!.line;
-            ui.warn({ code: p.imageIssue.code, message: `${flags.data}${line ? `:${line}` : ""}: product "${p.id}": ${p.imageIssue.message}` });
-          }
-          // {...p, model}: the prediction's keys, then the model version (p never has a "model" key).
-          text += itemPredictionJsonOpen(p) + tail;
-        }
-        return text;
-      });
-      if (textOnly > 0) ui.info(`${textOnly} product(s) had no usable photo and were classified from their text`);
-      if (flags.out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
-    } finally {
-      await model.close();
-    }
-  });
-}
-
-/**
- * Streams the input in batches of `size` through `predict` (answers in order), writing what `format` makes
- * of each to stdout or, atomically, to `--out`; shows progress and reports skipped rows. Returns how many
- * products were classified.
- */
-async function classifyStream(
-  flags: ClassifyFlags,
-  opts: ReturnType<typeof readOptions>,
-  ui: ReturnType<typeof makeUi>,
-  size: number,
-  predict: (batches: AsyncIterable<Product[]>) => AsyncIterable<{ products: Product[]; predictions: ItemPrediction[] }>,
-  format: (batch: Product[], predictions: ItemPrediction[]) => string,
-): Promise<number> {
-  const stream = readCatalog(inputSource(flags.data), opts);
-  let done = 0;
-  async function* batches(): AsyncGenerator<Product[]> {
-    let batch: Product[] = [];
-    for await (const p of stream) {
-      batch.push(p);
-      if (batch.length >= size) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
-  }
-  async function* results(): AsyncGenerator<string> {
-    for await (const { products, predictions } of predict(batches())) {
-      const text = format(products, predictions);
-      done += products.length;
-      ui.progress.onProgress({ stage: "classify", done, total: 0 });
-      yield text;
-    }
-  }
-  if (flags.out) await writeFileAtomic(flags.out, results());
-  else for await (const text of results()) await writeStdout(text);
-  ui.progress.done();
-  reportSkipped(stream.report, ui);
-  return done;
+  return cmd.action(async (flags: ClassifyFlags) => (await import("./classify-run.js")).runClassify(flags));
 }

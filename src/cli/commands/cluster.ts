@@ -63,10 +63,8 @@ function positiveArg(name: string): (v: string) => number {
   };
 }
 
-export function clusterCommand(program: Command): Command {
-  const cmd = program
-    .command("cluster")
-    .description("group products into clusters (families, categories, or the same product across merchants) and name them")
+export function clusterCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--data <file>", "catalog: JSONL or CSV (- for stdin)")
     .addOption(new Option("--algorithm <name>", "kmeans, agglomerative, dbscan, hdbscan, or match (same product across merchants)").choices([...CLUSTER_ALGORITHMS]).default("kmeans"))
     .option("--k <n|auto>", "clusters for kmeans/agglomerative, or auto (best silhouette over --k-range)", kArg, 8)
@@ -247,10 +245,8 @@ interface EvaluateClustersFlags extends InputFlags {
   quiet?: boolean;
 }
 
-export function evaluateClustersCommand(program: Command): Command {
-  const cmd = program
-    .command("evaluate-clusters")
-    .description("score a clustering against known groups: ARI, NMI, V-measure, purity, pair precision/recall/F1, silhouette")
+export function evaluateClustersCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--assignments <file>", "assignments.jsonl written by assort cluster (or a directory holding it)")
     .requiredOption("--data <file>", "the catalog that was clustered")
     .requiredOption("--truth-field <name>", "field with the reference groups (e.g. cluster_id or category)")

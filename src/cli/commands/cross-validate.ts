@@ -1,7 +1,8 @@
 // `assort cross-validate`: stratified k-fold estimate of how well the settings generalize.
 import type { Command } from "commander";
-import { crossValidate, readCatalogFile } from "../../index.js";
-import { addInputOptions, addTrainingOptions, intArg, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
+import { crossValidate, readCatalogFile } from "../../entries/models.js";
+import { addInputOptions, intArg, readOptions, type InputFlags } from "../options.js";
+import { addTrainingOptions, type TrainingFlags } from "../training-options.js";
 import { inputSource, makeUi, reportSkipped } from "../io.js";
 import { formatTable } from "../table.js";
 
@@ -12,10 +13,8 @@ interface CvFlags extends InputFlags, TrainingFlags {
   quiet?: boolean;
 }
 
-export function crossValidateCommand(program: Command): Command {
-  const cmd = program
-    .command("cross-validate")
-    .description("stratified k-fold cross-validation: accuracy and F1 as mean ± std over folds")
+export function crossValidateCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .option("--folds <n>", "number of folds", intArg("--folds", 2, 100), 5);
   addTrainingOptions(cmd).option("--json", "print one JSON object on stdout").option("-q, --quiet", "no progress or notes on stderr");

@@ -29,10 +29,8 @@ interface ExportFlags {
   quiet?: boolean;
 }
 
-export function embedCommand(program: Command): Command {
-  const cmd = program
-    .command("embed")
-    .description("learn dense product vectors (for clustering and similar items) and save them as a model directory")
+export function embedCommand(cmd: Command): Command {
+  cmd
     .option("--data <file>", "catalog: JSONL or CSV (- for stdin)")
     .option("--out <dir>", "model directory to write (replaced atomically)")
     .addOption(new Option("--method <name>", "tfidf-svd (word TF-IDF → SVD), fasttext (trained on the catalog), use-lite (pretrained English sentence encoder, 512-d)").choices([...VECTOR_METHODS]).default("tfidf-svd"))

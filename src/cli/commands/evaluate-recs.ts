@@ -36,10 +36,8 @@ function keyed(s: RecsScores, k: number): Record<string, number> {
 const tasksJson = (t: Partial<RecsTasks>, k: number): Record<string, Record<string, number>> =>
   Object.fromEntries(TASKS.filter((name) => t[name] !== undefined).map((name) => [name, keyed(t[name]!, k)]));
 
-export function evaluateRecsCommand(program: Command): Command {
-  const cmd = program
-    .command("evaluate-recs")
-    .description("evaluate recommendations on a time split: train before --split-at, test after; tasks all, new and bought-together, with a popularity baseline")
+export function evaluateRecsCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--split-at <time>", "train on events before this time, test on the purchases from it on (ISO 8601; without a zone: UTC)")
     .option("--end <time>", "test on purchases before this time only (a validation window)")
     .option("--k <n>", "list length (the JSON keys follow it: ndcgAt10 …)", intArg("--k", 1, 1000), 10)

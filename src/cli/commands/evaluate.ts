@@ -1,7 +1,7 @@
 // `assort evaluate`: score a model on labelled products (tables for people, --json for machines).
 import path from "node:path";
 import type { Command } from "commander";
-import { evaluateModel, loadModel, readCatalogFile, type ModelEvaluation } from "../../index.js";
+import { evaluateModel, loadModel, readCatalogFile, type ModelEvaluation } from "../../entries/models.js";
 import { addInputOptions, fractionArg, readOptions, type InputFlags } from "../options.js";
 import { inputSource, makeUi, pct, reportSkipped } from "../io.js";
 import { formatConfusion, formatTable } from "../table.js";
@@ -15,10 +15,8 @@ interface EvaluateFlags extends InputFlags {
   backoff?: boolean | number;
 }
 
-export function evaluateCommand(program: Command): Command {
-  const cmd = program
-    .command("evaluate")
-    .description("measure a model on labelled products: accuracy, precision/recall/F1, per-class report, confusion matrix")
+export function evaluateCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--model <dir>", "model directory written by assort train")
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .option("--min-precision <p>", "also report the held-out threshold for this precision and what it gives on this data", fractionArg("--min-precision", { aboveZero: true }))

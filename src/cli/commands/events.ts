@@ -12,8 +12,7 @@ interface StatsFlags extends EventFlags {
   quiet?: boolean;
 }
 
-export function eventsCommand(program: Command): Command {
-  const group = program.command("events").description("shopper event files: counts and checks, and importing them into the store");
+export function eventsCommand(group: Command): Command {
   const stats = group
     .command("stats")
     .description("count events by type, shoppers, items, identical rows, bad rows, unknown items (with --items) and the time range")

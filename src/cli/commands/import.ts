@@ -22,10 +22,8 @@ interface ImportFlags extends InputFlags {
   nice: number;
 }
 
-export function importCommand(program: Command): Command {
-  const cmd = program
-    .command("import")
-    .description("import products into the store (idempotent by id; each batch one transaction), classified by the live model")
+export function importCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--data <file>", "products: JSONL or CSV")
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
     .option("--store <url>", STORE_HELP)

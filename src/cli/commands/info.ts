@@ -3,10 +3,8 @@ import type { Command } from "commander";
 import { classifierEntry, classifierKinds, loadModel } from "../../index.js";
 import { AUTO_CLASSIFIER, MANY_CATEGORIES } from "../../entries/estimators.js";
 
-export function infoCommand(program: Command): Command {
-  return program
-    .command("info")
-    .description("show a model's manifest: version, categories, training data, settings")
+export function infoCommand(cmd: Command): Command {
+  return cmd
     .requiredOption("--model <dir>", "model directory")
     .option("--json", "print the manifest summary as JSON")
     .action(async (flags: { model: string; json?: boolean }) => {
@@ -36,10 +34,8 @@ export function infoCommand(program: Command): Command {
     });
 }
 
-export function classifiersCommand(program: Command): Command {
-  return program
-    .command("classifiers")
-    .description("list the classifier kinds")
+export function classifiersCommand(cmd: Command): Command {
+  return cmd
     .action(() => {
       const many = MANY_CATEGORIES.toLocaleString("en-US");
       process.stdout.write(`${AUTO_CLASSIFIER.padEnd(22)}The default of train: linear-svm, or nearest-centroid from ${many} categories on when one-vs-rest would take long\n`);

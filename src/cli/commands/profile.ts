@@ -13,10 +13,8 @@ interface ProfileFlags extends EventFlags {
   quiet?: boolean;
 }
 
-export function profileCommand(program: Command): Command {
-  const cmd = program
-    .command("profile")
-    .description("show a shopper's profile: recency, frequency, spend (net of returns), return rate, basket size, category affinity")
+export function profileCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--user <id>", "the shopper")
     .option("--seed <n>", "random seed of the item groups (without categories)", (v: string) => Number(v), 0)
     .option("--json", "print one JSON object on stdout")

@@ -21,10 +21,8 @@ interface RecommendFlags extends EventFlags {
   quiet?: boolean;
 }
 
-export function recommendCommand(program: Command): Command {
-  const cmd = program
-    .command("recommend")
-    .description("recommend items to a shopper (for you), or items bought together with an item, each with a reason")
+export function recommendCommand(cmd: Command): Command {
+  cmd
     .option("--user <id>", "the shopper (an unknown shopper gets what is popular now)")
     .option("--item <id>", "an item: list what is bought together with it (content neighbours for an item without purchases)")
     .addOption(new Option("--mode <mode>", "all: may repeat what the shopper bought; new: only items they have not bought").choices(["all", "new"]).default("all"))

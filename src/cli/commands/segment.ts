@@ -45,10 +45,8 @@ function positiveArg(v: string): number {
   return x;
 }
 
-export function segmentCommand(program: Command): Command {
-  const cmd = program
-    .command("segment")
-    .description("group shoppers into named segments (recency, frequency, spend and category affinity) with a report")
+export function segmentCommand(cmd: Command): Command {
+  cmd
     .option("--out <dir>", "write assignments.jsonl, segments.json and report.html here (replaced atomically)")
     .option("--k <n|auto>", "segments, or auto: the best silhouette over --k-range (the curve is shown)", kArg, "auto")
     .option("--k-range <min..max>", "k tried by --k auto (default 3..10)", rangeArg)

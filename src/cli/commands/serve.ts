@@ -54,10 +54,8 @@ const collect = (v: string, acc: string[] = []): string[] => [...acc, v];
 const duration = (flag: string, help: string, ms: number): Option =>
   new Option(flag, `${help}, e.g. 10s or 500ms`).argParser(durationArg(flag.split(" ")[0]!)).default(ms, ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 
-export function serveCommand(program: Command): Command {
-  return program
-    .command("serve")
-    .description("serve the HTTP API: classify, products, search, similar items, feedback, models, jobs (keys: ASSORT_API_KEY, --keys-file)")
+export function serveCommand(cmd: Command): Command {
+  return cmd
     .option("--port <n>", "port to listen on (0: any free port; the real one is printed)", intArg("--port", 0, 65535), 8080)
     .option("--host <host>", "address to listen on (an IP address or a host name of this machine)", hostArg, "127.0.0.1")
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")

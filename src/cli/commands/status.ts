@@ -10,10 +10,8 @@ interface StatusFlags {
   json?: boolean;
 }
 
-export function statusCommand(program: Command): Command {
-  return program
-    .command("status")
-    .description("show a data directory read-only: which process writes to it, products, models, jobs, similar items")
+export function statusCommand(cmd: Command): Command {
+  return cmd
     .option("--data-dir <dir>", "data directory (SQLite database, models)", "./assort-data")
     .option("--json", "print the status as one JSON line")
     .action(async (flags: StatusFlags) => {

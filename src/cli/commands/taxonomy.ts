@@ -61,10 +61,8 @@ function addCommonOptions(cmd: Command): Command {
     .option("-q, --quiet", "no notes or warnings on stderr");
 }
 
-export function taxonomyCommand(program: Command): Command {
-  const group = program
-    .command("taxonomy")
-    .description("work with category trees: show a summary, check a catalog's labels against one")
+export function taxonomyCommand(group: Command): Command {
+  group
     .addHelpText("after", FORMATS_HELP);
 
   const show = group

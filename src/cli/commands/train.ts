@@ -1,8 +1,9 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type ClassifierChoice, type Modalities } from "../../index.js";
-import { addInputOptions, addTrainingOptions, listArg, paramArg, readOptions, type InputFlags, type TrainingFlags } from "../options.js";
+import { loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type ClassifierChoice, type Modalities } from "../../entries/models.js";
+import { addInputOptions, listArg, paramArg, readOptions, type InputFlags } from "../options.js";
+import { addTrainingOptions, type TrainingFlags } from "../training-options.js";
 import { checkModelDir, inputSource, makeUi, reportSkipped } from "../io.js";
 
 interface TrainFlags extends InputFlags, TrainingFlags {
@@ -19,10 +20,8 @@ interface TrainFlags extends InputFlags, TrainingFlags {
   textWeight?: number;
 }
 
-export function trainCommand(program: Command): Command {
-  const cmd = program
-    .command("train")
-    .description("learn a shop's categories from labelled products and save a model")
+export function trainCommand(cmd: Command): Command {
+  cmd
     .requiredOption("--data <file>", "labelled catalog: JSONL or CSV (- for stdin)")
     .requiredOption("--out <dir>", "model directory to write (replaced atomically)");
   addTrainingOptions(cmd)

@@ -32,10 +32,8 @@ interface WorkerFlags {
   nice: number;
 }
 
-export function workerCommand(program: Command): Command {
-  return program
-    .command("worker")
-    .description("process queued jobs and batches (imports, batch classify, train, cluster, embed, audit) of a postgres:// store")
+export function workerCommand(cmd: Command): Command {
+  return cmd
     .requiredOption("--store <url>", STORE_HELP)
     .requiredOption("--queue <url>", QUEUE_HELP)
     .option("--concurrency <n>", "batches processed at once", intArg("--concurrency", 1, 64), 1)

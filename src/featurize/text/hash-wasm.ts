@@ -6,9 +6,10 @@
 import { ensureBytes, ownMemory, wasmApi, WasmModuleSlot, type WasmMemory } from "../../linalg/wasm-module.js";
 import type { TextFeaturizerParams } from "./params.js";
 import { normalizeText } from "./normalize.js";
-import { codePointClass, segment } from "./tokenize.js";
+import { codePointClass, segment, segmentMany } from "./tokenize.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { EntryBuffer } from "./growable.js";
+import { lowerBound } from "../../linalg/search.js";
 
 interface HashExports {
   configure(
@@ -26,7 +27,7 @@ interface HashExports {
     table: number,
     memo: number,
   ): void;
-  setModel(map: number, charStart: number, df: number): void;
+  setModel(present: number, idf: number, charStart: number, df: number): void;
   layout(text: number, parts: number, words: number, wordHashes: number, runs: number, codes: number, keys: number, vals: number, cap: number, touched: number, counts: number): void;
   setOutput(idx: number, val: number, length: number): void;
   outputLength(): number;
@@ -52,6 +53,24 @@ export function textHasherFallbackReason(): string | undefined {
 }
 
 const align = (n: number): number => (n + 15) & ~15;
+
+/** Documents normalized (and their Chinese/Japanese fields segmented) together, ahead of hashing them. */
+const CHUNK_DOCS = 256;
+/** Text with a character tokenize.ts's isCjk accepts: the fields the WebAssembly pass asks to segment. */
+const HAS_CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]/u;
+
+/** Set bits of a 32-bit word. */
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** Whether `columns` are strictly ascending buckets in [0, width). */
+function ascendingBuckets(columns: Int32Array, width: number): boolean {
+  for (let k = 0; k < columns.length; k++) if (columns[k]! < (k > 0 ? columns[k - 1]! + 1 : 0) || columns[k]! >= width) return false;
+  return true;
+}
 
 let classTable: Uint8Array | undefined;
 
@@ -92,7 +111,6 @@ export class WasmTextHasher {
   private readonly params: TextFeaturizerParams;
   private readonly fitting: boolean;
   private readonly space: HashSpace | undefined;
-  private readonly mapAt: number;
   private readonly dfAt: number;
   private readonly width: number;
   private tableLoaded = false;
@@ -129,22 +147,30 @@ export class WasmTextHasher {
     };
     const table = alloc(65536);
     const memo = alloc(64 * 16);
-    // Per raw bucket: its compact column (or -1) and that column's idf, side by side (one cache miss each).
-    const mapAt = (this.mapAt = space ? alloc(this.width * 8) : 0);
+    // The fitted space: per 64 raw buckets, a bit each and the buckets of the space before them (16 bytes); the idf
+    // per column (see hash.as.ts: a compact column is the rank of its bucket).
+    const words = this.width >>> 6;
+    const presentAt = space ? alloc(words * 16) : 0;
+    const idfAt = space ? alloc(space.columns.length * 4) : 0;
     this.dfAt = space ? 0 : alloc(this.width * 4);
     this.scratchAt = top;
     this.ensure(top);
     if (space) {
-      const map = new Int32Array(this.memory.buffer, mapAt, this.width * 2).fill(-1);
-      const idf = new Float32Array(this.memory.buffer, mapAt, this.width * 2);
+      // u32 view: words 4w and 4w + 1 are the bits of buckets 64w to 64w + 63, 4w + 2 the rank.
+      const u32 = new Uint32Array(this.memory.buffer, presentAt, words * 4);
       for (let k = 0; k < space.columns.length; k++) {
-        map[2 * space.columns[k]!] = k;
-        idf[2 * space.columns[k]! + 1] = space.idf[k]!;
+        const b = space.columns[k]!;
+        u32[4 * (b >>> 6) + ((b >>> 5) & 1)]! |= 1 << (b & 31);
       }
+      for (let w = 0, n = 0; w < words; w++) {
+        u32[4 * w + 2] = n;
+        n += popcount32(u32[4 * w]!) + popcount32(u32[4 * w + 1]!);
+      }
+      new Float32Array(this.memory.buffer, idfAt, space.columns.length).set(space.idf);
     }
     const p = params;
     this.ex.configure(p.hashBits, p.wordNgrams[0], p.wordNgrams[1], p.charNgrams[0], p.charNgrams[1], p.cjkCharNgrams[0], p.cjkCharNgrams[1], p.titleWeight, p.sublinearTf ? 1 : 0, p.wordWeight, p.charWeight, table, memo);
-    this.ex.setModel(mapAt, space ? space.charStart : 0, this.dfAt);
+    this.ex.setModel(presentAt, idfAt, space ? space.charStart : 0, this.dfAt);
     this.relayout(256, 4096);
   }
 
@@ -153,8 +179,12 @@ export class WasmTextHasher {
     return this.memory.buffer.byteLength - this.scratchAt;
   }
 
-  /** A hasher when the WebAssembly module is available, else undefined (use the JavaScript pass). */
+  /**
+   * A hasher when the WebAssembly module is available, else undefined (use the JavaScript pass); also undefined
+   * for a space whose columns are not strictly ascending buckets of the hashing width (its columns are ranks).
+   */
   static create(params: TextFeaturizerParams, space?: HashSpace): WasmTextHasher | undefined {
+    if (space && !ascendingBuckets(space.columns, 2 << params.hashBits)) return undefined;
     const module = MODULE.get();
     return module ? new WasmTextHasher(module, params, space) : undefined;
   }
@@ -254,35 +284,53 @@ export class WasmTextHasher {
     const p = this.params;
     const ex = this.ex;
     const indptr = new Int32Array(texts.length + 1);
-    const norm: string[] = [];
     ex.setOutput(this.outIdxAt, this.outValAt, 0);
     if (this.fitting) {
       this.views();
       this.i32.fill(0, this.dfAt >> 2, (this.dfAt >> 2) + this.width);
     }
+    // Documents go in chunks: each chunk's fields are normalized first, and its Chinese/Japanese ones segmented
+    // in one call to jieba (segmentMany: the same parts as one call per field, at a fraction of the calls' cost).
+    let chunk: string[][] = [];
+    let parts = new Map<string, string[]>();
+    let chunkEnd = 0;
     for (let d = 0; d < texts.length; d++) {
       if ((d & 4095) === 4095) onRow?.(d);
-      const fields = texts[d]!;
-      norm.length = 0;
-      for (let f = 0; f < fields.length; f++) {
-        const raw = fields[f];
-        const weight = f === 0 ? p.titleWeight : 1;
-        norm.push(!raw || weight === 0 ? "" : normalizeText(raw, p.html));
+      if (d === chunkEnd) {
+        chunkEnd = Math.min(texts.length, d + CHUNK_DOCS);
+        chunk = [];
+        const cjk: string[] = [];
+        for (let e = d; e < chunkEnd; e++) {
+          const fields = texts[e]!;
+          const norm: string[] = [];
+          for (let f = 0; f < fields.length; f++) {
+            const raw = fields[f];
+            const weight = f === 0 ? p.titleWeight : 1;
+            const s = !raw || weight === 0 ? "" : normalizeText(raw, p.html);
+            norm.push(s);
+            if (HAS_CJK.test(s)) cjk.push(s);
+          }
+          chunk.push(norm);
+        }
+        parts = new Map();
+        const cut = segmentMany(cjk);
+        for (let k = 0; k < cjk.length; k++) parts.set(cjk[k]!, cut[k]!);
       }
+      const norm = chunk[d - (chunkEnd - chunk.length)]!;
       this.room(norm);
       this.views();
       let ok = true;
       for (let f = 0; f < norm.length && ok; f++) {
         const s = norm[f]!;
         if (s.length === 0) continue;
-        ok = this.field(s, f === 0 ? 1 : 0);
+        ok = this.field(s, f === 0 ? 1 : 0, parts.get(s));
       }
       if (ok) {
         indptr[d + 1] = this.fitting ? ex.endFit() : ex.endTransform();
       } else {
         // The segmenter changed the text (a lone surrogate becomes U+FFFD): this document goes the JavaScript way.
         ex.discard();
-        indptr[d + 1] = this.hashInJs(fields);
+        indptr[d + 1] = this.hashInJs(texts[d]!);
       }
     }
     this.views();
@@ -296,8 +344,8 @@ export class WasmTextHasher {
     return { indptr, indices, values };
   }
 
-  /** Counts one field's n-grams; false when it must be hashed in JavaScript. */
-  private field(s: string, title: number): boolean {
+  /** Counts one field's n-grams (`cut`: its segmentation, when known); false when it must be hashed in JavaScript. */
+  private field(s: string, title: number, cut?: readonly string[]): boolean {
     const u16 = this.u16;
     const at = this.textAt >> 1;
     let any = 0;
@@ -311,7 +359,7 @@ export class WasmTextHasher {
       this.tableLoaded = true;
     }
     if (this.ex.field(s.length, title) === 0) return true;
-    const parts = segment(s);
+    const parts = cut ?? segment(s);
     const i32 = this.i32;
     const pa = this.partsAt >> 2;
     let total = 0;
@@ -336,7 +384,6 @@ export class WasmTextHasher {
     this.views();
     const i32 = this.i32;
     const f32 = this.f32;
-    const map = this.mapAt >> 2;
     const dfAt = this.dfAt >> 2;
     const idx = this.outIdxAt >> 2;
     const val = this.outValAt >> 2;
@@ -345,8 +392,8 @@ export class WasmTextHasher {
     for (let t = 0; t < sc.nTouched; t++) {
       const col = sc.touched[t]!;
       if (this.space) {
-        const c = i32[map + 2 * col]!;
-        if (c < 0) continue;
+        const c = lowerBound(this.space.columns, col);
+        if (c === this.space.columns.length || this.space.columns[c] !== col) continue;
         i32[idx + k] = c;
       } else {
         i32[dfAt + col]!++;

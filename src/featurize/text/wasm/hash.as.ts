@@ -41,7 +41,12 @@ let charWeight: f64 = 1;
 
 // Fixed regions (configure / setModel).
 let classTable: usize = 0; // u8 per BMP code unit: SEP, WORD or CJK
-let colMap: usize = 0; // per raw bucket, 8 bytes: i32 compact column (or -1), then f32 its idf
+// The fitted space as a bitset over raw buckets with a rank per 64-bit word: the compact column of a bucket is the
+// number of buckets of the space below it (columns are the space's buckets in ascending order). It fits in a
+// core's cache (2^19 buckets: 128 KiB) where a column per bucket would not (2 MiB), and the lookup of every
+// distinct bucket of every document was the pass's largest cost (cache misses).
+let present: usize = 0; // 16 bytes per 64 raw buckets: u64 bits (bit b % 64 set when bucket b is in the space), then i32 the space's buckets before them
+let idfs: usize = 0; // f32 per compact column
 let charStart: i32 = 0; // first compact column of the character block
 let df: usize = 0; // i32 per raw bucket (fitting)
 
@@ -99,9 +104,10 @@ export function configure(
   classTable = table;
 }
 
-/** The fitted feature space as (column, idf) pairs per raw bucket (transforming), or the document-frequency counts (fitting: map = 0). */
-export function setModel(map: usize, charStartCol: i32, dfAt: usize): void {
-  colMap = map;
+/** The fitted feature space as a ranked bitset and the idf per column (transforming), or the document-frequency counts (fitting). */
+export function setModel(presentAt: usize, idfAt: usize, charStartCol: i32, dfAt: usize): void {
+  present = presentAt;
+  idfs = idfAt;
   charStart = charStartCol;
   df = dfAt;
 }
@@ -437,8 +443,8 @@ function finish(): void {
 /**
  * Ends a document when transforming: its buckets in the fitted space (others dropped), in first-seen order,
  * weighted as FittedTextFeaturizer.weightRow (the same float64 operations in the same order), appended to the
- * output; empties the table. One pass over the distinct buckets: each costs one lookup of its (column, idf)
- * pair. Returns the output length.
+ * output; empties the table. One pass over the distinct buckets: each costs a look at its bit and, when set, its
+ * word's rank and its column's idf. Returns the output length.
  */
 export function endTransform(): i32 {
   const start = outLen;
@@ -450,12 +456,14 @@ export function endTransform(): i32 {
     const bucket = load<i32>(ka);
     const count = load<f32>(vals + (ka - keys));
     store<i32>(ka, -1);
-    const e = colMap + ((<usize>bucket) << 3);
-    const c = load<i32>(e);
-    if (c < 0) continue;
+    const word = present + ((<usize>(<u32>bucket >>> 6)) << 4);
+    const bits = load<u64>(word);
+    const bit = <u64>(bucket & 63);
+    if (((bits >>> bit) & 1) == 0) continue;
+    const c = load<i32>(word, 8) + <i32>popcnt<u64>(bits & ((<u64>1 << bit) - 1));
     let v = <f64>count;
     if (sublinear) v = 1 + logOf(reinterpret<u32>(count), v);
-    v *= <f64>load<f32>(e, 4);
+    v *= <f64>load<f32>(idfs + ((<usize>c) << 2));
     store<i32>(outIdx + ((<usize>k) << 2), c);
     store<f32>(outVal + ((<usize>k) << 2), <f32>v);
     if (c < charStart) wNorm += v * v;
