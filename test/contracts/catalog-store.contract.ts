@@ -3,7 +3,10 @@
 // and digits (every collation orders them alike), search expectations hold for any BM25-like ranking, and
 // nothing depends on reopening (durability is each engine's own test).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NotFoundError, type CatalogStore, type ProductWrite, type StoredPrediction } from "../../src/index.js";
+import { NotFoundError, type CatalogStore } from "../../src/index.js";
+import { ids, pred, row } from "./catalog-rows.js";
+import { reviewCases } from "./catalog-store-review.contract.js";
+import { searchCases } from "./catalog-store-search.contract.js";
 import { shopperStoreCases } from "./shopper-store.contract.js";
 import { predictionLogCases } from "./prediction-log.contract.js";
 
@@ -13,35 +16,8 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
-interface RowOptions {
-  category?: string;
-  description?: string;
-  predicted?: StoredPrediction;
-  hash?: string;
-  fields?: Record<string, unknown>;
-}
-
-/** A product to write; the hash follows its content unless given. */
-export function row(id: string, title: string, o: RowOptions = {}): ProductWrite {
-  const fields = o.fields ?? { id, title, ...(o.description ? { description: o.description } : {}), ...(o.category ? { category: o.category } : {}) };
-  return {
-    id,
-    title,
-    description: o.description ?? "",
-    ...(o.category !== undefined ? { category: o.category } : {}),
-    fields,
-    hash: o.hash ?? JSON.stringify([id, title, o.description ?? "", o.category ?? "", fields]),
-    ...(o.predicted ? { predicted: o.predicted } : {}),
-  };
-}
-
 /** A NotFoundError (by name and code: a store may raise it from another module instance, e.g. a worker thread's revived error). */
 const notFound = { name: NotFoundError.name, code: "NOT_FOUND" };
-
-const pred = (category: string, score = 0.9, model = "m1"): StoredPrediction => ({ category, score, model });
-
-/** Ids p00 … p(n-1), zero-padded so every collation sorts them alike. */
-const ids = (n: number, prefix = "p"): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, "0")}`);
 
 /** Reads a whole keyset scan page by page, checking each page's size. */
 async function scanAll<T>(fetch: (o: { afterId?: string; limit: number }) => Promise<T[]>, idOf: (t: T) => string, limit: number): Promise<T[]> {
@@ -199,145 +175,7 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
       });
     });
 
-    describe("search", () => {
-      const catalog = (): ProductWrite[] => [
-        row("p1", "Samsung Galaxy S23 phone 128 GB black", { category: "phones" }),
-        row("p2", "Samsung 55 inch TV QLED 4K smart", { category: "tvs" }),
-        row("p3", "LG 65 inch OLED TV", { category: "tvs" }),
-        row("p4", "Phone case", { description: "fits samsung galaxy", category: "accessories" }),
-        row("p5", "Braided cable", { predicted: pred("cables") }),
-        row("p6", "Samsung charger"),
-      ];
-
-      it("ranks title matches above description matches, with facets over every match", async () => {
-        await store.upsertProducts(catalog());
-        const r = await store.search({ q: "samsung", limit: 10, offset: 0 });
-        expect(r.total).toBe(4);
-        expect(r.hits.map((h) => h.id).sort()).toEqual(["p1", "p2", "p4", "p6"]);
-        // the description match ranks last, though it is shorter than two of the title matches
-        expect(r.hits[r.hits.length - 1]!.id).toBe("p4");
-        for (let i = 1; i < r.hits.length; i++) expect(r.hits[i - 1]!.score).toBeGreaterThanOrEqual(r.hits[i]!.score);
-        expect(r.hits.every((h) => h.score > 0)).toBe(true);
-        // facets: count desc, then category; a match without a category counts in the total only
-        expect(r.facets).toEqual([
-          { category: "accessories", count: 1 },
-          { category: "phones", count: 1 },
-          { category: "tvs", count: 1 },
-        ]);
-        expect(r.hits.find((h) => h.id === "p1")).toMatchObject({ id: "p1", title: "Samsung Galaxy S23 phone 128 GB black", category: "phones" });
-        expect(r.hits.find((h) => h.id === "p6")!.category).toBeUndefined();
-      });
-
-      it("filters by effective category while the facets still cover every category", async () => {
-        await store.upsertProducts(catalog());
-        const tv = await store.search({ q: "samsung", category: "tvs", limit: 10, offset: 0 });
-        expect(tv.total).toBe(1);
-        expect(tv.hits.map((h) => h.id)).toEqual(["p2"]);
-        expect(tv.facets.map((f) => f.category)).toEqual(["accessories", "phones", "tvs"]);
-        expect(await store.search({ q: "samsung", category: "nope", limit: 10, offset: 0 })).toMatchObject({ total: 0, hits: [] });
-        // the effective category counts: a prediction, then a correction
-        expect((await store.search({ q: "cable", category: "cables", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["p5"]);
-        await store.addCorrection({ productId: "p2", category: "monitors" });
-        const after = await store.search({ q: "samsung", limit: 10, offset: 0 });
-        expect(after.facets).toContainEqual({ category: "monitors", count: 1 });
-        expect(after.facets.find((f) => f.category === "tvs")).toBeUndefined();
-        expect((await store.search({ q: "samsung", category: "monitors", limit: 10, offset: 0 })).hits).toMatchObject([{ id: "p2", category: "monitors" }]);
-      });
-
-      it("needs every term, falling back to any term when no product has them all", async () => {
-        await store.upsertProducts(catalog());
-        expect((await store.search({ q: "inch tv", limit: 10, offset: 0 })).hits.map((h) => h.id).sort()).toEqual(["p2", "p3"]);
-        expect((await store.search({ q: "samsung tv", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["p2"]);
-        const any = await store.search({ q: "oled galaxy", limit: 10, offset: 0 });
-        expect(any.total).toBe(3);
-        expect(any.hits.map((h) => h.id).sort()).toEqual(["p1", "p3", "p4"]);
-        expect((await store.search({ q: "zzzz", limit: 10, offset: 0 })).total).toBe(0);
-        // case and width do not matter
-        expect((await store.search({ q: "SAMSUNG ＴＶ", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["p2"]);
-      });
-
-      it("pages with limit and offset; the total does not depend on the page", async () => {
-        await store.upsertProducts(ids(12).map((id, i) => row(id, `tent ${"x ".repeat(i)}`)));
-        const full = await store.search({ q: "tent", limit: 12, offset: 0 });
-        expect(full.total).toBe(12);
-        const paged: string[] = [];
-        for (let offset = 0; offset < 12; offset += 5) {
-          const page = await store.search({ q: "tent", limit: 5, offset });
-          expect(page.total).toBe(12);
-          paged.push(...page.hits.map((h) => h.id));
-        }
-        expect(paged).toEqual(full.hits.map((h) => h.id));
-        expect((await store.search({ q: "tent", limit: 5, offset: 20 })).hits).toEqual([]);
-        // shorter titles with the term rank higher (BM25 length normalization)
-        expect(full.hits[0]!.id).toBe("p000");
-        expect(full.hits[11]!.id).toBe("p011");
-      });
-
-      it("boosts hits of the predicted category of the query", async () => {
-        await store.upsertProducts([row("p1", "apple apple apple", { category: "fruit" }), row("p2", "apple iphone", { category: "phones" })]);
-        const plain = await store.search({ q: "apple", limit: 10, offset: 0 });
-        expect(plain.hits.map((h) => h.id)).toEqual(["p1", "p2"]);
-        const boosted = await store.search({ q: "apple", limit: 10, offset: 0, boostCategory: "phones", boostFactor: 10 });
-        expect(boosted.hits.map((h) => h.id)).toEqual(["p2", "p1"]);
-        expect(boosted.hits[0]!.score).toBeGreaterThan(plain.hits.find((h) => h.id === "p2")!.score);
-        expect(boosted.total).toBe(2);
-        expect(boosted.facets).toEqual(plain.facets);
-        // the default factor boosts too, and a category nobody has changes nothing
-        const byDefault = await store.search({ q: "apple", limit: 10, offset: 0, boostCategory: "phones" });
-        expect(byDefault.hits.find((h) => h.id === "p2")!.score).toBeGreaterThan(plain.hits.find((h) => h.id === "p2")!.score);
-        expect((await store.search({ q: "apple", limit: 10, offset: 0, boostCategory: "nope", boostFactor: 10 })).hits).toEqual(plain.hits);
-      });
-
-      it("treats every query as plain words, never as query syntax", async () => {
-        await store.upsertProducts([row("p1", 'USB-C cable "braided" NEAR me', { category: "cables" }), row("p2", "Kettle")]);
-        const odd = ['"', "NEAR(", "usb AND OR NOT", "title:usb", "*", "^usb", "(", "usb) OR (", "-usb", "'; DROP TABLE products; --", "\u0000", "%", "_", "\\", "usb:*", "usb & !cable", "<->", "$1"];
-        for (const q of odd) await expect(store.search({ q, limit: 5, offset: 0 })).resolves.toMatchObject({ total: expect.any(Number) });
-        expect((await store.search({ q: 'cable"', limit: 5, offset: 0 })).total).toBe(1);
-        expect((await store.search({ q: "usb AND", limit: 5, offset: 0 })).total).toBe(1);
-        expect((await store.search({ q: "title:usb", limit: 5, offset: 0 })).hits.map((h) => h.id)).toEqual(["p1"]);
-        expect((await store.search({ q: "NOT kettle", limit: 5, offset: 0 })).hits.map((h) => h.id)).toContain("p2");
-        expect((await store.counts()).products).toBe(2);
-      });
-
-      it("bounds huge queries", async () => {
-        await store.upsertProducts([row("p1", "USB cable", { category: "cables" })]);
-        const huge = "usb ".repeat(25_000) + Array.from({ length: 5000 }, (_, i) => `w${i}`).join(" ");
-        const t = performance.now();
-        const r = await store.search({ q: huge, limit: 5, offset: 0 });
-        expect(performance.now() - t).toBeLessThan(5000);
-        expect(r.total).toBe(1);
-      });
-
-      it("finds Chinese products through word segmentation", async () => {
-        await store.upsertProducts([row("c1", "小米蓝牙耳机 Air2", { category: "earphones" }), row("c2", "华为手机 Mate60", { category: "phones" }), row("c3", "苏泊尔不粘炒锅", { category: "woks" })]);
-        expect((await store.search({ q: "蓝牙耳机", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["c1"]);
-        expect((await store.search({ q: "耳机", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["c1"]);
-        expect((await store.search({ q: "华为", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["c2"]);
-        expect((await store.search({ q: "mate60", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["c2"]);
-      });
-
-      it("lists a category without search terms, facets over the whole catalog", async () => {
-        await store.upsertProducts([row("p3", "c", { category: "x" }), row("p1", "a", { category: "x" }), row("p2", "b", { category: "y" }), row("p4", "d")]);
-        expect(await store.search({ q: "", category: "x", limit: 10, offset: 0 })).toMatchObject({ total: 2, hits: [{ id: "p1", category: "x" }, { id: "p3" }] });
-        expect((await store.search({ q: "", category: "x", limit: 1, offset: 1 })).hits.map((h) => h.id)).toEqual(["p3"]);
-        const blank = await store.search({ q: " !!! ", limit: 10, offset: 0 });
-        expect(blank).toMatchObject({ total: 0, hits: [] });
-        expect(blank.facets).toEqual([
-          { category: "x", count: 2 },
-          { category: "y", count: 1 },
-        ]);
-        expect((await store.search({ q: "", limit: 10, offset: 0 })).hits).toEqual([]);
-      });
-
-      it("follows updates: an old title is gone from the index, the new one is there", async () => {
-        await store.upsertProducts([row("a", "Tefal pan")]);
-        await store.upsertProducts([row("a", "Tefal frying pan")]);
-        expect((await store.search({ q: "frying", limit: 10, offset: 0 })).hits.map((h) => h.id)).toEqual(["a"]);
-        await store.upsertProducts([row("a", "Bosch kettle")]);
-        expect((await store.search({ q: "tefal", limit: 10, offset: 0 })).total).toBe(0);
-        expect((await store.search({ q: "kettle", limit: 10, offset: 0 })).total).toBe(1);
-      });
-    });
+    searchCases(() => store);
 
     describe("corrections", () => {
       it("records a correction and applies it in one step", async () => {
@@ -397,106 +235,7 @@ export function catalogStoreContract(name: string, factory: () => Promise<StoreF
       });
     });
 
-    describe("review queue and undo", () => {
-      /** Products to review below 0.9, and some that are not: labelled, corrected, sure, unpredicted. */
-      const seed = async (): Promise<void> => {
-        await store.upsertProducts([
-          row("a1", "Steel pan", { predicted: pred("kitchen > pans", 0.3) }),
-          row("a10", "Another pan", { predicted: pred("kitchen > pans", 0.3) }),
-          row("a2", "Pan lid", { predicted: pred("kitchen > pans", 0.5) }),
-          row("a3", "Kettle", { predicted: pred("kitchen > kettles", 0.4) }),
-          row("a4", "Shoe", { predicted: pred("shoes", 0.2) }),
-          row("a5", "Sure thing", { predicted: pred("shoes", 0.99) }),
-          row("a6", "Labelled boot", { category: "shoes", predicted: pred("shoes", 0.1) }),
-          row("a7", "Corrected pan", { predicted: pred("kitchen > pans", 0.15) }),
-          row("a8", "Unpredicted"),
-          row("a9", "Kitchenette", { predicted: pred("kitchenware", 0.35) }),
-        ]);
-        await store.addCorrection({ productId: "a7", category: "kitchen > lids" });
-      };
-      const idsOf = (page: { products: { id: string }[] }): string[] => page.products.map((p) => p.id);
-      /** Every page of a query, following the cursors. */
-      const all = async (q: Omit<Parameters<CatalogStore["reviewQueue"]>[0], "limit" | "after">, limit: number): Promise<string[]> => {
-        const out: string[] = [];
-        let after;
-        for (let i = 0; i < 20; i++) {
-          const page = await store.reviewQueue({ ...q, limit, ...(after ? { after } : {}) });
-          expect(page.products.length).toBeLessThanOrEqual(limit);
-          expect(page.cursors.length).toBe(page.products.length);
-          out.push(...idsOf(page));
-          if (page.products.length < limit) return out;
-          after = page.cursors[page.cursors.length - 1];
-        }
-        throw new Error("the queue did not end");
-      };
-
-      it("lists predicted, unlabelled, uncorrected products below the threshold, most uncertain first, ties in id order", async () => {
-        await seed();
-        const page = await store.reviewQueue({ below: 0.9, limit: 10 });
-        expect(idsOf(page)).toEqual(["a4", "a1", "a10", "a9", "a3", "a2"]);
-        expect(page.total).toBe(6);
-        expect(page.products[0]).toMatchObject({ id: "a4", title: "Shoe", predicted: pred("shoes", 0.2) });
-        expect(page.cursors[0]).toEqual({ score: 0.2, id: "a4" });
-        expect((await store.reviewQueue({ below: 0.3, limit: 10 })).products.map((p) => p.id)).toEqual(["a4"]);
-        expect(await all({ below: 0.9 }, 2)).toEqual(["a4", "a1", "a10", "a9", "a3", "a2"]);
-        expect(await all({ below: 0.9 }, 1)).toEqual(["a4", "a1", "a10", "a9", "a3", "a2"]);
-      });
-
-      it("filters by predicted category (the path and below it, not a longer name), score range and title text", async () => {
-        await seed();
-        expect(await all({ below: 0.9, category: "kitchen" }, 10)).toEqual(["a1", "a10", "a3", "a2"]);
-        expect(await all({ below: 0.9, category: "kitchen > pans" }, 2)).toEqual(["a1", "a10", "a2"]);
-        expect(await all({ below: 0.9, minScore: 0.3, maxScore: 0.45 }, 10)).toEqual(["a1", "a10", "a9", "a3"]);
-        expect(await all({ below: 0.9, text: "PAN" }, 10)).toEqual(["a1", "a10", "a2"]);
-        const f = await store.reviewQueue({ below: 0.9, category: "kitchen", text: "pan", limit: 1 });
-        expect({ ids: idsOf(f), total: f.total }).toEqual({ ids: ["a1"], total: 3 });
-        expect((await store.reviewQueue({ below: 0.9, text: "%", limit: 10 })).total).toBe(0);
-        expect((await store.reviewQueue({ below: 0.9, category: "nothing", limit: 10 })).total).toBe(0);
-      });
-
-      it("spreads across categories: each category's most uncertain first, then each one's second", async () => {
-        await seed();
-        const page = await store.reviewQueue({ below: 0.9, spread: true, limit: 10 });
-        expect(idsOf(page)).toEqual(["a4", "a1", "a9", "a3", "a10", "a2"]);
-        expect(page.cursors.map((c) => c.rank)).toEqual([1, 1, 1, 1, 2, 3]);
-        expect(await all({ below: 0.9, spread: true }, 4)).toEqual(["a4", "a1", "a9", "a3", "a10", "a2"]);
-        expect(await all({ below: 0.9, spread: true }, 1)).toEqual(["a4", "a1", "a9", "a3", "a10", "a2"]);
-      });
-
-      it("a decided product leaves the queue; undoing its only correction brings it back", async () => {
-        await seed();
-        const c = await store.addCorrection({ productId: "a1", accept: true });
-        expect(idsOf(await store.reviewQueue({ below: 0.9, limit: 10 }))).toEqual(["a4", "a10", "a9", "a3", "a2"]);
-        expect(await store.deleteCorrection(c.id)).toEqual({ deleted: c });
-        expect(idsOf(await store.reviewQueue({ below: 0.9, limit: 10 }))).toEqual(["a4", "a1", "a10", "a9", "a3", "a2"]);
-      });
-
-      it("undo deletes a correction and re-applies the product's latest remaining one, or none", async () => {
-        await store.upsertProducts([row("x", "Thing", { predicted: pred("a") }), row("y", "Other", { category: "given" })]);
-        const c1 = await store.addCorrection({ productId: "x", category: "b" });
-        const c2 = await store.addCorrection({ productId: "x", category: "c" });
-        const c3 = await store.addCorrection({ productId: "y", category: "d" });
-        expect(await store.deleteCorrection(c2.id)).toEqual({ deleted: c2, correctedCategory: "b" });
-        expect(await store.getProduct("x")).toMatchObject({ correctedCategory: "b", effectiveCategory: "b" });
-        expect(await store.deleteCorrection(c2.id)).toBeUndefined();
-        expect(await store.deleteCorrection(c1.id)).toEqual({ deleted: c1 });
-        const x = (await store.getProduct("x"))!;
-        expect(x.correctedCategory).toBeUndefined();
-        expect(x.effectiveCategory).toBe("a");
-        expect(await store.deleteCorrection(c3.id)).toEqual({ deleted: c3 });
-        expect(await store.getProduct("y")).toMatchObject({ category: "given", effectiveCategory: "given" });
-        expect(await store.deleteCorrection(999_999)).toBeUndefined();
-        expect(await store.listCorrections()).toEqual([]);
-        expect(await store.scanCorrectedCategories({ limit: 10 })).toEqual([]);
-        expect((await store.counts()).corrections).toBe(0);
-        // search facets follow the category the product has again
-        expect((await store.search({ q: "thing", limit: 10, offset: 0 })).facets).toEqual([{ category: "a", count: 1 }]);
-        // a new correction after an undo gets a new id
-        const c4 = await store.addCorrection({ productId: "x", category: "e" });
-        expect(c4.id).toBeGreaterThan(c3.id);
-        expect(await store.listCorrections()).toEqual([c4]);
-      });
-    });
+    reviewCases(() => store);
 
     describe("clusters", () => {
       it("renames a cluster of a run, keeping the others and the assignments", async () => {

@@ -4,7 +4,7 @@
 // corrections too. Skipped, with the reason, without ASSORT_TEST_PG_URL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres-store.js";
-import { row } from "../contracts/catalog-store.contract.js";
+import { row } from "../contracts/catalog-rows.js";
 import { dropSchema, freshSchema, missing, PG_URL, pgUrl } from "../fixtures/services.js";
 
 describe.skipIf(missing("ASSORT_TEST_PG_URL", PG_URL))("PostgreSQL search: sampled counts, exact hits", () => {
