@@ -46,9 +46,35 @@ function rowProblem(row: Record<string, unknown>): { field: string; message: str
 }
 
 /**
- * Reads JSONL rows: skips blank lines, rejects bad UTF-8, invalid JSON, non-objects (with the parser's
- * reason), numbers out of range and nesting deeper than {@link MAX_JSON_DEPTH}, and maps each object with
- * {@link mapRow}. Yields one batch of results per batch of lines.
+ * One JSONL line as a row: undefined for a blank line; else the product {@link mapRow} makes of its object,
+ * or why the line was rejected: too long, bad UTF-8, invalid JSON, not an object (with the parser's
+ * reason), a number out of range or nesting deeper than {@link MAX_JSON_DEPTH}.
+ * @param maxLineBytes the cap the lines were split with, for the message on a dropped line
+ */
+export function jsonlRow({ line, bytes, size }: RawLine, mapping: RowMapping, maxLineBytes: number): RowResult | undefined {
+  const file = mapping.file;
+  if (bytes === undefined) return badRow(file, line, lineTooLong(size, maxLineBytes));
+  // Blank check only when the line could be blank: keeps the happy path free of byte loops.
+  if (bytes.length === 0 || (bytes[0]! <= 0x20 && isBlank(bytes))) return undefined;
+  if (!isUtf8(bytes)) return badRow(file, line, INVALID_UTF8);
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch (err) {
+    return badRow(file, line, `invalid JSON: ${shorten((err as Error).message)}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    return badRow(file, line, `expected a JSON object (one product per line), got ${got}`);
+  }
+  const problem = rowProblem(value as Record<string, unknown>);
+  if (problem !== undefined) return badRow(file, line, problem.message, problem.field);
+  return mapRow(value as Record<string, unknown>, line, mapping);
+}
+
+/**
+ * Reads JSONL rows ({@link jsonlRow} of each line, blank lines skipped). Yields one batch of results per
+ * batch of lines.
  * @param maxLineBytes the cap the lines were split with, for the message on a dropped line
  */
 export async function* readJsonlRows(
@@ -56,38 +82,11 @@ export async function* readJsonlRows(
   mapping: RowMapping,
   maxLineBytes: number,
 ): AsyncGenerator<RowResult[]> {
-  const file = mapping.file;
   for await (const batch of lines) {
     const out: RowResult[] = [];
-    for (const { line, bytes, size } of batch) {
-      if (bytes === undefined) {
-        out.push(badRow(file, line, lineTooLong(size, maxLineBytes)));
-        continue;
-      }
-      // Blank check only when the line could be blank: keeps the happy path free of byte loops.
-      if (bytes.length === 0 || (bytes[0]! <= 0x20 && isBlank(bytes))) continue;
-      if (!isUtf8(bytes)) {
-        out.push(badRow(file, line, INVALID_UTF8));
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(bytes.toString("utf8"));
-      } catch (err) {
-        out.push(badRow(file, line, `invalid JSON: ${shorten((err as Error).message)}`));
-        continue;
-      }
-      if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-        out.push(badRow(file, line, `expected a JSON object (one product per line), got ${got}`));
-        continue;
-      }
-      const problem = rowProblem(value as Record<string, unknown>);
-      if (problem !== undefined) {
-        out.push(badRow(file, line, problem.message, problem.field));
-        continue;
-      }
-      out.push(mapRow(value as Record<string, unknown>, line, mapping));
+    for (const l of batch) {
+      const r = jsonlRow(l, mapping, maxLineBytes);
+      if (r !== undefined) out.push(r);
     }
     if (out.length > 0) yield out;
   }
