@@ -12,8 +12,8 @@ import type { Product } from "../core/product.js";
 import { workerThreads } from "../core/worker.js";
 import type { RowMapping } from "../catalog/map-row.js";
 import { checkEndOfInput, checkOptions, CHUNK_BYTES, formatOfPath, mappingOf, tallyIssue, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
-import { jsonlRow } from "../catalog/read-jsonl.js";
-import { blockLines, MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../catalog/read-lines.js";
+import { jsonlBlockRows } from "../catalog/read-jsonl.js";
+import { MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../catalog/read-lines.js";
 import { CategoryModel } from "./category-model.js";
 
 const WORKER_URL = new URL("./classify-jsonl-worker.js", import.meta.url);
@@ -48,15 +48,13 @@ export interface BlockAnswer {
 const encoder = new TextEncoder();
 
 /**
- * Answers one block of JSONL lines: each line read as readCatalog reads it ({@link jsonlRow}), the products
+ * Answers one block of JSONL lines: each line read as readCatalog reads it (jsonlBlockRows), the products
  * predicted as {@link CategoryModel.predict} does and written as `itemPredictionJsonOpen(p) + tail`.
  */
 export function answerBlock(model: CategoryModel, s: BlockSettings, block: LineBlock): BlockAnswer {
   const products: Product[] = [];
   const issues: BlockAnswer["issues"] = [];
-  for (const l of blockLines(block, s.maxLineBytes)) {
-    const r = jsonlRow(l, s.mapping, s.maxLineBytes);
-    if (r === undefined) continue;
+  for (const r of jsonlBlockRows(block, s.mapping, s.maxLineBytes)) {
     if (r.ok) products.push(r.product);
     else issues.push({ at: products.length, issue: r.issue });
   }
@@ -89,11 +87,15 @@ class BlockPool {
   private readonly workers: { w: Worker; out: number; ready: boolean }[] = [];
   /** Workers that have loaded the model. */
   ready = 0;
+  /** Resolves when every worker has loaded the model (or one failed). */
+  readonly allReady: Promise<void>;
+  private onAllReady!: () => void;
   private readonly pending = new Map<number, { resolve(a: BlockAnswer): void; reject(e: unknown): void; worker: { out: number } }>();
   private nextId = 0;
   private failure: unknown;
 
   constructor(model: CategoryModel, settings: BlockSettings, n: number) {
+    this.allReady = new Promise((resolve) => (this.onAllReady = resolve));
     const workerData = { ...workerParts(model), settings };
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_URL, { workerData });
@@ -101,7 +103,7 @@ class BlockPool {
       w.on("message", (m: { ready?: true; id: number; answer: BlockAnswer }) => {
         if (m.ready) {
           slot.ready = true;
-          this.ready++;
+          if (++this.ready === n) this.onAllReady();
           return;
         }
         const p = this.pending.get(m.id);
@@ -121,12 +123,14 @@ class BlockPool {
 
   private fail(e: unknown): void {
     this.failure ??= e;
+    this.onAllReady();
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
 
   /** Whether a ready worker has fewer than `most` blocks out. */
   hasRoom(most: number): boolean {
+    if (this.failure !== undefined) return true; // answer() says why
     return this.workers.some((s) => s.ready && s.out < most);
   }
 
@@ -152,6 +156,8 @@ class BlockPool {
 /** A run of {@link classifyJsonl}: the output chunks, in order; `report` fills in as the input is read. */
 export interface JsonlClassifyRun extends AsyncIterable<Uint8Array> {
   readonly report: ReadReport;
+  /** Blocks of lines answered by worker threads (the others were answered by the calling thread). */
+  readonly workerBlocks: number;
 }
 
 /** Options of {@link classifyJsonl}. */
@@ -163,6 +169,11 @@ export interface JsonlClassifyOptions {
   batchSize: number;
   /** Worker threads beside this one, which answers blocks too (default: one per other core, at most 4, when the compiled workers exist and the input is not a small file; 0: this thread answers every block). */
   threads?: number;
+  /**
+   * Whether this thread answers blocks too (default true: while the workers start, and whenever they all
+   * have work); false: it waits for them to start and only reads and writes.
+   */
+  share?: boolean;
   /** Called with the number of products answered so far. */
   onProgress?(done: number): void;
 }
@@ -193,13 +204,17 @@ export function classifyJsonl(
   checkOptions(read);
   model.decider.threshold(options); // a bad option fails here, before any reading
   const report: ReadReport = { rows: 0, skipped: 0, issues: [], issueCount: 0, duplicateIds: 0, duplicates: [] };
+  const stats = { workerBlocks: 0 };
   let started = false;
   return {
     report,
+    get workerBlocks() {
+      return stats.workerBlocks;
+    },
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       if (started) throw new TypeError("A classify run can be iterated only once");
       started = true;
-      return iterate(model, source, read, options, run, report);
+      return iterate(model, source, read, options, run, report, stats);
     },
   };
 }
@@ -218,6 +233,7 @@ async function* iterate(
   options: ModelClassifyOptions,
   run: JsonlClassifyOptions,
   report: ReadReport,
+  stats: { workerBlocks: number },
 ): AsyncGenerator<Uint8Array> {
   const file = read.fileLabel ?? (typeof source === "string" ? source : "<stdin>");
   const maxIssues = read.maxIssues ?? 20;
@@ -284,8 +300,18 @@ async function* iterate(
     const blocks = readLineBlocks(stream, { maxLineBytes: settings.maxLineBytes, file, ...(read.signal ? { signal: read.signal } : {}) });
     try {
       for await (const block of blocks) {
+        if (pool && run.share === false) {
+          await pool.allReady;
+          while (!pool.hasRoom(BLOCKS_PER_WORKER)) {
+            take(await out.shift()!.done);
+            yield* release(sure());
+          }
+        }
         // A worker with room takes the block; else this thread answers it (while the workers start, and its share after).
-        out.push(pool?.hasRoom(BLOCKS_PER_WORKER) ? settled(pool.answer(block)) : local(block));
+        if (pool?.hasRoom(BLOCKS_PER_WORKER)) {
+          out.push(settled(pool.answer(block)));
+          stats.workerBlocks++;
+        } else out.push(local(block));
         while (out.length > 0 && (out[0]!.answer !== undefined || out.length > MAX_OUT)) {
           take(await out.shift()!.done);
           yield* release(sure());
