@@ -2,6 +2,7 @@
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { Readable } from "node:stream";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "../core/errors.js";
@@ -160,7 +161,7 @@ describe("jsonlBlockRows", () => {
     jsonlBlockRows(block, mapping, max);
   const byLines = async (bytes: Buffer, max: number) => {
     const out = [];
-    for await (const batch of readLines([bytes], { maxLineBytes: max })) for (const l of batch) {
+    for await (const batch of readLines(Readable.from([bytes]), { maxLineBytes: max })) for (const l of batch) {
       const r = jsonlRow(l, mapping, max);
       if (r !== undefined) out.push(r);
     }
@@ -179,7 +180,7 @@ describe("jsonlBlockRows", () => {
       for (const max of [1 << 20, 80]) {
         const want = await byLines(bytes, max);
         const got = [];
-        for await (const block of readLineBlocks([bytes], { maxLineBytes: max, maxSkipBytes: 1 << 20 })) got.push(...rows(block, max));
+        for await (const block of readLineBlocks(Readable.from([bytes]), { maxLineBytes: max, maxSkipBytes: 1 << 20 })) got.push(...rows(block, max));
         expect(got).toEqual(want);
       }
     }

@@ -51,14 +51,8 @@ async function streamed(bytes: Buffer, read: ReadOptions, options: ModelClassify
   const tail = `,"model":${JSON.stringify(model.version)}}\n`;
   let text = "";
   async function* batches(): AsyncGenerator<Product[]> {
-    let batch: Product[] = [];
-    for await (const p of stream) {
-      batch.push(p);
-      if (batch.length >= size) {
-        yield batch;
-        batch = [];
-      }
-    }
+    const batch: Product[] = [];
+    for await (const p of stream) if (batch.push(p) === size) yield batch.splice(0);
     if (batch.length > 0) yield batch;
   }
   try {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type * as Lib from "../../src/index.js";
+import type * as Models from "../../src/entries/models.js";
 
 const dist = pathToFileURL(path.resolve(import.meta.dirname, "../../dist/index.js")).href;
 
@@ -114,7 +115,7 @@ describe("worker threads", () => {
   });
 
   it("classify a JSONL file on worker threads: the same bytes as this thread alone; a bad row in a later block fails at its line, with no file left", async () => {
-    const models = (await import(pathToFileURL(path.resolve(import.meta.dirname, "../../dist/entries/models.js")).href)) as typeof import("../../src/entries/models.js");
+    const models = (await import(pathToFileURL(path.resolve(import.meta.dirname, "../../dist/entries/models.js")).href)) as typeof Models;
     const { mkdtemp, readdir, rm, writeFile } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
     const { assort } = await import("./helpers.js");
