@@ -11,8 +11,8 @@ const model = CategoryModel.fromParts(init.manifest, init.arrays, "<worker>");
 // Compiles the hashing and scoring modules before saying ready (the first block would wait for them).
 model.predict([{ id: "", text: ["warm up"], fields: {} }], init.settings.options);
 
-parentPort!.on("message", (m: { id: number; block: LineBlock }) => {
-  const answer = answerBlock(model, init.settings, m.block);
+parentPort!.on("message", (m: { id: number; block: LineBlock; check: boolean }) => {
+  const answer = answerBlock(model, init.settings, m.block, m.check);
   parentPort!.postMessage({ id: m.id, answer }, [answer.text.buffer, answer.ends.buffer] as ArrayBuffer[]);
 });
 parentPort!.postMessage({ ready: true });

@@ -49,15 +49,18 @@ const encoder = new TextEncoder();
 
 /**
  * Answers one block of JSONL lines: each line read as readCatalog reads it (jsonlBlockRows), the products
- * predicted as {@link CategoryModel.predict} does and written as `itemPredictionJsonOpen(p) + tail`.
+ * predicted as {@link CategoryModel.predict} does and written as `itemPredictionJsonOpen(p) + tail`. With
+ * `check`, the rows are read and counted only (`ends` all 0, no text).
  */
-export function answerBlock(model: CategoryModel, s: BlockSettings, block: LineBlock): BlockAnswer {
+export function answerBlock(model: CategoryModel, s: BlockSettings, block: LineBlock, check = false): BlockAnswer {
   const products: Product[] = [];
   const issues: BlockAnswer["issues"] = [];
   for (const r of jsonlBlockRows(block, s.mapping, s.maxLineBytes)) {
     if (r.ok) products.push(r.product);
     else issues.push({ at: products.length, issue: r.issue });
   }
+  // Only checking (a bad row already stops the output): the rows are counted, not answered.
+  if (check) return { text: new Uint8Array(0), ends: new Int32Array(products.length), issues };
   const predictions = products.length > 0 ? model.predict(products, s.options) : [];
   const lines = new Array<string>(predictions.length);
   for (let i = 0; i < predictions.length; i++) lines[i] = itemPredictionJsonOpen(predictions[i]!) + s.tail;
@@ -135,7 +138,7 @@ class BlockPool {
   }
 
   /** Sends a block to a ready worker (its bytes are transferred: the caller's copy is gone) and resolves with its answer. */
-  answer(block: LineBlock): Promise<BlockAnswer> {
+  answer(block: LineBlock, check: boolean): Promise<BlockAnswer> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     let slot = this.workers.find((s) => s.ready)!;
     for (const s of this.workers) if (s.ready && s.out < slot.out) slot = s;
@@ -144,7 +147,7 @@ class BlockPool {
       this.pending.set(id, { resolve, reject, worker: slot });
       slot.out++;
       const transfer = block.bytes.byteLength > 0 ? [block.bytes.buffer as ArrayBuffer] : [];
-      slot.w.postMessage({ id, block }, transfer);
+      slot.w.postMessage({ id, block, check }, transfer);
     });
   }
 
@@ -267,7 +270,8 @@ async function* iterate(
     }
     report.rows += a.ends.length - before;
     if (!failing) kept += a.ends.length - before;
-    if (a.ends.length > 0) held.push({ text: a.text, ends: a.ends, first: next });
+    // Rows past the first bad one are never written: not kept.
+    if (a.ends.length > 0 && next < kept) held.push({ text: a.text, ends: a.ends, first: next });
     next += a.ends.length;
   };
   const sure = (): number => Math.max(0, (Math.floor(kept / size) - 1) * size);
@@ -292,8 +296,9 @@ async function* iterate(
     done.then((a) => (slot.answer = a), () => undefined);
     return slot;
   };
+  // Once a row has failed, later blocks are only checked (their lines would never be written).
   const local = (block: LineBlock): { answer: BlockAnswer; done: Promise<BlockAnswer> } => {
-    const answer = answerBlock(model, settings, block);
+    const answer = answerBlock(model, settings, block, failing);
     return { answer, done: Promise.resolve(answer) };
   };
   try {
@@ -309,7 +314,7 @@ async function* iterate(
         }
         // A worker with room takes the block; else this thread answers it (while the workers start, and its share after).
         if (pool?.hasRoom(BLOCKS_PER_WORKER)) {
-          out.push(settled(pool.answer(block)));
+          out.push(settled(pool.answer(block, failing)));
           stats.workerBlocks++;
         } else out.push(local(block));
         while (out.length > 0 && (out[0]!.answer !== undefined || out.length > MAX_OUT)) {
