@@ -78,6 +78,8 @@ export function canonicalLabel(label: string, separator: string, depth?: number)
  */
 function pathLevels(label: string, separator: string): string[] | string {
   const sep = separator.trim() === "" ? separator : separator.trim();
+  // One level (most flat taxonomies): no split. The caller has checked that the label is not blank.
+  if (!label.includes(sep)) return [label.trim()];
   const levels = label.split(sep);
   if (levels.length > MAX_PATH_LEVELS) return `category path has ${levels.length} levels, more than the limit of ${MAX_PATH_LEVELS}`;
   for (let i = 0; i < levels.length; i++) {

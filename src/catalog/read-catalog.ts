@@ -70,9 +70,11 @@ export interface CatalogStream extends AsyncIterable<Product> {
 type Format = "jsonl" | "csv";
 
 const DEFAULT_TEXT_FIELDS = ["title", "description"] as const;
-const CHUNK_BYTES = 256 * 1024;
+/** Bytes read from a file at a time. */
+export const CHUNK_BYTES = 256 * 1024;
 
-function checkOptions(o: ReadOptions): void {
+/** Throws a RangeError naming the first invalid option. */
+export function checkOptions(o: ReadOptions): void {
   const positive = (name: string, v: number | undefined, min: number) => {
     if (v !== undefined && (!Number.isInteger(v) || v < min)) {
       throw new RangeError(`Invalid option ${name}: expected an integer of at least ${min}, got ${v}`);
@@ -93,7 +95,8 @@ function checkOptions(o: ReadOptions): void {
   if (o.pathSeparator === "") throw new RangeError("Invalid option pathSeparator: must not be empty");
 }
 
-function mappingOf(o: ReadOptions, file: string): RowMapping {
+/** The field mapping of reading `file` with these options (defaults applied). */
+export function mappingOf(o: ReadOptions, file: string): RowMapping {
   const explicit: string[] = [...(o.textFields ?? [])];
   if (o.labelField !== undefined) explicit.push(o.labelField);
   if (o.idField !== undefined) explicit.push(o.idField);
@@ -111,7 +114,7 @@ function mappingOf(o: ReadOptions, file: string): RowMapping {
 }
 
 /** The format an extension implies, or undefined when it says nothing. */
-function formatOfPath(path: string): { format: Format; delimiter?: string } | undefined {
+export function formatOfPath(path: string): { format: Format; delimiter?: string } | undefined {
   const ext = extname(path).toLowerCase();
   if (ext === ".jsonl" || ext === ".ndjson" || ext === ".json") return { format: "jsonl" };
   if (ext === ".csv") return { format: "csv", delimiter: "," };
@@ -218,13 +221,8 @@ async function* iterate(
           if (!failing) yield r.product;
           continue;
         }
-        if (report.issues.length < maxIssues) report.issues.push(r.issue);
-        report.issueCount++;
-        if (r.fatal === true) fatal = r.issue;
-        else {
-          report.skipped++;
-          if (!skip) failing = true;
-        }
+        if (tallyIssue(report, r, maxIssues)) fatal = r.issue;
+        else if (!skip) failing = true;
       }
     }
   } finally {
@@ -233,6 +231,32 @@ async function* iterate(
     if (typeof source === "string") (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
   throwIfAborted(signal, "Reading the catalog");
+  checkEndOfInput(report, file, { failing, fatal, skip });
+  if (ids !== undefined && ids.count > 0) {
+    report.duplicateIds = ids.count;
+    report.duplicates = ids.examples;
+    options.onWarning?.(ids.warning(file));
+  }
+}
+
+/**
+ * Counts a rejected row in `report` (its issue kept while fewer than `maxIssues` are); returns whether it
+ * is fatal (reading cannot go on), else it counts as skipped.
+ */
+export function tallyIssue(report: ReadReport, r: { issue: RowIssue; fatal?: boolean }, maxIssues: number): boolean {
+  if (report.issues.length < maxIssues) report.issues.push(r.issue);
+  report.issueCount++;
+  if (r.fatal === true) return true;
+  report.skipped++;
+  return false;
+}
+
+/**
+ * What a read that reached the end of its input throws: the bad rows when there were some and `skip` is
+ * off (`failing`) or one was fatal, "no rows" when the input had none.
+ */
+export function checkEndOfInput(report: ReadReport, file: string, state: { failing: boolean; fatal?: RowIssue | undefined; skip: boolean }): void {
+  const { failing, fatal, skip } = state;
   if (fatal !== undefined && (skip || report.issueCount === 1)) throw new InvalidInputError([fatal], 1);
   if (failing || fatal !== undefined) {
     const issues = fatal === undefined || report.issues.includes(fatal) ? report.issues : [...report.issues, fatal];
@@ -241,11 +265,6 @@ async function* iterate(
   }
   if (report.rows + report.skipped === 0) {
     throw new InvalidInputError([{ file, line: 1, message: "no rows" }], 1, `${file}: no rows`);
-  }
-  if (ids !== undefined && ids.count > 0) {
-    report.duplicateIds = ids.count;
-    report.duplicates = ids.examples;
-    options.onWarning?.(ids.warning(file));
   }
 }
 

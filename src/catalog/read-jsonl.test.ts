@@ -2,13 +2,14 @@
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { Readable } from "node:stream";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InvalidInputError } from "../core/errors.js";
 import type { RowMapping } from "./map-row.js";
 import { readCatalogFile, type ReadOptions } from "./read-catalog.js";
-import { readJsonlRows } from "./read-jsonl.js";
-import { readLines } from "./read-lines.js";
+import { jsonlBlockRows, jsonlRow, readJsonlRows } from "./read-jsonl.js";
+import { readLineBlocks, readLines } from "./read-lines.js";
 
 const dir = mkdtempSync(join(tmpdir(), "assort-jsonl-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -138,6 +139,59 @@ describe("readCatalog: JSONL", () => {
       "a",
       "line too long: 52 bytes, more than the limit of 30 bytes",
       "c",
+    ]);
+  });
+});
+
+describe("jsonlBlockRows", () => {
+  const mapping: RowMapping = { file: "b.jsonl", textFields: ["title"], labelField: "category", idField: "id", requireLabel: false, labelDepth: undefined, pathSeparator: " > ", maxFieldChars: 100, explicit: [] };
+  const lines = [
+    '{"id": "1", "title": "pan", "category": "Home > Pans"}',
+    "",
+    " \t\u000b\f\r",
+    '{"id": "2", "title": "kettle"}\r',
+    "{bad json",
+    '{"id": "3", "title": "ünïcödé 水壶"}',
+    "[1, 2]",
+    '{"id": "4", "title": "x", "category": "A >  > B"}',
+    '{"id": "5", "title": "' + "y".repeat(120) + '"}',
+    '{"id": "6", "title": "long line ' + "z".repeat(60) + '"}',
+  ];
+  const rows = (block: { bytes: Uint8Array; firstLine: number; lines: number }, max: number) =>
+    jsonlBlockRows(block, mapping, max);
+  const byLines = async (bytes: Buffer, max: number) => {
+    const out = [];
+    for await (const batch of readLines(Readable.from([bytes]), { maxLineBytes: max })) for (const l of batch) {
+      const r = jsonlRow(l, mapping, max);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  };
+
+  it("reads a block as jsonlRow reads its lines: decoded at once when it is UTF-8, line by line when not", async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const cases = [
+      Buffer.concat([bom, Buffer.from(lines.join("\n"))]),
+      Buffer.from(lines.join("\n") + "\n"),
+      Buffer.concat([Buffer.from(lines.slice(0, 5).join("\n") + "\n"), Buffer.from([0x7b, 0xff, 0x7d, 0x0a]), Buffer.from(lines.slice(5).join("\n"))]),
+      Buffer.concat([bom]),
+    ];
+    for (const bytes of cases) {
+      for (const max of [1 << 20, 80]) {
+        const want = await byLines(bytes, max);
+        const got = [];
+        for await (const block of readLineBlocks(Readable.from([bytes]), { maxLineBytes: max, maxSkipBytes: 1 << 20 })) got.push(...rows(block, max));
+        expect(got).toEqual(want);
+      }
+    }
+    const mixed = await byLines(cases[2]!, 80);
+    expect(mixed.filter((r) => !r.ok).map((r) => !r.ok && [r.issue.line, r.issue.field ?? "", r.issue.message.slice(0, 20)])).toEqual([
+      [5, "", "invalid JSON: Expect"],
+      [6, "", "invalid UTF-8: save "],
+      [8, "", "expected a JSON obje"],
+      [9, "category", "empty level 2 of 3 i"],
+      [10, "", "line too long: 144 b"],
+      [11, "", "line too long: 94 by"],
     ]);
   });
 });

@@ -2,7 +2,7 @@
 
 import { isUtf8 } from "node:buffer";
 import { badRow, INVALID_UTF8, lineTooLong, mapRow, shorten, type RowMapping, type RowResult } from "./map-row.js";
-import { isBlank, type RawLine } from "./read-lines.js";
+import { blockLines, isBlank, type LineBlock, type RawLine } from "./read-lines.js";
 
 /** Deepest nesting of objects and arrays accepted in a row (product attributes nest a few levels). */
 export const MAX_JSON_DEPTH = 64;
@@ -46,9 +46,82 @@ function rowProblem(row: Record<string, unknown>): { field: string; message: str
 }
 
 /**
- * Reads JSONL rows: skips blank lines, rejects bad UTF-8, invalid JSON, non-objects (with the parser's
- * reason), numbers out of range and nesting deeper than {@link MAX_JSON_DEPTH}, and maps each object with
- * {@link mapRow}. Yields one batch of results per batch of lines.
+ * One JSONL line as a row: undefined for a blank line; else the product {@link mapRow} makes of its object,
+ * or why the line was rejected: too long, bad UTF-8, invalid JSON, not an object (with the parser's
+ * reason), a number out of range or nesting deeper than {@link MAX_JSON_DEPTH}.
+ * @param maxLineBytes the cap the lines were split with, for the message on a dropped line
+ */
+export function jsonlRow({ line, bytes, size }: RawLine, mapping: RowMapping, maxLineBytes: number): RowResult | undefined {
+  const file = mapping.file;
+  if (bytes === undefined) return badRow(file, line, lineTooLong(size, maxLineBytes));
+  // Blank check only when the line could be blank: keeps the happy path free of byte loops.
+  if (bytes.length === 0 || (bytes[0]! <= 0x20 && isBlank(bytes))) return undefined;
+  if (!isUtf8(bytes)) return badRow(file, line, INVALID_UTF8);
+  return jsonTextRow(bytes.toString("utf8"), line, mapping);
+}
+
+/** {@link jsonlRow} of a line already decoded (valid UTF-8, not blank, its terminator and BOM gone). */
+function jsonTextRow(text: string, line: number, mapping: RowMapping): RowResult {
+  const file = mapping.file;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return badRow(file, line, `invalid JSON: ${shorten((err as Error).message)}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    return badRow(file, line, `expected a JSON object (one product per line), got ${got}`);
+  }
+  const problem = rowProblem(value as Record<string, unknown>);
+  if (problem !== undefined) return badRow(file, line, problem.message, problem.field);
+  return mapRow(value as Record<string, unknown>, line, mapping);
+}
+
+/** Whether a decoded line holds only the whitespace {@link isBlank} allows. */
+function blankText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0b && c !== 0x0c) return false;
+  }
+  return true;
+}
+
+/**
+ * {@link jsonlRow} of each line of a block from readLineBlocks, in order, blank lines left out. A block of valid
+ * UTF-8 (the common case) is decoded once and cut into lines as text; any other goes line by line (blockLines),
+ * which finds the lines that are not UTF-8 or too long. The same rows either way.
+ */
+export function jsonlBlockRows(block: LineBlock, mapping: RowMapping, maxLineBytes: number): RowResult[] {
+  const out: RowResult[] = [];
+  const b = block.bytes;
+  if (block.dropped !== undefined || b.length > maxLineBytes || !isUtf8(b)) {
+    for (const l of blockLines(block, maxLineBytes)) {
+      const r = jsonlRow(l, mapping, maxLineBytes);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
+  const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+  let line = block.firstLine;
+  for (let start = 0; start < text.length; line++) {
+    const nl = text.indexOf("\n", start);
+    let end = nl === -1 ? text.length : nl;
+    const next = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+    // A UTF-8 byte order mark on line 1 is no part of the row (as readLines drops it).
+    if (line === 1 && end > start && text.charCodeAt(start) === 0xfeff) start++;
+    const s = text.slice(start, end);
+    start = next;
+    if (s.length === 0 || (s.charCodeAt(0) <= 0x20 && blankText(s))) continue;
+    out.push(jsonTextRow(s, line, mapping));
+  }
+  return out;
+}
+
+/**
+ * Reads JSONL rows ({@link jsonlRow} of each line, blank lines skipped). Yields one batch of results per
+ * batch of lines.
  * @param maxLineBytes the cap the lines were split with, for the message on a dropped line
  */
 export async function* readJsonlRows(
@@ -56,38 +129,11 @@ export async function* readJsonlRows(
   mapping: RowMapping,
   maxLineBytes: number,
 ): AsyncGenerator<RowResult[]> {
-  const file = mapping.file;
   for await (const batch of lines) {
     const out: RowResult[] = [];
-    for (const { line, bytes, size } of batch) {
-      if (bytes === undefined) {
-        out.push(badRow(file, line, lineTooLong(size, maxLineBytes)));
-        continue;
-      }
-      // Blank check only when the line could be blank: keeps the happy path free of byte loops.
-      if (bytes.length === 0 || (bytes[0]! <= 0x20 && isBlank(bytes))) continue;
-      if (!isUtf8(bytes)) {
-        out.push(badRow(file, line, INVALID_UTF8));
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(bytes.toString("utf8"));
-      } catch (err) {
-        out.push(badRow(file, line, `invalid JSON: ${shorten((err as Error).message)}`));
-        continue;
-      }
-      if (value === null || typeof value !== "object" || Array.isArray(value)) {
-        const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-        out.push(badRow(file, line, `expected a JSON object (one product per line), got ${got}`));
-        continue;
-      }
-      const problem = rowProblem(value as Record<string, unknown>);
-      if (problem !== undefined) {
-        out.push(badRow(file, line, problem.message, problem.field));
-        continue;
-      }
-      out.push(mapRow(value as Record<string, unknown>, line, mapping));
+    for (const l of batch) {
+      const r = jsonlRow(l, mapping, maxLineBytes);
+      if (r !== undefined) out.push(r);
     }
     if (out.length > 0) yield out;
   }

@@ -39,20 +39,38 @@ const NL = 0x0a;
 const CR = 0x0d;
 
 /**
- * Splits a byte stream into lines, yielding them in batches (one batch per input chunk, so the per-line
- * cost stays in native `indexOf` and `subarray`). Lines are views into the chunk, not copies, except a
- * line that spans chunks. Memory: one chunk plus the longest line (capped at `maxLineBytes`).
- * Strings in the stream are taken as UTF-8.
+ * Whole lines of input as raw bytes, as {@link readLineBlocks} cuts them: one block per input chunk (lines
+ * that span chunks complete the block they end in), so a block can be handed to another thread as it is.
+ */
+export interface LineBlock {
+  /**
+   * The lines' bytes, each line but the input's last ending in "\n", undecoded. A Uint8Array of its own
+   * (offset 0, nothing else in its buffer), so it can be transferred. Empty for a dropped line.
+   */
+  bytes: Uint8Array;
+  /** 1-based number of the block's first line. */
+  firstLine: number;
+  /** Lines in the block. */
+  lines: number;
+  /** Set for a block that is one line longer than `maxLineBytes`, dropped unread: its length in bytes. */
+  dropped?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Cuts a byte stream into blocks of whole lines without decoding (see {@link LineBlock}); {@link blockLines}
+ * splits a block into its lines. Memory: one chunk plus the longest line (capped at `maxLineBytes`). Strings
+ * in the stream are taken as UTF-8.
  *
  * Input that is not text stops the read at once with an InvalidInputError naming the file and line: a
  * UTF-16 or UTF-32 byte order mark, a NUL byte (binary data, /dev/zero, UTF-16 without a mark), or no line
  * break within `maxSkipBytes`. So an endless device or a binary file fails fast instead of being read forever.
- * @example for await (const batch of readLines(createReadStream("a.jsonl"))) for (const l of batch) …
  */
-export async function* readLines(
+export async function* readLineBlocks(
   source: AsyncIterable<Buffer | string>,
   options: ReadLinesOptions = {},
-): AsyncGenerator<RawLine[]> {
+): AsyncGenerator<LineBlock> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const maxSkipBytes = options.maxSkipBytes ?? 4 * maxLineBytes;
   const file = options.file ?? "<input>";
@@ -66,24 +84,6 @@ export async function* readLines(
     return new InvalidInputError([issue], 1, `Cannot read ${InvalidInputError.format(issue)}`);
   };
 
-  const finish = (tail: Buffer | undefined, tailSize: number): RawLine => {
-    const size = pendingSize + tailSize;
-    let bytes: Buffer | undefined;
-    if (dropping || size > maxLineBytes) bytes = undefined;
-    else if (pending.length === 0) bytes = tail ?? Buffer.alloc(0);
-    else bytes = Buffer.concat(tail === undefined ? pending : [...pending, tail], size);
-    pending = [];
-    pendingSize = 0;
-    dropping = false;
-    const line = lineNo++;
-    let length = size;
-    if (bytes !== undefined) {
-      bytes = clean(bytes, line);
-      length = bytes.length;
-    }
-    return { line, bytes, size: length };
-  };
-
   for await (const chunk of source) {
     throwIfAborted(options.signal, "Reading the catalog");
     const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
@@ -92,13 +92,33 @@ export async function* readLines(
       if (bom !== undefined) throw stop(1, byteOrderMarkMessage(bom));
     }
     const nul = buf.indexOf(0);
-    if (nul !== -1) throw stop(lineNo + countNewlines(buf, nul), nulByteMessage(buf, nul, position + nul));
+    if (nul !== -1) throw stop(lineNo + countNewlines(buf, 0, nul), nulByteMessage(buf, nul, position + nul));
     position += buf.length;
-    const batch: RawLine[] = [];
     let start = 0;
-    for (let nl = buf.indexOf(NL, start); nl !== -1; nl = buf.indexOf(NL, start)) {
-      batch.push(finish(dropping ? undefined : buf.subarray(start, nl), nl - start));
-      start = nl + 1;
+    if (dropping) {
+      const nl = buf.indexOf(NL);
+      if (nl !== -1) {
+        yield { bytes: EMPTY, firstLine: lineNo++, lines: 1, dropped: pendingSize + nl };
+        dropping = false;
+        pendingSize = 0;
+        start = nl + 1;
+      }
+    }
+    const last = dropping ? -1 : buf.lastIndexOf(NL);
+    if (last >= start) {
+      const bytes = new Uint8Array(pendingSize + last + 1 - start);
+      let at = 0;
+      for (const piece of pending) {
+        bytes.set(piece, at);
+        at += piece.length;
+      }
+      bytes.set(buf.subarray(start, last + 1), at);
+      const lines = countNewlines(buf, start, last + 1);
+      yield { bytes, firstLine: lineNo, lines };
+      lineNo += lines;
+      pending = [];
+      pendingSize = 0;
+      start = last + 1;
     }
     if (start < buf.length) {
       const rest = buf.subarray(start);
@@ -112,10 +132,47 @@ export async function* readLines(
       }
       if (!dropping) pending.push(rest);
     }
-    if (batch.length > 0) yield batch;
   }
   throwIfAborted(options.signal, "Reading the catalog");
-  if (pendingSize > 0 || dropping) yield [finish(undefined, 0)];
+  if (dropping) yield { bytes: EMPTY, firstLine: lineNo, lines: 1, dropped: pendingSize };
+  else if (pendingSize > 0) yield { bytes: new Uint8Array(Buffer.concat(pending, pendingSize)), firstLine: lineNo, lines: 1 };
+}
+
+/**
+ * The lines of a block from {@link readLineBlocks}: views into its bytes, without terminators ("\n" or
+ * "\r\n") and, on line 1, without a UTF-8 BOM; a line longer than `maxLineBytes` comes with its size only.
+ */
+export function blockLines(block: LineBlock, maxLineBytes: number = MAX_LINE_BYTES): RawLine[] {
+  if (block.dropped !== undefined) return [{ line: block.firstLine, bytes: undefined, size: block.dropped }];
+  const buf = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
+  const out: RawLine[] = [];
+  let line = block.firstLine;
+  for (let start = 0; start < buf.length; line++) {
+    const nl = buf.indexOf(NL, start);
+    const end = nl === -1 ? buf.length : nl;
+    if (end - start > maxLineBytes) out.push({ line, bytes: undefined, size: end - start });
+    else {
+      const bytes = clean(buf.subarray(start, end), line);
+      out.push({ line, bytes, size: bytes.length });
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+/**
+ * Splits a byte stream into lines, yielding them in batches (one batch per block of {@link readLineBlocks},
+ * so the per-line cost stays in native `indexOf` and `subarray`). Lines are views into their block.
+ * Memory: one chunk plus the longest line (capped at `maxLineBytes`). Strings in the stream are taken as
+ * UTF-8; input that is not text stops the read as {@link readLineBlocks} says.
+ * @example for await (const batch of readLines(createReadStream("a.jsonl"))) for (const l of batch) …
+ */
+export async function* readLines(
+  source: AsyncIterable<Buffer | string>,
+  options: ReadLinesOptions = {},
+): AsyncGenerator<RawLine[]> {
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  for await (const block of readLineBlocks(source, options)) yield blockLines(block, maxLineBytes);
 }
 
 /**
@@ -135,10 +192,10 @@ export async function openInput(path: string, highWaterMark?: number): Promise<N
   return handle.createReadStream(highWaterMark === undefined ? {} : { highWaterMark });
 }
 
-/** Line breaks in `buf` before `end`. */
-function countNewlines(buf: Buffer, end: number): number {
+/** Line breaks in `buf[start, end)`. */
+function countNewlines(buf: Buffer, start: number, end: number): number {
   let n = 0;
-  for (let i = buf.indexOf(NL); i !== -1 && i < end; i = buf.indexOf(NL, i + 1)) n++;
+  for (let i = buf.indexOf(NL, start); i !== -1 && i < end; i = buf.indexOf(NL, i + 1)) n++;
   return n;
 }
 

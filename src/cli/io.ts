@@ -53,12 +53,17 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 });
 
 /** Writes to stdout, waiting for drain (so piping a large result stays within memory). */
-export async function writeStdout(s: string): Promise<void> {
+export async function writeStdout(s: string | Uint8Array): Promise<void> {
   if (stdoutClosed) throw new OutputClosed("stdout was closed");
   if (!process.stdout.write(s)) {
     await new Promise<void>((resolve) => {
-      process.stdout.once("drain", resolve);
-      process.stdout.once("error", () => resolve());
+      const done = (): void => {
+        process.stdout.off("drain", done);
+        process.stdout.off("error", done);
+        resolve();
+      };
+      process.stdout.once("drain", done);
+      process.stdout.once("error", done);
     });
   }
   if (stdoutClosed) throw new OutputClosed("stdout was closed");

@@ -14,3 +14,4 @@ export { classifierKinds, classifierEntry } from "../classify/registry.js";
 export { AUTO_CLASSIFIER, MANY_CATEGORIES, type ClassifierChoice } from "../pipeline/classifier-choice.js";
 export { loadTaxonomyFile, type LoadTaxonomyOptions } from "../taxonomy/load.js";
 export { itemPredictionJsonOpen } from "../core/prediction-json.js";
+export { canClassifyJsonl, classifyJsonl, type JsonlClassifyRun, type JsonlClassifyOptions } from "../pipeline/classify-jsonl.js";

@@ -88,6 +88,11 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       const c = new Float32Array(100 * k);
       scorer.score(slice, c);
       expect(bits(c)).toEqual(bits(a.subarray(100 * k, 200 * k)));
+      // An odd number of rows (the kernel scores two at a time, then the last alone).
+      const odd: SparseRows = { rows: 101, indptr: x.indptr.subarray(7, 109), indices: x.indices, data: x.data };
+      const d = new Float32Array(101 * k);
+      scorer.score(odd, d);
+      expect(bits(d)).toEqual(bits(a.subarray(7 * k, 108 * k)));
     }
   });
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type * as Lib from "../../src/index.js";
+import type * as Models from "../../src/entries/models.js";
 
 const dist = pathToFileURL(path.resolve(import.meta.dirname, "../../dist/index.js")).href;
 
@@ -112,4 +113,61 @@ describe("worker threads", () => {
     expect(seen).toEqual(fresh.map((p) => p.id));
     expect(answers).toEqual(model.predict(fresh, { topK: 2 }));
   });
+
+  it("classify a JSONL file on worker threads: the same bytes as this thread alone; a bad row in a later block fails at its line, with no file left", async () => {
+    const models = (await import(pathToFileURL(path.resolve(import.meta.dirname, "../../dist/entries/models.js")).href)) as typeof Models;
+    const { mkdtemp, readdir, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { assort } = await import("./helpers.js");
+    const dir = await mkdtemp(path.join(tmpdir(), "assort-jsonl-"));
+    try {
+      const model = await models.train(catalog(3_000), { seed: 5 });
+      await model.save(path.join(dir, "model"));
+      // ~3 MB: a dozen blocks, so the worker and this thread both answer some.
+      const lines = catalog(30_000).map((p, i) => JSON.stringify({ id: `n${i}`, title: `${p.text[0]} v${i % 7}`, description: p.text[1] }));
+      const good = path.join(dir, "good.jsonl");
+      await writeFile(good, lines.join("\n") + "\n");
+      const bad = path.join(dir, "bad.jsonl");
+      lines[24_999] = JSON.stringify({ id: "x", title: ["not", "text"] });
+      await writeFile(bad, lines.join("\n") + "\n");
+      const collect = async (file: string, threads: number, share = true): Promise<{ bytes: Buffer; error?: string; workerBlocks: number }> => {
+        const out: Buffer[] = [];
+        const run = models.classifyJsonl(model, file, {}, { topK: 2 }, { batchSize: 4096, threads, share });
+        try {
+          for await (const c of run) out.push(Buffer.from(c));
+        } catch (e) {
+          return { bytes: Buffer.concat(out), error: (e as Error).message, workerBlocks: run.workerBlocks };
+        }
+        return { bytes: Buffer.concat(out), workerBlocks: run.workerBlocks };
+      };
+      const one = await collect(good, 0);
+      expect(one.bytes.toString("utf8").split("\n")).toHaveLength(30_001);
+      expect(one.workerBlocks).toBe(0);
+      // Two workers answer every block (share: false), or one worker and this thread.
+      for (const [threads, share] of [[2, false], [1, true]] as const) {
+        const two = await collect(good, threads, share);
+        expect(two.bytes.equals(one.bytes)).toBe(true);
+        if (!share) expect(two.workerBlocks).toBeGreaterThan(10);
+      }
+      const failOne = await collect(bad, 0);
+      expect(failOne.error).toContain(`${bad}:25000`);
+      for (const [threads, share] of [[2, false], [1, true]] as const) {
+        const failTwo = await collect(bad, threads, share);
+        expect(failTwo.error).toBe(failOne.error);
+        expect(failTwo.bytes.equals(failOne.bytes)).toBe(true);
+      }
+      // The CLI (workers, as the file passes 1 MB): same lines; a bad row names file, line and field, and --out leaves nothing.
+      const cli = await assort(["classify", "--model", path.join(dir, "model"), "--data", good, "--top-k", "2", "-q"]);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(Buffer.from(cli.stdout).equals(one.bytes)).toBe(true);
+      const out = path.join(dir, "out.jsonl");
+      const failed = await assort(["classify", "--model", path.join(dir, "model"), "--data", bad, "--out", out, "-q"]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(`${bad}:25000`);
+      expect(failed.stderr).toContain("title");
+      expect((await readdir(dir)).sort()).toEqual(["bad.jsonl", "good.jsonl", "model"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

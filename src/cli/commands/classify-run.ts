@@ -1,7 +1,7 @@
 // `assort classify`'s run: loads the model, streams the input through it and writes one JSON line per product.
 import path from "node:path";
 import { writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../entries/core.js";
-import { followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
+import { canClassifyJsonl, classifyJsonl, followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
 import { readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 
@@ -47,6 +47,17 @@ export async function runClassify(flags: ClassifyFlags): Promise<void> {
     let textOnly = 0;
     // Models that read photos work in smaller batches (each photo is decoded and embedded).
     const size = model.capabilities.images ? Math.min(flags.batchSize, 256) : flags.batchSize;
+    const source = inputSource(flags.data);
+    if (canClassifyJsonl(model, source, opts, options)) {
+      // JSONL into a text model: read, answered and written by worker threads (the same lines).
+      const run = classifyJsonl(model, source, opts, options, { batchSize: size, onProgress: (done) => ui.progress.onProgress({ stage: "classify", done, total: 0 }) });
+      if (flags.out) await writeFileAtomic(flags.out, run);
+      else for await (const chunk of run) await writeStdout(chunk);
+      ui.progress.done();
+      reportSkipped(run.report, ui);
+      if (flags.out) ui.info(`Classified ${run.report.rows} products with model ${version} → ${flags.out}`);
+      return;
+    }
     const done = await classifyStream(flags, opts, ui, size, (batches) => model.predictStream(batches, options), (batch, preds) => {
       let text = "";
       const tail = `,"model":${JSON.stringify(version)}}\n`;

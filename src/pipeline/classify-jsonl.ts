@@ -1,0 +1,342 @@
+// Classifies a JSONL catalog from raw bytes to output lines on all cores: this thread reads blocks of whole lines
+// (readLineBlocks), hands them to worker threads, answers a share itself and puts the answers back in order;
+// answering a block parses, validates and maps its rows (jsonlRow, as readCatalog does), featurizes, scores,
+// calibrates, ranks and writes the JSON lines (as `assort classify` writes them). The same lines, the same issues (file, line,
+// field) and the same errors as readCatalog + CategoryModel.predictStream; see classifyJsonl.
+import { stat } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
+import type { ArtifactArray, ModelClassifyOptions } from "../core/contracts.js";
+import type { RowIssue } from "../core/errors.js";
+import { itemPredictionJsonOpen } from "../core/prediction-json.js";
+import type { Product } from "../core/product.js";
+import { workerThreads } from "../core/worker.js";
+import type { RowMapping } from "../catalog/map-row.js";
+import { checkEndOfInput, checkOptions, CHUNK_BYTES, formatOfPath, mappingOf, tallyIssue, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
+import { jsonlBlockRows } from "../catalog/read-jsonl.js";
+import { MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../catalog/read-lines.js";
+import { CategoryModel } from "./category-model.js";
+
+const WORKER_URL = new URL("./classify-jsonl-worker.js", import.meta.url);
+/** Files smaller than this are answered on the calling thread (starting workers would take longer). */
+const MIN_WORKER_BYTES = 1 << 20;
+/** Most workers started (each holds a copy of the model). */
+const MAX_WORKERS = 4;
+/** Blocks out at a time per worker (one being worked on, others waiting), so no worker waits for this thread. */
+const BLOCKS_PER_WORKER = 2;
+/** Most answers held for their turn (bounds memory when a worker is slow). */
+const MAX_OUT = 16;
+
+/** How a block is answered: what every worker is given once. */
+export interface BlockSettings {
+  mapping: RowMapping;
+  options: ModelClassifyOptions;
+  maxLineBytes: number;
+  /** Appended to each prediction's JSON text (its closing brace not yet written), newline included. */
+  tail: string;
+}
+
+/** A block's answer: its products' output lines and its rejected rows. */
+export interface BlockAnswer {
+  /** The output lines, UTF-8, one per product of the block (in order). */
+  text: Uint8Array;
+  /** Byte offset in `text` where each product's line ends. */
+  ends: Int32Array;
+  /** The block's rejected rows, in order, each with the number of the block's products before it. */
+  issues: { at: number; issue: RowIssue }[];
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Answers one block of JSONL lines: each line read as readCatalog reads it (jsonlBlockRows), the products
+ * predicted as {@link CategoryModel.predict} does and written as `itemPredictionJsonOpen(p) + tail`. With
+ * `check`, the rows are read and counted only (`ends` all 0, no text).
+ */
+export function answerBlock(model: CategoryModel, s: BlockSettings, block: LineBlock, check = false): BlockAnswer {
+  const products: Product[] = [];
+  const issues: BlockAnswer["issues"] = [];
+  for (const r of jsonlBlockRows(block, s.mapping, s.maxLineBytes)) {
+    if (r.ok) products.push(r.product);
+    else issues.push({ at: products.length, issue: r.issue });
+  }
+  // Only checking (a bad row already stops the output): the rows are counted, not answered.
+  if (check) return { text: new Uint8Array(0), ends: new Int32Array(products.length), issues };
+  const predictions = products.length > 0 ? model.predict(products, s.options) : [];
+  const lines = new Array<string>(predictions.length);
+  for (let i = 0; i < predictions.length; i++) lines[i] = itemPredictionJsonOpen(predictions[i]!) + s.tail;
+  const joined = lines.join("");
+  const text = encoder.encode(joined);
+  const ends = new Int32Array(lines.length);
+  let at = 0;
+  // One byte per character unless the text has non-ASCII characters (then count each line's bytes).
+  const ascii = text.length === joined.length;
+  for (let i = 0; i < lines.length; i++) ends[i] = at += ascii ? lines[i]!.length : Buffer.byteLength(lines[i]!);
+  return { text, ends, issues };
+}
+
+/** Model arrays to copy into a worker: each in a buffer of its own (not a view of the whole model file), without the training sample. */
+function workerParts(model: CategoryModel): { manifest: Record<string, unknown>; arrays: Record<string, ArtifactArray> } {
+  const { manifest, arrays } = model.toParts();
+  const own: Record<string, ArtifactArray> = {};
+  for (const [k, v] of Object.entries(arrays)) if (!k.startsWith("samples.")) own[k] = v.slice() as ArtifactArray;
+  return { manifest, arrays: own };
+}
+
+/**
+ * Workers that answer blocks, each holding a copy of the model; a block goes to the ready one with the fewest
+ * out. A worker takes ~0.15 s to load its modules and model: until one is ready, the caller answers blocks.
+ */
+class BlockPool {
+  private readonly workers: { w: Worker; out: number; ready: boolean }[] = [];
+  /** Workers that have loaded the model. */
+  ready = 0;
+  /** Resolves when every worker has loaded the model (or one failed). */
+  readonly allReady: Promise<void>;
+  private onAllReady!: () => void;
+  private readonly pending = new Map<number, { resolve(a: BlockAnswer): void; reject(e: unknown): void; worker: { out: number } }>();
+  private nextId = 0;
+  private failure: unknown;
+
+  constructor(model: CategoryModel, settings: BlockSettings, n: number) {
+    this.allReady = new Promise((resolve) => (this.onAllReady = resolve));
+    const workerData = { ...workerParts(model), settings };
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(WORKER_URL, { workerData });
+      const slot = { w, out: 0, ready: false };
+      w.on("message", (m: { ready?: true; id: number; answer: BlockAnswer }) => {
+        if (m.ready) {
+          slot.ready = true;
+          if (++this.ready === n) this.onAllReady();
+          return;
+        }
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (p) {
+          p.worker.out--;
+          p.resolve(m.answer);
+        }
+      });
+      w.on("error", (e) => this.fail(e));
+      w.on("exit", (code) => {
+        if (this.pending.size > 0) this.fail(new Error(`Classifying worker exited with code ${code}`));
+      });
+      this.workers.push(slot);
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.failure ??= e;
+    this.onAllReady();
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  /** Whether a ready worker has fewer than `most` blocks out. */
+  hasRoom(most: number): boolean {
+    if (this.failure !== undefined) return true; // answer() says why
+    return this.workers.some((s) => s.ready && s.out < most);
+  }
+
+  /** Sends a block to a ready worker (its bytes are transferred: the caller's copy is gone) and resolves with its answer. */
+  answer(block: LineBlock, check: boolean): Promise<BlockAnswer> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    let slot = this.workers.find((s) => s.ready)!;
+    for (const s of this.workers) if (s.ready && s.out < slot.out) slot = s;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: slot });
+      slot.out++;
+      const transfer = block.bytes.byteLength > 0 ? [block.bytes.buffer as ArrayBuffer] : [];
+      slot.w.postMessage({ id, block, check }, transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((s) => s.w.terminate()));
+  }
+}
+
+/** A run of {@link classifyJsonl}: the output chunks, in order; `report` fills in as the input is read. */
+export interface JsonlClassifyRun extends AsyncIterable<Uint8Array> {
+  readonly report: ReadReport;
+  /** Blocks of lines answered by worker threads (the others were answered by the calling thread). */
+  readonly workerBlocks: number;
+}
+
+/** Options of {@link classifyJsonl}. */
+export interface JsonlClassifyOptions {
+  /**
+   * The batch size of the stream this run stands in for: when the input has a bad row (and `onBadRow` is
+   * "fail"), the output stops where readCatalog + predictStream in batches of this size would have stopped.
+   */
+  batchSize: number;
+  /** Worker threads beside this one, which answers blocks too (default: one per other core, at most 4, when the compiled workers exist and the input is not a small file; 0: this thread answers every block). */
+  threads?: number;
+  /**
+   * Whether this thread answers blocks too (default true: while the workers start, and whenever they all
+   * have work); false: it waits for them to start and only reads and writes.
+   */
+  share?: boolean;
+  /** Called with the number of products answered so far. */
+  onProgress?(done: number): void;
+}
+
+/**
+ * Whether {@link classifyJsonl} can classify this input with this model: a category model (text only), no
+ * explanations, and input known to be JSONL (`format: "jsonl"`, or a path ending in .jsonl, .ndjson or .json).
+ */
+export function canClassifyJsonl(model: unknown, source: string | NodeJS.ReadableStream, read: ReadOptions, options: ModelClassifyOptions): model is CategoryModel {
+  if (!(model instanceof CategoryModel) || options.explain) return false;
+  const format = read.format === "jsonl" || read.format === "csv" ? read.format : typeof source === "string" ? formatOfPath(source)?.format : undefined;
+  return format === "jsonl";
+}
+
+/**
+ * Classifies a JSONL catalog (see {@link canClassifyJsonl}) into `assort classify`'s output lines
+ * (`{...prediction, "model": version}`), in input order, on worker threads. The same bytes, report and errors
+ * as reading it with readCatalog (`duplicateIds` is not checked) and answering with predictStream in batches
+ * of `batchSize`, including the lines written before a bad row's error.
+ */
+export function classifyJsonl(
+  model: CategoryModel,
+  source: string | NodeJS.ReadableStream,
+  read: ReadOptions,
+  options: ModelClassifyOptions,
+  run: JsonlClassifyOptions,
+): JsonlClassifyRun {
+  checkOptions(read);
+  model.decider.threshold(options); // a bad option fails here, before any reading
+  const report: ReadReport = { rows: 0, skipped: 0, issues: [], issueCount: 0, duplicateIds: 0, duplicates: [] };
+  const stats = { workerBlocks: 0 };
+  let started = false;
+  return {
+    report,
+    get workerBlocks() {
+      return stats.workerBlocks;
+    },
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      if (started) throw new TypeError("A classify run can be iterated only once");
+      started = true;
+      return iterate(model, source, read, options, run, report, stats);
+    },
+  };
+}
+
+/** Whether `source` is a file too small to be worth starting workers for. */
+async function small(source: string | NodeJS.ReadableStream): Promise<boolean> {
+  if (typeof source !== "string") return false;
+  const st = await stat(source).catch(() => undefined);
+  return st !== undefined && st.isFile() && st.size < MIN_WORKER_BYTES;
+}
+
+async function* iterate(
+  model: CategoryModel,
+  source: string | NodeJS.ReadableStream,
+  read: ReadOptions,
+  options: ModelClassifyOptions,
+  run: JsonlClassifyOptions,
+  report: ReadReport,
+  stats: { workerBlocks: number },
+): AsyncGenerator<Uint8Array> {
+  const file = read.fileLabel ?? (typeof source === "string" ? source : "<stdin>");
+  const maxIssues = read.maxIssues ?? 20;
+  const skip = read.onBadRow === "skip";
+  const { baseDir: _images, ...answering } = options; // no photos: a category model reads text only
+  const settings: BlockSettings = {
+    mapping: mappingOf(read, file),
+    options: answering,
+    maxLineBytes: MAX_LINE_BYTES,
+    tail: `,"model":${JSON.stringify(model.version)}}\n`,
+  };
+  // This thread answers blocks too: one worker per other core.
+  const threads = run.threads ?? (!(await small(source)) ? Math.min(MAX_WORKERS, workerThreads(WORKER_URL)) : 0);
+  const size = run.batchSize;
+
+  // Answers come back in input order; lines are written once the stream they stand in for would have written
+  // them (a batch is answered when the next one is full), so that a bad row stops the output at the same line.
+  let failing = false;
+  let kept = 0; // products before the first bad row
+  let next = 0; // index of the next answer's first product
+  let written = 0;
+  const held: { text: Uint8Array; ends: Int32Array; first: number }[] = [];
+  const take = (a: BlockAnswer): void => {
+    let before = 0;
+    for (const { at, issue } of a.issues) {
+      report.rows += at - before;
+      if (!failing) kept += at - before;
+      before = at;
+      tallyIssue(report, { issue }, maxIssues);
+      if (!skip) failing = true;
+    }
+    report.rows += a.ends.length - before;
+    if (!failing) kept += a.ends.length - before;
+    // Rows past the first bad one are never written: not kept.
+    if (a.ends.length > 0 && next < kept) held.push({ text: a.text, ends: a.ends, first: next });
+    next += a.ends.length;
+  };
+  const sure = (): number => Math.max(0, (Math.floor(kept / size) - 1) * size);
+  function* release(limit: number): Generator<Uint8Array> {
+    while (held.length > 0 && written < limit) {
+      const h = held[0]!;
+      const upto = Math.min(limit, h.first + h.ends.length);
+      const from = written > h.first ? h.ends[written - h.first - 1]! : 0;
+      yield h.text.subarray(from, h.ends[upto - h.first - 1]!);
+      written = upto;
+      run.onProgress?.(written);
+      if (upto === h.first + h.ends.length) held.shift();
+    }
+  }
+
+  const stream = typeof source === "string" ? await openInput(source, CHUNK_BYTES) : source;
+  const pool = threads > 0 ? new BlockPool(model, settings, threads) : undefined;
+  // Answers in input order: settled ones (answered here, or back from a worker) are taken without waiting.
+  const out: { answer?: BlockAnswer; done: Promise<BlockAnswer> }[] = [];
+  const settled = (done: Promise<BlockAnswer>): { answer?: BlockAnswer; done: Promise<BlockAnswer> } => {
+    const slot: { answer?: BlockAnswer; done: Promise<BlockAnswer> } = { done };
+    done.then((a) => (slot.answer = a), () => undefined);
+    return slot;
+  };
+  // Once a row has failed, later blocks are only checked (their lines would never be written).
+  const local = (block: LineBlock): { answer: BlockAnswer; done: Promise<BlockAnswer> } => {
+    const answer = answerBlock(model, settings, block, failing);
+    return { answer, done: Promise.resolve(answer) };
+  };
+  try {
+    const blocks = readLineBlocks(stream, { maxLineBytes: settings.maxLineBytes, file, ...(read.signal ? { signal: read.signal } : {}) });
+    try {
+      for await (const block of blocks) {
+        if (pool && run.share === false) {
+          await pool.allReady;
+          while (!pool.hasRoom(BLOCKS_PER_WORKER)) {
+            take(await out.shift()!.done);
+            yield* release(sure());
+          }
+        }
+        // A worker with room takes the block; else this thread answers it (while the workers start, and its share after).
+        if (pool?.hasRoom(BLOCKS_PER_WORKER)) {
+          out.push(settled(pool.answer(block, failing)));
+          stats.workerBlocks++;
+        } else out.push(local(block));
+        while (out.length > 0 && (out[0]!.answer !== undefined || out.length > MAX_OUT)) {
+          take(await out.shift()!.done);
+          yield* release(sure());
+        }
+      }
+    } catch (e) {
+      // Input that stops the read (not text): the rows before it count, as in a stream that stops there.
+      while (out.length > 0) take(await out.shift()!.done);
+      yield* release(sure());
+      throw e;
+    }
+    while (out.length > 0) {
+      take(await out.shift()!.done);
+      yield* release(sure());
+    }
+  } finally {
+    for (const p of out) p.done.catch(() => undefined);
+    await pool?.close();
+    if (typeof source === "string") (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
+  checkEndOfInput(report, file, { failing, skip });
+  yield* release(Number.POSITIVE_INFINITY);
+}
