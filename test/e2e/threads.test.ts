@@ -37,16 +37,38 @@ describe("worker threads", () => {
     expect(exited).toBe(true);
   }, 30_000);
 
-  it("hash the same features as this thread alone", async () => {
+  it("hash the same features as this thread alone, with the worker started ahead or not, whatever minDf drops", async () => {
     const lib = (await import(dist)) as typeof Lib;
-    const texts = catalog(12_000).map((p) => p.text);
-    const serial = await new lib.TextFeaturizer().fitTransformTexts(texts, { threads: 0 });
-    const parallel = await new lib.TextFeaturizer().fitTransformTexts(texts, { threads: 1 });
-    expect(parallel.featurizer.dim).toBe(serial.featurizer.dim);
-    expect(Buffer.from(parallel.matrix.indices.buffer).equals(Buffer.from(serial.matrix.indices.buffer))).toBe(true);
-    expect(Buffer.from(parallel.matrix.data.buffer).equals(Buffer.from(serial.matrix.data.buffer))).toBe(true);
-    expect(Array.from(parallel.matrix.indptr)).toEqual(Array.from(serial.matrix.indptr));
-  });
+    const small = catalog(12_000).map((p) => p.text);
+    // Past the threshold of a worker started here (2M characters) as well as of one started ahead (100k).
+    const large = catalog(30_000).map((p, i) => [`${p.text[0]!} ${"variant ".repeat(i % 5)}`, `${p.text[1]!} ${"spec sheet ".repeat(3)}`]);
+    expect(large.reduce((a, t) => a + t[0]!.length + t[1]!.length, 0)).toBeGreaterThan(2_000_000);
+    const same = (a: Lib.CsrMatrix, b: Lib.CsrMatrix): void => {
+      expect(a.rows).toBe(b.rows);
+      expect(a.cols).toBe(b.cols);
+      expect(Array.from(a.indptr)).toEqual(Array.from(b.indptr));
+      const nnz = a.indptr[a.rows]!;
+      expect(a.indices.length).toBe(nnz);
+      expect(Buffer.from(a.indices.buffer, a.indices.byteOffset, nnz * 4).equals(Buffer.from(b.indices.buffer, b.indices.byteOffset, nnz * 4))).toBe(true);
+      expect(Buffer.from(a.data.buffer, a.data.byteOffset, nnz * 4).equals(Buffer.from(b.data.buffer, b.data.byteOffset, nnz * 4))).toBe(true);
+    };
+    for (const [texts, prestart] of [
+      [small, true],
+      [large, false],
+      [large, true],
+    ] as const) {
+      for (const minDf of [1, 3]) {
+        const serial = await new lib.TextFeaturizer({ minDf }).fitTransformTexts(texts, { threads: 0 });
+        if (prestart) lib.prestartTextTraining();
+        const parallel = await new lib.TextFeaturizer({ minDf }).fitTransformTexts(texts, { threads: 1 });
+        expect(Array.from(parallel.featurizer.columns)).toEqual(Array.from(serial.featurizer.columns));
+        expect(Buffer.from(parallel.featurizer.idf.buffer).equals(Buffer.from(serial.featurizer.idf.buffer))).toBe(true);
+        same(parallel.matrix, serial.matrix);
+        // The training rows are the rows the fitted featurizer gives the same text.
+        same(parallel.matrix, parallel.featurizer.transformTexts(texts));
+      }
+    }
+  }, 60_000);
 
   it("train the same model as this thread alone", async () => {
     const lib = (await import(dist)) as typeof Lib;
