@@ -30,7 +30,7 @@ const n = (x: number): string => x.toLocaleString("en-US");
  * categories × products); otherwise nearest-centroid, which trains in one pass. On flipkart-1050's 504 leaf
  * categories (1.7 products each) linear-svm is right on 115 of 210 test products and nearest centroid on 110;
  * on PriceRunner's 12,057 products as categories linear-svm would take hours and nearest centroid takes seconds.
- * @example chooseClassifier("auto", { rows: 28_250, classes: 12_057, features: 165_060, nonZeros: 4_774_000, calibrated: true }).chosen // "nearest-centroid"
+ * @example chooseClassifier("auto", { rows: 28_250, classes: 12_057, features: 165_060, nonZeros: 4_774_000, calibrated: false }).chosen // "nearest-centroid"
  */
 export function chooseClassifier(requested: string, shape: TrainingShape): ClassifierChoice {
   if (requested !== AUTO_CLASSIFIER) return { requested, chosen: requested, reason: "as asked" };

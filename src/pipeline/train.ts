@@ -261,7 +261,12 @@ export async function train(input: readonly Product[], options: TrainOptions = {
     throw new ConfigError("Invalid featurizer settings", [(e as Error).message]);
   }
   const { featurizer, matrix } = await featurizerSpec.fitTransform(products, options);
-  const calibrated = options.calibration !== "none" && products.length >= 100;
+  // Calibration refits on folds (about twice the time), except linear-svm's (auto's one-vs-rest pick), which uses
+  // held-out estimates from its one fit.
+  const calibrated =
+    options.calibration !== "none" &&
+    products.length >= 100 &&
+    (options.calibrationFolds !== undefined || options.strategy === "top-down" || (requested !== AUTO_CLASSIFIER && requested !== LINEAR_CLASSIFIER));
   const shape = { rows: products.length, classes: labels.length, features: matrix.cols, nonZeros: matrix.indptr[matrix.rows]!, calibrated };
   // Top-down fits one small classifier per parent category: auto means its linear default there.
   const choice =
