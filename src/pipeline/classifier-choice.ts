@@ -1,5 +1,6 @@
 // `classifier: "auto"`: picks the classifier from the number of categories and products per category, and says why.
 import { estimateTrainingCost, type TrainingShape } from "./training-cost.js";
+import { formatCount } from "../core/format.js";
 
 /** The classifier kind that picks one from the training set's shape (the default of `train`). */
 export const AUTO_CLASSIFIER = "auto";
@@ -22,7 +23,7 @@ export interface ClassifierChoice {
   reason: string;
 }
 
-const n = (x: number): string => x.toLocaleString("en-US");
+const n = formatCount;
 
 /**
  * Resolves `requested` ("auto" or a registry kind). Auto picks linear-svm below {@link MANY_CATEGORIES}

@@ -1,6 +1,7 @@
 // An up-front estimate of what training a linear one-vs-rest model will cost, so that a taxonomy of 100,000
 // categories is announced with its time and memory before the hours of work start, not discovered after.
 import type { Warning } from "../core/progress.js";
+import { formatCount } from "../core/format.js";
 
 /** What the estimate is made from: known once the text is featurized, before any classifier is fitted. */
 export interface TrainingShape {
@@ -62,7 +63,7 @@ function size(bytes: number): string {
 export function trainingCostWarning(s: TrainingShape): Warning | undefined {
   const { seconds, bytes } = estimateTrainingCost(s);
   if (seconds < WARN_SECONDS && bytes < WARN_BYTES) return undefined;
-  const n = (x: number) => x.toLocaleString("en-US");
+  const n = formatCount;
   return {
     code: "LARGE_TRAINING",
     message:

@@ -39,10 +39,14 @@ describe("worker threads", () => {
 
   it("hash the same features as this thread alone, with the worker started ahead or not, whatever minDf drops", async () => {
     const lib = (await import(dist)) as typeof Lib;
-    const small = catalog(12_000).map((p) => p.text);
-    // Past the threshold of a worker started here (2M characters) as well as of one started ahead (100k).
-    const large = catalog(30_000).map((p, i) => [`${p.text[0]!} ${"variant ".repeat(i % 5)}`, `${p.text[1]!} ${"spec sheet ".repeat(3)}`]);
-    expect(large.reduce((a, t) => a + t[0]!.length + t[1]!.length, 0)).toBeGreaterThan(2_000_000);
+    const texts = (n: number): string[][] => catalog(n).map((p, i) => [`${p.text[0]!} ${"variant ".repeat(i % 5)}`, `${p.text[1]!} ${"spec sheet ".repeat(3)}`]);
+    const chars = (t: string[][]): number => t.reduce((a, f) => a + f[0]!.length + f[1]!.length, 0);
+    // Past the threshold of a worker started ahead (2M characters) but not of one started here (4M), and past both.
+    const medium = texts(20_000);
+    const large = texts(40_000);
+    expect(chars(medium)).toBeGreaterThan(2_000_000);
+    expect(chars(medium)).toBeLessThan(4_000_000);
+    expect(chars(large)).toBeGreaterThan(4_000_000);
     const same = (a: Lib.CsrMatrix, b: Lib.CsrMatrix): void => {
       expect(a.rows).toBe(b.rows);
       expect(a.cols).toBe(b.cols);
@@ -53,7 +57,7 @@ describe("worker threads", () => {
       expect(Buffer.from(a.data.buffer, a.data.byteOffset, nnz * 4).equals(Buffer.from(b.data.buffer, b.data.byteOffset, nnz * 4))).toBe(true);
     };
     for (const [texts, prestart] of [
-      [small, true],
+      [medium, true],
       [large, false],
       [large, true],
     ] as const) {

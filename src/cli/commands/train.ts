@@ -32,7 +32,7 @@ export function trainCommand(cmd: Command): Command {
     .option("--image-classifier <kind>", "classifier on the image features (default: logistic-regression)")
     .option("--image-param <key=value>", "image classifier parameter, repeatable", paramArg, {})
     .option("--text-weight <w>", "fix the text weight of the fusion in [0, 1] instead of learning it", Number)
-    .option("--json", "print a JSON summary on stdout").option("-q, --quiet", "print nothing but errors: no progress, notes or summary (--json still prints its summary)");
+    .option("--json", "print a JSON summary on stdout").option("-q, --quiet", "no progress, notes or summary: warnings and errors only (--json still prints its summary)");
   addInputOptions(cmd);
   return cmd.action(async (flags: TrainFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
@@ -69,6 +69,7 @@ export function trainCommand(cmd: Command): Command {
     });
     await model.save(flags.out);
     ui.progress.done();
+    if (flags.quiet && !flags.json) return;
     const seconds = (performance.now() - started) / 1000;
     const d = model.describe();
     const h = d.heldOut ?? {};
@@ -97,7 +98,6 @@ export function trainCommand(cmd: Command): Command {
       );
       return;
     }
-    if (flags.quiet) return;
     const fmt = (r: { accuracy: number; macroF1: number } | undefined) => (r ? `accuracy ${r.accuracy.toFixed(3)}, macro-F1 ${r.macroF1.toFixed(3)}` : "-");
     const heldOut = Object.entries(h).map(([k, r]) => `  held-out, ${k === "fused" ? "fused" : `${k} only`}: ${fmt(r)}\n`);
     process.stdout.write(

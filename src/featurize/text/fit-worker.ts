@@ -22,6 +22,8 @@ export class FitWorker {
   private readonly worker: Worker;
   private pending: { resolve(r: FitReply): void; reject(e: unknown): void } | undefined;
   private failure: unknown;
+  /** Whether the worker was asked to load the segmenter ({@link FitWorker.warmCjk}). */
+  cjkWarm = false;
 
   private constructor() {
     this.worker = new Worker(WORKER_URL);
@@ -55,7 +57,9 @@ export class FitWorker {
 
   /** Loads the Chinese/Japanese segmenter's dictionary now (~0.2 s), ahead of text that needs it. */
   warmCjk(): void {
-    if (this.failure === undefined) this.worker.postMessage({ kind: "warm-cjk" } satisfies FitRequest);
+    if (this.failure !== undefined || this.cjkWarm) return;
+    this.cjkWarm = true;
+    this.worker.postMessage({ kind: "warm-cjk" } satisfies FitRequest);
   }
 
   /** Sends one request and resolves with its reply; firing `signal` ends the thread and rejects with CancelledError. */

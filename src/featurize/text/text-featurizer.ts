@@ -10,6 +10,7 @@ import { hashDocument, Scratch } from "./hash-pass.js";
 import { hashRows, WasmTextHasher } from "./hash-wasm.js";
 import { compactRows, weightRow, type RowWeights } from "./fit-rows.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
+import { segmenterLoaded } from "./tokenize.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
 export { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
@@ -165,21 +166,31 @@ export interface TextFitResult {
  * Characters of text below which hashing stays on this thread: with a worker started ahead (prestartFitWorker)
  * that is a few milliseconds of hashing; starting one here costs ~40 ms.
  */
-const PARALLEL_MIN_CHARS_WARM = 100_000;
-const PARALLEL_MIN_CHARS_COLD = 2_000_000;
+const PARALLEL_MIN_CHARS_WARM = 2_000_000;
+const PARALLEL_MIN_CHARS_COLD = 4_000_000;
 
-/** Where the worker's share starts: half the characters (texts.length when there are fewer than `minChars`). */
-function splitPoint(texts: readonly (readonly string[])[], minChars: number): number {
+/**
+ * Where the worker's share starts: `workerShare` of the characters from the end (texts.length when there are fewer
+ * than `minChars`).
+ */
+function splitPoint(texts: readonly (readonly string[])[], minChars: number, workerShare: number): number {
   let total = 0;
   for (const fields of texts) for (const f of fields) total += f ? f.length : 0;
   if (total < minChars) return texts.length;
+  const mine = total * (1 - workerShare);
   let seen = 0;
   for (let d = 0; d < texts.length; d++) {
     for (const f of texts[d]!) seen += f ? f.length : 0;
-    if (seen * 2 >= total) return d + 1;
+    if (seen >= mine) return d + 1;
   }
   return texts.length;
 }
+
+/**
+ * The worker's share of Chinese/Japanese text when it has loaded the segmenter ahead and this thread has not (its
+ * ~0.2 s dictionary load is about a third of the hashing on cn-online-shopping's 50k reviews).
+ */
+const CJK_WARM_WORKER_SHARE = 0.55;
 
 const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
 const sharedFloat32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
@@ -216,7 +227,8 @@ export class TextFeaturizer implements Featurizer {
     const n = texts.length;
     const spare = takeFitWorker();
     const threads = options.threads ?? (spare || FitWorker.available() ? 1 : 0);
-    const split = threads > 0 ? splitPoint(texts, spare ? PARALLEL_MIN_CHARS_WARM : PARALLEL_MIN_CHARS_COLD) : n;
+    const share = spare?.cjkWarm && !segmenterLoaded() ? CJK_WARM_WORKER_SHARE : 0.5;
+    const split = threads > 0 ? splitPoint(texts, spare ? PARALLEL_MIN_CHARS_WARM : PARALLEL_MIN_CHARS_COLD, share) : n;
     let worker: FitWorker | undefined;
     if (split < n) worker = spare ?? FitWorker.start();
     else spare?.close();
@@ -242,20 +254,25 @@ export class TextFeaturizer implements Featurizer {
     const remote = hashing ? ((await hashing) as Extract<FitReply, { kind: "hashed" }>) : undefined;
     report(n);
     const df = local.df;
-    if (remote) for (let c = 0; c < width; c++) df[c]! += remote.df[c]!;
-    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block).
     let dim = 0;
-    for (let c = 0; c < width; c++) if (df[c]! >= p.minDf) dim++;
+    for (let c = 0; c < width; c++) {
+      if (remote) df[c]! += remote.df[c]!;
+      if (df[c]! >= p.minDf) dim++;
+    }
+    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block).
     const columns = new Int32Array(dim);
     const idf = new Float32Array(dim);
+    const colMap = new Int32Array(worker ? new SharedArrayBuffer(width * 4) : new ArrayBuffer(width * 4));
     for (let c = 0, k = 0; c < width; c++) {
-      if (df[c]! < p.minDf) continue;
+      if (df[c]! < p.minDf) {
+        colMap[c] = -1;
+        continue;
+      }
+      colMap[c] = k;
       columns[k] = c;
       idf[k++] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
     }
     const featurizer = new FittedTextFeaturizer(p, columns, idf);
-    const colMap = new Int32Array(worker ? new SharedArrayBuffer(width * 4) : new ArrayBuffer(width * 4)).fill(-1);
-    for (let k = 0; k < dim; k++) colMap[columns[k]!] = k;
     // Both threads write their rows, compacted and weighted, straight into the matrix's shared arrays.
     const localNnz = local.cols.length;
     const nnz = localNnz + (remote?.nnz ?? 0);
