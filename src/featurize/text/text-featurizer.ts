@@ -223,7 +223,6 @@ export class TextFeaturizer implements Featurizer {
   }
 
   async fitTransformTexts(texts: readonly (readonly string[])[], options: FitTextOptions = {}): Promise<TextFitResult> {
-    const p = this.params;
     const n = texts.length;
     const spare = takeFitWorker();
     const threads = options.threads ?? (spare || FitWorker.available() ? 1 : 0);
