@@ -260,7 +260,10 @@ export async function train(input: readonly Product[], options: TrainOptions = {
   } catch (e) {
     throw new ConfigError("Invalid featurizer settings", [(e as Error).message]);
   }
-  const { featurizer, matrix } = await featurizerSpec.fitTransform(products, options);
+  const featurizing = featurizerSpec.fitTransform(products, options);
+  // Computed while the featurizer's worker thread finishes its share (this thread would wait for it).
+  const fp = fingerprint(products);
+  const { featurizer, matrix } = await featurizing;
   // Calibration refits on folds (about twice the time), except linear-svm's (auto's one-vs-rest pick), which uses
   // held-out estimates from its one fit.
   const calibrated =
@@ -310,7 +313,6 @@ export async function train(input: readonly Product[], options: TrainOptions = {
     options.onWarning?.({ code: "NO_CALIBRATION", message: `scores are not calibrated: too few products (${products.length}) for held-out folds` });
   }
   const createdAt = new Date();
-  const fp = fingerprint(products);
   const info: ModelInfo = {
     version: makeVersion(createdAt, fp, kind),
     createdAt: createdAt.toISOString(),
