@@ -37,6 +37,28 @@ describe("worker threads", () => {
     expect(exited).toBe(true);
   }, 30_000);
 
+  it("started ahead by assort train and never used (the run failed first), does not keep the process alive", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(path.join(tmpdir(), "assort-prestart-"));
+    try {
+      // One category: training refuses it after reading, before featurizing (Latin text, and Chinese: jieba loads too).
+      const rows = (title: string) => Array.from({ length: 50 }, (_, i) => `${JSON.stringify({ id: String(i), title: `${title} ${i}`, category: "only" })}\n`).join("");
+      for (const [name, title] of [["latin.jsonl", "steel kettle"], ["cn.jsonl", "华为手机"]] as const) {
+        const data = path.join(dir, name);
+        writeFileSync(data, rows(title));
+        const started = performance.now();
+        const r = spawnSync(process.execPath, [path.resolve(import.meta.dirname, "../../bin/assort.js"), "train", "--data", data, "--out", path.join(dir, "m"), "-q"], { timeout: 15_000 });
+        expect(r.status, String(r.stderr)).toBe(1);
+        expect(String(r.stderr)).toMatch(/Cannot train on 1 category/);
+        expect(performance.now() - started).toBeLessThan(10_000);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
   it("hash the same features as this thread alone, with the worker started ahead or not, whatever minDf drops", async () => {
     const lib = (await import(dist)) as typeof Lib;
     const texts = (n: number): string[][] => catalog(n).map((p, i) => [`${p.text[0]!} ${"variant ".repeat(i % 5)}`, `${p.text[1]!} ${"spec sheet ".repeat(3)}`]);

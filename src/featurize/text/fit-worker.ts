@@ -27,7 +27,6 @@ export class FitWorker {
 
   private constructor() {
     this.worker = new Worker(WORKER_URL);
-    this.worker.unref();
     this.worker.on("message", (r: FitReply) => {
       const p = this.pending;
       this.pending = undefined;
@@ -36,6 +35,8 @@ export class FitWorker {
     });
     this.worker.on("error", (e) => this.fail(e));
     this.worker.on("exit", (code) => this.fail(new Error(`Featurizing: the worker thread exited with code ${code}`)));
+    // After the listeners: adding a "message" listener refs the worker again.
+    this.worker.unref();
   }
 
   /** Whether a worker can run here (the built script exists and there is a second core). */
