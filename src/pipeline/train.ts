@@ -1,6 +1,6 @@
 // Training: products with categories → a CategoryModel (featurize, fit the classifier, record how).
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { ClassifierModel } from "../core/contracts.js";
 import { ConfigError, throwIfAborted } from "../core/errors.js";
 import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
@@ -79,13 +79,15 @@ export function fingerprint(products: readonly Product[]): string {
 const PEEK_BYTES = 64 * 1024;
 
 /**
- * Starts what featurizing training text will need while the caller still reads the catalog `file` (optional):
+ * Starts what featurizing training text will need while the caller still reads the catalog `file` (optional; only
+ * a regular file's head is looked at):
  * the featurizer's worker thread (~40 ms to start), and, when the file begins with Chinese or Japanese text, its
  * segmenter's dictionary (~0.2 s). {@link train} then takes them; unused, they do not keep the process alive.
  */
 export function prestartTextTraining(file?: string): void {
   let cjk = false;
-  if (file !== undefined) {
+  // Only a regular file is looked at: a FIFO or device would block, and what is read from it would be lost.
+  if (file !== undefined && statSync(file, { throwIfNoEntry: false })?.isFile() === true) {
     try {
       const fd = openSync(file, "r");
       try {
