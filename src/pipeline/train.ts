@@ -6,7 +6,7 @@ import { ConfigError, throwIfAborted } from "../core/errors.js";
 import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
 import type { RunOptions } from "../core/progress.js";
 import { LIBRARY_VERSION } from "../core/version.js";
-import { TextFeaturizer, type TextFeaturizerParamsInput } from "../featurize/text/text-featurizer.js";
+import { PARALLEL_MIN_CHARS_WARM, TextFeaturizer, type TextFeaturizerParamsInput } from "../featurize/text/text-featurizer.js";
 import { prestartFitWorker } from "../featurize/text/fit-worker.js";
 import { isCjk } from "../featurize/text/tokenize.js";
 import { createClassifier } from "../classify/registry.js";
@@ -81,13 +81,16 @@ const PEEK_BYTES = 64 * 1024;
 /**
  * Starts what featurizing training text will need while the caller still reads the catalog `file` (optional; only
  * a regular file's head is looked at):
- * the featurizer's worker thread (~40 ms to start), and, when the file begins with Chinese or Japanese text, its
- * segmenter's dictionary (~0.2 s). {@link train} then takes them; unused, they do not keep the process alive.
+ * the featurizer's worker thread (~40 ms to start; not for a file too small to share its text with one), and, when
+ * the file begins with Chinese or Japanese text, its segmenter's dictionary (~0.2 s). {@link train} then takes them; unused, they do not keep the process alive.
  */
 export function prestartTextTraining(file?: string): void {
   let cjk = false;
   // Only a regular file is looked at: a FIFO or device would block, and what is read from it would be lost.
-  if (file !== undefined && statSync(file, { throwIfNoEntry: false })?.isFile() === true) {
+  const stat = file === undefined ? undefined : statSync(file, { throwIfNoEntry: false });
+  // A file of fewer bytes has fewer characters of text than the worker is used for.
+  if (stat?.isFile() === true && stat.size < PARALLEL_MIN_CHARS_WARM) return;
+  if (file !== undefined && stat?.isFile() === true) {
     try {
       const fd = openSync(file, "r");
       try {

@@ -39,15 +39,18 @@ describe("worker threads", () => {
 
   it("started ahead by assort train and never used (the run failed first), does not keep the process alive", async () => {
     const { spawnSync } = await import("node:child_process");
-    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { mkdtempSync, writeFileSync, rmSync, statSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const dir = mkdtempSync(path.join(tmpdir(), "assort-prestart-"));
     try {
       // One category: training refuses it after reading, before featurizing (Latin text, and Chinese: jieba loads too).
-      const rows = (title: string) => Array.from({ length: 50 }, (_, i) => `${JSON.stringify({ id: String(i), title: `${title} ${i}`, category: "only" })}\n`).join("");
+      // 2.5 MB: big enough for the worker to be started ahead.
+      const description = "spec sheet ".repeat(4_600);
+      const rows = (title: string) => Array.from({ length: 50 }, (_, i) => `${JSON.stringify({ id: String(i), title: `${title} ${i}`, description, category: "only" })}\n`).join("");
       for (const [name, title] of [["latin.jsonl", "steel kettle"], ["cn.jsonl", "华为手机"]] as const) {
         const data = path.join(dir, name);
         writeFileSync(data, rows(title));
+        expect(statSync(data).size).toBeGreaterThan(2_000_000);
         const started = performance.now();
         const r = spawnSync(process.execPath, [path.resolve(import.meta.dirname, "../../bin/assort.js"), "train", "--data", data, "--out", path.join(dir, "m"), "-q"], { timeout: 15_000 });
         expect(r.status, String(r.stderr)).toBe(1);

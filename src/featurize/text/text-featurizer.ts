@@ -166,7 +166,7 @@ export interface TextFitResult {
  * Characters of text below which hashing stays on this thread: with a worker started ahead (prestartFitWorker)
  * that is a few milliseconds of hashing; starting one here costs ~40 ms.
  */
-const PARALLEL_MIN_CHARS_WARM = 2_000_000;
+export const PARALLEL_MIN_CHARS_WARM = 2_000_000;
 const PARALLEL_MIN_CHARS_COLD = 4_000_000;
 
 /**
