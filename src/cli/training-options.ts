@@ -3,6 +3,7 @@
 import { Option, type Command } from "commander";
 import { AUTO_CLASSIFIER, classifierKinds, MANY_CATEGORIES } from "../entries/models.js";
 import { intArg, paramArg } from "./options.js";
+import { formatCount } from "../entries/core.js";
 
 /** The learning options shared by train and cross-validate. */
 export interface TrainingFlags {
@@ -19,7 +20,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .addOption(
       new Option(
         "--classifier <kind>",
-        `auto: linear-svm, or nearest-centroid for ${MANY_CATEGORIES.toLocaleString("en-US")}+ categories that one-vs-rest would take long to learn (products as categories); ` +
+        `auto: linear-svm, or nearest-centroid for ${formatCount(MANY_CATEGORIES)}+ categories that one-vs-rest would take long to learn (products as categories); ` +
           "or name one (see assort classifiers)",
       )
         .choices([AUTO_CLASSIFIER, ...classifierKinds()])

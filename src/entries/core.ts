@@ -6,4 +6,5 @@ export type { Product, ProductInput } from "../core/product.js";
 export type { ItemPrediction } from "../core/prediction.js";
 export * from "../core/errors.js";
 export { LIBRARY_VERSION } from "../core/version.js";
+export { formatCount } from "../core/format.js";
 export { writeFileAtomic, replaceDirAtomic, recoverDir, type FileData, type AtomicWriteOptions, type ReplaceDirOptions } from "../core/atomic-write.js";

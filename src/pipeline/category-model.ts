@@ -18,6 +18,7 @@ import { taxonomyPath } from "./taxonomy-labels.js";
 import type { Taxonomy, TaxonomyJson } from "../taxonomy/taxonomy.js";
 import { explain, type ExplainOptions, type Explanation } from "./explain.js";
 import { TrainingSample } from "./training-sample.js";
+import { formatCount } from "../core/format.js";
 
 export { checkTopK } from "./decisions.js";
 export { makeVersion, productsFromInputs } from "./model-inputs.js";
@@ -302,7 +303,7 @@ export class CategoryModel implements ProductModel {
       calibrated: this.calibrated,
       capabilities: this.capabilities,
       training,
-      summary: `${classifier} on ${training.rows.toLocaleString("en-US")} products in ${labels.length} categories (${features.toLocaleString("en-US")} features)`,
+      summary: `${classifier} on ${formatCount(training.rows)} products in ${labels.length} categories (${formatCount(features)} features)`,
       details: { ...rest, ...(i.taxonomy ? { taxonomy: { categories: i.taxonomy.ids.length } } : {}), featurizer: this.featurizer.params },
     };
   }

@@ -1,5 +1,6 @@
 // `classifier: "auto"`: picks the classifier from the number of categories and products per category, and says why.
 import { estimateTrainingCost, type TrainingShape } from "./training-cost.js";
+import { formatCount } from "../core/format.js";
 
 /** The classifier kind that picks one from the training set's shape (the default of `train`). */
 export const AUTO_CLASSIFIER = "auto";
@@ -22,7 +23,7 @@ export interface ClassifierChoice {
   reason: string;
 }
 
-const n = (x: number): string => x.toLocaleString("en-US");
+const n = formatCount;
 
 /**
  * Resolves `requested` ("auto" or a registry kind). Auto picks linear-svm below {@link MANY_CATEGORIES}
@@ -30,7 +31,7 @@ const n = (x: number): string => x.toLocaleString("en-US");
  * categories × products); otherwise nearest-centroid, which trains in one pass. On flipkart-1050's 504 leaf
  * categories (1.7 products each) linear-svm is right on 115 of 210 test products and nearest centroid on 110;
  * on PriceRunner's 12,057 products as categories linear-svm would take hours and nearest centroid takes seconds.
- * @example chooseClassifier("auto", { rows: 28_250, classes: 12_057, features: 165_060, nonZeros: 4_774_000, calibrated: true }).chosen // "nearest-centroid"
+ * @example chooseClassifier("auto", { rows: 28_250, classes: 12_057, features: 165_060, nonZeros: 4_774_000, calibrated: false }).chosen // "nearest-centroid"
  */
 export function chooseClassifier(requested: string, shape: TrainingShape): ClassifierChoice {
   if (requested !== AUTO_CLASSIFIER) return { requested, chosen: requested, reason: "as asked" };

@@ -8,8 +8,8 @@ import { CATALOG, assort, expectError, jsonLines } from "./helpers.js";
 
 let dir: string;
 /**
- * 1,500 products in 1,500 categories (one product each, "which product is this?") named by model number, with
- * descriptions long enough (≈ 600 features a row) that one-vs-rest would take minutes: auto's territory.
+ * 4,000 products in 4,000 categories (one product each, "which product is this?") named by model number, with
+ * descriptions long enough (≈ 1,400 non-zero features a row) that one-vs-rest would take minutes: auto's territory.
  */
 let many: string;
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   many = join(dir, "products.jsonl");
   const brands = ["acme", "zenith", "orbit", "nova", "vertex"];
   const words = Array.from({ length: 400 }, (_, w) => `w${((w * 7919) % 100_003).toString(36)}q${(w * 31).toString(36)}`);
-  const rows = Array.from({ length: 1500 }, (_, i) => ({
+  const rows = Array.from({ length: 4000 }, (_, i) => ({
     id: `p${i}`,
     title: `${brands[i % 5]} kettle model kx${1000 + i} steel`,
     description: Array.from({ length: 45 }, (_, j) => words[(i * 13 + j * 17) % words.length]).join(" "),
@@ -46,12 +46,12 @@ describe("assort train --classifier", () => {
     expect(s.classifierChoice).toEqual({ requested: "auto", chosen: "linear-svm", reason: "15 categories with 23.9 products each on average (fewer than 1,000 categories)" });
   });
 
-  it("auto picks nearest-centroid for 1,500 one-product categories, prints why, keeps it in the model, and classifies by model number", async () => {
+  it("auto picks nearest-centroid for 4,000 one-product categories, prints why, keeps it in the model, and classifies by model number", async () => {
     const out = join(dir, "many");
     const r = await assort(["train", "--data", many, "--out", out, "--seed", "1"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^Trained nearest-centroid on 1,500 products in 1,?500 categories/);
-    expect(r.stdout).toMatch(/\nClassifier nearest-centroid \(auto: 1,500 categories with 1\.0 products each on average: one-vs-rest would take about \d+ min, nearest centroid trains in one pass\)\n/);
+    expect(r.stdout).toMatch(/^Trained nearest-centroid on 4,000 products in 4,?000 categories/);
+    expect(r.stdout).toMatch(/\nClassifier nearest-centroid \(auto: 4,000 categories with 1\.0 products each on average: one-vs-rest would take about \d+ min, nearest centroid trains in one pass\)\n/);
     // No one-vs-rest cost warning: nearest centroid is one pass.
     expect(r.stderr).not.toContain("training will take roughly");
     const info = await assort(["info", "--model", out, "--json"]);

@@ -277,6 +277,9 @@ describe("determinism", () => {
     const again = join(dir, "model-again");
     const r = await assort(["train", "--data", TRAIN, "--out", again, "--seed", "42", "--quiet"]);
     expect(r.code, r.stderr).toBe(0);
+    // --quiet: no summary on stdout, no progress or notes on stderr (this catalog gives no warnings).
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("");
     const a = await readFile(join(model, "arrays.bin"));
     const b = await readFile(join(again, "arrays.bin"));
     expect(a.length).toBeGreaterThan(0);

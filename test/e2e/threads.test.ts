@@ -38,16 +38,67 @@ describe("worker threads", () => {
     expect(exited).toBe(true);
   }, 30_000);
 
-  it("hash the same features as this thread alone", async () => {
+  it("started ahead by assort train and never used (the run failed first), does not keep the process alive", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { mkdtempSync, writeFileSync, rmSync, statSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(path.join(tmpdir(), "assort-prestart-"));
+    try {
+      // One category: training refuses it after reading, before featurizing (Latin text, and Chinese: jieba loads too).
+      // 2.5 MB: big enough for the worker to be started ahead.
+      const description = "spec sheet ".repeat(4_600);
+      const rows = (title: string) => Array.from({ length: 50 }, (_, i) => `${JSON.stringify({ id: String(i), title: `${title} ${i}`, description, category: "only" })}\n`).join("");
+      for (const [name, title] of [["latin.jsonl", "steel kettle"], ["cn.jsonl", "华为手机"]] as const) {
+        const data = path.join(dir, name);
+        writeFileSync(data, rows(title));
+        expect(statSync(data).size).toBeGreaterThan(2_000_000);
+        const started = performance.now();
+        const r = spawnSync(process.execPath, [path.resolve(import.meta.dirname, "../../bin/assort.js"), "train", "--data", data, "--out", path.join(dir, "m"), "-q"], { timeout: 15_000 });
+        expect(r.status, String(r.stderr)).toBe(1);
+        expect(String(r.stderr)).toMatch(/Cannot train on 1 category/);
+        expect(performance.now() - started).toBeLessThan(10_000);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
+  it("hash the same features as this thread alone, with the worker started ahead or not, whatever minDf drops", async () => {
     const lib = (await import(dist)) as typeof Lib;
-    const texts = catalog(12_000).map((p) => p.text);
-    const serial = await new lib.TextFeaturizer().fitTransformTexts(texts, { threads: 0 });
-    const parallel = await new lib.TextFeaturizer().fitTransformTexts(texts, { threads: 1 });
-    expect(parallel.featurizer.dim).toBe(serial.featurizer.dim);
-    expect(Buffer.from(parallel.matrix.indices.buffer).equals(Buffer.from(serial.matrix.indices.buffer))).toBe(true);
-    expect(Buffer.from(parallel.matrix.data.buffer).equals(Buffer.from(serial.matrix.data.buffer))).toBe(true);
-    expect(Array.from(parallel.matrix.indptr)).toEqual(Array.from(serial.matrix.indptr));
-  });
+    const texts = (n: number): string[][] => catalog(n).map((p, i) => [`${p.text[0]!} ${"variant ".repeat(i % 5)}`, `${p.text[1]!} ${"spec sheet ".repeat(3)}`]);
+    const chars = (t: string[][]): number => t.reduce((a, f) => a + f[0]!.length + f[1]!.length, 0);
+    // Past the threshold of a worker started ahead (2M characters) but not of one started here (4M), and past both.
+    const medium = texts(20_000);
+    const large = texts(40_000);
+    expect(chars(medium)).toBeGreaterThan(2_000_000);
+    expect(chars(medium)).toBeLessThan(4_000_000);
+    expect(chars(large)).toBeGreaterThan(4_000_000);
+    const same = (a: Lib.CsrMatrix, b: Lib.CsrMatrix): void => {
+      expect(a.rows).toBe(b.rows);
+      expect(a.cols).toBe(b.cols);
+      expect(Array.from(a.indptr)).toEqual(Array.from(b.indptr));
+      const nnz = a.indptr[a.rows]!;
+      expect(a.indices.length).toBe(nnz);
+      expect(Buffer.from(a.indices.buffer, a.indices.byteOffset, nnz * 4).equals(Buffer.from(b.indices.buffer, b.indices.byteOffset, nnz * 4))).toBe(true);
+      expect(Buffer.from(a.data.buffer, a.data.byteOffset, nnz * 4).equals(Buffer.from(b.data.buffer, b.data.byteOffset, nnz * 4))).toBe(true);
+    };
+    for (const [texts, prestart] of [
+      [medium, true],
+      [large, false],
+      [large, true],
+    ] as const) {
+      for (const minDf of [1, 3]) {
+        const serial = await new lib.TextFeaturizer({ minDf }).fitTransformTexts(texts, { threads: 0 });
+        if (prestart) lib.prestartTextTraining();
+        const parallel = await new lib.TextFeaturizer({ minDf }).fitTransformTexts(texts, { threads: 1 });
+        expect(Array.from(parallel.featurizer.columns)).toEqual(Array.from(serial.featurizer.columns));
+        expect(Buffer.from(parallel.featurizer.idf.buffer).equals(Buffer.from(serial.featurizer.idf.buffer))).toBe(true);
+        same(parallel.matrix, serial.matrix);
+        // The training rows are the rows the fitted featurizer gives the same text.
+        same(parallel.matrix, parallel.featurizer.transformTexts(texts));
+      }
+    }
+  }, 60_000);
 
   it("train the same model as this thread alone", async () => {
     const lib = (await import(dist)) as typeof Lib;

@@ -1,7 +1,7 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { loadTaxonomyFile, MODALITIES, readCatalogFile, trainMultimodal, type ClassifierChoice, type Modalities } from "../../entries/models.js";
+import { loadTaxonomyFile, MODALITIES, prestartTextTraining, readCatalogFile, trainMultimodal, type ClassifierChoice, type Modalities } from "../../entries/models.js";
 import { addInputOptions, listArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { addTrainingOptions, type TrainingFlags } from "../training-options.js";
 import { checkModelDir, inputSource, makeUi, reportSkipped } from "../io.js";
@@ -32,11 +32,12 @@ export function trainCommand(cmd: Command): Command {
     .option("--image-classifier <kind>", "classifier on the image features (default: logistic-regression)")
     .option("--image-param <key=value>", "image classifier parameter, repeatable", paramArg, {})
     .option("--text-weight <w>", "fix the text weight of the fusion in [0, 1] instead of learning it", Number)
-    .option("--json", "print a JSON summary on stdout").option("-q, --quiet", "no progress or notes on stderr");
+    .option("--json", "print a JSON summary on stdout").option("-q, --quiet", "no progress, notes or summary: warnings and errors only (--json still prints its summary)");
   addInputOptions(cmd);
   return cmd.action(async (flags: TrainFlags) => {
     const ui = makeUi(Boolean(flags.quiet));
     const started = performance.now();
+    if (flags.modalities !== "image") prestartTextTraining(flags.data === "-" ? undefined : flags.data);
     await checkModelDir(flags.out);
     const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true, ui));
     reportSkipped(report, ui);
@@ -68,6 +69,7 @@ export function trainCommand(cmd: Command): Command {
     });
     await model.save(flags.out);
     ui.progress.done();
+    if (flags.quiet && !flags.json) return;
     const seconds = (performance.now() - started) / 1000;
     const d = model.describe();
     const h = d.heldOut ?? {};

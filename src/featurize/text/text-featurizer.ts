@@ -3,12 +3,14 @@ import type { Artifact, FeaturizeOptions, Featurizer, Features, FittedFeaturizer
 import type { Product } from "../../core/product.js";
 import type { RunOptions } from "../../core/progress.js";
 import { throwIfAborted } from "../../core/errors.js";
-import { runWorker, workerThreads } from "../../core/worker.js";
 import { csr, type CsrMatrix } from "../../linalg/matrix.js";
 import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
-import { hashRows, WasmTextHasher, type RawRows } from "./hash-wasm.js";
+import { hashRows, WasmTextHasher } from "./hash-wasm.js";
+import { compactRows, weightRow, type RowWeights } from "./fit-rows.js";
+import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
+import { segmenterLoaded } from "./tokenize.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
 export { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
@@ -31,6 +33,8 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
   private colMapJs: Int32Array | undefined;
   /** First compact column of the character block (columns are sorted by raw bucket). */
   private readonly charStart: number;
+  /** What {@link FittedTextFeaturizer.weightRow} needs. */
+  private readonly weights: RowWeights;
   private scratch: Scratch | undefined;
   /** The WebAssembly hashing pass (null: not available, the JavaScript one is used). */
   private hasher: WasmTextHasher | null | undefined;
@@ -40,6 +44,7 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
     this.columns = columns;
     this.idf = idf;
     this.charStart = lowerBound(columns, 1 << params.hashBits);
+    this.weights = { params, idf, charStart: this.charStart };
   }
 
   private get colMap(): Int32Array {
@@ -128,22 +133,7 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
 
   /** In place: counts → (sublinear) tf × idf, then per-block L2 normalization and block weights. */
   weightRow(indices: Int32Array, values: Float32Array, start: number, end: number): void {
-    const p = this.params;
-    const charStart = this.charStart;
-    let wNorm = 0;
-    let cNorm = 0;
-    for (let k = start; k < end; k++) {
-      const c = indices[k]!;
-      let v = values[k]!;
-      if (p.sublinearTf) v = 1 + Math.log(v);
-      v *= this.idf[c]!;
-      values[k] = v;
-      if (c < charStart) wNorm += v * v;
-      else cNorm += v * v;
-    }
-    const ws = wNorm > 0 ? p.wordWeight / Math.sqrt(wNorm) : 0;
-    const cs = cNorm > 0 ? p.charWeight / Math.sqrt(cNorm) : 0;
-    for (let k = start; k < end; k++) values[k] = values[k]! * (indices[k]! < charStart ? ws : cs);
+    weightRow(this.weights, indices, values, start, end);
   }
 
   toArtifact(): Artifact {
@@ -172,14 +162,45 @@ export interface TextFitResult {
   matrix: CsrMatrix;
 }
 
-/** Documents below which hashing stays on this thread (a worker costs ~50 ms to start). */
-const PARALLEL_MIN_DOCS = 8000;
-const WORKER_URL = new URL("./hash-worker.js", import.meta.url);
+/**
+ * Characters of text below which hashing stays on this thread: with a worker started ahead (prestartFitWorker)
+ * that is a few milliseconds of hashing; starting one here costs ~40 ms.
+ */
+export const PARALLEL_MIN_CHARS_WARM = 2_000_000;
+const PARALLEL_MIN_CHARS_COLD = 4_000_000;
+
+/**
+ * Where the worker's share starts: `workerShare` of the characters from the end (texts.length when there are fewer
+ * than `minChars`).
+ */
+function splitPoint(texts: readonly (readonly string[])[], minChars: number, workerShare: number): number {
+  let total = 0;
+  for (const fields of texts) for (const f of fields) total += f ? f.length : 0;
+  if (total < minChars) return texts.length;
+  const mine = total * (1 - workerShare);
+  let seen = 0;
+  for (let d = 0; d < texts.length; d++) {
+    for (const f of texts[d]!) seen += f ? f.length : 0;
+    if (seen >= mine) return d + 1;
+  }
+  return texts.length;
+}
+
+/**
+ * The worker's share of Chinese/Japanese text when it has loaded the segmenter ahead and this thread has not (its
+ * ~0.2 s dictionary load is about a third of the hashing on cn-online-shopping's 50k reviews).
+ */
+const CJK_WARM_WORKER_SHARE = 0.55;
+
+const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
+const sharedFloat32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
 
 /**
  * Learns the feature space (buckets seen, IDF) and returns the training matrix in one pass over the
  * text: each document is tokenized and hashed once, the second half by a worker thread when the batch is
- * large (the result does not depend on it). Memory: one (index, value) pair per non-zero.
+ * large (the result does not depend on it), which then also compacts and weighs its rows. Memory: one (index,
+ * value) pair per non-zero for the hashed rows, and one for the matrix (shared memory, so the classifier's
+ * worker threads read it without a copy).
  */
 export class TextFeaturizer implements Featurizer {
   readonly kind = "text-tfidf";
@@ -202,6 +223,23 @@ export class TextFeaturizer implements Featurizer {
   }
 
   async fitTransformTexts(texts: readonly (readonly string[])[], options: FitTextOptions = {}): Promise<TextFitResult> {
+    const n = texts.length;
+    const spare = takeFitWorker();
+    const threads = options.threads ?? (spare || FitWorker.available() ? 1 : 0);
+    const share = spare?.cjkWarm && !segmenterLoaded() ? CJK_WARM_WORKER_SHARE : 0.5;
+    const split = threads > 0 ? splitPoint(texts, spare ? PARALLEL_MIN_CHARS_WARM : PARALLEL_MIN_CHARS_COLD, share) : n;
+    let worker: FitWorker | undefined;
+    if (split < n) worker = spare ?? FitWorker.start();
+    else spare?.close();
+    try {
+      return await this.fitParts(texts, split < n && worker ? split : n, worker, options);
+    } finally {
+      worker?.close();
+    }
+  }
+
+  /** {@link TextFeaturizer.fitTransformTexts}: this thread does documents [0, split), `worker` the rest. */
+  private async fitParts(texts: readonly (readonly string[])[], split: number, worker: FitWorker | undefined, options: FitTextOptions): Promise<TextFitResult> {
     const p = this.params;
     const width = 2 << p.hashBits;
     const n = texts.length;
@@ -209,84 +247,69 @@ export class TextFeaturizer implements Featurizer {
       throwIfAborted(options.signal, "Featurizing");
       options.onProgress?.({ stage: "featurize", done: d, total: n });
     };
-    const threads = options.threads ?? Math.min(1, workerThreads(WORKER_URL));
-    let parts: RawRows[];
-    if (threads > 0 && n >= PARALLEL_MIN_DOCS) {
-      // The worker hashes the second half while this thread hashes the first.
-      const half = n >>> 1;
-      const remote = hashInWorker(p, texts.slice(half), options.signal);
-      let local: RawRows;
-      try {
-        local = hashRows(p, texts.slice(0, half), report);
-      } catch (e) {
-        await remote.catch(() => undefined);
-        throw e;
-      }
-      parts = [local, await remote];
-    } else {
-      parts = [hashRows(p, texts, report)];
-    }
+    const hashing = worker?.request({ kind: "hash", params: p, texts: texts.slice(split) }, options.signal);
+    hashing?.catch(() => undefined); // awaited below; a failure while this thread hashes is not unhandled
+    const local = hashRows(p, split === n ? texts : texts.slice(0, split), report);
+    const remote = hashing ? ((await hashing) as Extract<FitReply, { kind: "hashed" }>) : undefined;
     report(n);
-    // Concatenate the parts' rows and add up their document frequencies.
-    const nnz = parts.reduce((a, r) => a + r.cols.length, 0);
-    const buf = new EntryBuffer(Math.max(1, nnz));
-    const indptr = new Int32Array(n + 1);
-    const df = parts[0]!.df;
-    let row = 0;
-    for (const [j, part] of parts.entries()) {
-      if (j > 0) for (let c = 0; c < width; c++) df[c]! += part.df[c]!;
-      const rows = part.indptr.length - 1;
-      for (let d = 0; d < rows; d++) indptr[row + d + 1] = buf.length + part.indptr[d + 1]!;
-      buf.indices.set(part.cols, buf.length);
-      buf.values.set(part.counts, buf.length);
-      buf.length += part.cols.length;
-      row += rows;
-    }
-    parts = [];
-    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block).
+    const df = local.df;
     let dim = 0;
-    for (let c = 0; c < width; c++) if (df[c]! >= p.minDf) dim++;
+    for (let c = 0; c < width; c++) {
+      if (remote) df[c]! += remote.df[c]!;
+      if (df[c]! >= p.minDf) dim++;
+    }
+    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block).
     const columns = new Int32Array(dim);
     const idf = new Float32Array(dim);
+    const colMap = new Int32Array(worker ? new SharedArrayBuffer(width * 4) : new ArrayBuffer(width * 4));
     for (let c = 0, k = 0; c < width; c++) {
-      if (df[c]! < p.minDf) continue;
+      if (df[c]! < p.minDf) {
+        colMap[c] = -1;
+        continue;
+      }
+      colMap[c] = k;
       columns[k] = c;
       idf[k++] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
     }
     const featurizer = new FittedTextFeaturizer(p, columns, idf);
-    const colMap = new Int32Array(width).fill(-1);
-    for (let k = 0; k < dim; k++) colMap[columns[k]!] = k;
-    // Remap to compact columns and weight, in place (rows only shrink when minDf drops buckets).
-    let w = 0;
-    for (let d = 0; d < n; d++) {
-      const s = indptr[d]!;
-      const e = indptr[d + 1]!;
-      const start = w;
-      for (let k = s; k < e; k++) {
-        const c = colMap[buf.indices[k]!]!;
-        if (c < 0) continue;
-        buf.indices[w] = c;
-        buf.values[w++] = buf.values[k]!;
+    // Both threads write their rows, compacted and weighted, straight into the matrix's shared arrays.
+    const localNnz = local.cols.length;
+    const nnz = localNnz + (remote?.nnz ?? 0);
+    let indices = sharedInt32(nnz);
+    let values = sharedFloat32(nnz);
+    const indptr = new Int32Array(worker ? new SharedArrayBuffer((n + 1) * 4) : new ArrayBuffer((n + 1) * 4));
+    const weights: RowWeights = { params: { sublinearTf: p.sublinearTf, wordWeight: p.wordWeight, charWeight: p.charWeight }, idf, charStart: lowerBound(columns, 1 << p.hashBits) };
+    const compacting = worker?.request({ kind: "compact", colMap, weights, out: { indices, values, indptr, at: localNnz, rowAt: split } }, options.signal);
+    compacting?.catch(() => undefined);
+    let end = compactRows(local, colMap, weights, { indices, values, indptr, at: 0, rowAt: 0 });
+    if (compacting) {
+      const remoteEnd = ((await compacting) as Extract<FitReply, { kind: "compacted" }>).end;
+      // minDf dropped entries of this thread's rows: close the gap before the worker's.
+      const gap = localNnz - end;
+      if (gap > 0) {
+        indices.copyWithin(end, localNnz, remoteEnd);
+        values.copyWithin(end, localNnz, remoteEnd);
+        for (let d = split + 1; d <= n; d++) indptr[d]! -= gap;
       }
-      featurizer.weightRow(buf.indices, buf.values, start, w);
-      indptr[d] = start;
+      end = remoteEnd - gap;
     }
-    indptr[n] = w;
-    buf.length = w;
-    const { indices, values } = buf.toShared();
-    return { featurizer, matrix: csr(n, dim, indptr, indices, values) };
+    if (end < nnz) {
+      indices = copyShared(indices, end, sharedInt32);
+      values = copyShared(values, end, sharedFloat32);
+    }
+    return { featurizer, matrix: csr(n, dim, worker ? indptr.slice() : indptr, indices, values) };
   }
+}
+
+/** The first `n` entries of `a` in exact-size shared memory. */
+function copyShared<T extends Int32Array | Float32Array>(a: T, n: number, make: (n: number) => T): T {
+  const out = make(n);
+  out.set(a.subarray(0, n));
+  return out;
 }
 
 /** Options of {@link TextFeaturizer.fitTransform}. */
 export interface FitTextOptions extends RunOptions {
   /** Worker threads for hashing (default: 1 when a second core exists, 0 when running from sources). */
   threads?: number;
-}
-
-async function hashInWorker(p: TextFeaturizerParams, texts: readonly (readonly string[])[], signal?: AbortSignal): Promise<RawRows> {
-  let result: RawRows | undefined;
-  await runWorker<RawRows>(WORKER_URL, { params: p, texts }, (m) => (result = m), signal, "Featurizing");
-  if (!result) throw new Error("Featurizing: the worker thread sent no result");
-  return result;
 }

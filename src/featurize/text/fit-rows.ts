@@ -1,0 +1,72 @@
+// The fit side's last step, shared by the main thread and the fit worker (hash-worker.ts): raw hashed rows →
+// rows of the fitted compact columns, TF-IDF weighted and L2-normalized per block (FittedTextFeaturizer.weightRow).
+// No schema imports here, so the worker stays light.
+import type { RawRows } from "./hash-wasm.js";
+import type { TextFeaturizerParams } from "./params.js";
+
+/** What weighting a row needs: the parameters, the IDF per compact column and the first character column. */
+export interface RowWeights {
+  params: Pick<TextFeaturizerParams, "sublinearTf" | "wordWeight" | "charWeight">;
+  idf: Float32Array;
+  charStart: number;
+}
+
+/** 1 + ln(v) for the small whole counts most n-grams have (the same doubles as computing it; a table is faster). */
+const LOG_TF = Float64Array.from({ length: 64 }, (_, v) => 1 + Math.log(v));
+
+/** In place: counts → (sublinear) tf × idf, then per-block L2 normalization and block weights. */
+export function weightRow(w: RowWeights, indices: Int32Array, values: Float32Array, start: number, end: number): void {
+  const p = w.params;
+  const idf = w.idf;
+  const charStart = w.charStart;
+  const sublinear = p.sublinearTf;
+  let wNorm = 0;
+  let cNorm = 0;
+  for (let k = start; k < end; k++) {
+    const c = indices[k]!;
+    let v = values[k]!;
+    if (sublinear) {
+      const i = v | 0;
+      v = i === v && i < 64 ? LOG_TF[i]! : 1 + Math.log(v);
+    }
+    v *= idf[c]!;
+    values[k] = v;
+    if (c < charStart) wNorm += v * v;
+    else cNorm += v * v;
+  }
+  const ws = wNorm > 0 ? p.wordWeight / Math.sqrt(wNorm) : 0;
+  const cs = cNorm > 0 ? p.charWeight / Math.sqrt(cNorm) : 0;
+  for (let k = start; k < end; k++) values[k] = values[k]! * (indices[k]! < charStart ? ws : cs);
+}
+
+/** Where compacted rows go: entries from `at`, and the rows' ends in `indptr` from `rowAt + 1`. */
+export interface RowsOut {
+  indices: Int32Array;
+  values: Float32Array;
+  indptr: Int32Array;
+  at: number;
+  rowAt: number;
+}
+
+/**
+ * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`colMap`; -1 drops it) and the row
+ * weighted; returns the end of the written entries. The output may be `part`'s own arrays (rows only shrink).
+ */
+export function compactRows(part: RawRows, colMap: Int32Array, w: RowWeights, out: RowsOut): number {
+  const { cols, counts, indptr: from } = part;
+  const { indices, values, indptr } = out;
+  const rows = from.length - 1;
+  let o = out.at;
+  for (let d = 0; d < rows; d++) {
+    const start = o;
+    for (let k = from[d]!, e = from[d + 1]!; k < e; k++) {
+      const c = colMap[cols[k]!]!;
+      if (c < 0) continue;
+      indices[o] = c;
+      values[o++] = counts[k]!;
+    }
+    weightRow(w, indices, values, start, o);
+    indptr[out.rowAt + d + 1] = o;
+  }
+  return o;
+}
