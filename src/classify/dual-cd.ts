@@ -325,8 +325,8 @@ export interface GroupProblem {
 }
 
 export interface GroupResult {
-  /** Feature-major weights w[j·k + c] (j = cols: the bias weights). */
-  w: Float64Array;
+  /** Feature-major weights w[j·k + c] (j = cols: the bias weights), float32 as the solver keeps them. */
+  w: Float32Array;
   /** alpha[i·k + c]. */
   alpha: Float64Array;
   /** Passes each problem ran, and whether it reached the tolerance. */
@@ -364,7 +364,7 @@ export function solveSvmGroupThen<T>(
   prob: GroupProblem,
   xsq: Float64Array,
   opt: SolverOptions,
-  take: (w: Float64Array, alpha: Float64Array, r: { iterations: Int32Array; converged: Uint8Array }) => T,
+  take: (w: Float32Array, alpha: Float64Array, r: { iterations: Int32Array; converged: Uint8Array }) => T,
   oof?: OutOfFold,
 ): { solution: T; oof?: Float64Array } {
   const { x, k } = prob;
@@ -381,9 +381,9 @@ export function solveSvmGroupThen<T>(
   const r = groupPasses(ws, prob, opt, x.rows);
   const solution = take(g.w.subarray(0, nw), g.alpha.subarray(0, na), r);
   if (!oof) return { solution };
-  let saved: { w: Float64Array; alpha: Float64Array } | undefined;
+  let saved: { w: Float32Array; alpha: Float64Array } | undefined;
   if (oof.folds > 1) {
-    saved = { w: scratch(0, nw), alpha: scratch(1, na) };
+    saved = { w: scratchWeights(nw), alpha: scratch(na) };
     saved.w.set(g.w.subarray(0, nw));
     saved.alpha.set(g.alpha.subarray(0, na));
   }
@@ -395,19 +395,21 @@ export function solveSvmGroupThen<T>(
   };
 }
 
-function restore(g: SparseWorkspace["group"], from: { w: Float64Array; alpha: Float64Array }): void {
+function restore(g: SparseWorkspace["group"], from: { w: Float32Array; alpha: Float64Array }): void {
   g.w.set(from.w);
   g.alpha.set(from.alpha);
 }
 
-/** This thread's reusable scratch arrays (slot 0: weights, 1: alphas), grown as needed: no fresh allocation per group. */
-const scratchArrays: Float64Array[] = [];
-function scratch(slot: number, length: number): Float64Array {
-  const have = scratchArrays[slot];
-  if (have && have.length >= length) return have.subarray(0, length);
-  const a = new Float64Array(length);
-  scratchArrays[slot] = a;
-  return a;
+/** This thread's reusable scratch arrays (weights, alphas), grown as needed: no fresh allocation per group. */
+let scratchW = new Float32Array(0);
+let scratchA = new Float64Array(0);
+function scratchWeights(length: number): Float32Array {
+  if (scratchW.length < length) scratchW = new Float32Array(length);
+  return scratchW.subarray(0, length);
+}
+function scratch(length: number): Float64Array {
+  if (scratchA.length < length) scratchA = new Float64Array(length);
+  return scratchA.subarray(0, length);
 }
 
 function loadGroup(ws: SparseWorkspace, prob: GroupProblem, xsq: Float64Array): void {

@@ -132,7 +132,7 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
  * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s.
  */
 export function keptGroupWeights(
-  w: Float64Array,
+  w: Float64Array | Float32Array,
   cols: number,
   k: number,
   pruneBelow: number,

@@ -41,8 +41,11 @@ export interface DualRows {
  */
 export interface GroupRows {
   capacity: number;
-  /** Feature-major weights: w[j·k + c] (j = cols: the bias weights). */
-  w: Float64Array;
+  /**
+   * Feature-major weights: w[j·k + c] (j = cols: the bias weights), float32 (half the memory traffic of the
+   * passes; each update is computed in float64 and rounded once, and dot products accumulate in float64).
+   */
+  w: Float32Array;
   /** y[i·k + c]: ±1. */
   y: Int8Array;
   /** alpha[i·k + c]. */
@@ -242,7 +245,7 @@ function newGroupRows(rows: number, cols: number, capacity: number): GroupRows {
   checkCapacity(capacity);
   return {
     capacity,
-    w: new Float64Array((cols + 1) * capacity),
+    w: new Float32Array((cols + 1) * capacity),
     y: new Int8Array(rows * capacity),
     alpha: new Float64Array(rows * capacity),
     off: new Uint8Array(rows * capacity),
@@ -620,7 +623,7 @@ function slotLayout(rows: number, cols: number, group: number) {
     index: take(rows * 4),
     cost: take(rows * 4),
     y: take(rows),
-    gw: take((cols + 1) * group * 8),
+    gw: take((cols + 1) * group * 4),
     gy: take(rows * group),
     galpha: take(rows * group * 8),
     goff: take(rows * group),
@@ -667,7 +670,7 @@ class WasmWorkspace implements SparseWorkspace {
     };
     this.group = {
       capacity,
-      w: new Float64Array(buf, lay.gw, (cols + 1) * capacity),
+      w: new Float32Array(buf, lay.gw, (cols + 1) * capacity),
       y: new Int8Array(buf, lay.gy, rows * capacity),
       alpha: new Float64Array(buf, lay.galpha, rows * capacity),
       off: new Uint8Array(buf, lay.goff, rows * capacity),

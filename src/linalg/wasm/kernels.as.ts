@@ -138,27 +138,28 @@ export function svmPass(
 }
 
 /**
- * out[c] = W[d·K + c]·bias + Σ_{p in [start, end)} W[indices[p]·K + c]·data[p] for c < K ≤ 8 (wb = &W[d·K]):
- * one sweep of the row's entries, each class's sum in a register (two classes a SIMD lane pair), in order.
+ * out[c] = W[d·K + c]·bias + Σ_{p in [start, end)} W[indices[p]·K + c]·data[p] for c < K ≤ 8 (wb = &W[d·K]; W float32,
+ * each product and sum in float64): one sweep of the row's entries, each class's sum in a register (two classes a
+ * SIMD lane pair), in order.
  */
 // @ts-ignore: decorator
 @inline
 function rowDots(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, k: i32, wb: usize, bias: f64, start: i32, end: i32, out: usize): void {
   const bb = f64x2.splat(bias);
-  let a0 = f64x2.mul(v128.load(wb), bb);
-  let a1 = pairs > 2 ? f64x2.mul(v128.load(wb + 16), bb) : a0;
-  let a2 = pairs > 4 ? f64x2.mul(v128.load(wb + 32), bb) : a0;
-  let a3 = pairs > 6 ? f64x2.mul(v128.load(wb + 48), bb) : a0;
-  let t = (k & 1) != 0 ? load<f64>(wb + ((<usize>pairs) << 3)) * bias : 0.0;
+  let a0 = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb)), bb);
+  let a1 = pairs > 2 ? f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb + 8)), bb) : a0;
+  let a2 = pairs > 4 ? f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb + 16)), bb) : a0;
+  let a3 = pairs > 6 ? f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb + 24)), bb) : a0;
+  let t = (k & 1) != 0 ? <f64>load<f32>(wb + ((<usize>pairs) << 2)) * bias : 0.0;
   for (let p = start; p < end; p++) {
     const v = <f64>load<f32>(data + ((<usize>p) << 2));
     const vv = f64x2.splat(v);
-    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 8;
-    if (pairs > 0) a0 = f64x2.add(a0, f64x2.mul(v128.load(wr), vv));
-    if (pairs > 2) a1 = f64x2.add(a1, f64x2.mul(v128.load(wr + 16), vv));
-    if (pairs > 4) a2 = f64x2.add(a2, f64x2.mul(v128.load(wr + 32), vv));
-    if (pairs > 6) a3 = f64x2.add(a3, f64x2.mul(v128.load(wr + 48), vv));
-    if ((k & 1) != 0) t += load<f64>(wr + ((<usize>pairs) << 3)) * v;
+    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 4;
+    if (pairs > 0) a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr)), vv));
+    if (pairs > 2) a1 = f64x2.add(a1, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr + 8)), vv));
+    if (pairs > 4) a2 = f64x2.add(a2, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr + 16)), vv));
+    if (pairs > 6) a3 = f64x2.add(a3, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr + 24)), vv));
+    if ((k & 1) != 0) t += <f64>load<f32>(wr + ((<usize>pairs) << 2)) * v;
   }
   if (pairs > 0) v128.store(out, a0);
   if (pairs > 2) v128.store(out + 16, a1);
@@ -167,9 +168,16 @@ function rowDots(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, k
   if ((k & 1) != 0) store<f64>(out + ((<usize>pairs) << 3), t);
 }
 
+/** W[j·K .. j·K + 2) (float32) += s·v in float64, rounded back to float32. */
+// @ts-ignore: decorator
+@inline
+function pairAxpy(at: usize, s: v128, vv: v128): void {
+  v128.store64_lane(at, f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at)), f64x2.mul(s, vv))), 0);
+}
+
 /**
  * W[indices[p]·K + c] += step[c]·data[p] for p in [start, end), c < K ≤ 8, and the bias weights
- * W[d·K + c] += step[c]·bias: one sweep of the row's entries.
+ * W[d·K + c] += step[c]·bias: one sweep of the row's entries (W float32; each update in float64, rounded once).
  */
 // @ts-ignore: decorator
 @inline
@@ -182,17 +190,17 @@ function rowAxpys(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, 
   for (let p = start; p < end; p++) {
     const v = <f64>load<f32>(data + ((<usize>p) << 2));
     const vv = f64x2.splat(v);
-    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 8;
-    if (pairs > 0) v128.store(wr, f64x2.add(v128.load(wr), f64x2.mul(s0, vv)));
-    if (pairs > 2) v128.store(wr + 16, f64x2.add(v128.load(wr + 16), f64x2.mul(s1, vv)));
-    if (pairs > 4) v128.store(wr + 32, f64x2.add(v128.load(wr + 32), f64x2.mul(s2, vv)));
-    if (pairs > 6) v128.store(wr + 48, f64x2.add(v128.load(wr + 48), f64x2.mul(s3, vv)));
+    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 4;
+    if (pairs > 0) pairAxpy(wr, s0, vv);
+    if (pairs > 2) pairAxpy(wr + 8, s1, vv);
+    if (pairs > 4) pairAxpy(wr + 16, s2, vv);
+    if (pairs > 6) pairAxpy(wr + 24, s3, vv);
     if ((k & 1) != 0) {
-      const o = wr + ((<usize>pairs) << 3);
-      store<f64>(o, load<f64>(o) + st * v);
+      const o = wr + ((<usize>pairs) << 2);
+      store<f32>(o, <f32>(<f64>load<f32>(o) + st * v));
     }
   }
-  for (let c: usize = 0; c < kk; c++) store<f64>(wb + (c << 3), load<f64>(wb + (c << 3)) + load<f64>(step + (c << 3)) * bias);
+  for (let c: usize = 0; c < kk; c++) store<f32>(wb + (c << 2), <f32>(<f64>load<f32>(wb + (c << 2)) + load<f64>(step + (c << 3)) * bias));
 }
 
 /**
@@ -233,7 +241,8 @@ function swapOut(index: usize, s: i32, last: i32, i: i32): void {
 
 /**
  * One pass of SVM dual coordinate descent for K binary problems at once (one-vs-rest classes sharing the
- * rows), visiting index[0..active) in that order. Feature-major weights W[j·K + c] (j = d: the bias weight);
+ * rows), visiting index[0..active) in that order. Feature-major float32 weights W[j·K + c] (j = d: the bias
+ * weight; each update computed in float64 and rounded once, dot products summed in float64);
  * per row i and class c: y[i·K + c] (int8 ±1), alpha[i·K + c] (float64), off[i·K + c] (uint8: 1 = shrunk
  * or finished, skipped); per row: cost[i] (float32 C_i), xsq[i] (float64). Per class: pgOld[2c], pgOld[2c+1]
  * (the previous pass's bounds for shrinking), pgNew[2c], pgNew[2c+1] (this pass's largest and smallest
@@ -268,7 +277,7 @@ export function svmPassGroup(
     store<f64>(pgNew + (c << 4), -Infinity);
     store<f64>(pgNew + (c << 4) + 8, Infinity);
   }
-  const wb = w + (<usize>d) * kk * 8;
+  const wb = w + (<usize>d) * kk * 4;
   for (let s = 0; s < active; s++) {
     const i = load<i32>(index + ((<usize>s) << 2));
     const ik = (<usize>i) * kk;
@@ -328,7 +337,7 @@ export function svmPassGroup(
 export function groupDots(indptr: usize, indices: usize, data: usize, w: usize, d: i32, k: i32, bias: f64, rows: usize, n: i32, out: usize): void {
   const kk = <usize>k;
   const pairs = k & ~1;
-  const wb = w + (<usize>d) * kk * 8;
+  const wb = w + (<usize>d) * kk * 4;
   for (let t = 0; t < n; t++) {
     const i = load<i32>(rows + ((<usize>t) << 2));
     const o0 = out + (<usize>t) * kk * 8;
@@ -344,7 +353,7 @@ export function groupDots(indptr: usize, indices: usize, data: usize, w: usize, 
 export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize, d: i32, k: i32, bias: f64, y: usize, alpha: usize, rows: usize, n: i32, step: usize): void {
   const kk = <usize>k;
   const pairs = k & ~1;
-  const wb = w + (<usize>d) * kk * 8;
+  const wb = w + (<usize>d) * kk * 4;
   for (let t = 0; t < n; t++) {
     const i = load<i32>(rows + ((<usize>t) << 2));
     const ik = (<usize>i) * kk;
