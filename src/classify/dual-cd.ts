@@ -395,6 +395,32 @@ export function solveSvmGroupThen<T>(
   };
 }
 
+/**
+ * The weights w[j·k + c] = Σ_i alpha[i·k + c]·y[i·k + c]·x_ij (j = cols: the bias weights, with prob.bias) of a
+ * group's dual solution (e.g. gram-cd.ts's), summed in this thread's group workspace, row by row in row order
+ * (float32, each update computed in float64): a view on the workspace, valid until its next use.
+ */
+export function groupWeightsFromDual(prob: GroupProblem, alpha: Float64Array): Float32Array {
+  const { x, k, bias } = prob;
+  const ws = groupWorkspaceFor(x, k);
+  const g = ws.group;
+  const nw = (x.cols + 1) * k;
+  g.w.fill(0, 0, nw);
+  // groupRemove adds −alpha·y·x_i: with −y, the rows' shares go in.
+  let m = 0;
+  for (let i = 0; i < x.rows; i++) {
+    let any = false;
+    for (let c = 0; c < k; c++) {
+      g.y[i * k + c] = -prob.y[i * k + c]!;
+      g.alpha[i * k + c] = alpha[i * k + c]!;
+      any ||= alpha[i * k + c] !== 0;
+    }
+    if (any) g.list[m++] = i;
+  }
+  ws.groupRemove(k, m, bias);
+  return g.w.subarray(0, nw);
+}
+
 function restore(g: SparseWorkspace["group"], from: { w: Float32Array; alpha: Float64Array }): void {
   g.w.set(from.w);
   g.alpha.set(from.alpha);

@@ -1,6 +1,7 @@
 // One-vs-rest training: one binary dual-CD problem per class, pulled from a shared queue by this thread
 // and by worker threads. The SVM losses solve their classes in groups of up to 8 (solveSvmGroup: one shuffled
-// order a pass, each row read once for the group), logistic loss one class at a time. Each group (or class)
+// order a pass, each row read once for the group; on few long rows and many groups, the same passes in the dual
+// space over the rows' Gram matrix, gram-cd.ts), logistic loss one class at a time. Each group (or class)
 // has its own derived seed and the groups depend on the class count alone, so the thread count never
 // changes a model. The solvers see the columns renumbered by document frequency (cache locality; the same
 // operations in the same order) and report weights in the caller's numbering.
@@ -9,8 +10,9 @@ import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { bindWorkspace, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { bindWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
 import { GROUP_LIMIT, kernels, type LinalgKernels, type SharedRowsHandle } from "../linalg/kernels.js";
+import { gramMatrix, gramPays, solveSvmGroupGram } from "./gram-cd.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -73,6 +75,11 @@ export interface OvrJob {
    * ({@link solveSvmGroup}); the queue then counts groups. 0 or absent: one class at a time.
    */
   groupSize?: number;
+  /**
+   * SVM losses on few, long rows: the Gram matrix of x's rows (gram-cd.ts's gramMatrix, with the bias), with
+   * which the groups are solved in the dual space ({@link solveSvmGroupGram}) instead; absent = the primal solver.
+   */
+  gram?: Float64Array;
 }
 
 /** Classes solved together by the SVM losses: at most 8, as even as the class count allows (it alone decides). */
@@ -100,30 +107,47 @@ export function solveGroup(job: OvrJob, xsq: Float64Array, group: number): Class
   const prob = { x, k, y: yy, cost, bias: cfg.bias };
   const probe = cfg.probeRows;
   const np = probe.length;
+  const oofSpec = cfg.foldOf && cfg.folds ? { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f: number) => deriveSeed(seed, f + 1), rows: probe } : undefined;
+  if (job.gram) {
+    const { solution, oof } = solveSvmGroupGram(prob, job.gram, { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed }, (alpha, r) =>
+      groupSolutions(job, c0, k, groupWeightsFromDual(prob, alpha), alpha, r),
+    oofSpec);
+    if (oof) attachOof(solution, oof, k, np);
+    return solution;
+  }
   // The weights kept and the probe rows' alphas are read where the solver left them, before the refits for
   // out-of-fold scores reuse its memory.
   const { solution, oof } = solveSvmGroupThen(
     prob,
     xsq,
     { loss, tol: cfg.tol, maxIter: cfg.maxIter, seed },
-    (w, alpha, r) => {
-      const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt);
-      return Array.from({ length: k }, (_, c) => {
-        const probeAlpha = new Float64Array(np);
-        for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
-        return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
-      });
-    },
-    cfg.foldOf && cfg.folds ? { loss, foldOf: cfg.foldOf, folds: cfg.folds, passes: cfg.refitPasses ?? 1, seedOf: (f) => deriveSeed(seed, f + 1), rows: probe } : undefined,
+    (w, alpha, r) => groupSolutions(job, c0, k, w, alpha, r),
+    oofSpec,
   );
-  if (oof) {
-    for (let c = 0; c < k; c++) {
-      const probeOof = new Float64Array(np);
-      for (let t = 0; t < np; t++) probeOof[t] = oof[t * k + c]!;
-      solution[c]!.probeOof = probeOof;
-    }
-  }
+  if (oof) attachOof(solution, oof, k, np);
   return solution;
+}
+
+/** The group's classes' solutions from its weights w[j·k + c] and dual variables alpha[i·k + c]. */
+function groupSolutions(job: OvrJob, c0: number, k: number, w: Float32Array, alpha: Float64Array, r: { iterations: Int32Array; converged: Uint8Array }): ClassSolution[] {
+  const { x, config: cfg } = job;
+  const probe = cfg.probeRows;
+  const np = probe.length;
+  const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt);
+  return Array.from({ length: k }, (_, c) => {
+    const probeAlpha = new Float64Array(np);
+    for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
+    return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
+  });
+}
+
+/** Each class's out-of-fold probe scores from a group's oof[t·k + c]. */
+function attachOof(solution: ClassSolution[], oof: Float64Array, k: number, np: number): void {
+  for (let c = 0; c < k; c++) {
+    const probeOof = new Float64Array(np);
+    for (let t = 0; t < np; t++) probeOof[t] = oof[t * k + c]!;
+    solution[c]!.probeOof = probeOof;
+  }
 }
 
 /**
@@ -281,8 +305,13 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     if (own.buffer === x.indices.buffer) shared = kernels().share(renumberColumns(x, columnAt), x.cols, workers + 1, Math.max(1, groupSize));
     else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
   } else xs = renumberColumns(x, columnAt);
+  const solverX = shared ? { ...shared.x, cols: x.cols } : xs;
+  let gram: Float64Array | undefined;
+  if (groupSize && gramPays(solverX, units, groupSize)) {
+    gram = gramMatrix(solverX, config.bias, par ? new Float64Array(new SharedArrayBuffer(x.rows * x.rows * 8)) : undefined);
+  }
   const job: OvrJob = {
-    x: shared ? { ...shared.x, cols: x.cols } : xs,
+    x: solverX,
     ...(shared ? { shared: shared.handle } : {}),
     columnAt: par ? toSharedArray(columnAt) : columnAt,
     slot: new Int32Array(new SharedArrayBuffer(4)),
@@ -291,6 +320,7 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     config: par && config.foldOf ? { ...config, foldOf: toSharedArray(config.foldOf) } : config,
     next: new Int32Array(new SharedArrayBuffer(4)),
     ...(groupSize ? { groupSize } : {}),
+    ...(gram ? { gram } : {}),
   };
   const out: ClassSolution[] = [];
   const emit = (s: ClassSolution): void => {

@@ -148,6 +148,40 @@ export interface LinalgKernels {
   share(x: SparseRows, cols: number, slots: number, group?: number): SharedRows;
   /** Weight slot `slot` (0 ≤ slot < handle.slots) over shared rows; one slot per thread at a time. */
   workspaceOn(handle: SharedRowsHandle, slot: number): SparseWorkspace;
+  /**
+   * The Gram matrix of x's rows (cols columns) with a constant bias feature: q[i·n + j] = x_i·x_j + bias² (float64;
+   * the products of float32 entries, summed feature by feature), into `out` when given (n² values).
+   */
+  gramMatrix(x: SparseRows, cols: number, bias: number, out?: Float64Array): Float64Array;
+  /** A workspace for groups of up to `group` problems in the dual space over the n × n Gram matrix `q` (copied in where the backend needs its own memory). */
+  gramWorkspace(q: Float64Array, n: number, group: number): GramWorkspace;
+}
+
+/**
+ * K binary SVM problems over n rows in the dual space (classification/gram-cd.ts): the rows' Gram matrix and,
+ * class-major ([c·n + i], a stride of n whatever the k passed), the problems' arrays (views on the kernels' memory).
+ */
+export interface GramWorkspace {
+  readonly n: number;
+  readonly capacity: number;
+  /** Per (class, row): ±1. */
+  readonly y: Int8Array;
+  /** Per row: C_i, and q_ii (‖x_i‖² + bias²). */
+  readonly cost: Float32Array;
+  readonly xsq: Float64Array;
+  /** Per (class, row): the dual variable, and the score Σ_j alpha·y·q_ij. */
+  readonly alpha: Float64Array;
+  readonly g: Float64Array;
+  readonly off: Uint8Array;
+  readonly pgOld: Float64Array;
+  readonly pgNew: Float64Array;
+  readonly index: Int32Array;
+  /** Rows for {@link GramWorkspace.remove}. */
+  readonly list: Int32Array;
+  /** svmPassGroup's pass in the dual space (see kernels.as.ts's gramPassGroup); returns the new active count. */
+  pass(k: number, active: number, squared: boolean): number;
+  /** Takes rows list[0..m) out of the k problems' solution (alphas to 0, their share of the scores removed). */
+  remove(k: number, m: number): void;
 }
 
 // ------------------------------------------------------------------------------------------------ JavaScript
@@ -379,6 +413,186 @@ export function groupDotsJs(x: SparseRows, g: GroupRows, k: number, n: number, b
   }
 }
 
+/** x's columns (CSC): column j's rows (ascending) and values at [start[j], start[j + 1]). */
+function columnsOf(x: SparseRows, cols: number): { start: Int32Array; rowOf: Int32Array; val: Float64Array } {
+  const { indptr, indices, data } = x;
+  const n = x.rows;
+  const first = indptr[0]!;
+  const nnz = indptr[n]! - first;
+  const start = new Int32Array(cols + 1);
+  for (let p = first; p < first + nnz; p++) start[indices[p]! + 1]!++;
+  for (let j = 0; j < cols; j++) start[j + 1]! += start[j]!;
+  const rowOf = new Int32Array(nnz);
+  const val = new Float64Array(nnz);
+  const fill = start.slice(0, cols);
+  for (let i = 0; i < n; i++) {
+    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
+      const at = fill[indices[p]!]!++;
+      rowOf[at] = i;
+      val[at] = data[p]!;
+    }
+  }
+  return { start, rowOf, val };
+}
+
+/** The JavaScript twin of the WebAssembly `gramUpper`. */
+export function gramUpperJs(start: Int32Array, rowOf: Int32Array, val: Float64Array, cols: number, n: number, q: Float64Array): void {
+  for (let j = 0; j < cols; j++) {
+    const e = start[j + 1]!;
+    for (let a = start[j]!; a < e; a++) {
+      const va = val[a]!;
+      const base = rowOf[a]! * n;
+      for (let b = a; b < e; b++) q[base + rowOf[b]!]! += va * val[b]!;
+    }
+  }
+}
+
+/** The Gram matrix from its upper triangle (`upper` fills it into a zeroed q): the bias² added, mirrored. */
+function gramMatrixWith(x: SparseRows, cols: number, bias: number, out: Float64Array | undefined, upper: (c: ReturnType<typeof columnsOf>, q: Float64Array) => void): Float64Array {
+  const n = x.rows;
+  const q = out ?? new Float64Array(n * n);
+  if (q.length !== n * n) throw new RangeError(`A Gram matrix of ${q.length} values for ${n} rows`);
+  q.fill(0);
+  upper(columnsOf(x, cols), q);
+  const bb = bias * bias;
+  for (let i = 0; i < n; i++) {
+    q[i * n + i]! += bb;
+    for (let j = i + 1; j < n; j++) {
+      const v = q[i * n + j]! + bb;
+      q[i * n + j] = v;
+      q[j * n + i] = v;
+    }
+  }
+  return q;
+}
+
+/** The views of a {@link GramWorkspace}, without its methods. */
+type GramArrays = Omit<GramWorkspace, "pass" | "remove"> & { q: Float64Array };
+
+function gramMoveJs(g: Float64Array, o: number, q: Float64Array, qi: number, n: number, s: number): void {
+  for (let j = 0; j < n; j++) g[o + j]! += s * q[qi + j]!;
+}
+
+function gramAllOffJs(off: Uint8Array, n: number, k: number, i: number): boolean {
+  for (let c = 0; c < k; c++) if (off[c * n + i] === 0) return false;
+  return true;
+}
+
+/** The JavaScript twin of the WebAssembly `gramPassGroup`. */
+export function gramPassGroupJs(t: GramArrays, k: number, active: number, squared: boolean): number {
+  const { n, q, y, cost, xsq, alpha, g, off, pgOld, pgNew, index } = t;
+  for (let c = 0; c < k; c++) {
+    pgNew[2 * c] = -Infinity;
+    pgNew[2 * c + 1] = Infinity;
+  }
+  for (let s = 0; s < active; s++) {
+    const i = index[s]!;
+    if (gramAllOffJs(off, n, k, i)) {
+      active--;
+      index[s] = index[active]!;
+      index[active] = i;
+      s--;
+      continue;
+    }
+    const ci = cost[i]!;
+    const diag = squared ? 0.5 / ci : 0;
+    const upper = squared ? Infinity : ci;
+    let moved = false;
+    for (let c = 0; c < k; c++) {
+      const at = c * n + i;
+      if (off[at] !== 0) continue;
+      const yi = y[at]!;
+      const a = alpha[at]!;
+      const gr = yi * g[at]! - 1 + a * diag;
+      let pg = 0;
+      if (a === 0) {
+        if (gr > pgOld[2 * c]!) {
+          off[at] = 1;
+          continue;
+        } else if (gr < 0) pg = gr;
+      } else if (a === upper) {
+        if (gr < pgOld[2 * c + 1]!) {
+          off[at] = 1;
+          continue;
+        } else if (gr > 0) pg = gr;
+      } else pg = gr;
+      if (pg > pgNew[2 * c]!) pgNew[2 * c] = pg;
+      if (pg < pgNew[2 * c + 1]!) pgNew[2 * c + 1] = pg;
+      if (pg > 1e-12 || pg < -1e-12) {
+        const na = Math.min(Math.max(a - gr / (xsq[i]! + diag), 0), upper);
+        alpha[at] = na;
+        gramMoveJs(g, c * n, q, i * n, n, (na - a) * yi);
+        moved = true;
+      }
+    }
+    if (!moved && gramAllOffJs(off, n, k, i)) {
+      active--;
+      index[s] = index[active]!;
+      index[active] = i;
+      s--;
+    }
+  }
+  return active;
+}
+
+/** The JavaScript twin of the WebAssembly `gramRemove`. */
+export function gramRemoveJs(t: GramArrays, k: number, m: number): void {
+  const { n, q, y, alpha, g, list } = t;
+  for (let r = 0; r < m; r++) {
+    const i = list[r]!;
+    for (let c = 0; c < k; c++) {
+      const at = c * n + i;
+      const a = alpha[at]!;
+      if (a === 0) continue;
+      alpha[at] = 0;
+      gramMoveJs(g, c * n, q, i * n, n, -a * y[at]!);
+    }
+  }
+}
+
+function checkGram(q: Float64Array, n: number, group: number): void {
+  checkCapacity(group);
+  if (q.length !== n * n) throw new RangeError(`A Gram matrix of ${q.length} values for ${n} rows`);
+}
+
+class JsGramWorkspace implements GramWorkspace {
+  readonly y: Int8Array;
+  readonly cost: Float32Array;
+  readonly xsq: Float64Array;
+  readonly alpha: Float64Array;
+  readonly g: Float64Array;
+  readonly off: Uint8Array;
+  readonly pgOld: Float64Array;
+  readonly pgNew: Float64Array;
+  readonly index: Int32Array;
+  readonly list: Int32Array;
+  constructor(
+    readonly q: Float64Array,
+    readonly n: number,
+    readonly capacity: number,
+  ) {
+    checkGram(q, n, capacity);
+    this.y = new Int8Array(n * capacity);
+    this.cost = new Float32Array(n);
+    this.xsq = new Float64Array(n);
+    this.alpha = new Float64Array(n * capacity);
+    this.g = new Float64Array(n * capacity);
+    this.off = new Uint8Array(n * capacity);
+    this.pgOld = new Float64Array(2 * capacity);
+    this.pgNew = new Float64Array(2 * capacity);
+    this.index = new Int32Array(n);
+    this.list = new Int32Array(n);
+  }
+  pass(k: number, active: number, squared: boolean): number {
+    checkGroup(k, this.capacity, active, this.n);
+    return gramPassGroupJs(this, k, active, squared);
+  }
+  remove(k: number, m: number): void {
+    checkGroup(k, this.capacity, m, this.n);
+    gramRemoveJs(this, k, m);
+  }
+}
+
 class JsWorkspace implements SparseWorkspace {
   readonly w: Float64Array;
   readonly dual: DualRows;
@@ -453,6 +667,8 @@ export const jsKernels: LinalgKernels = {
     const rows = { rows: x.rows, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
     return { x: rows, handle: { backend: "js", cols, slots, group, ...rows } };
   },
+  gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, (c, q) => gramUpperJs(c.start, c.rowOf, c.val, cols, x.rows, q)),
+  gramWorkspace: (q, n, group) => new JsGramWorkspace(q, n, group),
   workspaceOn(h, slot) {
     if (h.backend !== "js" || !h.indptr || !h.indices || !h.data) throw new TypeError("These shared rows belong to the WebAssembly kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
@@ -524,6 +740,24 @@ interface KernelExports {
   groupDots(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, rows: number, n: number, out: number): void;
   groupRemove(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, y: number, alpha: number, rows: number, n: number, step: number): void;
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, intercept: number, out: number): void;
+  gramPassGroup(
+    q: number,
+    n: number,
+    k: number,
+    y: number,
+    cost: number,
+    xsq: number,
+    alpha: number,
+    g: number,
+    off: number,
+    index: number,
+    active: number,
+    squared: number,
+    pgOld: number,
+    pgNew: number,
+  ): number;
+  gramRemove(q: number, n: number, k: number, y: number, alpha: number, g: number, rows: number, m: number): void;
+  gramUpper(start: number, rowOf: number, val: number, d: number, n: number, q: number): void;
 }
 
 const PAGE = 65536;
@@ -712,6 +946,67 @@ class WasmWorkspace implements SparseWorkspace {
   }
 }
 
+/** A {@link GramWorkspace} in a module instance of its own (the Gram matrix copied into its memory). */
+class WasmGramWorkspace implements GramWorkspace {
+  readonly y: Int8Array;
+  readonly cost: Float32Array;
+  readonly xsq: Float64Array;
+  readonly alpha: Float64Array;
+  readonly g: Float64Array;
+  readonly off: Uint8Array;
+  readonly pgOld: Float64Array;
+  readonly pgNew: Float64Array;
+  readonly index: Int32Array;
+  readonly list: Int32Array;
+  private readonly inst: Instance;
+  private readonly at: Record<"q" | "y" | "cost" | "xsq" | "alpha" | "g" | "off" | "pgOld" | "pgNew" | "index" | "list", number>;
+  constructor(
+    module: WasmModule,
+    q: Float64Array,
+    readonly n: number,
+    readonly capacity: number,
+  ) {
+    checkGram(q, n, capacity);
+    const inst = (this.inst = new Instance(module));
+    const nk = n * capacity;
+    this.at = {
+      q: inst.put(q),
+      y: inst.alloc(nk),
+      cost: inst.alloc(n * 4),
+      xsq: inst.alloc(n * 8),
+      alpha: inst.alloc(nk * 8),
+      g: inst.alloc(nk * 8),
+      off: inst.alloc(nk),
+      pgOld: inst.alloc(16 * capacity),
+      pgNew: inst.alloc(16 * capacity),
+      index: inst.alloc(n * 4),
+      list: inst.alloc(n * 4),
+    };
+    const buf = inst.memory.buffer;
+    const at = this.at;
+    this.y = new Int8Array(buf, at.y, nk);
+    this.cost = new Float32Array(buf, at.cost, n);
+    this.xsq = new Float64Array(buf, at.xsq, n);
+    this.alpha = new Float64Array(buf, at.alpha, nk);
+    this.g = new Float64Array(buf, at.g, nk);
+    this.off = new Uint8Array(buf, at.off, nk);
+    this.pgOld = new Float64Array(buf, at.pgOld, 2 * capacity);
+    this.pgNew = new Float64Array(buf, at.pgNew, 2 * capacity);
+    this.index = new Int32Array(buf, at.index, n);
+    this.list = new Int32Array(buf, at.list, n);
+  }
+  pass(k: number, active: number, squared: boolean): number {
+    checkGroup(k, this.capacity, active, this.n);
+    const a = this.at;
+    return this.inst.ex.gramPassGroup(a.q, this.n, k, a.y, a.cost, a.xsq, a.alpha, a.g, a.off, a.index, active, squared ? 1 : 0, a.pgOld, a.pgNew);
+  }
+  remove(k: number, m: number): void {
+    checkGroup(k, this.capacity, m, this.n);
+    const a = this.at;
+    this.inst.ex.gramRemove(a.q, this.n, k, a.y, a.alpha, a.g, a.list, m);
+  }
+}
+
 /** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
 export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
@@ -748,6 +1043,15 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
     workspace: (x, cols, group = 1) => workspaceOn(share(x, cols, 1, group).handle, 0),
     share,
     workspaceOn,
+    gramMatrix: (x, cols, bias, out) =>
+      gramMatrixWith(x, cols, bias, out, (c, q) => {
+        const inst = new Instance(module);
+        const at = { start: inst.put(c.start), rowOf: inst.put(c.rowOf), val: inst.put(c.val), q: inst.alloc(q.byteLength) };
+        new Float64Array(inst.memory.buffer, at.q, q.length).fill(0);
+        inst.ex.gramUpper(at.start, at.rowOf, at.val, cols, x.rows, at.q);
+        q.set(new Float64Array(inst.memory.buffer, at.q, q.length));
+      }),
+    gramWorkspace: (q, n, group) => new WasmGramWorkspace(module, q, n, group),
   };
 }
 

@@ -365,3 +365,146 @@ export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize
     rowAxpys(indices, data, w, kk, pairs, k, wb, bias, load<i32>(indptr + ((<usize>i) << 2)), load<i32>(indptr + (((<usize>i) + 1) << 2)), step);
   }
 }
+
+/** g[j] += s·q[j] for j < n (float64; two lanes a step, the same product and sum per element as one at a time). */
+// @ts-ignore: decorator
+@inline
+function gramMove(g: usize, q: usize, n: i32, s: f64): void {
+  const ss = f64x2.splat(s);
+  let j = 0;
+  for (; j + 2 <= n; j += 2) {
+    const o = (<usize>j) << 3;
+    v128.store(g + o, f64x2.add(v128.load(g + o), f64x2.mul(ss, v128.load(q + o))));
+  }
+  if (j < n) {
+    const o = (<usize>j) << 3;
+    store<f64>(g + o, load<f64>(g + o) + s * load<f64>(q + o));
+  }
+}
+
+/** Whether off[c·n + i] is set for every c < k. */
+// @ts-ignore: decorator
+@inline
+function gramAllOff(off: usize, n: usize, k: usize, i: usize): bool {
+  for (let c: usize = 0; c < k; c++) if (load<u8>(off + c * n + i) == 0) return false;
+  return true;
+}
+
+/**
+ * One pass of SVM dual coordinate descent for K binary problems over n rows in the dual space, visiting
+ * index[0..active) in that order: q (n × n float64) is the rows' Gram matrix (with the bias), and per class c and
+ * row i, class-major: y[c·n + i] (int8 ±1), alpha[c·n + i] and g[c·n + i] = Σ_j alpha·y·q_ij (float64, the score
+ * of row i), off[c·n + i] (uint8, 1 = shrunk or finished). Per row: cost[i] (float32), xsq[i] (float64, q_ii).
+ * pgOld / pgNew as svmPassGroup's. A step on (i, c) adds step·q_i to g_c. The tests, bounds and shrinking are
+ * svmPassGroup's, in the same order. Returns the new active count.
+ */
+export function gramPassGroup(
+  q: usize,
+  n: i32,
+  k: i32,
+  y: usize,
+  cost: usize,
+  xsq: usize,
+  alpha: usize,
+  g: usize,
+  off: usize,
+  index: usize,
+  active: i32,
+  squared: i32,
+  pgOld: usize,
+  pgNew: usize,
+): i32 {
+  const kk = <usize>k;
+  const nn = <usize>n;
+  for (let c: usize = 0; c < kk; c++) {
+    store<f64>(pgNew + (c << 4), -Infinity);
+    store<f64>(pgNew + (c << 4) + 8, Infinity);
+  }
+  for (let s = 0; s < active; s++) {
+    const i = load<i32>(index + ((<usize>s) << 2));
+    const iu = <usize>i;
+    if (gramAllOff(off, nn, kk, iu)) {
+      active--;
+      swapOut(index, s, active, i);
+      s--;
+      continue;
+    }
+    const ci = <f64>load<f32>(cost + (iu << 2));
+    const diag = squared ? 0.5 / ci : 0.0;
+    const upper = squared ? Infinity : ci;
+    let moved = 0;
+    for (let c: usize = 0; c < kk; c++) {
+      const at = c * nn + iu;
+      if (load<u8>(off + at) != 0) continue;
+      const yi = <f64>load<i8>(y + at);
+      const ai = alpha + (at << 3);
+      const a = load<f64>(ai);
+      const gr = yi * load<f64>(g + (at << 3)) - 1 + a * diag;
+      let proj = 0.0;
+      if (a == 0) {
+        if (gr > load<f64>(pgOld + (c << 4))) {
+          store<u8>(off + at, 1);
+          continue;
+        } else if (gr < 0) proj = gr;
+      } else if (a == upper) {
+        if (gr < load<f64>(pgOld + (c << 4) + 8)) {
+          store<u8>(off + at, 1);
+          continue;
+        } else if (gr > 0) proj = gr;
+      } else proj = gr;
+      if (proj > load<f64>(pgNew + (c << 4))) store<f64>(pgNew + (c << 4), proj);
+      if (proj < load<f64>(pgNew + (c << 4) + 8)) store<f64>(pgNew + (c << 4) + 8, proj);
+      if (proj > 1e-12 || proj < -1e-12) {
+        const na = min(max(a - gr / (load<f64>(xsq + (iu << 3)) + diag), 0.0), upper);
+        store<f64>(ai, na);
+        gramMove(g + ((c * nn) << 3), q + ((iu * nn) << 3), n, (na - a) * yi);
+        moved = 1;
+      }
+    }
+    if (!moved && gramAllOff(off, nn, kk, iu)) {
+      active--;
+      swapOut(index, s, active, i);
+      s--;
+    }
+  }
+  return active;
+}
+
+/**
+ * Takes rows rows[0..m) out of K problems' dual solution (layout as gramPassGroup's): per row i and class c with
+ * alpha[c·n + i] ≠ 0, in that order, alpha to 0 and g_c += −alpha·y·q_i.
+ */
+export function gramRemove(q: usize, n: i32, k: i32, y: usize, alpha: usize, g: usize, rows: usize, m: i32): void {
+  const kk = <usize>k;
+  const nn = <usize>n;
+  for (let t = 0; t < m; t++) {
+    const iu = <usize>load<i32>(rows + ((<usize>t) << 2));
+    for (let c: usize = 0; c < kk; c++) {
+      const at = c * nn + iu;
+      const a = load<f64>(alpha + (at << 3));
+      if (a == 0) continue;
+      store<f64>(alpha + (at << 3), 0.0);
+      gramMove(g + ((c * nn) << 3), q + ((iu * nn) << 3), n, -a * <f64>load<i8>(y + at));
+    }
+  }
+}
+
+/**
+ * The upper triangle of a Gram matrix from the rows' columns (CSC: column j's entries at [start[j], start[j + 1]),
+ * rowOf int32 ascending within a column, val float64): q[r_a·n + r_b] += val[a]·val[b] for each column and
+ * a ≤ b in it, column by column (q, n × n float64, as it was).
+ */
+export function gramUpper(start: usize, rowOf: usize, val: usize, d: i32, n: i32, q: usize): void {
+  const rowBytes = (<usize>n) << 3;
+  for (let j = 0; j < d; j++) {
+    const e = load<i32>(start + (((<usize>j) + 1) << 2));
+    for (let a = load<i32>(start + ((<usize>j) << 2)); a < e; a++) {
+      const va = load<f64>(val + ((<usize>a) << 3));
+      const base = q + (<usize>load<i32>(rowOf + ((<usize>a) << 2))) * rowBytes;
+      for (let b = a; b < e; b++) {
+        const at = base + ((<usize>load<i32>(rowOf + ((<usize>b) << 2))) << 3);
+        store<f64>(at, load<f64>(at) + va * load<f64>(val + ((<usize>b) << 3)));
+      }
+    }
+  }
+}
