@@ -81,11 +81,12 @@ export interface OvrJob {
    */
   gram?: Float64Array;
   /**
-   * rowSquaredNorms(x, config.bias), computed once for every thread while the workers start (absent: each thread
-   * computes it): a worker reads it once `xsqReady[0]` is 1 (Atomics).
+   * rowSquaredNorms(x, config.bias), computed once for every thread (absent: each thread computes it). It and
+   * `gram` are filled in by the main thread while the workers start: a worker reads them once `ready[0]` is 1
+   * (Atomics).
    */
   xsq?: Float64Array;
-  xsqReady?: Int32Array;
+  ready?: Int32Array;
 }
 
 /** Classes solved together by the SVM losses: at most 8, as even as the class count allows (it alone decides). */
@@ -355,10 +356,8 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
   } else xs = renumberColumns(x, columnAt);
   const solverX = shared ? { ...shared.x, cols: x.cols } : xs;
-  let gram: Float64Array | undefined;
-  if (groupSize && gramPays(solverX, units, groupSize)) {
-    gram = gramMatrix(solverX, config.bias, par ? new Float64Array(new SharedArrayBuffer(x.rows * x.rows * 8)) : undefined);
-  }
+  // The Gram matrix when it pays (filled in below, while the workers start).
+  const gram = groupSize && gramPays(solverX, units, groupSize) ? new Float64Array(par ? new SharedArrayBuffer(x.rows * x.rows * 8) : new ArrayBuffer(x.rows * x.rows * 8)) : undefined;
   const job: OvrJob = {
     x: solverX,
     ...(shared ? { shared: shared.handle } : {}),
@@ -374,10 +373,16 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   // Each row's squared norm, once for every thread, filled in below while the workers start (the Gram solver
   // reads q's diagonal instead).
   const xsq = par && !gram ? new Float64Array(new SharedArrayBuffer(x.rows * 8)) : new Float64Array(x.rows);
-  if (par && !gram) {
-    job.xsq = xsq;
-    job.xsqReady = new Int32Array(new SharedArrayBuffer(4));
+  if (par) {
+    if (!gram) job.xsq = xsq;
+    job.ready = new Int32Array(new SharedArrayBuffer(4));
   }
+  const release = (): void => {
+    if (job.ready && Atomics.load(job.ready, 0) === 0) {
+      Atomics.store(job.ready, 0, 1);
+      Atomics.notify(job.ready, 0);
+    }
+  };
   const out: ClassSolution[] = [];
   const emit = (s: ClassSolution): void => {
     out.push(s);
@@ -387,22 +392,14 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const remote = Array.from({ length: workers }, () => runWorker<ClassSolution>(WORKER_URL, job, emit, options.signal, "Training"));
   let localError: unknown;
   try {
-    if (!gram) {
-      xsq.set(rowSquaredNorms(job.x, config.bias));
-      if (job.xsqReady) {
-        Atomics.store(job.xsqReady, 0, 1);
-        Atomics.notify(job.xsqReady, 0);
-      }
-    }
+    if (gram) gramMatrix(job.x, config.bias, gram);
+    else xsq.set(rowSquaredNorms(job.x, config.bias));
+    release();
     drainQueue(job, xsq, emit, options.signal);
   } catch (e) {
     localError = e;
     Atomics.store(job.next, 0, classCount); // let the workers stop after their current class
-    if (job.xsqReady && Atomics.load(job.xsqReady, 0) === 0) {
-      // Release a worker waiting for the norms (it then finds the queue empty).
-      Atomics.store(job.xsqReady, 0, 1);
-      Atomics.notify(job.xsqReady, 0);
-    }
+    release(); // a worker waiting for the shared inputs then finds the queue empty
   }
   const settled = await Promise.allSettled(remote);
   if (localError) throw localError;
