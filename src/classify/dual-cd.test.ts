@@ -195,9 +195,9 @@ describe("dual coordinate descent", () => {
     const p = randomProblem(13, 120, 40);
     const foldOf = Int32Array.from({ length: p.x.rows }, (_, i) => i % 2);
     const rows = Int32Array.from({ length: p.x.rows }, (_, i) => i);
-    const run = (m: typeof dualCd): Float64Array[] => {
+    const run = (m: typeof dualCd): (Float64Array | Float32Array)[] => {
       const sq = m.rowSquaredNorms(p.x, 1);
-      const out: Float64Array[] = [];
+      const out: (Float64Array | Float32Array)[] = [];
       for (const loss of ["squared-hinge", "hinge"] as const) {
         const sol = m.solveBinary(p, sq, { loss, tol: 1e-3, maxIter: 50, seed: 4 });
         out.push(sol.w, sol.alpha, m.outOfFoldScores(p, sq, sol, { loss, foldOf, folds: 2, passes: 1, seedOf: (f) => f + 9, rows }));
