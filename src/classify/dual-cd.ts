@@ -448,8 +448,30 @@ function loadGroup(ws: SparseWorkspace, prob: GroupProblem, xsq: Float64Array): 
 function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions, l: number): { iterations: Int32Array; converged: Uint8Array } {
   const { k, bias } = prob;
   const g = ws.group;
-  const { off, pgOld, pgNew } = g;
-  const index = ws.dual.index;
+  return runGroupPasses({ off: g.off, pgOld: g.pgOld, pgNew: g.pgNew, index: ws.dual.index, rowStride: k, classStride: 1, pass: (active, squared) => ws.svmPassGroup(k, active, squared, bias) }, k, opt, l);
+}
+
+/** What {@link runGroupPasses} drives: k problems' shrinking flags and bounds, the row order, and one pass. */
+export interface GroupPassState {
+  /** 1 = (row, problem) shrunk or finished, at off[i·rowStride + c·classStride]. */
+  off: Uint8Array;
+  rowStride: number;
+  classStride: number;
+  /** The previous pass's bounds (read by the pass), and the pass's own (written by it): [2c], [2c + 1]. */
+  pgOld: Float64Array;
+  pgNew: Float64Array;
+  /** The order of the rows; the pass visits index[0..active) and returns the new active count. */
+  index: Int32Array;
+  pass(active: number, squared: boolean): number;
+}
+
+/**
+ * Passes over index[0..l) (the primal group solver's, or gram-cd.ts's in the dual space): each pass shuffles the
+ * active rows (seeded by opt.seed), runs, and per problem applies LIBLINEAR's stopping test (a gap reached on a
+ * shrunk set is re-checked on every row first; a converged problem stops changing, its rows off for it).
+ */
+export function runGroupPasses(st: GroupPassState, k: number, opt: SolverOptions, l: number): { iterations: Int32Array; converged: Uint8Array } {
+  const { off, pgOld, pgNew, index, rowStride: rs, classStride: cs } = st;
   const squared = opt.loss === "squared-hinge";
   const rng = new Random(opt.seed);
   const iterations = new Int32Array(k);
@@ -462,23 +484,24 @@ function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions
   let active = l;
   for (let iter = 1; iter <= opt.maxIter && open > 0; iter++) {
     shuffleHead(index, active, rng);
-    active = ws.svmPassGroup(k, active, squared, bias);
+    active = st.pass(active, squared);
     let unshrunk = false;
     for (let c = 0; c < k; c++) {
       if (converged[c]) continue;
       iterations[c] = iter;
+      const o = c * cs;
       if (pgNew[2 * c]! - pgNew[2 * c + 1]! <= opt.tol) {
         let shrunk = false;
-        for (let s = 0; s < l && !shrunk; s++) shrunk = off[index[s]! * k + c] !== 0;
+        for (let s = 0; s < l && !shrunk; s++) shrunk = off[index[s]! * rs + o] !== 0;
         if (!shrunk) {
           // Converged on every row: this problem stops (its rows are off for it from now on).
           converged[c] = 1;
           open--;
-          for (let s = 0; s < l; s++) off[index[s]! * k + c] = 1;
+          for (let s = 0; s < l; s++) off[index[s]! * rs + o] = 1;
           continue;
         }
         // Converged on the shrunk set: re-check every row once before stopping.
-        for (let s = 0; s < l; s++) off[index[s]! * k + c] = 0;
+        for (let s = 0; s < l; s++) off[index[s]! * rs + o] = 0;
         pgOld[2 * c] = Infinity;
         pgOld[2 * c + 1] = -Infinity;
         unshrunk = true;

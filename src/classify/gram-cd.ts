@@ -5,9 +5,8 @@
 // passes (row order, shrinking, stopping) as the primal solver, so the same solution up to rounding; worth it when
 // the rows are few (Q is rows² values) and long: on flipkart-1050's 840 rows of 810 entries each and 504 categories,
 // a pass costs ~600k multiply-adds against 8.7M random accesses of the weights.
-import { Random } from "../core/random.js";
 import { GROUP_LIMIT, kernels, type GramWorkspace } from "../linalg/kernels.js";
-import type { CsrArrays, GroupProblem, OutOfFold, SolverOptions } from "./dual-cd.js";
+import { runGroupPasses, type CsrArrays, type GroupProblem, type OutOfFold, type SolverOptions } from "./dual-cd.js";
 
 /** The most rows a Gram matrix is built for (rows² float64: 32 MiB at 2048). */
 export const GRAM_MAX_ROWS = 2048;
@@ -46,55 +45,9 @@ function workspaceFor(q: Float64Array, n: number): GramWorkspace {
   return ws;
 }
 
-/** Passes over index[0..l) with dual-cd.ts's groupPasses' shuffling, shrinking and stopping, per problem. */
+/** runGroupPasses over index[0..l) of the workspace (off is class-major: [c·n + i]). */
 function gramPasses(ws: GramWorkspace, k: number, opt: SolverOptions, l: number): { iterations: Int32Array; converged: Uint8Array } {
-  const { n, off, pgOld, pgNew, index } = ws;
-  const squared = opt.loss === "squared-hinge";
-  const rng = new Random(opt.seed);
-  const iterations = new Int32Array(k);
-  const converged = new Uint8Array(k);
-  for (let c = 0; c < k; c++) {
-    pgOld[2 * c] = Infinity;
-    pgOld[2 * c + 1] = -Infinity;
-  }
-  let open = k;
-  let active = l;
-  for (let iter = 1; iter <= opt.maxIter && open > 0; iter++) {
-    for (let i = 0; i < active; i++) {
-      const j = i + rng.int(active - i);
-      const t = index[i]!;
-      index[i] = index[j]!;
-      index[j] = t;
-    }
-    active = ws.pass(k, active, squared);
-    let unshrunk = false;
-    for (let c = 0; c < k; c++) {
-      if (converged[c]) continue;
-      iterations[c] = iter;
-      const o = c * n;
-      if (pgNew[2 * c]! - pgNew[2 * c + 1]! <= opt.tol) {
-        let shrunk = false;
-        for (let s = 0; s < l && !shrunk; s++) shrunk = off[o + index[s]!] !== 0;
-        if (!shrunk) {
-          // Converged on every row: this problem stops (its rows are off for it from now on).
-          converged[c] = 1;
-          open--;
-          for (let s = 0; s < l; s++) off[o + index[s]!] = 1;
-          continue;
-        }
-        // Converged on the shrunk set: re-check every row once before stopping.
-        for (let s = 0; s < l; s++) off[o + index[s]!] = 0;
-        pgOld[2 * c] = Infinity;
-        pgOld[2 * c + 1] = -Infinity;
-        unshrunk = true;
-        continue;
-      }
-      pgOld[2 * c] = pgNew[2 * c]! <= 0 ? Infinity : pgNew[2 * c]!;
-      pgOld[2 * c + 1] = pgNew[2 * c + 1]! >= 0 ? -Infinity : pgNew[2 * c + 1]!;
-    }
-    if (unshrunk) active = l;
-  }
-  return { iterations, converged };
+  return runGroupPasses({ off: ws.off, pgOld: ws.pgOld, pgNew: ws.pgNew, index: ws.index, rowStride: 1, classStride: ws.n, pass: (active, squared) => ws.pass(k, active, squared) }, k, opt, l);
 }
 
 /**

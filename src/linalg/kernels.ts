@@ -247,17 +247,13 @@ export function svmPassJs(
     let pg = 0;
     if (a === 0) {
       if (g > pgMaxOld) {
-        active--;
-        index[s] = index[active]!;
-        index[active] = i;
+        swapOut(index, s, --active, i);
         s--;
         continue;
       } else if (g < 0) pg = g;
     } else if (a === upper) {
       if (g < pgMinOld) {
-        active--;
-        index[s] = index[active]!;
-        index[active] = i;
+        swapOut(index, s, --active, i);
         s--;
         continue;
       } else if (g > 0) pg = g;
@@ -295,6 +291,39 @@ function allOff(off: Uint8Array, ik: number, k: number): boolean {
   return true;
 }
 
+/** A group pass's bounds before it visits any row: pgNew[2c] = −∞, pgNew[2c + 1] = +∞ for c < k. */
+function resetBounds(pgNew: Float64Array, k: number): void {
+  for (let c = 0; c < k; c++) {
+    pgNew[2 * c] = -Infinity;
+    pgNew[2 * c + 1] = Infinity;
+  }
+}
+
+/** index[s] = index[last], index[last] = i (row i, at s, leaves the active head), as kernels.as.ts's swapOut. */
+function swapOut(index: Int32Array, s: number, last: number, i: number): void {
+  index[s] = index[last]!;
+  index[last] = i;
+}
+
+/**
+ * The projected gradient of a group's coordinate at alpha = a (gradient gr, upper bound `upper`) for class c, or
+ * NaN when shrinking takes it out (at a bound, beyond the previous pass's pgOld); recorded in pgNew. Shared by
+ * the group passes (as kernels.as.ts's projectedGradient).
+ */
+function projectedGradient(a: number, gr: number, upper: number, pgOld: Float64Array, pgNew: Float64Array, c: number): number {
+  let pg = 0;
+  if (a === 0) {
+    if (gr > pgOld[2 * c]!) return NaN;
+    if (gr < 0) pg = gr;
+  } else if (a === upper) {
+    if (gr < pgOld[2 * c + 1]!) return NaN;
+    if (gr > 0) pg = gr;
+  } else pg = gr;
+  if (pg > pgNew[2 * c]!) pgNew[2 * c] = pg;
+  if (pg < pgNew[2 * c + 1]!) pgNew[2 * c + 1] = pg;
+  return pg;
+}
+
 /** The JavaScript twin of the WebAssembly `svmPassGroup` (see {@link SparseWorkspace.svmPassGroup}). */
 export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: number, active: number, squared: boolean, bias: number): number {
   const { indptr, indices, data } = x;
@@ -303,17 +332,12 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
   const base = (w.length / g.capacity - 1) * k;
   const dot = new Float64Array(k);
   const step = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    pgNew[2 * c] = -Infinity;
-    pgNew[2 * c + 1] = Infinity;
-  }
+  resetBounds(pgNew, k);
   for (let s = 0; s < active; s++) {
     const i = index[s]!;
     const ik = i * k;
     if (allOff(off, ik, k)) {
-      active--;
-      index[s] = index[active]!;
-      index[active] = i;
+      swapOut(index, s, --active, i);
       s--;
       continue;
     }
@@ -335,20 +359,11 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
       const yi = y[ik + c]!;
       const a = alpha[ik + c]!;
       const gr = yi * dot[c]! - 1 + a * diag;
-      let pg = 0;
-      if (a === 0) {
-        if (gr > pgOld[2 * c]!) {
-          off[ik + c] = 1;
-          continue;
-        } else if (gr < 0) pg = gr;
-      } else if (a === upper) {
-        if (gr < pgOld[2 * c + 1]!) {
-          off[ik + c] = 1;
-          continue;
-        } else if (gr > 0) pg = gr;
-      } else pg = gr;
-      if (pg > pgNew[2 * c]!) pgNew[2 * c] = pg;
-      if (pg < pgNew[2 * c + 1]!) pgNew[2 * c + 1] = pg;
+      const pg = projectedGradient(a, gr, upper, pgOld, pgNew, c);
+      if (pg !== pg) {
+        off[ik + c] = 1;
+        continue;
+      }
       if (pg > 1e-12 || pg < -1e-12) {
         const na = Math.min(Math.max(a - gr / (xsq[i]! + diag), 0), upper);
         alpha[ik + c] = na;
@@ -365,9 +380,7 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
       for (let c = 0; c < k; c++) w[base + c]! += step[c]! * bias;
     } else if (allOff(off, ik, k)) {
       // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
-      active--;
-      index[s] = index[active]!;
-      index[active] = i;
+      swapOut(index, s, --active, i);
       s--;
     }
   }
@@ -481,16 +494,11 @@ function gramAllOffJs(off: Uint8Array, n: number, k: number, i: number): boolean
 /** The JavaScript twin of the WebAssembly `gramPassGroup`. */
 export function gramPassGroupJs(t: GramArrays, k: number, active: number, squared: boolean): number {
   const { n, q, y, cost, xsq, alpha, g, off, pgOld, pgNew, index } = t;
-  for (let c = 0; c < k; c++) {
-    pgNew[2 * c] = -Infinity;
-    pgNew[2 * c + 1] = Infinity;
-  }
+  resetBounds(pgNew, k);
   for (let s = 0; s < active; s++) {
     const i = index[s]!;
     if (gramAllOffJs(off, n, k, i)) {
-      active--;
-      index[s] = index[active]!;
-      index[active] = i;
+      swapOut(index, s, --active, i);
       s--;
       continue;
     }
@@ -504,20 +512,11 @@ export function gramPassGroupJs(t: GramArrays, k: number, active: number, square
       const yi = y[at]!;
       const a = alpha[at]!;
       const gr = yi * g[at]! - 1 + a * diag;
-      let pg = 0;
-      if (a === 0) {
-        if (gr > pgOld[2 * c]!) {
-          off[at] = 1;
-          continue;
-        } else if (gr < 0) pg = gr;
-      } else if (a === upper) {
-        if (gr < pgOld[2 * c + 1]!) {
-          off[at] = 1;
-          continue;
-        } else if (gr > 0) pg = gr;
-      } else pg = gr;
-      if (pg > pgNew[2 * c]!) pgNew[2 * c] = pg;
-      if (pg < pgNew[2 * c + 1]!) pgNew[2 * c + 1] = pg;
+      const pg = projectedGradient(a, gr, upper, pgOld, pgNew, c);
+      if (pg !== pg) {
+        off[at] = 1;
+        continue;
+      }
       if (pg > 1e-12 || pg < -1e-12) {
         const na = Math.min(Math.max(a - gr / (xsq[i]! + diag), 0), upper);
         alpha[at] = na;
@@ -526,9 +525,7 @@ export function gramPassGroupJs(t: GramArrays, k: number, active: number, square
       }
     }
     if (!moved && gramAllOffJs(off, n, k, i)) {
-      active--;
-      index[s] = index[active]!;
-      index[active] = i;
+      swapOut(index, s, --active, i);
       s--;
     }
   }
@@ -555,42 +552,40 @@ function checkGram(q: Float64Array, n: number, group: number): void {
   if (q.length !== n * n) throw new RangeError(`A Gram matrix of ${q.length} values for ${n} rows`);
 }
 
-class JsGramWorkspace implements GramWorkspace {
-  readonly y: Int8Array;
-  readonly cost: Float32Array;
-  readonly xsq: Float64Array;
-  readonly alpha: Float64Array;
-  readonly g: Float64Array;
-  readonly off: Uint8Array;
-  readonly pgOld: Float64Array;
-  readonly pgNew: Float64Array;
-  readonly index: Int32Array;
-  readonly list: Int32Array;
-  constructor(
-    readonly q: Float64Array,
-    readonly n: number,
-    readonly capacity: number,
-  ) {
-    checkGram(q, n, capacity);
-    this.y = new Int8Array(n * capacity);
-    this.cost = new Float32Array(n);
-    this.xsq = new Float64Array(n);
-    this.alpha = new Float64Array(n * capacity);
-    this.g = new Float64Array(n * capacity);
-    this.off = new Uint8Array(n * capacity);
-    this.pgOld = new Float64Array(2 * capacity);
-    this.pgNew = new Float64Array(2 * capacity);
-    this.index = new Int32Array(n);
-    this.list = new Int32Array(n);
-  }
-  pass(k: number, active: number, squared: boolean): number {
-    checkGroup(k, this.capacity, active, this.n);
-    return gramPassGroupJs(this, k, active, squared);
-  }
-  remove(k: number, m: number): void {
-    checkGroup(k, this.capacity, m, this.n);
-    gramRemoveJs(this, k, m);
-  }
+/** The arrays of a {@link GramWorkspace} over n rows, capacity problems, from `alloc` (typed arrays of the given lengths). */
+function gramArrays(n: number, capacity: number, alloc: <T extends TypedArray>(Ctor: TypedArrayClass<T>, length: number) => T): Omit<GramWorkspace, "n" | "capacity" | "pass" | "remove"> {
+  const nk = n * capacity;
+  return {
+    y: alloc(Int8Array, nk),
+    cost: alloc(Float32Array, n),
+    xsq: alloc(Float64Array, n),
+    alpha: alloc(Float64Array, nk),
+    g: alloc(Float64Array, nk),
+    off: alloc(Uint8Array, nk),
+    pgOld: alloc(Float64Array, 2 * capacity),
+    pgNew: alloc(Float64Array, 2 * capacity),
+    index: alloc(Int32Array, n),
+    list: alloc(Int32Array, n),
+  };
+}
+type TypedArray = Int8Array | Uint8Array | Int32Array | Float32Array | Float64Array;
+type TypedArrayClass<T extends TypedArray> = (new (length: number) => T) & (new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T) & { BYTES_PER_ELEMENT: number };
+
+/** The JavaScript Gram workspace: its arrays, and the JavaScript twins. */
+function jsGramWorkspace(q: Float64Array, n: number, capacity: number): GramWorkspace {
+  checkGram(q, n, capacity);
+  const t: GramArrays = { q, n, capacity, ...gramArrays(n, capacity, (Ctor, length) => new Ctor(length)) };
+  return {
+    ...t,
+    pass(k, active, squared) {
+      checkGroup(k, capacity, active, n);
+      return gramPassGroupJs(t, k, active, squared);
+    },
+    remove(k, m) {
+      checkGroup(k, capacity, m, n);
+      gramRemoveJs(t, k, m);
+    },
+  };
 }
 
 class JsWorkspace implements SparseWorkspace {
@@ -668,7 +663,7 @@ export const jsKernels: LinalgKernels = {
     return { x: rows, handle: { backend: "js", cols, slots, group, ...rows } };
   },
   gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, (c, q) => gramUpperJs(c.start, c.rowOf, c.val, cols, x.rows, q)),
-  gramWorkspace: (q, n, group) => new JsGramWorkspace(q, n, group),
+  gramWorkspace: jsGramWorkspace,
   workspaceOn(h, slot) {
     if (h.backend !== "js" || !h.indptr || !h.indices || !h.data) throw new TypeError("These shared rows belong to the WebAssembly kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
@@ -947,64 +942,33 @@ class WasmWorkspace implements SparseWorkspace {
 }
 
 /** A {@link GramWorkspace} in a module instance of its own (the Gram matrix copied into its memory). */
-class WasmGramWorkspace implements GramWorkspace {
-  readonly y: Int8Array;
-  readonly cost: Float32Array;
-  readonly xsq: Float64Array;
-  readonly alpha: Float64Array;
-  readonly g: Float64Array;
-  readonly off: Uint8Array;
-  readonly pgOld: Float64Array;
-  readonly pgNew: Float64Array;
-  readonly index: Int32Array;
-  readonly list: Int32Array;
-  private readonly inst: Instance;
-  private readonly at: Record<"q" | "y" | "cost" | "xsq" | "alpha" | "g" | "off" | "pgOld" | "pgNew" | "index" | "list", number>;
-  constructor(
-    module: WasmModule,
-    q: Float64Array,
-    readonly n: number,
-    readonly capacity: number,
-  ) {
-    checkGram(q, n, capacity);
-    const inst = (this.inst = new Instance(module));
-    const nk = n * capacity;
-    this.at = {
-      q: inst.put(q),
-      y: inst.alloc(nk),
-      cost: inst.alloc(n * 4),
-      xsq: inst.alloc(n * 8),
-      alpha: inst.alloc(nk * 8),
-      g: inst.alloc(nk * 8),
-      off: inst.alloc(nk),
-      pgOld: inst.alloc(16 * capacity),
-      pgNew: inst.alloc(16 * capacity),
-      index: inst.alloc(n * 4),
-      list: inst.alloc(n * 4),
-    };
-    const buf = inst.memory.buffer;
-    const at = this.at;
-    this.y = new Int8Array(buf, at.y, nk);
-    this.cost = new Float32Array(buf, at.cost, n);
-    this.xsq = new Float64Array(buf, at.xsq, n);
-    this.alpha = new Float64Array(buf, at.alpha, nk);
-    this.g = new Float64Array(buf, at.g, nk);
-    this.off = new Uint8Array(buf, at.off, nk);
-    this.pgOld = new Float64Array(buf, at.pgOld, 2 * capacity);
-    this.pgNew = new Float64Array(buf, at.pgNew, 2 * capacity);
-    this.index = new Int32Array(buf, at.index, n);
-    this.list = new Int32Array(buf, at.list, n);
-  }
-  pass(k: number, active: number, squared: boolean): number {
-    checkGroup(k, this.capacity, active, this.n);
-    const a = this.at;
-    return this.inst.ex.gramPassGroup(a.q, this.n, k, a.y, a.cost, a.xsq, a.alpha, a.g, a.off, a.index, active, squared ? 1 : 0, a.pgOld, a.pgNew);
-  }
-  remove(k: number, m: number): void {
-    checkGroup(k, this.capacity, m, this.n);
-    const a = this.at;
-    this.inst.ex.gramRemove(a.q, this.n, k, a.y, a.alpha, a.g, a.list, m);
-  }
+function wasmGramWorkspace(module: WasmModule, q: Float64Array, n: number, capacity: number): GramWorkspace {
+  checkGram(q, n, capacity);
+  const inst = new Instance(module);
+  const qAt = inst.put(q);
+  const offsets = new Map<ArrayBufferView, number>();
+  const views = gramArrays(n, capacity, (Ctor, length) => {
+    const at = inst.alloc(length * Ctor.BYTES_PER_ELEMENT);
+    // Shared memory never detaches a view when it grows.
+    const view = new Ctor(inst.memory.buffer, at, length);
+    offsets.set(view, at);
+    return view;
+  });
+  const a = (v: ArrayBufferView): number => offsets.get(v)!;
+  return {
+    n,
+    capacity,
+    ...views,
+    pass(k, active, squared) {
+      checkGroup(k, capacity, active, n);
+      const v = views;
+      return inst.ex.gramPassGroup(qAt, n, k, a(v.y), a(v.cost), a(v.xsq), a(v.alpha), a(v.g), a(v.off), a(v.index), active, squared ? 1 : 0, a(v.pgOld), a(v.pgNew));
+    },
+    remove(k, m) {
+      checkGroup(k, capacity, m, n);
+      inst.ex.gramRemove(qAt, n, k, a(views.y), a(views.alpha), a(views.g), a(views.list), m);
+    },
+  };
 }
 
 /** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
@@ -1051,7 +1015,7 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
         inst.ex.gramUpper(at.start, at.rowOf, at.val, cols, x.rows, at.q);
         q.set(new Float64Array(inst.memory.buffer, at.q, q.length));
       }),
-    gramWorkspace: (q, n, group) => new WasmGramWorkspace(module, q, n, group),
+    gramWorkspace: (q, n, group) => wasmGramWorkspace(module, q, n, group),
   };
 }
 

@@ -240,6 +240,27 @@ function swapOut(index: usize, s: i32, last: i32, i: i32): void {
 }
 
 /**
+ * The projected gradient of a group's coordinate at alpha = a (gradient g, upper bound `upper`) for class c, or NaN
+ * when shrinking takes it out (at a bound, beyond the previous pass's pgOld); recorded in pgNew. Shared by the
+ * group passes (svmPassGroup, gramPassGroup).
+ */
+// @ts-ignore: decorator
+@inline
+function projectedGradient(a: f64, g: f64, upper: f64, pgOld: usize, pgNew: usize, c: usize): f64 {
+  let proj = 0.0;
+  if (a == 0) {
+    if (g > load<f64>(pgOld + (c << 4))) return NaN;
+    if (g < 0) proj = g;
+  } else if (a == upper) {
+    if (g < load<f64>(pgOld + (c << 4) + 8)) return NaN;
+    if (g > 0) proj = g;
+  } else proj = g;
+  if (proj > load<f64>(pgNew + (c << 4))) store<f64>(pgNew + (c << 4), proj);
+  if (proj < load<f64>(pgNew + (c << 4) + 8)) store<f64>(pgNew + (c << 4) + 8, proj);
+  return proj;
+}
+
+/**
  * One pass of SVM dual coordinate descent for K binary problems at once (one-vs-rest classes sharing the
  * rows), visiting index[0..active) in that order. Feature-major float32 weights W[j·K + c] (j = d: the bias
  * weight; each update computed in float64 and rounded once, dot products summed in float64);
@@ -301,20 +322,11 @@ export function svmPassGroup(
       const ai = alpha + ((ik + c) << 3);
       const a = load<f64>(ai);
       const g = yi * load<f64>(dot + (c << 3)) - 1 + a * diag;
-      let proj = 0.0;
-      if (a == 0) {
-        if (g > load<f64>(pgOld + (c << 4))) {
-          store<u8>(off + ik + c, 1);
-          continue;
-        } else if (g < 0) proj = g;
-      } else if (a == upper) {
-        if (g < load<f64>(pgOld + (c << 4) + 8)) {
-          store<u8>(off + ik + c, 1);
-          continue;
-        } else if (g > 0) proj = g;
-      } else proj = g;
-      if (proj > load<f64>(pgNew + (c << 4))) store<f64>(pgNew + (c << 4), proj);
-      if (proj < load<f64>(pgNew + (c << 4) + 8)) store<f64>(pgNew + (c << 4) + 8, proj);
+      const proj = projectedGradient(a, g, upper, pgOld, pgNew, c);
+      if (isNaN(proj)) {
+        store<u8>(off + ik + c, 1);
+        continue;
+      }
       if (proj > 1e-12 || proj < -1e-12) {
         const na = min(max(a - g / (load<f64>(xsq + ((<usize>i) << 3)) + diag), 0.0), upper);
         store<f64>(ai, na);
@@ -440,20 +452,11 @@ export function gramPassGroup(
       const ai = alpha + (at << 3);
       const a = load<f64>(ai);
       const gr = yi * load<f64>(g + (at << 3)) - 1 + a * diag;
-      let proj = 0.0;
-      if (a == 0) {
-        if (gr > load<f64>(pgOld + (c << 4))) {
-          store<u8>(off + at, 1);
-          continue;
-        } else if (gr < 0) proj = gr;
-      } else if (a == upper) {
-        if (gr < load<f64>(pgOld + (c << 4) + 8)) {
-          store<u8>(off + at, 1);
-          continue;
-        } else if (gr > 0) proj = gr;
-      } else proj = gr;
-      if (proj > load<f64>(pgNew + (c << 4))) store<f64>(pgNew + (c << 4), proj);
-      if (proj < load<f64>(pgNew + (c << 4) + 8)) store<f64>(pgNew + (c << 4) + 8, proj);
+      const proj = projectedGradient(a, gr, upper, pgOld, pgNew, c);
+      if (isNaN(proj)) {
+        store<u8>(off + at, 1);
+        continue;
+      }
       if (proj > 1e-12 || proj < -1e-12) {
         const na = min(max(a - gr / (load<f64>(xsq + (iu << 3)) + diag), 0.0), upper);
         store<f64>(ai, na);
