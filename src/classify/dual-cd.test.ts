@@ -120,33 +120,41 @@ describe("dual coordinate descent", () => {
     const y = Int8Array.from({ length: 80 * k }, (_, t) => (Math.floor(t / k) % k === t % k ? 1 : -1));
     const g: GroupProblem = { x: p.x, k, y, cost: p.cost, bias: 1 };
     for (const loss of ["squared-hinge", "hinge"] as const) {
-      const r = solveSvmGroup(g, sq, { loss, tol: 1e-9, maxIter: 20000, seed: 5 });
+      // The group's weights are float32: a gap of 1e-6 is within their reach (1e-9 is not), and the optimum
+      // agrees with the float64 single problem's to the float32 weights' precision.
+      const r = solveSvmGroup(g, sq, { loss, tol: 1e-6, maxIter: 20000, seed: 5 });
       for (let c = 0; c < k; c++) {
         expect(r.converged[c]).toBe(1);
         expect(r.iterations[c]).toBeLessThan(20000);
         const single = solveBinary({ ...p, y: Int8Array.from({ length: 80 }, (_, i) => y[i * k + c]!) }, sq, { loss, tol: 1e-9, maxIter: 20000, seed: 5 });
         // The squared hinge's primal is strictly convex: one w. The hinge's optimum is unique in w as well.
-        for (let j = 0; j <= p.x.cols; j++) expect(r.w[j * k + c]).toBeCloseTo(single.w[j]!, 5);
+        for (let j = 0; j <= p.x.cols; j++) expect(r.w[j * k + c]).toBeCloseTo(single.w[j]!, 4);
       }
     }
   });
 
-  it("a group of one problem is solveBinary and outOfFoldScores to the bit (same seed, same order, same shrinking)", () => {
+  it("a group of one problem follows solveBinary and outOfFoldScores (same seed, order and shrinking; float32 weights)", () => {
     const p = randomProblem(19, 70, 9);
     const sq = rowSquaredNorms(p.x, 1);
     const foldOf = Int32Array.from({ length: 70 }, (_, i) => (i * 5) % 3);
     const rows = Int32Array.from({ length: 70 }, (_, i) => i);
+    const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void => {
+      expect(a.length).toBe(b.length);
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      expect(worst).toBeLessThan(tol);
+    };
     for (const loss of ["squared-hinge", "hinge"] as const) {
       for (const opt of [{ loss, tol: 0.1, maxIter: 4, seed: 8 }, { loss, tol: 1e-4, maxIter: 500, seed: 9 }]) {
         const single = solveBinary(p, sq, opt);
         const g = solveSvmGroup({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, opt);
-        expect(g.w).toEqual(single.w);
-        expect(g.alpha).toEqual(single.alpha);
-        expect(g.iterations[0]).toBe(single.iterations);
-        expect(g.converged[0] === 1).toBe(single.converged);
+        // The same steps, each weight rounded to float32 after each: the float64 solution to about 1e-5.
+        close(g.w, single.w, 1e-4);
+        close(g.alpha, single.alpha, 1e-4);
+        if (opt.maxIter === 4) expect(g.iterations[0]).toBe(single.iterations);
         const a = outOfFoldScores(p, sq, single, { loss, foldOf, folds: 3, passes: 2, seedOf: (f) => 30 + f, rows });
         const b = groupOutOfFoldScores({ x: p.x, k: 1, y: p.y, cost: p.cost, bias: 1 }, sq, g, { loss, foldOf, folds: 3, passes: 2, seedOf: (f) => 30 + f, rows });
-        expect(b).toEqual(a);
+        close(b, a, 1e-3);
       }
     }
   });
@@ -187,9 +195,9 @@ describe("dual coordinate descent", () => {
     const p = randomProblem(13, 120, 40);
     const foldOf = Int32Array.from({ length: p.x.rows }, (_, i) => i % 2);
     const rows = Int32Array.from({ length: p.x.rows }, (_, i) => i);
-    const run = (m: typeof dualCd): Float64Array[] => {
+    const run = (m: typeof dualCd): (Float64Array | Float32Array)[] => {
       const sq = m.rowSquaredNorms(p.x, 1);
-      const out: Float64Array[] = [];
+      const out: (Float64Array | Float32Array)[] = [];
       for (const loss of ["squared-hinge", "hinge"] as const) {
         const sol = m.solveBinary(p, sq, { loss, tol: 1e-3, maxIter: 50, seed: 4 });
         out.push(sol.w, sol.alpha, m.outOfFoldScores(p, sq, sol, { loss, foldOf, folds: 2, passes: 1, seedOf: (f) => f + 9, rows }));

@@ -325,8 +325,8 @@ export interface GroupProblem {
 }
 
 export interface GroupResult {
-  /** Feature-major weights w[j·k + c] (j = cols: the bias weights). */
-  w: Float64Array;
+  /** Feature-major weights w[j·k + c] (j = cols: the bias weights), float32 as the solver keeps them. */
+  w: Float32Array;
   /** alpha[i·k + c]. */
   alpha: Float64Array;
   /** Passes each problem ran, and whether it reached the tolerance. */
@@ -364,7 +364,7 @@ export function solveSvmGroupThen<T>(
   prob: GroupProblem,
   xsq: Float64Array,
   opt: SolverOptions,
-  take: (w: Float64Array, alpha: Float64Array, r: { iterations: Int32Array; converged: Uint8Array }) => T,
+  take: (w: Float32Array, alpha: Float64Array, r: { iterations: Int32Array; converged: Uint8Array }) => T,
   oof?: OutOfFold,
 ): { solution: T; oof?: Float64Array } {
   const { x, k } = prob;
@@ -381,9 +381,9 @@ export function solveSvmGroupThen<T>(
   const r = groupPasses(ws, prob, opt, x.rows);
   const solution = take(g.w.subarray(0, nw), g.alpha.subarray(0, na), r);
   if (!oof) return { solution };
-  let saved: { w: Float64Array; alpha: Float64Array } | undefined;
+  let saved: { w: Float32Array; alpha: Float64Array } | undefined;
   if (oof.folds > 1) {
-    saved = { w: scratch(0, nw), alpha: scratch(1, na) };
+    saved = { w: scratchWeights(nw), alpha: scratch(na) };
     saved.w.set(g.w.subarray(0, nw));
     saved.alpha.set(g.alpha.subarray(0, na));
   }
@@ -395,19 +395,47 @@ export function solveSvmGroupThen<T>(
   };
 }
 
-function restore(g: SparseWorkspace["group"], from: { w: Float64Array; alpha: Float64Array }): void {
+/**
+ * The weights w[j·k + c] = Σ_i alpha[i·k + c]·y[i·k + c]·x_ij (j = cols: the bias weights, with prob.bias) of a
+ * group's dual solution (e.g. gram-cd.ts's), summed in this thread's group workspace, row by row in row order
+ * (float32, each update computed in float64): a view on the workspace, valid until its next use.
+ */
+export function groupWeightsFromDual(prob: GroupProblem, alpha: Float64Array): Float32Array {
+  const { x, k, bias } = prob;
+  const ws = groupWorkspaceFor(x, k);
+  const g = ws.group;
+  const nw = (x.cols + 1) * k;
+  g.w.fill(0, 0, nw);
+  // groupRemove adds −alpha·y·x_i: with −y, the rows' shares go in.
+  let m = 0;
+  for (let i = 0; i < x.rows; i++) {
+    let any = false;
+    for (let c = 0; c < k; c++) {
+      g.y[i * k + c] = -prob.y[i * k + c]!;
+      g.alpha[i * k + c] = alpha[i * k + c]!;
+      any ||= alpha[i * k + c] !== 0;
+    }
+    if (any) g.list[m++] = i;
+  }
+  ws.groupRemove(k, m, bias);
+  return g.w.subarray(0, nw);
+}
+
+function restore(g: SparseWorkspace["group"], from: { w: Float32Array; alpha: Float64Array }): void {
   g.w.set(from.w);
   g.alpha.set(from.alpha);
 }
 
-/** This thread's reusable scratch arrays (slot 0: weights, 1: alphas), grown as needed: no fresh allocation per group. */
-const scratchArrays: Float64Array[] = [];
-function scratch(slot: number, length: number): Float64Array {
-  const have = scratchArrays[slot];
-  if (have && have.length >= length) return have.subarray(0, length);
-  const a = new Float64Array(length);
-  scratchArrays[slot] = a;
-  return a;
+/** This thread's reusable scratch arrays (weights, alphas), grown as needed: no fresh allocation per group. */
+let scratchW = new Float32Array(0);
+let scratchA = new Float64Array(0);
+function scratchWeights(length: number): Float32Array {
+  if (scratchW.length < length) scratchW = new Float32Array(length);
+  return scratchW.subarray(0, length);
+}
+function scratch(length: number): Float64Array {
+  if (scratchA.length < length) scratchA = new Float64Array(length);
+  return scratchA.subarray(0, length);
 }
 
 function loadGroup(ws: SparseWorkspace, prob: GroupProblem, xsq: Float64Array): void {
@@ -420,8 +448,30 @@ function loadGroup(ws: SparseWorkspace, prob: GroupProblem, xsq: Float64Array): 
 function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions, l: number): { iterations: Int32Array; converged: Uint8Array } {
   const { k, bias } = prob;
   const g = ws.group;
-  const { off, pgOld, pgNew } = g;
-  const index = ws.dual.index;
+  return runGroupPasses({ off: g.off, pgOld: g.pgOld, pgNew: g.pgNew, index: ws.dual.index, rowStride: k, classStride: 1, pass: (active, squared) => ws.svmPassGroup(k, active, squared, bias) }, k, opt, l);
+}
+
+/** What {@link runGroupPasses} drives: k problems' shrinking flags and bounds, the row order, and one pass. */
+export interface GroupPassState {
+  /** 1 = (row, problem) shrunk or finished, at off[i·rowStride + c·classStride]. */
+  off: Uint8Array;
+  rowStride: number;
+  classStride: number;
+  /** The previous pass's bounds (read by the pass), and the pass's own (written by it): [2c], [2c + 1]. */
+  pgOld: Float64Array;
+  pgNew: Float64Array;
+  /** The order of the rows; the pass visits index[0..active) and returns the new active count. */
+  index: Int32Array;
+  pass(active: number, squared: boolean): number;
+}
+
+/**
+ * Passes over index[0..l) (the primal group solver's, or gram-cd.ts's in the dual space): each pass shuffles the
+ * active rows (seeded by opt.seed), runs, and per problem applies LIBLINEAR's stopping test (a gap reached on a
+ * shrunk set is re-checked on every row first; a converged problem stops changing, its rows off for it).
+ */
+export function runGroupPasses(st: GroupPassState, k: number, opt: SolverOptions, l: number): { iterations: Int32Array; converged: Uint8Array } {
+  const { off, pgOld, pgNew, index, rowStride: rs, classStride: cs } = st;
   const squared = opt.loss === "squared-hinge";
   const rng = new Random(opt.seed);
   const iterations = new Int32Array(k);
@@ -434,23 +484,24 @@ function groupPasses(ws: SparseWorkspace, prob: GroupProblem, opt: SolverOptions
   let active = l;
   for (let iter = 1; iter <= opt.maxIter && open > 0; iter++) {
     shuffleHead(index, active, rng);
-    active = ws.svmPassGroup(k, active, squared, bias);
+    active = st.pass(active, squared);
     let unshrunk = false;
     for (let c = 0; c < k; c++) {
       if (converged[c]) continue;
       iterations[c] = iter;
+      const o = c * cs;
       if (pgNew[2 * c]! - pgNew[2 * c + 1]! <= opt.tol) {
         let shrunk = false;
-        for (let s = 0; s < l && !shrunk; s++) shrunk = off[index[s]! * k + c] !== 0;
+        for (let s = 0; s < l && !shrunk; s++) shrunk = off[index[s]! * rs + o] !== 0;
         if (!shrunk) {
           // Converged on every row: this problem stops (its rows are off for it from now on).
           converged[c] = 1;
           open--;
-          for (let s = 0; s < l; s++) off[index[s]! * k + c] = 1;
+          for (let s = 0; s < l; s++) off[index[s]! * rs + o] = 1;
           continue;
         }
         // Converged on the shrunk set: re-check every row once before stopping.
-        for (let s = 0; s < l; s++) off[index[s]! * k + c] = 0;
+        for (let s = 0; s < l; s++) off[index[s]! * rs + o] = 0;
         pgOld[2 * c] = Infinity;
         pgOld[2 * c + 1] = -Infinity;
         unshrunk = true;

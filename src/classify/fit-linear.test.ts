@@ -35,6 +35,26 @@ describe("pruned class weights", () => {
     }
   });
 
+  it("keptGroupWeights with renumbered columns gives the caller's numbering, ascending, whether few or many are kept", () => {
+    const rng = new Random(8);
+    const d = 400;
+    const k = 5;
+    const columnAt = Int32Array.from({ length: d }, (_, j) => j);
+    rng.shuffle(columnAt);
+    for (const density of [0.01, 0.5]) {
+      // Weights in the solver's numbering; the same in the caller's: wc[j·k + c] = w[columnAt[j]·k + c].
+      const w = Float32Array.from({ length: (d + 1) * k }, () => (rng.float() < density ? rng.float() * 0.2 - 0.1 : 0));
+      const wc = Float32Array.from({ length: (d + 1) * k }, (_, t) => (t < d * k ? w[columnAt[Math.floor(t / k)]! * k + (t % k)]! : w[t]!));
+      for (const prune of [0, 0.02]) {
+        const got = keptGroupWeights(w, d, k, prune, columnAt);
+        const want = keptGroupWeights(wc, d, k, prune);
+        expect(got.map((c) => Array.from(c.features))).toEqual(want.map((c) => Array.from(c.features)));
+        expect(got.map((c) => Array.from(c.values))).toEqual(want.map((c) => Array.from(c.values)));
+        expect(got.some((c) => c.features.length > 1)).toBe(true);
+      }
+    }
+  });
+
   it("sparseFromSolutions builds what sparseFromColumns builds from the dense columns", () => {
     const rng = new Random(3);
     const d = 40;

@@ -4,6 +4,10 @@ import { rowSquaredNorms } from "./dual-cd.js";
 import { drainQueue, type OvrJob } from "./one-vs-rest.js";
 
 const job = workerData as OvrJob;
-drainQueue(job, rowSquaredNorms(job.x, job.config.bias), (s) => {
+// The main thread fills the shared norms (or the Gram matrix) while this thread starts: wait for them.
+if (job.ready) Atomics.wait(job.ready, 0, 0);
+const xsq = job.xsq ?? (job.gram ? new Float64Array(job.x.rows) : rowSquaredNorms(job.x, job.config.bias));
+
+drainQueue(job, xsq, (s) => {
   parentPort!.postMessage(s, [s.features.buffer as ArrayBuffer, s.values.buffer as ArrayBuffer, s.probeAlpha.buffer as ArrayBuffer, s.probeOof.buffer as ArrayBuffer]);
 });

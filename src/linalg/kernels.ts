@@ -41,8 +41,11 @@ export interface DualRows {
  */
 export interface GroupRows {
   capacity: number;
-  /** Feature-major weights: w[j·k + c] (j = cols: the bias weights). */
-  w: Float64Array;
+  /**
+   * Feature-major weights: w[j·k + c] (j = cols: the bias weights), float32 (half the memory traffic of the
+   * passes; each update is computed in float64 and rounded once, and dot products accumulate in float64).
+   */
+  w: Float32Array;
   /** y[i·k + c]: ±1. */
   y: Int8Array;
   /** alpha[i·k + c]. */
@@ -145,6 +148,40 @@ export interface LinalgKernels {
   share(x: SparseRows, cols: number, slots: number, group?: number): SharedRows;
   /** Weight slot `slot` (0 ≤ slot < handle.slots) over shared rows; one slot per thread at a time. */
   workspaceOn(handle: SharedRowsHandle, slot: number): SparseWorkspace;
+  /**
+   * The Gram matrix of x's rows (cols columns) with a constant bias feature: q[i·n + j] = x_i·x_j + bias² (float64;
+   * the products of float32 entries, summed feature by feature), into `out` when given (n² values).
+   */
+  gramMatrix(x: SparseRows, cols: number, bias: number, out?: Float64Array): Float64Array;
+  /** A workspace for groups of up to `group` problems in the dual space over the n × n Gram matrix `q` (copied in where the backend needs its own memory). */
+  gramWorkspace(q: Float64Array, n: number, group: number): GramWorkspace;
+}
+
+/**
+ * K binary SVM problems over n rows in the dual space (classification/gram-cd.ts): the rows' Gram matrix and,
+ * class-major ([c·n + i], a stride of n whatever the k passed), the problems' arrays (views on the kernels' memory).
+ */
+export interface GramWorkspace {
+  readonly n: number;
+  readonly capacity: number;
+  /** Per (class, row): ±1. */
+  readonly y: Int8Array;
+  /** Per row: C_i, and q_ii (‖x_i‖² + bias²). */
+  readonly cost: Float32Array;
+  readonly xsq: Float64Array;
+  /** Per (class, row): the dual variable, and the score Σ_j alpha·y·q_ij. */
+  readonly alpha: Float64Array;
+  readonly g: Float64Array;
+  readonly off: Uint8Array;
+  readonly pgOld: Float64Array;
+  readonly pgNew: Float64Array;
+  readonly index: Int32Array;
+  /** Rows for {@link GramWorkspace.remove}. */
+  readonly list: Int32Array;
+  /** svmPassGroup's pass in the dual space (see kernels.as.ts's gramPassGroup); returns the new active count. */
+  pass(k: number, active: number, squared: boolean): number;
+  /** Takes rows list[0..m) out of the k problems' solution (alphas to 0, their share of the scores removed). */
+  remove(k: number, m: number): void;
 }
 
 // ------------------------------------------------------------------------------------------------ JavaScript
@@ -210,17 +247,13 @@ export function svmPassJs(
     let pg = 0;
     if (a === 0) {
       if (g > pgMaxOld) {
-        active--;
-        index[s] = index[active]!;
-        index[active] = i;
+        swapOut(index, s, --active, i);
         s--;
         continue;
       } else if (g < 0) pg = g;
     } else if (a === upper) {
       if (g < pgMinOld) {
-        active--;
-        index[s] = index[active]!;
-        index[active] = i;
+        swapOut(index, s, --active, i);
         s--;
         continue;
       } else if (g > 0) pg = g;
@@ -242,7 +275,7 @@ function newGroupRows(rows: number, cols: number, capacity: number): GroupRows {
   checkCapacity(capacity);
   return {
     capacity,
-    w: new Float64Array((cols + 1) * capacity),
+    w: new Float32Array((cols + 1) * capacity),
     y: new Int8Array(rows * capacity),
     alpha: new Float64Array(rows * capacity),
     off: new Uint8Array(rows * capacity),
@@ -258,6 +291,39 @@ function allOff(off: Uint8Array, ik: number, k: number): boolean {
   return true;
 }
 
+/** A group pass's bounds before it visits any row: pgNew[2c] = −∞, pgNew[2c + 1] = +∞ for c < k. */
+function resetBounds(pgNew: Float64Array, k: number): void {
+  for (let c = 0; c < k; c++) {
+    pgNew[2 * c] = -Infinity;
+    pgNew[2 * c + 1] = Infinity;
+  }
+}
+
+/** index[s] = index[last], index[last] = i (row i, at s, leaves the active head), as kernels.as.ts's swapOut. */
+function swapOut(index: Int32Array, s: number, last: number, i: number): void {
+  index[s] = index[last]!;
+  index[last] = i;
+}
+
+/**
+ * The projected gradient of a group's coordinate at alpha = a (gradient gr, upper bound `upper`) for class c, or
+ * NaN when shrinking takes it out (at a bound, beyond the previous pass's pgOld); recorded in pgNew. Shared by
+ * the group passes (as kernels.as.ts's projectedGradient).
+ */
+function projectedGradient(a: number, gr: number, upper: number, pgOld: Float64Array, pgNew: Float64Array, c: number): number {
+  let pg = 0;
+  if (a === 0) {
+    if (gr > pgOld[2 * c]!) return NaN;
+    if (gr < 0) pg = gr;
+  } else if (a === upper) {
+    if (gr < pgOld[2 * c + 1]!) return NaN;
+    if (gr > 0) pg = gr;
+  } else pg = gr;
+  if (pg > pgNew[2 * c]!) pgNew[2 * c] = pg;
+  if (pg < pgNew[2 * c + 1]!) pgNew[2 * c + 1] = pg;
+  return pg;
+}
+
 /** The JavaScript twin of the WebAssembly `svmPassGroup` (see {@link SparseWorkspace.svmPassGroup}). */
 export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: number, active: number, squared: boolean, bias: number): number {
   const { indptr, indices, data } = x;
@@ -266,17 +332,12 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
   const base = (w.length / g.capacity - 1) * k;
   const dot = new Float64Array(k);
   const step = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    pgNew[2 * c] = -Infinity;
-    pgNew[2 * c + 1] = Infinity;
-  }
+  resetBounds(pgNew, k);
   for (let s = 0; s < active; s++) {
     const i = index[s]!;
     const ik = i * k;
     if (allOff(off, ik, k)) {
-      active--;
-      index[s] = index[active]!;
-      index[active] = i;
+      swapOut(index, s, --active, i);
       s--;
       continue;
     }
@@ -298,20 +359,11 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
       const yi = y[ik + c]!;
       const a = alpha[ik + c]!;
       const gr = yi * dot[c]! - 1 + a * diag;
-      let pg = 0;
-      if (a === 0) {
-        if (gr > pgOld[2 * c]!) {
-          off[ik + c] = 1;
-          continue;
-        } else if (gr < 0) pg = gr;
-      } else if (a === upper) {
-        if (gr < pgOld[2 * c + 1]!) {
-          off[ik + c] = 1;
-          continue;
-        } else if (gr > 0) pg = gr;
-      } else pg = gr;
-      if (pg > pgNew[2 * c]!) pgNew[2 * c] = pg;
-      if (pg < pgNew[2 * c + 1]!) pgNew[2 * c + 1] = pg;
+      const pg = projectedGradient(a, gr, upper, pgOld, pgNew, c);
+      if (pg !== pg) {
+        off[ik + c] = 1;
+        continue;
+      }
       if (pg > 1e-12 || pg < -1e-12) {
         const na = Math.min(Math.max(a - gr / (xsq[i]! + diag), 0), upper);
         alpha[ik + c] = na;
@@ -328,9 +380,7 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
       for (let c = 0; c < k; c++) w[base + c]! += step[c]! * bias;
     } else if (allOff(off, ik, k)) {
       // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
-      active--;
-      index[s] = index[active]!;
-      index[active] = i;
+      swapOut(index, s, --active, i);
       s--;
     }
   }
@@ -374,6 +424,168 @@ export function groupDotsJs(x: SparseRows, g: GroupRows, k: number, n: number, b
       for (let c = 0; c < k; c++) dots[o + c]! += w[wr + c]! * v;
     }
   }
+}
+
+/** x's columns (CSC): column j's rows (ascending) and values at [start[j], start[j + 1]). */
+function columnsOf(x: SparseRows, cols: number): { start: Int32Array; rowOf: Int32Array; val: Float64Array } {
+  const { indptr, indices, data } = x;
+  const n = x.rows;
+  const first = indptr[0]!;
+  const nnz = indptr[n]! - first;
+  const start = new Int32Array(cols + 1);
+  for (let p = first; p < first + nnz; p++) start[indices[p]! + 1]!++;
+  for (let j = 0; j < cols; j++) start[j + 1]! += start[j]!;
+  const rowOf = new Int32Array(nnz);
+  const val = new Float64Array(nnz);
+  const fill = start.slice(0, cols);
+  for (let i = 0; i < n; i++) {
+    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
+      const at = fill[indices[p]!]!++;
+      rowOf[at] = i;
+      val[at] = data[p]!;
+    }
+  }
+  return { start, rowOf, val };
+}
+
+/** The JavaScript twin of the WebAssembly `gramUpper`. */
+export function gramUpperJs(start: Int32Array, rowOf: Int32Array, val: Float64Array, cols: number, n: number, q: Float64Array): void {
+  for (let j = 0; j < cols; j++) {
+    const e = start[j + 1]!;
+    for (let a = start[j]!; a < e; a++) {
+      const va = val[a]!;
+      const base = rowOf[a]! * n;
+      for (let b = a; b < e; b++) q[base + rowOf[b]!]! += va * val[b]!;
+    }
+  }
+}
+
+/** The Gram matrix from its upper triangle (`upper` fills it into a zeroed q): the bias² added, mirrored. */
+function gramMatrixWith(x: SparseRows, cols: number, bias: number, out: Float64Array | undefined, upper: (c: ReturnType<typeof columnsOf>, q: Float64Array) => void): Float64Array {
+  const n = x.rows;
+  const q = out ?? new Float64Array(n * n);
+  if (q.length !== n * n) throw new RangeError(`A Gram matrix of ${q.length} values for ${n} rows`);
+  q.fill(0);
+  upper(columnsOf(x, cols), q);
+  const bb = bias * bias;
+  for (let i = 0; i < n; i++) {
+    q[i * n + i]! += bb;
+    for (let j = i + 1; j < n; j++) {
+      const v = q[i * n + j]! + bb;
+      q[i * n + j] = v;
+      q[j * n + i] = v;
+    }
+  }
+  return q;
+}
+
+/** The views of a {@link GramWorkspace}, without its methods. */
+type GramArrays = Omit<GramWorkspace, "pass" | "remove"> & { q: Float64Array };
+
+function gramMoveJs(g: Float64Array, o: number, q: Float64Array, qi: number, n: number, s: number): void {
+  for (let j = 0; j < n; j++) g[o + j]! += s * q[qi + j]!;
+}
+
+function gramAllOffJs(off: Uint8Array, n: number, k: number, i: number): boolean {
+  for (let c = 0; c < k; c++) if (off[c * n + i] === 0) return false;
+  return true;
+}
+
+/** The JavaScript twin of the WebAssembly `gramPassGroup`. */
+export function gramPassGroupJs(t: GramArrays, k: number, active: number, squared: boolean): number {
+  const { n, q, y, cost, xsq, alpha, g, off, pgOld, pgNew, index } = t;
+  resetBounds(pgNew, k);
+  for (let s = 0; s < active; s++) {
+    const i = index[s]!;
+    if (gramAllOffJs(off, n, k, i)) {
+      swapOut(index, s, --active, i);
+      s--;
+      continue;
+    }
+    const ci = cost[i]!;
+    const diag = squared ? 0.5 / ci : 0;
+    const upper = squared ? Infinity : ci;
+    let moved = false;
+    for (let c = 0; c < k; c++) {
+      const at = c * n + i;
+      if (off[at] !== 0) continue;
+      const yi = y[at]!;
+      const a = alpha[at]!;
+      const gr = yi * g[at]! - 1 + a * diag;
+      const pg = projectedGradient(a, gr, upper, pgOld, pgNew, c);
+      if (pg !== pg) {
+        off[at] = 1;
+        continue;
+      }
+      if (pg > 1e-12 || pg < -1e-12) {
+        const na = Math.min(Math.max(a - gr / (xsq[i]! + diag), 0), upper);
+        alpha[at] = na;
+        gramMoveJs(g, c * n, q, i * n, n, (na - a) * yi);
+        moved = true;
+      }
+    }
+    if (!moved && gramAllOffJs(off, n, k, i)) {
+      swapOut(index, s, --active, i);
+      s--;
+    }
+  }
+  return active;
+}
+
+/** The JavaScript twin of the WebAssembly `gramRemove`. */
+export function gramRemoveJs(t: GramArrays, k: number, m: number): void {
+  const { n, q, y, alpha, g, list } = t;
+  for (let r = 0; r < m; r++) {
+    const i = list[r]!;
+    for (let c = 0; c < k; c++) {
+      const at = c * n + i;
+      const a = alpha[at]!;
+      if (a === 0) continue;
+      alpha[at] = 0;
+      gramMoveJs(g, c * n, q, i * n, n, -a * y[at]!);
+    }
+  }
+}
+
+function checkGram(q: Float64Array, n: number, group: number): void {
+  checkCapacity(group);
+  if (q.length !== n * n) throw new RangeError(`A Gram matrix of ${q.length} values for ${n} rows`);
+}
+
+/** The arrays of a {@link GramWorkspace} over n rows, capacity problems, from `alloc` (typed arrays of the given lengths). */
+function gramArrays(n: number, capacity: number, alloc: <T extends TypedArray>(Ctor: TypedArrayClass<T>, length: number) => T): Omit<GramWorkspace, "n" | "capacity" | "pass" | "remove"> {
+  const nk = n * capacity;
+  return {
+    y: alloc(Int8Array, nk),
+    cost: alloc(Float32Array, n),
+    xsq: alloc(Float64Array, n),
+    alpha: alloc(Float64Array, nk),
+    g: alloc(Float64Array, nk),
+    off: alloc(Uint8Array, nk),
+    pgOld: alloc(Float64Array, 2 * capacity),
+    pgNew: alloc(Float64Array, 2 * capacity),
+    index: alloc(Int32Array, n),
+    list: alloc(Int32Array, n),
+  };
+}
+type TypedArray = Int8Array | Uint8Array | Int32Array | Float32Array | Float64Array;
+type TypedArrayClass<T extends TypedArray> = (new (length: number) => T) & (new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T) & { BYTES_PER_ELEMENT: number };
+
+/** The JavaScript Gram workspace: its arrays, and the JavaScript twins. */
+function jsGramWorkspace(q: Float64Array, n: number, capacity: number): GramWorkspace {
+  checkGram(q, n, capacity);
+  const t: GramArrays = { q, n, capacity, ...gramArrays(n, capacity, (Ctor, length) => new Ctor(length)) };
+  return {
+    ...t,
+    pass(k, active, squared) {
+      checkGroup(k, capacity, active, n);
+      return gramPassGroupJs(t, k, active, squared);
+    },
+    remove(k, m) {
+      checkGroup(k, capacity, m, n);
+      gramRemoveJs(t, k, m);
+    },
+  };
 }
 
 class JsWorkspace implements SparseWorkspace {
@@ -450,6 +662,8 @@ export const jsKernels: LinalgKernels = {
     const rows = { rows: x.rows, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
     return { x: rows, handle: { backend: "js", cols, slots, group, ...rows } };
   },
+  gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, (c, q) => gramUpperJs(c.start, c.rowOf, c.val, cols, x.rows, q)),
+  gramWorkspace: jsGramWorkspace,
   workspaceOn(h, slot) {
     if (h.backend !== "js" || !h.indptr || !h.indices || !h.data) throw new TypeError("These shared rows belong to the WebAssembly kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
@@ -521,6 +735,24 @@ interface KernelExports {
   groupDots(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, rows: number, n: number, out: number): void;
   groupRemove(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, y: number, alpha: number, rows: number, n: number, step: number): void;
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, intercept: number, out: number): void;
+  gramPassGroup(
+    q: number,
+    n: number,
+    k: number,
+    y: number,
+    cost: number,
+    xsq: number,
+    alpha: number,
+    g: number,
+    off: number,
+    index: number,
+    active: number,
+    squared: number,
+    pgOld: number,
+    pgNew: number,
+  ): number;
+  gramRemove(q: number, n: number, k: number, y: number, alpha: number, g: number, rows: number, m: number): void;
+  gramUpper(start: number, rowOf: number, val: number, d: number, n: number, q: number): void;
 }
 
 const PAGE = 65536;
@@ -620,7 +852,7 @@ function slotLayout(rows: number, cols: number, group: number) {
     index: take(rows * 4),
     cost: take(rows * 4),
     y: take(rows),
-    gw: take((cols + 1) * group * 8),
+    gw: take((cols + 1) * group * 4),
     gy: take(rows * group),
     galpha: take(rows * group * 8),
     goff: take(rows * group),
@@ -667,7 +899,7 @@ class WasmWorkspace implements SparseWorkspace {
     };
     this.group = {
       capacity,
-      w: new Float64Array(buf, lay.gw, (cols + 1) * capacity),
+      w: new Float32Array(buf, lay.gw, (cols + 1) * capacity),
       y: new Int8Array(buf, lay.gy, rows * capacity),
       alpha: new Float64Array(buf, lay.galpha, rows * capacity),
       off: new Uint8Array(buf, lay.goff, rows * capacity),
@@ -709,6 +941,36 @@ class WasmWorkspace implements SparseWorkspace {
   }
 }
 
+/** A {@link GramWorkspace} in a module instance of its own (the Gram matrix copied into its memory). */
+function wasmGramWorkspace(module: WasmModule, q: Float64Array, n: number, capacity: number): GramWorkspace {
+  checkGram(q, n, capacity);
+  const inst = new Instance(module);
+  const qAt = inst.put(q);
+  const offsets = new Map<ArrayBufferView, number>();
+  const views = gramArrays(n, capacity, (Ctor, length) => {
+    const at = inst.alloc(length * Ctor.BYTES_PER_ELEMENT);
+    // Shared memory never detaches a view when it grows.
+    const view = new Ctor(inst.memory.buffer, at, length);
+    offsets.set(view, at);
+    return view;
+  });
+  const a = (v: ArrayBufferView): number => offsets.get(v)!;
+  return {
+    n,
+    capacity,
+    ...views,
+    pass(k, active, squared) {
+      checkGroup(k, capacity, active, n);
+      const v = views;
+      return inst.ex.gramPassGroup(qAt, n, k, a(v.y), a(v.cost), a(v.xsq), a(v.alpha), a(v.g), a(v.off), a(v.index), active, squared ? 1 : 0, a(v.pgOld), a(v.pgNew));
+    },
+    remove(k, m) {
+      checkGroup(k, capacity, m, n);
+      inst.ex.gramRemove(qAt, n, k, a(views.y), a(views.alpha), a(views.g), a(views.list), m);
+    },
+  };
+}
+
 /** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
 export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
@@ -745,6 +1007,15 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
     workspace: (x, cols, group = 1) => workspaceOn(share(x, cols, 1, group).handle, 0),
     share,
     workspaceOn,
+    gramMatrix: (x, cols, bias, out) =>
+      gramMatrixWith(x, cols, bias, out, (c, q) => {
+        const inst = new Instance(module);
+        const at = { start: inst.put(c.start), rowOf: inst.put(c.rowOf), val: inst.put(c.val), q: inst.alloc(q.byteLength) };
+        new Float64Array(inst.memory.buffer, at.q, q.length).fill(0);
+        inst.ex.gramUpper(at.start, at.rowOf, at.val, cols, x.rows, at.q);
+        q.set(new Float64Array(inst.memory.buffer, at.q, q.length));
+      }),
+    gramWorkspace: (q, n, group) => wasmGramWorkspace(module, q, n, group),
   };
 }
 

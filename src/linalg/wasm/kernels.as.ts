@@ -165,27 +165,28 @@ export function svmPass(
 }
 
 /**
- * out[c] = W[d·K + c]·bias + Σ_{p in [start, end)} W[indices[p]·K + c]·data[p] for c < K ≤ 8 (wb = &W[d·K]):
- * one sweep of the row's entries, each class's sum in a register (two classes a SIMD lane pair), in order.
+ * out[c] = W[d·K + c]·bias + Σ_{p in [start, end)} W[indices[p]·K + c]·data[p] for c < K ≤ 8 (wb = &W[d·K]; W float32,
+ * each product and sum in float64): one sweep of the row's entries, each class's sum in a register (two classes a
+ * SIMD lane pair), in order.
  */
 // @ts-ignore: decorator
 @inline
 function rowDots(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, k: i32, wb: usize, bias: f64, start: i32, end: i32, out: usize): void {
   const bb = f64x2.splat(bias);
-  let a0 = f64x2.mul(v128.load(wb), bb);
-  let a1 = pairs > 2 ? f64x2.mul(v128.load(wb + 16), bb) : a0;
-  let a2 = pairs > 4 ? f64x2.mul(v128.load(wb + 32), bb) : a0;
-  let a3 = pairs > 6 ? f64x2.mul(v128.load(wb + 48), bb) : a0;
-  let t = (k & 1) != 0 ? load<f64>(wb + ((<usize>pairs) << 3)) * bias : 0.0;
+  let a0 = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb)), bb);
+  let a1 = pairs > 2 ? f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb + 8)), bb) : a0;
+  let a2 = pairs > 4 ? f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb + 16)), bb) : a0;
+  let a3 = pairs > 6 ? f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wb + 24)), bb) : a0;
+  let t = (k & 1) != 0 ? <f64>load<f32>(wb + ((<usize>pairs) << 2)) * bias : 0.0;
   for (let p = start; p < end; p++) {
     const v = <f64>load<f32>(data + ((<usize>p) << 2));
     const vv = f64x2.splat(v);
-    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 8;
-    if (pairs > 0) a0 = f64x2.add(a0, f64x2.mul(v128.load(wr), vv));
-    if (pairs > 2) a1 = f64x2.add(a1, f64x2.mul(v128.load(wr + 16), vv));
-    if (pairs > 4) a2 = f64x2.add(a2, f64x2.mul(v128.load(wr + 32), vv));
-    if (pairs > 6) a3 = f64x2.add(a3, f64x2.mul(v128.load(wr + 48), vv));
-    if ((k & 1) != 0) t += load<f64>(wr + ((<usize>pairs) << 3)) * v;
+    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 4;
+    if (pairs > 0) a0 = f64x2.add(a0, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr)), vv));
+    if (pairs > 2) a1 = f64x2.add(a1, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr + 8)), vv));
+    if (pairs > 4) a2 = f64x2.add(a2, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr + 16)), vv));
+    if (pairs > 6) a3 = f64x2.add(a3, f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(wr + 24)), vv));
+    if ((k & 1) != 0) t += <f64>load<f32>(wr + ((<usize>pairs) << 2)) * v;
   }
   if (pairs > 0) v128.store(out, a0);
   if (pairs > 2) v128.store(out + 16, a1);
@@ -194,9 +195,16 @@ function rowDots(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, k
   if ((k & 1) != 0) store<f64>(out + ((<usize>pairs) << 3), t);
 }
 
+/** W[j·K .. j·K + 2) (float32) += s·v in float64, rounded back to float32. */
+// @ts-ignore: decorator
+@inline
+function pairAxpy(at: usize, s: v128, vv: v128): void {
+  v128.store64_lane(at, f32x4.demote_f64x2_zero(f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(at)), f64x2.mul(s, vv))), 0);
+}
+
 /**
  * W[indices[p]·K + c] += step[c]·data[p] for p in [start, end), c < K ≤ 8, and the bias weights
- * W[d·K + c] += step[c]·bias: one sweep of the row's entries.
+ * W[d·K + c] += step[c]·bias: one sweep of the row's entries (W float32; each update in float64, rounded once).
  */
 // @ts-ignore: decorator
 @inline
@@ -209,17 +217,17 @@ function rowAxpys(indices: usize, data: usize, w: usize, kk: usize, pairs: i32, 
   for (let p = start; p < end; p++) {
     const v = <f64>load<f32>(data + ((<usize>p) << 2));
     const vv = f64x2.splat(v);
-    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 8;
-    if (pairs > 0) v128.store(wr, f64x2.add(v128.load(wr), f64x2.mul(s0, vv)));
-    if (pairs > 2) v128.store(wr + 16, f64x2.add(v128.load(wr + 16), f64x2.mul(s1, vv)));
-    if (pairs > 4) v128.store(wr + 32, f64x2.add(v128.load(wr + 32), f64x2.mul(s2, vv)));
-    if (pairs > 6) v128.store(wr + 48, f64x2.add(v128.load(wr + 48), f64x2.mul(s3, vv)));
+    const wr = w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * kk * 4;
+    if (pairs > 0) pairAxpy(wr, s0, vv);
+    if (pairs > 2) pairAxpy(wr + 8, s1, vv);
+    if (pairs > 4) pairAxpy(wr + 16, s2, vv);
+    if (pairs > 6) pairAxpy(wr + 24, s3, vv);
     if ((k & 1) != 0) {
-      const o = wr + ((<usize>pairs) << 3);
-      store<f64>(o, load<f64>(o) + st * v);
+      const o = wr + ((<usize>pairs) << 2);
+      store<f32>(o, <f32>(<f64>load<f32>(o) + st * v));
     }
   }
-  for (let c: usize = 0; c < kk; c++) store<f64>(wb + (c << 3), load<f64>(wb + (c << 3)) + load<f64>(step + (c << 3)) * bias);
+  for (let c: usize = 0; c < kk; c++) store<f32>(wb + (c << 2), <f32>(<f64>load<f32>(wb + (c << 2)) + load<f64>(step + (c << 3)) * bias));
 }
 
 /**
@@ -259,8 +267,30 @@ function swapOut(index: usize, s: i32, last: i32, i: i32): void {
 }
 
 /**
+ * The projected gradient of a group's coordinate at alpha = a (gradient g, upper bound `upper`) for class c, or NaN
+ * when shrinking takes it out (at a bound, beyond the previous pass's pgOld); recorded in pgNew. Shared by the
+ * group passes (svmPassGroup, gramPassGroup).
+ */
+// @ts-ignore: decorator
+@inline
+function projectedGradient(a: f64, g: f64, upper: f64, pgOld: usize, pgNew: usize, c: usize): f64 {
+  let proj = 0.0;
+  if (a == 0) {
+    if (g > load<f64>(pgOld + (c << 4))) return NaN;
+    if (g < 0) proj = g;
+  } else if (a == upper) {
+    if (g < load<f64>(pgOld + (c << 4) + 8)) return NaN;
+    if (g > 0) proj = g;
+  } else proj = g;
+  if (proj > load<f64>(pgNew + (c << 4))) store<f64>(pgNew + (c << 4), proj);
+  if (proj < load<f64>(pgNew + (c << 4) + 8)) store<f64>(pgNew + (c << 4) + 8, proj);
+  return proj;
+}
+
+/**
  * One pass of SVM dual coordinate descent for K binary problems at once (one-vs-rest classes sharing the
- * rows), visiting index[0..active) in that order. Feature-major weights W[j·K + c] (j = d: the bias weight);
+ * rows), visiting index[0..active) in that order. Feature-major float32 weights W[j·K + c] (j = d: the bias
+ * weight; each update computed in float64 and rounded once, dot products summed in float64);
  * per row i and class c: y[i·K + c] (int8 ±1), alpha[i·K + c] (float64), off[i·K + c] (uint8: 1 = shrunk
  * or finished, skipped); per row: cost[i] (float32 C_i), xsq[i] (float64). Per class: pgOld[2c], pgOld[2c+1]
  * (the previous pass's bounds for shrinking), pgNew[2c], pgNew[2c+1] (this pass's largest and smallest
@@ -295,7 +325,7 @@ export function svmPassGroup(
     store<f64>(pgNew + (c << 4), -Infinity);
     store<f64>(pgNew + (c << 4) + 8, Infinity);
   }
-  const wb = w + (<usize>d) * kk * 8;
+  const wb = w + (<usize>d) * kk * 4;
   for (let s = 0; s < active; s++) {
     const i = load<i32>(index + ((<usize>s) << 2));
     const ik = (<usize>i) * kk;
@@ -319,20 +349,11 @@ export function svmPassGroup(
       const ai = alpha + ((ik + c) << 3);
       const a = load<f64>(ai);
       const g = yi * load<f64>(dot + (c << 3)) - 1 + a * diag;
-      let proj = 0.0;
-      if (a == 0) {
-        if (g > load<f64>(pgOld + (c << 4))) {
-          store<u8>(off + ik + c, 1);
-          continue;
-        } else if (g < 0) proj = g;
-      } else if (a == upper) {
-        if (g < load<f64>(pgOld + (c << 4) + 8)) {
-          store<u8>(off + ik + c, 1);
-          continue;
-        } else if (g > 0) proj = g;
-      } else proj = g;
-      if (proj > load<f64>(pgNew + (c << 4))) store<f64>(pgNew + (c << 4), proj);
-      if (proj < load<f64>(pgNew + (c << 4) + 8)) store<f64>(pgNew + (c << 4) + 8, proj);
+      const proj = projectedGradient(a, g, upper, pgOld, pgNew, c);
+      if (isNaN(proj)) {
+        store<u8>(off + ik + c, 1);
+        continue;
+      }
       if (proj > 1e-12 || proj < -1e-12) {
         const na = min(max(a - g / (load<f64>(xsq + ((<usize>i) << 3)) + diag), 0.0), upper);
         store<f64>(ai, na);
@@ -355,7 +376,7 @@ export function svmPassGroup(
 export function groupDots(indptr: usize, indices: usize, data: usize, w: usize, d: i32, k: i32, bias: f64, rows: usize, n: i32, out: usize): void {
   const kk = <usize>k;
   const pairs = k & ~1;
-  const wb = w + (<usize>d) * kk * 8;
+  const wb = w + (<usize>d) * kk * 4;
   for (let t = 0; t < n; t++) {
     const i = load<i32>(rows + ((<usize>t) << 2));
     const o0 = out + (<usize>t) * kk * 8;
@@ -371,7 +392,7 @@ export function groupDots(indptr: usize, indices: usize, data: usize, w: usize, 
 export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize, d: i32, k: i32, bias: f64, y: usize, alpha: usize, rows: usize, n: i32, step: usize): void {
   const kk = <usize>k;
   const pairs = k & ~1;
-  const wb = w + (<usize>d) * kk * 8;
+  const wb = w + (<usize>d) * kk * 4;
   for (let t = 0; t < n; t++) {
     const i = load<i32>(rows + ((<usize>t) << 2));
     const ik = (<usize>i) * kk;
@@ -381,5 +402,139 @@ export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize
       store<f64>(ai, 0.0);
     }
     rowAxpys(indices, data, w, kk, pairs, k, wb, bias, load<i32>(indptr + ((<usize>i) << 2)), load<i32>(indptr + (((<usize>i) + 1) << 2)), step);
+  }
+}
+
+/** g[j] += s·q[j] for j < n (float64; two lanes a step, the same product and sum per element as one at a time). */
+// @ts-ignore: decorator
+@inline
+function gramMove(g: usize, q: usize, n: i32, s: f64): void {
+  const ss = f64x2.splat(s);
+  let j = 0;
+  for (; j + 2 <= n; j += 2) {
+    const o = (<usize>j) << 3;
+    v128.store(g + o, f64x2.add(v128.load(g + o), f64x2.mul(ss, v128.load(q + o))));
+  }
+  if (j < n) {
+    const o = (<usize>j) << 3;
+    store<f64>(g + o, load<f64>(g + o) + s * load<f64>(q + o));
+  }
+}
+
+/** Whether off[c·n + i] is set for every c < k. */
+// @ts-ignore: decorator
+@inline
+function gramAllOff(off: usize, n: usize, k: usize, i: usize): bool {
+  for (let c: usize = 0; c < k; c++) if (load<u8>(off + c * n + i) == 0) return false;
+  return true;
+}
+
+/**
+ * One pass of SVM dual coordinate descent for K binary problems over n rows in the dual space, visiting
+ * index[0..active) in that order: q (n × n float64) is the rows' Gram matrix (with the bias), and per class c and
+ * row i, class-major: y[c·n + i] (int8 ±1), alpha[c·n + i] and g[c·n + i] = Σ_j alpha·y·q_ij (float64, the score
+ * of row i), off[c·n + i] (uint8, 1 = shrunk or finished). Per row: cost[i] (float32), xsq[i] (float64, q_ii).
+ * pgOld / pgNew as svmPassGroup's. A step on (i, c) adds step·q_i to g_c. The tests, bounds and shrinking are
+ * svmPassGroup's, in the same order. Returns the new active count.
+ */
+export function gramPassGroup(
+  q: usize,
+  n: i32,
+  k: i32,
+  y: usize,
+  cost: usize,
+  xsq: usize,
+  alpha: usize,
+  g: usize,
+  off: usize,
+  index: usize,
+  active: i32,
+  squared: i32,
+  pgOld: usize,
+  pgNew: usize,
+): i32 {
+  const kk = <usize>k;
+  const nn = <usize>n;
+  for (let c: usize = 0; c < kk; c++) {
+    store<f64>(pgNew + (c << 4), -Infinity);
+    store<f64>(pgNew + (c << 4) + 8, Infinity);
+  }
+  for (let s = 0; s < active; s++) {
+    const i = load<i32>(index + ((<usize>s) << 2));
+    const iu = <usize>i;
+    if (gramAllOff(off, nn, kk, iu)) {
+      active--;
+      swapOut(index, s, active, i);
+      s--;
+      continue;
+    }
+    const ci = <f64>load<f32>(cost + (iu << 2));
+    const diag = squared ? 0.5 / ci : 0.0;
+    const upper = squared ? Infinity : ci;
+    let moved = 0;
+    for (let c: usize = 0; c < kk; c++) {
+      const at = c * nn + iu;
+      if (load<u8>(off + at) != 0) continue;
+      const yi = <f64>load<i8>(y + at);
+      const ai = alpha + (at << 3);
+      const a = load<f64>(ai);
+      const gr = yi * load<f64>(g + (at << 3)) - 1 + a * diag;
+      const proj = projectedGradient(a, gr, upper, pgOld, pgNew, c);
+      if (isNaN(proj)) {
+        store<u8>(off + at, 1);
+        continue;
+      }
+      if (proj > 1e-12 || proj < -1e-12) {
+        const na = min(max(a - gr / (load<f64>(xsq + (iu << 3)) + diag), 0.0), upper);
+        store<f64>(ai, na);
+        gramMove(g + ((c * nn) << 3), q + ((iu * nn) << 3), n, (na - a) * yi);
+        moved = 1;
+      }
+    }
+    if (!moved && gramAllOff(off, nn, kk, iu)) {
+      active--;
+      swapOut(index, s, active, i);
+      s--;
+    }
+  }
+  return active;
+}
+
+/**
+ * Takes rows rows[0..m) out of K problems' dual solution (layout as gramPassGroup's): per row i and class c with
+ * alpha[c·n + i] ≠ 0, in that order, alpha to 0 and g_c += −alpha·y·q_i.
+ */
+export function gramRemove(q: usize, n: i32, k: i32, y: usize, alpha: usize, g: usize, rows: usize, m: i32): void {
+  const kk = <usize>k;
+  const nn = <usize>n;
+  for (let t = 0; t < m; t++) {
+    const iu = <usize>load<i32>(rows + ((<usize>t) << 2));
+    for (let c: usize = 0; c < kk; c++) {
+      const at = c * nn + iu;
+      const a = load<f64>(alpha + (at << 3));
+      if (a == 0) continue;
+      store<f64>(alpha + (at << 3), 0.0);
+      gramMove(g + ((c * nn) << 3), q + ((iu * nn) << 3), n, -a * <f64>load<i8>(y + at));
+    }
+  }
+}
+
+/**
+ * The upper triangle of a Gram matrix from the rows' columns (CSC: column j's entries at [start[j], start[j + 1]),
+ * rowOf int32 ascending within a column, val float64): q[r_a·n + r_b] += val[a]·val[b] for each column and
+ * a ≤ b in it, column by column (q, n × n float64, as it was).
+ */
+export function gramUpper(start: usize, rowOf: usize, val: usize, d: i32, n: i32, q: usize): void {
+  const rowBytes = (<usize>n) << 3;
+  for (let j = 0; j < d; j++) {
+    const e = load<i32>(start + (((<usize>j) + 1) << 2));
+    for (let a = load<i32>(start + ((<usize>j) << 2)); a < e; a++) {
+      const va = load<f64>(val + ((<usize>a) << 3));
+      const base = q + (<usize>load<i32>(rowOf + ((<usize>a) << 2))) * rowBytes;
+      for (let b = a; b < e; b++) {
+        const at = base + ((<usize>load<i32>(rowOf + ((<usize>b) << 2))) << 3);
+        store<f64>(at, load<f64>(at) + va * load<f64>(val + ((<usize>b) << 3)));
+      }
+    }
   }
 }
