@@ -6,7 +6,7 @@
 //   npm run bench:writes                               # human table (builds dist/ first)
 //   node bench/writes.mjs [--target 250000] [--window 10] [--rate 100] [--startups 3] [--runs 1] [--json] [--probe]
 //                         [--bin PATH] [--keep DIR] [--reuse DIR] [--data-dir ../shared/data]
-//                         [--server-node-options "--max-semi-space-size=2"]
+//                         [--server-node-options "--max-semi-space-size=2"] [--exact-limit 10000000]
 //
 // The store starts as the 35k PriceRunner products (`assort import`: classified, vectors fitted), then grows
 // with synthetic products derived from the PriceRunner titles (bench/synthetic.mjs: seeded variants). Growth
@@ -22,7 +22,8 @@
 // probe, where the server's time went (serverByWindow: event-loop delay p99/max, the longest GC pause, the main
 // thread's CPU and its run-queue wait, i.e. time it was runnable but other threads held the cores, and the
 // server's own time per classify); `--server-node-options` passes NODE_OPTIONS to that server (GC flags to
-// compare). `--runs N` repeats the growth N times, each on a fresh store: one row per run, then (N > 1) a
+// compare), `--exact-limit N` the growing server's --exact-limit (10000000: similar items stay exact, no ANN
+// index: what the graph's inserts cost the reads). `--runs N` repeats the growth N times, each on a fresh store: one row per run, then (N > 1) a
 // "bulk-writes-pooled" row with each run's p99 (classifyP99MsByRun) and the p50/p99 of all runs' probe samples
 // pooled (classifyP50MsPooled, classifyP99MsPooled): one run has only 700-1,000 samples, so its p99 is its
 // 7th-10th slowest request and varies by ±5 ms between identical runs. Every growth row also reports the
@@ -52,6 +53,7 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "1" },
     probe: { type: "boolean", default: false },
     "server-node-options": { type: "string" },
+    "exact-limit": { type: "string" },
     bin: { type: "string" },
     keep: { type: "string" },
     reuse: { type: "string" },
@@ -163,7 +165,8 @@ const serverSide = (p) => ({
 });
 
 async function grow(data, modelDir, runNo) {
-  const server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096"], { bin, env: serverEnv() });
+  const exact = args["exact-limit"] !== undefined ? ["--exact-limit", args["exact-limit"]] : [];
+  const server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096", ...exact], { bin, env: serverEnv() });
   const titles = readFileSync(testFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).title);
   const probe = new Worker(new URL("./latency-probe.mjs", import.meta.url), { workerData: { url: server.url, rate, titles } });
   const collect = () => new Promise((r) => (probe.once("message", r), probe.postMessage({ collect: true })));

@@ -23,6 +23,8 @@ const ADD_SLICE = 128;
  * for the core the slice holds.
  */
 const GATED_SLICE_MS = 1.5;
+/** While reads keep arriving the inserts rest 3× as long as they work (a quarter of a core at most). */
+const PACE = { recentMs: 100, maxWaitMs: 25, restRatio: 3 };
 
 export type AnnThreadRequest =
   | { id: number; op: "create"; dim: number; params: AnnParamsInput }
@@ -141,7 +143,7 @@ export class AnnHost {
   private readonly pacer: SlicePacer | undefined;
 
   constructor(reads?: Pick<ReadGate, "inFlight" | "sinceReadMs" | "changed">) {
-    this.pacer = reads ? new SlicePacer(reads, { sliceMs: GATED_SLICE_MS }) : undefined;
+    this.pacer = reads ? new SlicePacer(reads, { sliceMs: GATED_SLICE_MS, policy: PACE }) : undefined;
   }
 
   /** Hash of the vector each row of the index was added with (by row: no map of ids beside the index's own). */

@@ -31,7 +31,7 @@ export interface AnnThreadOptions {
   inThread?: boolean;
   /**
    * The serving thread's reads (read-gate.ts): inserts then run in slices of about 1.5 ms that wait while reads
-   * are answered and rest as long as they work while reads keep arriving (a bounded wait: they always progress).
+   * are answered and rest 3× as long as they work while reads keep arriving (a bounded wait: they always progress).
    */
   reads?: ReadGate;
   /** Reports what happened: loaded, rebuilt (and why), saved, failed. */

@@ -7,7 +7,9 @@
 // finish its slice). HNSW inserts in bulk writes took a core for seconds at a time and made the tail of
 // classify latency (p99 17-28 ms against 10 ms with the ANN index off). With the gate, an insert slice (about
 // 1.5 ms) starts only when no read is in flight, and while reads keep arriving the inserts rest at least as
-// long as they work; a bounded wait guarantees progress (the backlog always drains, more slowly under reads).
+// long as they work (the ANN thread: 3×, ann-host.ts); a bounded wait guarantees progress (the backlog always
+// drains, more slowly under reads). The gate cannot shorten the wait of a read that arrives while every core
+// is busy (nothing knows of it until the serving thread runs): it lowers the odds, by leaving cores idle.
 //
 // Layout (Int32Array over a SharedArrayBuffer): [0] reads in flight (notified when it drops to 0); [1] the
 // time of the last read's start or end, in milliseconds of the shared clock below, kept modulo 2^32 (ages are
