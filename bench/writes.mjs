@@ -242,7 +242,7 @@ async function grow(data, modelDir, runNo) {
     serverPeakRssMb: Math.round(peakRss),
     clientCpuShare: round((cpu1.user + cpu1.system) / 1000 / (performance.now() - wall0), 2),
     annBacklogByWindow: windows.map((w) => [w.products, w.backlog]),
-    annBacklogMax: Math.max(0, ...windows.map((w) => w.backlog ?? 0)),
+    annBacklogMax: windows.some((w) => w.backlog !== null) ? Math.max(0, ...windows.map((w) => w.backlog ?? 0)) : null,
     annCatchUpSeconds: catchUp === null ? null : round(catchUp, 2),
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     // Every probe sample (ms, sorted), to pool runs made by separate invocations (e.g. interleaved A/B runs).
@@ -365,7 +365,7 @@ try {
   if (bulk) {
     out(`writer (1,000-product batches):  unloaded ${bulk.writerUnloadedPerSecond}/s, loaded ${bulk.writerLoadedPerSecond}/s (keeps ${Math.round(bulk.writerKeeps * 100)}%; target ≥ 50%: ${bulk.writerKeeps >= 0.5 ? "met" : "MISSED"})`);
     out(`classify during writes (${bulk.probeRate}/s):  p50 ${bulk.classifyP50Ms} ms, p99 ${bulk.classifyP99Ms} ms, max ${bulk.classifyMaxMs} ms (target p99 < 20 ms: ${bulk.classifyP99Ms < 20 ? "met" : "MISSED"})`);
-    out(`similar-items ANN backlog: at most ${bulk.annBacklogMax} vectors behind, caught up ${bulk.annCatchUpSeconds ?? "–"} s after the writes`);
+    if (bulk.annBacklogMax !== null) out(`similar-items ANN backlog: at most ${bulk.annBacklogMax} vectors behind, caught up ${bulk.annCatchUpSeconds ?? "–"} s after the writes`);
   }
   if (pool) {
     out(`${pool.runs} runs: classify p99 by run ${pool.classifyP99MsByRun.join(" / ")} ms (${pool.runsP99Under20} under 20 ms); pooled over ${pool.classifyRequestsPooled} requests p50 ${pool.classifyP50MsPooled} ms, p99 ${pool.classifyP99MsPooled} ms (target < 20 ms: ${pool.classifyP99MsPooled < 20 ? "met" : "MISSED"}); writer keeps ${pool.writerKeepsByRun.map((k) => `${Math.round(k * 100)}%`).join(" / ")}`);
