@@ -4,9 +4,9 @@
 // the resulting store.
 //
 //   npm run bench:writes                               # human table (builds dist/ first)
-//   node bench/writes.mjs [--target 250000] [--window 10] [--rate 100] [--startups 3] [--json] [--probe]
+//   node bench/writes.mjs [--target 250000] [--window 10] [--rate 100] [--startups 3] [--runs 1] [--json] [--probe]
 //                         [--bin PATH] [--keep DIR] [--reuse DIR] [--data-dir ../shared/data]
-//                         [--server-node-options "--max-semi-space-size=2"]
+//                         [--server-node-options "--max-semi-space-size=2"] [--exact-limit 10000000]
 //
 // The store starts as the 35k PriceRunner products (`assort import`: classified, vectors fitted), then grows
 // with synthetic products derived from the PriceRunner titles (bench/synthetic.mjs: seeded variants). Growth
@@ -22,7 +22,16 @@
 // probe, where the server's time went (serverByWindow: event-loop delay p99/max, the longest GC pause, the main
 // thread's CPU and its run-queue wait, i.e. time it was runnable but other threads held the cores, and the
 // server's own time per classify); `--server-node-options` passes NODE_OPTIONS to that server (GC flags to
-// compare). Results go to bench/results/writes-<ts>.jsonl.
+// compare), `--exact-limit N` the growing server's --exact-limit (10000000: similar items stay exact, no ANN
+// index: what the graph's inserts cost the reads). `--runs N` repeats the growth N times, each on a fresh store: one row per run, then (N > 1) a
+// "bulk-writes-pooled" row with each run's p99 (classifyP99MsByRun) and the p50/p99 of all runs' probe samples
+// pooled (classifyP50MsPooled, classifyP99MsPooled): one run has only 700-1,000 samples, so its p99 is its
+// 7th-10th slowest request and varies by ±5 ms between identical runs. Every growth row also reports the
+// similar-items ANN backlog (assort_similar_ann_backlog of /metrics: changed vectors its graph has not taken in
+// yet) at the end of each window (annBacklogByWindow), its largest value, and how long the graph took to catch
+// up once the writes stopped (annCatchUpSeconds), with the load average when the run ended (loadAverage), and
+// its probe samples (classifySamplesMs, sorted) so that runs of separate invocations can be pooled too.
+// Results go to bench/results/writes-<ts>.jsonl.
 import { setTimeout } from "node:timers";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
@@ -41,8 +50,10 @@ const { values: args } = parseArgs({
     window: { type: "string", default: "10" },
     rate: { type: "string", default: "100" },
     startups: { type: "string", default: "3" },
+    runs: { type: "string", default: "1" },
     probe: { type: "boolean", default: false },
     "server-node-options": { type: "string" },
+    "exact-limit": { type: "string" },
     bin: { type: "string" },
     keep: { type: "string" },
     reuse: { type: "string" },
@@ -64,6 +75,11 @@ const target = Number(args.target);
 const windowBatches = Number(args.window);
 const rate = Number(args.rate);
 const startups = Number(args.startups);
+const runs = Number(args.runs);
+if (!Number.isInteger(runs) || runs < 1) {
+  progress(`--runs must be a whole number ≥ 1, got "${args.runs}"`);
+  process.exit(2);
+}
 const BATCH = 1000;
 const startedAt = new Date();
 const probeModule = new URL("./replica-probe.mjs", import.meta.url).href;
@@ -118,6 +134,25 @@ async function serverProbe(pid) {
   throw new Error("the server probe did not answer SIGUSR2 within 2 s");
 }
 
+/** The similar-items ANN backlog the server's /metrics reports (null while it has no ANN index). */
+async function annBacklog(server) {
+  const text = await (await globalThis.fetch(`${server.url}/metrics`)).text();
+  const m = /^assort_similar_ann_backlog (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** After the writes: seconds until the ANN backlog is 0 (null without an ANN index, or when it takes over 120 s). */
+async function annCatchUp(server) {
+  const t0 = performance.now();
+  for (;;) {
+    const n = await annBacklog(server);
+    if (n === null) return null;
+    if (n === 0) return (performance.now() - t0) / 1000;
+    if (performance.now() - t0 > 120_000) return null;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Where a loaded window's time went on the server, from the probe's report. */
 const serverSide = (p) => ({
   loopDelayP99Ms: p.eventLoopDelayMs.p99,
@@ -129,8 +164,9 @@ const serverSide = (p) => ({
   classifyServerP99Ms: p.serverMs.p99,
 });
 
-async function grow(data, modelDir) {
-  const server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096"], { bin, env: serverEnv() });
+async function grow(data, modelDir, runNo) {
+  const exact = args["exact-limit"] !== undefined ? ["--exact-limit", args["exact-limit"]] : [];
+  const server = await startServer(data, modelDir, ["--rate-limit", "off", "--max-in-flight", "4096", ...exact], { bin, env: serverEnv() });
   const titles = readFileSync(testFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).title);
   const probe = new Worker(new URL("./latency-probe.mjs", import.meta.url), { workerData: { url: server.url, rate, titles } });
   const collect = () => new Promise((r) => (probe.once("message", r), probe.postMessage({ collect: true })));
@@ -144,6 +180,7 @@ async function grow(data, modelDir) {
     count += n;
   }
   let peakRss = 0;
+  let catchUp = null;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   try {
@@ -164,14 +201,16 @@ async function grow(data, modelDir) {
       }
       const seconds = (performance.now() - t0) / 1000;
       if (loaded) probe.postMessage({ stop: true });
+      const backlog = await annBacklog(server); // as the window's last batch is answered
       await new Promise((r) => setTimeout(r, 300)); // the probe's last requests land
       const { samples, errors } = await collect();
       const seen = loaded ? await serverProbe(server.pid) : undefined;
       peakRss = Math.max(peakRss, rssOf(server.pid).peak);
-      const win = { loaded, products: count, rate: written / seconds, samples: loaded ? samples : [], errors, ...(seen ? { server: { probeSeconds: round((performance.now() - probed) / 1000, 2), ...serverSide(seen) }, seconds } : {}) };
+      const win = { loaded, products: count, rate: written / seconds, samples: loaded ? samples : [], errors, backlog, ...(seen ? { server: { probeSeconds: round((performance.now() - probed) / 1000, 2), ...serverSide(seen) }, seconds } : {}) };
       windows.push(win);
-      progress(`  ${count} products: ${Math.round(win.rate)} products/s ${loaded ? `with the probe (p50 ${round(pct(samples, 50))} ms, p99 ${round(pct(samples, 99))} ms, ${samples.length} requests, ${errors} errors)` : "(no probe)"}${win.server ? ` server ${JSON.stringify(win.server)}` : ""}`);
+      progress(`  ${count} products: ${Math.round(win.rate)} products/s, ANN backlog ${backlog ?? "–"} ${loaded ? `with the probe (p50 ${round(pct(samples, 50))} ms, p99 ${round(pct(samples, 99))} ms, ${samples.length} requests, ${errors} errors)` : "(no probe)"}${win.server ? ` server ${JSON.stringify(win.server)}` : ""}`);
     }
+    catchUp = await annCatchUp(server);
   } finally {
     probe.postMessage({ exit: true });
     await server.stop();
@@ -183,6 +222,7 @@ async function grow(data, modelDir) {
   const r = {
     bench: "writes",
     task: "bulk-writes",
+    ...(runs > 1 ? { run: runNo, runs } : {}),
     products: count,
     batch: BATCH,
     probeRate: rate,
@@ -201,6 +241,38 @@ async function grow(data, modelDir) {
     refusals,
     serverPeakRssMb: Math.round(peakRss),
     clientCpuShare: round((cpu1.user + cpu1.system) / 1000 / (performance.now() - wall0), 2),
+    annBacklogByWindow: windows.map((w) => [w.products, w.backlog]),
+    annBacklogMax: windows.some((w) => w.backlog !== null) ? Math.max(0, ...windows.map((w) => w.backlog ?? 0)) : null,
+    annCatchUpSeconds: catchUp === null ? null : round(catchUp, 2),
+    loadAverage: os.loadavg().map((x) => round(x, 2)),
+    // Every probe sample (ms, sorted), to pool runs made by separate invocations (e.g. interleaved A/B runs).
+    classifySamplesMs: [...samples].sort((a, b) => a - b).map((x) => round(x, 2)),
+  };
+  record(r);
+  return { row: r, samples };
+}
+
+/** The runs of --runs N together: each run's p99, and the percentiles of every run's probe samples pooled. */
+function pooled(grown) {
+  const all = grown.flatMap((g) => g.samples);
+  const rows = grown.map((g) => g.row);
+  const r = {
+    bench: "writes",
+    task: "bulk-writes-pooled",
+    runs: rows.length,
+    classifyP99MsByRun: rows.map((x) => x.classifyP99Ms),
+    classifyP50MsPooled: round(pct(all, 50), 2),
+    classifyP99MsPooled: round(pct(all, 99), 2),
+    classifyMaxMsPooled: round(Math.max(...all), 1),
+    classifyRequestsPooled: all.length,
+    runsP99Under20: rows.filter((x) => x.classifyP99Ms < 20).length,
+    writerUnloadedPerSecondByRun: rows.map((x) => x.writerUnloadedPerSecond),
+    writerLoadedPerSecondByRun: rows.map((x) => x.writerLoadedPerSecond),
+    writerKeepsByRun: rows.map((x) => x.writerKeeps),
+    writerKeepsMedian: round(median(rows.map((x) => x.writerKeeps)), 2),
+    annBacklogMaxByRun: rows.map((x) => x.annBacklogMax),
+    annCatchUpSecondsByRun: rows.map((x) => x.annCatchUpSeconds),
+    loadAverageByRun: rows.map((x) => x.loadAverage[0]),
   };
   record(r);
   return r;
@@ -266,14 +338,22 @@ if (args.keep) mkdirSync(work, { recursive: true });
 try {
   let data = args.reuse ? path.resolve(args.reuse) : path.join(work, "data");
   let bulk;
+  let pool;
   if (!args.reuse) {
     const modelDir = await pricerunnerModel(trainFile, progress);
     const all = path.join(work, "products.jsonl");
     await writeFile(all, (await readFile(trainFile, "utf8")) + (await readFile(testFile, "utf8")));
-    progress("importing the 35k PriceRunner products …");
-    await run(process.execPath, [bin, "import", "--data", all, "--data-dir", data, "--model", modelDir, "--json"]);
-    progress(`growing to ${target} products (windows of ${windowBatches} batches of ${BATCH}, alternately with a classify probe at ${rate}/s) …`);
-    bulk = await grow(data, undefined);
+    const grown = [];
+    for (let i = 1; i <= runs; i++) {
+      // Each run on a fresh store (the last one's is kept for the start-up runs).
+      await rm(data, { recursive: true, force: true });
+      progress(`${runs > 1 ? `run ${i} of ${runs}: ` : ""}importing the 35k PriceRunner products …`);
+      await run(process.execPath, [bin, "import", "--data", all, "--data-dir", data, "--model", modelDir, "--json"]);
+      progress(`growing to ${target} products (windows of ${windowBatches} batches of ${BATCH}, alternately with a classify probe at ${rate}/s) …`);
+      grown.push(await grow(data, undefined, i));
+    }
+    bulk = grown.at(-1).row;
+    if (runs > 1) pool = pooled(grown);
   }
   let st;
   if (startups > 0) {
@@ -285,6 +365,10 @@ try {
   if (bulk) {
     out(`writer (1,000-product batches):  unloaded ${bulk.writerUnloadedPerSecond}/s, loaded ${bulk.writerLoadedPerSecond}/s (keeps ${Math.round(bulk.writerKeeps * 100)}%; target ≥ 50%: ${bulk.writerKeeps >= 0.5 ? "met" : "MISSED"})`);
     out(`classify during writes (${bulk.probeRate}/s):  p50 ${bulk.classifyP50Ms} ms, p99 ${bulk.classifyP99Ms} ms, max ${bulk.classifyMaxMs} ms (target p99 < 20 ms: ${bulk.classifyP99Ms < 20 ? "met" : "MISSED"})`);
+    if (bulk.annBacklogMax !== null) out(`similar-items ANN backlog: at most ${bulk.annBacklogMax} vectors behind, caught up ${bulk.annCatchUpSeconds ?? "–"} s after the writes`);
+  }
+  if (pool) {
+    out(`${pool.runs} runs: classify p99 by run ${pool.classifyP99MsByRun.join(" / ")} ms (${pool.runsP99Under20} under 20 ms); pooled over ${pool.classifyRequestsPooled} requests p50 ${pool.classifyP50MsPooled} ms, p99 ${pool.classifyP99MsPooled} ms (target < 20 ms: ${pool.classifyP99MsPooled < 20 ? "met" : "MISSED"}); writer keeps ${pool.writerKeepsByRun.map((k) => `${Math.round(k * 100)}%`).join(" / ")}`);
   }
   if (st) out(`start-up on ${st.products} products: ${st.startSeconds} s to listen (target < 10 s: ${st.startSeconds < 10 ? "met" : "MISSED"}), ANN ready at ${st.annReadySeconds} s, peak RSS ${st.peakRssMb} MB (target < 600 MB: ${st.peakRssMb < 600 ? "met" : "MISSED"})`);
   if (st) out(`similar items (ANN, i8 vectors) recall@10 against exact: ${st.annRecallAt10 ?? "–"} over ${st.annRecallQueries} products (target ≥ 0.95: ${st.annRecallAt10 >= 0.95 ? "met" : "MISSED"})`);

@@ -191,6 +191,41 @@ describe("buildServer", () => {
     expect(m).toMatch(/process_resident_memory_bytes \d+/);
   });
 
+  it("reports each read to the service while it is answered (not writes, not ops routes), and the ANN backlog in /metrics", async () => {
+    const log: string[] = [];
+    let open = 0;
+    const beginRead = (): (() => void) => {
+      open++;
+      log.push("begin");
+      return () => {
+        open--;
+        log.push("end");
+      };
+    };
+    const service = fakeService({
+      beginRead,
+      // A read still counts while its handler runs; ended once its answer is sent.
+      search: () => (log.push(`search with ${open} open`), { total: 0, hits: [], facets: [] }),
+      stats: () => ({ products: 3, annBacklog: 1234 }),
+    });
+    const app = await buildServer({ service, auth: { keys } });
+    expect((await app.inject({ method: "GET", url: "/v1/search?q=pan" })).statusCode).toBe(200);
+    expect((await app.inject({ method: "POST", url: "/v1/classify", payload: { items: [{ id: "a", title: "pan" }] } })).statusCode).toBe(200);
+    expect((await app.inject({ method: "GET", url: "/v1/products/nope/similar" })).statusCode).toBe(404);
+    expect(log).toEqual(["begin", "search with 1 open", "end", "begin", "end", "begin", "end"]);
+    log.length = 0;
+    expect((await app.inject({ method: "PUT", url: "/v1/products", headers: auth(WRITER), payload: { items: [{ id: "a", title: "pan" }] } })).statusCode).toBe(200);
+    const metrics = await app.inject({ method: "GET", url: "/metrics" });
+    expect((await app.inject({ method: "GET", url: "/health" })).statusCode).toBe(200);
+    expect(log).toEqual([]);
+    // A read that fails (a bad body) still ends.
+    expect((await app.inject({ method: "POST", url: "/v1/classify", payload: { items: "x" } })).statusCode).toBe(400);
+    expect(log).toEqual(["begin", "end"]);
+    expect(open).toBe(0);
+    expect(metrics.body).toMatch(/^assort_similar_ann_backlog 1234$/m);
+    expect((await (await make()).inject({ method: "GET", url: "/metrics" })).body).not.toMatch(/assort_similar_ann_backlog/);
+  });
+
   it("sends CORS headers only when an origin is configured, and only for that origin", async () => {
     const off = await make();
     const pre = { method: "OPTIONS" as const, url: "/v1/classify", headers: { origin: "https://shop.example", "access-control-request-method": "POST" } };

@@ -60,6 +60,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Exempt from keys, the in-flight limit and the rate limit (health, metrics, docs). */
     ops?: boolean;
+    /** A read (role "read": classify, search, similar items…): reported to the service while it is answered. */
+    read?: boolean;
   }
   interface FastifyRequest {
     /** The caller's valid API key (role and non-secret id), or null when none was sent. */
@@ -152,9 +154,15 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     done();
   });
   // 2. Requests in progress are those whose body has arrived: slow uploads cannot fill the in-flight budget.
+  //    A read admitted is reported to the service until its response ends or its connection closes (background
+  //    work yields to it: src/similar/read-gate.ts).
+  const beginRead = o.service.beginRead?.bind(o.service);
   app.addHook("preValidation", (req, reply, done) => {
-    if (req.routeOptions.config?.ops) return done();
-    done(transport.admit(req.raw, reply.raw));
+    const config = req.routeOptions.config;
+    if (config?.ops) return done();
+    const refused = transport.admit(req.raw, reply.raw);
+    if (!refused && config?.read && beginRead) reply.raw.once("close", beginRead());
+    done(refused);
   });
   app.addHook("onResponse", (req, reply, done) => {
     metrics.observe(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
@@ -215,6 +223,7 @@ function registerRoute(
   app.route({
     method: spec.method,
     url: spec.url,
+    ...(spec.role === "read" ? { config: { read: true } } : {}),
     ...(guard ? { onRequest: guard } : {}),
     // A response schema lets fastify compile a serializer for the answer (fast-json-stringify).
     ...(spec.response ? { schema: { response: { [spec.status ?? 200]: serializerSchemaOf(spec.response) } } } : {}),

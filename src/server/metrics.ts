@@ -49,7 +49,7 @@ export class Metrics {
   }
 
   /** The exposition text; `live` adds the live values (in-flight requests, products, model, transport pressure). */
-  render(live: { inFlight: number; products?: number; modelVersion?: string; pressure?: { connections: number; uploads: number; slowUploads: number; eventLoopLagMs: number; degraded: boolean }; drift?: DriftGauges }): string {
+  render(live: { inFlight: number; products?: number; annBacklog?: number; modelVersion?: string; pressure?: { connections: number; uploads: number; slowUploads: number; eventLoopLagMs: number; degraded: boolean }; drift?: DriftGauges }): string {
     const out: string[] = [];
     out.push("# HELP assort_http_requests_total HTTP requests answered, by route and status.");
     out.push("# TYPE assort_http_requests_total counter");
@@ -84,6 +84,11 @@ export class Metrics {
       out.push("# HELP assort_products Products in the store.");
       out.push("# TYPE assort_products gauge");
       out.push(`assort_products ${live.products}`);
+    }
+    if (live.annBacklog !== undefined) {
+      out.push("# HELP assort_similar_ann_backlog Changed product vectors the similar-items ANN index has not taken in yet.");
+      out.push("# TYPE assort_similar_ann_backlog gauge");
+      out.push(`assort_similar_ann_backlog ${live.annBacklog}`);
     }
     out.push("# HELP assort_model_info The active model version (value 1).");
     out.push("# TYPE assort_model_info gauge");

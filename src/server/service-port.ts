@@ -47,7 +47,13 @@ export interface CatalogServicePort {
   getJob(id: string): Maybe<ServiceJob | undefined>;
   listJobs(o?: { limit?: number }): Maybe<ServiceJob[]>;
   cancelJob(id: string): Maybe<ServiceJob>;
-  stats(): Maybe<{ products: number; activeModel?: string }>;
+  /** `annBacklog`: changed vectors the similar-items ANN index has not taken in yet (/metrics shows it). */
+  stats(): Maybe<{ products: number; activeModel?: string; annBacklog?: number }>;
+  /**
+   * A latency-sensitive read started (the server calls it for every route of role "read": classify, search,
+   * similar items…); the returned function is called once it ended. Background work yields to reads meanwhile.
+   */
+  beginRead?(): () => void;
   close(): Promise<void>;
   /** Shoppers (src/service/shoppers.ts); without it the shopper routes answer 503. */
   shoppers?: ShopperServicePort;

@@ -37,6 +37,7 @@ import { WriteWork } from "./write-work.js";
 import { JobManager, type JobQueue, type JobRunner } from "./jobs.js";
 import type { ArtifactStore } from "./artifacts.js";
 import { SimilarItems } from "./similar-items.js";
+import { ReadGate } from "../similar/read-gate.js";
 import { Feedback } from "./feedback.js";
 import { ReviewDesk, type ReviewDeskOptions } from "./review.js";
 import { noopLogger, type ServiceLogger } from "./logger.js";
@@ -176,6 +177,8 @@ export interface ServiceStats {
   models: number;
   jobs: Record<string, number>;
   activeModel?: string;
+  /** Changed product vectors the similar-items ANN index has not taken in yet (absent without one). */
+  annBacklog?: number;
 }
 
 /**
@@ -198,6 +201,8 @@ export class CatalogService {
   private readonly vectors: SimilarItems;
   private readonly feedbackLoop: Feedback;
   private readonly work: WriteWork;
+  /** Reads being answered (reported by the server through beginRead): background inserts yield to them. */
+  private readonly reads = new ReadGate();
   private readonly seed: number;
   /** The data directory's write lock: one process writes models, vectors and (by default) the store there. */
   private lock: DirLock | undefined;
@@ -232,7 +237,7 @@ export class CatalogService {
     this.work = new WriteWork(this.logger, o.offThreadWrites);
     this.queued = o.jobQueue !== undefined;
     this.models = new ModelRegistry(this.store, this.dataDir, publish, (record) => this.work.warm({ modelDir: record.dir }), o.artifacts);
-    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work }, publish, o.artifacts);
+    this.vectors = new SimilarItems(this.store, this.dataDir, { exactLimit: o.exactLimit ?? 100_000, seed: this.seed, logger: this.logger, work: this.work, reads: this.reads }, publish, o.artifacts);
     this.jobs = new JobManager(this.store, this.models, o.jobs, this.logger, this.seed, { ...(o.jobQueue ? { queue: o.jobQueue } : {}), fitVectors: (f) => this.fitVectors(f), fitRecommender: (f, p, run) => this.shoppers.fit(f, recommenderJobParams(p), run) });
     this.shoppers = new ShopperService(this.store, this.dataDir, { publish, liveModelDir: () => this.models.currentRecord?.dir, ...(o.artifacts ? { artifacts: o.artifacts } : {}), logger: this.logger, seed: this.seed });
     this.recorder = new PredictionRecorder(this.store, { retentionDays: o.predictionLogDays ?? 30, logger: this.logger });
@@ -386,6 +391,14 @@ export class CatalogService {
       if (gone) this.vectors.remove(id);
       return gone;
     });
+  }
+
+  /**
+   * A latency-sensitive read (classify, search, similar items…) started: background work (the ANN index's
+   * inserts) keeps off the CPU until the returned function is called, when it ended (see read-gate.ts).
+   */
+  beginRead(): () => void {
+    return this.reads.begin();
   }
 
   // ---- classify (hot path: synchronous, no store access)
@@ -559,7 +572,8 @@ export class CatalogService {
   async stats(): Promise<ServiceStats> {
     const c = await this.store.counts();
     const active = this.models.current?.version;
-    return { ...c, ...(active ? { activeModel: active } : {}) };
+    const annBacklog = this.vectors.annBacklog;
+    return { ...c, ...(active ? { activeModel: active } : {}), ...(annBacklog !== undefined ? { annBacklog } : {}) };
   }
 
   /** Waits for running writes, stops jobs and following other processes, closes the store. */

@@ -14,6 +14,7 @@ import type { Progress } from "../core/progress.js";
 import type { CatalogStore, StoredProduct } from "./catalog-store.js";
 import { GroupedIndex } from "../similar/grouped-index.js";
 import { AnnThread } from "../similar/ann-thread.js";
+import type { ReadGate } from "../similar/read-gate.js";
 import type { ServiceLogger } from "./logger.js";
 import { fitProductVectors, ProductVectors } from "../pipeline/product-vectors.js";
 import { idPages, PAGE_SIZE as PAGE, productPages, vectorPages } from "./paging.js";
@@ -58,6 +59,8 @@ export interface SimilarOptions {
   seed: number;
   logger: ServiceLogger;
   work: WriteWork;
+  /** The server's reads: the ANN index's inserts yield to them (see read-gate.ts). */
+  reads?: ReadGate;
 }
 
 export class SimilarItems {
@@ -156,6 +159,7 @@ export class SimilarItems {
       params: ANN_PARAMS,
       dir: this.annDir(id),
       meta: { vectorModel: id },
+      ...(this.o.reads ? { reads: this.o.reads } : {}),
       onEvent: (event, detail) => {
         const fields = { ...detail, vectorModel: id };
         if (event === "failed") log.error(fields, "the ANN index failed: similar items answer from exact search");
@@ -402,6 +406,11 @@ export class SimilarItems {
       return r ? [{ id: n.id, title: r.title, ...(r.effectiveCategory ? { category: r.effectiveCategory } : {}), score: n.score }] : [];
     });
     return { id: p.id, method, neighbors };
+  }
+
+  /** Changed vectors the ANN index has not taken in yet; undefined without an ANN index. */
+  get annBacklog(): number | undefined {
+    return this.ann?.backlog;
   }
 
   /** Saves the ANN index if it changed, and stops its thread. */

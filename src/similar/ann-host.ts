@@ -8,14 +8,23 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { replaceDirAtomic } from "../core/atomic-write.js";
 import { AnnIndex, AnnParams, type AnnParamsInput } from "./ann-index.js";
+import { SlicePacer, type PaceStats, type ReadGate } from "./read-gate.js";
 import { vectorHash } from "./vector-hash.js";
 
 /** Identifies a saved ANN directory and the version of its layout. */
 export const ANN_FORMAT = "assort-ann";
 const ANN_FORMAT_VERSION = 1;
 const GRAPH = "index.usearch";
-/** Rows inserted between two looks at the message queue (about 30 ms of HNSW inserts). */
+/** Rows inserted between two looks at the message queue without a read gate (about 30 ms of HNSW inserts). */
 const ADD_SLICE = 128;
+/**
+ * With a read gate: the time one slice of inserts may take (one usearch add call; its size follows the measured
+ * cost per row: about 25-40 rows at 100-250k products). A read that arrives mid-slice waits at most this long
+ * for the core the slice holds.
+ */
+const GATED_SLICE_MS = 1.5;
+/** While reads keep arriving the inserts rest 3× as long as they work (a quarter of a core at most). */
+const PACE = { recentMs: 100, maxWaitMs: 25, restRatio: 3 };
 
 export type AnnThreadRequest =
   | { id: number; op: "create"; dim: number; params: AnnParamsInput }
@@ -31,7 +40,7 @@ export type AnnThreadRequest =
   | { id: number; op: "save"; dir: string; meta: Record<string, unknown> };
 
 export type AnnThreadReply =
-  | { id: number; ok: true; size: number; stale?: string[]; removed?: number; ids?: string[]; scores?: Float32Array; bytes?: number }
+  | { id: number; ok: true; size: number; stale?: string[]; removed?: number; ids?: string[]; scores?: Float32Array; bytes?: number; paced?: PaceStats }
   | { id: number; ok: false; message: string };
 
 /** The parameters that shape the saved graph (threads and the search beam do not). */
@@ -130,6 +139,13 @@ async function save(index: AnnIndex, hashes: Uint32Array, dir: string, meta: Rec
  */
 export class AnnHost {
   private ann: AnnIndex | undefined;
+  /** Paces inserts by the serving thread's reads (see read-gate.ts); none: slices of ADD_SLICE rows back to back. */
+  private readonly pacer: SlicePacer | undefined;
+
+  constructor(reads?: Pick<ReadGate, "inFlight" | "sinceReadMs" | "changed">) {
+    this.pacer = reads ? new SlicePacer(reads, { sliceMs: GATED_SLICE_MS, policy: PACE }) : undefined;
+  }
+
   /** Hash of the vector each row of the index was added with (by row: no map of ids beside the index's own). */
   private hashes: Uint32Array = new Uint32Array(0);
   /** Between "open" and "settle": the saved rows a "check" named. */
@@ -178,14 +194,19 @@ export class AnnHost {
       case "add": {
         const ann = this.need();
         const d = ann.dim;
-        // In slices, yielding between them: a search that arrives meanwhile is answered at once.
-        for (let s = 0; s < m.ids.length; s += ADD_SLICE) {
+        // In slices, yielding between them: a search that arrives meanwhile is answered at once. With a read
+        // gate each slice first waits while reads are answered (bounded: the inserts always progress).
+        const pacer = this.pacer;
+        for (let s = 0; s < m.ids.length; ) {
           if (s > 0) await new Promise((r) => setImmediate(r));
-          const ids = m.ids.slice(s, s + ADD_SLICE);
+          if (pacer) await pacer.before();
+          const ids = m.ids.slice(s, s + (pacer ? pacer.size() : ADD_SLICE));
           ann.add(ids, m.data.subarray(s * d, (s + ids.length) * d));
+          pacer?.after(ids.length);
+          s += ids.length;
         }
         m.ids.forEach((id, i) => this.setHash(ann.rowOf(id), vectorHash(m.data.subarray(i * d, (i + 1) * d))));
-        return { id: m.id, ok: true, size: ann.size };
+        return { id: m.id, ok: true, size: ann.size, ...(pacer ? { paced: { ...pacer.stats } } : {}) };
       }
       case "remove":
         for (const id of m.ids) this.ann?.remove(id);

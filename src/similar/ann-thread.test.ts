@@ -1,12 +1,14 @@
 // AnnThread.search over an i8 graph: candidates are rescored on the source's exact vectors, so the scores are the
 // exact cosines, the order is exact among them, and recall against exact search is high.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { unitRows } from "../../test/support/unit-rows.js";
 import { AnnThread } from "./ann-thread.js";
 import { GroupedIndex } from "./grouped-index.js";
+import { ReadGate } from "./read-gate.js";
+import { vectorHash } from "./vector-hash.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "assort-ann-thread-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -86,4 +88,102 @@ describe("AnnThread start from a saved index", () => {
     }
     await second.close();
   }, 120_000);
+});
+
+// With a read gate, inserts wait while reads are in flight and rest while they keep coming, but they always
+// progress: writes interleaved with reads (some held longer than the bound) end in the same index contents as
+// without reads: every item once, at its latest vector, and nothing removed.
+describe("AnnThread with a read gate", () => {
+  const dim = 8;
+  const params = { threads: 1, connectivity: 8, expansionAdd: 32 };
+  /** The live rows of a saved index: id → hash of the vector it was added with. */
+  const contents = (dir: string): Map<string, number> => {
+    const ids = JSON.parse(readFileSync(path.join(dir, "ids.json"), "utf8")) as string[];
+    const raw = readFileSync(path.join(dir, "hashes.bin"));
+    const hashes = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    return new Map(ids.flatMap((id, r) => (id === "" ? [] : [[id, hashes[r]!] as const])));
+  };
+  const until = async (ok: () => boolean, ms = 20_000): Promise<void> => {
+    const t0 = performance.now();
+    while (!ok()) {
+      if (performance.now() - t0 > ms) throw new Error("timed out");
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+
+  it("converges to the same contents as without reads under interleaved reads and writes", async () => {
+    const n = 1200;
+    const data = unitRows(3 * n, dim, 5);
+    const run = async (gate: ReadGate | undefined, name: string): Promise<{ contents: Map<string, number>; paced: AnnThread["paced"] }> => {
+      const source = new GroupedIndex(dim);
+      const first = Array.from({ length: 200 }, (_, i) => `p${i}`);
+      source.add(first, data.subarray(0, 200 * dim), first.map(() => "g"));
+      const dir = path.join(tmp, name);
+      const ann = new AnnThread({ dim, params, dir, inThread: true, ...(gate ? { reads: gate } : {}) });
+      ann.start(source);
+      await ann.ready;
+      // Writes in rounds: new items, replaced vectors, removals; reads begin and end around them, and the
+      // searches of similar items (reads themselves) are answered while inserts wait.
+      let row = 200;
+      for (let round = 0; round < 12; round++) {
+        const end = gate?.begin();
+        const ids = Array.from({ length: 100 }, (_, i) => `p${(round * 67 + i * 13) % n}`);
+        const fresh = [...new Set(ids)];
+        source.add(fresh, data.subarray(row * dim, (row + fresh.length) * dim), fresh.map(() => "g"));
+        row += fresh.length;
+        ann.changedIds(fresh);
+        if (round % 3 === 2) {
+          const gone = `p${round}`;
+          source.remove(gone);
+          ann.changedIds([gone]);
+        }
+        const v = Float32Array.from(source.vectorOf(fresh[0]!)!);
+        const found = await ann.search(v, 3, { size: source.size });
+        expect(found.length).toBeGreaterThan(0);
+        // Held past the bound every fourth round: the inserts go on meanwhile.
+        await new Promise((r) => setTimeout(r, round % 4 === 0 ? 40 : 1));
+        end?.();
+      }
+      await until(() => ann.backlog === 0);
+      const paced = ann.paced;
+      await ann.close();
+      const want = new Map([...source.views()].flatMap((v) => v.ids).map((id) => [id, vectorHash(source.vectorOf(id)!)]));
+      const got = contents(dir);
+      expect(got).toEqual(want);
+      return { contents: got, paced };
+    };
+    const gate = new ReadGate();
+    const gated = await run(gate, "gated");
+    const free = await run(undefined, "free");
+    expect(gated.contents).toEqual(free.contents);
+    // The gated inserts did wait for reads.
+    expect(gated.paced?.waited).toBeGreaterThan(0);
+    expect(gate.inFlight).toBe(0);
+  }, 60_000);
+
+  it("holds inserts while a read is in flight and finishes them while it lasts past the bound", async () => {
+    const n = 600;
+    const data = unitRows(n, dim, 9);
+    const ids = Array.from({ length: n }, (_, i) => `q${i}`);
+    const source = new GroupedIndex(dim);
+    source.add(ids.slice(0, 10), data.subarray(0, 10 * dim), ids.slice(0, 10).map(() => "g"));
+    const gate = new ReadGate();
+    const ann = new AnnThread({ dim, params, dir: path.join(tmp, "held"), inThread: true, reads: gate });
+    ann.start(source);
+    await ann.ready;
+    const end = gate.begin();
+    source.add(ids.slice(10), data.subarray(10 * dim), ids.slice(10).map(() => "g"));
+    ann.changedIds(ids.slice(10));
+    // A read in flight holds the first slice for up to 25 ms: nothing is inserted within 5 ms.
+    await new Promise((r) => setTimeout(r, 5));
+    expect(ann.backlog).toBe(n - 10);
+    expect((await ann.search(Float32Array.from(source.vectorOf("q500")!), 1, { size: source.size }))[0]?.id).not.toBe("q500");
+    // The read lasts: the bound lets a slice through every 25 ms, and the backlog drains before it ends.
+    await until(() => ann.backlog === 0, 20_000);
+    expect(gate.inFlight).toBe(1);
+    expect(ann.paced!.waited).toBeGreaterThan(0);
+    end();
+    expect((await ann.search(Float32Array.from(source.vectorOf("q500")!), 1, { size: source.size }))[0]?.id).toBe("q500");
+    await ann.close();
+  }, 60_000);
 });

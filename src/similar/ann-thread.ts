@@ -7,6 +7,7 @@ import { workerThreads } from "../core/worker.js";
 import type { AnnParamsInput } from "./ann-index.js";
 import { AnnHost, type AnnThreadReply, type AnnThreadRequest } from "./ann-host.js";
 import type { GroupedIndex } from "./grouped-index.js";
+import type { PaceStats, ReadGate } from "./read-gate.js";
 import { vectorHash } from "./vector-hash.js";
 
 const WORKER_URL = new URL("./ann-thread-worker.js", import.meta.url);
@@ -28,6 +29,11 @@ export interface AnnThreadOptions {
   meta?: Record<string, unknown>;
   /** Run in this thread even when the compiled worker exists (tests). */
   inThread?: boolean;
+  /**
+   * The serving thread's reads (read-gate.ts): inserts then run in slices of about 1.5 ms that wait while reads
+   * are answered and rest 3× as long as they work while reads keep arriving (a bounded wait: they always progress).
+   */
+  reads?: ReadGate;
   /** Reports what happened: loaded, rebuilt (and why), saved, failed. */
   onEvent?(event: "loaded" | "rebuilding" | "ready" | "saved" | "failed", detail: Record<string, unknown>): void;
 }
@@ -69,6 +75,9 @@ export class AnnThread {
   /** The index is open or built: changes may be sent. */
   private opened = false;
   private pumping = false;
+  /** Items of the slice sent to the thread and not yet inserted (the pump's). */
+  private inserting = 0;
+  private lastPaced: PaceStats | undefined;
   /** The save in progress (close waits for it). */
   private saving: Promise<void> = Promise.resolve();
 
@@ -83,7 +92,7 @@ export class AnnThread {
   start(source: GroupedIndex): void {
     this.source = source;
     if (!this.o.inThread && AnnThread.available()) {
-      const w = new Worker(WORKER_URL);
+      const w = new Worker(WORKER_URL, { workerData: { reads: this.o.reads?.buffer } });
       w.unref();
       w.on("message", (m: AnnThreadReply) => this.settle(m));
       const fail = (e: unknown): void => {
@@ -95,7 +104,7 @@ export class AnnThread {
       w.on("exit", (code) => fail(new Error(`The ANN thread exited with code ${code}`)));
       this.worker = w;
     } else {
-      this.host = new AnnHost();
+      this.host = new AnnHost(this.o.reads);
     }
     this.ready = this.bootstrap(source).catch((e: unknown) => {
       if (this.state === "closed") return;
@@ -104,9 +113,14 @@ export class AnnThread {
     });
   }
 
-  /** Changed items the thread has not taken yet. */
+  /** Changed items the index does not hold as they are now: not sent yet, or sent and being inserted. */
   get backlog(): number {
-    return this.changed.size;
+    return this.changed.size + this.inserting;
+  }
+
+  /** How the thread's inserts yielded to reads so far (with `reads`; undefined before the first insert). */
+  get paced(): PaceStats | undefined {
+    return this.lastPaced;
   }
 
   private async bootstrap(source: GroupedIndex): Promise<void> {
@@ -163,7 +177,7 @@ export class AnnThread {
       const data = new Float32Array(present.length * d);
       present.forEach((id, i) => data.set(source.vectorOf(id)!, i * d));
       if (gone.length > 0) await this.send({ op: "remove", ids: gone });
-      if (present.length > 0) await this.send({ op: "add", ids: present, data });
+      if (present.length > 0) this.lastPaced = (await this.send({ op: "add", ids: present, data })).paced ?? this.lastPaced;
     }
   }
 
@@ -182,7 +196,12 @@ export class AnnThread {
           if (ids.length >= PUMP) break;
         }
         for (const id of ids) this.changed.delete(id);
-        await this.feed(ids);
+        this.inserting = ids.length;
+        try {
+          await this.feed(ids);
+        } finally {
+          this.inserting = 0;
+        }
       }
     } catch (e) {
       if (this.state !== "closed") this.o.onEvent?.("failed", { err: (e as Error).message, during: "update" });

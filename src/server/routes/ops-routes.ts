@@ -11,13 +11,14 @@ export function registerOpsRoutes(app: FastifyInstance, o: { service: CatalogSer
   const { service, metrics, transport } = o;
   const docJson = JSON.stringify(o.doc);
   const html = docsPage(o.doc);
-  const products = async (): Promise<number | undefined> => {
+  const stats = async (): Promise<{ products: number; annBacklog?: number } | undefined> => {
     try {
-      return (await service.stats()).products;
+      return await service.stats();
     } catch {
       return undefined;
     }
   };
+  const products = async (): Promise<number | undefined> => (await stats())?.products;
   app.get("/openapi.json", { config: { ops: true } }, (_req, reply) => reply.type("application/json; charset=utf-8").send(docJson));
   app.get("/docs", { config: { ops: true } }, (_req, reply) => reply.header("content-security-policy", DOCS_CSP).type("text/html; charset=utf-8").send(html));
   app.get("/health", { config: { ops: true } }, async (req, reply) => {
@@ -31,10 +32,11 @@ export function registerOpsRoutes(app: FastifyInstance, o: { service: CatalogSer
     return reply.code(ready ? 200 : 503).send({ status, live: true, ready, degraded: pressure.degraded, db: db ? "open" : "unavailable", model, products: n ?? null, inFlight: pressure.inFlight, pressure });
   });
   app.get("/metrics", { config: { ops: true } }, async (_req, reply) => {
-    const n = await products();
+    const st = await stats();
+    const n = st?.products;
     const version = service.activeModel()?.version;
     const drift = await service.monitoringGauges?.().catch(() => undefined);
-    const text = metrics.render({ inFlight: transport.inFlight, pressure: transport.pressure(), ...(n !== undefined ? { products: n } : {}), ...(version !== undefined ? { modelVersion: version } : {}), ...(drift ? { drift } : {}) });
+    const text = metrics.render({ inFlight: transport.inFlight, pressure: transport.pressure(), ...(n !== undefined ? { products: n } : {}), ...(st?.annBacklog !== undefined ? { annBacklog: st.annBacklog } : {}), ...(version !== undefined ? { modelVersion: version } : {}), ...(drift ? { drift } : {}) });
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(text);
   });
 }
