@@ -44,7 +44,7 @@ export { readAssignments, type Assignment } from "./catalog/read-assignments.js"
 export { stratifiedKFold, stratifiedSplit, smallClasses } from "./catalog/split.js";
 
 // ---- category models: train, load (any kind), classify, evaluate, explain
-export { train, prestartTextTraining, fingerprint, encodeLabels, DEFAULT_CLASSIFIER, type TrainOptions } from "./pipeline/train.js";
+export { train, fingerprint, encodeLabels, DEFAULT_CLASSIFIER, type TrainOptions } from "./pipeline/train.js";
 export type { ClassifierChoice } from "./pipeline/classifier-choice.js";
 export { trainMultimodal, DEFAULT_MODEL_DESCRIPTORS, type MultimodalTrainOptions } from "./pipeline/train-multimodal.js";
 export { loadModel, followTaxonomy, modelKinds, modelKindDescription, type ModelKind, type ModelOfKind, type ModelKindEntry } from "./pipeline/model-kinds.js";
