@@ -49,7 +49,7 @@ import { toCorrection, toJob, toModel, toProduct, type CorrectionRow, type JobRo
 import { SqliteSearch } from "./sqlite-search.js";
 import { connect } from "./sqlite-connection.js";
 import { sqliteReviewQueue } from "./sqlite-review.js";
-import { SqliteWrites, type WriteOp } from "./sqlite-writes.js";
+import { SqliteWrites, storeCounts, type WriteOp } from "./sqlite-writes.js";
 import { InlineWriter, ThreadWriter, writerThreadAvailable, type StoreWriter } from "./sqlite-writer.js";
 import { SqliteEventReads } from "./sqlite-events.js";
 import { SqlitePredictionLogReads } from "./sqlite-prediction-log.js";
@@ -411,17 +411,9 @@ export class SqliteStore implements CatalogStore {
     return this.write("setMeta", key, value);
   }
 
+  /** Counted where the writes run (their thread: see SqliteWrites.counts); here when the store is read-only. */
   async counts(): ReturnType<CatalogStore["counts"]> {
-    const one = (sql: string): number => (this.db.prepare(sql).get() as { n: number }).n;
-    const jobs: Record<string, number> = {};
-    for (const r of this.db.prepare("SELECT state, count(*) AS n FROM jobs GROUP BY state").all() as { state: string; n: number }[]) jobs[r.state] = r.n;
-    return {
-      products: one("SELECT count(*) AS n FROM products"),
-      predictions: one("SELECT count(*) AS n FROM products WHERE pred_category IS NOT NULL"),
-      corrections: one("SELECT count(*) AS n FROM corrections"),
-      models: one("SELECT count(*) AS n FROM models"),
-      jobs,
-    };
+    return this.writer ? this.write("counts") : storeCounts(this.db);
   }
 
   // ---- shoppers (sqlite-events.ts)

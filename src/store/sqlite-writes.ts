@@ -269,6 +269,38 @@ export class SqliteWrites {
   prunePredictions(before: number, limit: number): number {
     return this.predictionLog.prunePredictions(before, limit);
   }
+
+  /**
+   * The store's counts (a read, not a write: it runs where the writes run, on their thread and connection, because
+   * its full scans take ~90 ms at 250k products and would stall the serving thread each time /health or /metrics
+   * is polled).
+   */
+  counts(): StoreCounts {
+    return storeCounts(this.db);
+  }
+}
+
+/** What CatalogStore.counts answers. */
+export interface StoreCounts {
+  products: number;
+  predictions: number;
+  corrections: number;
+  models: number;
+  jobs: Record<string, number>;
+}
+
+/** The store's counts, read on `db`. */
+export function storeCounts(db: Database.Database): StoreCounts {
+  const one = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+  const jobs: Record<string, number> = {};
+  for (const r of db.prepare("SELECT state, count(*) AS n FROM jobs GROUP BY state").all() as { state: string; n: number }[]) jobs[r.state] = r.n;
+  return {
+    products: one("SELECT count(*) AS n FROM products"),
+    predictions: one("SELECT count(*) AS n FROM products WHERE pred_category IS NOT NULL"),
+    corrections: one("SELECT count(*) AS n FROM corrections"),
+    models: one("SELECT count(*) AS n FROM models"),
+    jobs,
+  };
 }
 
 /** The write operations (the messages of the writer thread). */
@@ -295,6 +327,7 @@ export const WRITE_OPS = [
   "eraseUser",
   "appendPredictions",
   "prunePredictions",
+  "counts",
 ] as const;
 export type WriteOp = (typeof WRITE_OPS)[number];
 const OPS: ReadonlySet<string> = new Set(WRITE_OPS);
