@@ -8,11 +8,13 @@
 import { deriveSeed } from "../core/random.js";
 import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
-import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
+import { Worker } from "node:worker_threads";
+import { CancelledError } from "../core/errors.js";
+import { toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
 import { bindWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
-import { GROUP_LIMIT, kernels, type LinalgKernels, type SharedRowsHandle } from "../linalg/kernels.js";
-import { gramMatrix, gramPays, solveSvmGroupGram } from "./gram-cd.js";
+import { GROUP_LIMIT, gramMirror, gramPlan, kernels, type GramPlan, type LinalgKernels, type SharedRowsHandle } from "../linalg/kernels.js";
+import { gramPays, solveSvmGroupGram } from "./gram-cd.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -80,6 +82,13 @@ export interface OvrJob {
    * which the groups are solved in the dual space ({@link solveSvmGroupGram}) instead; absent = the primal solver.
    */
   gram?: Float64Array;
+  /**
+   * With `gram`: what its blocks of rows are summed from, and gramState ([0]: the next block to fill, Atomics.add;
+   * [1 + r]: 1 once block r is filled), so that every thread fills some blocks ({@link fillGramBlocks}) before the
+   * main thread completes it.
+   */
+  gramPlan?: GramPlan;
+  gramState?: Int32Array;
   /**
    * rowSquaredNorms(x, config.bias), computed once for every thread (absent: each thread computes it). It and
    * `gram` are filled in by the main thread while the workers start: a worker reads them once `ready[0]` is 1
@@ -279,6 +288,35 @@ export function keptWeights(w: Float64Array, cols: number, pruneBelow: number, c
   return keptGroupWeights(w, cols, 1, pruneBelow, columnAt)[0]!;
 }
 
+/** Fills blocks of job.gram's rows off the shared counter until none is left (each thread, as it arrives). */
+export function fillGramBlocks(job: OvrJob): void {
+  const { gram, gramPlan: plan, gramState: state } = job;
+  if (!gram || !plan || !state) return;
+  const blocks = plan.blockPtr.length - 1;
+  for (;;) {
+    const r = Atomics.add(state, 0, 1);
+    if (r >= blocks) return;
+    kernels().gramRows(plan, r, job.config.bias, gram);
+    Atomics.store(state, 1 + r, 1);
+    Atomics.notify(state, 1 + r);
+  }
+}
+
+/**
+ * Completes job.gram once every block is filled: a block another thread still fills is waited for (a second at
+ * most, then filled here too: the same values into the same entries, so a late write changes nothing).
+ */
+function completeGram(job: OvrJob): void {
+  const { gram, gramPlan: plan, gramState: state } = job;
+  if (!gram || !plan || !state) return;
+  fillGramBlocks(job);
+  for (let r = 0; r < plan.blockPtr.length - 1; r++) {
+    if (Atomics.load(state, 1 + r) === 1) continue;
+    if (Atomics.wait(state, 1 + r, 0, 1000) === "timed-out" && Atomics.load(state, 1 + r) !== 1) kernels().gramRows(plan, r, job.config.bias, gram);
+  }
+  gramMirror(gram, plan.n);
+}
+
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
 export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSolution) => void, signal?: AbortSignal): void {
   if (job.shared) bindWorkspace(job.x, kernels().workspaceOn(job.shared, Atomics.add(job.slot, 0, 1)));
@@ -334,9 +372,48 @@ export function defaultThreads(): number {
   return workerThreads(WORKER_URL);
 }
 
+/** A worker thread started ahead of its job (which it gets by message), so that it loads while the job is made. */
+interface StartedWorker {
+  post(job: OvrJob): void;
+  /** Ends a worker that was never posted a job. */
+  cancel(): void;
+  /** Resolves when the worker exits cleanly; rejects on its error, or with CancelledError when `signal` fires. */
+  done: Promise<void>;
+}
+
+function startWorker(emit: (s: ClassSolution) => void, signal?: AbortSignal): StartedWorker {
+  const worker = new Worker(WORKER_URL);
+  const done = new Promise<void>((resolve, reject) => {
+    const abort = (): void => {
+      void worker.terminate();
+      reject(new CancelledError("Training"));
+    };
+    signal?.addEventListener("abort", abort, { once: true });
+    worker.on("message", emit);
+    worker.on("error", (e) => {
+      signal?.removeEventListener("abort", abort);
+      reject(e);
+    });
+    worker.on("exit", (code) => {
+      signal?.removeEventListener("abort", abort);
+      if (code === 0) resolve();
+      else reject(new Error(`Training: worker thread exited with code ${code}`));
+    });
+  });
+  return {
+    post: (job) => worker.postMessage(job),
+    cancel: () => {
+      done.catch(() => {});
+      void worker.terminate();
+    },
+    done,
+  };
+}
+
 /**
  * Trains every class's binary problem. Workers are used when there is enough work to repay their
- * start-up (about 30 ms each).
+ * start-up (about 30 ms each); they start first and load while this thread lays out the job (renumbering, the
+ * shared copy of the rows: ~60 ms on pricerunner), which they are then sent.
  */
 export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: number, config: OvrConfig, threads: number, options: FitOptions = {}): Promise<ClassSolution[]> {
   const work = x.indptr[x.rows]! * classCount;
@@ -344,6 +421,59 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const units = groupSize ? Math.ceil(classCount / groupSize) : classCount;
   const workers = work > 3_000_000 ? Math.min(threads, units - 1) : 0;
   const par = workers > 0;
+  const out: ClassSolution[] = [];
+  const emit = (s: ClassSolution): void => {
+    out.push(s);
+    options.onProgress?.({ stage: "train", done: out.length, total: classCount });
+  };
+  const started = Array.from({ length: workers }, () => startWorker(emit, options.signal));
+  let job: OvrJob;
+  let xsq: Float64Array;
+  try {
+    ({ job, xsq } = layOutJob(x, y, classCount, config, { par, workers, groupSize, units }));
+  } catch (e) {
+    for (const w of started) w.cancel();
+    throw e;
+  }
+  for (const w of started) w.post(job);
+  const release = (): void => {
+    if (job.ready && Atomics.load(job.ready, 0) === 0) {
+      Atomics.store(job.ready, 0, 1);
+      Atomics.notify(job.ready, 0);
+    }
+  };
+  options.onProgress?.({ stage: "train", done: 0, total: classCount });
+  let localError: unknown;
+  try {
+    if (job.gram) completeGram(job);
+    else xsq.set(rowSquaredNorms(job.x, config.bias));
+    release();
+    drainQueue(job, xsq, emit, options.signal);
+  } catch (e) {
+    localError = e;
+    Atomics.store(job.next, 0, classCount); // let the workers stop after their current class
+    if (job.gramState) Atomics.store(job.gramState, 0, job.gramPlan!.blockPtr.length); // and fill no more Gram blocks
+    release(); // a worker waiting for the shared inputs then finds the queue empty
+  }
+  const settled = await Promise.allSettled(started.map((w) => w.done));
+  if (localError) throw localError;
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+  return out.sort((a, b) => a.cls - b.cls);
+}
+
+/**
+ * The job of {@link trainOneVsRest}: x's columns renumbered (frequencyOrder) in the kernels' shared copy of the
+ * rows, and the shared arrays that the threads fill in (xsq, or the Gram matrix with its plan) before they solve.
+ */
+function layOutJob(
+  x: CsrMatrix,
+  y: Int32Array,
+  classCount: number,
+  config: OvrConfig,
+  how: { par: boolean; workers: number; groupSize: number; units: number },
+): { job: OvrJob; xsq: Float64Array } {
+  const { par, workers, groupSize, units } = how;
   const columnAt = frequencyOrder(x);
   // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory
   // anyway), renumbered where it lies; rows read where they are get a renumbered copy.
@@ -356,8 +486,9 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
   } else xs = renumberColumns(x, columnAt);
   const solverX = shared ? { ...shared.x, cols: x.cols } : xs;
-  // The Gram matrix when it pays (filled in below, while the workers start).
+  // The Gram matrix when it pays, summed by every thread in blocks of rows (see fillGramBlocks).
   const gram = groupSize && gramPays(solverX, units, groupSize) ? new Float64Array(par ? new SharedArrayBuffer(x.rows * x.rows * 8) : new ArrayBuffer(x.rows * x.rows * 8)) : undefined;
+  const plan = gram ? gramPlan(solverX, x.cols, par) : undefined;
   const job: OvrJob = {
     x: solverX,
     ...(shared ? { shared: shared.handle } : {}),
@@ -368,42 +499,14 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     config: par && config.foldOf ? { ...config, foldOf: toSharedArray(config.foldOf) } : config,
     next: new Int32Array(new SharedArrayBuffer(4)),
     ...(groupSize ? { groupSize } : {}),
-    ...(gram ? { gram } : {}),
+    ...(gram && plan ? { gram, gramPlan: plan, gramState: new Int32Array(new SharedArrayBuffer(4 * plan.blockPtr.length)) } : {}),
   };
-  // Each row's squared norm, once for every thread, filled in below while the workers start (the Gram solver
-  // reads q's diagonal instead).
+  // Each row's squared norm, once for every thread, filled in by the main thread while the workers start (the
+  // Gram solver reads q's diagonal instead).
   const xsq = par && !gram ? new Float64Array(new SharedArrayBuffer(x.rows * 8)) : new Float64Array(x.rows);
   if (par) {
     if (!gram) job.xsq = xsq;
     job.ready = new Int32Array(new SharedArrayBuffer(4));
   }
-  const release = (): void => {
-    if (job.ready && Atomics.load(job.ready, 0) === 0) {
-      Atomics.store(job.ready, 0, 1);
-      Atomics.notify(job.ready, 0);
-    }
-  };
-  const out: ClassSolution[] = [];
-  const emit = (s: ClassSolution): void => {
-    out.push(s);
-    options.onProgress?.({ stage: "train", done: out.length, total: classCount });
-  };
-  options.onProgress?.({ stage: "train", done: 0, total: classCount });
-  const remote = Array.from({ length: workers }, () => runWorker<ClassSolution>(WORKER_URL, job, emit, options.signal, "Training"));
-  let localError: unknown;
-  try {
-    if (gram) gramMatrix(job.x, config.bias, gram);
-    else xsq.set(rowSquaredNorms(job.x, config.bias));
-    release();
-    drainQueue(job, xsq, emit, options.signal);
-  } catch (e) {
-    localError = e;
-    Atomics.store(job.next, 0, classCount); // let the workers stop after their current class
-    release(); // a worker waiting for the shared inputs then finds the queue empty
-  }
-  const settled = await Promise.allSettled(remote);
-  if (localError) throw localError;
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed) throw failed.reason;
-  return out.sort((a, b) => a.cls - b.cls);
+  return { job, xsq };
 }

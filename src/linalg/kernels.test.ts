@@ -3,7 +3,7 @@
 // on a previous build.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
+import { gramMirror, gramPlan, jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
 import { randomSparseRows } from "../../test/fixtures/sparse-rows.js";
 
@@ -53,6 +53,17 @@ function shuffleBoth(order: Random, active: number, pair: readonly SparseWorkspa
       ws.dual.index[j] = v;
     }
   }
+}
+
+/** The Gram matrix summed column by column (each column's pairs a ≤ b, rows ascending), then the bias², mirrored. */
+function gramByColumns(x: SparseRows, cols: number, bias: number): Float64Array {
+  const n = x.rows;
+  const byCol: { row: number; v: number }[][] = Array.from({ length: cols }, () => []);
+  for (let i = 0; i < n; i++) for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) byCol[x.indices[p]!]!.push({ row: i, v: x.data[p]! });
+  const q = new Float64Array(n * n);
+  for (const col of byCol) for (let a = 0; a < col.length; a++) for (let b = a; b < col.length; b++) q[col[a]!.row * n + col[b]!.row]! += col[a]!.v * col[b]!.v;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) q[j * n + i] = q[i * n + j] = q[i * n + j]! + bias * bias;
+  return q;
 }
 
 const bits = (a: Float32Array | Float64Array): number[] => Array.from(a.BYTES_PER_ELEMENT === 4 ? new Uint32Array(a.buffer, a.byteOffset, a.length) : new Uint32Array(a.buffer, a.byteOffset, a.length * 2));
@@ -250,7 +261,16 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
         const cols = 120;
         const x = randomRows(rng, 90, cols);
         const q = jsKernels.gramMatrix(x, cols, 1);
+        expect(bits(q)).toEqual(bits(gramByColumns(x, cols, 1)));
         expect(bits(wasm.gramMatrix(x, cols, 1))).toEqual(bits(q));
+        // Blocks of rows filled in any order (as threads do) into one matrix, then mirrored: the same bits.
+        const plan = gramPlan(x, cols, true, 16);
+        for (const kk of [jsKernels, wasm]) {
+          const qb = new Float64Array(x.rows * x.rows).fill(NaN);
+          for (const r of [3, 0, 5, 1, 4, 2]) kk.gramRows(plan, r, 1, qb);
+          gramMirror(qb, x.rows);
+          expect(bits(qb)).toEqual(bits(q));
+        }
         const n = x.rows;
         const pair = [jsKernels.gramWorkspace(q, n, 8), wasm.gramWorkspace(q, n, 8)] as const;
         for (const ws of pair) {
