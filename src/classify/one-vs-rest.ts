@@ -12,8 +12,8 @@ import { Worker } from "node:worker_threads";
 import { CancelledError } from "../core/errors.js";
 import { toSharedArray, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { bindWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
-import { GROUP_LIMIT, gramMirror, gramPlan, kernels, type GramPlan, type LinalgKernels, type SharedRowsHandle } from "../linalg/kernels.js";
+import { bindWorkspace, currentWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { float32AtLeast, GROUP_LIMIT, gramMirror, gramPlan, kernels, type GramPlan, type LinalgKernels, type SharedRowsHandle, type SparseWorkspace } from "../linalg/kernels.js";
 import { gramPays, solveSvmGroupGram } from "./gram-cd.js";
 
 export interface OvrConfig {
@@ -149,7 +149,10 @@ function groupSolutions(job: OvrJob, c0: number, k: number, w: Float32Array, alp
   const { x, config: cfg } = job;
   const probe = cfg.probeRows;
   const np = probe.length;
-  const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt);
+  // The kernels scan the weights where they lie (in this thread's workspace) for the few that pruning keeps.
+  const ws = currentWorkspace(x);
+  const inPlace = ws && w.buffer === ws.group.w.buffer && w.byteOffset === ws.group.w.byteOffset ? ws : undefined;
+  const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt, inPlace);
   return Array.from({ length: k }, (_, c) => {
     const probeAlpha = new Float64Array(np);
     for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
@@ -169,7 +172,9 @@ function attachOof(solution: ClassSolution[], oof: Float64Array, k: number, np: 
 /**
  * {@link keptWeights} of each of the k problems of feature-major weights w[j·k + c] (j < cols), in two
  * sequential sweeps of w (count, then fill) with one predictable comparison a weight, rather than a strided
- * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s.
+ * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s. With `ws`
+ * (w is its group.w), pruned weights are first looked for by the kernels (SparseWorkspace.groupKept: four weights
+ * a comparison), which on flipkart-1050 took the two JavaScript sweeps' ~2-5 ms a group down to ~0.3 ms.
  */
 export function keptGroupWeights(
   w: Float64Array | Float32Array,
@@ -177,11 +182,16 @@ export function keptGroupWeights(
   k: number,
   pruneBelow: number,
   columnAt?: Int32Array,
+  ws?: SparseWorkspace,
 ): { features: Int32Array; values: Float32Array }[] {
   // |v| ≥ the smallest positive double is v ≠ 0: one comparison, which the sweeps branch on predictably.
   const lim = keptLimit(pruneBelow);
-  const counts = new Int32Array(k);
   const end = cols * k;
+  if (ws && columnAt && pruneBelow > 0 && w instanceof Float32Array) {
+    const found = scanKept(ws, end, float32AtLeast(lim), Math.floor(end / 16));
+    if (found) return prunedFrom(found, w, k, columnAt);
+  }
+  const counts = new Int32Array(k);
   for (let b = 0; b < end; b += k) {
     for (let c = 0; c < k; c++) if (Math.abs(w[b + c]!) >= lim) counts[c]!++;
   }
@@ -203,13 +213,7 @@ export function keptGroupWeights(
         o.values[t] = v;
       }
     }
-    const valueOf = scratchValues(cols);
-    for (const o of out) {
-      for (let t = 0; t < o.features.length; t++) valueOf[o.features[t]!] = o.values[t]!;
-      o.features.sort();
-      for (let t = 0; t < o.features.length; t++) o.values[t] = valueOf[o.features[t]!]!;
-    }
-    return out;
+    return sortedByFeature(out, cols);
   }
   // In the caller's column order, so that each problem's features come out ascending.
   for (let j = 0; j < cols; j++) {
@@ -224,6 +228,56 @@ export function keptGroupWeights(
     }
   }
   return out;
+}
+
+/** Each problem's features (and their values) in ascending order. */
+function sortedByFeature(out: { features: Int32Array; values: Float32Array }[], cols: number): { features: Int32Array; values: Float32Array }[] {
+  const valueOf = scratchValues(cols);
+  for (const o of out) {
+    for (let t = 0; t < o.features.length; t++) valueOf[o.features[t]!] = o.values[t]!;
+    o.features.sort();
+    for (let t = 0; t < o.features.length; t++) o.values[t] = valueOf[o.features[t]!]!;
+  }
+  return out;
+}
+
+/** The positions of ws.group.w[0..end) with |w| ≥ lim (ascending), or undefined once there are more than `most`. */
+function scanKept(ws: SparseWorkspace, end: number, lim: number, most: number): Int32Array | undefined {
+  const list = ws.group.list;
+  const chunk = list.length;
+  if (chunk === 0) return undefined;
+  let found = new Int32Array(Math.min(most, 1024));
+  let m = 0;
+  for (let from = 0; from < end; from += chunk) {
+    const n = ws.groupKept(from, Math.min(end, from + chunk), lim);
+    if (m + n > most) return undefined;
+    if (m + n > found.length) {
+      const grown = new Int32Array(Math.min(most, Math.max(2 * found.length, m + n)));
+      grown.set(found.subarray(0, m));
+      found = grown;
+    }
+    found.set(list.subarray(0, n), m);
+    m += n;
+  }
+  return found.subarray(0, m);
+}
+
+/** keptGroupWeights' pruned result from the positions (ascending) of the weights kept. */
+function prunedFrom(at: Int32Array, w: Float32Array, k: number, columnAt: Int32Array): { features: Int32Array; values: Float32Array }[] {
+  const counts = new Int32Array(k);
+  for (let t = 0; t < at.length; t++) counts[at[t]! % k]!++;
+  const out = Array.from(counts, (n) => ({ features: new Int32Array(n), values: new Float32Array(n) }));
+  const fill = new Int32Array(k);
+  const columnOf = inverseOf(columnAt);
+  for (let t = 0; t < at.length; t++) {
+    const b = at[t]!;
+    const c = b % k;
+    const o = out[c]!;
+    const i = fill[c]!++;
+    o.features[i] = columnOf[(b - c) / k]!;
+    o.values[i] = w[b]!;
+  }
+  return sortedByFeature(out, columnAt.length);
 }
 
 /** The inverse of a permutation (out[at[j]] = j), computed once per permutation and thread. */

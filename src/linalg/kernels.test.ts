@@ -3,7 +3,7 @@
 // on a previous build.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { gramMirror, gramPlan, jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
+import { float32AtLeast, gramMirror, gramPlan, jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
 import { randomSparseRows } from "../../test/fixtures/sparse-rows.js";
 
@@ -249,6 +249,31 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       }
     }
     expect(() => wasm.share(randomRows(new Random(1), 3, 5), 5, 1, 9)).toThrow(RangeError);
+  });
+
+  it("finds the weights at or above a bound (groupKept) as JavaScript does, at any start, length and bound", () => {
+    const rng = new Random(77);
+    const x = randomRows(rng, 40, 30);
+    const pair = [jsKernels.workspace(x, 30, 3), wasm.workspace(x, 30, 3)] as const;
+    const w = Float32Array.from({ length: 31 * 3 }, (_, i) => (i % 5 === 0 ? 0 : (rng.float() - 0.5) * 0.1));
+    w[7] = 0.02;
+    w[8] = -0.02;
+    w[9] = Math.fround(0.02);
+    w[10] = -Number.MIN_VALUE;
+    for (const ws of pair) ws.group.w.set(w);
+    for (const lim of [float32AtLeast(0.02), float32AtLeast(Number.MIN_VALUE), Math.fround(0.001)]) {
+      for (const [from, to] of [[0, 40], [3, 42], [53, 93], [90, 93], [5, 5]] as const) {
+        const want: number[] = [];
+        for (let p = from; p < to; p++) if (Math.abs(w[p]!) >= lim) want.push(p);
+        for (const ws of pair) expect(Array.from(ws.group.list.subarray(0, ws.groupKept(from, to, lim)))).toEqual(want);
+      }
+    }
+    // |w| ≥ 0.02 exactly when |w| ≥ its float32 bound; every non-zero float32 passes the smallest positive double's.
+    expect(float32AtLeast(0.02)).toBeGreaterThanOrEqual(0.02);
+    expect(Math.fround(0.02) < 0.02 ? float32AtLeast(0.02) > Math.fround(0.02) : float32AtLeast(0.02) === Math.fround(0.02)).toBe(true);
+    expect(float32AtLeast(Number.MIN_VALUE)).toBe(2 ** -149);
+    expect(() => pair[1].groupKept(0, 41, 0.02)).toThrow(RangeError);
+    expect(() => pair[0].groupKept(0, 10, 0)).toThrow(RangeError);
   });
 
   it("builds Gram matrices and solves groups in the dual space (gramMatrix, gramPassGroup, gramRemove) with identical bits", () => {

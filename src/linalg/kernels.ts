@@ -104,6 +104,11 @@ export interface SparseWorkspace {
   groupRemove(k: number, n: number, bias: number): void;
   /** group.dots[t·k + c] = class c's score (its weights and bias weight) of row group.list[t], for t < n. */
   groupDots(k: number, n: number, bias: number): void;
+  /**
+   * The positions p in [from, to) of group.w whose |w[p]| ≥ lim (a float32 bound: see {@link float32AtLeast}),
+   * ascending, into group.list; returns how many. to − from is at most the row count (group.list's length).
+   */
+  groupKept(from: number, to: number, lim: number): number;
   /** init + Σ_{p in [start, end)} w[indices[p]] · data[p]. */
   dot(init: number, start: number, end: number): number;
   /** w[indices[p]] += step · data[p] for p in [start, end). */
@@ -512,6 +517,30 @@ export function gramRowsJs(plan: GramPlan, r: number, bias: number, out: Float64
   for (let a = r0; a < r1; a++) for (let b = a; b < n; b++) out[(a - r0) * n + b]! += bb;
 }
 
+/** The smallest float32 ≥ v (v ≥ 0): for a float32 w, |w| ≥ v exactly when |w| ≥ float32AtLeast(v). */
+export function float32AtLeast(v: number): number {
+  const f = Math.fround(v);
+  if (f >= v) return f;
+  const bits = new Uint32Array(Float32Array.of(f).buffer);
+  bits[0]!++;
+  return new Float32Array(bits.buffer)[0]!;
+}
+
+/** The JavaScript twin of the WebAssembly `keptScan` (see {@link SparseWorkspace.groupKept}). */
+export function keptScanJs(w: Float32Array, from: number, to: number, lim: number, out: Int32Array): number {
+  let m = 0;
+  for (let p = from; p < to; p++) {
+    const v = w[p]!;
+    if (v >= lim || v <= -lim) out[m++] = p;
+  }
+  return m;
+}
+
+function checkScan(from: number, to: number, lim: number, length: number, rows: number): void {
+  if (!(from >= 0 && from <= to && to <= length && to - from <= rows)) throw new RangeError(`Positions [${from}, ${to}) outside [0, ${length}] or over ${rows}`);
+  if (!(lim > 0) || Math.fround(lim) !== lim) throw new RangeError(`The bound ${lim} is not a positive float32`);
+}
+
 /** Copies the upper triangle of the n × n q onto its lower one. */
 export function gramMirror(q: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) q[j * n + i] = q[i * n + j]!;
@@ -674,6 +703,10 @@ class JsWorkspace implements SparseWorkspace {
     checkGroup(k, this.group.capacity, n, this.x.rows);
     groupDotsJs(this.x, this.group, k, n, bias);
   }
+  groupKept(from: number, to: number, lim: number): number {
+    checkScan(from, to, lim, this.group.w.length, this.x.rows);
+    return keptScanJs(this.group.w, from, to, lim, this.group.list);
+  }
   groupRemove(k: number, n: number, bias: number): void {
     checkGroup(k, this.group.capacity, n, this.x.rows);
     groupRemoveJs(this.x, this.group, k, n, bias);
@@ -815,6 +848,7 @@ interface KernelExports {
     pgNew: number,
   ): number;
   gramRemove(q: number, n: number, k: number, y: number, alpha: number, g: number, rows: number, m: number): void;
+  keptScan(w: number, from: number, to: number, lim: number, out: number): number;
   gramRows(from: number, end: number, rowOf: number, val: number, t0: number, t1: number, n: number, r0: number, r1: number, bias: number, out: number): void;
 }
 
@@ -993,6 +1027,10 @@ class WasmWorkspace implements SparseWorkspace {
     checkGroup(k, this.group.capacity, n, this.rows);
     const { at, lay } = this;
     this.inst.ex.groupDots(at.indptr, at.indices, at.data, lay.gw, this.cols, k, bias, lay.glist, n, lay.gdots);
+  }
+  groupKept(from: number, to: number, lim: number): number {
+    checkScan(from, to, lim, this.group.w.length, this.rows);
+    return this.inst.ex.keptScan(this.lay.gw, from, to, lim, this.lay.glist);
   }
   groupRemove(k: number, n: number, bias: number): void {
     checkGroup(k, this.group.capacity, n, this.rows);

@@ -405,6 +405,33 @@ export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize
   }
 }
 
+/**
+ * The positions p in [from, to) of the float32 array w with |w[p]| ≥ lim, ascending, into out (int32); returns how
+ * many. Four at a time: one comparison and one bit mask, looked into only where a weight passes.
+ */
+export function keptScan(w: usize, from: i32, to: i32, lim: f32, out: usize): i32 {
+  const l = f32x4.splat(lim);
+  let m = 0;
+  let p = from;
+  for (; p + 4 <= to; p += 4) {
+    const mask = i32x4.bitmask(f32x4.ge(f32x4.abs(v128.load(w + ((<usize>p) << 2))), l));
+    if (mask == 0) continue;
+    for (let t = 0; t < 4; t++) {
+      if ((mask & (1 << t)) != 0) {
+        store<i32>(out + ((<usize>m) << 2), p + t);
+        m++;
+      }
+    }
+  }
+  for (; p < to; p++) {
+    if (abs<f32>(load<f32>(w + ((<usize>p) << 2))) >= lim) {
+      store<i32>(out + ((<usize>m) << 2), p);
+      m++;
+    }
+  }
+  return m;
+}
+
 /** g[j] += s·q[j] for j < n (float64; two lanes a step, the same product and sum per element as one at a time). */
 // @ts-ignore: decorator
 @inline
