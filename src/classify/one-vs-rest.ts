@@ -9,8 +9,7 @@ import { deriveSeed } from "../core/random.js";
 import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { Worker } from "node:worker_threads";
-import { CancelledError } from "../core/errors.js";
-import { toSharedArray, workerThreads } from "../core/worker.js";
+import { toSharedArray, watchWorker, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
 import { bindWorkspace, currentWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
 import { float32AtLeast, GROUP_LIMIT, gramMirror, gramPlan, kernels, type GramPlan, type LinalgKernels, type SharedRowsHandle, type SparseWorkspace } from "../linalg/kernels.js";
@@ -462,23 +461,7 @@ interface StartedWorker {
 
 function startWorker(emit: (s: ClassSolution) => void, signal?: AbortSignal): StartedWorker {
   const worker = new Worker(WORKER_URL);
-  const done = new Promise<void>((resolve, reject) => {
-    const abort = (): void => {
-      void worker.terminate();
-      reject(new CancelledError("Training"));
-    };
-    signal?.addEventListener("abort", abort, { once: true });
-    worker.on("message", emit);
-    worker.on("error", (e) => {
-      signal?.removeEventListener("abort", abort);
-      reject(e);
-    });
-    worker.on("exit", (code) => {
-      signal?.removeEventListener("abort", abort);
-      if (code === 0) resolve();
-      else reject(new Error(`Training: worker thread exited with code ${code}`));
-    });
-  });
+  const done = watchWorker(worker, emit, signal, "Training");
   return {
     post: (job) => worker.postMessage(job),
     cancel: () => {
