@@ -47,6 +47,11 @@ export function bindWorkspace(x: CsrArrays, ws: SparseWorkspace): void {
   workspaces.set(x.indices, ws);
 }
 
+/** This thread's workspace over x as the solvers left it (undefined before any), e.g. to scan its group weights. */
+export function currentWorkspace(x: CsrArrays): SparseWorkspace | undefined {
+  return workspaces.get(x.indices);
+}
+
 /** The kernels' workspace over x (one per matrix and thread, reused across the classes), w zeroed. */
 function workspaceFor(x: CsrArrays): SparseWorkspace {
   let ws = workspaces.get(x.indices);

@@ -3,6 +3,7 @@ import { Random } from "../core/random.js";
 import { sparseFromSolutions } from "./fit-linear.js";
 import { frequencyOrder, keptGroupWeights, keptWeights, renumberColumns, type ClassSolution } from "./one-vs-rest.js";
 import { sparseFromColumns } from "./sparse-linear-model.js";
+import { jsKernels, kernels } from "../linalg/kernels.js";
 
 describe("pruned class weights", () => {
   it("keptWeights keeps the non-zero weights at or above the threshold, ascending, as float32", () => {
@@ -51,6 +52,15 @@ describe("pruned class weights", () => {
         expect(got.map((c) => Array.from(c.features))).toEqual(want.map((c) => Array.from(c.features)));
         expect(got.map((c) => Array.from(c.values))).toEqual(want.map((c) => Array.from(c.values)));
         expect(got.some((c) => c.features.length > 1)).toBe(true);
+        // Scanned for by the kernels where the weights lie in a workspace (rows of 30: 67 scans of up to 30 weights).
+        const rows = { rows: 30, indptr: new Int32Array(31), indices: new Int32Array(0), data: new Float32Array(0) };
+        for (const kk of [jsKernels, kernels()]) {
+          const ws = kk.workspace(rows, d, k);
+          ws.group.w.set(w);
+          const scanned = keptGroupWeights(ws.group.w.subarray(0, (d + 1) * k), d, k, prune, columnAt, ws);
+          expect(scanned.map((c) => Array.from(c.features))).toEqual(want.map((c) => Array.from(c.features)));
+          expect(scanned.map((c) => Array.from(c.values))).toEqual(want.map((c) => Array.from(c.values)));
+        }
       }
     }
   });

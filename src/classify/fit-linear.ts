@@ -111,6 +111,8 @@ export async function fitLinear(
   const nProbe = probeRows.length;
   const oof = loss !== "logistic" && params.heldOutRows > 0 && params.heldOutFolds >= 2 && x.rows >= params.heldOutFolds;
   const d = x.cols;
+  // Models of few classes are dense and unpruned: the SVM's threads put their weights straight into the matrix.
+  const denseOut = k < SPARSE_MIN_CLASSES && loss !== "logistic" ? new Float32Array(d * k) : undefined;
   const sols = await trainOneVsRest(
     x,
     y,
@@ -127,6 +129,7 @@ export async function fitLinear(
       // With few categories the dense matrix is small, its contiguous rows score faster and pruning buys nothing
       // (cn-online-shopping-10cats: macro-F1 0.8973 → 0.8971 at 0.02), so those models stay dense and unpruned.
       pruneBelow: k >= SPARSE_MIN_CLASSES ? params.pruneBelow : 0,
+      ...(denseOut ? { denseOut } : {}),
       ...(oof ? { foldOf: stratifiedKFold(y, params.heldOutFolds, deriveSeed(seed, 0x0f01d)), folds: params.heldOutFolds, refitPasses: params.refitPasses } : {}),
     },
     params.threads ?? defaultThreads(),
@@ -145,7 +148,7 @@ export async function fitLinear(
   // 8 bytes a stored non-zero against 4 bytes every weight: sparse when that is at most half the room.
   const isSparse = many && kept * 4 <= d * k;
   const sparse = isSparse ? sparseFromSolutions(d, sols) : undefined;
-  const weights = isSparse ? undefined : denseFromSolutions(d, k, sols);
+  const weights = isSparse ? undefined : denseFromSolutions(d, k, sols, denseOut);
   const build = (temperature: number, meta?: Record<string, unknown>, heldOut?: HeldOutEstimate): FittedLinear => {
     const common = { kind, classCount: k, featureCount: d, intercept, temperature, params: { ...params }, ...(meta ? { meta } : {}), ...(heldOut ? { heldOut } : {}) };
     return weights ? new LinearModel({ ...common, weights }) : new SparseLinearModel({ ...common, weights: sparse! });
@@ -223,9 +226,9 @@ function scoreRows(scorer: Scorer, x: CsrMatrix, k: number): Float32Array {
   return out;
 }
 
-/** The dense feature-major weights (features × k) of the classes' kept weights. */
-function denseFromSolutions(d: number, k: number, sols: readonly ClassSolution[]): Float32Array {
-  const out = new Float32Array(d * k);
+/** The dense feature-major weights (features × k) of the classes' kept weights (added to `into`, when given). */
+function denseFromSolutions(d: number, k: number, sols: readonly ClassSolution[], into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(d * k);
   for (const s of sols) for (let t = 0; t < s.features.length; t++) out[s.features[t]! * k + s.cls] = s.values[t]!;
   return out;
 }

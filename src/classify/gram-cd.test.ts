@@ -106,4 +106,37 @@ describe("dual coordinate descent on the Gram matrix", () => {
       }
     }
   });
+
+  it("solveGroup with denseOut puts each class's weights in the dense matrix, in the caller's numbering, instead of returning them", () => {
+    const x = randomRows(11, 60, 200, 0.2);
+    const classes = 7;
+    const y = Int32Array.from({ length: 60 }, (_, i) => i % classes);
+    const columnAt = Int32Array.from({ length: 200 }, (_, j) => (j * 37) % 200);
+    const renumbered = { ...x, indices: Int32Array.from(x.indices, (j) => columnAt[j]!) };
+    const job = (denseOut?: Float32Array): OvrJob => ({
+      x: renumbered,
+      y,
+      classCount: classes,
+      columnAt,
+      config: { loss: "squared-hinge", c: 1, tol: 0.1, maxIter: 6, bias: 1, classWeight: new Float32Array(classes).fill(1), seed: 3, probeRows: Int32Array.of(1, 2), pruneBelow: 0, ...(denseOut ? { denseOut } : {}) },
+      next: new Int32Array(1),
+      slot: new Int32Array(1),
+      groupSize: 4,
+    });
+    const xsq = rowSquaredNorms(x, 1);
+    const dense = new Float32Array(200 * classes);
+    for (const group of [0, 1]) {
+      const listed = solveGroup(job(), xsq, group);
+      const put = solveGroup(job(dense), xsq, group);
+      for (let c = 0; c < listed.length; c++) {
+        expect(put[c]!.features.length).toBe(0);
+        expect(put[c]!.bias).toBe(listed[c]!.bias);
+        expect(Array.from(put[c]!.probeAlpha)).toEqual(Array.from(listed[c]!.probeAlpha));
+        const want = new Float32Array(200);
+        listed[c]!.features.forEach((f, t) => (want[f] = listed[c]!.values[t]!));
+        expect(Array.from({ length: 200 }, (_, j) => dense[j * classes + listed[c]!.cls]!)).toEqual(Array.from(want));
+        expect(listed[c]!.features.length).toBeGreaterThan(0);
+      }
+    }
+  });
 });

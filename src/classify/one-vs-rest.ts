@@ -8,11 +8,12 @@
 import { deriveSeed } from "../core/random.js";
 import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
-import { runWorker, toSharedArray, workerThreads } from "../core/worker.js";
+import { Worker } from "node:worker_threads";
+import { toSharedArray, watchWorker, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
-import { bindWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
-import { GROUP_LIMIT, kernels, type LinalgKernels, type SharedRowsHandle } from "../linalg/kernels.js";
-import { gramMatrix, gramPays, solveSvmGroupGram } from "./gram-cd.js";
+import { bindWorkspace, currentWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
+import { float32AtLeast, GROUP_LIMIT, gramMirror, gramPlan, kernels, type GramPlan, type LinalgKernels, type SharedRowsHandle, type SparseWorkspace } from "../linalg/kernels.js";
+import { gramPays, solveSvmGroupGram } from "./gram-cd.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -35,6 +36,12 @@ export interface OvrConfig {
   refitPasses?: number;
   /** Weights with |w| below this are dropped from the solutions (0 keeps every non-zero). */
   pruneBelow: number;
+  /**
+   * With pruneBelow 0: the dense feature-major weights (cols × class count, zeroed; on shared memory when workers
+   * run), where each thread puts its groups' weights (class c at [j·classes + c], in the caller's numbering)
+   * instead of returning them as features and values (those then come back empty). The SVM losses only.
+   */
+  denseOut?: Float32Array;
 }
 
 /** One class's solution. */
@@ -80,6 +87,13 @@ export interface OvrJob {
    * which the groups are solved in the dual space ({@link solveSvmGroupGram}) instead; absent = the primal solver.
    */
   gram?: Float64Array;
+  /**
+   * With `gram`: what its blocks of rows are summed from, and gramState ([0]: the next block to fill, Atomics.add;
+   * [1 + r]: 1 once block r is filled), so that every thread fills some blocks ({@link fillGramBlocks}) before the
+   * main thread completes it.
+   */
+  gramPlan?: GramPlan;
+  gramState?: Int32Array;
   /**
    * rowSquaredNorms(x, config.bias), computed once for every thread (absent: each thread computes it). It and
    * `gram` are filled in by the main thread while the workers start: a worker reads them once `ready[0]` is 1
@@ -140,12 +154,34 @@ function groupSolutions(job: OvrJob, c0: number, k: number, w: Float32Array, alp
   const { x, config: cfg } = job;
   const probe = cfg.probeRows;
   const np = probe.length;
-  const kept = keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt);
+  const dense = cfg.denseOut && cfg.pruneBelow === 0 ? cfg.denseOut : undefined;
+  if (dense) putDense(w, x.cols, k, dense, job.classCount, c0, job.columnAt);
+  // The kernels scan the weights where they lie (in this thread's workspace) for the few that pruning keeps.
+  const ws = currentWorkspace(x);
+  const inPlace = ws && w.buffer === ws.group.w.buffer && w.byteOffset === ws.group.w.byteOffset ? ws : undefined;
+  const kept = dense ? Array.from({ length: k }, () => ({ features: new Int32Array(0), values: new Float32Array(0) })) : keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt, inPlace);
   return Array.from({ length: k }, (_, c) => {
     const probeAlpha = new Float64Array(np);
     for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
     return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
   });
+}
+
+/**
+ * Puts a group's weights w[j·k + c] (solver numbering: column j of the caller's is columnAt[j]) into the dense
+ * feature-major out[j·classes + c0 + c], as the caller numbers them: one sequential sweep of out, one read of each
+ * column's k weights (0 for −0 or NaN, as keptGroupWeights keeps neither). On pricerunner this replaces
+ * keptGroupWeights' two sweeps in each thread and the main thread's copy of every class's kept weights (~16 ms).
+ */
+function putDense(w: Float32Array, cols: number, k: number, out: Float32Array, classes: number, c0: number, columnAt?: Int32Array): void {
+  for (let j = 0; j < cols; j++) {
+    const b = (columnAt ? columnAt[j]! : j) * k;
+    const o = j * classes + c0;
+    for (let c = 0; c < k; c++) {
+      const v = w[b + c]!;
+      out[o + c] = Math.abs(v) >= Number.MIN_VALUE ? v : 0;
+    }
+  }
 }
 
 /** Each class's out-of-fold probe scores from a group's oof[t·k + c]. */
@@ -160,7 +196,9 @@ function attachOof(solution: ClassSolution[], oof: Float64Array, k: number, np: 
 /**
  * {@link keptWeights} of each of the k problems of feature-major weights w[j·k + c] (j < cols), in two
  * sequential sweeps of w (count, then fill) with one predictable comparison a weight, rather than a strided
- * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s.
+ * copy per problem: on flipkart-1050's 504 categories those copies took 0.3 s of each thread's 2.2 s. With `ws`
+ * (w is its group.w), pruned weights are first looked for by the kernels (SparseWorkspace.groupKept: four weights
+ * a comparison), which on flipkart-1050 took the two JavaScript sweeps' ~2-5 ms a group down to ~0.3 ms.
  */
 export function keptGroupWeights(
   w: Float64Array | Float32Array,
@@ -168,11 +206,16 @@ export function keptGroupWeights(
   k: number,
   pruneBelow: number,
   columnAt?: Int32Array,
+  ws?: SparseWorkspace,
 ): { features: Int32Array; values: Float32Array }[] {
   // |v| ≥ the smallest positive double is v ≠ 0: one comparison, which the sweeps branch on predictably.
   const lim = keptLimit(pruneBelow);
-  const counts = new Int32Array(k);
   const end = cols * k;
+  if (ws && columnAt && pruneBelow > 0 && w instanceof Float32Array) {
+    const found = scanKept(ws, end, float32AtLeast(lim), Math.floor(end / 16));
+    if (found) return prunedFrom(found, w, k, columnAt);
+  }
+  const counts = new Int32Array(k);
   for (let b = 0; b < end; b += k) {
     for (let c = 0; c < k; c++) if (Math.abs(w[b + c]!) >= lim) counts[c]!++;
   }
@@ -194,13 +237,7 @@ export function keptGroupWeights(
         o.values[t] = v;
       }
     }
-    const valueOf = scratchValues(cols);
-    for (const o of out) {
-      for (let t = 0; t < o.features.length; t++) valueOf[o.features[t]!] = o.values[t]!;
-      o.features.sort();
-      for (let t = 0; t < o.features.length; t++) o.values[t] = valueOf[o.features[t]!]!;
-    }
-    return out;
+    return sortedByFeature(out, cols);
   }
   // In the caller's column order, so that each problem's features come out ascending.
   for (let j = 0; j < cols; j++) {
@@ -215,6 +252,56 @@ export function keptGroupWeights(
     }
   }
   return out;
+}
+
+/** Each problem's features (and their values) in ascending order. */
+function sortedByFeature(out: { features: Int32Array; values: Float32Array }[], cols: number): { features: Int32Array; values: Float32Array }[] {
+  const valueOf = scratchValues(cols);
+  for (const o of out) {
+    for (let t = 0; t < o.features.length; t++) valueOf[o.features[t]!] = o.values[t]!;
+    o.features.sort();
+    for (let t = 0; t < o.features.length; t++) o.values[t] = valueOf[o.features[t]!]!;
+  }
+  return out;
+}
+
+/** The positions of ws.group.w[0..end) with |w| ≥ lim (ascending), or undefined once there are more than `most`. */
+function scanKept(ws: SparseWorkspace, end: number, lim: number, most: number): Int32Array | undefined {
+  const list = ws.group.list;
+  const chunk = list.length;
+  if (chunk === 0) return undefined;
+  let found = new Int32Array(Math.min(most, 1024));
+  let m = 0;
+  for (let from = 0; from < end; from += chunk) {
+    const n = ws.groupKept(from, Math.min(end, from + chunk), lim);
+    if (m + n > most) return undefined;
+    if (m + n > found.length) {
+      const grown = new Int32Array(Math.min(most, Math.max(2 * found.length, m + n)));
+      grown.set(found.subarray(0, m));
+      found = grown;
+    }
+    found.set(list.subarray(0, n), m);
+    m += n;
+  }
+  return found.subarray(0, m);
+}
+
+/** keptGroupWeights' pruned result from the positions (ascending) of the weights kept. */
+function prunedFrom(at: Int32Array, w: Float32Array, k: number, columnAt: Int32Array): { features: Int32Array; values: Float32Array }[] {
+  const counts = new Int32Array(k);
+  for (let t = 0; t < at.length; t++) counts[at[t]! % k]!++;
+  const out = Array.from(counts, (n) => ({ features: new Int32Array(n), values: new Float32Array(n) }));
+  const fill = new Int32Array(k);
+  const columnOf = inverseOf(columnAt);
+  for (let t = 0; t < at.length; t++) {
+    const b = at[t]!;
+    const c = b % k;
+    const o = out[c]!;
+    const i = fill[c]!++;
+    o.features[i] = columnOf[(b - c) / k]!;
+    o.values[i] = w[b]!;
+  }
+  return sortedByFeature(out, columnAt.length);
 }
 
 /** The inverse of a permutation (out[at[j]] = j), computed once per permutation and thread. */
@@ -279,6 +366,35 @@ export function keptWeights(w: Float64Array, cols: number, pruneBelow: number, c
   return keptGroupWeights(w, cols, 1, pruneBelow, columnAt)[0]!;
 }
 
+/** Fills blocks of job.gram's rows off the shared counter until none is left (each thread, as it arrives). */
+export function fillGramBlocks(job: OvrJob): void {
+  const { gram, gramPlan: plan, gramState: state } = job;
+  if (!gram || !plan || !state) return;
+  const blocks = plan.blockPtr.length - 1;
+  for (;;) {
+    const r = Atomics.add(state, 0, 1);
+    if (r >= blocks) return;
+    kernels().gramRows(plan, r, job.config.bias, gram);
+    Atomics.store(state, 1 + r, 1);
+    Atomics.notify(state, 1 + r);
+  }
+}
+
+/**
+ * Completes job.gram once every block is filled: a block another thread still fills is waited for (a second at
+ * most, then filled here too: the same values into the same entries, so a late write changes nothing).
+ */
+function completeGram(job: OvrJob): void {
+  const { gram, gramPlan: plan, gramState: state } = job;
+  if (!gram || !plan || !state) return;
+  fillGramBlocks(job);
+  for (let r = 0; r < plan.blockPtr.length - 1; r++) {
+    if (Atomics.load(state, 1 + r) === 1) continue;
+    if (Atomics.wait(state, 1 + r, 0, 1000) === "timed-out" && Atomics.load(state, 1 + r) !== 1) kernels().gramRows(plan, r, job.config.bias, gram);
+  }
+  gramMirror(gram, plan.n);
+}
+
 /** Pulls classes off the queue until it is empty, handing each solution to `emit`. */
 export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSolution) => void, signal?: AbortSignal): void {
   if (job.shared) bindWorkspace(job.x, kernels().workspaceOn(job.shared, Atomics.add(job.slot, 0, 1)));
@@ -334,9 +450,32 @@ export function defaultThreads(): number {
   return workerThreads(WORKER_URL);
 }
 
+/** A worker thread started ahead of its job (which it gets by message), so that it loads while the job is made. */
+interface StartedWorker {
+  post(job: OvrJob): void;
+  /** Ends a worker that was never posted a job. */
+  cancel(): void;
+  /** Resolves when the worker exits cleanly; rejects on its error, or with CancelledError when `signal` fires. */
+  done: Promise<void>;
+}
+
+function startWorker(emit: (s: ClassSolution) => void, signal?: AbortSignal): StartedWorker {
+  const worker = new Worker(WORKER_URL);
+  const done = watchWorker(worker, emit, signal, "Training");
+  return {
+    post: (job) => worker.postMessage(job),
+    cancel: () => {
+      done.catch(() => {});
+      void worker.terminate();
+    },
+    done,
+  };
+}
+
 /**
  * Trains every class's binary problem. Workers are used when there is enough work to repay their
- * start-up (about 30 ms each).
+ * start-up (about 30 ms each); they start first and load while this thread lays out the job (renumbering, the
+ * shared copy of the rows: ~60 ms on pricerunner), which they are then sent.
  */
 export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: number, config: OvrConfig, threads: number, options: FitOptions = {}): Promise<ClassSolution[]> {
   const work = x.indptr[x.rows]! * classCount;
@@ -344,6 +483,61 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   const units = groupSize ? Math.ceil(classCount / groupSize) : classCount;
   const workers = work > 3_000_000 ? Math.min(threads, units - 1) : 0;
   const par = workers > 0;
+  const out: ClassSolution[] = [];
+  const emit = (s: ClassSolution): void => {
+    out.push(s);
+    options.onProgress?.({ stage: "train", done: out.length, total: classCount });
+  };
+  const started = Array.from({ length: workers }, () => startWorker(emit, options.signal));
+  let job: OvrJob;
+  let xsq: Float64Array;
+  try {
+    ({ job, xsq } = layOutJob(x, y, classCount, config, { par, workers, groupSize, units }));
+  } catch (e) {
+    for (const w of started) w.cancel();
+    throw e;
+  }
+  for (const w of started) w.post(job);
+  const release = (): void => {
+    if (job.ready && Atomics.load(job.ready, 0) === 0) {
+      Atomics.store(job.ready, 0, 1);
+      Atomics.notify(job.ready, 0);
+    }
+  };
+  options.onProgress?.({ stage: "train", done: 0, total: classCount });
+  let localError: unknown;
+  try {
+    if (job.gram) completeGram(job);
+    else xsq.set(rowSquaredNorms(job.x, config.bias));
+    release();
+    drainQueue(job, xsq, emit, options.signal);
+  } catch (e) {
+    localError = e;
+    Atomics.store(job.next, 0, classCount); // let the workers stop after their current class
+    if (job.gramState) Atomics.store(job.gramState, 0, job.gramPlan!.blockPtr.length); // and fill no more Gram blocks
+    release(); // a worker waiting for the shared inputs then finds the queue empty
+  }
+  const settled = await Promise.allSettled(started.map((w) => w.done));
+  if (localError) throw localError;
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+  // The threads' dense weights, where the caller asked for them (a shared copy was theirs).
+  if (config.denseOut && job.config.denseOut !== config.denseOut) config.denseOut.set(job.config.denseOut!);
+  return out.sort((a, b) => a.cls - b.cls);
+}
+
+/**
+ * The job of {@link trainOneVsRest}: x's columns renumbered (frequencyOrder) in the kernels' shared copy of the
+ * rows, and the shared arrays that the threads fill in (xsq, or the Gram matrix with its plan) before they solve.
+ */
+function layOutJob(
+  x: CsrMatrix,
+  y: Int32Array,
+  classCount: number,
+  config: OvrConfig,
+  how: { par: boolean; workers: number; groupSize: number; units: number },
+): { job: OvrJob; xsq: Float64Array } {
+  const { par, workers, groupSize, units } = how;
   const columnAt = frequencyOrder(x);
   // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory
   // anyway), renumbered where it lies; rows read where they are get a renumbered copy.
@@ -356,8 +550,9 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
   } else xs = renumberColumns(x, columnAt);
   const solverX = shared ? { ...shared.x, cols: x.cols } : xs;
-  // The Gram matrix when it pays (filled in below, while the workers start).
+  // The Gram matrix when it pays, summed by every thread in blocks of rows (see fillGramBlocks).
   const gram = groupSize && gramPays(solverX, units, groupSize) ? new Float64Array(par ? new SharedArrayBuffer(x.rows * x.rows * 8) : new ArrayBuffer(x.rows * x.rows * 8)) : undefined;
+  const plan = gram ? gramPlan(solverX, x.cols, par) : undefined;
   const job: OvrJob = {
     x: solverX,
     ...(shared ? { shared: shared.handle } : {}),
@@ -365,45 +560,17 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     slot: new Int32Array(new SharedArrayBuffer(4)),
     y: par ? toSharedArray(y) : y,
     classCount,
-    config: par && config.foldOf ? { ...config, foldOf: toSharedArray(config.foldOf) } : config,
+    config: par ? { ...config, ...(config.foldOf ? { foldOf: toSharedArray(config.foldOf) } : {}), ...(config.denseOut ? { denseOut: toSharedArray(config.denseOut) } : {}) } : config,
     next: new Int32Array(new SharedArrayBuffer(4)),
     ...(groupSize ? { groupSize } : {}),
-    ...(gram ? { gram } : {}),
+    ...(gram && plan ? { gram, gramPlan: plan, gramState: new Int32Array(new SharedArrayBuffer(4 * plan.blockPtr.length)) } : {}),
   };
-  // Each row's squared norm, once for every thread, filled in below while the workers start (the Gram solver
-  // reads q's diagonal instead).
+  // Each row's squared norm, once for every thread, filled in by the main thread while the workers start (the
+  // Gram solver reads q's diagonal instead).
   const xsq = par && !gram ? new Float64Array(new SharedArrayBuffer(x.rows * 8)) : new Float64Array(x.rows);
   if (par) {
     if (!gram) job.xsq = xsq;
     job.ready = new Int32Array(new SharedArrayBuffer(4));
   }
-  const release = (): void => {
-    if (job.ready && Atomics.load(job.ready, 0) === 0) {
-      Atomics.store(job.ready, 0, 1);
-      Atomics.notify(job.ready, 0);
-    }
-  };
-  const out: ClassSolution[] = [];
-  const emit = (s: ClassSolution): void => {
-    out.push(s);
-    options.onProgress?.({ stage: "train", done: out.length, total: classCount });
-  };
-  options.onProgress?.({ stage: "train", done: 0, total: classCount });
-  const remote = Array.from({ length: workers }, () => runWorker<ClassSolution>(WORKER_URL, job, emit, options.signal, "Training"));
-  let localError: unknown;
-  try {
-    if (gram) gramMatrix(job.x, config.bias, gram);
-    else xsq.set(rowSquaredNorms(job.x, config.bias));
-    release();
-    drainQueue(job, xsq, emit, options.signal);
-  } catch (e) {
-    localError = e;
-    Atomics.store(job.next, 0, classCount); // let the workers stop after their current class
-    release(); // a worker waiting for the shared inputs then finds the queue empty
-  }
-  const settled = await Promise.allSettled(remote);
-  if (localError) throw localError;
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed) throw failed.reason;
-  return out.sort((a, b) => a.cls - b.cls);
+  return { job, xsq };
 }

@@ -20,8 +20,16 @@ export function workerThreads(url: URL): number {
  * resolves when it exits cleanly. Firing `signal` terminates it and rejects with CancelledError.
  */
 export function runWorker<M>(url: URL, data: unknown, onMessage: (m: M) => void, signal?: AbortSignal, what = "Work"): Promise<void> {
+  return watchWorker(new Worker(url, { workerData: data }), onMessage, signal, what);
+}
+
+/**
+ * Passes each message `worker` posts to `onMessage`; resolves when it exits cleanly, rejects on its error or exit
+ * code. Firing `signal` terminates it and rejects with CancelledError. (runWorker's, for a worker started earlier,
+ * e.g. ahead of the job it is then sent by message.)
+ */
+export function watchWorker<M>(worker: Worker, onMessage: (m: M) => void, signal?: AbortSignal, what = "Work"): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(url, { workerData: data });
     const abort = (): void => {
       void worker.terminate();
       reject(new CancelledError(what));

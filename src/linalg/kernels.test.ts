@@ -3,7 +3,7 @@
 // on a previous build.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
+import { float32AtLeast, gramMirror, gramPlan, jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
 import { randomSparseRows } from "../../test/fixtures/sparse-rows.js";
 
@@ -53,6 +53,17 @@ function shuffleBoth(order: Random, active: number, pair: readonly SparseWorkspa
       ws.dual.index[j] = v;
     }
   }
+}
+
+/** The Gram matrix summed column by column (each column's pairs a ≤ b, rows ascending), then the bias², mirrored. */
+function gramByColumns(x: SparseRows, cols: number, bias: number): Float64Array {
+  const n = x.rows;
+  const byCol: { row: number; v: number }[][] = Array.from({ length: cols }, () => []);
+  for (let i = 0; i < n; i++) for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) byCol[x.indices[p]!]!.push({ row: i, v: x.data[p]! });
+  const q = new Float64Array(n * n);
+  for (const col of byCol) for (let a = 0; a < col.length; a++) for (let b = a; b < col.length; b++) q[col[a]!.row * n + col[b]!.row]! += col[a]!.v * col[b]!.v;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) q[j * n + i] = q[i * n + j] = q[i * n + j]! + bias * bias;
+  return q;
 }
 
 const bits = (a: Float32Array | Float64Array): number[] => Array.from(a.BYTES_PER_ELEMENT === 4 ? new Uint32Array(a.buffer, a.byteOffset, a.length) : new Uint32Array(a.buffer, a.byteOffset, a.length * 2));
@@ -240,6 +251,31 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
     expect(() => wasm.share(randomRows(new Random(1), 3, 5), 5, 1, 9)).toThrow(RangeError);
   });
 
+  it("finds the weights at or above a bound (groupKept) as JavaScript does, at any start, length and bound", () => {
+    const rng = new Random(77);
+    const x = randomRows(rng, 40, 30);
+    const pair = [jsKernels.workspace(x, 30, 3), wasm.workspace(x, 30, 3)] as const;
+    const w = Float32Array.from({ length: 31 * 3 }, (_, i) => (i % 5 === 0 ? 0 : (rng.float() - 0.5) * 0.1));
+    w[7] = 0.02;
+    w[8] = -0.02;
+    w[9] = Math.fround(0.02);
+    w[10] = -Number.MIN_VALUE;
+    for (const ws of pair) ws.group.w.set(w);
+    for (const lim of [float32AtLeast(0.02), float32AtLeast(Number.MIN_VALUE), Math.fround(0.001)]) {
+      for (const [from, to] of [[0, 40], [3, 42], [53, 93], [90, 93], [5, 5]] as const) {
+        const want: number[] = [];
+        for (let p = from; p < to; p++) if (Math.abs(w[p]!) >= lim) want.push(p);
+        for (const ws of pair) expect(Array.from(ws.group.list.subarray(0, ws.groupKept(from, to, lim)))).toEqual(want);
+      }
+    }
+    // |w| ≥ 0.02 exactly when |w| ≥ its float32 bound; every non-zero float32 passes the smallest positive double's.
+    expect(float32AtLeast(0.02)).toBeGreaterThanOrEqual(0.02);
+    expect(Math.fround(0.02) < 0.02 ? float32AtLeast(0.02) > Math.fround(0.02) : float32AtLeast(0.02) === Math.fround(0.02)).toBe(true);
+    expect(float32AtLeast(Number.MIN_VALUE)).toBe(2 ** -149);
+    expect(() => pair[1].groupKept(0, 41, 0.02)).toThrow(RangeError);
+    expect(() => pair[0].groupKept(0, 10, 0)).toThrow(RangeError);
+  });
+
   it("builds Gram matrices and solves groups in the dual space (gramMatrix, gramPassGroup, gramRemove) with identical bits", () => {
     // Hand-computed: x0 = (1, 2), x1 = (0, 3), bias 1 → [[1 + 4 + 1, 6 + 1], [7, 9 + 1]].
     const two: SparseRows = { rows: 2, indptr: Int32Array.of(0, 2, 3), indices: Int32Array.of(0, 1, 1), data: Float32Array.of(1, 2, 3) };
@@ -250,7 +286,16 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
         const cols = 120;
         const x = randomRows(rng, 90, cols);
         const q = jsKernels.gramMatrix(x, cols, 1);
+        expect(bits(q)).toEqual(bits(gramByColumns(x, cols, 1)));
         expect(bits(wasm.gramMatrix(x, cols, 1))).toEqual(bits(q));
+        // Blocks of rows filled in any order (as threads do) into one matrix, then mirrored: the same bits.
+        const plan = gramPlan(x, cols, true, 16);
+        for (const kk of [jsKernels, wasm]) {
+          const qb = new Float64Array(x.rows * x.rows).fill(NaN);
+          for (const r of [3, 0, 5, 1, 4, 2]) kk.gramRows(plan, r, 1, qb);
+          gramMirror(qb, x.rows);
+          expect(bits(qb)).toEqual(bits(q));
+        }
         const n = x.rows;
         const pair = [jsKernels.gramWorkspace(q, n, 8), wasm.gramWorkspace(q, n, 8)] as const;
         for (const ws of pair) {

@@ -104,6 +104,11 @@ export interface SparseWorkspace {
   groupRemove(k: number, n: number, bias: number): void;
   /** group.dots[t·k + c] = class c's score (its weights and bias weight) of row group.list[t], for t < n. */
   groupDots(k: number, n: number, bias: number): void;
+  /**
+   * The positions p in [from, to) of group.w whose |w[p]| ≥ lim (a float32 bound: see {@link float32AtLeast}),
+   * ascending, into group.list; returns how many. to − from is at most the row count (group.list's length).
+   */
+  groupKept(from: number, to: number, lim: number): number;
   /** init + Σ_{p in [start, end)} w[indices[p]] · data[p]. */
   dot(init: number, start: number, end: number): number;
   /** w[indices[p]] += step · data[p] for p in [start, end). */
@@ -153,6 +158,12 @@ export interface LinalgKernels {
    * the products of float32 entries, summed feature by feature), into `out` when given (n² values).
    */
   gramMatrix(x: SparseRows, cols: number, bias: number, out?: Float64Array): Float64Array;
+  /**
+   * Block r's rows of that Gram matrix's upper triangle (b ≥ a), from x's {@link gramPlan}, into q (n × n; only
+   * those entries are written, each the same sum as gramMatrix's): threads may fill different blocks of one q,
+   * then {@link gramMirror} completes it.
+   */
+  gramRows(plan: GramPlan, r: number, bias: number, q: Float64Array): void;
   /** A workspace for groups of up to `group` problems in the dual space over the n × n Gram matrix `q` (copied in where the backend needs its own memory). */
   gramWorkspace(q: Float64Array, n: number, group: number): GramWorkspace;
 }
@@ -426,17 +437,42 @@ export function groupDotsJs(x: SparseRows, g: GroupRows, k: number, n: number, b
   }
 }
 
-/** x's columns (CSC): column j's rows (ascending) and values at [start[j], start[j + 1]). */
-function columnsOf(x: SparseRows, cols: number): { start: Int32Array; rowOf: Int32Array; val: Float64Array } {
+/**
+ * What the rows of a Gram matrix are summed from ({@link gramPlan}): x's columns (CSC: rowOf, val at positions
+ * [start_j, start_{j+1}), rows ascending) and, for each block of `block` rows (block r's entries at
+ * [blockPtr[r], blockPtr[r + 1]), in the CSC's order: by column, then row), each entry's position `from` in the CSC
+ * and its column's end `end`: row a of the upper triangle is, over its entries in that order, the sum of
+ * val[from]·val[b'] into column rowOf[b'] for b' in [from, end) (the column's rows from a on).
+ */
+export interface GramPlan {
+  n: number;
+  block: number;
+  blockPtr: Int32Array;
+  from: Int32Array;
+  end: Int32Array;
+  rowOf: Int32Array;
+  val: Float64Array;
+}
+
+/** Rows of a {@link GramPlan}'s blocks (flipkart-1050: 840 rows in 14 blocks, which the threads share). */
+export const GRAM_BLOCK_ROWS = 64;
+
+/**
+ * The {@link GramPlan} of x's rows (cols columns), its arrays on shared memory with `shared` (so that threads can
+ * each fill some of the blocks: {@link LinalgKernels.gramRows}).
+ */
+export function gramPlan(x: SparseRows, cols: number, shared = false, block = GRAM_BLOCK_ROWS): GramPlan {
   const { indptr, indices, data } = x;
   const n = x.rows;
+  const blocks = Math.ceil(n / block);
   const first = indptr[0]!;
   const nnz = indptr[n]! - first;
+  const ints = (length: number): Int32Array => (shared ? new Int32Array(new SharedArrayBuffer(length * 4)) : new Int32Array(length));
   const start = new Int32Array(cols + 1);
   for (let p = first; p < first + nnz; p++) start[indices[p]! + 1]!++;
   for (let j = 0; j < cols; j++) start[j + 1]! += start[j]!;
-  const rowOf = new Int32Array(nnz);
-  const val = new Float64Array(nnz);
+  const rowOf = ints(nnz);
+  const val = shared ? new Float64Array(new SharedArrayBuffer(nnz * 8)) : new Float64Array(nnz);
   const fill = start.slice(0, cols);
   for (let i = 0; i < n; i++) {
     for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
@@ -445,37 +481,92 @@ function columnsOf(x: SparseRows, cols: number): { start: Int32Array; rowOf: Int
       val[at] = data[p]!;
     }
   }
-  return { start, rowOf, val };
-}
-
-/** The JavaScript twin of the WebAssembly `gramUpper`. */
-export function gramUpperJs(start: Int32Array, rowOf: Int32Array, val: Float64Array, cols: number, n: number, q: Float64Array): void {
+  const blockPtr = ints(blocks + 1);
+  for (let i = 0; i < n; i++) blockPtr[((i / block) | 0) + 1]! += indptr[i + 1]! - indptr[i]!;
+  for (let r = 0; r < blocks; r++) blockPtr[r + 1]! += blockPtr[r]!;
+  const from = ints(nnz);
+  const end = ints(nnz);
+  const next = blockPtr.slice(0, blocks);
   for (let j = 0; j < cols; j++) {
     const e = start[j + 1]!;
-    for (let a = start[j]!; a < e; a++) {
-      const va = val[a]!;
-      const base = rowOf[a]! * n;
-      for (let b = a; b < e; b++) q[base + rowOf[b]!]! += va * val[b]!;
+    for (let b = start[j]!; b < e; b++) {
+      const t = next[(rowOf[b]! / block) | 0]!++;
+      from[t] = b;
+      end[t] = e;
     }
   }
+  return { n, block, blockPtr, from, end, rowOf, val };
 }
 
-/** The Gram matrix from its upper triangle (`upper` fills it into a zeroed q): the bias² added, mirrored. */
-function gramMatrixWith(x: SparseRows, cols: number, bias: number, out: Float64Array | undefined, upper: (c: ReturnType<typeof columnsOf>, q: Float64Array) => void): Float64Array {
+/**
+ * The JavaScript twin of the WebAssembly `gramRows`: block r's rows [r0, r1) of the Gram matrix's upper triangle,
+ * with the bias², into out[(a − r0)·n + b] for b ≥ a (out zeroed).
+ */
+export function gramRowsJs(plan: GramPlan, r: number, bias: number, out: Float64Array): void {
+  const { n, block, blockPtr, from, end, rowOf, val } = plan;
+  const r0 = r * block;
+  const r1 = Math.min(n, r0 + block);
+  for (let t = blockPtr[r]!; t < blockPtr[r + 1]!; t++) {
+    const f = from[t]!;
+    const e = end[t]!;
+    const va = val[f]!;
+    const base = (rowOf[f]! - r0) * n;
+    for (let b = f; b < e; b++) out[base + rowOf[b]!]! += va * val[b]!;
+  }
+  const bb = bias * bias;
+  for (let a = r0; a < r1; a++) for (let b = a; b < n; b++) out[(a - r0) * n + b]! += bb;
+}
+
+/** The smallest float32 ≥ v (v ≥ 0): for a float32 w, |w| ≥ v exactly when |w| ≥ float32AtLeast(v). */
+export function float32AtLeast(v: number): number {
+  const f = Math.fround(v);
+  if (f >= v) return f;
+  const bits = new Uint32Array(Float32Array.of(f).buffer);
+  bits[0]!++;
+  return new Float32Array(bits.buffer)[0]!;
+}
+
+/** The JavaScript twin of the WebAssembly `keptScan` (see {@link SparseWorkspace.groupKept}). */
+export function keptScanJs(w: Float32Array, from: number, to: number, lim: number, out: Int32Array): number {
+  let m = 0;
+  for (let p = from; p < to; p++) {
+    const v = w[p]!;
+    if (v >= lim || v <= -lim) out[m++] = p;
+  }
+  return m;
+}
+
+function checkScan(from: number, to: number, lim: number, length: number, rows: number): void {
+  if (!(from >= 0 && from <= to && to <= length && to - from <= rows)) throw new RangeError(`Positions [${from}, ${to}) outside [0, ${length}] or over ${rows}`);
+  if (!(lim > 0) || Math.fround(lim) !== lim) throw new RangeError(`The bound ${lim} is not a positive float32`);
+}
+
+/** Copies the upper triangle of the n × n q onto its lower one. */
+export function gramMirror(q: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) q[j * n + i] = q[i * n + j]!;
+}
+
+/** Block r's rows of the Gram matrix q (n × n) filled (upper triangle, b ≥ a) by `rows` into a zeroed block of rows. */
+function gramRowsInto(q: Float64Array, plan: GramPlan, r: number, rows: (out: Float64Array, r0: number, r1: number) => void): void {
+  const n = plan.n;
+  if (q.length !== n * n) throw new RangeError(`A Gram matrix of ${q.length} values for ${n} rows`);
+  if (!(Number.isInteger(r) && r >= 0 && r < plan.blockPtr.length - 1)) throw new RangeError(`Block ${r} is outside [0, ${plan.blockPtr.length - 1})`);
+  const r0 = r * plan.block;
+  const r1 = Math.min(n, r0 + plan.block);
+  const block = new Float64Array((r1 - r0) * n);
+  rows(block, r0, r1);
+  // Only the upper triangle is written: a thread filling other rows, or mirroring finished ones, is not disturbed.
+  for (let a = r0; a < r1; a++) q.set(block.subarray((a - r0) * n + a, (a - r0 + 1) * n), a * n + a);
+}
+
+/** The Gram matrix through `rows` (see {@link LinalgKernels.gramMatrix}). */
+function gramMatrixWith(x: SparseRows, cols: number, bias: number, out: Float64Array | undefined, rows: LinalgKernels["gramRows"]): Float64Array {
   const n = x.rows;
   const q = out ?? new Float64Array(n * n);
   if (q.length !== n * n) throw new RangeError(`A Gram matrix of ${q.length} values for ${n} rows`);
-  q.fill(0);
-  upper(columnsOf(x, cols), q);
-  const bb = bias * bias;
-  for (let i = 0; i < n; i++) {
-    q[i * n + i]! += bb;
-    for (let j = i + 1; j < n; j++) {
-      const v = q[i * n + j]! + bb;
-      q[i * n + j] = v;
-      q[j * n + i] = v;
-    }
-  }
+  const plan = gramPlan(x, cols);
+  for (let r = 0; r < plan.blockPtr.length - 1; r++) rows(plan, r, bias, q);
+  gramMirror(q, n);
   return q;
 }
 
@@ -612,6 +703,10 @@ class JsWorkspace implements SparseWorkspace {
     checkGroup(k, this.group.capacity, n, this.x.rows);
     groupDotsJs(this.x, this.group, k, n, bias);
   }
+  groupKept(from: number, to: number, lim: number): number {
+    checkScan(from, to, lim, this.group.w.length, this.x.rows);
+    return keptScanJs(this.group.w, from, to, lim, this.group.list);
+  }
   groupRemove(k: number, n: number, bias: number): void {
     checkGroup(k, this.group.capacity, n, this.x.rows);
     groupRemoveJs(this.x, this.group, k, n, bias);
@@ -662,7 +757,8 @@ export const jsKernels: LinalgKernels = {
     const rows = { rows: x.rows, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
     return { x: rows, handle: { backend: "js", cols, slots, group, ...rows } };
   },
-  gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, (c, q) => gramUpperJs(c.start, c.rowOf, c.val, cols, x.rows, q)),
+  gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, jsKernels.gramRows),
+  gramRows: (plan, r, bias, q) => gramRowsInto(q, plan, r, (out) => gramRowsJs(plan, r, bias, out)),
   gramWorkspace: jsGramWorkspace,
   workspaceOn(h, slot) {
     if (h.backend !== "js" || !h.indptr || !h.indices || !h.data) throw new TypeError("These shared rows belong to the WebAssembly kernels");
@@ -752,7 +848,8 @@ interface KernelExports {
     pgNew: number,
   ): number;
   gramRemove(q: number, n: number, k: number, y: number, alpha: number, g: number, rows: number, m: number): void;
-  gramUpper(start: number, rowOf: number, val: number, d: number, n: number, q: number): void;
+  keptScan(w: number, from: number, to: number, lim: number, out: number): number;
+  gramRows(from: number, end: number, rowOf: number, val: number, t0: number, t1: number, n: number, r0: number, r1: number, bias: number, out: number): void;
 }
 
 const PAGE = 65536;
@@ -931,6 +1028,10 @@ class WasmWorkspace implements SparseWorkspace {
     const { at, lay } = this;
     this.inst.ex.groupDots(at.indptr, at.indices, at.data, lay.gw, this.cols, k, bias, lay.glist, n, lay.gdots);
   }
+  groupKept(from: number, to: number, lim: number): number {
+    checkScan(from, to, lim, this.group.w.length, this.rows);
+    return this.inst.ex.keptScan(this.lay.gw, from, to, lim, this.lay.glist);
+  }
   groupRemove(k: number, n: number, bias: number): void {
     checkGroup(k, this.group.capacity, n, this.rows);
     const { at, lay } = this;
@@ -995,6 +1096,29 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
     };
     return { x: rows, handle: { backend: "wasm-simd", rows: x.rows, cols, slots, group, memory: inst.memory, at } };
   };
+  // Each thread's instance with a plan copied in (one per plan and thread), for gramRows.
+  const planned = new WeakMap<GramPlan, { inst: Instance; at: Record<"from" | "end" | "rowOf" | "val", number> }>();
+  const gramRows = (plan: GramPlan, r: number, bias: number, q: Float64Array): void => {
+    let p = planned.get(plan);
+    if (!p) {
+      const inst = new Instance(module);
+      p = { inst, at: { from: inst.put(plan.from), end: inst.put(plan.end), rowOf: inst.put(plan.rowOf), val: inst.put(plan.val) } };
+      planned.set(plan, p);
+    }
+    const { inst, at } = p;
+    gramRowsInto(q, plan, r, (out, r0, r1) => {
+      const mark = inst.mark;
+      try {
+        const o = inst.alloc(out.byteLength);
+        const view = new Float64Array(inst.memory.buffer, o, out.length);
+        view.fill(0);
+        inst.ex.gramRows(at.from, at.end, at.rowOf, at.val, plan.blockPtr[r]!, plan.blockPtr[r + 1]!, plan.n, r0, r1, bias, o);
+        out.set(view);
+      } finally {
+        inst.release(mark);
+      }
+    });
+  };
   const workspaceOn = (h: SharedRowsHandle, slot: number): SparseWorkspace => {
     if (h.backend !== "wasm-simd" || !h.memory || !h.at) throw new TypeError("These shared rows belong to the JavaScript kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);
@@ -1007,14 +1131,8 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
     workspace: (x, cols, group = 1) => workspaceOn(share(x, cols, 1, group).handle, 0),
     share,
     workspaceOn,
-    gramMatrix: (x, cols, bias, out) =>
-      gramMatrixWith(x, cols, bias, out, (c, q) => {
-        const inst = new Instance(module);
-        const at = { start: inst.put(c.start), rowOf: inst.put(c.rowOf), val: inst.put(c.val), q: inst.alloc(q.byteLength) };
-        new Float64Array(inst.memory.buffer, at.q, q.length).fill(0);
-        inst.ex.gramUpper(at.start, at.rowOf, at.val, cols, x.rows, at.q);
-        q.set(new Float64Array(inst.memory.buffer, at.q, q.length));
-      }),
+    gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, gramRows),
+    gramRows,
     gramWorkspace: (q, n, group) => wasmGramWorkspace(module, q, n, group),
   };
 }

@@ -405,6 +405,33 @@ export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize
   }
 }
 
+/**
+ * The positions p in [from, to) of the float32 array w with |w[p]| ≥ lim, ascending, into out (int32); returns how
+ * many. Four at a time: one comparison and one bit mask, looked into only where a weight passes.
+ */
+export function keptScan(w: usize, from: i32, to: i32, lim: f32, out: usize): i32 {
+  const l = f32x4.splat(lim);
+  let m = 0;
+  let p = from;
+  for (; p + 4 <= to; p += 4) {
+    const mask = i32x4.bitmask(f32x4.ge(f32x4.abs(v128.load(w + ((<usize>p) << 2))), l));
+    if (mask == 0) continue;
+    for (let t = 0; t < 4; t++) {
+      if ((mask & (1 << t)) != 0) {
+        store<i32>(out + ((<usize>m) << 2), p + t);
+        m++;
+      }
+    }
+  }
+  for (; p < to; p++) {
+    if (abs<f32>(load<f32>(w + ((<usize>p) << 2))) >= lim) {
+      store<i32>(out + ((<usize>m) << 2), p);
+      m++;
+    }
+  }
+  return m;
+}
+
 /** g[j] += s·q[j] for j < n (float64; two lanes a step, the same product and sum per element as one at a time). */
 // @ts-ignore: decorator
 @inline
@@ -520,21 +547,30 @@ export function gramRemove(q: usize, n: i32, k: i32, y: usize, alpha: usize, g: 
 }
 
 /**
- * The upper triangle of a Gram matrix from the rows' columns (CSC: column j's entries at [start[j], start[j + 1]),
- * rowOf int32 ascending within a column, val float64): q[r_a·n + r_b] += val[a]·val[b] for each column and
- * a ≤ b in it, column by column (q, n × n float64, as it was).
+ * Rows [r0, r1) of a Gram matrix's upper triangle (kernels.ts's GramPlan, one block): entries t in [t0, t1) in the
+ * CSC's order (by column, then row), each adding val[f]·val[b] (f = from[t], its row a = rowOf[f]) to
+ * out[(a − r0)·n + rowOf[b]] for b in [f, end[t]) (its column's rows from a on), then bias² to out[(a − r0)·n + b],
+ * b ≥ a (out, (r1 − r0) × n float64, zeroed). Each entry the same sum, in the same (column) order, as a sweep of
+ * the whole matrix column by column, but the block's rows stay in cache while they are summed.
  */
-export function gramUpper(start: usize, rowOf: usize, val: usize, d: i32, n: i32, q: usize): void {
+export function gramRows(from: usize, end: usize, rowOf: usize, val: usize, t0: i32, t1: i32, n: i32, r0: i32, r1: i32, bias: f64, out: usize): void {
   const rowBytes = (<usize>n) << 3;
-  for (let j = 0; j < d; j++) {
-    const e = load<i32>(start + (((<usize>j) + 1) << 2));
-    for (let a = load<i32>(start + ((<usize>j) << 2)); a < e; a++) {
-      const va = load<f64>(val + ((<usize>a) << 3));
-      const base = q + (<usize>load<i32>(rowOf + ((<usize>a) << 2))) * rowBytes;
-      for (let b = a; b < e; b++) {
-        const at = base + ((<usize>load<i32>(rowOf + ((<usize>b) << 2))) << 3);
-        store<f64>(at, load<f64>(at) + va * load<f64>(val + ((<usize>b) << 3)));
-      }
+  for (let t = t0; t < t1; t++) {
+    const f = load<i32>(from + ((<usize>t) << 2));
+    const e = load<i32>(end + ((<usize>t) << 2));
+    const va = load<f64>(val + ((<usize>f) << 3));
+    const base = out + (<usize>(load<i32>(rowOf + ((<usize>f) << 2)) - r0)) * rowBytes;
+    for (let b = f; b < e; b++) {
+      const at = base + ((<usize>load<i32>(rowOf + ((<usize>b) << 2))) << 3);
+      store<f64>(at, load<f64>(at) + va * load<f64>(val + ((<usize>b) << 3)));
+    }
+  }
+  const bb = bias * bias;
+  for (let a = r0; a < r1; a++) {
+    const base = out + (<usize>(a - r0)) * rowBytes;
+    for (let b = a; b < n; b++) {
+      const at = base + ((<usize>b) << 3);
+      store<f64>(at, load<f64>(at) + bb);
     }
   }
 }
