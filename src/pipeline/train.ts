@@ -7,7 +7,8 @@ import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
 import type { RunOptions } from "../core/progress.js";
 import { LIBRARY_VERSION } from "../core/version.js";
 import { PARALLEL_MIN_CHARS_WARM, TextFeaturizer, type TextFeaturizerParamsInput } from "../featurize/text/text-featurizer.js";
-import { prestartFitWorker } from "../featurize/text/fit-worker.js";
+import { feedFitWorker, prestartFitWorker } from "../featurize/text/fit-worker.js";
+import { readCatalogBatches, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
 import { isCjk } from "../featurize/text/tokenize.js";
 import { createClassifier } from "../classify/registry.js";
 import { CategoryModel, type ModelInfo } from "./category-model.js";
@@ -105,6 +106,15 @@ export function prestartTextTraining(file?: string): void {
     }
   }
   prestartFitWorker({ cjk });
+}
+
+/**
+ * Reads a training catalog as readCatalogFile does, handing the text of each batch read to the worker
+ * {@link prestartTextTraining} started (if any), which hashes it while the rest is read: {@link train} on the
+ * products then goes on from there (with the default featurizer; otherwise the worker's work is dropped).
+ */
+export function readTrainingSet(source: string | NodeJS.ReadableStream, options?: ReadOptions): Promise<{ products: Product[]; report: ReadReport }> {
+  return readCatalogBatches(source, options, (batch) => feedFitWorker(batch.map((p) => p.text)));
 }
 
 /** Sorted distinct labels and each product's label index. */

@@ -1,7 +1,6 @@
 // The fit side's last step, shared by the main thread and the fit worker (hash-worker.ts): raw hashed rows →
 // rows of the fitted compact columns, TF-IDF weighted and L2-normalized per block (FittedTextFeaturizer.weightRow).
 // No schema imports here, so the worker stays light.
-import type { RawRows } from "./hash-wasm.js";
 import type { TextFeaturizerParams } from "./params.js";
 
 /** What weighting a row needs: the parameters, the IDF per compact column and the first character column. */
@@ -52,7 +51,7 @@ export interface RowsOut {
  * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`colMap`; -1 drops it) and the row
  * weighted; returns the end of the written entries. The output may be `part`'s own arrays (rows only shrink).
  */
-export function compactRows(part: RawRows, colMap: Int32Array, w: RowWeights, out: RowsOut): number {
+export function compactRows(part: { indptr: Int32Array; cols: Int32Array; counts: Float32Array }, colMap: Int32Array, w: RowWeights, out: RowsOut): number {
   const { cols, counts, indptr: from } = part;
   const { indices, values, indptr } = out;
   const rows = from.length - 1;
@@ -69,4 +68,59 @@ export function compactRows(part: RawRows, colMap: Int32Array, w: RowWeights, ou
     indptr[out.rowAt + d + 1] = o;
   }
   return o;
+}
+
+/** Who holds a part in a claims array (0: nobody yet). */
+export const BY_WORKER = 1;
+export const BY_MAIN = 2;
+
+/**
+ * Takes part `i` for `who` unless the other thread has: the fit worker takes parts from the front, the main thread
+ * from the back, until they meet (so each thread's parts are a run of documents, and neither waits for the other).
+ */
+export function claim(claims: Int32Array, i: number, who: number): boolean {
+  return Atomics.compareExchange(claims, i, 0, who) === 0;
+}
+
+/** Raw hashed rows of documents [first, first + rows), in shared memory (either thread may compact them). */
+export interface RawPart {
+  first: number;
+  indptr: Int32Array;
+  cols: Int32Array;
+  counts: Float32Array;
+}
+
+/** A copy of `a` in shared memory. */
+export function shared<T extends Int32Array | Float32Array>(a: T): T {
+  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(Math.max(4, a.byteLength)));
+  out.set(a);
+  return a.length === out.length ? out : (out.subarray(0, a.length) as T);
+}
+
+/**
+ * Compacting every part into the matrix: part `b` goes to entries from `at[b]`, and where its entries end is
+ * written to `ends[b]`; each part is compacted once, by whichever thread claims it first.
+ */
+export interface CompactPlan {
+  parts: RawPart[];
+  at: Int32Array;
+  ends: Int32Array;
+  claims: Int32Array;
+  colMap: Int32Array;
+  weights: RowWeights;
+  indices: Int32Array;
+  values: Float32Array;
+  indptr: Int32Array;
+}
+
+/** Compacts the parts of `plan` this thread claims (the worker's from the front, the main thread's from the back). */
+export function compactClaimed(plan: CompactPlan, who: number): void {
+  const n = plan.parts.length;
+  for (let k = 0; k < n; k++) {
+    const b = who === BY_WORKER ? k : n - 1 - k;
+    if (!claim(plan.claims, b, who)) return;
+    const part = plan.parts[b]!;
+    plan.ends[b] = compactRows(part, plan.colMap, plan.weights, { indices: plan.indices, values: plan.values, indptr: plan.indptr, at: plan.at[b]!, rowAt: part.first });
+  }
 }

@@ -10,6 +10,7 @@ import { codePointClass, segment, segmentMany } from "./tokenize.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { EntryBuffer } from "./growable.js";
 import { lowerBound } from "../../linalg/search.js";
+import { shared, type RawPart } from "./fit-rows.js";
 
 interface HashExports {
   configure(
@@ -427,6 +428,35 @@ export function hashRows(p: TextFeaturizerParams, texts: readonly (readonly stri
   const df = new Int32Array(2 << p.hashBits);
   const r = hasher.hash(texts, onRow, df);
   return { indptr: r.indptr, cols: r.indices, counts: r.values, df };
+}
+
+/**
+ * Hashes parts of a training set for fitting, one after another on this thread (in WebAssembly when available, else
+ * by {@link hashRowsInJs}: the same rows): each part's raw rows go to shared memory, and the document frequencies of
+ * all parts add up in `df`.
+ */
+export class FitHasher {
+  readonly df: Int32Array;
+  private hasher: WasmTextHasher | null | undefined;
+
+  constructor(private readonly params: TextFeaturizerParams) {
+    this.df = new Int32Array(2 << params.hashBits);
+  }
+
+  /**
+   * The raw rows of documents `texts`, which start at document `first` of the training set; `onRow(d)` is called
+   * every 4096 of them (progress, cancellation).
+   */
+  part(texts: readonly (readonly string[])[], first: number, onRow?: (d: number) => void): RawPart {
+    this.hasher ??= WasmTextHasher.create(this.params) ?? null;
+    if (this.hasher) {
+      const r = this.hasher.hash(texts, onRow, this.df);
+      return { first, indptr: shared(r.indptr), cols: shared(r.indices), counts: shared(r.values) };
+    }
+    const r = hashRowsInJs(this.params, texts, onRow);
+    for (let c = 0; c < r.df.length; c++) this.df[c]! += r.df[c]!;
+    return { first, indptr: shared(r.indptr), cols: shared(r.cols), counts: shared(r.counts) };
+  }
 }
 
 /** {@link hashRows} by the JavaScript pass alone. */
