@@ -48,23 +48,55 @@ export interface RowsOut {
 }
 
 /**
- * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`colMap`; -1 drops it) and the row
- * weighted; returns the end of the written entries. The output may be `part`'s own arrays (rows only shrink).
+ * The fitted columns by raw bucket, for {@link compactRows}: entry 2b is bucket b's compact column (-1: dropped),
+ * entry 2b + 1 the bits of its IDF (a Float32), so that one memory access finds both. In shared memory.
  */
-export function compactRows(part: { indptr: Int32Array; cols: Int32Array; counts: Float32Array }, colMap: Int32Array, w: RowWeights, out: RowsOut): number {
+export function bucketTable(columns: Int32Array, idf: Float32Array, width: number): Int32Array {
+  const table = new Int32Array(new SharedArrayBuffer(width * 8)).fill(-1);
+  const asFloat = new Float32Array(table.buffer);
+  for (let k = 0; k < columns.length; k++) {
+    const b = columns[k]!;
+    table[2 * b] = k;
+    asFloat[2 * b + 1] = idf[k]!;
+  }
+  return table;
+}
+
+/**
+ * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`table`: {@link bucketTable}; -1
+ * drops it) and the row weighted as {@link weightRow} does (the same float64 operations in the same order, so the
+ * same bits); returns the end of the written entries.
+ */
+export function compactRows(part: { indptr: Int32Array; cols: Int32Array; counts: Float32Array }, table: Int32Array, w: Pick<RowWeights, "params" | "charStart">, out: RowsOut): number {
   const { cols, counts, indptr: from } = part;
   const { indices, values, indptr } = out;
+  const idf = new Float32Array(table.buffer, table.byteOffset, table.length);
+  const { sublinearTf: sublinear, wordWeight, charWeight } = w.params;
+  const charStart = w.charStart;
   const rows = from.length - 1;
   let o = out.at;
   for (let d = 0; d < rows; d++) {
     const start = o;
+    let wNorm = 0;
+    let cNorm = 0;
     for (let k = from[d]!, e = from[d + 1]!; k < e; k++) {
-      const c = colMap[cols[k]!]!;
+      const b2 = cols[k]! << 1;
+      const c = table[b2]!;
       if (c < 0) continue;
+      let v = counts[k]!;
+      if (sublinear) {
+        const i = v | 0;
+        v = i === v && i < 64 ? LOG_TF[i]! : 1 + Math.log(v);
+      }
+      v *= idf[b2 + 1]!;
       indices[o] = c;
-      values[o++] = counts[k]!;
+      values[o++] = v;
+      if (c < charStart) wNorm += v * v;
+      else cNorm += v * v;
     }
-    weightRow(w, indices, values, start, o);
+    const ws = wNorm > 0 ? wordWeight / Math.sqrt(wNorm) : 0;
+    const cs = cNorm > 0 ? charWeight / Math.sqrt(cNorm) : 0;
+    for (let k = start; k < o; k++) values[k] = values[k]! * (indices[k]! < charStart ? ws : cs);
     indptr[out.rowAt + d + 1] = o;
   }
   return o;
@@ -107,8 +139,9 @@ export interface CompactPlan {
   at: Int32Array;
   ends: Int32Array;
   claims: Int32Array;
-  colMap: Int32Array;
-  weights: RowWeights;
+  /** {@link bucketTable} of the fitted columns. */
+  table: Int32Array;
+  weights: Pick<RowWeights, "params" | "charStart">;
   indices: Int32Array;
   values: Float32Array;
   indptr: Int32Array;
@@ -121,6 +154,6 @@ export function compactClaimed(plan: CompactPlan, who: number): void {
     const b = who === BY_WORKER ? k : n - 1 - k;
     if (!claim(plan.claims, b, who)) return;
     const part = plan.parts[b]!;
-    plan.ends[b] = compactRows(part, plan.colMap, plan.weights, { indices: plan.indices, values: plan.values, indptr: plan.indptr, at: plan.at[b]!, rowAt: part.first });
+    plan.ends[b] = compactRows(part, plan.table, plan.weights, { indices: plan.indices, values: plan.values, indptr: plan.indptr, at: plan.at[b]!, rowAt: part.first });
   }
 }

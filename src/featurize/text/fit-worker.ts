@@ -20,7 +20,7 @@ export type FitRequest =
 export type FitReply = { kind: "hashed"; df: Int32Array; parts: { index: number; part: RawPart }[] } | { kind: "compacted" };
 
 /** Characters of text per part sent to the worker (a few milliseconds of hashing). */
-const PART_CHARS = 1 << 16;
+const PART_CHARS = 1 << 15;
 /** Most parts of one training set: the last takes whatever is left. */
 const MAX_PARTS = 1 << 16;
 

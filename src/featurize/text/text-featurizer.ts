@@ -8,7 +8,7 @@ import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { FitHasher, WasmTextHasher } from "./hash-wasm.js";
-import { BY_MAIN, claim, compactClaimed, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
+import { bucketTable, BY_MAIN, claim, compactClaimed, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
@@ -261,13 +261,8 @@ export class TextFeaturizer implements Featurizer {
     // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block).
     const columns = new Int32Array(dim);
     const idf = new Float32Array(dim);
-    const colMap = new Int32Array(worker ? new SharedArrayBuffer(width * 4) : new ArrayBuffer(width * 4));
     for (let c = 0, k = 0; c < width; c++) {
-      if (df[c]! < p.minDf) {
-        colMap[c] = -1;
-        continue;
-      }
-      colMap[c] = k;
+      if (df[c]! < p.minDf) continue;
       columns[k] = c;
       idf[k++] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
     }
@@ -284,8 +279,8 @@ export class TextFeaturizer implements Featurizer {
       at,
       ends: sharedInt32(parts.length),
       claims: sharedInt32(parts.length),
-      colMap,
-      weights: { params: { sublinearTf: p.sublinearTf, wordWeight: p.wordWeight, charWeight: p.charWeight }, idf, charStart: lowerBound(columns, 1 << p.hashBits) },
+      table: bucketTable(columns, idf, width),
+      weights: { params: { sublinearTf: p.sublinearTf, wordWeight: p.wordWeight, charWeight: p.charWeight }, charStart: lowerBound(columns, 1 << p.hashBits) },
       indices: sharedInt32(nnz),
       values: sharedFloat32(nnz),
       indptr: new Int32Array(worker ? new SharedArrayBuffer((n + 1) * 4) : new ArrayBuffer((n + 1) * 4)),
