@@ -69,7 +69,7 @@ describe("worker threads", () => {
     const { prestartTextTraining } = (await import(new URL("entries/models.js", dist).href)) as typeof Models;
     const texts = (n: number): string[][] => catalog(n).map((p, i) => [`${p.text[0]!} ${"variant ".repeat(i % 5)}`, `${p.text[1]!} ${"spec sheet ".repeat(3)}`]);
     const chars = (t: string[][]): number => t.reduce((a, f) => a + f[0]!.length + f[1]!.length, 0);
-    // Past the threshold of a worker started ahead (2M characters) but not of one started here (4M), and past both.
+    // Text enough for a worker started ahead and for one started here (parts of both sizes, a few dozen or more).
     const medium = texts(20_000);
     const large = texts(40_000);
     expect(chars(medium)).toBeGreaterThan(2_000_000);

@@ -48,23 +48,8 @@ export interface RowsOut {
 }
 
 /**
- * The fitted columns by raw bucket, for {@link compactRows}: entry 2b is bucket b's compact column (-1: dropped),
- * entry 2b + 1 the bits of its IDF (a Float32), so that one memory access finds both. In shared memory.
- */
-export function bucketTable(columns: Int32Array, idf: Float32Array, width: number): Int32Array {
-  const table = new Int32Array(new SharedArrayBuffer(width * 8)).fill(-1);
-  const asFloat = new Float32Array(table.buffer);
-  for (let k = 0; k < columns.length; k++) {
-    const b = columns[k]!;
-    table[2 * b] = k;
-    asFloat[2 * b + 1] = idf[k]!;
-  }
-  return table;
-}
-
-/**
- * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`table`: {@link bucketTable}; -1
- * drops it) and the row weighted as {@link weightRow} does (the same float64 operations in the same order, so the
+ * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`table`: entry 2b is bucket b's
+ * column, -1 to drop it, and entry 2b + 1 the bits of its IDF as a Float32, so that one memory access finds both) and the row weighted as {@link weightRow} does (the same float64 operations in the same order, so the
  * same bits); returns the end of the written entries.
  */
 export function compactRows(part: { indptr: Int32Array; cols: Int32Array; counts: Float32Array }, table: Int32Array, w: Pick<RowWeights, "params" | "charStart">, out: RowsOut): number {
@@ -139,7 +124,7 @@ export interface CompactPlan {
   at: Int32Array;
   ends: Int32Array;
   claims: Int32Array;
-  /** {@link bucketTable} of the fitted columns. */
+  /** The fitted columns and IDF by raw bucket (see {@link compactRows}). */
   table: Int32Array;
   weights: Pick<RowWeights, "params" | "charStart">;
   indices: Int32Array;

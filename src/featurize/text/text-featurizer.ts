@@ -8,7 +8,7 @@ import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { FitHasher, WasmTextHasher } from "./hash-wasm.js";
-import { bucketTable, BY_MAIN, claim, compactClaimed, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
+import { BY_MAIN, claim, compactClaimed, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
@@ -163,10 +163,12 @@ export interface TextFitResult {
 
 /**
  * Characters of text below which hashing stays on this thread: with a worker started ahead (prestartFitWorker)
- * that is a few milliseconds of hashing; starting one here costs ~40 ms.
+ * that is a few milliseconds of hashing (featurizing costs ~0.3 µs a character on one thread, and what the worker
+ * takes is about half: parts are claimed, so neither thread waits for the other). A worker started here is ready
+ * after ~40 ms (this thread hashes meanwhile), so it pays off on more text.
  */
-export const PARALLEL_MIN_CHARS_WARM = 2_000_000;
-const PARALLEL_MIN_CHARS_COLD = 4_000_000;
+const PARALLEL_MIN_CHARS_WARM = 250_000;
+const PARALLEL_MIN_CHARS_COLD = 1_000_000;
 
 const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
 const sharedFloat32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
@@ -256,16 +258,25 @@ export class TextFeaturizer implements Featurizer {
       if (remote.df.length === width) for (let c = 0; c < width; c++) df[c]! += remote.df[c]!;
     }
     report(n);
+    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block); the table
+    // compacting looks them up in (see compactRows) is filled in the same pass.
+    const table = new Int32Array(new SharedArrayBuffer(width * 8));
+    const tableIdf = new Float32Array(table.buffer);
+    const allColumns = new Int32Array(width);
+    const allIdf = new Float32Array(width);
     let dim = 0;
-    for (let c = 0; c < width; c++) if (df[c]! >= p.minDf) dim++;
-    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block).
-    const columns = new Int32Array(dim);
-    const idf = new Float32Array(dim);
-    for (let c = 0, k = 0; c < width; c++) {
-      if (df[c]! < p.minDf) continue;
-      columns[k] = c;
-      idf[k++] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
+    for (let c = 0; c < width; c++) {
+      if (df[c]! < p.minDf) {
+        table[2 * c] = -1;
+        continue;
+      }
+      allColumns[dim] = c;
+      allIdf[dim] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
+      table[2 * c] = dim;
+      tableIdf[2 * c + 1] = allIdf[dim++]!;
     }
+    const columns = allColumns.slice(0, dim);
+    const idf = allIdf.slice(0, dim);
     const featurizer = new FittedTextFeaturizer(p, columns, idf);
     // Both threads write their rows, compacted and weighted, straight into the matrix's shared arrays.
     const at = sharedInt32(parts.length);
@@ -279,7 +290,7 @@ export class TextFeaturizer implements Featurizer {
       at,
       ends: sharedInt32(parts.length),
       claims: sharedInt32(parts.length),
-      table: bucketTable(columns, idf, width),
+      table,
       weights: { params: { sublinearTf: p.sublinearTf, wordWeight: p.wordWeight, charWeight: p.charWeight }, charStart: lowerBound(columns, 1 << p.hashBits) },
       indices: sharedInt32(nnz),
       values: sharedFloat32(nnz),
