@@ -281,10 +281,10 @@ export async function train(input: readonly Product[], options: TrainOptions = {
   } catch (e) {
     throw new ConfigError("Invalid featurizer settings", [(e as Error).message]);
   }
-  const featurizing = featurizerSpec.fitTransform(products, options);
-  // Computed while the featurizer's worker thread finishes its share (this thread would wait for it).
+  // Before featurizing: a worker fed the text while it was read (readTrainingSet) hashes meanwhile, and this thread
+  // then takes fewer of the parts left.
   const fp = fingerprint(products);
-  const { featurizer, matrix } = await featurizing;
+  const { featurizer, matrix } = await featurizerSpec.fitTransform(products, options);
   // Calibration refits on folds (about twice the time), except linear-svm's (auto's one-vs-rest pick), which uses
   // held-out estimates from its one fit.
   const calibrated =
