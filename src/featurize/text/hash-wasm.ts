@@ -342,14 +342,17 @@ export class WasmTextHasher {
       const mine = this.i32.subarray(this.dfAt >> 2, (this.dfAt >> 2) + this.width);
       for (let c = 0; c < this.width; c++) df[c]! += mine[c]!;
     }
-    const indices = this.i32.slice(this.outIdxAt >> 2, (this.outIdxAt >> 2) + n);
-    const values = this.f32.slice(this.outValAt >> 2, (this.outValAt >> 2) + n);
-    return { indptr, indices, values };
+    const indices = this.i32.subarray(this.outIdxAt >> 2, (this.outIdxAt >> 2) + n);
+    const values = this.f32.subarray(this.outValAt >> 2, (this.outValAt >> 2) + n);
+    // hashAdding's rows go to shared memory (the fit worker and this thread compact each other's).
+    if (this.adding) return { indptr: shared(indptr), indices: shared(indices), values: shared(values) };
+    return { indptr, indices: indices.slice(), values: values.slice() };
   }
 
   /**
    * Fitting: {@link WasmTextHasher.hash} with the document frequencies kept here, added to those of the earlier
-   * calls, until {@link WasmTextHasher.takeDf} (a batch in parts costs no pass over every bucket per part).
+   * calls, until {@link WasmTextHasher.takeDf} (a batch in parts costs no pass over every bucket per part), and the
+   * rows in shared memory.
    */
   hashAdding(texts: readonly (readonly string[])[], onRow?: (d: number) => void): HashedRows {
     this.adding = true;
@@ -474,7 +477,7 @@ export class FitHasher {
     this.hasher ??= WasmTextHasher.create(this.params) ?? null;
     if (this.hasher) {
       const r = this.hasher.hashAdding(texts, onRow);
-      return { first, indptr: shared(r.indptr), cols: shared(r.indices), counts: shared(r.values) };
+      return { first, indptr: r.indptr, cols: r.indices, counts: r.values };
     }
     const r = hashRowsInJs(this.params, texts, onRow);
     for (let c = 0; c < r.df.length; c++) this.dfSum[c]! += r.df[c]!;
