@@ -7,8 +7,8 @@ import type { Warning } from "../core/progress.js";
 import { DuplicateIds, keepLastOfEachId, type DuplicateId } from "./duplicate-ids.js";
 import type { RowMapping, RowResult } from "./map-row.js";
 import { readCsvRows, type CsvSettings } from "./read-csv.js";
-import { readJsonlRows } from "./read-jsonl.js";
-import { MAX_LINE_BYTES, openInput, readLines, type RawLine } from "./read-lines.js";
+import { jsonlBlockRows } from "./read-jsonl.js";
+import { blockLines, MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "./read-lines.js";
 
 /** How to read a catalog and map its fields onto Products. */
 export interface ReadOptions {
@@ -128,19 +128,20 @@ function firstNonBlank(bytes: Buffer): number | undefined {
 }
 
 /**
- * Looks at the first non-blank line to pick a format, and hands back all lines, the peeked ones first.
+ * Looks at the first non-blank line to pick a format, and hands back all blocks of lines, the peeked ones first.
  * Returns format undefined when the input has no non-blank line.
  */
 async function sniff(
-  lines: AsyncGenerator<RawLine[]>,
-): Promise<{ format: Format | undefined; lines: AsyncGenerator<RawLine[]> }> {
-  const peeked: RawLine[][] = [];
+  blocks: AsyncGenerator<LineBlock>,
+  maxLineBytes: number,
+): Promise<{ format: Format | undefined; blocks: AsyncGenerator<LineBlock> }> {
+  const peeked: LineBlock[] = [];
   let format: Format | undefined;
   while (format === undefined) {
-    const next = await lines.next();
+    const next = await blocks.next();
     if (next.done === true) break;
     peeked.push(next.value);
-    for (const l of next.value) {
+    for (const l of blockLines(next.value, maxLineBytes)) {
       const first = l.bytes === undefined ? 0x3f : firstNonBlank(l.bytes);
       if (first !== undefined) {
         format = first === 0x7b || first === 0x5b ? "jsonl" : "csv"; // "{" or "["
@@ -148,15 +149,25 @@ async function sniff(
       }
     }
   }
-  async function* replay(): AsyncGenerator<RawLine[]> {
+  async function* replay(): AsyncGenerator<LineBlock> {
     try {
       yield* peeked;
-      yield* lines;
+      yield* blocks;
     } finally {
-      await lines.return(undefined);
+      await blocks.return(undefined);
     }
   }
-  return { format, lines: replay() };
+  return { format, blocks: replay() };
+}
+
+/** The rows of JSONL blocks, one batch per block (each decoded at once: jsonlBlockRows). */
+async function* jsonlBatches(blocks: AsyncIterable<LineBlock>, mapping: RowMapping, maxLineBytes: number): AsyncGenerator<RowResult[]> {
+  for await (const block of blocks) yield jsonlBlockRows(block, mapping, maxLineBytes);
+}
+
+/** The lines of each block, for the CSV reader. */
+async function* linesOf(blocks: AsyncIterable<LineBlock>, maxLineBytes: number): AsyncGenerator<ReturnType<typeof blockLines>> {
+  for await (const block of blocks) yield blockLines(block, maxLineBytes);
 }
 
 /**
@@ -188,6 +199,15 @@ async function* iterate(
   options: ReadOptions,
   report: ReadReport,
 ): AsyncGenerator<Product> {
+  for await (const batch of iterateBatches(source, options, report)) yield* batch;
+}
+
+/** {@link readCatalog}'s products, a batch per block of input read (the per-product steps of an async iterator cost more than the rest of reading a short row). */
+async function* iterateBatches(
+  source: string | NodeJS.ReadableStream,
+  options: ReadOptions,
+  report: ReadReport,
+): AsyncGenerator<Product[]> {
   const { signal } = options;
   throwIfAborted(signal, "Reading the catalog");
   const file = options.fileLabel ?? (typeof source === "string" ? source : "<stdin>");
@@ -202,32 +222,34 @@ async function* iterate(
   const byPath = typeof source === "string" ? formatOfPath(source) : undefined;
   const fixed = options.format === "jsonl" || options.format === "csv" ? options.format : byPath?.format;
   const maxLineBytes = MAX_LINE_BYTES;
-  let lines = readLines(stream, { signal, maxLineBytes, file });
+  let blocks = readLineBlocks(stream, { signal, maxLineBytes, file });
   const ids = options.duplicateIds === false ? undefined : new DuplicateIds();
   let failing = false;
   let fatal: RowIssue | undefined;
   try {
     let format = fixed;
-    if (format === undefined) ({ format, lines } = await sniff(lines));
+    if (format === undefined) ({ format, blocks } = await sniff(blocks, maxLineBytes));
     const csv: CsvSettings = { maxLineBytes, delimiter: byPath?.delimiter, relaxQuotes: byPath?.delimiter === "\t" };
     const results: AsyncGenerator<RowResult[]> =
-      format === "csv" ? readCsvRows(lines, mapping, csv) : readJsonlRows(lines, mapping, maxLineBytes);
+      format === "csv" ? readCsvRows(linesOf(blocks, maxLineBytes), mapping, csv) : jsonlBatches(blocks, mapping, maxLineBytes);
     for await (const batch of results) {
       throwIfAborted(signal, "Reading the catalog");
+      const out: Product[] = [];
       for (const r of batch) {
         if (r.ok) {
           report.rows++;
           ids?.see(r.product.id, r.product.line ?? report.rows);
-          if (!failing) yield r.product;
+          if (!failing) out.push(r.product);
           continue;
         }
         if (tallyIssue(report, r, maxIssues)) fatal = r.issue;
         else if (!skip) failing = true;
       }
+      if (out.length > 0) yield out;
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    await lines.return(undefined);
+    await blocks.return(undefined);
     if (typeof source === "string") (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   }
   throwIfAborted(signal, "Reading the catalog");
@@ -276,10 +298,26 @@ export function checkEndOfInput(report: ReadReport, file: string, state: { faili
  */
 export async function readCatalogFile(
   source: string | NodeJS.ReadableStream,
-  options?: ReadOptions,
+  options: ReadOptions = {},
 ): Promise<{ products: Product[]; report: ReadReport }> {
-  const catalog = readCatalog(source, options);
+  return readCatalogBatches(source, options);
+}
+
+/**
+ * {@link readCatalogFile}, handing each batch of products to `onBatch` as it is read (before duplicate ids are
+ * resolved: the batches are the rows in input order, and `products` may then leave some out).
+ */
+export async function readCatalogBatches(
+  source: string | NodeJS.ReadableStream,
+  options: ReadOptions = {},
+  onBatch?: (batch: readonly Product[]) => void,
+): Promise<{ products: Product[]; report: ReadReport }> {
+  checkOptions(options);
+  const report: ReadReport = { rows: 0, skipped: 0, issues: [], issueCount: 0, duplicateIds: 0, duplicates: [] };
   const products: Product[] = [];
-  for await (const p of catalog) products.push(p);
-  return { products: catalog.report.duplicateIds > 0 ? keepLastOfEachId(products) : products, report: catalog.report };
+  for await (const batch of iterateBatches(source, options, report)) {
+    onBatch?.(batch);
+    for (const p of batch) products.push(p);
+  }
+  return { products: report.duplicateIds > 0 ? keepLastOfEachId(products) : products, report };
 }

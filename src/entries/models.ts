@@ -3,7 +3,7 @@
 // subset of the root entry (no service, server, clustering, reports or shoppers), so a script or the CLI that
 // only trains or classifies loads only that.
 export { readCatalog, readCatalogFile, type ReadOptions, type ReadReport, type CatalogStream } from "../catalog/read-catalog.js";
-export { train, prestartTextTraining, DEFAULT_CLASSIFIER, type TrainOptions } from "../pipeline/train.js";
+export { train, prestartTextTraining, readTrainingSet, DEFAULT_CLASSIFIER, type TrainOptions } from "../pipeline/train.js";
 export { trainMultimodal, DEFAULT_MODEL_DESCRIPTORS, type MultimodalTrainOptions } from "../pipeline/train-multimodal.js";
 export { loadModel, followTaxonomy, modelKinds, modelKindDescription, type ModelKind, type ModelOfKind, type ModelKindEntry } from "../pipeline/model-kinds.js";
 export { CategoryModel, checkTopK, type Prediction, type ClassifyOptions, type ModelInfo, type ScoredRows } from "../pipeline/category-model.js";

@@ -6,8 +6,9 @@ import { ConfigError, throwIfAborted } from "../core/errors.js";
 import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
 import type { RunOptions } from "../core/progress.js";
 import { LIBRARY_VERSION } from "../core/version.js";
-import { PARALLEL_MIN_CHARS_WARM, TextFeaturizer, type TextFeaturizerParamsInput } from "../featurize/text/text-featurizer.js";
-import { prestartFitWorker } from "../featurize/text/fit-worker.js";
+import { TextFeaturizer, type TextFeaturizerParamsInput } from "../featurize/text/text-featurizer.js";
+import { feedFitWorker, prestartFitWorker } from "../featurize/text/fit-worker.js";
+import { readCatalogBatches, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
 import { isCjk } from "../featurize/text/tokenize.js";
 import { createClassifier } from "../classify/registry.js";
 import { CategoryModel, type ModelInfo } from "./category-model.js";
@@ -79,6 +80,13 @@ export function fingerprint(products: readonly Product[]): string {
 const PEEK_BYTES = 64 * 1024;
 
 /**
+ * Smallest catalog file {@link prestartTextTraining} starts the worker for. Catalogs carry other fields than the
+ * text (pricerunner: 6.8 MB for 1.5M characters of text), and on a smaller one the worker is still starting (and
+ * compiling its code) when the file has been read: flipkart-1050's 1.3 MB (437k characters) came out no faster.
+ */
+const PRESTART_MIN_BYTES = 2_000_000;
+
+/**
  * Starts what featurizing training text will need while the caller still reads the catalog `file` (optional; only
  * a regular file's head is looked at):
  * the featurizer's worker thread (~40 ms to start; not for a file too small to share its text with one), and, when
@@ -88,8 +96,7 @@ export function prestartTextTraining(file?: string): void {
   let cjk = false;
   // Only a regular file is looked at: a FIFO or device would block, and what is read from it would be lost.
   const stat = file === undefined ? undefined : statSync(file, { throwIfNoEntry: false });
-  // A file of fewer bytes has fewer characters of text than the worker is used for.
-  if (stat?.isFile() === true && stat.size < PARALLEL_MIN_CHARS_WARM) return;
+  if (stat?.isFile() === true && stat.size < PRESTART_MIN_BYTES) return;
   if (file !== undefined && stat?.isFile() === true) {
     try {
       const fd = openSync(file, "r");
@@ -105,6 +112,15 @@ export function prestartTextTraining(file?: string): void {
     }
   }
   prestartFitWorker({ cjk });
+}
+
+/**
+ * Reads a training catalog as readCatalogFile does, handing the text of each batch read to the worker
+ * {@link prestartTextTraining} started (if any), which hashes it while the rest is read: {@link train} on the
+ * products then goes on from there (with the default featurizer; otherwise the worker's work is dropped).
+ */
+export function readTrainingSet(source: string | NodeJS.ReadableStream, options?: ReadOptions): Promise<{ products: Product[]; report: ReadReport }> {
+  return readCatalogBatches(source, options, (batch) => feedFitWorker(batch.map((p) => p.text)));
 }
 
 /** Sorted distinct labels and each product's label index. */
@@ -265,10 +281,10 @@ export async function train(input: readonly Product[], options: TrainOptions = {
   } catch (e) {
     throw new ConfigError("Invalid featurizer settings", [(e as Error).message]);
   }
-  const featurizing = featurizerSpec.fitTransform(products, options);
-  // Computed while the featurizer's worker thread finishes its share (this thread would wait for it).
+  // Before featurizing: a worker fed the text while it was read (readTrainingSet) hashes meanwhile, and this thread
+  // then takes fewer of the parts left.
   const fp = fingerprint(products);
-  const { featurizer, matrix } = await featurizing;
+  const { featurizer, matrix } = await featurizerSpec.fitTransform(products, options);
   // Calibration refits on folds (about twice the time), except linear-svm's (auto's one-vs-rest pick), which uses
   // held-out estimates from its one fit.
   const calibrated =

@@ -69,7 +69,7 @@ describe("worker threads", () => {
     const { prestartTextTraining } = (await import(new URL("entries/models.js", dist).href)) as typeof Models;
     const texts = (n: number): string[][] => catalog(n).map((p, i) => [`${p.text[0]!} ${"variant ".repeat(i % 5)}`, `${p.text[1]!} ${"spec sheet ".repeat(3)}`]);
     const chars = (t: string[][]): number => t.reduce((a, f) => a + f[0]!.length + f[1]!.length, 0);
-    // Past the threshold of a worker started ahead (2M characters) but not of one started here (4M), and past both.
+    // Text enough for a worker started ahead and for one started here (parts of both sizes, a few dozen or more).
     const medium = texts(20_000);
     const large = texts(40_000);
     expect(chars(medium)).toBeGreaterThan(2_000_000);
@@ -99,6 +99,39 @@ describe("worker threads", () => {
         // The training rows are the rows the fitted featurizer gives the same text.
         same(parallel.matrix, parallel.featurizer.transformTexts(texts));
       }
+    }
+  }, 60_000);
+
+  it("hash the same features from a catalog whose text went to the worker while it was read (readTrainingSet), whatever the training set and settings", async () => {
+    const lib = (await import(dist)) as typeof Lib;
+    const models = (await import(new URL("entries/models.js", dist).href)) as typeof Models;
+    const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(path.join(tmpdir(), "assort-feed-"));
+    try {
+      // ~2.5 MB, many parts; the second file repeats ids, so the training set leaves rows out that the worker was fed.
+      const rows = catalog(20_000).map((p, i) => ({ id: p.id, title: `${p.text[0]} ${"variant ".repeat(i % 5)}`, description: `${p.text[1]} spec sheet`, category: p.label }));
+      const plain = path.join(dir, "plain.jsonl");
+      await writeFile(plain, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const repeated = path.join(dir, "repeated.jsonl");
+      await writeFile(repeated, rows.map((r, i) => JSON.stringify(i % 1000 === 7 ? { ...r, id: "0" } : r)).join("\n") + "\n");
+      for (const [file, params] of [
+        [plain, {}],
+        [repeated, {}],
+        [plain, { minDf: 3 }],
+      ] as const) {
+        models.prestartTextTraining(file);
+        const { products } = await models.readTrainingSet(file, { requireLabel: true });
+        const fed = await new lib.TextFeaturizer(params).fitTransform(products, { threads: 1 });
+        const serial = await new lib.TextFeaturizer(params).fitTransform(products, { threads: 0 });
+        expect(Array.from(fed.featurizer.columns)).toEqual(Array.from(serial.featurizer.columns));
+        expect(Buffer.from(fed.featurizer.idf.buffer).equals(Buffer.from(serial.featurizer.idf.buffer))).toBe(true);
+        expect(Array.from(fed.matrix.indptr)).toEqual(Array.from(serial.matrix.indptr));
+        expect(Buffer.from(fed.matrix.indices.buffer, 0, fed.matrix.indices.length * 4).equals(Buffer.from(serial.matrix.indices.buffer, 0, serial.matrix.indices.length * 4))).toBe(true);
+        expect(Buffer.from(fed.matrix.data.buffer, 0, fed.matrix.data.length * 4).equals(Buffer.from(serial.matrix.data.buffer, 0, serial.matrix.data.length * 4))).toBe(true);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
 

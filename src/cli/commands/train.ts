@@ -1,7 +1,7 @@
 // `assort train`: learn categories from a labelled catalog and write a model directory.
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { loadTaxonomyFile, MODALITIES, prestartTextTraining, readCatalogFile, trainMultimodal, type ClassifierChoice, type Modalities } from "../../entries/models.js";
+import { loadTaxonomyFile, MODALITIES, prestartTextTraining, readTrainingSet, trainMultimodal, type ClassifierChoice, type Modalities } from "../../entries/models.js";
 import { addInputOptions, listArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { addTrainingOptions, type TrainingFlags } from "../training-options.js";
 import { checkModelDir, inputSource, makeUi, reportSkipped } from "../io.js";
@@ -39,7 +39,7 @@ export function trainCommand(cmd: Command): Command {
     const started = performance.now();
     if (flags.modalities !== "image") prestartTextTraining(flags.data === "-" ? undefined : flags.data);
     await checkModelDir(flags.out);
-    const { products, report } = await readCatalogFile(inputSource(flags.data), readOptions(flags, flags.data, true, ui));
+    const { products, report } = await readTrainingSet(inputSource(flags.data), readOptions(flags, flags.data, true, ui));
     reportSkipped(report, ui);
     const taxonomy = flags.taxonomy ? (await loadTaxonomyFile(flags.taxonomy)).taxonomy : undefined;
     const model = await trainMultimodal(products, {

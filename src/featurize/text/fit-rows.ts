@@ -1,7 +1,6 @@
 // The fit side's last step, shared by the main thread and the fit worker (hash-worker.ts): raw hashed rows →
 // rows of the fitted compact columns, TF-IDF weighted and L2-normalized per block (FittedTextFeaturizer.weightRow).
 // No schema imports here, so the worker stays light.
-import type { RawRows } from "./hash-wasm.js";
 import type { TextFeaturizerParams } from "./params.js";
 
 /** What weighting a row needs: the parameters, the IDF per compact column and the first character column. */
@@ -49,24 +48,97 @@ export interface RowsOut {
 }
 
 /**
- * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`colMap`; -1 drops it) and the row
- * weighted; returns the end of the written entries. The output may be `part`'s own arrays (rows only shrink).
+ * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`table`: entry 2b is bucket b's
+ * column, -1 to drop it, and entry 2b + 1 the bits of its IDF as a Float32, so that one memory access finds both) and the row weighted as {@link weightRow} does (the same float64 operations in the same order, so the
+ * same bits); returns the end of the written entries.
  */
-export function compactRows(part: RawRows, colMap: Int32Array, w: RowWeights, out: RowsOut): number {
+export function compactRows(part: { indptr: Int32Array; cols: Int32Array; counts: Float32Array }, table: Int32Array, w: Pick<RowWeights, "params" | "charStart">, out: RowsOut): number {
   const { cols, counts, indptr: from } = part;
   const { indices, values, indptr } = out;
+  const idf = new Float32Array(table.buffer, table.byteOffset, table.length);
+  const { sublinearTf: sublinear, wordWeight, charWeight } = w.params;
+  const charStart = w.charStart;
   const rows = from.length - 1;
   let o = out.at;
   for (let d = 0; d < rows; d++) {
     const start = o;
+    let wNorm = 0;
+    let cNorm = 0;
     for (let k = from[d]!, e = from[d + 1]!; k < e; k++) {
-      const c = colMap[cols[k]!]!;
+      const b2 = cols[k]! << 1;
+      const c = table[b2]!;
       if (c < 0) continue;
+      let v = counts[k]!;
+      if (sublinear) {
+        const i = v | 0;
+        v = i === v && i < 64 ? LOG_TF[i]! : 1 + Math.log(v);
+      }
+      v *= idf[b2 + 1]!;
       indices[o] = c;
-      values[o++] = counts[k]!;
+      values[o++] = v;
+      if (c < charStart) wNorm += v * v;
+      else cNorm += v * v;
     }
-    weightRow(w, indices, values, start, o);
+    const ws = wNorm > 0 ? wordWeight / Math.sqrt(wNorm) : 0;
+    const cs = cNorm > 0 ? charWeight / Math.sqrt(cNorm) : 0;
+    for (let k = start; k < o; k++) values[k] = values[k]! * (indices[k]! < charStart ? ws : cs);
     indptr[out.rowAt + d + 1] = o;
   }
   return o;
+}
+
+/** Who holds a part in a claims array (0: nobody yet). */
+export const BY_WORKER = 1;
+export const BY_MAIN = 2;
+
+/**
+ * Takes part `i` for `who` unless the other thread has: the fit worker takes parts from the front, the main thread
+ * from the back, until they meet (so each thread's parts are a run of documents, and neither waits for the other).
+ */
+export function claim(claims: Int32Array, i: number, who: number): boolean {
+  return Atomics.compareExchange(claims, i, 0, who) === 0;
+}
+
+/** Raw hashed rows of documents [first, first + rows), in shared memory (either thread may compact them). */
+export interface RawPart {
+  first: number;
+  indptr: Int32Array;
+  cols: Int32Array;
+  counts: Float32Array;
+}
+
+/** A copy of `a` in shared memory. */
+export function shared<T extends Int32Array | Float32Array>(a: T): T {
+  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(Math.max(4, a.byteLength)));
+  out.set(a);
+  return a.length === out.length ? out : (out.subarray(0, a.length) as T);
+}
+
+/**
+ * Compacting every part into the matrix: part `b` goes to entries from `at[b]`, and where its entries end is
+ * written to `ends[b]`; each part is compacted once, by whichever thread claims it first.
+ */
+export interface CompactPlan {
+  parts: RawPart[];
+  at: Int32Array;
+  ends: Int32Array;
+  claims: Int32Array;
+  /** The fitted columns and IDF by raw bucket (see {@link compactRows}). */
+  table: Int32Array;
+  weights: Pick<RowWeights, "params" | "charStart">;
+  indices: Int32Array;
+  values: Float32Array;
+  indptr: Int32Array;
+}
+
+/** Compacts the parts of `plan` this thread claims (the worker's from the front, the main thread's from the back). */
+export function compactClaimed(plan: CompactPlan, who: number): void {
+  const n = plan.parts.length;
+  for (let k = 0; k < n; k++) {
+    const b = who === BY_WORKER ? k : n - 1 - k;
+    if (!claim(plan.claims, b, who)) return;
+    const part = plan.parts[b]!;
+    plan.ends[b] = compactRows(part, plan.table, plan.weights, { indices: plan.indices, values: plan.values, indptr: plan.indptr, at: plan.at[b]!, rowAt: part.first });
+  }
 }

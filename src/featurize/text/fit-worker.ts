@@ -1,19 +1,37 @@
 // The worker thread that featurizing training text shares its work with (hash-worker.ts), seen from the main
-// thread: it hashes a share of the documents, then compacts and weighs its rows into the shared output. Starting a
-// thread costs ~40 ms, so one can be started ahead of need (prestartFitWorker: the CLI does before it reads).
+// thread: documents go to it in parts, which it hashes unless the main thread claimed them first; then it compacts
+// and weighs its share of the rows into the shared output. Starting a thread costs ~40 ms, so one can be started
+// ahead of need (prestartFitWorker: the CLI does before it reads), and the documents read so far can be handed to it
+// while the catalog is still being read (feedFitWorker).
 import { Worker } from "node:worker_threads";
 import { CancelledError, throwIfAborted } from "../../core/errors.js";
 import { workerThreads } from "../../core/worker.js";
-import type { RowsOut, RowWeights } from "./fit-rows.js";
-import type { TextFeaturizerParams } from "./params.js";
+import type { CompactPlan, RawPart } from "./fit-rows.js";
+import { TextFeaturizerParams } from "./params.js";
 
 /** Main thread → worker. */
 export type FitRequest =
   | { kind: "warm-cjk" }
-  | { kind: "hash"; params: TextFeaturizerParams; texts: readonly (readonly string[])[] }
-  | { kind: "compact"; colMap: Int32Array; weights: RowWeights; out: RowsOut };
-/** Worker → main thread: one reply per "hash" or "compact" request. */
-export type FitReply = { kind: "hashed"; df: Int32Array; nnz: number } | { kind: "compacted"; end: number };
+  | { kind: "begin"; params: TextFeaturizerParams; claims: Int32Array }
+  | { kind: "part"; index: number; first: number; texts: readonly (readonly string[])[] }
+  | { kind: "finish" }
+  | { kind: "compact"; plan: CompactPlan };
+/** Worker → main thread: one reply per "finish" or "compact" request. */
+export type FitReply = { kind: "hashed"; df: Int32Array; parts: { index: number; part: RawPart }[] } | { kind: "compacted" };
+
+/** Characters of text per part sent to the worker (a few milliseconds of hashing). */
+const PART_CHARS = 1 << 15;
+/** Most parts of one training set: the last takes whatever is left. */
+const MAX_PARTS = 1 << 16;
+
+const charsOf = (fields: readonly string[]): number => {
+  let n = 0;
+  for (const f of fields) n += f ? f.length : 0;
+  return n;
+};
+
+/** Whether two parameter sets hash the same (zod-parsed: plain values and arrays of numbers). */
+const sameParams = (a: TextFeaturizerParams, b: TextFeaturizerParams): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 const WORKER_URL = new URL("./hash-worker.js", import.meta.url);
 
@@ -24,6 +42,15 @@ export class FitWorker {
   private failure: unknown;
   /** Whether the worker was asked to load the segmenter ({@link FitWorker.warmCjk}). */
   cjkWarm = false;
+  /** Parameters of the hashing begun ({@link FitWorker.begin}), and who holds each part. */
+  private params: TextFeaturizerParams | undefined;
+  private claimsArray: Int32Array | undefined;
+  /** Documents handed to the worker: `docs[0, posted)` went in `parts`, the rest wait for a part to fill. */
+  private readonly docs: (readonly string[])[] = [];
+  private posted = 0;
+  private waitingChars = 0;
+  /** The parts sent, in document order. */
+  readonly parts: { first: number; count: number }[] = [];
 
   private constructor() {
     this.worker = new Worker(WORKER_URL);
@@ -63,6 +90,59 @@ export class FitWorker {
     this.worker.postMessage({ kind: "warm-cjk" } satisfies FitRequest);
   }
 
+  /** Starts hashing with `params` (once; the documents follow with {@link FitWorker.add}). */
+  begin(params: TextFeaturizerParams): void {
+    if (this.params !== undefined) return;
+    this.params = params;
+    this.claimsArray = new Int32Array(new SharedArrayBuffer(MAX_PARTS * 4));
+    this.post({ kind: "begin", params, claims: this.claimsArray });
+  }
+
+  /** Who holds each part (see fit-rows.ts claim). */
+  get claims(): Int32Array {
+    return this.claimsArray!;
+  }
+
+  /** Documents hashed or being hashed from the start of the training set. */
+  get docCount(): number {
+    return this.docs.length;
+  }
+
+  /** Adds the next documents of the training set: a part goes to the worker as each {@link PART_CHARS} characters fill. */
+  add(texts: readonly (readonly string[])[]): void {
+    for (const t of texts) {
+      this.docs.push(t);
+      this.waitingChars += charsOf(t);
+      if (this.waitingChars >= PART_CHARS) this.flush(false);
+    }
+  }
+
+  /** Sends the documents still waiting as a part (`last`: the training set is complete). */
+  flush(last: boolean): void {
+    const count = this.docs.length - this.posted;
+    if (count === 0 || (!last && this.parts.length >= MAX_PARTS - 1)) return;
+    const first = this.posted;
+    this.post({ kind: "part", index: this.parts.length, first, texts: this.docs.slice(first) });
+    this.parts.push({ first, count });
+    this.posted = this.docs.length;
+    this.waitingChars = 0;
+  }
+
+  /**
+   * Whether what this worker was given is the start of `texts`, hashed with `params` (true when it was given
+   * nothing): then it can go on with the rest.
+   */
+  continues(texts: readonly (readonly string[])[], params: TextFeaturizerParams): boolean {
+    if (this.params === undefined) return true;
+    if (!sameParams(this.params, params) || this.docs.length > texts.length) return false;
+    for (let i = 0; i < this.docs.length; i++) if (this.docs[i] !== texts[i]) return false;
+    return true;
+  }
+
+  private post(m: FitRequest): void {
+    if (this.failure === undefined) this.worker.postMessage(m);
+  }
+
   /** Sends one request and resolves with its reply; firing `signal` ends the thread and rejects with CancelledError. */
   request(m: FitRequest, signal?: AbortSignal): Promise<FitReply> {
     throwIfAborted(signal, "Featurizing");
@@ -95,6 +175,7 @@ export class FitWorker {
 }
 
 let spare: FitWorker | undefined;
+let defaults: TextFeaturizerParams | undefined;
 
 /**
  * Starts the fit worker ahead of {@link TextFeaturizer.fitTransform} (which takes it), so that it loads while
@@ -104,6 +185,17 @@ let spare: FitWorker | undefined;
 export function prestartFitWorker(options: { cjk?: boolean } = {}): void {
   spare ??= FitWorker.start();
   if (options.cjk) spare?.warmCjk();
+}
+
+/**
+ * Hands training documents, as they are read, to the worker {@link prestartFitWorker} started, to hash with the
+ * default parameters while the reading goes on (nothing when there is none). {@link TextFeaturizer.fitTransform}
+ * goes on from there when its documents begin with these and its parameters are the defaults; else the work is lost.
+ */
+export function feedFitWorker(texts: readonly (readonly string[])[]): void {
+  if (!spare) return;
+  spare.begin((defaults ??= TextFeaturizerParams.parse({})));
+  spare.add(texts);
 }
 
 /** The worker {@link prestartFitWorker} started, now the caller's (undefined when there is none). */

@@ -10,6 +10,7 @@ import { codePointClass, segment, segmentMany } from "./tokenize.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { EntryBuffer } from "./growable.js";
 import { lowerBound } from "../../linalg/search.js";
+import { shared, type RawPart } from "./fit-rows.js";
 
 interface HashExports {
   configure(
@@ -130,6 +131,8 @@ export class WasmTextHasher {
   private f32 = new Float32Array(0);
   private buf: ArrayBuffer | undefined;
   private sc: Scratch | undefined;
+  /** Inside {@link WasmTextHasher.hashAdding}. */
+  private adding = false;
 
   private constructor(module: object, params: TextFeaturizerParams, space: HashSpace | undefined) {
     this.params = params;
@@ -285,7 +288,7 @@ export class WasmTextHasher {
     const ex = this.ex;
     const indptr = new Int32Array(texts.length + 1);
     ex.setOutput(this.outIdxAt, this.outValAt, 0);
-    if (this.fitting) {
+    if (this.fitting && !this.adding) {
       this.views();
       this.i32.fill(0, this.dfAt >> 2, (this.dfAt >> 2) + this.width);
     }
@@ -339,9 +342,33 @@ export class WasmTextHasher {
       const mine = this.i32.subarray(this.dfAt >> 2, (this.dfAt >> 2) + this.width);
       for (let c = 0; c < this.width; c++) df[c]! += mine[c]!;
     }
-    const indices = this.i32.slice(this.outIdxAt >> 2, (this.outIdxAt >> 2) + n);
-    const values = this.f32.slice(this.outValAt >> 2, (this.outValAt >> 2) + n);
-    return { indptr, indices, values };
+    const indices = this.i32.subarray(this.outIdxAt >> 2, (this.outIdxAt >> 2) + n);
+    const values = this.f32.subarray(this.outValAt >> 2, (this.outValAt >> 2) + n);
+    // hashAdding's rows go to shared memory (the fit worker and this thread compact each other's).
+    if (this.adding) return { indptr: shared(indptr), indices: shared(indices), values: shared(values) };
+    return { indptr, indices: indices.slice(), values: values.slice() };
+  }
+
+  /**
+   * Fitting: {@link WasmTextHasher.hash} with the document frequencies kept here, added to those of the earlier
+   * calls, until {@link WasmTextHasher.takeDf} (a batch in parts costs no pass over every bucket per part), and the
+   * rows in shared memory.
+   */
+  hashAdding(texts: readonly (readonly string[])[], onRow?: (d: number) => void): HashedRows {
+    this.adding = true;
+    try {
+      return this.hash(texts, onRow);
+    } finally {
+      this.adding = false;
+    }
+  }
+
+  /** Adds the document frequencies kept by {@link WasmTextHasher.hashAdding} to `df`, and starts them again from 0. */
+  takeDf(df: Int32Array): void {
+    this.views();
+    const mine = this.i32.subarray(this.dfAt >> 2, (this.dfAt >> 2) + this.width);
+    for (let c = 0; c < this.width; c++) df[c]! += mine[c]!;
+    mine.fill(0);
   }
 
   /** Counts one field's n-grams (`cut`: its segmentation, when known); false when it must be hashed in JavaScript. */
@@ -427,6 +454,41 @@ export function hashRows(p: TextFeaturizerParams, texts: readonly (readonly stri
   const df = new Int32Array(2 << p.hashBits);
   const r = hasher.hash(texts, onRow, df);
   return { indptr: r.indptr, cols: r.indices, counts: r.values, df };
+}
+
+/**
+ * Hashes parts of a training set for fitting, one after another on this thread (in WebAssembly when available, else
+ * by {@link hashRowsInJs}: the same rows): each part's raw rows go to shared memory, and the document frequencies of
+ * all parts add up in `df`.
+ */
+export class FitHasher {
+  private readonly dfSum: Int32Array;
+  private hasher: WasmTextHasher | null | undefined;
+
+  constructor(private readonly params: TextFeaturizerParams) {
+    this.dfSum = new Int32Array(2 << params.hashBits);
+  }
+
+  /**
+   * The raw rows of documents `texts`, which start at document `first` of the training set; `onRow(d)` is called
+   * every 4096 of them (progress, cancellation).
+   */
+  part(texts: readonly (readonly string[])[], first: number, onRow?: (d: number) => void): RawPart {
+    this.hasher ??= WasmTextHasher.create(this.params) ?? null;
+    if (this.hasher) {
+      const r = this.hasher.hashAdding(texts, onRow);
+      return { first, indptr: r.indptr, cols: r.indices, counts: r.values };
+    }
+    const r = hashRowsInJs(this.params, texts, onRow);
+    for (let c = 0; c < r.df.length; c++) this.dfSum[c]! += r.df[c]!;
+    return { first, indptr: shared(r.indptr), cols: shared(r.cols), counts: shared(r.counts) };
+  }
+
+  /** Document frequency per raw bucket of all the parts hashed. */
+  get df(): Int32Array {
+    this.hasher?.takeDf(this.dfSum);
+    return this.dfSum;
+  }
 }
 
 /** {@link hashRows} by the JavaScript pass alone. */

@@ -7,10 +7,9 @@ import { csr, type CsrMatrix } from "../../linalg/matrix.js";
 import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
-import { hashRows, WasmTextHasher } from "./hash-wasm.js";
-import { compactRows, weightRow, type RowWeights } from "./fit-rows.js";
+import { FitHasher, WasmTextHasher } from "./hash-wasm.js";
+import { BY_MAIN, claim, compactClaimed, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
-import { segmenterLoaded } from "./tokenize.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
 export { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
@@ -164,41 +163,27 @@ export interface TextFitResult {
 
 /**
  * Characters of text below which hashing stays on this thread: with a worker started ahead (prestartFitWorker)
- * that is a few milliseconds of hashing; starting one here costs ~40 ms.
+ * that is a few milliseconds of hashing (featurizing costs ~0.3 µs a character on one thread, and what the worker
+ * takes is about half: parts are claimed, so neither thread waits for the other). A worker started here is ready
+ * after ~40 ms (this thread hashes meanwhile), so it pays off on more text.
  */
-export const PARALLEL_MIN_CHARS_WARM = 2_000_000;
-const PARALLEL_MIN_CHARS_COLD = 4_000_000;
-
-/**
- * Where the worker's share starts: `workerShare` of the characters from the end (texts.length when there are fewer
- * than `minChars`).
- */
-function splitPoint(texts: readonly (readonly string[])[], minChars: number, workerShare: number): number {
-  let total = 0;
-  for (const fields of texts) for (const f of fields) total += f ? f.length : 0;
-  if (total < minChars) return texts.length;
-  const mine = total * (1 - workerShare);
-  let seen = 0;
-  for (let d = 0; d < texts.length; d++) {
-    for (const f of texts[d]!) seen += f ? f.length : 0;
-    if (seen >= mine) return d + 1;
-  }
-  return texts.length;
-}
-
-/**
- * The worker's share of Chinese/Japanese text when it has loaded the segmenter ahead and this thread has not (its
- * ~0.2 s dictionary load is about a third of the hashing on cn-online-shopping's 50k reviews).
- */
-const CJK_WARM_WORKER_SHARE = 0.55;
+const PARALLEL_MIN_CHARS_WARM = 250_000;
+const PARALLEL_MIN_CHARS_COLD = 1_000_000;
 
 const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
 const sharedFloat32 = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(Math.max(4, n * 4)), 0, n);
 
+function totalChars(texts: readonly (readonly string[])[]): number {
+  let total = 0;
+  for (const fields of texts) for (const f of fields) total += f ? f.length : 0;
+  return total;
+}
+
 /**
  * Learns the feature space (buckets seen, IDF) and returns the training matrix in one pass over the
- * text: each document is tokenized and hashed once, the second half by a worker thread when the batch is
- * large (the result does not depend on it), which then also compacts and weighs its rows. Memory: one (index,
+ * text: each document is tokenized and hashed once. When the batch is large, a worker thread shares the work
+ * (the result does not depend on it): the documents go to it in parts, each hashed by whichever thread claims it
+ * first (the worker from the front, this thread from the back), and so compacted and weighed. Memory: one (index,
  * value) pair per non-zero for the hashed rows, and one for the matrix (shared memory, so the classifier's
  * worker threads read it without a copy).
  */
@@ -223,23 +208,25 @@ export class TextFeaturizer implements Featurizer {
   }
 
   async fitTransformTexts(texts: readonly (readonly string[])[], options: FitTextOptions = {}): Promise<TextFitResult> {
-    const n = texts.length;
     const spare = takeFitWorker();
     const threads = options.threads ?? (spare || FitWorker.available() ? 1 : 0);
-    const share = spare?.cjkWarm && !segmenterLoaded() ? CJK_WARM_WORKER_SHARE : 0.5;
-    const split = threads > 0 ? splitPoint(texts, spare ? PARALLEL_MIN_CHARS_WARM : PARALLEL_MIN_CHARS_COLD, share) : n;
     let worker: FitWorker | undefined;
-    if (split < n) worker = spare ?? FitWorker.start();
-    else spare?.close();
+    if (threads > 0 && spare?.continues(texts, this.params) === true) {
+      // A worker fed documents ahead (feedFitWorker) goes on from there; one started ahead but not fed, if the text is worth it.
+      if (spare.docCount > 0 || totalChars(texts) >= PARALLEL_MIN_CHARS_WARM) worker = spare;
+    } else if (threads > 0 && totalChars(texts) >= PARALLEL_MIN_CHARS_COLD) {
+      worker = FitWorker.start();
+    }
+    if (worker !== spare) spare?.close();
     try {
-      return await this.fitParts(texts, split < n && worker ? split : n, worker, options);
+      return await this.fitParts(texts, worker, options);
     } finally {
       worker?.close();
     }
   }
 
-  /** {@link TextFeaturizer.fitTransformTexts}: this thread does documents [0, split), `worker` the rest. */
-  private async fitParts(texts: readonly (readonly string[])[], split: number, worker: FitWorker | undefined, options: FitTextOptions): Promise<TextFitResult> {
+  /** {@link TextFeaturizer.fitTransformTexts}: the parts `worker` claims are its, the rest this thread's. */
+  private async fitParts(texts: readonly (readonly string[])[], worker: FitWorker | undefined, options: FitTextOptions): Promise<TextFitResult> {
     const p = this.params;
     const width = 2 << p.hashBits;
     const n = texts.length;
@@ -247,58 +234,102 @@ export class TextFeaturizer implements Featurizer {
       throwIfAborted(options.signal, "Featurizing");
       options.onProgress?.({ stage: "featurize", done: d, total: n });
     };
-    const hashing = worker?.request({ kind: "hash", params: p, texts: texts.slice(split) }, options.signal);
-    hashing?.catch(() => undefined); // awaited below; a failure while this thread hashes is not unhandled
-    const local = hashRows(p, split === n ? texts : texts.slice(0, split), report);
-    const remote = hashing ? ((await hashing) as Extract<FitReply, { kind: "hashed" }>) : undefined;
+    const hasher = new FitHasher(p);
+    let ranges: { first: number; count: number }[] = [{ first: 0, count: n }];
+    if (worker) {
+      worker.begin(p);
+      worker.add(texts.slice(worker.docCount));
+      worker.flush(true);
+      ranges = worker.parts;
+    }
+    const parts: RawPart[] = new Array<RawPart>(ranges.length);
+    // This thread takes parts from the back until it meets the worker.
+    let done = 0;
+    for (let b = ranges.length - 1; b >= 0 && (!worker || claim(worker.claims, b, BY_MAIN)); b--) {
+      const r = ranges[b]!;
+      const whole = r.first === 0 && r.count === n;
+      parts[b] = hasher.part(whole ? texts : texts.slice(r.first, r.first + r.count), r.first, whole ? report : undefined);
+      report((done += r.count));
+    }
+    const df = hasher.df;
+    if (worker) {
+      const remote = (await worker.request({ kind: "finish" }, options.signal)) as Extract<FitReply, { kind: "hashed" }>;
+      for (const { index, part } of remote.parts) parts[index] = part;
+      if (remote.df.length === width) for (let c = 0; c < width; c++) df[c]! += remote.df[c]!;
+    }
     report(n);
-    const df = local.df;
+    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block); the table
+    // compacting looks them up in (see compactRows) is filled in the same pass.
+    const table = new Int32Array(new SharedArrayBuffer(width * 8));
+    const tableIdf = new Float32Array(table.buffer);
+    const allColumns = new Int32Array(width);
+    const allIdf = new Float32Array(width);
     let dim = 0;
     for (let c = 0; c < width; c++) {
-      if (remote) df[c]! += remote.df[c]!;
-      if (df[c]! >= p.minDf) dim++;
-    }
-    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block).
-    const columns = new Int32Array(dim);
-    const idf = new Float32Array(dim);
-    const colMap = new Int32Array(worker ? new SharedArrayBuffer(width * 4) : new ArrayBuffer(width * 4));
-    for (let c = 0, k = 0; c < width; c++) {
       if (df[c]! < p.minDf) {
-        colMap[c] = -1;
+        table[2 * c] = -1;
         continue;
       }
-      colMap[c] = k;
-      columns[k] = c;
-      idf[k++] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
+      allColumns[dim] = c;
+      allIdf[dim] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
+      table[2 * c] = dim;
+      tableIdf[2 * c + 1] = allIdf[dim++]!;
     }
+    const columns = allColumns.slice(0, dim);
+    const idf = allIdf.slice(0, dim);
     const featurizer = new FittedTextFeaturizer(p, columns, idf);
     // Both threads write their rows, compacted and weighted, straight into the matrix's shared arrays.
-    const localNnz = local.cols.length;
-    const nnz = localNnz + (remote?.nnz ?? 0);
-    let indices = sharedInt32(nnz);
-    let values = sharedFloat32(nnz);
-    const indptr = new Int32Array(worker ? new SharedArrayBuffer((n + 1) * 4) : new ArrayBuffer((n + 1) * 4));
-    const weights: RowWeights = { params: { sublinearTf: p.sublinearTf, wordWeight: p.wordWeight, charWeight: p.charWeight }, idf, charStart: lowerBound(columns, 1 << p.hashBits) };
-    const compacting = worker?.request({ kind: "compact", colMap, weights, out: { indices, values, indptr, at: localNnz, rowAt: split } }, options.signal);
-    compacting?.catch(() => undefined);
-    let end = compactRows(local, colMap, weights, { indices, values, indptr, at: 0, rowAt: 0 });
-    if (compacting) {
-      const remoteEnd = ((await compacting) as Extract<FitReply, { kind: "compacted" }>).end;
-      // minDf dropped entries of this thread's rows: close the gap before the worker's.
-      const gap = localNnz - end;
-      if (gap > 0) {
-        indices.copyWithin(end, localNnz, remoteEnd);
-        values.copyWithin(end, localNnz, remoteEnd);
-        for (let d = split + 1; d <= n; d++) indptr[d]! -= gap;
-      }
-      end = remoteEnd - gap;
+    const at = sharedInt32(parts.length);
+    let nnz = 0;
+    for (let b = 0; b < parts.length; b++) {
+      at[b] = nnz;
+      nnz += parts[b]!.cols.length;
     }
+    const plan: CompactPlan = {
+      parts,
+      at,
+      ends: sharedInt32(parts.length),
+      claims: sharedInt32(parts.length),
+      table,
+      weights: { params: { sublinearTf: p.sublinearTf, wordWeight: p.wordWeight, charWeight: p.charWeight }, charStart: lowerBound(columns, 1 << p.hashBits) },
+      indices: sharedInt32(nnz),
+      values: sharedFloat32(nnz),
+      indptr: new Int32Array(worker ? new SharedArrayBuffer((n + 1) * 4) : new ArrayBuffer((n + 1) * 4)),
+    };
+    const compacting = worker?.request({ kind: "compact", plan }, options.signal);
+    compacting?.catch(() => undefined); // awaited below; a failure while this thread compacts is not unhandled
+    compactClaimed(plan, BY_MAIN);
+    if (compacting) await compacting;
+    let { indices, values } = plan;
+    const end = closeGaps(plan);
     if (end < nnz) {
       indices = copyShared(indices, end, sharedInt32);
       values = copyShared(values, end, sharedFloat32);
     }
-    return { featurizer, matrix: csr(n, dim, worker ? indptr.slice() : indptr, indices, values) };
+    return { featurizer, matrix: csr(n, dim, worker ? plan.indptr.slice() : plan.indptr, indices, values) };
   }
+}
+
+/**
+ * Where minDf dropped entries of a part, moves the parts after it back to close the gap (each part was written
+ * from where its raw rows would have ended); returns the end of the entries.
+ */
+function closeGaps(plan: CompactPlan): number {
+  const { parts, at, ends, indices, values, indptr } = plan;
+  let end = 0;
+  for (let b = 0; b < parts.length; b++) {
+    const from = at[b]!;
+    const to = ends[b]!;
+    const shift = from - end;
+    if (shift > 0) {
+      indices.copyWithin(end, from, to);
+      values.copyWithin(end, from, to);
+      const part = parts[b]!;
+      for (let d = part.first + 1, last = part.first + part.indptr.length - 1; d <= last; d++) indptr[d]! -= shift;
+    }
+    end += to - from;
+  }
+  return end;
 }
 
 /** The first `n` entries of `a` in exact-size shared memory. */
