@@ -9,18 +9,13 @@ import type { ArtifactArray, ModelClassifyOptions } from "../core/contracts.js";
 import type { RowIssue } from "../core/errors.js";
 import { itemPredictionJsonOpen } from "../core/prediction-json.js";
 import type { Product } from "../core/product.js";
-import { workerThreads } from "../core/worker.js";
 import type { RowMapping } from "../catalog/map-row.js";
 import { checkEndOfInput, checkOptions, CHUNK_BYTES, formatOfPath, mappingOf, tallyIssue, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
 import { jsonlBlockRows } from "../catalog/read-jsonl.js";
 import { MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../catalog/read-lines.js";
 import { CategoryModel } from "./category-model.js";
+import { CLASSIFY_WORKER_URL, classifyWorkerCount, MIN_WORKER_BYTES, takeSpareClassifyWorkers } from "./classify-jsonl-start.js";
 
-const WORKER_URL = new URL("./classify-jsonl-worker.js", import.meta.url);
-/** Files smaller than this are answered on the calling thread (starting workers would take longer). */
-const MIN_WORKER_BYTES = 1 << 20;
-/** Most workers started (each holds a copy of the model). */
-const MAX_WORKERS = 4;
 /** Blocks out at a time per worker (one being worked on, others waiting), so no worker waits for this thread. */
 const BLOCKS_PER_WORKER = 2;
 /** Most answers held for their turn (bounds memory when a worker is slow). */
@@ -74,17 +69,27 @@ export function answerBlock(model: CategoryModel, s: BlockSettings, block: LineB
   return { text, ends, issues };
 }
 
-/** Model arrays to copy into a worker: each in a buffer of its own (not a view of the whole model file), without the training sample. */
-function workerParts(model: CategoryModel): { manifest: Record<string, unknown>; arrays: Record<string, ArtifactArray> } {
+/**
+ * A worker's first message: the model's parts, each array a copy in a buffer of its own (not a view of the whole
+ * model file; transferred, not copied again), without the training sample, and how to answer.
+ */
+function workerInit(model: CategoryModel, settings: BlockSettings): { message: unknown; transfer: ArrayBuffer[] } {
   const { manifest, arrays } = model.toParts();
   const own: Record<string, ArtifactArray> = {};
-  for (const [k, v] of Object.entries(arrays)) if (!k.startsWith("samples.")) own[k] = v.slice() as ArtifactArray;
-  return { manifest, arrays: own };
+  const transfer: ArrayBuffer[] = [];
+  for (const [k, v] of Object.entries(arrays)) {
+    if (k.startsWith("samples.")) continue;
+    const copy = v.slice() as ArtifactArray;
+    own[k] = copy;
+    transfer.push(copy.buffer as ArrayBuffer);
+  }
+  return { message: { init: { manifest, arrays: own, settings } }, transfer };
 }
 
 /**
  * Workers that answer blocks, each holding a copy of the model; a block goes to the ready one with the fewest
- * out. A worker takes ~0.15 s to load its modules and model: until one is ready, the caller answers blocks.
+ * out. A worker takes ~0.2 s to load its modules and model (less when started ahead, see prestartClassifyJsonl):
+ * until one is ready, the caller answers blocks.
  */
 class BlockPool {
   private readonly workers: { w: Worker; out: number; ready: boolean }[] = [];
@@ -99,9 +104,11 @@ class BlockPool {
 
   constructor(model: CategoryModel, settings: BlockSettings, n: number) {
     this.allReady = new Promise((resolve) => (this.onAllReady = resolve));
-    const workerData = { ...workerParts(model), settings };
+    const started = takeSpareClassifyWorkers(n);
     for (let i = 0; i < n; i++) {
-      const w = new Worker(WORKER_URL, { workerData });
+      const w = started[i] ?? new Worker(CLASSIFY_WORKER_URL);
+      const init = workerInit(model, settings);
+      w.postMessage(init.message, init.transfer);
       const slot = { w, out: 0, ready: false };
       w.on("message", (m: { ready?: true; id: number; answer: BlockAnswer }) => {
         if (m.ready) {
@@ -249,7 +256,7 @@ async function* iterate(
     tail: `,"model":${JSON.stringify(model.version)}}\n`,
   };
   // This thread answers blocks too: one worker per other core.
-  const threads = run.threads ?? (!(await small(source)) ? Math.min(MAX_WORKERS, workerThreads(WORKER_URL)) : 0);
+  const threads = run.threads ?? (!(await small(source)) ? classifyWorkerCount() : 0);
   const size = run.batchSize;
 
   // Answers come back in input order; lines are written once the stream they stand in for would have written

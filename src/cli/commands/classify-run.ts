@@ -2,7 +2,9 @@
 import path from "node:path";
 import { writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../entries/core.js";
 import { canClassifyJsonl, classifyJsonl, followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
+import { closeSpareClassifyWorkers } from "../../entries/start.js";
 import { readOptions, type InputFlags } from "../options.js";
+import { explains } from "./classify.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 
 export interface ClassifyFlags extends InputFlags {
@@ -31,7 +33,7 @@ export async function runClassify(flags: ClassifyFlags): Promise<void> {
     opts.duplicateIds = false;
     opts.textFields ??= model.fields.text;
     opts.idField ??= model.fields.id;
-    const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
+    const explaining = explains(flags);
     const options: ModelClassifyOptions = {
       topK: flags.topK,
       ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
@@ -76,6 +78,7 @@ export async function runClassify(flags: ClassifyFlags): Promise<void> {
     if (flags.out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
   } finally {
     await model.close();
+    await closeSpareClassifyWorkers();
   }
 }
 
