@@ -826,7 +826,7 @@ class WasmScorer implements Scorer {
     this.wAt = (this.inst.alloc(features * this.stride + 64) + 63) & ~63;
     const laid = new Float32Array(this.inst.memory.buffer, this.wAt, features * per);
     if (per === k) laid.set(weights);
-    else for (let f = 0; f < features; f++) laid.set(weights.subarray(f * k, f * k + k), f * per);
+    else for (let f = 0, i = 0; f < features; f++) for (let c = 0, o = f * per; c < k; c++) laid[o + c] = weights[i++]!;
     this.bAt = this.inst.put(intercept);
   }
 

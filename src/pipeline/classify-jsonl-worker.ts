@@ -2,11 +2,16 @@
 // started before the model is loaded: ./classify-jsonl-start.ts), then is sent a copy of a category model and
 // answers the blocks of JSONL lines it is sent (answerBlock), posting each answer's buffers back transferred, not
 // copied.
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { ArtifactArray } from "../core/contracts.js";
 import type { LineBlock } from "../catalog/read-lines.js";
+import { segment } from "../featurize/text/tokenize.js";
 import { CategoryModel } from "./category-model.js";
 import { answerBlock, type BlockSettings } from "./classify-jsonl.js";
+import type { ClassifyWorkerData } from "./classify-jsonl-start.js";
+
+// Chinese or Japanese text ahead: the segmenter's dictionary loads now, while the caller loads the model.
+if ((workerData as ClassifyWorkerData | undefined)?.cjk) segment("中文");
 
 /** The first message: the model's parts and how to answer. */
 interface Init {
