@@ -6,68 +6,19 @@
 import { stat } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import type { ArtifactArray, ModelClassifyOptions } from "../core/contracts.js";
-import type { RowIssue } from "../core/errors.js";
-import { itemPredictionJsonOpen } from "../core/prediction-json.js";
-import type { Product } from "../core/product.js";
-import type { RowMapping } from "../catalog/map-row.js";
 import { checkEndOfInput, checkOptions, CHUNK_BYTES, formatOfPath, mappingOf, tallyIssue, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
-import { jsonlBlockRows } from "../catalog/read-jsonl.js";
 import { MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../catalog/read-lines.js";
 import { CategoryModel } from "./category-model.js";
+import { LinearModel } from "../classify/linear-model.js";
+import { SparseLinearModel } from "../classify/sparse-linear-model.js";
+import { answerBlock, type BlockAnswer, type BlockSettings } from "./classify-jsonl-answer.js";
+import type { WorkerInit } from "./classify-jsonl-worker.js";
 import { CLASSIFY_WORKER_URL, classifyWorkerCount, MIN_WORKER_BYTES, takeSpareClassifyWorkers } from "./classify-jsonl-start.js";
 
 /** Blocks out at a time per worker (one being worked on, others waiting), so no worker waits for this thread. */
 const BLOCKS_PER_WORKER = 2;
 /** Most answers held for their turn (bounds memory when a worker is slow). */
 const MAX_OUT = 16;
-
-/** How a block is answered: what every worker is given once. */
-export interface BlockSettings {
-  mapping: RowMapping;
-  options: ModelClassifyOptions;
-  maxLineBytes: number;
-  /** Appended to each prediction's JSON text (its closing brace not yet written), newline included. */
-  tail: string;
-}
-
-/** A block's answer: its products' output lines and its rejected rows. */
-export interface BlockAnswer {
-  /** The output lines, UTF-8, one per product of the block (in order). */
-  text: Uint8Array;
-  /** Byte offset in `text` where each product's line ends. */
-  ends: Int32Array;
-  /** The block's rejected rows, in order, each with the number of the block's products before it. */
-  issues: { at: number; issue: RowIssue }[];
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Answers one block of JSONL lines: each line read as readCatalog reads it (jsonlBlockRows), the products
- * predicted as {@link CategoryModel.predict} does and written as `itemPredictionJsonOpen(p) + tail`. With
- * `check`, the rows are read and counted only (`ends` all 0, no text).
- */
-export function answerBlock(model: CategoryModel, s: BlockSettings, block: LineBlock, check = false): BlockAnswer {
-  const products: Product[] = [];
-  const issues: BlockAnswer["issues"] = [];
-  for (const r of jsonlBlockRows(block, s.mapping, s.maxLineBytes)) {
-    if (r.ok) products.push(r.product);
-    else issues.push({ at: products.length, issue: r.issue });
-  }
-  // Only checking (a bad row already stops the output): the rows are counted, not answered.
-  if (check) return { text: new Uint8Array(0), ends: new Int32Array(products.length), issues };
-  const predictions = products.length > 0 ? model.predict(products, s.options) : [];
-  const lines = new Array<string>(predictions.length);
-  for (let i = 0; i < predictions.length; i++) lines[i] = itemPredictionJsonOpen(predictions[i]!) + s.tail;
-  const joined = lines.join("");
-  const text = encoder.encode(joined);
-  const ends = new Int32Array(lines.length);
-  let at = 0;
-  // One byte per character unless the text has non-ASCII characters (then count each line's bytes).
-  const ascii = text.length === joined.length;
-  for (let i = 0; i < lines.length; i++) ends[i] = at += ascii ? lines[i]!.length : Buffer.byteLength(lines[i]!);
-  return { text, ends, issues };
-}
 
 /**
  * A worker's first message: the model's parts, each array a copy in a buffer of its own (not a view of the whole
@@ -83,7 +34,8 @@ function workerInit(model: CategoryModel, settings: BlockSettings): { message: u
     own[k] = copy;
     transfer.push(copy.buffer as ArrayBuffer);
   }
-  return { message: { init: { manifest, arrays: own, settings } }, transfer };
+  const linear = model.classifier instanceof LinearModel || model.classifier instanceof SparseLinearModel;
+  return { message: { init: { manifest, arrays: own, linear, settings } satisfies WorkerInit }, transfer };
 }
 
 /**

@@ -4,7 +4,6 @@ import { writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type P
 import { canClassifyJsonl, classifyJsonl, followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
 import { closeSpareClassifyWorkers } from "../../entries/start.js";
 import { readOptions, type InputFlags } from "../options.js";
-import { explains } from "./classify.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 
 export interface ClassifyFlags extends InputFlags {
@@ -33,7 +32,7 @@ export async function runClassify(flags: ClassifyFlags): Promise<void> {
     opts.duplicateIds = false;
     opts.textFields ??= model.fields.text;
     opts.idField ??= model.fields.id;
-    const explaining = explains(flags);
+    const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
     const options: ModelClassifyOptions = {
       topK: flags.topK,
       ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),

@@ -5,11 +5,6 @@ import { addInputOptions, fractionArg, intArg } from "../options.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
 import type { ClassifyFlags } from "./classify-run.js";
 
-/** Whether the flags ask for explanations. */
-export function explains(flags: ClassifyFlags): boolean {
-  return Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
-}
-
 export function classifyCommand(cmd: Command): Command {
   cmd
     .requiredOption("--model <dir>", "model directory written by assort train")
@@ -28,7 +23,8 @@ export function classifyCommand(cmd: Command): Command {
   addInputOptions(cmd, { labelField: false, fromModel: true });
   return cmd.action(async (flags: ClassifyFlags) => {
     // A JSONL file (no explanations) is classified on worker threads: they start loading while this thread loads the run and the model.
-    if (flags.data !== "-" && flags.format !== "csv" && !explains(flags)) (await import("../../entries/start.js")).prestartClassifyJsonl(flags.data);
+    const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
+    if (flags.data !== "-" && flags.format !== "csv" && !explaining) (await import("../../entries/start.js")).prestartClassifyJsonl(flags.data);
     return (await import("./classify-run.js")).runClassify(flags);
   });
 }

@@ -93,6 +93,9 @@ export interface HashSpace {
   weightRow(indices: Int32Array, values: Float32Array, start: number, end: number): void;
 }
 
+/** Working memory a transforming hasher may keep between batches (more, as after a huge batch, is released: a new one costs ~1 ms). */
+export const KEEP_HASHER_BYTES = 64 * 2 ** 20;
+
 /** Rows of a transformed batch (compact columns, weighted) or of a fitting pass (raw buckets, counts). */
 export interface HashedRows {
   indptr: Int32Array;
