@@ -144,11 +144,12 @@ export class LeanPredictor implements BlockPredictor {
     return out;
   }
 
-  /** FittedTextFeaturizer.transformTexts, in WebAssembly. */
+  /** FittedTextFeaturizer.transformTexts, in WebAssembly (the rows valid until the next call). */
   private transform(texts: readonly (readonly string[])[]): CsrMatrix {
     const { params, columns, idf } = this.parts;
     this.hasher ??= WasmTextHasher.create(params, hashSpace(params, columns, idf))!;
-    const r = this.hasher.hash(texts);
+    // Views on the hasher's memory: the rows are scored before it hashes again.
+    const r = this.hasher.hash(texts, undefined, undefined, true);
     // A huge block grew the hasher's memory, which never shrinks: let it go (as FittedTextFeaturizer does).
     if (this.hasher.workingBytes > KEEP_HASHER_BYTES) this.hasher = undefined;
     return csr(texts.length, columns.length, r.indptr, r.indices, r.values);

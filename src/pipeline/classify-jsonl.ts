@@ -11,7 +11,7 @@ import { MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../ca
 import { CategoryModel } from "./category-model.js";
 import { LinearModel } from "../classify/linear-model.js";
 import { SparseLinearModel } from "../classify/sparse-linear-model.js";
-import { answerBlock, type BlockAnswer, type BlockSettings } from "./classify-jsonl-answer.js";
+import { answerBlock, LeanPredictor, type BlockAnswer, type BlockSettings } from "./classify-jsonl-answer.js";
 import type { WorkerInit } from "./classify-jsonl-worker.js";
 import { CLASSIFY_WORKER_URL, classifyWorkerCount, MIN_WORKER_BYTES, takeSpareClassifyWorkers } from "./classify-jsonl-start.js";
 
@@ -19,6 +19,9 @@ import { CLASSIFY_WORKER_URL, classifyWorkerCount, MIN_WORKER_BYTES, takeSpareCl
 const BLOCKS_PER_WORKER = 2;
 /** Most answers held for their turn (bounds memory when a worker is slow). */
 const MAX_OUT = 16;
+
+/** Whether the model's classifier is one a {@link LeanPredictor} answers for. */
+const linear = (model: CategoryModel): boolean => model.classifier instanceof LinearModel || model.classifier instanceof SparseLinearModel;
 
 /**
  * A worker's first message: the model's parts, each array a copy in a buffer of its own (not a view of the whole
@@ -34,8 +37,7 @@ function workerInit(model: CategoryModel, settings: BlockSettings): { message: u
     own[k] = copy;
     transfer.push(copy.buffer as ArrayBuffer);
   }
-  const linear = model.classifier instanceof LinearModel || model.classifier instanceof SparseLinearModel;
-  return { message: { init: { manifest, arrays: own, linear, settings } satisfies WorkerInit }, transfer };
+  return { message: { init: { manifest, arrays: own, linear: linear(model), settings } satisfies WorkerInit }, transfer };
 }
 
 /**
@@ -256,8 +258,11 @@ async function* iterate(
     return slot;
   };
   // Once a row has failed, later blocks are only checked (their lines would never be written).
+  // This thread answers as the workers do (a LeanPredictor when the model is linear: the same answers).
+  const { manifest, arrays } = model.toParts();
+  const predictor = (linear(model) ? LeanPredictor.fromParts(manifest, arrays) : undefined) ?? model;
   const local = (block: LineBlock): { answer: BlockAnswer; done: Promise<BlockAnswer> } => {
-    const answer = answerBlock(model, settings, block, failing);
+    const answer = answerBlock(predictor, settings, block, failing);
     return { answer, done: Promise.resolve(answer) };
   };
   try {

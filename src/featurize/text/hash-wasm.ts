@@ -281,9 +281,10 @@ export class WasmTextHasher {
   /**
    * Hashes the documents (text fields, first = title): transforming, rows of compact columns weighted as
    * FittedTextFeaturizer.weightRow; fitting, rows of raw buckets and counts, with `df` (per raw bucket) added
-   * to. `onRow(d)` is called every 4096 documents (progress, cancellation).
+   * to. `onRow(d)` is called every 4096 documents (progress, cancellation). With `views`, `indices` and `values`
+   * are views on the hasher's memory (no copy), valid until its next call.
    */
-  hash(texts: readonly (readonly string[])[], onRow?: (d: number) => void, df?: Int32Array): HashedRows {
+  hash(texts: readonly (readonly string[])[], onRow?: (d: number) => void, df?: Int32Array, views = false): HashedRows {
     const p = this.params;
     const ex = this.ex;
     const indptr = new Int32Array(texts.length + 1);
@@ -326,7 +327,7 @@ export class WasmTextHasher {
       for (let f = 0; f < norm.length && ok; f++) {
         const s = norm[f]!;
         if (s.length === 0) continue;
-        ok = this.field(s, f === 0 ? 1 : 0, parts.get(s));
+        ok = this.field(s, f === 0 ? 1 : 0, parts.size > 0 ? parts.get(s) : undefined);
       }
       if (ok) {
         indptr[d + 1] = this.fitting ? ex.endFit() : ex.endTransform();
@@ -342,9 +343,9 @@ export class WasmTextHasher {
       const mine = this.i32.subarray(this.dfAt >> 2, (this.dfAt >> 2) + this.width);
       for (let c = 0; c < this.width; c++) df[c]! += mine[c]!;
     }
-    const indices = this.i32.slice(this.outIdxAt >> 2, (this.outIdxAt >> 2) + n);
-    const values = this.f32.slice(this.outValAt >> 2, (this.outValAt >> 2) + n);
-    return { indptr, indices, values };
+    const [i, v] = [this.outIdxAt >> 2, this.outValAt >> 2];
+    if (views) return { indptr, indices: this.i32.subarray(i, i + n), values: this.f32.subarray(v, v + n) };
+    return { indptr, indices: this.i32.slice(i, i + n), values: this.f32.slice(v, v + n) };
   }
 
   /** Counts one field's n-grams (`cut`: its segmentation, when known); false when it must be hashed in JavaScript. */
