@@ -19,7 +19,7 @@ import { CLASSIFY_WORKER_URL, classifyWorkerCount, MIN_WORKER_BYTES, takeSpareCl
 /** Blocks out at a time per worker (one being worked on, others waiting), so no worker waits for this thread. */
 const BLOCKS_PER_WORKER = 2;
 /** Blocks out per worker while this thread loads the segmenter's dictionary (~0.2 s: a few blocks of Chinese text). */
-const BLOCKS_WHILE_SEGMENTER_LOADS = 8;
+const BLOCKS_WHILE_SEGMENTER_LOADS = 12;
 /** Bytes of a block looked at for Chinese or Japanese text. */
 const CJK_PEEK_BYTES = 16 * 1024;
 /** Most answers held for their turn (bounds memory when a worker is slow). */
