@@ -28,6 +28,19 @@ const MAX_OUT = 16;
 /** Whether the model's classifier is one a {@link LeanPredictor} answers for. */
 const linear = (model: CategoryModel): boolean => model.classifier instanceof LinearModel || model.classifier instanceof SparseLinearModel;
 
+/** Each model's LeanPredictor on this thread (null: none), kept for the next run (its hasher and scorer cost ~20 ms to set up). */
+const leanPredictors = new WeakMap<CategoryModel, LeanPredictor | null>();
+
+function leanPredictor(model: CategoryModel): LeanPredictor | undefined {
+  let p = leanPredictors.get(model);
+  if (p === undefined) {
+    const { manifest, arrays } = model.toParts();
+    p = (linear(model) ? LeanPredictor.fromParts(manifest, arrays) : undefined) ?? null;
+    leanPredictors.set(model, p);
+  }
+  return p ?? undefined;
+}
+
 /**
  * A worker's first message: the model's parts, each array a copy in a buffer of its own (not a view of the whole
  * model file; transferred, not copied again), without the training sample, and how to answer.
@@ -272,8 +285,7 @@ async function* iterate(
   };
   // Once a row has failed, later blocks are only checked (their lines would never be written).
   // This thread answers as the workers do (a LeanPredictor when the model is linear: the same answers).
-  const { manifest, arrays } = model.toParts();
-  const predictor = (linear(model) ? LeanPredictor.fromParts(manifest, arrays) : undefined) ?? model;
+  const predictor = leanPredictor(model) ?? model;
   const local = (block: LineBlock): { answer: BlockAnswer; done: Promise<BlockAnswer> } => {
     const answer = answerBlock(predictor, settings, block, failing);
     return { answer, done: Promise.resolve(answer) };
