@@ -3,7 +3,7 @@
 // on a previous build.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { float32AtLeast, gramMirror, gramPlan, jsKernels, wasmKernels, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
+import { float32AtLeast, gramMirror, gramPlan, jsKernels, wasmKernels, weightStride, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
 import { randomSparseRows } from "../../test/fixtures/sparse-rows.js";
 
@@ -79,6 +79,10 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       k.scorer(weights, 3, intercept).score(x, out);
       expect(Array.from(out)).toEqual([12.5, 24, 35, 0.5, 0, -1]);
     }
+  });
+
+  it("pads each feature's weights to a power of two up to a cache line, to whole lines above", () => {
+    expect([1, 2, 3, 4, 5, 10, 16, 17, 100].map(weightStride)).toEqual([4, 8, 16, 16, 32, 64, 64, 128, 448]);
   });
 
   it("scores random batches with identical bits, for odd and even class counts and row slices", () => {

@@ -830,7 +830,7 @@ interface KernelExports {
   ): number;
   groupDots(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, rows: number, n: number, out: number): void;
   groupRemove(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, y: number, alpha: number, rows: number, n: number, step: number): void;
-  scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, intercept: number, out: number): void;
+  scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, stride: number, intercept: number, out: number): void;
   gramPassGroup(
     q: number,
     n: number,
@@ -890,10 +890,24 @@ class Instance {
   }
 }
 
+/**
+ * Bytes per feature in the WebAssembly scorer's weights: k float32 rounded up to a power of two up to a cache
+ * line (64 bytes), to whole cache lines above, so that a feature's weights never straddle a line more than they must.
+ */
+export function weightStride(k: number): number {
+  const bytes = k * 4;
+  if (bytes > 64) return (bytes + 63) & ~63;
+  let s = 4;
+  while (s < bytes) s *= 2;
+  return s;
+}
+
 class WasmScorer implements Scorer {
   private readonly inst: Instance;
   private readonly wAt: number;
   private readonly bAt: number;
+  /** Bytes from one feature's weights to the next's. */
+  private readonly stride: number;
   constructor(
     module: WasmModule,
     weights: Float32Array,
@@ -901,7 +915,15 @@ class WasmScorer implements Scorer {
     intercept: Float32Array,
   ) {
     this.inst = new Instance(module);
-    this.wAt = this.inst.put(weights);
+    // Each feature's weights on as few cache lines as hold them (padded; the padding is never read): most
+    // features of a batch are not in the cache, and each line is a fetch from memory.
+    this.stride = weightStride(k);
+    const features = Math.floor(weights.length / k);
+    const per = this.stride >> 2;
+    this.wAt = (this.inst.alloc(features * this.stride + 64) + 63) & ~63;
+    const laid = new Float32Array(this.inst.memory.buffer, this.wAt, features * per);
+    if (per === k) laid.set(weights);
+    else for (let f = 0, i = 0; f < features; f++) for (let c = 0, o = f * per; c < k; c++) laid[o + c] = weights[i++]!;
     this.bAt = this.inst.put(intercept);
   }
 
@@ -925,7 +947,7 @@ class WasmScorer implements Scorer {
       const iAt = inst.put(x.indices.subarray(first, nnz));
       const dAt = inst.put(x.data.subarray(first, nnz));
       const oAt = inst.alloc(x.rows * this.k * 4);
-      inst.ex.scoreCsr(pAt, iAt, dAt, x.rows, this.wAt, this.k, this.bAt, oAt);
+      inst.ex.scoreCsr(pAt, iAt, dAt, x.rows, this.wAt, this.k, this.stride, this.bAt, oAt);
       out.set(new Float32Array(inst.memory.buffer, oAt, x.rows * this.k));
     } finally {
       inst.release(mark);

@@ -1,18 +1,48 @@
-// Worker thread entry for classifyJsonl (./classify-jsonl.ts): holds a copy of a category model and answers the
-// blocks of JSONL lines it is sent (answerBlock), posting each answer's buffers back transferred, not copied.
+// Worker thread entry for classifyJsonl (./classify-jsonl.ts): loads its modules as soon as it starts (it may be
+// started before the model is loaded: ./classify-jsonl-start.ts), then is sent a copy of a category model and
+// answers the blocks of JSONL lines it is sent (answerBlock), posting each answer's buffers back transferred, not
+// copied. A linear model is answered by a LeanPredictor, from light modules only; any other loads the whole model
+// code when it arrives.
 import { parentPort, workerData } from "node:worker_threads";
 import type { ArtifactArray } from "../core/contracts.js";
 import type { LineBlock } from "../catalog/read-lines.js";
-import { CategoryModel } from "./category-model.js";
-import { answerBlock, type BlockSettings } from "./classify-jsonl.js";
+import { segment } from "../featurize/text/tokenize.js";
+import { answerBlock, LeanPredictor, type BlockPredictor, type BlockSettings } from "./classify-jsonl-answer.js";
+import type { ClassifyWorkerData } from "./classify-jsonl-start.js";
 
-const init = workerData as { manifest: Record<string, unknown>; arrays: Record<string, ArtifactArray>; settings: BlockSettings };
-const model = CategoryModel.fromParts(init.manifest, init.arrays, "<worker>");
-// Compiles the hashing and scoring modules before saying ready (the first block would wait for them).
-model.predict([{ id: "", text: ["warm up"], fields: {} }], init.settings.options);
+/** The first message: the model's parts (see CategoryModel.toParts), whether its classifier is linear, and how to answer. */
+export interface WorkerInit {
+  manifest: Record<string, unknown>;
+  arrays: Record<string, ArtifactArray>;
+  linear: boolean;
+  settings: BlockSettings;
+}
 
-parentPort!.on("message", (m: { id: number; block: LineBlock; check: boolean }) => {
-  const answer = answerBlock(model, init.settings, m.block, m.check);
+// Chinese or Japanese text ahead: the segmenter's dictionary loads now, while the caller loads the model.
+if ((workerData as ClassifyWorkerData | undefined)?.cjk) segment("中文");
+
+/** A LeanPredictor for a linear model hashed in WebAssembly, else the whole model. */
+async function predictor(init: WorkerInit): Promise<BlockPredictor> {
+  const lean = init.linear ? LeanPredictor.fromParts(init.manifest, init.arrays) : undefined;
+  if (lean) return lean;
+  const { CategoryModel } = await import("./category-model.js");
+  return CategoryModel.fromParts(init.manifest, init.arrays, "<worker>");
+}
+
+let model: BlockPredictor | undefined;
+let settings: BlockSettings;
+
+parentPort!.on("message", (m: { init: WorkerInit } | { id: number; block: LineBlock; check: boolean }) => {
+  if ("init" in m) {
+    void predictor(m.init).then((p) => {
+      model = p;
+      settings = m.init.settings;
+      // Compiles the hashing and scoring modules before saying ready (the first block would wait for them).
+      model.predict([{ id: "", text: ["warm up"], fields: {} }], settings.options);
+      parentPort!.postMessage({ ready: true });
+    });
+    return;
+  }
+  const answer = answerBlock(model!, settings, m.block, m.check);
   parentPort!.postMessage({ id: m.id, answer }, [answer.text.buffer, answer.ends.buffer] as ArrayBuffer[]);
 });
-parentPort!.postMessage({ ready: true });

@@ -6,85 +6,62 @@
 import { stat } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import type { ArtifactArray, ModelClassifyOptions } from "../core/contracts.js";
-import type { RowIssue } from "../core/errors.js";
-import { itemPredictionJsonOpen } from "../core/prediction-json.js";
-import type { Product } from "../core/product.js";
-import { workerThreads } from "../core/worker.js";
-import type { RowMapping } from "../catalog/map-row.js";
 import { checkEndOfInput, checkOptions, CHUNK_BYTES, formatOfPath, mappingOf, tallyIssue, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
-import { jsonlBlockRows } from "../catalog/read-jsonl.js";
 import { MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../catalog/read-lines.js";
 import { CategoryModel } from "./category-model.js";
+import { LinearModel } from "../classify/linear-model.js";
+import { isCjk, segmenterLoaded } from "../featurize/text/tokenize.js";
+import { SparseLinearModel } from "../classify/sparse-linear-model.js";
+import { answerBlock, LeanPredictor, type BlockAnswer, type BlockSettings } from "./classify-jsonl-answer.js";
+import type { WorkerInit } from "./classify-jsonl-worker.js";
+import { CLASSIFY_WORKER_URL, classifyWorkerCount, MIN_WORKER_BYTES, takeSpareClassifyWorkers } from "./classify-jsonl-start.js";
 
-const WORKER_URL = new URL("./classify-jsonl-worker.js", import.meta.url);
-/** Files smaller than this are answered on the calling thread (starting workers would take longer). */
-const MIN_WORKER_BYTES = 1 << 20;
-/** Most workers started (each holds a copy of the model). */
-const MAX_WORKERS = 4;
 /** Blocks out at a time per worker (one being worked on, others waiting), so no worker waits for this thread. */
 const BLOCKS_PER_WORKER = 2;
+/** Blocks out per worker while this thread loads the segmenter's dictionary (~0.2 s: a few blocks of Chinese text). */
+const BLOCKS_WHILE_SEGMENTER_LOADS = 12;
+/** Bytes of a block looked at for Chinese or Japanese text. */
+const CJK_PEEK_BYTES = 16 * 1024;
 /** Most answers held for their turn (bounds memory when a worker is slow). */
 const MAX_OUT = 16;
 
-/** How a block is answered: what every worker is given once. */
-export interface BlockSettings {
-  mapping: RowMapping;
-  options: ModelClassifyOptions;
-  maxLineBytes: number;
-  /** Appended to each prediction's JSON text (its closing brace not yet written), newline included. */
-  tail: string;
-}
+/** Whether the model's classifier is one a {@link LeanPredictor} answers for. */
+const linear = (model: CategoryModel): boolean => model.classifier instanceof LinearModel || model.classifier instanceof SparseLinearModel;
 
-/** A block's answer: its products' output lines and its rejected rows. */
-export interface BlockAnswer {
-  /** The output lines, UTF-8, one per product of the block (in order). */
-  text: Uint8Array;
-  /** Byte offset in `text` where each product's line ends. */
-  ends: Int32Array;
-  /** The block's rejected rows, in order, each with the number of the block's products before it. */
-  issues: { at: number; issue: RowIssue }[];
-}
+/** Each model's LeanPredictor on this thread (null: none), kept for the next run (its hasher and scorer cost ~20 ms to set up). */
+const leanPredictors = new WeakMap<CategoryModel, LeanPredictor | null>();
 
-const encoder = new TextEncoder();
+function leanPredictor(model: CategoryModel): LeanPredictor | undefined {
+  let p = leanPredictors.get(model);
+  if (p === undefined) {
+    const { manifest, arrays } = model.toParts();
+    p = (linear(model) ? LeanPredictor.fromParts(manifest, arrays) : undefined) ?? null;
+    leanPredictors.set(model, p);
+  }
+  return p ?? undefined;
+}
 
 /**
- * Answers one block of JSONL lines: each line read as readCatalog reads it (jsonlBlockRows), the products
- * predicted as {@link CategoryModel.predict} does and written as `itemPredictionJsonOpen(p) + tail`. With
- * `check`, the rows are read and counted only (`ends` all 0, no text).
+ * A worker's first message: the model's parts, each array a copy in a buffer of its own (not a view of the whole
+ * model file; transferred, not copied again), without the training sample, and how to answer.
  */
-export function answerBlock(model: CategoryModel, s: BlockSettings, block: LineBlock, check = false): BlockAnswer {
-  const products: Product[] = [];
-  const issues: BlockAnswer["issues"] = [];
-  for (const r of jsonlBlockRows(block, s.mapping, s.maxLineBytes)) {
-    if (r.ok) products.push(r.product);
-    else issues.push({ at: products.length, issue: r.issue });
-  }
-  // Only checking (a bad row already stops the output): the rows are counted, not answered.
-  if (check) return { text: new Uint8Array(0), ends: new Int32Array(products.length), issues };
-  const predictions = products.length > 0 ? model.predict(products, s.options) : [];
-  const lines = new Array<string>(predictions.length);
-  for (let i = 0; i < predictions.length; i++) lines[i] = itemPredictionJsonOpen(predictions[i]!) + s.tail;
-  const joined = lines.join("");
-  const text = encoder.encode(joined);
-  const ends = new Int32Array(lines.length);
-  let at = 0;
-  // One byte per character unless the text has non-ASCII characters (then count each line's bytes).
-  const ascii = text.length === joined.length;
-  for (let i = 0; i < lines.length; i++) ends[i] = at += ascii ? lines[i]!.length : Buffer.byteLength(lines[i]!);
-  return { text, ends, issues };
-}
-
-/** Model arrays to copy into a worker: each in a buffer of its own (not a view of the whole model file), without the training sample. */
-function workerParts(model: CategoryModel): { manifest: Record<string, unknown>; arrays: Record<string, ArtifactArray> } {
+function workerInit(model: CategoryModel, settings: BlockSettings): { message: unknown; transfer: ArrayBuffer[] } {
   const { manifest, arrays } = model.toParts();
   const own: Record<string, ArtifactArray> = {};
-  for (const [k, v] of Object.entries(arrays)) if (!k.startsWith("samples.")) own[k] = v.slice() as ArtifactArray;
-  return { manifest, arrays: own };
+  const transfer: ArrayBuffer[] = [];
+  for (const [k, v] of Object.entries(arrays)) {
+    if (k.startsWith("samples.")) continue;
+    const copy = v.slice() as ArtifactArray;
+    own[k] = copy;
+    transfer.push(copy.buffer as ArrayBuffer);
+  }
+  return { message: { init: { manifest, arrays: own, linear: linear(model), settings } satisfies WorkerInit }, transfer };
 }
 
 /**
  * Workers that answer blocks, each holding a copy of the model; a block goes to the ready one with the fewest
- * out. A worker takes ~0.15 s to load its modules and model: until one is ready, the caller answers blocks.
+ * out. A worker takes ~0.2 s to load its modules and model (less when started ahead, see prestartClassifyJsonl):
+ * until one is ready, the caller answers blocks.
  */
 class BlockPool {
   private readonly workers: { w: Worker; out: number; ready: boolean }[] = [];
@@ -99,9 +76,11 @@ class BlockPool {
 
   constructor(model: CategoryModel, settings: BlockSettings, n: number) {
     this.allReady = new Promise((resolve) => (this.onAllReady = resolve));
-    const workerData = { ...workerParts(model), settings };
+    const started = takeSpareClassifyWorkers(n);
     for (let i = 0; i < n; i++) {
-      const w = new Worker(WORKER_URL, { workerData });
+      const w = started[i] ?? new Worker(CLASSIFY_WORKER_URL);
+      const init = workerInit(model, settings);
+      w.postMessage(init.message, init.transfer);
       const slot = { w, out: 0, ready: false };
       w.on("message", (m: { ready?: true; id: number; answer: BlockAnswer }) => {
         if (m.ready) {
@@ -222,6 +201,14 @@ export function classifyJsonl(
   };
 }
 
+/** Whether the block's first {@link CJK_PEEK_BYTES} have a Chinese or Japanese character. */
+function hasCjk(block: LineBlock): boolean {
+  const b = block.bytes;
+  const text = Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, CJK_PEEK_BYTES)).toString("utf8");
+  for (let i = 0; i < text.length; i++) if (isCjk(text.charCodeAt(i))) return true;
+  return false;
+}
+
 /** Whether `source` is a file too small to be worth starting workers for. */
 async function small(source: string | NodeJS.ReadableStream): Promise<boolean> {
   if (typeof source !== "string") return false;
@@ -249,7 +236,7 @@ async function* iterate(
     tail: `,"model":${JSON.stringify(model.version)}}\n`,
   };
   // This thread answers blocks too: one worker per other core.
-  const threads = run.threads ?? (!(await small(source)) ? Math.min(MAX_WORKERS, workerThreads(WORKER_URL)) : 0);
+  const threads = run.threads ?? (!(await small(source)) ? classifyWorkerCount() : 0);
   const size = run.batchSize;
 
   // Answers come back in input order; lines are written once the stream they stand in for would have written
@@ -297,10 +284,13 @@ async function* iterate(
     return slot;
   };
   // Once a row has failed, later blocks are only checked (their lines would never be written).
+  // This thread answers as the workers do (a LeanPredictor when the model is linear: the same answers).
+  const predictor = leanPredictor(model) ?? model;
   const local = (block: LineBlock): { answer: BlockAnswer; done: Promise<BlockAnswer> } => {
-    const answer = answerBlock(model, settings, block, failing);
+    const answer = answerBlock(predictor, settings, block, failing);
     return { answer, done: Promise.resolve(answer) };
   };
+  let firstLocal = true;
   try {
     const blocks = readLineBlocks(stream, { maxLineBytes: settings.maxLineBytes, file, ...(read.signal ? { signal: read.signal } : {}) });
     try {
@@ -312,11 +302,21 @@ async function* iterate(
             yield* release(sure());
           }
         }
+        // This thread's first block, when it is Chinese or Japanese text, loads the segmenter's dictionary (~0.2 s):
+        // the workers start first and take blocks enough to work through that.
+        let most = BLOCKS_PER_WORKER;
+        if (pool && firstLocal && !segmenterLoaded() && hasCjk(block)) {
+          await pool.allReady;
+          most = BLOCKS_WHILE_SEGMENTER_LOADS;
+        }
         // A worker with room takes the block; else this thread answers it (while the workers start, and its share after).
-        if (pool?.hasRoom(BLOCKS_PER_WORKER)) {
+        if (pool?.hasRoom(most)) {
           out.push(settled(pool.answer(block, failing)));
           stats.workerBlocks++;
-        } else out.push(local(block));
+        } else {
+          firstLocal = false;
+          out.push(local(block));
+        }
         while (out.length > 0 && (out[0]!.answer !== undefined || out.length > MAX_OUT)) {
           take(await out.shift()!.done);
           yield* release(sure());

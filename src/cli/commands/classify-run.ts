@@ -2,6 +2,7 @@
 import path from "node:path";
 import { writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../entries/core.js";
 import { canClassifyJsonl, classifyJsonl, followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
+import { closeSpareClassifyWorkers } from "../../entries/start.js";
 import { readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
 
@@ -76,6 +77,7 @@ export async function runClassify(flags: ClassifyFlags): Promise<void> {
     if (flags.out) ui.info(`Classified ${done} products with model ${version} → ${flags.out}`);
   } finally {
     await model.close();
+    await closeSpareClassifyWorkers();
   }
 }
 

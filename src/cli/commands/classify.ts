@@ -1,5 +1,6 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE). The
-// options are defined here; the run (./classify-run.ts, which loads the model code) is imported when it runs.
+// options are defined here; the run (./classify-run.ts, which loads the model code) is imported when it runs, after the
+// worker threads that classify a JSONL file were started (they load their modules meanwhile).
 import type { Command } from "commander";
 import { addInputOptions, fractionArg, intArg } from "../options.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
@@ -21,5 +22,11 @@ export function classifyCommand(cmd: Command): Command {
     .option("--explain-neighbors <n>", "training products listed per explanation (implies --explain; default 3)", intArg("--explain-neighbors", 0, 100))
     .addHelpText("after", EXPLAIN_HELP);
   addInputOptions(cmd, { labelField: false, fromModel: true });
-  return cmd.action(async (flags: ClassifyFlags) => (await import("./classify-run.js")).runClassify(flags));
+  return cmd.action(async (flags: ClassifyFlags) => {
+    // A JSONL file (no explanations) is classified on worker threads: they start loading while this thread loads the run and the model.
+    const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
+    const csv = flags.format === "csv" || (flags.format !== "jsonl" && /\.(csv|tsv)$/i.test(flags.data));
+    if (flags.data !== "-" && !csv && !explaining) (await import("../../entries/start.js")).prestartClassifyJsonl(flags.data);
+    return (await import("./classify-run.js")).runClassify(flags);
+  });
 }

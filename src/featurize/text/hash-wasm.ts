@@ -94,6 +94,9 @@ export interface HashSpace {
   weightRow(indices: Int32Array, values: Float32Array, start: number, end: number): void;
 }
 
+/** Working memory a transforming hasher may keep between batches (more, as after a huge batch, is released: a new one costs ~1 ms). */
+export const KEEP_HASHER_BYTES = 64 * 2 ** 20;
+
 /** Rows of a transformed batch (compact columns, weighted) or of a fitting pass (raw buckets, counts). */
 export interface HashedRows {
   indptr: Int32Array;
@@ -281,9 +284,10 @@ export class WasmTextHasher {
   /**
    * Hashes the documents (text fields, first = title): transforming, rows of compact columns weighted as
    * FittedTextFeaturizer.weightRow; fitting, rows of raw buckets and counts, with `df` (per raw bucket) added
-   * to. `onRow(d)` is called every 4096 documents (progress, cancellation).
+   * to. `onRow(d)` is called every 4096 documents (progress, cancellation). With `views`, `indices` and `values`
+   * are views on the hasher's memory (no copy), valid until its next call.
    */
-  hash(texts: readonly (readonly string[])[], onRow?: (d: number) => void, df?: Int32Array): HashedRows {
+  hash(texts: readonly (readonly string[])[], onRow?: (d: number) => void, df?: Int32Array, views = false): HashedRows {
     const p = this.params;
     const ex = this.ex;
     const indptr = new Int32Array(texts.length + 1);
@@ -326,7 +330,7 @@ export class WasmTextHasher {
       for (let f = 0; f < norm.length && ok; f++) {
         const s = norm[f]!;
         if (s.length === 0) continue;
-        ok = this.field(s, f === 0 ? 1 : 0, parts.get(s));
+        ok = this.field(s, f === 0 ? 1 : 0, parts.size > 0 ? parts.get(s) : undefined);
       }
       if (ok) {
         indptr[d + 1] = this.fitting ? ex.endFit() : ex.endTransform();
@@ -342,10 +346,12 @@ export class WasmTextHasher {
       const mine = this.i32.subarray(this.dfAt >> 2, (this.dfAt >> 2) + this.width);
       for (let c = 0; c < this.width; c++) df[c]! += mine[c]!;
     }
-    const indices = this.i32.subarray(this.outIdxAt >> 2, (this.outIdxAt >> 2) + n);
-    const values = this.f32.subarray(this.outValAt >> 2, (this.outValAt >> 2) + n);
+    const [i, v] = [this.outIdxAt >> 2, this.outValAt >> 2];
+    const indices = this.i32.subarray(i, i + n);
+    const values = this.f32.subarray(v, v + n);
     // hashAdding's rows go to shared memory (the fit worker and this thread compact each other's).
     if (this.adding) return { indptr: shared(indptr), indices: shared(indices), values: shared(values) };
+    if (views) return { indptr, indices, values };
     return { indptr, indices: indices.slice(), values: values.slice() };
   }
 

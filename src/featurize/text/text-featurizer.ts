@@ -7,15 +7,13 @@ import { csr, type CsrMatrix } from "../../linalg/matrix.js";
 import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
-import { FitHasher, WasmTextHasher } from "./hash-wasm.js";
+import { FitHasher, KEEP_HASHER_BYTES, WasmTextHasher } from "./hash-wasm.js";
+import { hashSpace } from "./hash-space.js";
 import { BY_MAIN, claim, compactClaimed, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
 export { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
-
-/** Working memory a featurizer's WebAssembly hasher may keep between calls (more, as after a huge batch, is released). */
-const KEEP_HASHER_BYTES = 64 * 2 ** 20;
 
 /**
  * A fitted text featurizer: maps products to rows of a fixed, compact feature space (the hashed buckets
@@ -80,10 +78,7 @@ export class FittedTextFeaturizer implements FittedFeaturizer {
    * by {@link FittedTextFeaturizer.transformTextsInJs} (the same rows, bit for bit).
    */
   transformTexts(texts: readonly (readonly string[])[], options: RunOptions = {}): CsrMatrix {
-    if (this.hasher === undefined) {
-      const weightRow = this.weightRow.bind(this);
-      this.hasher = WasmTextHasher.create(this.params, { columns: this.columns, idf: this.idf, charStart: this.charStart, weightRow }) ?? null;
-    }
+    if (this.hasher === undefined) this.hasher = WasmTextHasher.create(this.params, hashSpace(this.params, this.columns, this.idf)) ?? null;
     if (this.hasher === null) return this.transformTextsInJs(texts, options);
     const hasher = this.hasher;
     let r: ReturnType<WasmTextHasher["hash"]>;

@@ -39,14 +39,31 @@ function addScaledRow(o: usize, wr: usize, vv: v128, pairs: i32, k: i32): void {
   }
 }
 
+/** Where {@link touchRows} leaves what it read (so that its loads are kept). */
+let touchSink: i32 = 0;
+
 /**
- * Scores of CSR rows against feature-major float32 weights (w[f·k + c]):
- * out[i·k + c] = intercept[c], then for each non-zero (f, v) of row i, out[i·k + c] += v · w[f·k + c], each
- * step computed in float64 and rounded to float32 (as JavaScript does on a Float32Array), two classes per
- * SIMD step. Two rows at a time, their steps interleaved: each row's steps depend on the one before (through
- * its scores), the other row's do not, so the processor overlaps them (same operations per row, same bits).
+ * Reads the first word of the weights of every feature of rows [from, to): the loads do not depend on one
+ * another, so the processor has many cache misses out at once, and the scoring loop that follows finds the
+ * weights in the cache (its loads wait on the scores before them, so it has few misses out at a time).
  */
-export function scoreCsr(indptr: usize, indices: usize, data: usize, rows: i32, w: usize, k: i32, intercept: usize, out: usize): void {
+// @ts-ignore: decorator
+@inline
+function touchRows(indices: usize, from: i32, to: i32, w: usize, stride: usize): void {
+  let t: i32 = 0;
+  for (let p = from; p < to; p++) t |= load<i32>(w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * stride);
+  touchSink |= t;
+}
+
+/**
+ * Scores of CSR rows against feature-major float32 weights, feature f's k weights at w + f·stride (bytes; the
+ * JavaScript side pads each feature to whole cache lines): out[i·k + c] = intercept[c], then for each non-zero
+ * (f, v) of row i, out[i·k + c] += v · w_f[c], each step computed in float64 and rounded to float32 (as
+ * JavaScript does on a Float32Array), two classes per SIMD step. Two rows at a time, their steps interleaved:
+ * each row's steps depend on the one before (through its scores), the other row's do not, so the processor
+ * overlaps them (same operations per row, same bits); their weights are fetched first (touchRows).
+ */
+export function scoreCsr(indptr: usize, indices: usize, data: usize, rows: i32, w: usize, k: i32, stride: usize, intercept: usize, out: usize): void {
   const pairs = k & ~1;
   const rowBytes = (<usize>k) << 2;
   let i = 0;
@@ -59,25 +76,28 @@ export function scoreCsr(indptr: usize, indices: usize, data: usize, rows: i32, 
     const ea = load<i32>(indptr + (((<usize>i) + 1) << 2));
     let pb = ea;
     const eb = load<i32>(indptr + (((<usize>i) + 2) << 2));
+    touchRows(indices, pa, eb, w, stride);
     for (; pa < ea && pb < eb; pa++, pb++) {
       const va = f64x2.splat(<f64>load<f32>(data + ((<usize>pa) << 2)));
       const vb = f64x2.splat(<f64>load<f32>(data + ((<usize>pb) << 2)));
-      addScaledRow(oa, w + (<usize>load<i32>(indices + ((<usize>pa) << 2))) * rowBytes, va, pairs, k);
-      addScaledRow(ob, w + (<usize>load<i32>(indices + ((<usize>pb) << 2))) * rowBytes, vb, pairs, k);
+      addScaledRow(oa, w + (<usize>load<i32>(indices + ((<usize>pa) << 2))) * stride, va, pairs, k);
+      addScaledRow(ob, w + (<usize>load<i32>(indices + ((<usize>pb) << 2))) * stride, vb, pairs, k);
     }
     for (; pa < ea; pa++) {
-      addScaledRow(oa, w + (<usize>load<i32>(indices + ((<usize>pa) << 2))) * rowBytes, f64x2.splat(<f64>load<f32>(data + ((<usize>pa) << 2))), pairs, k);
+      addScaledRow(oa, w + (<usize>load<i32>(indices + ((<usize>pa) << 2))) * stride, f64x2.splat(<f64>load<f32>(data + ((<usize>pa) << 2))), pairs, k);
     }
     for (; pb < eb; pb++) {
-      addScaledRow(ob, w + (<usize>load<i32>(indices + ((<usize>pb) << 2))) * rowBytes, f64x2.splat(<f64>load<f32>(data + ((<usize>pb) << 2))), pairs, k);
+      addScaledRow(ob, w + (<usize>load<i32>(indices + ((<usize>pb) << 2))) * stride, f64x2.splat(<f64>load<f32>(data + ((<usize>pb) << 2))), pairs, k);
     }
   }
   if (i < rows) {
     const o = out + (<usize>i) * rowBytes;
     memory.copy(o, intercept, rowBytes);
+    const start = load<i32>(indptr + ((<usize>i) << 2));
     const end = load<i32>(indptr + (((<usize>i) + 1) << 2));
-    for (let p = load<i32>(indptr + ((<usize>i) << 2)); p < end; p++) {
-      addScaledRow(o, w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * rowBytes, f64x2.splat(<f64>load<f32>(data + ((<usize>p) << 2))), pairs, k);
+    touchRows(indices, start, end, w, stride);
+    for (let p = start; p < end; p++) {
+      addScaledRow(o, w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * stride, f64x2.splat(<f64>load<f32>(data + ((<usize>p) << 2))), pairs, k);
     }
   }
 }
