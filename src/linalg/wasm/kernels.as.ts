@@ -1,7 +1,7 @@
 // AssemblyScript source of the WebAssembly SIMD kernels (compiled by `npm run build` to
-// dist/linalg/wasm/kernels.wasm with scripts/build-wasm.mjs; loaded by ../kernels.ts). Every argument that
+// dist/linalg/wasm/kernels.wasm with scripts/build-wasm.mjs; loaded by ../kernels-wasm.ts). Every argument that
 // names an array is a byte offset into this module's memory, which the JavaScript side lays out. Each kernel
-// does the same floating-point operations in the same order as its JavaScript twin in ../kernels.ts, so
+// does the same floating-point operations in the same order as its JavaScript twin in ../kernels-js.ts, so
 // both give identical bits.
 
 /** init + Σ_{p in [start, end)} w[indices[p]] · data[p]  (w float64, data float32). */
@@ -567,7 +567,7 @@ export function gramRemove(q: usize, n: i32, k: i32, y: usize, alpha: usize, g: 
 }
 
 /**
- * Rows [r0, r1) of a Gram matrix's upper triangle (kernels.ts's GramPlan, one block): entries t in [t0, t1) in the
+ * Rows [r0, r1) of a Gram matrix's upper triangle (kernels-shared.ts's GramPlan, one block): entries t in [t0, t1) in the
  * CSC's order (by column, then row), each adding val[f]·val[b] (f = from[t], its row a = rowOf[f]) to
  * out[(a − r0)·n + rowOf[b]] for b in [f, end[t]) (its column's rows from a on), then bias² to out[(a − r0)·n + b],
  * b ≥ a (out, (r1 − r0) × n float64, zeroed). Each entry the same sum, in the same (column) order, as a sweep of
