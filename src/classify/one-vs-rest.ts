@@ -384,7 +384,7 @@ export function fillGramBlocks(job: OvrJob): void {
  * Completes job.gram once every block is filled: a block another thread still fills is waited for (a second at
  * most, then filled here too: the same values into the same entries, so a late write changes nothing).
  */
-function completeGram(job: OvrJob): void {
+export function completeGram(job: OvrJob): void {
   const { gram, gramPlan: plan, gramState: state } = job;
   if (!gram || !plan || !state) return;
   fillGramBlocks(job);
