@@ -17,8 +17,13 @@ describe("SqliteStore durability", () => {
     const child = spawn(process.execPath, [path.join(ROOT, "src/store/durability-child.mjs"), dir], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
     let lastAck = -1;
     let buffered = "";
+    let ready = "";
+    const started = Date.now();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the child did not acknowledge 30 batches in time")), 60_000);
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`the child did not acknowledge 30 batches in 80 s: ${ready || "never ready"}, last ack ${lastAck}`));
+      }, 80_000);
       child.on("error", reject);
       child.on("exit", (code) => reject(new Error(`the child exited early with code ${code}`)));
       child.stdout.on("data", (chunk: Buffer) => {
@@ -27,7 +32,7 @@ describe("SqliteStore durability", () => {
         buffered = lines.pop()!;
         for (const l of lines) {
           if (l.startsWith("ack ")) lastAck = Number(l.slice(4));
-          if (l.startsWith("ready ")) expect(l).toBe("ready thread");
+          if (l.startsWith("ready ")) ready = `${l} after ${Date.now() - started} ms`;
         }
         if (lastAck >= 30) {
           clearTimeout(timer);
@@ -37,6 +42,7 @@ describe("SqliteStore durability", () => {
         }
       });
     });
+    expect(ready).toMatch(/^ready thread /);
     await new Promise((r) => child.once("exit", r));
     expect(child.signalCode).toBe("SIGKILL");
     const store = SqliteStore.open(dir);
@@ -52,5 +58,5 @@ describe("SqliteStore durability", () => {
     } finally {
       await store.close();
     }
-  });
+  }, 90_000);
 });
