@@ -78,8 +78,16 @@ describe("overload", () => {
         expect(await server.stop()).toBe(0);
       }
     };
-    const shed = await run([]);
-    const baseline = await run(["--max-queue", "0", "--max-lag", "0"], shed.load.offeredRate);
+    // The pair compares only when the server without shedding was past its capacity (it answered less than 90% of
+    // the offered rate): the capacity measured before the shedding run moves with the machine's other work, so
+    // when the baseline kept up, the pair is redone at twice the rate (up to two more times).
+    let shed = await run([]);
+    let baseline = await run(["--max-queue", "0", "--max-lag", "0"], shed.load.offeredRate);
+    for (let more = 2; more > 0 && baseline.load.answeredPerSecond >= 0.9 * baseline.load.offeredRate!; more--) {
+      const rate = 2 * baseline.load.offeredRate!;
+      shed = await run([], rate);
+      baseline = await run(["--max-queue", "0", "--max-lag", "0"], rate);
+    }
     const info = JSON.stringify({ shed: shed.load, baseline: baseline.load });
     if (process.env.HARDENING_DEBUG) console.log(JSON.stringify({ shed, baseline }, (k, v) => (k === "probes" || k === "metrics" ? undefined : v)));
     expect(Object.keys(shed.load.statusCodes).sort(), info).toEqual(["200", "503"]);
@@ -95,7 +103,7 @@ describe("overload", () => {
     // and generator pinned to their own cores, measures p99 < 50 ms at 2×).
     expect(Object.keys(baseline.load.statusCodes), info).toEqual(["200"]);
     expect(shed.load.okP99Ms!, info).toBeLessThan(baseline.load.okP99Ms!);
-  }, 60_000);
+  }, 120_000);
 
   it("never sheds a few heavy requests at once (1000-item batches from 4 clients back to back)", async () => {
     // The event-loop delay limit is off: on a busy machine one batch can take over a second, which it would shed.
