@@ -96,7 +96,8 @@ const probaRows = (labels: number): number => Math.max(64, Math.floor(2 ** 22 / 
 export class LeanPredictor implements BlockPredictor {
   private hasher: WasmTextHasher | undefined;
   private readonly classifier: LinearModel | SparseLinearModel;
-  private readonly decider: Decider;
+  /** Labels, calibration and decisions, as the model's. */
+  readonly decider: Decider;
 
   private constructor(
     private readonly parts: LeanParts,
@@ -124,6 +125,11 @@ export class LeanPredictor implements BlockPredictor {
       labels: manifest.labels as string[],
       calibration: manifest.calibration as CalibrationInfo | undefined,
     });
+  }
+
+  /** The classifier's number of classes. */
+  get classCount(): number {
+    return this.classifier.classCount;
   }
 
   static create(parts: LeanParts): LeanPredictor | undefined {
