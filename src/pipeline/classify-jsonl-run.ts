@@ -54,12 +54,13 @@ function workerInit(model: JsonlModel, settings: BlockSettings): { message: unkn
 }
 
 /**
- * Workers that answer blocks, each holding a copy of the model; a block goes to the ready one with the fewest
- * out. A worker takes ~0.2 s to load its modules and model (less when started ahead, see prestartClassifyJsonl):
+ * Workers that answer blocks, each holding a copy of the model; a block goes to the one with the fewest out that
+ * is ready, or was started ahead (see prestartClassifyJsonl: it is nearly ready, and answers the blocks it was
+ * sent once it is, so that it has work then). A worker started here takes ~0.2 s to load its modules and model:
  * until one is ready, the caller answers blocks.
  */
 class BlockPool {
-  private readonly workers: { w: Worker; out: number; ready: boolean }[] = [];
+  private readonly workers: { w: Worker; out: number; ready: boolean; ahead: boolean }[] = [];
   /** Workers that have loaded the model. */
   ready = 0;
   /** Resolves when every worker has loaded the model (or one failed). */
@@ -76,7 +77,7 @@ class BlockPool {
       const w = started[i] ?? new Worker(CLASSIFY_WORKER_URL);
       const init = workerInit(model, settings);
       w.postMessage(init.message, init.transfer);
-      const slot = { w, out: 0, ready: false };
+      const slot = { w, out: 0, ready: false, ahead: i < started.length };
       w.on("message", (m: { ready?: true; id: number; answer: BlockAnswer }) => {
         if (m.ready) {
           slot.ready = true;
@@ -105,17 +106,21 @@ class BlockPool {
     this.pending.clear();
   }
 
-  /** Whether a ready worker has fewer than `most` blocks out. */
+  /** Whether a worker that takes blocks (ready, or started ahead) has fewer than `most` blocks out. */
   hasRoom(most: number): boolean {
     if (this.failure !== undefined) return true; // answer() says why
-    return this.workers.some((s) => s.ready && s.out < most);
+    return this.workers.some((s) => (s.ready || s.ahead) && s.out < most);
   }
 
-  /** Sends a block to a ready worker (its bytes are transferred: the caller's copy is gone) and resolves with its answer. */
+  /**
+   * Sends a block to the worker that takes blocks with the fewest out, a ready one on a tie (its bytes are
+   * transferred: the caller's copy is gone), and resolves with its answer.
+   */
   answer(block: LineBlock, check: boolean): Promise<BlockAnswer> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    let slot = this.workers.find((s) => s.ready)!;
-    for (const s of this.workers) if (s.ready && s.out < slot.out) slot = s;
+    let slot: (typeof this.workers)[number] | undefined;
+    for (const s of this.workers) if ((s.ready || s.ahead) && (!slot || s.out < slot.out || (s.out === slot.out && s.ready && !slot.ready))) slot = s;
+    if (!slot) return Promise.reject(new Error("No classifying worker takes blocks")); // hasRoom said one does
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: slot });
