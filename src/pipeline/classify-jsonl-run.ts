@@ -63,6 +63,8 @@ class BlockPool {
   private readonly workers: { w: Worker; out: number; ready: boolean; ahead: boolean }[] = [];
   /** Workers that have loaded the model. */
   ready = 0;
+  /** Whether every worker was started ahead (each takes blocks before it is ready). */
+  readonly ahead: boolean;
   /** Resolves when every worker has loaded the model (or one failed). */
   readonly allReady: Promise<void>;
   private onAllReady!: () => void;
@@ -73,6 +75,7 @@ class BlockPool {
   constructor(model: JsonlModel, settings: BlockSettings, n: number) {
     this.allReady = new Promise((resolve) => (this.onAllReady = resolve));
     const started = takeSpareClassifyWorkers(n);
+    this.ahead = started.length === n;
     for (let i = 0; i < n; i++) {
       const w = started[i] ?? new Worker(CLASSIFY_WORKER_URL);
       const init = workerInit(model, settings);
@@ -293,10 +296,10 @@ async function* iterate(
           }
         }
         // This thread's first block, when it is Chinese or Japanese text, loads the segmenter's dictionary (~0.2 s):
-        // the workers start first and take blocks enough to work through that.
+        // the workers take blocks enough to work through that first (once started, unless started ahead).
         let most = BLOCKS_PER_WORKER;
         if (pool && firstLocal && !segmenterLoaded() && hasCjk(block)) {
-          await pool.allReady;
+          if (!pool.ahead) await pool.allReady;
           most = BLOCKS_WHILE_SEGMENTER_LOADS;
         }
         // A worker with room takes the block; else this thread answers it (while the workers start, and its share after).
