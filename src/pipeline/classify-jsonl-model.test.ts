@@ -2,7 +2,7 @@
 // bytes for dense and sparse linear models; undefined (the caller then loads the model the usual way) for any model
 // it does not restore as loadModel would; loadModel's errors for a damaged model directory; and the text params
 // it reads without zod as TextFeaturizerParams reads them.
-import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -45,9 +45,9 @@ async function bytes(run: JsonlClassifyRun): Promise<string> {
 }
 
 /** A copy of the model directory `name` with its manifest edited by `edit` (its checksum dropped: a model written before there was one). */
+let copies = 0;
 async function edited(name: string, edit: (m: Record<string, unknown>) => void): Promise<string> {
-  const to = path.join(dir, `${name}-${Math.random().toString(36).slice(2)}`);
-  const { cp } = await import("node:fs/promises");
+  const to = path.join(dir, `${name}-${++copies}`);
   await cp(path.join(dir, name), to, { recursive: true });
   const file = path.join(to, "manifest.json");
   const m = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;

@@ -24,6 +24,10 @@ const BLOCKS_WHILE_SEGMENTER_LOADS = 12;
 const CJK_PEEK_BYTES = 16 * 1024;
 /** Most answers held for their turn (bounds memory when a worker is slow). */
 const MAX_OUT = 16;
+/** The end of a file whose blocks are cut smaller, so that no thread waits long for another's last block. */
+const TAIL_BYTES = 4 * CHUNK_BYTES;
+const TAIL_PIECE_BYTES = CHUNK_BYTES / 4;
+const NL = 0x0a;
 
 /** What classifying JSONL needs of a category model (text only). */
 export interface JsonlModel {
@@ -202,11 +206,50 @@ function hasCjk(block: LineBlock): boolean {
   return false;
 }
 
-/** Whether `source` is a file too small to be worth starting workers for. */
-async function small(source: string | NodeJS.ReadableStream): Promise<boolean> {
-  if (typeof source !== "string") return false;
+/** The size of `source` when it is a regular file (undefined for a stream, or what is not a file). */
+async function fileSize(source: string | NodeJS.ReadableStream): Promise<number | undefined> {
+  if (typeof source !== "string") return undefined;
   const st = await stat(source).catch(() => undefined);
-  return st !== undefined && st.isFile() && st.size < MIN_WORKER_BYTES;
+  return st?.isFile() ? st.size : undefined;
+}
+
+/** Lines in `bytes` (the "\n" in it). */
+function newlines(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(NL, start); i !== -1 && i < end; i = bytes.indexOf(NL, i + 1)) n++;
+  return n;
+}
+
+/** The block as `parts` blocks of about equal size, cut after a line's "\n" (as readLineBlocks cuts), each in a buffer of its own. */
+export function splitBlock(block: LineBlock, parts: number): LineBlock[] {
+  const b = block.bytes;
+  if (block.dropped !== undefined || parts < 2 || block.lines < 2) return [block];
+  const out: LineBlock[] = [];
+  let at = 0;
+  let line = block.firstLine;
+  for (let k = 1; k < parts; k++) {
+    const nl = b.indexOf(NL, Math.max(at, Math.floor((b.length * k) / parts) - 1));
+    if (nl === -1 || nl + 1 >= b.length) break;
+    const lines = newlines(b, at, nl + 1);
+    out.push({ bytes: b.slice(at, nl + 1), firstLine: line, lines });
+    line += lines;
+    at = nl + 1;
+  }
+  out.push({ bytes: at === 0 ? b : b.slice(at), firstLine: line, lines: block.lines - (line - block.firstLine) });
+  return out;
+}
+
+/**
+ * The blocks, those in the last {@link TAIL_BYTES} of a file of `size` bytes cut in pieces of about
+ * {@link TAIL_PIECE_BYTES}: the threads then finish within a small piece of each other.
+ */
+async function* withSmallTail(blocks: AsyncIterable<LineBlock>, size: number | undefined): AsyncGenerator<LineBlock> {
+  let seen = 0;
+  for await (const block of blocks) {
+    seen += block.dropped ?? block.bytes.length;
+    if (size === undefined || size - seen >= TAIL_BYTES) yield block;
+    else yield* splitBlock(block, Math.ceil(block.bytes.length / TAIL_PIECE_BYTES));
+  }
 }
 
 async function* iterate(
@@ -229,7 +272,8 @@ async function* iterate(
     tail: `,"model":${JSON.stringify(model.version)}}\n`,
   };
   // This thread answers blocks too: one worker per other core.
-  const threads = run.threads ?? (!(await small(source)) ? classifyWorkerCount() : 0);
+  const bytes = await fileSize(source);
+  const threads = run.threads ?? (bytes === undefined || bytes >= MIN_WORKER_BYTES ? classifyWorkerCount() : 0);
   const size = run.batchSize;
 
   // Answers come back in input order; lines are written once the stream they stand in for would have written
@@ -285,7 +329,8 @@ async function* iterate(
   };
   let firstLocal = true;
   try {
-    const blocks = readLineBlocks(stream, { maxLineBytes: settings.maxLineBytes, file, ...(read.signal ? { signal: read.signal } : {}) });
+    const lineBlocks = readLineBlocks(stream, { maxLineBytes: settings.maxLineBytes, file, ...(read.signal ? { signal: read.signal } : {}) });
+    const blocks = pool ? withSmallTail(lineBlocks, bytes) : lineBlocks;
     try {
       for await (const block of blocks) {
         if (pool && run.share === false) {
