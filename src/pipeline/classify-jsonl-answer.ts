@@ -9,7 +9,7 @@ import type { ItemPrediction } from "../core/prediction.js";
 import { itemPredictionJsonOpen } from "../core/prediction-json.js";
 import type { Product } from "../core/product.js";
 import type { RowMapping } from "../catalog/map-row.js";
-import { jsonlBlockRows } from "../catalog/read-jsonl.js";
+import { classifyBlockRows } from "./classify-jsonl-rows.js";
 import type { LineBlock } from "../catalog/read-lines.js";
 import { LinearModel } from "../classify/linear-model.js";
 import { isSparseArtifact, SparseLinearModel } from "../classify/sparse-linear-model.js";
@@ -54,7 +54,7 @@ const encoder = new TextEncoder();
 export function answerBlock(model: BlockPredictor, s: BlockSettings, block: LineBlock, check = false): BlockAnswer {
   const products: Product[] = [];
   const issues: BlockAnswer["issues"] = [];
-  for (const r of jsonlBlockRows(block, s.mapping, s.maxLineBytes)) {
+  for (const r of classifyBlockRows(block, s.mapping, s.maxLineBytes)) {
     if (r.ok) products.push(r.product);
     else issues.push({ at: products.length, issue: r.issue });
   }
