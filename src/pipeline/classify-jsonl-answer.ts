@@ -1,8 +1,8 @@
-// Answering a block of JSONL lines for classifyJsonl (./classify-jsonl.ts), on the calling thread or a worker: the
-// rows read and mapped (jsonlBlockRows), predicted, and written as `assort classify`'s lines. Also the lean
-// predictor a worker answers with when the model is a linear one hashed in WebAssembly: the same answers as
-// CategoryModel.predict from a few light modules (the worker then starts in a fraction of the time: no zod, no
-// estimators). Only light modules are imported here.
+// Answering a block of JSONL lines for classifyJsonl (./classify-jsonl-run.ts), on the calling thread or a worker:
+// the rows read and mapped (classifyBlockRows: jsonlBlockRows' rows), predicted, and written as `assort classify`'s
+// lines. Also the lean predictor a worker answers with when the model is a linear one hashed in WebAssembly: the
+// same answers as CategoryModel.predict from a few light modules (the worker then starts in a fraction of the time:
+// no zod, no estimators). Only light modules are imported here.
 import type { Artifact, ArtifactArray, ModelClassifyOptions } from "../core/contracts.js";
 import type { RowIssue } from "../core/errors.js";
 import type { ItemPrediction } from "../core/prediction.js";
@@ -47,7 +47,7 @@ export interface BlockAnswer {
 const encoder = new TextEncoder();
 
 /**
- * Answers one block of JSONL lines: each line read as readCatalog reads it (jsonlBlockRows), the products
+ * Answers one block of JSONL lines: each line read as readCatalog reads it (classifyBlockRows), the products
  * predicted by `model` (a CategoryModel, or a worker's {@link LeanPredictor}) and written as `itemPredictionJsonOpen(p) + tail`. With
  * `check`, the rows are read and counted only (`ends` all 0, no text).
  */

@@ -1,7 +1,7 @@
-// Worker thread entry for classifyJsonl (./classify-jsonl.ts): loads its modules as soon as it starts (it may be
+// Worker thread entry for classifyJsonl (./classify-jsonl-run.ts): loads its modules as soon as it starts (it may be
 // started before the model is loaded: ./classify-jsonl-start.ts), then is sent a copy of a category model and
-// answers the blocks of JSONL lines it is sent (answerBlock), posting each answer's buffers back transferred, not
-// copied. A linear model is answered by a LeanPredictor, from light modules only; any other loads the whole model
+// answers the blocks of JSONL lines it is sent (answerBlock; those sent before the model was ready, once it is),
+// posting each answer's buffers back transferred, not copied. A linear model is answered by a LeanPredictor, from light modules only; any other loads the whole model
 // code when it arrives.
 import { parentPort, workerData } from "node:worker_threads";
 import type { ArtifactArray } from "../core/contracts.js";

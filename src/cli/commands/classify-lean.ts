@@ -6,9 +6,23 @@ import { writeFileAtomic, type ModelClassifyOptions } from "../../entries/core.j
 import { classifyJsonlModel, loadLeanModel, type JsonlClassifyRun } from "../../entries/lean-classify.js";
 import { closeSpareClassifyWorkers } from "../../entries/start.js";
 import type { ReadOptions } from "../../entries/models.js";
-import { readOptions } from "../options.js";
+import { readOptions, type InputFlags } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout, type Ui } from "../io.js";
-import type { ClassifyFlags } from "./classify-run.js";
+
+export interface ClassifyFlags extends InputFlags {
+  model: string;
+  data: string;
+  topK: number;
+  out?: string;
+  batchSize: number;
+  quiet?: boolean;
+  explain?: boolean;
+  minPrecision?: number;
+  taxonomy?: string;
+  backoff?: boolean | number;
+  explainFeatures?: number;
+  explainNeighbors?: number;
+}
 
 /** How the input is read (fields from the model unless given) and what is asked of each answer. */
 export function classifySettings(flags: ClassifyFlags, fields: { text: string[]; id: string }, ui: Ui): { read: ReadOptions; options: ModelClassifyOptions } {

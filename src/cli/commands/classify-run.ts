@@ -2,24 +2,9 @@
 import { writeFileAtomic, type ItemPrediction, type Product } from "../../entries/core.js";
 import { canClassifyJsonl, classifyJsonl, followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
 import { closeSpareClassifyWorkers } from "../../entries/start.js";
-import type { readOptions, InputFlags } from "../options.js";
+import type { readOptions } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
-import { classifySettings, reportOperatingPoint, writeJsonlRun } from "./classify-lean.js";
-
-export interface ClassifyFlags extends InputFlags {
-  model: string;
-  data: string;
-  topK: number;
-  out?: string;
-  batchSize: number;
-  quiet?: boolean;
-  explain?: boolean;
-  minPrecision?: number;
-  taxonomy?: string;
-  backoff?: boolean | number;
-  explainFeatures?: number;
-  explainNeighbors?: number;
-}
+import { classifySettings, reportOperatingPoint, writeJsonlRun, type ClassifyFlags } from "./classify-lean.js";
 
 export async function runClassify(flags: ClassifyFlags): Promise<void> {
   const ui = makeUi(Boolean(flags.quiet));

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { addInputOptions, fractionArg, intArg } from "../options.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
-import type { ClassifyFlags } from "./classify-run.js";
+import type { ClassifyFlags } from "./classify-lean.js";
 
 export function classifyCommand(cmd: Command): Command {
   cmd
