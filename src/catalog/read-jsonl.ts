@@ -61,7 +61,7 @@ export function jsonlRow({ line, bytes, size }: RawLine, mapping: RowMapping, ma
 }
 
 /** {@link jsonlRow} of a line already decoded (valid UTF-8, not blank, its terminator and BOM gone). */
-function jsonTextRow(text: string, line: number, mapping: RowMapping): RowResult {
+export function jsonTextRow(text: string, line: number, mapping: RowMapping): RowResult {
   const file = mapping.file;
   let value: unknown;
   try {
@@ -89,10 +89,11 @@ function blankText(s: string): boolean {
 
 /**
  * {@link jsonlRow} of each line of a block from readLineBlocks, in order, blank lines left out. A block of valid
- * UTF-8 (the common case) is decoded once and cut into lines as text; any other goes line by line (blockLines),
- * which finds the lines that are not UTF-8 or too long. The same rows either way.
+ * UTF-8 (the common case) is decoded once and cut into lines as text, each read by `textRow` ({@link jsonTextRow},
+ * or a faster reader of the same rows); any other goes line by line (blockLines), which finds the lines that are
+ * not UTF-8 or too long. The same rows either way.
  */
-export function jsonlBlockRows(block: LineBlock, mapping: RowMapping, maxLineBytes: number): RowResult[] {
+export function jsonlBlockRows(block: LineBlock, mapping: RowMapping, maxLineBytes: number, textRow: typeof jsonTextRow = jsonTextRow): RowResult[] {
   const out: RowResult[] = [];
   const b = block.bytes;
   if (block.dropped !== undefined || b.length > maxLineBytes || !isUtf8(b)) {
@@ -114,7 +115,7 @@ export function jsonlBlockRows(block: LineBlock, mapping: RowMapping, maxLineByt
     const s = text.slice(start, end);
     start = next;
     if (s.length === 0 || (s.charCodeAt(0) <= 0x20 && blankText(s))) continue;
-    out.push(jsonTextRow(s, line, mapping));
+    out.push(textRow(s, line, mapping));
   }
   return out;
 }

@@ -1,15 +1,15 @@
-// Answering a block of JSONL lines for classifyJsonl (./classify-jsonl.ts), on the calling thread or a worker: the
-// rows read and mapped (jsonlBlockRows), predicted, and written as `assort classify`'s lines. Also the lean
-// predictor a worker answers with when the model is a linear one hashed in WebAssembly: the same answers as
-// CategoryModel.predict from a few light modules (the worker then starts in a fraction of the time: no zod, no
-// estimators). Only light modules are imported here.
+// Answering a block of JSONL lines for classifyJsonl (./classify-jsonl-run.ts), on the calling thread or a worker:
+// the rows read and mapped (classifyBlockRows: jsonlBlockRows' rows), predicted, and written as `assort classify`'s
+// lines. Also the lean predictor a worker answers with when the model is a linear one hashed in WebAssembly: the
+// same answers as CategoryModel.predict from a few light modules (the worker then starts in a fraction of the time:
+// no zod, no estimators). Only light modules are imported here.
 import type { Artifact, ArtifactArray, ModelClassifyOptions } from "../core/contracts.js";
 import type { RowIssue } from "../core/errors.js";
 import type { ItemPrediction } from "../core/prediction.js";
 import { itemPredictionJsonOpen } from "../core/prediction-json.js";
 import type { Product } from "../core/product.js";
 import type { RowMapping } from "../catalog/map-row.js";
-import { jsonlBlockRows } from "../catalog/read-jsonl.js";
+import { classifyBlockRows } from "./classify-jsonl-rows.js";
 import type { LineBlock } from "../catalog/read-lines.js";
 import { LinearModel } from "../classify/linear-model.js";
 import { isSparseArtifact, SparseLinearModel } from "../classify/sparse-linear-model.js";
@@ -47,14 +47,14 @@ export interface BlockAnswer {
 const encoder = new TextEncoder();
 
 /**
- * Answers one block of JSONL lines: each line read as readCatalog reads it (jsonlBlockRows), the products
+ * Answers one block of JSONL lines: each line read as readCatalog reads it (classifyBlockRows), the products
  * predicted by `model` (a CategoryModel, or a worker's {@link LeanPredictor}) and written as `itemPredictionJsonOpen(p) + tail`. With
  * `check`, the rows are read and counted only (`ends` all 0, no text).
  */
 export function answerBlock(model: BlockPredictor, s: BlockSettings, block: LineBlock, check = false): BlockAnswer {
   const products: Product[] = [];
   const issues: BlockAnswer["issues"] = [];
-  for (const r of jsonlBlockRows(block, s.mapping, s.maxLineBytes)) {
+  for (const r of classifyBlockRows(block, s.mapping, s.maxLineBytes)) {
     if (r.ok) products.push(r.product);
     else issues.push({ at: products.length, issue: r.issue });
   }
@@ -96,7 +96,8 @@ const probaRows = (labels: number): number => Math.max(64, Math.floor(2 ** 22 / 
 export class LeanPredictor implements BlockPredictor {
   private hasher: WasmTextHasher | undefined;
   private readonly classifier: LinearModel | SparseLinearModel;
-  private readonly decider: Decider;
+  /** Labels, calibration and decisions, as the model's. */
+  readonly decider: Decider;
 
   private constructor(
     private readonly parts: LeanParts,
@@ -124,6 +125,11 @@ export class LeanPredictor implements BlockPredictor {
       labels: manifest.labels as string[],
       calibration: manifest.calibration as CalibrationInfo | undefined,
     });
+  }
+
+  /** The classifier's number of classes. */
+  get classCount(): number {
+    return this.classifier.classCount;
   }
 
   static create(parts: LeanParts): LeanPredictor | undefined {

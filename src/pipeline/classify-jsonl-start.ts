@@ -1,4 +1,4 @@
-// The worker threads of classifyJsonl (./classify-jsonl.ts), which can be started ahead: a worker takes ~0.2 s to
+// The worker threads of classifyJsonl (./classify-jsonl-run.ts), which can be started ahead: a worker takes ~0.2 s to
 // load its modules, which it can do while the caller still loads its own and the model (the model is sent once it
 // is loaded). Imports next to nothing, so that starting them ahead costs the caller nothing to load.
 import { closeSync, openSync, readSync, statSync } from "node:fs";

@@ -1,7 +1,7 @@
-// Worker thread entry for classifyJsonl (./classify-jsonl.ts): loads its modules as soon as it starts (it may be
+// Worker thread entry for classifyJsonl (./classify-jsonl-run.ts): loads its modules as soon as it starts (it may be
 // started before the model is loaded: ./classify-jsonl-start.ts), then is sent a copy of a category model and
-// answers the blocks of JSONL lines it is sent (answerBlock), posting each answer's buffers back transferred, not
-// copied. A linear model is answered by a LeanPredictor, from light modules only; any other loads the whole model
+// answers the blocks of JSONL lines it is sent (answerBlock; those sent before the model was ready, once it is),
+// posting each answer's buffers back transferred, not copied. A linear model is answered by a LeanPredictor, from light modules only; any other loads the whole model
 // code when it arrives.
 import { parentPort, workerData } from "node:worker_threads";
 import type { ArtifactArray } from "../core/contracts.js";
@@ -31,8 +31,17 @@ async function predictor(init: WorkerInit): Promise<BlockPredictor> {
 
 let model: BlockPredictor | undefined;
 let settings: BlockSettings;
+/** Blocks sent before the model was ready (to a worker started ahead), answered once it is. */
+let early: BlockMessage[] | undefined = [];
 
-parentPort!.on("message", (m: { init: WorkerInit } | { id: number; block: LineBlock; check: boolean }) => {
+type BlockMessage = { id: number; block: LineBlock; check: boolean };
+
+function answer(m: BlockMessage): void {
+  const a = answerBlock(model!, settings, m.block, m.check);
+  parentPort!.postMessage({ id: m.id, answer: a }, [a.text.buffer, a.ends.buffer] as ArrayBuffer[]);
+}
+
+parentPort!.on("message", (m: { init: WorkerInit } | BlockMessage) => {
   if ("init" in m) {
     void predictor(m.init).then((p) => {
       model = p;
@@ -40,9 +49,12 @@ parentPort!.on("message", (m: { init: WorkerInit } | { id: number; block: LineBl
       // Compiles the hashing and scoring modules before saying ready (the first block would wait for them).
       model.predict([{ id: "", text: ["warm up"], fields: {} }], settings.options);
       parentPort!.postMessage({ ready: true });
+      const waiting = early!;
+      early = undefined;
+      for (const b of waiting) answer(b);
     });
     return;
   }
-  const answer = answerBlock(model!, settings, m.block, m.check);
-  parentPort!.postMessage({ id: m.id, answer }, [answer.text.buffer, answer.ends.buffer] as ArrayBuffer[]);
+  if (early) early.push(m);
+  else answer(m);
 });

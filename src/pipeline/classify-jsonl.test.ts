@@ -13,6 +13,7 @@ import type { Product } from "../core/product.js";
 import { Random } from "../core/random.js";
 import type { CategoryModel } from "./category-model.js";
 import { canClassifyJsonl, classifyJsonl } from "./classify-jsonl.js";
+import { splitBlock } from "./classify-jsonl-run.js";
 import { train } from "./train.js";
 
 const TRAIN = new URL("../../examples/catalog/train.jsonl", import.meta.url).pathname;
@@ -141,5 +142,27 @@ describe("classifyJsonl", () => {
     expect(want.error).toMatch(/NUL/);
     const empty = await expectSame(Buffer.from("\n  \n"), {}, { topK: 1 }, 8, [7]);
     expect(empty.error).toContain("no rows");
+  });
+});
+
+describe("splitBlock", () => {
+  it("cuts a block into pieces of whole lines whose bytes and line numbers add up to the block's", () => {
+    const text = "a\n\nbb\r\nccc\n{\"d\":1}\ne"; // 6 lines, the last without its "\n"
+    const block = { bytes: new Uint8Array(Buffer.from(text)), firstLine: 7, lines: 6 };
+    for (const parts of [1, 2, 3, 4, 6, 50]) {
+      const pieces = splitBlock(block, parts);
+      expect(pieces.length).toBeLessThanOrEqual(Math.max(1, parts));
+      expect(Buffer.concat(pieces.map((p) => p.bytes)).toString()).toBe(text);
+      let line = 7;
+      for (const p of pieces) {
+        expect(p.firstLine).toBe(line);
+        expect(p.lines).toBe(Buffer.from(p.bytes).toString().split("\n").length - (p === pieces.at(-1) ? 0 : 1));
+        expect(p.bytes.byteOffset === 0 && p.bytes.buffer.byteLength === p.bytes.length).toBe(true);
+        line += p.lines;
+      }
+      expect(line).toBe(13);
+    }
+    const dropped = { bytes: new Uint8Array(0), firstLine: 3, lines: 1, dropped: 99 };
+    expect(splitBlock(dropped, 4)).toEqual([dropped]);
   });
 });

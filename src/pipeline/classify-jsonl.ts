@@ -1,29 +1,15 @@
-// Classifies a JSONL catalog from raw bytes to output lines on all cores: this thread reads blocks of whole lines
-// (readLineBlocks), hands them to worker threads, answers a share itself and puts the answers back in order;
-// answering a block parses, validates and maps its rows (jsonlRow, as readCatalog does), featurizes, scores,
-// calibrates, ranks and writes the JSON lines (as `assort classify` writes them). The same lines, the same issues (file, line,
-// field) and the same errors as readCatalog + CategoryModel.predictStream; see classifyJsonl.
-import { stat } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
-import type { ArtifactArray, ModelClassifyOptions } from "../core/contracts.js";
-import { checkEndOfInput, checkOptions, CHUNK_BYTES, formatOfPath, mappingOf, tallyIssue, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
-import { MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "../catalog/read-lines.js";
+// Classifying a JSONL catalog with a CategoryModel on all cores (the engine: ./classify-jsonl-run.ts): from raw
+// bytes to `assort classify`'s output lines, the same lines, issues (file, line, field) and errors as
+// readCatalog + CategoryModel.predictStream; see classifyJsonl.
+import type { ModelClassifyOptions } from "../core/contracts.js";
+import { formatOfPath, type ReadOptions } from "../catalog/read-catalog.js";
 import { CategoryModel } from "./category-model.js";
 import { LinearModel } from "../classify/linear-model.js";
-import { isCjk, segmenterLoaded } from "../featurize/text/tokenize.js";
 import { SparseLinearModel } from "../classify/sparse-linear-model.js";
-import { answerBlock, LeanPredictor, type BlockAnswer, type BlockSettings } from "./classify-jsonl-answer.js";
-import type { WorkerInit } from "./classify-jsonl-worker.js";
-import { CLASSIFY_WORKER_URL, classifyWorkerCount, MIN_WORKER_BYTES, takeSpareClassifyWorkers } from "./classify-jsonl-start.js";
+import { LeanPredictor } from "./classify-jsonl-answer.js";
+import { classifyJsonlModel, type JsonlClassifyOptions, type JsonlClassifyRun, type JsonlModel } from "./classify-jsonl-run.js";
 
-/** Blocks out at a time per worker (one being worked on, others waiting), so no worker waits for this thread. */
-const BLOCKS_PER_WORKER = 2;
-/** Blocks out per worker while this thread loads the segmenter's dictionary (~0.2 s: a few blocks of Chinese text). */
-const BLOCKS_WHILE_SEGMENTER_LOADS = 12;
-/** Bytes of a block looked at for Chinese or Japanese text. */
-const CJK_PEEK_BYTES = 16 * 1024;
-/** Most answers held for their turn (bounds memory when a worker is slow). */
-const MAX_OUT = 16;
+export type { JsonlClassifyOptions, JsonlClassifyRun } from "./classify-jsonl-run.js";
 
 /** Whether the model's classifier is one a {@link LeanPredictor} answers for. */
 const linear = (model: CategoryModel): boolean => model.classifier instanceof LinearModel || model.classifier instanceof SparseLinearModel;
@@ -41,123 +27,14 @@ function leanPredictor(model: CategoryModel): LeanPredictor | undefined {
   return p ?? undefined;
 }
 
-/**
- * A worker's first message: the model's parts, each array a copy in a buffer of its own (not a view of the whole
- * model file; transferred, not copied again), without the training sample, and how to answer.
- */
-function workerInit(model: CategoryModel, settings: BlockSettings): { message: unknown; transfer: ArrayBuffer[] } {
-  const { manifest, arrays } = model.toParts();
-  const own: Record<string, ArtifactArray> = {};
-  const transfer: ArrayBuffer[] = [];
-  for (const [k, v] of Object.entries(arrays)) {
-    if (k.startsWith("samples.")) continue;
-    const copy = v.slice() as ArtifactArray;
-    own[k] = copy;
-    transfer.push(copy.buffer as ArrayBuffer);
-  }
-  return { message: { init: { manifest, arrays: own, linear: linear(model), settings } satisfies WorkerInit }, transfer };
-}
-
-/**
- * Workers that answer blocks, each holding a copy of the model; a block goes to the ready one with the fewest
- * out. A worker takes ~0.2 s to load its modules and model (less when started ahead, see prestartClassifyJsonl):
- * until one is ready, the caller answers blocks.
- */
-class BlockPool {
-  private readonly workers: { w: Worker; out: number; ready: boolean }[] = [];
-  /** Workers that have loaded the model. */
-  ready = 0;
-  /** Resolves when every worker has loaded the model (or one failed). */
-  readonly allReady: Promise<void>;
-  private onAllReady!: () => void;
-  private readonly pending = new Map<number, { resolve(a: BlockAnswer): void; reject(e: unknown): void; worker: { out: number } }>();
-  private nextId = 0;
-  private failure: unknown;
-
-  constructor(model: CategoryModel, settings: BlockSettings, n: number) {
-    this.allReady = new Promise((resolve) => (this.onAllReady = resolve));
-    const started = takeSpareClassifyWorkers(n);
-    for (let i = 0; i < n; i++) {
-      const w = started[i] ?? new Worker(CLASSIFY_WORKER_URL);
-      const init = workerInit(model, settings);
-      w.postMessage(init.message, init.transfer);
-      const slot = { w, out: 0, ready: false };
-      w.on("message", (m: { ready?: true; id: number; answer: BlockAnswer }) => {
-        if (m.ready) {
-          slot.ready = true;
-          if (++this.ready === n) this.onAllReady();
-          return;
-        }
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (p) {
-          p.worker.out--;
-          p.resolve(m.answer);
-        }
-      });
-      w.on("error", (e) => this.fail(e));
-      w.on("exit", (code) => {
-        if (this.pending.size > 0) this.fail(new Error(`Classifying worker exited with code ${code}`));
-      });
-      this.workers.push(slot);
-    }
-  }
-
-  private fail(e: unknown): void {
-    this.failure ??= e;
-    this.onAllReady();
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
-  }
-
-  /** Whether a ready worker has fewer than `most` blocks out. */
-  hasRoom(most: number): boolean {
-    if (this.failure !== undefined) return true; // answer() says why
-    return this.workers.some((s) => s.ready && s.out < most);
-  }
-
-  /** Sends a block to a ready worker (its bytes are transferred: the caller's copy is gone) and resolves with its answer. */
-  answer(block: LineBlock, check: boolean): Promise<BlockAnswer> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    let slot = this.workers.find((s) => s.ready)!;
-    for (const s of this.workers) if (s.ready && s.out < slot.out) slot = s;
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker: slot });
-      slot.out++;
-      const transfer = block.bytes.byteLength > 0 ? [block.bytes.buffer as ArrayBuffer] : [];
-      slot.w.postMessage({ id, block, check }, transfer);
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.splice(0).map((s) => s.w.terminate()));
-  }
-}
-
-/** A run of {@link classifyJsonl}: the output chunks, in order; `report` fills in as the input is read. */
-export interface JsonlClassifyRun extends AsyncIterable<Uint8Array> {
-  readonly report: ReadReport;
-  /** Blocks of lines answered by worker threads (the others were answered by the calling thread). */
-  readonly workerBlocks: number;
-}
-
-/** Options of {@link classifyJsonl}. */
-export interface JsonlClassifyOptions {
-  /**
-   * The batch size of the stream this run stands in for: when the input has a bad row (and `onBadRow` is
-   * "fail"), the output stops where readCatalog + predictStream in batches of this size would have stopped.
-   */
-  batchSize: number;
-  /** Worker threads beside this one, which answers blocks too (default: one per other core, at most 4, when the compiled workers exist and the input is not a small file; 0: this thread answers every block). */
-  threads?: number;
-  /**
-   * Whether this thread answers blocks too (default true: while the workers start, and whenever they all
-   * have work); false: it waits for them to start and only reads and writes.
-   */
-  share?: boolean;
-  /** Called with the number of products answered so far. */
-  onProgress?(done: number): void;
+/** The model as classifyJsonlModel uses it: this thread answers with its LeanPredictor when it has one. */
+function jsonlModel(model: CategoryModel): JsonlModel {
+  return {
+    version: model.version,
+    decider: model.decider,
+    predictor: () => leanPredictor(model) ?? model,
+    parts: () => ({ ...model.toParts(), linear: linear(model) }),
+  };
 }
 
 /**
@@ -183,160 +60,5 @@ export function classifyJsonl(
   options: ModelClassifyOptions,
   run: JsonlClassifyOptions,
 ): JsonlClassifyRun {
-  checkOptions(read);
-  model.decider.threshold(options); // a bad option fails here, before any reading
-  const report: ReadReport = { rows: 0, skipped: 0, issues: [], issueCount: 0, duplicateIds: 0, duplicates: [] };
-  const stats = { workerBlocks: 0 };
-  let started = false;
-  return {
-    report,
-    get workerBlocks() {
-      return stats.workerBlocks;
-    },
-    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-      if (started) throw new TypeError("A classify run can be iterated only once");
-      started = true;
-      return iterate(model, source, read, options, run, report, stats);
-    },
-  };
-}
-
-/** Whether the block's first {@link CJK_PEEK_BYTES} have a Chinese or Japanese character. */
-function hasCjk(block: LineBlock): boolean {
-  const b = block.bytes;
-  const text = Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, CJK_PEEK_BYTES)).toString("utf8");
-  for (let i = 0; i < text.length; i++) if (isCjk(text.charCodeAt(i))) return true;
-  return false;
-}
-
-/** Whether `source` is a file too small to be worth starting workers for. */
-async function small(source: string | NodeJS.ReadableStream): Promise<boolean> {
-  if (typeof source !== "string") return false;
-  const st = await stat(source).catch(() => undefined);
-  return st !== undefined && st.isFile() && st.size < MIN_WORKER_BYTES;
-}
-
-async function* iterate(
-  model: CategoryModel,
-  source: string | NodeJS.ReadableStream,
-  read: ReadOptions,
-  options: ModelClassifyOptions,
-  run: JsonlClassifyOptions,
-  report: ReadReport,
-  stats: { workerBlocks: number },
-): AsyncGenerator<Uint8Array> {
-  const file = read.fileLabel ?? (typeof source === "string" ? source : "<stdin>");
-  const maxIssues = read.maxIssues ?? 20;
-  const skip = read.onBadRow === "skip";
-  const { baseDir: _images, ...answering } = options; // no photos: a category model reads text only
-  const settings: BlockSettings = {
-    mapping: mappingOf(read, file),
-    options: answering,
-    maxLineBytes: MAX_LINE_BYTES,
-    tail: `,"model":${JSON.stringify(model.version)}}\n`,
-  };
-  // This thread answers blocks too: one worker per other core.
-  const threads = run.threads ?? (!(await small(source)) ? classifyWorkerCount() : 0);
-  const size = run.batchSize;
-
-  // Answers come back in input order; lines are written once the stream they stand in for would have written
-  // them (a batch is answered when the next one is full), so that a bad row stops the output at the same line.
-  let failing = false;
-  let kept = 0; // products before the first bad row
-  let next = 0; // index of the next answer's first product
-  let written = 0;
-  const held: { text: Uint8Array; ends: Int32Array; first: number }[] = [];
-  const take = (a: BlockAnswer): void => {
-    let before = 0;
-    for (const { at, issue } of a.issues) {
-      report.rows += at - before;
-      if (!failing) kept += at - before;
-      before = at;
-      tallyIssue(report, { issue }, maxIssues);
-      if (!skip) failing = true;
-    }
-    report.rows += a.ends.length - before;
-    if (!failing) kept += a.ends.length - before;
-    // Rows past the first bad one are never written: not kept.
-    if (a.ends.length > 0 && next < kept) held.push({ text: a.text, ends: a.ends, first: next });
-    next += a.ends.length;
-  };
-  const sure = (): number => Math.max(0, (Math.floor(kept / size) - 1) * size);
-  function* release(limit: number): Generator<Uint8Array> {
-    while (held.length > 0 && written < limit) {
-      const h = held[0]!;
-      const upto = Math.min(limit, h.first + h.ends.length);
-      const from = written > h.first ? h.ends[written - h.first - 1]! : 0;
-      yield h.text.subarray(from, h.ends[upto - h.first - 1]!);
-      written = upto;
-      run.onProgress?.(written);
-      if (upto === h.first + h.ends.length) held.shift();
-    }
-  }
-
-  const stream = typeof source === "string" ? await openInput(source, CHUNK_BYTES) : source;
-  const pool = threads > 0 ? new BlockPool(model, settings, threads) : undefined;
-  // Answers in input order: settled ones (answered here, or back from a worker) are taken without waiting.
-  const out: { answer?: BlockAnswer; done: Promise<BlockAnswer> }[] = [];
-  const settled = (done: Promise<BlockAnswer>): { answer?: BlockAnswer; done: Promise<BlockAnswer> } => {
-    const slot: { answer?: BlockAnswer; done: Promise<BlockAnswer> } = { done };
-    done.then((a) => (slot.answer = a), () => undefined);
-    return slot;
-  };
-  // Once a row has failed, later blocks are only checked (their lines would never be written).
-  // This thread answers as the workers do (a LeanPredictor when the model is linear: the same answers).
-  const predictor = leanPredictor(model) ?? model;
-  const local = (block: LineBlock): { answer: BlockAnswer; done: Promise<BlockAnswer> } => {
-    const answer = answerBlock(predictor, settings, block, failing);
-    return { answer, done: Promise.resolve(answer) };
-  };
-  let firstLocal = true;
-  try {
-    const blocks = readLineBlocks(stream, { maxLineBytes: settings.maxLineBytes, file, ...(read.signal ? { signal: read.signal } : {}) });
-    try {
-      for await (const block of blocks) {
-        if (pool && run.share === false) {
-          await pool.allReady;
-          while (!pool.hasRoom(BLOCKS_PER_WORKER)) {
-            take(await out.shift()!.done);
-            yield* release(sure());
-          }
-        }
-        // This thread's first block, when it is Chinese or Japanese text, loads the segmenter's dictionary (~0.2 s):
-        // the workers start first and take blocks enough to work through that.
-        let most = BLOCKS_PER_WORKER;
-        if (pool && firstLocal && !segmenterLoaded() && hasCjk(block)) {
-          await pool.allReady;
-          most = BLOCKS_WHILE_SEGMENTER_LOADS;
-        }
-        // A worker with room takes the block; else this thread answers it (while the workers start, and its share after).
-        if (pool?.hasRoom(most)) {
-          out.push(settled(pool.answer(block, failing)));
-          stats.workerBlocks++;
-        } else {
-          firstLocal = false;
-          out.push(local(block));
-        }
-        while (out.length > 0 && (out[0]!.answer !== undefined || out.length > MAX_OUT)) {
-          take(await out.shift()!.done);
-          yield* release(sure());
-        }
-      }
-    } catch (e) {
-      // Input that stops the read (not text): the rows before it count, as in a stream that stops there.
-      while (out.length > 0) take(await out.shift()!.done);
-      yield* release(sure());
-      throw e;
-    }
-    while (out.length > 0) {
-      take(await out.shift()!.done);
-      yield* release(sure());
-    }
-  } finally {
-    for (const p of out) p.done.catch(() => undefined);
-    await pool?.close();
-    if (typeof source === "string") (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
-  }
-  checkEndOfInput(report, file, { failing, skip });
-  yield* release(Number.POSITIVE_INFINITY);
+  return classifyJsonlModel(jsonlModel(model), source, read, options, run);
 }

@@ -1,25 +1,10 @@
 // `assort classify`'s run: loads the model, streams the input through it and writes one JSON line per product.
-import path from "node:path";
-import { writeFileAtomic, type ItemPrediction, type ModelClassifyOptions, type Product } from "../../entries/core.js";
+import { writeFileAtomic, type ItemPrediction, type Product } from "../../entries/core.js";
 import { canClassifyJsonl, classifyJsonl, followTaxonomy, itemPredictionJsonOpen, loadModel, loadTaxonomyFile, readCatalog } from "../../entries/models.js";
 import { closeSpareClassifyWorkers } from "../../entries/start.js";
-import { readOptions, type InputFlags } from "../options.js";
+import type { readOptions } from "../options.js";
 import { checkWritable, inputSource, makeUi, reportSkipped, writeStdout } from "../io.js";
-
-export interface ClassifyFlags extends InputFlags {
-  model: string;
-  data: string;
-  topK: number;
-  out?: string;
-  batchSize: number;
-  quiet?: boolean;
-  explain?: boolean;
-  minPrecision?: number;
-  taxonomy?: string;
-  backoff?: boolean | number;
-  explainFeatures?: number;
-  explainNeighbors?: number;
-}
+import { classifySettings, reportOperatingPoint, writeJsonlRun, type ClassifyFlags } from "./classify-lean.js";
 
 export async function runClassify(flags: ClassifyFlags): Promise<void> {
   const ui = makeUi(Boolean(flags.quiet));
@@ -27,23 +12,8 @@ export async function runClassify(flags: ClassifyFlags): Promise<void> {
   let model = await loadModel(flags.model);
   try {
     if (flags.taxonomy) model = followTaxonomy(model, (await loadTaxonomyFile(flags.taxonomy)).taxonomy);
-    const opts = readOptions(flags, flags.data, false, ui);
-    // Every row gets its own answer line, so nothing is merged by id; not tracking ids keeps memory bounded.
-    opts.duplicateIds = false;
-    opts.textFields ??= model.fields.text;
-    opts.idField ??= model.fields.id;
-    const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
-    const options: ModelClassifyOptions = {
-      topK: flags.topK,
-      ...(flags.minPrecision !== undefined ? { minPrecision: flags.minPrecision } : {}),
-      ...(flags.backoff !== undefined ? { backoff: flags.backoff } : {}),
-      ...(explaining ? { explain: { topFeatures: flags.explainFeatures ?? 8, neighbors: flags.explainNeighbors ?? 3 } } : {}),
-      baseDir: flags.data === "-" ? process.cwd() : path.dirname(path.resolve(flags.data)),
-    };
-    if (flags.minPrecision !== undefined) {
-      const op = model.operatingPoint(flags.minPrecision);
-      ui.info(`precision ${flags.minPrecision}: accepting scores ≥ ${op.threshold.toFixed(4)} (${(op.coverage * 100).toFixed(1)}% of held-out products); the rest get needsReview`);
-    }
+    const { read: opts, options } = classifySettings(flags, model.fields, ui);
+    reportOperatingPoint(flags, model, ui);
     const version = model.version;
     let textOnly = 0;
     // Models that read photos work in smaller batches (each photo is decoded and embedded).
@@ -52,11 +22,7 @@ export async function runClassify(flags: ClassifyFlags): Promise<void> {
     if (canClassifyJsonl(model, source, opts, options)) {
       // JSONL into a text model: read, answered and written by worker threads (the same lines).
       const run = classifyJsonl(model, source, opts, options, { batchSize: size, onProgress: (done) => ui.progress.onProgress({ stage: "classify", done, total: 0 }) });
-      if (flags.out) await writeFileAtomic(flags.out, run);
-      else for await (const chunk of run) await writeStdout(chunk);
-      ui.progress.done();
-      reportSkipped(run.report, ui);
-      if (flags.out) ui.info(`Classified ${run.report.rows} products with model ${version} → ${flags.out}`);
+      await writeJsonlRun(flags, ui, run, version);
       return;
     }
     const done = await classifyStream(flags, opts, ui, size, (batches) => model.predictStream(batches, options), (batch, preds) => {

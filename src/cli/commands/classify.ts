@@ -1,10 +1,11 @@
 // `assort classify`: stream products through a model, one JSON line per product (stdout or --out FILE). The
-// options are defined here; the run (./classify-run.ts, which loads the model code) is imported when it runs, after the
-// worker threads that classify a JSONL file were started (they load their modules meanwhile).
+// options are defined here; the run (./classify-lean.ts for a JSONL file and the usual model, else ./classify-run.ts,
+// which loads the model code) is imported when it runs, after the worker threads that classify a JSONL file were
+// started (they load their modules meanwhile).
 import type { Command } from "commander";
 import { addInputOptions, fractionArg, intArg } from "../options.js";
 import { EXPLAIN_HELP } from "../explain-output.js";
-import type { ClassifyFlags } from "./classify-run.js";
+import type { ClassifyFlags } from "./classify-lean.js";
 
 export function classifyCommand(cmd: Command): Command {
   cmd
@@ -27,6 +28,9 @@ export function classifyCommand(cmd: Command): Command {
     const explaining = Boolean(flags.explain) || flags.explainFeatures !== undefined || flags.explainNeighbors !== undefined;
     const csv = flags.format === "csv" || (flags.format !== "jsonl" && /\.(csv|tsv)$/i.test(flags.data));
     if (flags.data !== "-" && !csv && !explaining) (await import("../../entries/start.js")).prestartClassifyJsonl(flags.data);
+    // JSONL with the usual model (linear, no renamed taxonomy): restored lean, without loading the model code.
+    const jsonl = flags.format === "jsonl" || (flags.format !== "csv" && /\.(jsonl|ndjson|json)$/i.test(flags.data));
+    if (jsonl && !explaining && flags.taxonomy === undefined && (await (await import("./classify-lean.js")).runLeanClassify(flags))) return;
     return (await import("./classify-run.js")).runClassify(flags);
   });
 }
