@@ -67,10 +67,23 @@ export interface TrainOptions extends RunOptions {
 /** The linear classifier: what `classifier: "auto"` picks for ordinary taxonomies, and what audits fit on their folds. */
 export const DEFAULT_CLASSIFIER = LINEAR_CLASSIFIER;
 
+/** Characters of product lines hashed at a time by {@link fingerprint}. */
+const FINGERPRINT_CHUNK = 1 << 16;
+
 /** A stable fingerprint of training data: SHA-256 over ids, texts and labels in order. */
 export function fingerprint(products: readonly Product[]): string {
   const h = createHash("sha256");
-  for (const p of products) h.update(`${p.id}\u0000${p.text.join("\u001f")}\u0000${p.label ?? ""}\n`);
+  // The same bytes as one update per product (each line is whole, so no character is split), in a few calls
+  // instead of one per product: half the time or less (pricerunner: ~35 -> ~14 ms).
+  let chunk = "";
+  for (const p of products) {
+    chunk += `${p.id}\u0000${p.text.join("\u001f")}\u0000${p.label ?? ""}\n`;
+    if (chunk.length >= FINGERPRINT_CHUNK) {
+      h.update(chunk);
+      chunk = "";
+    }
+  }
+  h.update(chunk);
   return h.digest("hex");
 }
 
