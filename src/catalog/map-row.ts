@@ -15,6 +15,8 @@ export interface RowMapping {
   maxFieldChars: number;
   /** Which of the field names the caller set explicitly (a CSV header must then have them). */
   explicit: readonly string[];
+  /** False: products leave out the row's `fields` (see ReadOptions.fields). */
+  fields?: boolean;
 }
 
 /** What a format reader makes of one row: a product, or the reason it was rejected. */
@@ -136,7 +138,13 @@ export function mapRow(row: Readonly<Record<string, unknown>>, line: number, m: 
   }
 
   const product: Product =
-    label === "" ? { id, text, fields: row, line } : { id, text, label, fields: row, line };
+    m.fields === false
+      ? label === ""
+        ? { id, text, line }
+        : { id, text, label, line }
+      : label === ""
+        ? { id, text, fields: row, line }
+        : { id, text, label, fields: row, line };
   return { ok: true, product };
 }
 

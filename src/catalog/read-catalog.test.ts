@@ -110,6 +110,19 @@ describe("readCatalog: options and lifecycle", () => {
     expect(products[0]!.label).toBe("Home > Kitchen");
   });
 
+  it("leaves the rows' fields off the products with fields: false (JSONL and CSV), the rest as with them", async () => {
+    const jsonl = file('{"id":"1","title":"a","category":"X","price":3}\n{"title":"b","description":"d"}\n');
+    const csv = file("id,title,category,price\n1,a,X,3\n", ".csv");
+    for (const path of [jsonl, csv]) {
+      const kept = (await readCatalogFile(path)).products;
+      const { products, report } = await readCatalogFile(path, { fields: false });
+      expect(kept[0]!.fields).toBeDefined();
+      expect(products).toEqual(kept.map(({ fields: _, ...rest }) => rest));
+      expect(products.every((p) => !("fields" in p))).toBe(true);
+      expect(report.rows).toBe(kept.length);
+    }
+  });
+
   it("checks options up front", () => {
     expect(() => readCatalog("x.jsonl", { labelDepth: 0 })).toThrow(RangeError);
     expect(() => readCatalog("x.jsonl", { maxFieldChars: 1.5 })).toThrow(RangeError);

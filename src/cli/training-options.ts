@@ -1,7 +1,7 @@
-// The learning options of train and cross-validate: their --classifier choices come from the classifier registry,
-// which only these verbs load.
+// The learning options of train and cross-validate. Their --classifier choices are the registry's names
+// (entries/train-start.ts), known without loading the classifiers: train reads the catalog while they load.
 import { Option, type Command } from "commander";
-import { AUTO_CLASSIFIER, classifierKinds, MANY_CATEGORIES } from "../entries/models.js";
+import { AUTO_CLASSIFIER, CLASSIFIER_KINDS, MANY_CATEGORIES } from "../entries/train-start.js";
 import { intArg, paramArg } from "./options.js";
 import { formatCount } from "../entries/core.js";
 
@@ -23,7 +23,7 @@ export function addTrainingOptions(cmd: Command): Command {
         `auto: linear-svm, or nearest-centroid for ${formatCount(MANY_CATEGORIES)}+ categories that one-vs-rest would take long to learn (products as categories); ` +
           "or name one (see assort classifiers)",
       )
-        .choices([AUTO_CLASSIFIER, ...classifierKinds()])
+        .choices([AUTO_CLASSIFIER, ...CLASSIFIER_KINDS])
         .default(AUTO_CLASSIFIER),
     )
     .option("--param <key=value>", "classifier parameter, repeatable (e.g. --param c=0.5 --param classWeight=balanced)", paramArg, {})

@@ -15,10 +15,9 @@ import { Decider } from "./decisions.js";
 import { explain, type Explanation } from "./explain.js";
 import { fuseRows } from "./fusion.js";
 import { productsFromInputs } from "./model-inputs.js";
+import type { Modalities } from "./modalities.js";
 
-/** Which evidence a model learns from. */
-export type Modalities = "text" | "image" | "both";
-export const MODALITIES: readonly Modalities[] = ["text", "image", "both"];
+export { MODALITIES, type Modalities } from "./modalities.js";
 /** What a multimodal model records about itself (manifest). */
 export interface MultimodalInfo {
   version: string;

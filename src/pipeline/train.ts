@@ -1,15 +1,11 @@
 // Training: products with categories → a CategoryModel (featurize, fit the classifier, record how).
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { ClassifierModel } from "../core/contracts.js";
 import { ConfigError, throwIfAborted } from "../core/errors.js";
 import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
 import type { RunOptions } from "../core/progress.js";
 import { LIBRARY_VERSION } from "../core/version.js";
 import { TextFeaturizer, type TextFeaturizerParamsInput } from "../featurize/text/text-featurizer.js";
-import { feedFitWorker, prestartFitWorker } from "../featurize/text/fit-worker.js";
-import { readCatalogBatches, type ReadOptions, type ReadReport } from "../catalog/read-catalog.js";
-import { isCjk } from "../featurize/text/tokenize.js";
 import { createClassifier } from "../classify/registry.js";
 import { CategoryModel, type ModelInfo } from "./category-model.js";
 import { makeVersion } from "./model-inputs.js";
@@ -23,6 +19,8 @@ import { labelsOnTaxonomy } from "./taxonomy-labels.js";
 import { trainingCostWarning } from "./training-cost.js";
 import { AUTO_CLASSIFIER, chooseClassifier, LINEAR_CLASSIFIER } from "./classifier-choice.js";
 import type { Taxonomy } from "../taxonomy/taxonomy.js";
+
+export { prestartTextTraining, readTrainingSet } from "./train-input.js";
 
 export interface TrainOptions extends RunOptions {
   /**
@@ -69,58 +67,24 @@ export interface TrainOptions extends RunOptions {
 /** The linear classifier: what `classifier: "auto"` picks for ordinary taxonomies, and what audits fit on their folds. */
 export const DEFAULT_CLASSIFIER = LINEAR_CLASSIFIER;
 
+/** Characters of product lines hashed at a time by {@link fingerprint}. */
+const FINGERPRINT_CHUNK = 1 << 16;
+
 /** A stable fingerprint of training data: SHA-256 over ids, texts and labels in order. */
 export function fingerprint(products: readonly Product[]): string {
   const h = createHash("sha256");
-  for (const p of products) h.update(`${p.id}\u0000${p.text.join("\u001f")}\u0000${p.label ?? ""}\n`);
-  return h.digest("hex");
-}
-
-/** Bytes of the catalog file looked at for Chinese or Japanese text by {@link prestartTextTraining}. */
-const PEEK_BYTES = 64 * 1024;
-
-/**
- * Smallest catalog file {@link prestartTextTraining} starts the worker for. Catalogs carry other fields than the
- * text (pricerunner: 6.8 MB for 1.5M characters of text), and on a smaller one the worker is still starting (and
- * compiling its code) when the file has been read: flipkart-1050's 1.3 MB (437k characters) came out no faster.
- */
-const PRESTART_MIN_BYTES = 2_000_000;
-
-/**
- * Starts what featurizing training text will need while the caller still reads the catalog `file` (optional; only
- * a regular file's head is looked at):
- * the featurizer's worker thread (~40 ms to start; not for a file too small to share its text with one), and, when
- * the file begins with Chinese or Japanese text, its segmenter's dictionary (~0.2 s). {@link train} then takes them; unused, they do not keep the process alive.
- */
-export function prestartTextTraining(file?: string): void {
-  let cjk = false;
-  // Only a regular file is looked at: a FIFO or device would block, and what is read from it would be lost.
-  const stat = file === undefined ? undefined : statSync(file, { throwIfNoEntry: false });
-  if (stat?.isFile() === true && stat.size < PRESTART_MIN_BYTES) return;
-  if (file !== undefined && stat?.isFile() === true) {
-    try {
-      const fd = openSync(file, "r");
-      try {
-        const head = Buffer.alloc(PEEK_BYTES);
-        const text = head.toString("utf8", 0, readSync(fd, head, 0, PEEK_BYTES, 0));
-        for (let i = 0; i < text.length && !cjk; i++) cjk = isCjk(text.charCodeAt(i));
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      // unreadable here: reading the catalog reports it
+  // The same bytes as one update per product (each line is whole, so no character is split), in a few calls
+  // instead of one per product: half the time or less (pricerunner: ~35 -> ~14 ms).
+  let chunk = "";
+  for (const p of products) {
+    chunk += `${p.id}\u0000${p.text.join("\u001f")}\u0000${p.label ?? ""}\n`;
+    if (chunk.length >= FINGERPRINT_CHUNK) {
+      h.update(chunk);
+      chunk = "";
     }
   }
-  prestartFitWorker({ cjk });
-}
-
-/**
- * Reads a training catalog as readCatalogFile does, handing the text of each batch read to the worker
- * {@link prestartTextTraining} started (if any), which hashes it while the rest is read: {@link train} on the
- * products then goes on from there (with the default featurizer; otherwise the worker's work is dropped).
- */
-export function readTrainingSet(source: string | NodeJS.ReadableStream, options?: ReadOptions): Promise<{ products: Product[]; report: ReadReport }> {
-  return readCatalogBatches(source, options, (batch) => feedFitWorker(batch.map((p) => p.text)));
+  h.update(chunk);
+  return h.digest("hex");
 }
 
 /** Sorted distinct labels and each product's label index. */

@@ -1,7 +1,10 @@
-// `assort train`: learn categories from a labelled catalog and write a model directory.
+// `assort train`: learn categories from a labelled catalog and write a model directory. This module loads only
+// what reading the catalog needs; the learning (the classifiers, zod) loads while the catalog is read.
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { loadTaxonomyFile, MODALITIES, prestartTextTraining, readTrainingSet, trainMultimodal, type ClassifierChoice, type Modalities } from "../../entries/models.js";
+import type { CategoryModel, ClassifierChoice, MultimodalModel, MultimodalTrainOptions } from "../../entries/models.js";
+import type { Product } from "../../entries/core.js";
+import { MODALITIES, prestartTextTraining, readTrainingSet, type Modalities } from "../../entries/train-start.js";
 import { addInputOptions, listArg, paramArg, readOptions, type InputFlags } from "../options.js";
 import { addTrainingOptions, type TrainingFlags } from "../training-options.js";
 import { checkModelDir, inputSource, makeUi, reportSkipped } from "../io.js";
@@ -38,11 +41,15 @@ export function trainCommand(cmd: Command): Command {
     const ui = makeUi(Boolean(flags.quiet));
     const started = performance.now();
     if (flags.modalities !== "image") prestartTextTraining(flags.data === "-" ? undefined : flags.data);
+    // Text alone needs train() only (a lighter load than the image models' trainMultimodal, which calls it).
+    const learning: Promise<(products: readonly Product[], options: MultimodalTrainOptions) => Promise<CategoryModel | MultimodalModel>> =
+      flags.modalities === "text" ? import("../../entries/training.js").then((m) => m.train) : import("../../entries/models.js").then((m) => m.trainMultimodal);
+    learning.catch(() => undefined); // awaited after the read; a read that fails first reports its own error
     await checkModelDir(flags.out);
-    const { products, report } = await readTrainingSet(inputSource(flags.data), readOptions(flags, flags.data, true, ui));
+    const { products, report } = await readTrainingSet(inputSource(flags.data), { ...readOptions(flags, flags.data, true, ui), fields: flags.modalities !== "text" });
     reportSkipped(report, ui);
-    const taxonomy = flags.taxonomy ? (await loadTaxonomyFile(flags.taxonomy)).taxonomy : undefined;
-    const model = await trainMultimodal(products, {
+    const taxonomy = flags.taxonomy ? (await (await import("../../entries/models.js")).loadTaxonomyFile(flags.taxonomy)).taxonomy : undefined;
+    const model = await (await learning)(products, {
       ...(taxonomy ? { taxonomy } : {}),
       classifier: flags.classifier,
       classifierParams: flags.param,

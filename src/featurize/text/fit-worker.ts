@@ -7,7 +7,8 @@ import { Worker } from "node:worker_threads";
 import { CancelledError, throwIfAborted } from "../../core/errors.js";
 import { workerThreads } from "../../core/worker.js";
 import type { CompactPlan, RawPart } from "./fit-rows.js";
-import { TextFeaturizerParams } from "./params.js";
+import type { TextFeaturizerParams } from "./params.js";
+import { DEFAULT_TEXT_PARAMS } from "./params-defaults.js";
 
 /** Main thread → worker. */
 export type FitRequest =
@@ -175,7 +176,6 @@ export class FitWorker {
 }
 
 let spare: FitWorker | undefined;
-let defaults: TextFeaturizerParams | undefined;
 
 /**
  * Starts the fit worker ahead of {@link TextFeaturizer.fitTransform} (which takes it), so that it loads while
@@ -194,7 +194,7 @@ export function prestartFitWorker(options: { cjk?: boolean } = {}): void {
  */
 export function feedFitWorker(texts: readonly (readonly string[])[]): void {
   if (!spare) return;
-  spare.begin((defaults ??= TextFeaturizerParams.parse({})));
+  spare.begin(DEFAULT_TEXT_PARAMS as TextFeaturizerParams);
   spare.add(texts);
 }
 
