@@ -403,7 +403,7 @@ export function solveSvmGroupThen<T>(
 /**
  * The weights w[j·k + c] = Σ_i alpha[i·k + c]·y[i·k + c]·x_ij (j = cols: the bias weights, with prob.bias) of a
  * group's dual solution (e.g. gram-cd.ts's), summed in this thread's group workspace, row by row in row order
- * (float32, each update computed in float64): a view on the workspace, valid until its next use.
+ * (float32 arithmetic): a view on the workspace, valid until its next use.
  */
 export function groupWeightsFromDual(prob: GroupProblem, alpha: Float64Array): Float32Array {
   const { x, k, bias } = prob;

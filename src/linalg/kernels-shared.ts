@@ -41,7 +41,7 @@ export interface GroupRows {
   capacity: number;
   /**
    * Feature-major weights: w[j·k + c] (j = cols: the bias weights), float32 (half the memory traffic of the
-   * passes; each update is computed in float64 and rounded once, and dot products accumulate in float64).
+   * passes), updated and summed in float32 arithmetic (four classes a SIMD vector).
    */
   w: Float32Array;
   /** y[i·k + c]: ±1. */
