@@ -42,6 +42,12 @@ export interface OvrConfig {
    * instead of returning them as features and values (those then come back empty). The SVM losses only.
    */
   denseOut?: Float32Array;
+  /**
+   * SVM losses with pruneBelow 0: rows whose decision values (w·x_i plus the bias weight times `bias`) each group's
+   * thread computes from the solution where it lies, before the refits (ClassSolution.rowScores), so that the
+   * caller need not score them with the assembled model on its own thread.
+   */
+  scoreRows?: Int32Array;
 }
 
 /** One class's solution. */
@@ -56,6 +62,8 @@ export interface ClassSolution {
   probeAlpha: Float64Array;
   /** Out-of-fold score of each probe row (with config.foldOf), else empty. */
   probeOof: Float64Array;
+  /** Decision value of each of config.scoreRows (empty when not computed). */
+  rowScores: Float64Array;
   iterations: number;
   converged: boolean;
 }
@@ -160,11 +168,28 @@ function groupSolutions(job: OvrJob, c0: number, k: number, w: Float32Array, alp
   const ws = currentWorkspace(x);
   const inPlace = ws && w.buffer === ws.group.w.buffer && w.byteOffset === ws.group.w.byteOffset ? ws : undefined;
   const kept = dense ? Array.from({ length: k }, () => ({ features: new Int32Array(0), values: new Float32Array(0) })) : keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt, inPlace);
+  const scores = dense && inPlace && cfg.scoreRows ? groupRowScores(inPlace, cfg.scoreRows, k, cfg.bias) : undefined;
   return Array.from({ length: k }, (_, c) => {
     const probeAlpha = new Float64Array(np);
     for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
-    return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
+    const rowScores = new Float64Array(scores ? scores.length / k : 0);
+    for (let t = 0; t < rowScores.length; t++) rowScores[t] = scores![t * k + c]!;
+    return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), rowScores, iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
   });
+}
+
+/** The group's decision values of `rows` (out[t·k + c]) from the weights in `ws` (groupDots, in blocks of its list). */
+function groupRowScores(ws: SparseWorkspace, rows: Int32Array, k: number, bias: number): Float64Array {
+  const g = ws.group;
+  const out = new Float64Array(rows.length * k);
+  const block = Math.min(g.list.length, Math.floor(g.dots.length / k));
+  for (let t0 = 0; t0 < rows.length; t0 += block) {
+    const n = Math.min(block, rows.length - t0);
+    g.list.set(rows.subarray(t0, t0 + n));
+    ws.groupDots(k, n, bias);
+    out.set(g.dots.subarray(0, n * k), t0 * k);
+  }
+  return out;
 }
 
 /**
@@ -358,7 +383,7 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
         })
       : new Float64Array(0);
   const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow, job.columnAt);
-  return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
+  return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, rowScores: new Float64Array(0), iterations: r.iterations, converged: r.converged };
 }
 
 /** The weights among w[0..cols) that are non-zero and not below `pruneBelow` in magnitude, as float32. */
@@ -560,7 +585,14 @@ function layOutJob(
     slot: new Int32Array(new SharedArrayBuffer(4)),
     y: par ? toSharedArray(y) : y,
     classCount,
-    config: par ? { ...config, ...(config.foldOf ? { foldOf: toSharedArray(config.foldOf) } : {}), ...(config.denseOut ? { denseOut: toSharedArray(config.denseOut) } : {}) } : config,
+    config: par
+      ? {
+          ...config,
+          ...(config.foldOf ? { foldOf: toSharedArray(config.foldOf) } : {}),
+          ...(config.denseOut ? { denseOut: toSharedArray(config.denseOut) } : {}),
+          ...(config.scoreRows ? { scoreRows: toSharedArray(config.scoreRows) } : {}),
+        }
+      : config,
     next: new Int32Array(new SharedArrayBuffer(4)),
     ...(groupSize ? { groupSize } : {}),
     ...(gram && plan ? { gram, gramPlan: plan, gramState: new Int32Array(new SharedArrayBuffer(4 * plan.blockPtr.length)) } : {}),

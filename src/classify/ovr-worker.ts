@@ -14,6 +14,6 @@ parentPort!.once("message", (job: OvrJob) => {
   if (job.ready) Atomics.wait(job.ready, 0, 0);
   const xsq = job.xsq ?? (job.gram ? new Float64Array(job.x.rows) : rowSquaredNorms(job.x, job.config.bias));
   drainQueue(job, xsq, (s) => {
-    parentPort!.postMessage(s, [s.features.buffer as ArrayBuffer, s.values.buffer as ArrayBuffer, s.probeAlpha.buffer as ArrayBuffer, s.probeOof.buffer as ArrayBuffer]);
+    parentPort!.postMessage(s, [s.features.buffer as ArrayBuffer, s.values.buffer as ArrayBuffer, s.probeAlpha.buffer as ArrayBuffer, s.probeOof.buffer as ArrayBuffer, s.rowScores.buffer as ArrayBuffer]);
   });
 });
