@@ -10,7 +10,7 @@ import type { FitOptions } from "../core/contracts.js";
 import { throwIfAborted } from "../core/errors.js";
 import { Worker } from "node:worker_threads";
 import { toSharedArray, watchWorker, workerThreads } from "../core/worker.js";
-import type { CsrMatrix } from "../linalg/matrix.js";
+import { knownColumnCounts, type CsrMatrix } from "../linalg/matrix.js";
 import { bindWorkspace, currentWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
 import { float32AtLeast, GROUP_LIMIT, gramMirror, gramPlan, kernels, type GramPlan, type LinalgKernels, type SharedRowsHandle, type SparseWorkspace } from "../linalg/kernels.js";
 import { gramPays, solveSvmGroupGram } from "./gram-cd.js";
@@ -445,9 +445,13 @@ export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSoluti
  */
 export function frequencyOrder(x: CsrArrays): Int32Array {
   const d = x.cols;
-  const df = new Int32Array(d);
-  const { indices } = x;
-  for (let p = x.indptr[0]!, end = x.indptr[x.rows]!; p < end; p++) df[indices[p]!]!++;
+  // The featurizer's document frequencies, when it recorded them, spare a pass over every entry (~20 ms on cn).
+  let df = knownColumnCounts(x);
+  if (!df) {
+    df = new Int32Array(d);
+    const { indices } = x;
+    for (let p = x.indptr[0]!, end = x.indptr[x.rows]!; p < end; p++) df[indices[p]!]!++;
+  }
   let top = 0;
   for (let j = 0; j < d; j++) if (df[j]! > top) top = df[j]!;
   // Counting sort, highest frequency first: start[f] = columns with a frequency above f.
@@ -565,15 +569,11 @@ function layOutJob(
   const { par, workers, groupSize, units } = how;
   const columnAt = frequencyOrder(x);
   // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory
-  // anyway), renumbered where it lies; rows read where they are get a renumbered copy.
+  // anyway), renumbered as it is copied; rows read where they are get a renumbered copy.
   let shared: ReturnType<LinalgKernels["share"]> | undefined;
   let xs = x;
-  if (par || kernels().backend !== "js") {
-    shared = kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize));
-    const own = shared.x.indices;
-    if (own.buffer === x.indices.buffer) shared = kernels().share(renumberColumns(x, columnAt), x.cols, workers + 1, Math.max(1, groupSize));
-    else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
-  } else xs = renumberColumns(x, columnAt);
+  if (par || kernels().backend !== "js") shared = kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize), columnAt);
+  else xs = renumberColumns(x, columnAt);
   const solverX = shared ? { ...shared.x, cols: x.cols } : xs;
   // The Gram matrix when it pays, summed by every thread in blocks of rows (see fillGramBlocks).
   const gram = groupSize && gramPays(solverX, units, groupSize) ? new Float64Array(par ? new SharedArrayBuffer(x.rows * x.rows * 8) : new ArrayBuffer(x.rows * x.rows * 8)) : undefined;

@@ -1,7 +1,7 @@
 // The JavaScript backend of the kernels (./kernels-shared.ts has the interface): the fallback when the WebAssembly
 // module is missing or cannot be instantiated, or when ASSORT_NO_WASM=1. The same floating-point operations in
 // the same order as ./wasm/kernels.as.ts, so both give identical bits (kernels.test.ts checks it).
-import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SparseRows, type SparseWorkspace } from "./kernels-shared.js";
+import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, mapInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SparseRows, type SparseWorkspace } from "./kernels-shared.js";
 
 class JsScorer implements Scorer {
   constructor(
@@ -432,8 +432,9 @@ export const jsKernels: LinalgKernels = {
   backend: "js",
   scorer: (weights, classCount, intercept) => new JsScorer(weights, classCount, intercept),
   workspace: (x, cols, group = 1) => new JsWorkspace(x, cols, group),
-  share(x, cols, slots, group = 1) {
-    const rows = { rows: x.rows, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
+  share(x, cols, slots, group = 1, columnAt) {
+    const indices = columnAt ? mapInto(new Int32Array(new SharedArrayBuffer(x.indices.byteLength)), x.indices, columnAt) : toShared(x.indices);
+    const rows = { rows: x.rows, indptr: toShared(x.indptr), indices, data: toShared(x.data) };
     return { x: rows, handle: { backend: "js", cols, slots, group, ...rows } };
   },
   gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, jsKernels.gramRows),

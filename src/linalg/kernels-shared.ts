@@ -153,8 +153,12 @@ export interface LinalgKernels {
   scorer(weights: Float32Array, classCount: number, intercept: Float32Array): Scorer;
   /** A workspace over `x` (copied once where the backend needs its own memory), for groups of up to `group` problems (default 1). */
   workspace(x: SparseRows, cols: number, group?: number): SparseWorkspace;
-  /** Copies `x` once into memory that `slots` threads share (see {@link SharedRows}); workspaces for groups of up to `group` problems. */
-  share(x: SparseRows, cols: number, slots: number, group?: number): SharedRows;
+  /**
+   * Copies `x` once into memory that `slots` threads share (see {@link SharedRows}); workspaces for groups of up to
+   * `group` problems. With `columnAt`, the copy's columns are renumbered as it is made: column j of `x` is column
+   * columnAt[j] of the copy.
+   */
+  share(x: SparseRows, cols: number, slots: number, group?: number, columnAt?: Int32Array): SharedRows;
   /** Weight slot `slot` (0 ≤ slot < handle.slots) over shared rows; one slot per thread at a time. */
   workspaceOn(handle: SharedRowsHandle, slot: number): SparseWorkspace;
   /**
@@ -331,6 +335,12 @@ export type TypedArrayClass<T extends TypedArray> = (new (length: number) => T) 
 
 /** The most problems a group may hold (the WebAssembly kernels keep a row's sums in four SIMD registers). */
 export const GROUP_LIMIT = 8;
+
+/** out[p] = map[a[p]] for p < a.length (a renumbered copy of column indices, as share's columnAt); returns out. */
+export function mapInto(out: Int32Array, a: Int32Array, map: Int32Array): Int32Array {
+  for (let p = 0; p < a.length; p++) out[p] = map[a[p]!]!;
+  return out;
+}
 
 export function checkCapacity(group: number): void {
   if (!(Number.isInteger(group) && group >= 1 && group <= GROUP_LIMIT)) throw new RangeError(`A group capacity of ${group} is outside [1, ${GROUP_LIMIT}]`);

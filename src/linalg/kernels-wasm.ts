@@ -1,6 +1,6 @@
 // The WebAssembly SIMD backend of the kernels (./kernels-shared.ts has the interface), over the module compiled
 // from ./wasm/kernels.as.ts by `npm run build`.
-import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SharedRows, type SharedRowsHandle, type SparseRows, type SparseWorkspace, type WasmMemory } from "./kernels-shared.js";
+import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, mapInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SharedRows, type SharedRowsHandle, type SparseRows, type SparseWorkspace, type WasmMemory } from "./kernels-shared.js";
 
 /** The slice of the WebAssembly API used here (the project's TS lib has no DOM/WebAssembly typings). */
 interface WasmApi {
@@ -120,6 +120,13 @@ class Instance {
   put(a: Int32Array | Float32Array | Float64Array): number {
     const at = this.alloc(a.byteLength);
     new Uint8Array(this.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return at;
+  }
+
+  /** Copies map[a[p]] for each p in (one pass: the copy and a renumbering at once); returns its offset. */
+  putMapped(a: Int32Array, map: Int32Array): number {
+    const at = this.alloc(a.byteLength);
+    mapInto(new Int32Array(this.memory.buffer, at, a.length), a, map);
     return at;
   }
 }
@@ -331,7 +338,7 @@ function wasmGramWorkspace(module: WasmModule, q: Float64Array, n: number, capac
 /** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
 export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
-  const share = (x: SparseRows, cols: number, slots: number, group = 1): SharedRows => {
+  const share = (x: SparseRows, cols: number, slots: number, group = 1, columnAt?: Int32Array): SharedRows => {
     checkCapacity(group);
     const inst = new Instance(module);
     const nnz = x.indptr[x.rows]!;
@@ -339,7 +346,7 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
     const indptr = first === 0 ? x.indptr.subarray(0, x.rows + 1) : Int32Array.from(x.indptr.subarray(0, x.rows + 1), (v) => v - first);
     const at = {
       indptr: inst.put(indptr),
-      indices: inst.put(x.indices.subarray(first, nnz)),
+      indices: columnAt ? inst.putMapped(x.indices.subarray(first, nnz), columnAt) : inst.put(x.indices.subarray(first, nnz)),
       data: inst.put(x.data.subarray(first, nnz)),
       slots: inst.alloc(slots * slotLayout(x.rows, cols, group).bytes),
     };

@@ -395,6 +395,13 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       ref.axpy(2, x.indptr[1]!, x.indptr[2]!);
       expect(bits(b.w)).toEqual(bits(ref.w));
       expect(() => k.workspaceOn(shared.handle, 2)).toThrow(RangeError);
+      // Renumbered as it is copied: column j of x is column at[j] of the copy; x itself is left as it was.
+      const at = Int32Array.from({ length: cols }, (_, j) => (j * 7 + 3) % cols);
+      const before = Array.from(x.indices);
+      const renumbered = k.share(x, cols, 1, 1, at);
+      expect(Array.from(renumbered.x.indices)).toEqual(before.map((j) => at[j]!));
+      expect(Array.from(renumbered.x.data)).toEqual(Array.from(x.data));
+      expect(Array.from(x.indices)).toEqual(before);
     }
   });
 
