@@ -236,12 +236,14 @@ export function groupRemoveJs(x: SparseRows, g: GroupRows, k: number, n: number,
   const step = new Float64Array(k);
   for (let t = 0; t < n; t++) {
     const ik = list[t]! * k;
+    let any = false;
     for (let c = 0; c < k; c++) {
+      any ||= alpha[ik + c] !== 0;
       step[c] = -alpha[ik + c]! * y[ik + c]!;
       alpha[ik + c] = 0;
     }
     const i = list[t]!;
-    rowAxpysJs(x, w, k, base, bias, indptr[i]!, indptr[i + 1]!, step);
+    if (any) rowAxpysJs(x, w, k, base, bias, indptr[i]!, indptr[i + 1]!, step);
   }
 }
 

@@ -406,7 +406,8 @@ export function groupDots(indptr: usize, indices: usize, data: usize, w: usize, 
 
 /**
  * Takes rows rows[0..n) out of K problems' solution: per row i and class c, step = −alpha[i·K + c]·y[i·K + c],
- * alpha[i·K + c] = 0, then W[j·K + c] += step·x_ij for the row's entries and the bias weight += step·bias.
+ * alpha[i·K + c] = 0, then W[j·K + c] += step·x_ij for the row's entries and the bias weight += step·bias
+ * (skipped for a row whose alphas are all 0: on cn-online-shopping-10cats 44% of the rows).
  * Scratch: step (K float64).
  */
 export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize, d: i32, k: i32, bias: f64, y: usize, alpha: usize, rows: usize, n: i32, step: usize): void {
@@ -415,12 +416,16 @@ export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize
   for (let t = 0; t < n; t++) {
     const i = load<i32>(rows + ((<usize>t) << 2));
     const ik = (<usize>i) * kk;
+    let any = false;
     for (let c: usize = 0; c < kk; c++) {
       const ai = alpha + ((ik + c) << 3);
-      store<f64>(step + (c << 3), -load<f64>(ai) * <f64>load<i8>(y + ik + c));
+      const a = load<f64>(ai);
+      any = any || a != 0;
+      store<f64>(step + (c << 3), -a * <f64>load<i8>(y + ik + c));
       store<f64>(ai, 0.0);
     }
-    rowSweepK(false, indices, data, w, k, wb, bias, load<i32>(indptr + ((<usize>i) << 2)), load<i32>(indptr + (((<usize>i) + 1) << 2)), step);
+    // A row with no dual weight has no share of W (W is never −0, so adding zeros would change nothing).
+    if (any) rowSweepK(false, indices, data, w, k, wb, bias, load<i32>(indptr + ((<usize>i) << 2)), load<i32>(indptr + (((<usize>i) + 1) << 2)), step);
   }
 }
 
