@@ -539,6 +539,8 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     if (job.gram) completeGram(job);
     else xsq.set(rowSquaredNorms(job.x, config.bias));
     release();
+    // After the workers have what they wait for: this thread's first pass then runs on optimized code too.
+    kernels().prepareSolvers();
     drainQueue(job, xsq, emit, options.signal);
   } catch (e) {
     localError = e;

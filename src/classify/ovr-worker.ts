@@ -6,8 +6,8 @@ import { kernels } from "../linalg/kernels.js";
 import { rowSquaredNorms } from "./dual-cd.js";
 import { drainQueue, fillGramBlocks, type OvrJob } from "./one-vs-rest.js";
 
-// Compiles the kernels' module while the main thread lays out the job.
-kernels();
+// Compiles the kernels' module, and its solvers for speed, while the main thread lays out the job.
+kernels().prepareSolvers();
 parentPort!.once("message", (job: OvrJob) => {
   fillGramBlocks(job);
   // The main thread fills the shared norms (or completes the Gram matrix): wait for them.

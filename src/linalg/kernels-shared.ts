@@ -162,6 +162,11 @@ export interface LinalgKernels {
   /** Weight slot `slot` (0 ≤ slot < handle.slots) over shared rows; one slot per thread at a time. */
   workspaceOn(handle: SharedRowsHandle, slot: number): SparseWorkspace;
   /**
+   * Has the solvers' long-running kernels (one call a pass over every row) compiled for speed now, once per thread,
+   * ahead of their first call (a few milliseconds; nothing where there is nothing to compile).
+   */
+  prepareSolvers(): void;
+  /**
    * The Gram matrix of x's rows (cols columns) with a constant bias feature: q[i·n + j] = x_i·x_j + bias² (float64;
    * the products of float32 entries, summed feature by feature), into `out` when given (n² values).
    */
