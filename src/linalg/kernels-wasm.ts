@@ -346,12 +346,12 @@ const SOLVER_KERNELS = ["svmPassGroup", "groupRemove", "groupDots", "svmPass", "
  * call, with the baseline compiler, and optimizes it only when it has run for a while, for its next call: a
  * solver's first pass over every row (one call) ran on baseline code, on cn-online-shopping-10cats ~50 ms slower
  * than the others in each thread. Optimizing them costs ~15 ms here instead. Where the flags cannot be set, the
- * kernels are compiled as usual; a process started with --no-liftoff is left as it is.
+ * kernels are compiled as usual; a process started without the baseline compiler is left as it is.
  */
 function optimizeFirstCalls(ex: KernelExports, names: readonly (typeof SOLVER_KERNELS)[number][]): void {
-  if (process.execArgv.includes("--no-liftoff")) return;
+  if (process.execArgv.some((a) => /^--?no[-_]liftoff$/.test(a))) return;
   try {
-    v8.setFlagsFromString("--no-liftoff");
+    v8.setFlagsFromString(V8_NO_BASELINE);
   } catch {
     return;
   }
@@ -361,9 +361,13 @@ function optimizeFirstCalls(ex: KernelExports, names: readonly (typeof SOLVER_KE
       f(...new Array<number>(f.length).fill(0));
     }
   } finally {
-    v8.setFlagsFromString("--liftoff");
+    v8.setFlagsFromString(V8_BASELINE);
   }
 }
+
+/** V8's flags for its baseline (Liftoff) compiler, off and on (V8 reads one leading dash as two). */
+const V8_NO_BASELINE = "-no-liftoff";
+const V8_BASELINE = "-liftoff";
 
 export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
