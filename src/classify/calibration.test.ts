@@ -1,6 +1,6 @@
 // Pins the isotonic calibrator to scikit-learn 1.2.1 (IsotonicRegression(out_of_bounds="clip")) values.
 import { describe, expect, it } from "vitest";
-import { IsotonicCalibrator } from "./calibration.js";
+import { IsotonicCalibrator, lexOrder } from "./calibration.js";
 
 const f64 = (xs: number[]): Float64Array => Float64Array.from(xs);
 
@@ -71,6 +71,19 @@ describe("IsotonicCalibrator", () => {
       const v = cal.transformOne(c);
       expect(v).toBeGreaterThanOrEqual(prev);
       prev = v;
+    }
+  });
+
+  it("orders the samples as the comparator by confidence, target and index does (ties, -0, soft targets)", () => {
+    let s = 7;
+    const rnd = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+    for (const n of [1, 2, 50, 3000]) {
+      const confidence = Float64Array.from({ length: n }, () => [0, -0, 1, 0.5][Math.floor(rnd() * 5)] ?? Math.round(rnd() * 40) / 40);
+      const correct = Float64Array.from({ length: n }, () => (rnd() < 0.5 ? Math.round(rnd() * 4) / 4 : 1));
+      const idx = Array.from({ length: n }, (_, i) => i).filter((i) => i % 7 !== 3);
+      const want = idx.slice().sort((a, b) => confidence[a]! - confidence[b]! || correct[a]! - correct[b]! || a - b);
+      lexOrder(idx, confidence, correct);
+      expect(idx).toEqual(want);
     }
   });
 

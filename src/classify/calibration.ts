@@ -1,6 +1,6 @@
 // Calibrators fitted on held-out confidences, so that "0.95" means right 95% of the time.
 // Softmax temperature scaling is `fitTemperature` in linear-model.ts; this file adds isotonic regression.
-import { upperBound } from "../linalg/search.js";
+import { lowerBound, upperBound } from "../linalg/search.js";
 
 /** The persisted form of an {@link IsotonicCalibrator}: small and JSON-able. */
 export interface IsotonicCalibratorJson {
@@ -62,6 +62,37 @@ function poolAdjacentViolators(y: Float64Array, w: Float64Array): void {
 }
 
 /**
+ * Sorts `idx` (ascending) by confidence, then target, then index, as the comparator
+ * `confidence[a] - confidence[b] || correct[a] - correct[b] || a - b` would (−0 equal to 0; finite values): the
+ * confidences by the engine's numeric sort of a typed copy, each index put at its value's place by binary search
+ * (so ties keep index order), and only runs of equal confidence sorted by target. On 50k held-out rows a fraction
+ * of the comparator sort's time.
+ */
+export function lexOrder(idx: number[], confidence: ArrayLike<number>, correct: ArrayLike<number>): void {
+  const n = idx.length;
+  const sorted = new Float64Array(n);
+  for (let t = 0; t < n; t++) sorted[t] = confidence[idx[t]!]! + 0; // −0 → 0
+  sorted.sort();
+  const fill = new Int32Array(n);
+  const out = new Int32Array(n);
+  for (let t = 0; t < n; t++) {
+    const i = idx[t]!;
+    const at = lowerBound(sorted, confidence[i]! + 0);
+    out[at + fill[at]!++] = i;
+  }
+  for (let a = 0; a < n; ) {
+    let b = a + 1;
+    while (b < n && sorted[b] === sorted[a]) b++;
+    if (b - a > 1) {
+      const run = Array.from(out.subarray(a, b)).sort((u, v) => correct[u]! - correct[v]! || u - v);
+      for (let t = a; t < b; t++) out[t] = run[t - a]!;
+    }
+    a = b;
+  }
+  for (let t = 0; t < n; t++) idx[t] = out[t]!;
+}
+
+/**
  * Isotonic-regression calibrator: a non-decreasing, piecewise-linear map from a model's confidence to
  * the observed rate of being right, fitted on held-out (confidence, correct) pairs. Reproduces
  * scikit-learn's `IsotonicRegression(out_of_bounds="clip")` on float64 input: zero-weight samples dropped,
@@ -113,7 +144,7 @@ export class IsotonicCalibrator {
     if (idx.length === 0) throw new RangeError("Pass at least one sample with a positive weight to fit a calibrator");
 
     // numpy.lexsort((y, X)): by confidence, then target; stable.
-    idx.sort((a, b) => confidence[a]! - confidence[b]! || correct[a]! - correct[b]! || a - b);
+    lexOrder(idx, confidence, correct);
     const weightOf = (i: number): number => (sampleWeight === undefined ? 1 : sampleWeight[i]!);
 
     // scikit-learn's _make_unique: merge runs of x within UNIQUE_EPS of the run's first x.

@@ -113,6 +113,14 @@ export async function fitLinear(
   const d = x.cols;
   // Models of few classes are dense and unpruned: the SVM's threads put their weights straight into the matrix.
   const denseOut = k < SPARSE_MIN_CLASSES && loss !== "logistic" ? new Float32Array(d * k) : undefined;
+  const heldOutWanted = nProbe > 0 && params.heldOutRows > 0;
+  // Leave-one-out estimate of a probe row's scores: removing row i from the dual solution moves its score for
+  // problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen. The temperature
+  // needs them on its rows; the held-out estimates on every probe row, unless out-of-fold scores stand in
+  // (then only the temperature's rows are scored: cn-online-shopping-10cats scores 3,000 rows, not 50,218).
+  const looAll = heldOutWanted && !oof;
+  const looAt = looAll ? Int32Array.from({ length: nProbe }, (_, t) => t) : temperatureRows;
+  const rows = Int32Array.from(looAt, (t) => probeRows[t]!);
   const sols = await trainOneVsRest(
     x,
     y,
@@ -129,7 +137,8 @@ export async function fitLinear(
       // With few categories the dense matrix is small, its contiguous rows score faster and pruning buys nothing
       // (cn-online-shopping-10cats: macro-F1 0.8973 → 0.8971 at 0.02), so those models stay dense and unpruned.
       pruneBelow: k >= SPARSE_MIN_CLASSES ? params.pruneBelow : 0,
-      ...(denseOut ? { denseOut } : {}),
+      // A dense model's scores of those rows come from the solver threads (the same weights, where they lie).
+      ...(denseOut ? { denseOut, scoreRows: rows } : {}),
       ...(oof ? { foldOf: stratifiedKFold(y, params.heldOutFolds, deriveSeed(seed, 0x0f01d)), folds: params.heldOutFolds, refitPasses: params.refitPasses } : {}),
     },
     params.threads ?? defaultThreads(),
@@ -154,19 +163,9 @@ export async function fitLinear(
     return weights ? new LinearModel({ ...common, weights }) : new SparseLinearModel({ ...common, weights: sparse! });
   };
   const raw = build(1);
-  const heldOutWanted = nProbe > 0 && params.heldOutRows > 0;
-  // Leave-one-out estimate of a probe row's scores: removing row i from the dual solution moves its score for
-  // problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen. The temperature
-  // needs them on its rows; the held-out estimates on every probe row, unless out-of-fold scores stand in
-  // (then only the temperature's rows are scored: cn-online-shopping-10cats scores 3,000 rows, not 50,218).
-  const looAll = heldOutWanted && !oof;
-  const looAt = looAll ? Int32Array.from({ length: nProbe }, (_, t) => t) : temperatureRows;
-  const rows = Int32Array.from(looAt, (t) => probeRows[t]!);
   const probe = rows.length === x.rows ? x : selectRows(x, rows);
   const xsq = rowSquaredNorms(probe, params.intercept);
-  // A dense model's scores of these few thousand rows on the JavaScript scorer (the same bits as the
-  // WebAssembly one, which would first copy the whole weight matrix into its memory: 16.5 MB on cn-online-shopping-10cats).
-  const scores = weights ? scoreRows(jsKernels.scorer(weights, k, intercept), probe, k) : raw.decisionFunction(probe).data;
+  const scores = (weights && threadScores(sols, rows.length, k)) || modelScores(raw, weights, intercept, probe, k);
   const labels = Int32Array.from(rows, (i) => y[i]!);
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
@@ -224,6 +223,22 @@ function scoreRows(scorer: Scorer, x: CsrMatrix, k: number): Float32Array {
   const out = new Float32Array(x.rows * k);
   scorer.score(x, out);
   return out;
+}
+
+/** The rows' scores (rows × k) from the solutions' rowScores, or undefined where a solution has none. */
+function threadScores(sols: readonly ClassSolution[], rows: number, k: number): Float32Array | undefined {
+  if (rows === 0 || sols.some((s) => s.rowScores.length !== rows)) return undefined;
+  const out = new Float32Array(rows * k);
+  for (const s of sols) for (let r = 0; r < rows; r++) out[r * k + s.cls] = s.rowScores[r]!;
+  return out;
+}
+
+/**
+ * The model's scores of `probe`: a dense model's on the JavaScript scorer (the same bits as the WebAssembly one,
+ * which would first copy the whole weight matrix into its memory: 16.5 MB on cn-online-shopping-10cats).
+ */
+function modelScores(raw: FittedLinear, weights: Float32Array | undefined, intercept: Float32Array, probe: CsrMatrix, k: number): Float32Array {
+  return weights ? scoreRows(jsKernels.scorer(weights, k, intercept), probe, k) : raw.decisionFunction(probe).data;
 }
 
 /** The dense feature-major weights (features × k) of the classes' kept weights (added to `into`, when given). */

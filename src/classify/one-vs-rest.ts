@@ -11,9 +11,12 @@ import { throwIfAborted } from "../core/errors.js";
 import { Worker } from "node:worker_threads";
 import { toSharedArray, watchWorker, workerThreads } from "../core/worker.js";
 import type { CsrMatrix } from "../linalg/matrix.js";
+import { frequencyOrder, renumberColumns } from "./column-order.js";
 import { bindWorkspace, currentWorkspace, groupWeightsFromDual, outOfFoldScores, rowSquaredNorms, solveSvmGroupThen, solveBinary, type CsrArrays, type SolverOptions } from "./dual-cd.js";
 import { float32AtLeast, GROUP_LIMIT, gramMirror, gramPlan, kernels, type GramPlan, type LinalgKernels, type SharedRowsHandle, type SparseWorkspace } from "../linalg/kernels.js";
 import { gramPays, solveSvmGroupGram } from "./gram-cd.js";
+
+export { frequencyOrder, renumberColumns } from "./column-order.js";
 
 export interface OvrConfig {
   loss: SolverOptions["loss"];
@@ -42,6 +45,12 @@ export interface OvrConfig {
    * instead of returning them as features and values (those then come back empty). The SVM losses only.
    */
   denseOut?: Float32Array;
+  /**
+   * SVM losses with pruneBelow 0: rows whose decision values (w·x_i plus the bias weight times `bias`) each group's
+   * thread computes from the solution where it lies, before the refits (ClassSolution.rowScores), so that the
+   * caller need not score them with the assembled model on its own thread.
+   */
+  scoreRows?: Int32Array;
 }
 
 /** One class's solution. */
@@ -56,6 +65,8 @@ export interface ClassSolution {
   probeAlpha: Float64Array;
   /** Out-of-fold score of each probe row (with config.foldOf), else empty. */
   probeOof: Float64Array;
+  /** Decision value of each of config.scoreRows (empty when not computed). */
+  rowScores: Float64Array;
   iterations: number;
   converged: boolean;
 }
@@ -160,11 +171,28 @@ function groupSolutions(job: OvrJob, c0: number, k: number, w: Float32Array, alp
   const ws = currentWorkspace(x);
   const inPlace = ws && w.buffer === ws.group.w.buffer && w.byteOffset === ws.group.w.byteOffset ? ws : undefined;
   const kept = dense ? Array.from({ length: k }, () => ({ features: new Int32Array(0), values: new Float32Array(0) })) : keptGroupWeights(w, x.cols, k, cfg.pruneBelow, job.columnAt, inPlace);
+  const scores = dense && inPlace && cfg.scoreRows ? groupRowScores(inPlace, cfg.scoreRows, k, cfg.bias) : undefined;
   return Array.from({ length: k }, (_, c) => {
     const probeAlpha = new Float64Array(np);
     for (let t = 0; t < np; t++) probeAlpha[t] = alpha[probe[t]! * k + c]!;
-    return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
+    const rowScores = new Float64Array(scores ? scores.length / k : 0);
+    for (let t = 0; t < rowScores.length; t++) rowScores[t] = scores![t * k + c]!;
+    return { cls: c0 + c, bias: w[x.cols * k + c]!, ...kept[c]!, probeAlpha, probeOof: new Float64Array(0), rowScores, iterations: r.iterations[c]!, converged: r.converged[c] === 1 };
   });
+}
+
+/** The group's decision values of `rows` (out[t·k + c]) from the weights in `ws` (groupDots, in blocks of its list). */
+function groupRowScores(ws: SparseWorkspace, rows: Int32Array, k: number, bias: number): Float64Array {
+  const g = ws.group;
+  const out = new Float64Array(rows.length * k);
+  const block = Math.min(g.list.length, Math.floor(g.dots.length / k));
+  for (let t0 = 0; t0 < rows.length; t0 += block) {
+    const n = Math.min(block, rows.length - t0);
+    g.list.set(rows.subarray(t0, t0 + n));
+    ws.groupDots(k, n, bias);
+    out.set(g.dots.subarray(0, n * k), t0 * k);
+  }
+  return out;
 }
 
 /**
@@ -358,7 +386,7 @@ export function solveClass(job: OvrJob, xsq: Float64Array, cls: number): ClassSo
         })
       : new Float64Array(0);
   const { features, values } = keptWeights(r.w, x.cols, cfg.pruneBelow, job.columnAt);
-  return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, iterations: r.iterations, converged: r.converged };
+  return { cls, bias: r.w[x.cols]!, features, values, probeAlpha, probeOof, rowScores: new Float64Array(0), iterations: r.iterations, converged: r.converged };
 }
 
 /** The weights among w[0..cols) that are non-zero and not below `pruneBelow` in magnitude, as float32. */
@@ -409,38 +437,6 @@ export function drainQueue(job: OvrJob, xsq: Float64Array, emit: (s: ClassSoluti
       emit(solveClass(job, xsq, at));
     }
   }
-}
-
-/**
- * A renumbering of x's columns by descending document frequency (ties in column order): `at[j]` is column j's
- * new number. The solvers' weights of the frequent features, which most entries touch, then lie together in
- * cache instead of spread over the whole (hashed) vector; a pass does the same operations in the same order,
- * so the solutions are the same to the bit. One group's six passes on cn-online-shopping-10cats (413,824
- * features × 5 classes of float64 weights, 16.5 MB): 954 → 730 ms CPU.
- */
-export function frequencyOrder(x: CsrArrays): Int32Array {
-  const d = x.cols;
-  const df = new Int32Array(d);
-  const { indices } = x;
-  for (let p = x.indptr[0]!, end = x.indptr[x.rows]!; p < end; p++) df[indices[p]!]!++;
-  let top = 0;
-  for (let j = 0; j < d; j++) if (df[j]! > top) top = df[j]!;
-  // Counting sort, highest frequency first: start[f] = columns with a frequency above f.
-  const start = new Int32Array(top + 2);
-  for (let j = 0; j < d; j++) start[top - df[j]! + 1]!++;
-  for (let f = 1; f <= top + 1; f++) start[f]! += start[f - 1]!;
-  const at = new Int32Array(d);
-  for (let j = 0; j < d; j++) at[j] = start[top - df[j]!]!++;
-  return at;
-}
-
-/** x with column j renumbered at[j] (the entries of each row in the same order; indptr and data shared). */
-export function renumberColumns(x: CsrMatrix, at: Int32Array): CsrMatrix {
-  const first = x.indptr[0]!;
-  const end = x.indptr[x.rows]!;
-  const indices = new Int32Array(x.indices.length);
-  for (let p = first; p < end; p++) indices[p] = at[x.indices[p]!]!;
-  return { ...x, indices };
 }
 
 const WORKER_URL = new URL("./ovr-worker.js", import.meta.url);
@@ -510,6 +506,8 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
     if (job.gram) completeGram(job);
     else xsq.set(rowSquaredNorms(job.x, config.bias));
     release();
+    // After the workers have what they wait for: this thread's first pass then runs on optimized code too.
+    kernels().prepareSolvers();
     drainQueue(job, xsq, emit, options.signal);
   } catch (e) {
     localError = e;
@@ -540,15 +538,11 @@ function layOutJob(
   const { par, workers, groupSize, units } = how;
   const columnAt = frequencyOrder(x);
   // One copy of the rows that every thread's kernels read (the WebAssembly kernels need one in their memory
-  // anyway), renumbered where it lies; rows read where they are get a renumbered copy.
+  // anyway), renumbered as it is copied; rows read where they are get a renumbered copy.
   let shared: ReturnType<LinalgKernels["share"]> | undefined;
   let xs = x;
-  if (par || kernels().backend !== "js") {
-    shared = kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize));
-    const own = shared.x.indices;
-    if (own.buffer === x.indices.buffer) shared = kernels().share(renumberColumns(x, columnAt), x.cols, workers + 1, Math.max(1, groupSize));
-    else for (let p = 0; p < own.length; p++) own[p] = columnAt[own[p]!]!;
-  } else xs = renumberColumns(x, columnAt);
+  if (par || kernels().backend !== "js") shared = kernels().share(x, x.cols, workers + 1, Math.max(1, groupSize), columnAt);
+  else xs = renumberColumns(x, columnAt);
   const solverX = shared ? { ...shared.x, cols: x.cols } : xs;
   // The Gram matrix when it pays, summed by every thread in blocks of rows (see fillGramBlocks).
   const gram = groupSize && gramPays(solverX, units, groupSize) ? new Float64Array(par ? new SharedArrayBuffer(x.rows * x.rows * 8) : new ArrayBuffer(x.rows * x.rows * 8)) : undefined;
@@ -560,7 +554,14 @@ function layOutJob(
     slot: new Int32Array(new SharedArrayBuffer(4)),
     y: par ? toSharedArray(y) : y,
     classCount,
-    config: par ? { ...config, ...(config.foldOf ? { foldOf: toSharedArray(config.foldOf) } : {}), ...(config.denseOut ? { denseOut: toSharedArray(config.denseOut) } : {}) } : config,
+    config: par
+      ? {
+          ...config,
+          ...(config.foldOf ? { foldOf: toSharedArray(config.foldOf) } : {}),
+          ...(config.denseOut ? { denseOut: toSharedArray(config.denseOut) } : {}),
+          ...(config.scoreRows ? { scoreRows: toSharedArray(config.scoreRows) } : {}),
+        }
+      : config,
     next: new Int32Array(new SharedArrayBuffer(4)),
     ...(groupSize ? { groupSize } : {}),
     ...(gram && plan ? { gram, gramPlan: plan, gramState: new Int32Array(new SharedArrayBuffer(4 * plan.blockPtr.length)) } : {}),

@@ -1,7 +1,7 @@
 // The JavaScript backend of the kernels (./kernels-shared.ts has the interface): the fallback when the WebAssembly
 // module is missing or cannot be instantiated, or when ASSORT_NO_WASM=1. The same floating-point operations in
 // the same order as ./wasm/kernels.as.ts, so both give identical bits (kernels.test.ts checks it).
-import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SparseRows, type SparseWorkspace } from "./kernels-shared.js";
+import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, mapInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SparseRows, type SparseWorkspace } from "./kernels-shared.js";
 
 class JsScorer implements Scorer {
   constructor(
@@ -141,9 +141,44 @@ function projectedGradient(a: number, gr: number, upper: number, pgOld: Float64A
   return pg;
 }
 
+const f32 = Math.fround;
+
+/**
+ * The twin of kernels.as.ts's rowDots: out[o + c] = W[base + c]·bias + Σ_p W[indices[p]·k + c]·data[p] over
+ * [start, end) for c < k, each product and sum rounded to float32, in order (a float64 product of two float32
+ * values is exact, so rounding it gives the float32 product).
+ */
+function rowDotsJs(x: SparseRows, w: Float32Array, k: number, base: number, bias: number, start: number, end: number, out: Float64Array, o: number): void {
+  const { indices, data } = x;
+  const b = f32(bias);
+  for (let c = 0; c < k; c++) out[o + c] = f32(w[base + c]! * b);
+  for (let p = start; p < end; p++) {
+    const v = data[p]!;
+    const wr = indices[p]! * k;
+    for (let c = 0; c < k; c++) out[o + c] = f32(out[o + c]! + f32(w[wr + c]! * v));
+  }
+}
+
+/**
+ * The twin of kernels.as.ts's rowAxpys: W[indices[p]·k + c] += step[c]·data[p] over [start, end) and
+ * W[base + c] += step[c]·bias, with step[c] rounded to float32 once and each product rounded to float32 (the sum
+ * is rounded when stored: a float64 sum of two float32 values rounds to the float32 sum).
+ */
+function rowAxpysJs(x: SparseRows, w: Float32Array, k: number, base: number, bias: number, start: number, end: number, step: Float64Array): void {
+  const { indices, data } = x;
+  for (let c = 0; c < k; c++) step[c] = f32(step[c]!);
+  for (let p = start; p < end; p++) {
+    const v = data[p]!;
+    const wr = indices[p]! * k;
+    for (let c = 0; c < k; c++) w[wr + c]! += f32(step[c]! * v);
+  }
+  const b = f32(bias);
+  for (let c = 0; c < k; c++) w[base + c]! += f32(step[c]! * b);
+}
+
 /** The JavaScript twin of the WebAssembly `svmPassGroup` (see {@link SparseWorkspace.svmPassGroup}). */
 export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: number, active: number, squared: boolean, bias: number): number {
-  const { indptr, indices, data } = x;
+  const { indptr } = x;
   const { cost, xsq, index } = t;
   const { w, y, alpha, off, pgOld, pgNew } = g;
   const base = (w.length / g.capacity - 1) * k;
@@ -163,12 +198,7 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
     const upper = squared ? Infinity : ci;
     const start = indptr[i]!;
     const end = indptr[i + 1]!;
-    for (let c = 0; c < k; c++) dot[c] = w[base + c]! * bias;
-    for (let p = start; p < end; p++) {
-      const v = data[p]!;
-      const wr = indices[p]! * k;
-      for (let c = 0; c < k; c++) dot[c]! += w[wr + c]! * v;
-    }
+    rowDotsJs(x, w, k, base, bias, start, end, dot, 0);
     let moved = false;
     for (let c = 0; c < k; c++) {
       step[c] = 0;
@@ -188,14 +218,8 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
         moved = true;
       }
     }
-    if (moved) {
-      for (let p = start; p < end; p++) {
-        const v = data[p]!;
-        const wr = indices[p]! * k;
-        for (let c = 0; c < k; c++) w[wr + c]! += step[c]! * v;
-      }
-      for (let c = 0; c < k; c++) w[base + c]! += step[c]! * bias;
-    } else if (allOff(off, ik, k)) {
+    if (moved) rowAxpysJs(x, w, k, base, bias, start, end, step);
+    else if (allOff(off, ik, k)) {
       // Every class of the row shrunk now: it leaves the active head at once (as svmPass's rows do).
       swapOut(index, s, --active, i);
       s--;
@@ -206,40 +230,31 @@ export function svmPassGroupJs(x: SparseRows, t: DualRows, g: GroupRows, k: numb
 
 /** The JavaScript twin of the WebAssembly `groupRemove`. */
 export function groupRemoveJs(x: SparseRows, g: GroupRows, k: number, n: number, bias: number): void {
-  const { indptr, indices, data } = x;
+  const { indptr } = x;
   const { w, y, alpha, list } = g;
   const base = (w.length / g.capacity - 1) * k;
   const step = new Float64Array(k);
   for (let t = 0; t < n; t++) {
     const ik = list[t]! * k;
+    let any = false;
     for (let c = 0; c < k; c++) {
+      any ||= alpha[ik + c] !== 0;
       step[c] = -alpha[ik + c]! * y[ik + c]!;
       alpha[ik + c] = 0;
     }
     const i = list[t]!;
-    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
-      const v = data[p]!;
-      const wr = indices[p]! * k;
-      for (let c = 0; c < k; c++) w[wr + c]! += step[c]! * v;
-    }
-    for (let c = 0; c < k; c++) w[base + c]! += step[c]! * bias;
+    if (any) rowAxpysJs(x, w, k, base, bias, indptr[i]!, indptr[i + 1]!, step);
   }
 }
 
 /** The JavaScript twin of the WebAssembly `groupDots`. */
 export function groupDotsJs(x: SparseRows, g: GroupRows, k: number, n: number, bias: number): void {
-  const { indptr, indices, data } = x;
+  const { indptr } = x;
   const { w, list, dots } = g;
   const base = (w.length / g.capacity - 1) * k;
   for (let t = 0; t < n; t++) {
     const i = list[t]!;
-    const o = t * k;
-    for (let c = 0; c < k; c++) dots[o + c] = w[base + c]! * bias;
-    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
-      const v = data[p]!;
-      const wr = indices[p]! * k;
-      for (let c = 0; c < k; c++) dots[o + c]! += w[wr + c]! * v;
-    }
+    rowDotsJs(x, w, k, base, bias, indptr[i]!, indptr[i + 1]!, dots, t * k);
   }
 }
 
@@ -419,13 +434,17 @@ export const jsKernels: LinalgKernels = {
   backend: "js",
   scorer: (weights, classCount, intercept) => new JsScorer(weights, classCount, intercept),
   workspace: (x, cols, group = 1) => new JsWorkspace(x, cols, group),
-  share(x, cols, slots, group = 1) {
-    const rows = { rows: x.rows, indptr: toShared(x.indptr), indices: toShared(x.indices), data: toShared(x.data) };
+  share(x, cols, slots, group = 1, columnAt) {
+    const indices = columnAt ? mapInto(new Int32Array(new SharedArrayBuffer(x.indices.byteLength)), x.indices, columnAt) : toShared(x.indices);
+    const rows = { rows: x.rows, indptr: toShared(x.indptr), indices, data: toShared(x.data) };
     return { x: rows, handle: { backend: "js", cols, slots, group, ...rows } };
   },
   gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, jsKernels.gramRows),
   gramRows: (plan, r, bias, q) => gramRowsInto(q, plan, r, (out) => gramRowsJs(plan, r, bias, out)),
   gramWorkspace: jsGramWorkspace,
+  prepareSolvers() {
+    // Plain JavaScript: the engine optimizes the loops as they run.
+  },
   workspaceOn(h, slot) {
     if (h.backend !== "js" || !h.indptr || !h.indices || !h.data) throw new TypeError("These shared rows belong to the WebAssembly kernels");
     if (!(slot >= 0 && slot < h.slots)) throw new RangeError(`Slot ${slot} is outside [0, ${h.slots})`);

@@ -41,7 +41,7 @@ export interface GroupRows {
   capacity: number;
   /**
    * Feature-major weights: w[j·k + c] (j = cols: the bias weights), float32 (half the memory traffic of the
-   * passes; each update is computed in float64 and rounded once, and dot products accumulate in float64).
+   * passes), updated and summed in float32 arithmetic (four classes a SIMD vector).
    */
   w: Float32Array;
   /** y[i·k + c]: ±1. */
@@ -153,10 +153,19 @@ export interface LinalgKernels {
   scorer(weights: Float32Array, classCount: number, intercept: Float32Array): Scorer;
   /** A workspace over `x` (copied once where the backend needs its own memory), for groups of up to `group` problems (default 1). */
   workspace(x: SparseRows, cols: number, group?: number): SparseWorkspace;
-  /** Copies `x` once into memory that `slots` threads share (see {@link SharedRows}); workspaces for groups of up to `group` problems. */
-  share(x: SparseRows, cols: number, slots: number, group?: number): SharedRows;
+  /**
+   * Copies `x` once into memory that `slots` threads share (see {@link SharedRows}); workspaces for groups of up to
+   * `group` problems. With `columnAt`, the copy's columns are renumbered as it is made: column j of `x` is column
+   * columnAt[j] of the copy.
+   */
+  share(x: SparseRows, cols: number, slots: number, group?: number, columnAt?: Int32Array): SharedRows;
   /** Weight slot `slot` (0 ≤ slot < handle.slots) over shared rows; one slot per thread at a time. */
   workspaceOn(handle: SharedRowsHandle, slot: number): SparseWorkspace;
+  /**
+   * Has the solvers' long-running kernels (one call a pass over every row) compiled for speed now, once per thread,
+   * ahead of their first call (a few milliseconds; nothing where there is nothing to compile).
+   */
+  prepareSolvers(): void;
   /**
    * The Gram matrix of x's rows (cols columns) with a constant bias feature: q[i·n + j] = x_i·x_j + bias² (float64;
    * the products of float32 entries, summed feature by feature), into `out` when given (n² values).
@@ -331,6 +340,12 @@ export type TypedArrayClass<T extends TypedArray> = (new (length: number) => T) 
 
 /** The most problems a group may hold (the WebAssembly kernels keep a row's sums in four SIMD registers). */
 export const GROUP_LIMIT = 8;
+
+/** out[p] = map[a[p]] for p < a.length (a renumbered copy of column indices, as share's columnAt); returns out. */
+export function mapInto(out: Int32Array, a: Int32Array, map: Int32Array): Int32Array {
+  for (let p = 0; p < a.length; p++) out[p] = map[a[p]!]!;
+  return out;
+}
 
 export function checkCapacity(group: number): void {
   if (!(Number.isInteger(group) && group >= 1 && group <= GROUP_LIMIT)) throw new RangeError(`A group capacity of ${group} is outside [1, ${GROUP_LIMIT}]`);

@@ -70,6 +70,27 @@ export function toCsr(m: Matrix): CsrMatrix {
   return csr(m.rows, m.cols, indptr, indices, data);
 }
 
+/** Column counts recorded by {@link rememberColumnCounts}, by the matrix's indices array (with its indptr). */
+const columnCounts = new WeakMap<Int32Array, { indptr: Int32Array; cols: number; counts: Int32Array }>();
+
+/**
+ * Records the entries of each column of `m` (counts[j] for j < m.cols), as its maker knows them (a featurizer's
+ * document frequencies), so that {@link knownColumnCounts} need not count them. The counts are taken as given.
+ */
+export function rememberColumnCounts(m: CsrMatrix, counts: Int32Array): void {
+  if (counts.length !== m.cols) throw new RangeError(`Got ${counts.length} column counts for ${m.cols} columns`);
+  columnCounts.set(m.indices, { indptr: m.indptr, cols: m.cols, counts });
+}
+
+/**
+ * The column counts recorded for this matrix's arrays by {@link rememberColumnCounts} (undefined when none were,
+ * or the arrays are shared with another shape: another indptr or column count).
+ */
+export function knownColumnCounts(m: { indptr: Int32Array; indices: Int32Array; cols: number }): Int32Array | undefined {
+  const r = columnCounts.get(m.indices);
+  return r && r.indptr === m.indptr && r.cols === m.cols ? r.counts : undefined;
+}
+
 /** CSR → dense (duplicates in a row are summed). */
 export function toDense(m: Matrix): DenseMatrix {
   if (m.kind === "dense") return m;

@@ -1,7 +1,7 @@
 // Confidence a catalog team can act on: isotonic calibration of the top score, operating points for a target
 // precision, and hierarchical backoff (the deepest category the model is sure of) or abstention.
 import { ConfigError } from "../core/errors.js";
-import { IsotonicCalibrator } from "../classify/calibration.js";
+import { IsotonicCalibrator, lexOrder } from "../classify/calibration.js";
 import { coverageAtPrecision } from "../metrics/calibration.js";
 import { splitPath } from "../core/product.js";
 
@@ -42,7 +42,8 @@ export function fitCalibration(
   const calibrated = iso.transform(confidence).map((v) => Math.min(1 - eps, Math.max(eps, v)));
   const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
   // Keep an evenly spaced subset (by score) of the held-out pairs for operating points.
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => calibrated[a]! - calibrated[b]! || a - b);
+  const order = Array.from({ length: n }, (_, i) => i);
+  lexOrder(order, calibrated, new Uint8Array(n)); // by calibrated score, then row
   const keep = n <= maxStored ? order : Array.from({ length: maxStored }, (_, t) => order[Math.floor((t * n) / maxStored)]!);
   return {
     method: "isotonic",

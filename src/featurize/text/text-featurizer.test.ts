@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TextFeaturizer, FittedTextFeaturizer } from "./text-featurizer.js";
 import { normalizeText, stripHtml } from "./normalize.js";
 import { tokenize, tokenBuffers } from "./tokenize.js";
+import { knownColumnCounts } from "../../linalg/matrix.js";
 
 const wordsOnly = { wordNgrams: [1, 1] as [number, number], charNgrams: [0, 0] as [number, number], cjkCharNgrams: [0, 0] as [number, number], titleWeight: 1, wordWeight: 1 };
 
@@ -106,6 +107,16 @@ describe("TextFeaturizer", () => {
     expect(Array.from(r1.matrix.data)).toEqual(Array.from(r2.matrix.data));
     expect(r1.matrix.indptr[2]! - r1.matrix.indptr[1]!).toBe(0);
     for (const v of r1.matrix.data) expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it("records each column's entries (its document frequency) with the training matrix, for the classifier's column order", async () => {
+    const docs = [["red shoe", "red"], ["blue shoe"], ["红色 鞋子"], [""], ["red red shoe 鞋子"]];
+    const { matrix: m } = await new TextFeaturizer({ minDf: 2 }).fitTransformTexts(docs);
+    const counted = new Int32Array(m.cols);
+    for (let p = 0; p < m.indptr[m.rows]!; p++) counted[m.indices[p]!]!++;
+    expect(Array.from(knownColumnCounts(m)!)).toEqual(Array.from(counted));
+    // Another shape over the same entries is not taken for this matrix.
+    expect(knownColumnCounts({ ...m, indptr: m.indptr.slice() })).toBeUndefined();
   });
 
   it("rejects invalid parameters", async () => {

@@ -3,7 +3,7 @@ import type { Artifact, FeaturizeOptions, Featurizer, Features, FittedFeaturizer
 import type { Product } from "../../core/product.js";
 import type { RunOptions } from "../../core/progress.js";
 import { throwIfAborted } from "../../core/errors.js";
-import { csr, type CsrMatrix } from "../../linalg/matrix.js";
+import { csr, rememberColumnCounts, type CsrMatrix } from "../../linalg/matrix.js";
 import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
@@ -259,12 +259,14 @@ export class TextFeaturizer implements Featurizer {
     const tableIdf = new Float32Array(table.buffer);
     const allColumns = new Int32Array(width);
     const allIdf = new Float32Array(width);
+    const allCounts = new Int32Array(width);
     let dim = 0;
     for (let c = 0; c < width; c++) {
       if (df[c]! < p.minDf) {
         table[2 * c] = -1;
         continue;
       }
+      allCounts[dim] = df[c]!;
       allColumns[dim] = c;
       allIdf[dim] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
       table[2 * c] = dim;
@@ -301,7 +303,10 @@ export class TextFeaturizer implements Featurizer {
       indices = copyShared(indices, end, sharedInt32);
       values = copyShared(values, end, sharedFloat32);
     }
-    return { featurizer, matrix: csr(n, dim, worker ? plan.indptr.slice() : plan.indptr, indices, values) };
+    const matrix = csr(n, dim, worker ? plan.indptr.slice() : plan.indptr, indices, values);
+    // A column's entries are its bucket's documents (a document has a bucket once): the classifier orders columns by them.
+    rememberColumnCounts(matrix, allCounts.slice(0, dim));
+    return { featurizer, matrix };
   }
 }
 
