@@ -336,7 +336,6 @@ function wasmGramWorkspace(module: WasmModule, q: Float64Array, n: number, capac
   };
 }
 
-/** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
 /** The kernels that run a whole pass over the rows in one call: see {@link optimizeFirstCalls}. */
 const SOLVER_KERNELS = ["svmPassGroup", "groupRemove", "groupDots", "svmPass", "gramPassGroup", "gramRemove", "gramRows"] as const;
 
@@ -369,6 +368,7 @@ function optimizeFirstCalls(ex: KernelExports, names: readonly (typeof SOLVER_KE
 const V8_NO_BASELINE = "-no-liftoff";
 const V8_BASELINE = "-liftoff";
 
+/** The WebAssembly backend on a compiled kernels module (bytes of kernels.wasm). */
 export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
   const share = (x: SparseRows, cols: number, slots: number, group = 1, columnAt?: Int32Array): SharedRows => {
