@@ -38,12 +38,20 @@ describe.skipIf(missing("ASSORT_TEST_PG_URL", PG_URL) || missing("ASSORT_TEST_RE
       const imp = start(["import", "--data", file, "--model", modelA, "--store", store, "--queue", queue, "--data-dir", path.join(root, "i"), "--batch-size", String(BATCH), "--window", "4", "--json"]);
       const aName = `${hostname()}-${a.child.pid}`;
       const bName = `${hostname()}-${b.child.pid}`;
-      // Kill worker a while it holds a batch, once the import is under way.
+      // Kill worker a while it holds a batch, once the import is under way. Worker a is frozen (SIGSTOP)
+      // first and the batch checked again: a batch seen active a moment before may have been finished by
+      // a in between, and then nothing would be handed over. If so, a goes on (SIGCONT) and we look again.
       const victim = await eventually(
         async () => {
           expect((await ledger(schema)).length).toBeGreaterThanOrEqual(2);
           const held = (await q.getActive()).find((j) => j.processedBy === aName);
           expect(held).toBeDefined();
+          a.child.kill("SIGSTOP");
+          const state = await q.getJobState(held!.id!);
+          if (state !== "active") {
+            a.child.kill("SIGCONT");
+            throw new Error(`batch ${held!.id} was ${state} once worker a was frozen; looking again`);
+          }
           return held!.id!;
         },
         60_000,
