@@ -157,8 +157,9 @@ class WasmScorer implements Scorer {
     intercept: Float32Array,
   ) {
     this.inst = new Instance(module);
-    // Each feature's weights on as few cache lines as hold them (padded; the padding is never read): most
-    // features of a batch are not in the cache, and each line is a fetch from memory.
+    // Each feature's weights on as few cache lines as hold them, padded with zeros (the instance's memory is
+    // new), which the kernel's whole quads read: most features of a batch are not in the cache, and each line is
+    // a fetch from memory.
     this.stride = weightStride(k);
     const features = Math.floor(weights.length / k);
     const per = this.stride >> 2;
@@ -166,7 +167,10 @@ class WasmScorer implements Scorer {
     const laid = new Float32Array(this.inst.memory.buffer, this.wAt, features * per);
     if (per === k) laid.set(weights);
     else for (let f = 0, i = 0; f < features; f++) for (let c = 0, o = f * per; c < k; c++) laid[o + c] = weights[i++]!;
-    this.bAt = this.inst.put(intercept);
+    // The intercept in whole quads, zeros past k (the kernel starts each row's scores from whole quads).
+    const padded = new Float32Array(((k + 3) >> 2) * 4);
+    padded.set(intercept);
+    this.bAt = this.inst.put(padded);
   }
 
   /** Scores in blocks of rows, so the copy of the batch in the module's memory stays small. */
@@ -188,7 +192,8 @@ class WasmScorer implements Scorer {
       const pAt = inst.put(indptr);
       const iAt = inst.put(x.indices.subarray(first, nnz));
       const dAt = inst.put(x.data.subarray(first, nnz));
-      const oAt = inst.alloc(x.rows * this.k * 4);
+      // 16 bytes of room past the last row, where its last quad spills.
+      const oAt = inst.alloc(x.rows * this.k * 4 + 16);
       inst.ex.scoreCsr(pAt, iAt, dAt, x.rows, this.wAt, this.k, this.stride, this.bAt, oAt);
       out.set(new Float32Array(inst.memory.buffer, oAt, x.rows * this.k));
     } finally {

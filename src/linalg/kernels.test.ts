@@ -87,7 +87,8 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
 
   it("scores random batches with identical bits, for odd and even class counts and row slices", () => {
     const rng = new Random(11);
-    for (const k of [1, 2, 3, 10, 17]) {
+    // One to four quads of classes (scores in registers), and more (scores in memory); whole and partial quads.
+    for (const k of [1, 2, 3, 4, 5, 8, 10, 13, 16, 17, 40]) {
       const cols = 500;
       const weights = Float32Array.from({ length: cols * k }, () => rng.float() * 2 - 1);
       const intercept = Float32Array.from({ length: k }, () => rng.float() - 0.5);

@@ -194,10 +194,17 @@ function codePointAt(i: i32, end: i32): i32 {
   return c;
 }
 
-/** tokenize.ts's classOf for the unit at i of a string that ends at `end`. */
+/** tokenize.ts's classOf for the unit at i of a string that ends at `end` (inlined: ASCII is most text). */
+// @ts-ignore: decorator
+@inline
 function classOf(i: i32, end: i32): i32 {
   const c = unit(i);
   if (c < 128) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) ? WORD : SEP;
+  return wideClassOf(c, i, end);
+}
+
+/** {@link classOf} for a unit c ≥ 128. */
+function wideClassOf(c: i32, i: i32, end: i32): i32 {
   if (c >= 0xd800 && c <= 0xdbff) {
     const cp = codePointAt(i, end);
     if (cp < 0x10000) return SEP; // a lone high surrogate is no letter
@@ -275,6 +282,8 @@ function scanWords(from: i32, to: i32): void {
 // ------------------------------------------------------------------------------------------------ counting
 
 /** Scratch.add: counts `w` into bucket `col` (float32 sum, as a Float32Array slot), first-seen order. */
+// @ts-ignore: decorator
+@inline
 function add(col: i32, w: f64): void {
   let slot = col & mask;
   for (;;) {
