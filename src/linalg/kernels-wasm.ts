@@ -63,6 +63,7 @@ interface KernelExports {
   groupDots(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, rows: number, n: number, out: number): void;
   groupRemove(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, y: number, alpha: number, rows: number, n: number, step: number): void;
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, stride: number, intercept: number, out: number): void;
+  spreadRows(at: number, features: number, k: number, stride: number): void;
   gramPassGroup(
     q: number,
     n: number,
@@ -157,16 +158,14 @@ class WasmScorer implements Scorer {
     intercept: Float32Array,
   ) {
     this.inst = new Instance(module);
-    // Each feature's weights on as few cache lines as hold them, padded with zeros (the instance's memory is
-    // new), which the kernel's whole quads read: most features of a batch are not in the cache, and each line is
-    // a fetch from memory.
+    // Each feature's weights on as few cache lines as hold them, padded with zeros, which the kernel's whole
+    // quads read: most features of a batch are not in the cache, and each line is a fetch from memory. Copied in
+    // whole, then spread in place by the module.
     this.stride = weightStride(k);
     const features = Math.floor(weights.length / k);
-    const per = this.stride >> 2;
     this.wAt = (this.inst.alloc(features * this.stride + 64) + 63) & ~63;
-    const laid = new Float32Array(this.inst.memory.buffer, this.wAt, features * per);
-    if (per === k) laid.set(weights);
-    else for (let f = 0, i = 0; f < features; f++) for (let c = 0, o = f * per; c < k; c++) laid[o + c] = weights[i++]!;
+    new Float32Array(this.inst.memory.buffer, this.wAt, features * k).set(weights.subarray(0, features * k));
+    if (this.stride !== k * 4) this.inst.ex.spreadRows(this.wAt, features, k, this.stride);
     // The intercept in whole quads, zeros past k (the kernel starts each row's scores from whole quads).
     const padded = new Float32Array(((k + 3) >> 2) * 4);
     padded.set(intercept);

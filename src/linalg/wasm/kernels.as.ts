@@ -148,6 +148,22 @@ function scoreAllInRegisters(indptr: usize, indices: usize, data: usize, rows: i
 }
 
 /**
+ * Lays out `features` rows of k float32, written one after another from `at`, `stride` bytes apart (stride ≥ 4k),
+ * in place, the last first, each padded with zeros (for {@link scoreCsr}).
+ */
+export function spreadRows(at: usize, features: i32, k: i32, stride: usize): void {
+  // Word by word, backwards (a row's words may overlap where they land): memory.copy and memory.fill cost a
+  // call each, more than moving the few words of a row.
+  const row = (<usize>k) << 2;
+  for (let f = features - 1; f >= 0; f--) {
+    const to = at + (<usize>f) * stride;
+    const from = at + (<usize>f) * row;
+    for (let b = stride - 4; b >= row; b -= 4) store<i32>(to + b, 0);
+    for (let b = <isize>row - 4; b >= 0; b -= 4) store<i32>(to + b, load<i32>(from + b));
+  }
+}
+
+/**
  * Scores of CSR rows against feature-major float32 weights, feature f's k weights at w + f·stride (bytes; the
  * JavaScript side pads each feature with zeros to whole quads, and to whole cache lines): out[i·k + c] =
  * intercept[c], then for each non-zero (f, v) of row i, out[i·k + c] += f32(v · w_f[c]), in float32 (the same
