@@ -137,9 +137,13 @@ function reportOf(
   // Decisions: the top leaf, or with backoff the deepest sure ancestor (or nothing).
   let threshold: number | undefined;
   let heldOutCoverage = 0;
+  // The held-out threshold for a precision may be 0 (every held-out product clears it); a backoff threshold given
+  // by the caller must be in (0, 1].
   if (options.minPrecision !== undefined) ({ threshold, coverage: heldOutCoverage } = decider.operatingPoint(options.minPrecision));
-  else if (options.backoff !== undefined && options.backoff !== false) threshold = options.backoff === true ? 0.5 : options.backoff;
-  if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new ConfigError(`backoff threshold must be in (0, 1], got ${threshold}`);
+  else if (options.backoff !== undefined && options.backoff !== false) {
+    threshold = options.backoff === true ? 0.5 : options.backoff;
+    if (!(threshold > 0 && threshold <= 1)) throw new ConfigError(`backoff threshold must be in (0, 1], got ${threshold}`);
+  }
   const backoff = options.backoff !== undefined && options.backoff !== false && threshold !== undefined;
   const truePaths = products.map((p) => splitPath(p.label!, DEFAULT_PATH_SEPARATOR));
   const predPaths = products.map((_, i) => {
