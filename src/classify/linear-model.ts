@@ -82,7 +82,7 @@ export class LinearModel implements ClassifierModel {
           const v = x.data[i * cols + j]!;
           if (v === 0) continue;
           const off = j * k;
-          for (let c = 0; c < k; c++) o[base + c]! += Math.fround(v * w[off + c]!); // as the scorers: float32 steps
+          for (let c = 0; c < k; c++) o[base + c]! += v * w[off + c]!;
         }
       }
     }

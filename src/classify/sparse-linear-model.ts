@@ -117,7 +117,7 @@ export class SparseLinearModel implements ClassifierModel {
         for (let j = 0; j < cols; j++) {
           const v = x.data[i * cols + j]!;
           if (v === 0) continue;
-          for (let q = wp[j]!; q < wp[j + 1]!; q++) o[base + wc[q]!]! += Math.fround(v * wv[q]!); // as the scorers: float32 steps
+          for (let q = wp[j]!; q < wp[j + 1]!; q++) o[base + wc[q]!]! += v * wv[q]!;
         }
       }
     }

@@ -19,8 +19,7 @@ class JsScorer implements Scorer {
       for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
         const v = data[p]!;
         const off = indices[p]! * k;
-        // In float32, as the WebAssembly kernel: the product rounded, then the sum (rounded on the store).
-        for (let c = 0; c < k; c++) o[base + c]! += Math.fround(v * w[off + c]!);
+        for (let c = 0; c < k; c++) o[base + c]! += v * w[off + c]!;
       }
     }
   }

@@ -12,7 +12,7 @@ export interface SparseRows {
 
 /** Batch scoring against one weight matrix (feature-major float32, `weights[f * classCount + c]`). */
 export interface Scorer {
-  /** out[i·k + c] = intercept[c] + Σ x[i, f] · weights[f·k + c], in float32 (each product and each sum rounded). */
+  /** out[i·k + c] = intercept[c] + Σ x[i, f] · weights[f·k + c], each step rounded to float32. */
   score(x: SparseRows, out: Float32Array): void;
 }
 

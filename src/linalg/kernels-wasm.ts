@@ -159,15 +159,15 @@ class WasmScorer implements Scorer {
   ) {
     this.inst = new Instance(module);
     // Each feature's weights on as few cache lines as hold them, padded with zeros, which the kernel's whole
-    // quads read: most features of a batch are not in the cache, and each line is a fetch from memory. Copied in
+    // pairs read: most features of a batch are not in the cache, and each line is a fetch from memory. Copied in
     // whole, then spread in place by the module.
     this.stride = weightStride(k);
     const features = Math.floor(weights.length / k);
     this.wAt = (this.inst.alloc(features * this.stride + 64) + 63) & ~63;
     new Float32Array(this.inst.memory.buffer, this.wAt, features * k).set(weights.subarray(0, features * k));
     if (this.stride !== k * 4) this.inst.ex.spreadRows(this.wAt, features, k, this.stride);
-    // The intercept in whole quads, zeros past k (the kernel starts each row's scores from whole quads).
-    const padded = new Float32Array(((k + 3) >> 2) * 4);
+    // The intercept in whole pairs, zeros past k (the kernel starts each row's scores from whole pairs).
+    const padded = new Float32Array(((k + 1) >> 1) * 2);
     padded.set(intercept);
     this.bAt = this.inst.put(padded);
   }
@@ -191,7 +191,7 @@ class WasmScorer implements Scorer {
       const pAt = inst.put(indptr);
       const iAt = inst.put(x.indices.subarray(first, nnz));
       const dAt = inst.put(x.data.subarray(first, nnz));
-      // 16 bytes of room past the last row, where its last quad spills.
+      // 16 bytes of room past the last row, where its last pair spills.
       const oAt = inst.alloc(x.rows * this.k * 4 + 16);
       inst.ex.scoreCsr(pAt, iAt, dAt, x.rows, this.wAt, this.k, this.stride, this.bAt, oAt);
       out.set(new Float32Array(inst.memory.buffer, oAt, x.rows * this.k));

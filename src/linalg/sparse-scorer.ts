@@ -14,7 +14,7 @@ export interface SparseClassWeights {
 
 export interface SparseScorer {
   readonly backend: "wasm" | "js";
-  /** out[i·k + c] = intercept[c] + Σ x[i, f] · w[f, c] over the stored weights, in float32 (each product and each sum rounded). */
+  /** out[i·k + c] = intercept[c] + Σ x[i, f] · w[f, c] over the stored weights, each step rounded to float32. */
   score(x: SparseRows, out: Float32Array): void;
 }
 
@@ -28,7 +28,7 @@ export function jsSparseScore(w: SparseClassWeights, k: number, intercept: Float
     for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
       const v = data[p]!;
       const f = indices[p]!;
-      for (let q = wp[f]!; q < wp[f + 1]!; q++) o[base + wc[q]!]! += Math.fround(v * wv[q]!);
+      for (let q = wp[f]!; q < wp[f + 1]!; q++) o[base + wc[q]!]! += v * wv[q]!;
     }
   }
 }

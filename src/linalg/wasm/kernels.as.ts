@@ -23,16 +23,18 @@ export function sparseAxpy(step: f64, indices: usize, data: usize, w: usize, sta
 }
 
 /**
- * o[c] += f32(v · wr[c]) for c < 4·quads, in float32 (a rounded product, then a rounded sum), four classes per
- * SIMD step. The lanes from k up to 4·quads are padding: the weights' padding is zeros, and what they add to
- * o[k …] is overwritten (see {@link scoreCsr}).
+ * o[c] = f32(o[c] + v · wr[c]) for c < 2·pairs (in float64, rounded to float32), two classes per SIMD step. The
+ * lane past k of an odd k is padding: the weights' padding is zeros, and what it adds to o[k] is overwritten
+ * (see {@link scoreCsr}).
  */
 // @ts-ignore: decorator
 @inline
-function addScaledQuads(o: usize, wr: usize, vv: v128, quads: i32): void {
-  for (let q = 0; q < quads; q++) {
-    const off = (<usize>q) << 4;
-    v128.store(o + off, f32x4.add(v128.load(o + off), f32x4.mul(vv, v128.load(wr + off))));
+function addScaledPairs(o: usize, wr: usize, vv: v128, pairs: i32): void {
+  for (let q = 0; q < pairs; q++) {
+    const off = (<usize>q) << 3;
+    const acc = f64x2.promote_low_f32x4(v128.load64_zero(o + off));
+    const wv = f64x2.promote_low_f32x4(v128.load64_zero(wr + off));
+    v128.store64_lane(o + off, f32x4.demote_f64x2_zero(f64x2.add(acc, f64x2.mul(vv, wv))), 0);
   }
 }
 
@@ -59,92 +61,60 @@ function weightsOf(indices: usize, p: i32, w: usize, stride: usize): usize {
   return w + (<usize>load<i32>(indices + ((<usize>p) << 2))) * stride;
 }
 
-/** The value of non-zero p, in every lane. */
+/** One step of a pair of scores held in float64 lanes (each a float32 value): f32(acc + v · w), back to float64. */
 // @ts-ignore: decorator
 @inline
-function valueOf(data: usize, p: i32): v128 {
-  return f32x4.splat(load<f32>(data + ((<usize>p) << 2)));
+function stepPair(acc: v128, vv: v128, wr: usize, off: usize): v128 {
+  const wv = f64x2.promote_low_f32x4(v128.load64_zero(wr + off));
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(acc, f64x2.mul(vv, wv))));
 }
 
 /**
- * Rows [i, i + 2) (or row i alone when `two` is false) of {@link scoreCsr} for at most four quads, the scores
- * in registers: each row's steps depend on the one before (through its scores), the other row's do not, so the
- * processor overlaps them. Writes whole quads; row i's spill past k lands on row i + 1's scores, written after it.
+ * Row i of {@link scoreCsr} for at most eight pairs of classes (`pairs` a constant where it is inlined), the
+ * scores in registers: the pairs' steps do not depend on one another, so the processor overlaps them. Writes
+ * whole pairs; the spill past k of an odd k lands on row i + 1's scores, written after it.
  */
 // @ts-ignore: decorator
 @inline
-function scoreRowsInRegisters(indptr: usize, indices: usize, data: usize, i: i32, two: bool, w: usize, stride: usize, quads: i32, intercept: usize, oa: usize, ob: usize): void {
-  let a0 = v128.load(intercept);
-  let a1 = quads > 1 ? v128.load(intercept, 16) : a0;
-  let a2 = quads > 2 ? v128.load(intercept, 32) : a0;
-  let a3 = quads > 3 ? v128.load(intercept, 48) : a0;
-  let b0 = a0;
-  let b1 = a1;
-  let b2 = a2;
-  let b3 = a3;
-  let pa = load<i32>(indptr + ((<usize>i) << 2));
-  const ea = load<i32>(indptr + (((<usize>i) + 1) << 2));
-  let pb = ea;
-  const eb = two ? load<i32>(indptr + (((<usize>i) + 2) << 2)) : ea;
-  touchRows(indices, pa, eb, w, stride);
-  for (; pa < ea && pb < eb; pa++, pb++) {
-    const va = valueOf(data, pa);
-    const vb = valueOf(data, pb);
-    const wa = weightsOf(indices, pa, w, stride);
-    const wb = weightsOf(indices, pb, w, stride);
-    a0 = f32x4.add(a0, f32x4.mul(va, v128.load(wa)));
-    b0 = f32x4.add(b0, f32x4.mul(vb, v128.load(wb)));
-    if (quads > 1) {
-      a1 = f32x4.add(a1, f32x4.mul(va, v128.load(wa, 16)));
-      b1 = f32x4.add(b1, f32x4.mul(vb, v128.load(wb, 16)));
-    }
-    if (quads > 2) {
-      a2 = f32x4.add(a2, f32x4.mul(va, v128.load(wa, 32)));
-      b2 = f32x4.add(b2, f32x4.mul(vb, v128.load(wb, 32)));
-    }
-    if (quads > 3) {
-      a3 = f32x4.add(a3, f32x4.mul(va, v128.load(wa, 48)));
-      b3 = f32x4.add(b3, f32x4.mul(vb, v128.load(wb, 48)));
-    }
+function scoreRowInRegisters(indptr: usize, indices: usize, data: usize, i: i32, w: usize, stride: usize, pairs: i32, intercept: usize, o: usize): void {
+  let a0 = f64x2.promote_low_f32x4(v128.load64_zero(intercept));
+  let a1 = pairs > 1 ? f64x2.promote_low_f32x4(v128.load64_zero(intercept, 8)) : a0;
+  let a2 = pairs > 2 ? f64x2.promote_low_f32x4(v128.load64_zero(intercept, 16)) : a0;
+  let a3 = pairs > 3 ? f64x2.promote_low_f32x4(v128.load64_zero(intercept, 24)) : a0;
+  let a4 = pairs > 4 ? f64x2.promote_low_f32x4(v128.load64_zero(intercept, 32)) : a0;
+  let a5 = pairs > 5 ? f64x2.promote_low_f32x4(v128.load64_zero(intercept, 40)) : a0;
+  let a6 = pairs > 6 ? f64x2.promote_low_f32x4(v128.load64_zero(intercept, 48)) : a0;
+  let a7 = pairs > 7 ? f64x2.promote_low_f32x4(v128.load64_zero(intercept, 56)) : a0;
+  const start = load<i32>(indptr + ((<usize>i) << 2));
+  const end = load<i32>(indptr + (((<usize>i) + 1) << 2));
+  touchRows(indices, start, end, w, stride);
+  for (let p = start; p < end; p++) {
+    const vv = f64x2.splat(<f64>load<f32>(data + ((<usize>p) << 2)));
+    const wr = weightsOf(indices, p, w, stride);
+    a0 = stepPair(a0, vv, wr, 0);
+    if (pairs > 1) a1 = stepPair(a1, vv, wr, 8);
+    if (pairs > 2) a2 = stepPair(a2, vv, wr, 16);
+    if (pairs > 3) a3 = stepPair(a3, vv, wr, 24);
+    if (pairs > 4) a4 = stepPair(a4, vv, wr, 32);
+    if (pairs > 5) a5 = stepPair(a5, vv, wr, 40);
+    if (pairs > 6) a6 = stepPair(a6, vv, wr, 48);
+    if (pairs > 7) a7 = stepPair(a7, vv, wr, 56);
   }
-  for (; pa < ea; pa++) {
-    const va = valueOf(data, pa);
-    const wa = weightsOf(indices, pa, w, stride);
-    a0 = f32x4.add(a0, f32x4.mul(va, v128.load(wa)));
-    if (quads > 1) a1 = f32x4.add(a1, f32x4.mul(va, v128.load(wa, 16)));
-    if (quads > 2) a2 = f32x4.add(a2, f32x4.mul(va, v128.load(wa, 32)));
-    if (quads > 3) a3 = f32x4.add(a3, f32x4.mul(va, v128.load(wa, 48)));
-  }
-  for (; pb < eb; pb++) {
-    const vb = valueOf(data, pb);
-    const wb = weightsOf(indices, pb, w, stride);
-    b0 = f32x4.add(b0, f32x4.mul(vb, v128.load(wb)));
-    if (quads > 1) b1 = f32x4.add(b1, f32x4.mul(vb, v128.load(wb, 16)));
-    if (quads > 2) b2 = f32x4.add(b2, f32x4.mul(vb, v128.load(wb, 32)));
-    if (quads > 3) b3 = f32x4.add(b3, f32x4.mul(vb, v128.load(wb, 48)));
-  }
-  v128.store(oa, a0);
-  if (quads > 1) v128.store(oa, a1, 16);
-  if (quads > 2) v128.store(oa, a2, 32);
-  if (quads > 3) v128.store(oa, a3, 48);
-  if (two) {
-    v128.store(ob, b0);
-    if (quads > 1) v128.store(ob, b1, 16);
-    if (quads > 2) v128.store(ob, b2, 32);
-    if (quads > 3) v128.store(ob, b3, 48);
-  }
+  v128.store64_lane(o, f32x4.demote_f64x2_zero(a0), 0);
+  if (pairs > 1) v128.store64_lane(o, f32x4.demote_f64x2_zero(a1), 0, 8);
+  if (pairs > 2) v128.store64_lane(o, f32x4.demote_f64x2_zero(a2), 0, 16);
+  if (pairs > 3) v128.store64_lane(o, f32x4.demote_f64x2_zero(a3), 0, 24);
+  if (pairs > 4) v128.store64_lane(o, f32x4.demote_f64x2_zero(a4), 0, 32);
+  if (pairs > 5) v128.store64_lane(o, f32x4.demote_f64x2_zero(a5), 0, 40);
+  if (pairs > 6) v128.store64_lane(o, f32x4.demote_f64x2_zero(a6), 0, 48);
+  if (pairs > 7) v128.store64_lane(o, f32x4.demote_f64x2_zero(a7), 0, 56);
 }
 
-/** Rows [0, rows) of {@link scoreCsr} with the quad count a constant (so the unused registers go). */
+/** Rows [0, rows) of {@link scoreCsr} with the pair count a constant (so the unused registers go). */
 // @ts-ignore: decorator
 @inline
-function scoreAllInRegisters(indptr: usize, indices: usize, data: usize, rows: i32, w: usize, stride: usize, quads: i32, intercept: usize, out: usize, rowBytes: usize): void {
-  let i = 0;
-  for (; i + 1 < rows; i += 2) {
-    const oa = out + (<usize>i) * rowBytes;
-    scoreRowsInRegisters(indptr, indices, data, i, true, w, stride, quads, intercept, oa, oa + rowBytes);
-  }
-  if (i < rows) scoreRowsInRegisters(indptr, indices, data, i, false, w, stride, quads, intercept, out + (<usize>i) * rowBytes, 0);
+function scoreAllInRegisters(indptr: usize, indices: usize, data: usize, rows: i32, w: usize, stride: usize, pairs: i32, intercept: usize, out: usize, rowBytes: usize): void {
+  for (let i = 0; i < rows; i++) scoreRowInRegisters(indptr, indices, data, i, w, stride, pairs, intercept, out + (<usize>i) * rowBytes);
 }
 
 /**
@@ -165,28 +135,32 @@ export function spreadRows(at: usize, features: i32, k: i32, stride: usize): voi
 
 /**
  * Scores of CSR rows against feature-major float32 weights, feature f's k weights at w + f·stride (bytes; the
- * JavaScript side pads each feature with zeros to whole quads, and to whole cache lines): out[i·k + c] =
- * intercept[c], then for each non-zero (f, v) of row i, out[i·k + c] += f32(v · w_f[c]), in float32 (the same
- * bits as JavaScript's Math.fround of the product added on a Float32Array), four classes per SIMD step.
- * `intercept` holds `quads` whole quads (zeros past k), and `out` has room for 16 bytes past its last row: each
- * row is written in whole quads, in order, the spill past a row's k scores landing where the next is written.
- * Up to 16 classes, the scores stay in registers, two rows at a time; beyond, one row at a time in `out`.
+ * JavaScript side pads each feature with zeros to whole cache lines): out[i·k + c] = intercept[c], then for each
+ * non-zero (f, v) of row i, out[i·k + c] += v · w_f[c], each step computed in float64 and rounded to float32 (as
+ * JavaScript does on a Float32Array), two classes per SIMD step. `intercept` holds whole pairs (zeros past k),
+ * and `out` has room for 16 bytes past its last row: each row is written in whole pairs, in order, the spill past
+ * a row's k scores landing where the next is written. Up to 16 classes, the scores stay in registers (a step
+ * rounds them to float32 and back, the same bits); beyond, in `out`.
  */
 export function scoreCsr(indptr: usize, indices: usize, data: usize, rows: i32, w: usize, k: i32, stride: usize, intercept: usize, out: usize): void {
-  const quads = (k + 3) >> 2;
+  const pairs = (k + 1) >> 1;
   const rowBytes = (<usize>k) << 2;
-  if (quads == 1) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 1, intercept, out, rowBytes);
-  else if (quads == 2) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 2, intercept, out, rowBytes);
-  else if (quads == 3) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 3, intercept, out, rowBytes);
-  else if (quads == 4) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 4, intercept, out, rowBytes);
+  if (pairs == 1) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 1, intercept, out, rowBytes);
+  else if (pairs == 2) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 2, intercept, out, rowBytes);
+  else if (pairs == 3) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 3, intercept, out, rowBytes);
+  else if (pairs == 4) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 4, intercept, out, rowBytes);
+  else if (pairs == 5) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 5, intercept, out, rowBytes);
+  else if (pairs == 6) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 6, intercept, out, rowBytes);
+  else if (pairs == 7) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 7, intercept, out, rowBytes);
+  else if (pairs == 8) scoreAllInRegisters(indptr, indices, data, rows, w, stride, 8, intercept, out, rowBytes);
   else {
     for (let i = 0; i < rows; i++) {
       const o = out + (<usize>i) * rowBytes;
-      memory.copy(o, intercept, (<usize>quads) << 4);
+      memory.copy(o, intercept, (<usize>pairs) << 3);
       const start = load<i32>(indptr + ((<usize>i) << 2));
       const end = load<i32>(indptr + (((<usize>i) + 1) << 2));
       touchRows(indices, start, end, w, stride);
-      for (let p = start; p < end; p++) addScaledQuads(o, weightsOf(indices, p, w, stride), valueOf(data, p), quads);
+      for (let p = start; p < end; p++) addScaledPairs(o, weightsOf(indices, p, w, stride), f64x2.splat(<f64>load<f32>(data + ((<usize>p) << 2))), pairs);
     }
   }
 }
