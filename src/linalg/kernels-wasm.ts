@@ -158,9 +158,9 @@ class WasmScorer implements Scorer {
     intercept: Float32Array,
   ) {
     this.inst = new Instance(module);
-    // Each feature's weights on as few cache lines as hold them, padded with zeros, which the kernel's whole
-    // pairs read: most features of a batch are not in the cache, and each line is a fetch from memory. Copied in
-    // whole, then spread in place by the module.
+    // Each feature's weights on as few cache lines as hold them, padded with zeros (the kernel reads whole pairs;
+    // the slack after the last feature covers its pair): most features of a batch are not in the cache, and each
+    // line is a fetch from memory. Copied in whole, then spread in place by the module.
     this.stride = weightStride(k);
     const features = Math.floor(weights.length / k);
     this.wAt = (this.inst.alloc(features * this.stride + 64) + 63) & ~63;

@@ -24,7 +24,8 @@ export function sparseAxpy(step: f64, indices: usize, data: usize, w: usize, sta
 
 /**
  * o[c] = f32(o[c] + v · wr[c]) for c < 2·pairs (in float64, rounded to float32), two classes per SIMD step. The
- * lane past k of an odd k is padding: the weights' padding is zeros, and what it adds to o[k] is overwritten
+ * lane past k of an odd k reads the weights' padding (zeros; for k = 1, whose stride has none, the next
+ * feature's weight or the slack after the last), and what it adds to o[k] is overwritten
  * (see {@link scoreCsr}).
  */
 // @ts-ignore: decorator
