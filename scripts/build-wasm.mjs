@@ -1,5 +1,6 @@
 // Compiles the WebAssembly modules from their AssemblyScript sources; part of `npm run build`:
-//   src/linalg/wasm/kernels.as.ts     → dist/linalg/wasm/kernels.wasm      (SIMD scoring and dual-CD kernels)
+//   src/linalg/wasm/kernels.as.ts     → dist/linalg/wasm/kernels.wasm      (SIMD dual-CD kernels, and the scoring
+//                                                                          kernels of src/linalg/wasm/score.as.ts)
 //   src/linalg/wasm/sparse-score.as.ts → dist/linalg/wasm/sparse-score.wasm (scoring sparse linear models)
 //   src/featurize/text/wasm/hash.as.ts → dist/featurize/text/wasm/hash.wasm (tokenizing and n-gram hashing)
 // When AssemblyScript is not installed or a compile fails, it says so and exits 0 without that .wasm file: the

@@ -11,9 +11,9 @@ let wasm: LinalgKernels;
 
 beforeAll(async () => {
   const asc = (await import("assemblyscript/asc")).default;
-  const source = readFileSync(new URL("./wasm/kernels.as.ts", import.meta.url), "utf8");
-  // As scripts/build-wasm.mjs compiles it.
-  const r = await asc.compileString(source, {
+  const read = (name: string): string => readFileSync(new URL(`./wasm/${name}`, import.meta.url), "utf8");
+  // As scripts/build-wasm.mjs compiles it: the entry and the file it takes the scoring kernels from.
+  const r = await asc.compileString({ "kernels.as.ts": read("kernels.as.ts"), "score.as.ts": read("score.as.ts") }, {
     optimizeLevel: 3,
     noAssert: true,
     runtime: "stub",
