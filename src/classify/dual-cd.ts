@@ -3,6 +3,7 @@
 // arrays: O(nnz) per pass, a few passes to converge on text.
 import { Random } from "../core/random.js";
 import { kernels, type SparseWorkspace } from "../linalg/kernels.js";
+import { knownFacts } from "../linalg/matrix.js";
 
 /** The CSR arrays a solver reads (possibly on shared memory). */
 export interface CsrArrays {
@@ -62,13 +63,21 @@ function workspaceFor(x: CsrArrays): SparseWorkspace {
   return ws;
 }
 
-/** Squared norms of the rows (plus bias²): the diagonal of the Gram matrix. */
-export function rowSquaredNorms(x: CsrArrays, bias: number): Float64Array {
-  const out = new Float64Array(x.rows);
-  for (let i = 0; i < x.rows; i++) {
+/**
+ * Squared norms of the rows (plus bias²): the diagonal of the Gram matrix; of rows `rows` alone (in that order)
+ * when given. A featurizer that summed them as it wrote the rows (matrix.ts knownFacts) spares the pass: the same
+ * sums, to the bit.
+ */
+export function rowSquaredNorms(x: CsrArrays, bias: number, rows?: ArrayLike<number>): Float64Array {
+  const n = rows ? rows.length : x.rows;
+  const known = knownFacts(x).squaredNorms;
+  if (known && known.bias2 === bias * bias && known.norms.length === x.rows) return rows ? Float64Array.from(rows, (i) => known.norms[i]!) : known.norms.slice();
+  const out = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    const i = rows ? rows[t]! : t;
     let s = bias * bias;
     for (let p = x.indptr[i]!; p < x.indptr[i + 1]!; p++) s += x.data[p]! * x.data[p]!;
-    out[i] = s;
+    out[t] = s;
   }
   return out;
 }

@@ -504,7 +504,8 @@ export async function trainOneVsRest(x: CsrMatrix, y: Int32Array, classCount: nu
   let localError: unknown;
   try {
     if (job.gram) completeGram(job);
-    else xsq.set(rowSquaredNorms(job.x, config.bias));
+    // The caller's rows (the same values as the solvers' renumbered copy): their norms may be known.
+    else xsq.set(rowSquaredNorms(x, config.bias));
     release();
     // After the workers have what they wait for: this thread's first pass then runs on optimized code too.
     kernels().prepareSolvers();

@@ -70,25 +70,52 @@ export function toCsr(m: Matrix): CsrMatrix {
   return csr(m.rows, m.cols, indptr, indices, data);
 }
 
-/** Column counts recorded by {@link rememberColumnCounts}, by the matrix's indices array (with its indptr). */
-const columnCounts = new WeakMap<Int32Array, { indptr: Int32Array; cols: number; counts: Int32Array }>();
+/** What a matrix's maker knows of its values, recorded by {@link rememberFacts} (see there). */
+export interface MatrixFacts {
+  /** The entries of each column (counts[j] for j < cols): a featurizer's document frequencies. */
+  columnCounts?: Int32Array;
+  /** Every stored value is finite (assertFinite need not look). */
+  finite?: boolean;
+  /**
+   * Each row's squared norm plus `bias2`, summed in float64 from `bias2` over the row's values in order: what
+   * dual-cd.ts's rowSquaredNorms computes with a bias whose square is `bias2`, to the bit.
+   */
+  squaredNorms?: { bias2: number; norms: Float64Array };
+}
+
+/** Facts recorded by {@link rememberFacts}, by the matrix's indices array (with the arrays and shape they are of). */
+const recordedFacts = new WeakMap<Int32Array, { indptr: Int32Array; data: Float32Array; cols: number; facts: MatrixFacts }>();
 
 /**
- * Records the entries of each column of `m` (counts[j] for j < m.cols), as its maker knows them (a featurizer's
- * document frequencies), so that {@link knownColumnCounts} need not count them. The counts are taken as given.
+ * Records what `m`'s maker knows of it (a featurizer, which counted its columns, made its values finite and summed its
+ * rows' squares as it wrote them), so that the classifiers need not pass over every entry again; taken as given,
+ * and looked up by {@link knownFacts} only for these same arrays (another indptr, data or column count: nothing).
  */
+export function rememberFacts(m: CsrMatrix, facts: MatrixFacts): void {
+  if (facts.columnCounts && facts.columnCounts.length !== m.cols) throw new RangeError(`Got ${facts.columnCounts.length} column counts for ${m.cols} columns`);
+  if (facts.squaredNorms && facts.squaredNorms.norms.length !== m.rows) throw new RangeError(`Got ${facts.squaredNorms.norms.length} row norms for ${m.rows} rows`);
+  const had = recordedFacts.get(m.indices);
+  const same = had && had.indptr === m.indptr && had.data === m.data && had.cols === m.cols;
+  recordedFacts.set(m.indices, { indptr: m.indptr, data: m.data, cols: m.cols, facts: { ...(same ? had.facts : {}), ...facts } });
+}
+
+/** The facts recorded for exactly these arrays by {@link rememberFacts} (empty when none were). */
+export function knownFacts(m: { indptr: Int32Array; indices: Int32Array; data: Float32Array; cols: number }): MatrixFacts {
+  const r = recordedFacts.get(m.indices);
+  return r && r.indptr === m.indptr && r.data === m.data && r.cols === m.cols ? r.facts : {};
+}
+
+/** {@link rememberFacts} of column counts alone. */
 export function rememberColumnCounts(m: CsrMatrix, counts: Int32Array): void {
-  if (counts.length !== m.cols) throw new RangeError(`Got ${counts.length} column counts for ${m.cols} columns`);
-  columnCounts.set(m.indices, { indptr: m.indptr, cols: m.cols, counts });
+  rememberFacts(m, { columnCounts: counts });
 }
 
 /**
- * The column counts recorded for this matrix's arrays by {@link rememberColumnCounts} (undefined when none were,
- * or the arrays are shared with another shape: another indptr or column count).
+ * The column counts recorded for this matrix's arrays by {@link rememberFacts} (undefined when none were, or the
+ * arrays are shared with another shape: another indptr, data or column count).
  */
-export function knownColumnCounts(m: { indptr: Int32Array; indices: Int32Array; cols: number }): Int32Array | undefined {
-  const r = columnCounts.get(m.indices);
-  return r && r.indptr === m.indptr && r.cols === m.cols ? r.counts : undefined;
+export function knownColumnCounts(m: { indptr: Int32Array; indices: Int32Array; data: Float32Array; cols: number }): Int32Array | undefined {
+  return knownFacts(m).columnCounts;
 }
 
 /** CSR → dense (duplicates in a row are summed). */
@@ -130,6 +157,7 @@ export function nnz(m: Matrix): number {
 
 /** Throws TypeError when any stored value is NaN or infinite. */
 export function assertFinite(m: Matrix, what = "Input matrix"): void {
+  if (m.kind === "csr" && knownFacts(m).finite) return;
   const d = m.data;
   const n = m.kind === "csr" ? m.indptr[m.rows]! : d.length;
   for (let i = 0; i < n; i++) {

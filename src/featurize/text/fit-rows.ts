@@ -38,23 +38,33 @@ export function weightRow(w: RowWeights, indices: Int32Array, values: Float32Arr
   for (let k = start; k < end; k++) values[k] = values[k]! * (indices[k]! < charStart ? ws : cs);
 }
 
-/** Where compacted rows go: entries from `at`, and the rows' ends in `indptr` from `rowAt + 1`. */
+/**
+ * Where compacted rows go: entries from `at`, the rows' ends in `indptr` from `rowAt + 1`, and their squared
+ * norms plus {@link NORMS_BIAS2} in `norms` from `rowAt`.
+ */
 export interface RowsOut {
   indices: Int32Array;
   values: Float32Array;
   indptr: Int32Array;
+  norms: Float64Array;
   at: number;
   rowAt: number;
 }
 
 /**
+ * The bias² the rows' squared norms are summed from: the linear classifiers' default intercept of 1 (their solvers
+ * then find the norms they need summed, matrix.ts MatrixFacts.squaredNorms).
+ */
+export const NORMS_BIAS2 = 1;
+
+/**
  * Writes `part`'s rows to `out`, each raw bucket mapped to its compact column (`table`: entry 2b is bucket b's
  * column, -1 to drop it, and entry 2b + 1 the bits of its IDF as a Float32, so that one memory access finds both) and the row weighted as {@link weightRow} does (the same float64 operations in the same order, so the
- * same bits); returns the end of the written entries.
+ * same bits), with its squared norm; returns the end of the written entries.
  */
 export function compactRows(part: { indptr: Int32Array; cols: Int32Array; counts: Float32Array }, table: Int32Array, w: Pick<RowWeights, "params" | "charStart">, out: RowsOut): number {
   const { cols, counts, indptr: from } = part;
-  const { indices, values, indptr } = out;
+  const { indices, values, indptr, norms } = out;
   const idf = new Float32Array(table.buffer, table.byteOffset, table.length);
   const { sublinearTf: sublinear, wordWeight, charWeight } = w.params;
   const charStart = w.charStart;
@@ -81,8 +91,15 @@ export function compactRows(part: { indptr: Int32Array; cols: Int32Array; counts
     }
     const ws = wNorm > 0 ? wordWeight / Math.sqrt(wNorm) : 0;
     const cs = cNorm > 0 ? charWeight / Math.sqrt(cNorm) : 0;
-    for (let k = start; k < o; k++) values[k] = values[k]! * (indices[k]! < charStart ? ws : cs);
+    // The squares of the values as stored (float32), summed in float64 as rowSquaredNorms sums them.
+    let sq = NORMS_BIAS2;
+    for (let k = start; k < o; k++) {
+      const v = Math.fround(values[k]! * (indices[k]! < charStart ? ws : cs));
+      values[k] = v;
+      sq += v * v;
+    }
     indptr[out.rowAt + d + 1] = o;
+    norms[out.rowAt + d] = sq;
   }
   return o;
 }
@@ -130,6 +147,8 @@ export interface CompactPlan {
   indices: Int32Array;
   values: Float32Array;
   indptr: Int32Array;
+  /** Each row's squared norm plus {@link NORMS_BIAS2}. */
+  norms: Float64Array;
 }
 
 /** Compacts the parts of `plan` this thread claims (the worker's from the front, the main thread's from the back). */
@@ -139,6 +158,6 @@ export function compactClaimed(plan: CompactPlan, who: number): void {
     const b = who === BY_WORKER ? k : n - 1 - k;
     if (!claim(plan.claims, b, who)) return;
     const part = plan.parts[b]!;
-    plan.ends[b] = compactRows(part, plan.table, plan.weights, { indices: plan.indices, values: plan.values, indptr: plan.indptr, at: plan.at[b]!, rowAt: part.first });
+    plan.ends[b] = compactRows(part, plan.table, plan.weights, { indices: plan.indices, values: plan.values, indptr: plan.indptr, norms: plan.norms, at: plan.at[b]!, rowAt: part.first });
   }
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { TextFeaturizer, FittedTextFeaturizer } from "./text-featurizer.js";
 import { normalizeText, stripHtml } from "./normalize.js";
 import { tokenize, tokenBuffers } from "./tokenize.js";
-import { knownColumnCounts } from "../../linalg/matrix.js";
+import { knownColumnCounts, knownFacts } from "../../linalg/matrix.js";
+import { rowSquaredNorms } from "../../classify/dual-cd.js";
 
 const wordsOnly = { wordNgrams: [1, 1] as [number, number], charNgrams: [0, 0] as [number, number], cjkCharNgrams: [0, 0] as [number, number], titleWeight: 1, wordWeight: 1 };
 
@@ -117,6 +118,28 @@ describe("TextFeaturizer", () => {
     expect(Array.from(knownColumnCounts(m)!)).toEqual(Array.from(counted));
     // Another shape over the same entries is not taken for this matrix.
     expect(knownColumnCounts({ ...m, indptr: m.indptr.slice() })).toBeUndefined();
+  });
+
+  it("records that its values are finite and each row's squared norm plus 1, as the solvers sum them (to the bit)", async () => {
+    const docs = [["red shoe", "red"], ["blue shoe"], ["红色 鞋子"], [""], ["red red shoe 鞋子 <b>big</b>"]];
+    const { matrix: m } = await new TextFeaturizer({ minDf: 2 }).fitTransformTexts(docs);
+    const facts = knownFacts(m);
+    expect(facts.finite).toBe(true);
+    expect(facts.squaredNorms!.bias2).toBe(1);
+    const summed = Array.from({ length: m.rows }, (_, i) => {
+      let s = 1;
+      for (let p = m.indptr[i]!; p < m.indptr[i + 1]!; p++) s += m.data[p]! * m.data[p]!;
+      return s;
+    });
+    expect(Array.from(facts.squaredNorms!.norms)).toEqual(summed);
+    expect(summed[3]).toBe(1); // the empty document: the bias alone
+    expect(Array.from(rowSquaredNorms(m, 1))).toEqual(summed);
+    expect(Array.from(rowSquaredNorms(m, -1, [4, 0]))).toEqual([summed[4], summed[0]]);
+    // Another bias is summed afresh; other values over the same entries know nothing.
+    const unbiased = Array.from(rowSquaredNorms(m, 0));
+    expect(unbiased[3]).toBe(0);
+    expect(unbiased[0]).toBeCloseTo(summed[0]! - 1, 12);
+    expect(knownFacts({ ...m, data: m.data.map((v) => v * 2) })).toEqual({});
   });
 
   it("rejects invalid parameters", async () => {

@@ -3,13 +3,13 @@ import type { Artifact, FeaturizeOptions, Featurizer, Features, FittedFeaturizer
 import type { Product } from "../../core/product.js";
 import type { RunOptions } from "../../core/progress.js";
 import { throwIfAborted } from "../../core/errors.js";
-import { csr, rememberColumnCounts, type CsrMatrix } from "../../linalg/matrix.js";
+import { csr, rememberFacts, type CsrMatrix } from "../../linalg/matrix.js";
 import { lowerBound } from "../../linalg/search.js";
 import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { FitHasher, KEEP_HASHER_BYTES, WasmTextHasher } from "./hash-wasm.js";
 import { hashSpace } from "./hash-space.js";
-import { BY_MAIN, claim, compactClaimed, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
+import { BY_MAIN, claim, compactClaimed, NORMS_BIAS2, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
@@ -292,6 +292,7 @@ export class TextFeaturizer implements Featurizer {
       indices: sharedInt32(nnz),
       values: sharedFloat32(nnz),
       indptr: new Int32Array(worker ? new SharedArrayBuffer((n + 1) * 4) : new ArrayBuffer((n + 1) * 4)),
+      norms: new Float64Array(worker ? new SharedArrayBuffer(n * 8) : new ArrayBuffer(n * 8)),
     };
     const compacting = worker?.request({ kind: "compact", plan }, options.signal);
     compacting?.catch(() => undefined); // awaited below; a failure while this thread compacts is not unhandled
@@ -304,8 +305,10 @@ export class TextFeaturizer implements Featurizer {
       values = copyShared(values, end, sharedFloat32);
     }
     const matrix = csr(n, dim, worker ? plan.indptr.slice() : plan.indptr, indices, values);
-    // A column's entries are its bucket's documents (a document has a bucket once): the classifier orders columns by them.
-    rememberColumnCounts(matrix, allCounts.slice(0, dim));
+    // A column's entries are its bucket's documents (a document has a bucket once): the classifier orders columns by
+    // them. The values are finite (counts, logs and IDFs, scaled by norms that are positive or skipped), and the rows'
+    // squared norms were summed as they were written: the solvers need not pass over every entry for either.
+    rememberFacts(matrix, { columnCounts: allCounts.slice(0, dim), finite: true, squaredNorms: { bias2: NORMS_BIAS2, norms: plan.norms } });
     return { featurizer, matrix };
   }
 }
