@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { Random } from "../core/random.js";
 import { kernels } from "../linalg/kernels.js";
+import { csr, rememberFacts } from "../linalg/matrix.js";
 import * as dualCd from "./dual-cd.js";
 import {
   groupOutOfFoldScores,
@@ -22,6 +23,22 @@ const prob: BinaryProblem = {
   bias: 0,
 };
 const xsq = rowSquaredNorms(prob.x, 0);
+
+describe("rowSquaredNorms", () => {
+  const x = () => csr(3, 2, Int32Array.from([0, 2, 2, 3]), Int32Array.from([0, 1, 1]), Float32Array.from([3, 4, 0.5]));
+  it("sums bias² and each row's squares, of every row or of the rows asked for", () => {
+    expect(Array.from(rowSquaredNorms(x(), 1))).toEqual([26, 1, 1.25]);
+    expect(Array.from(rowSquaredNorms(x(), 0, [2, 0]))).toEqual([0.25, 25]);
+  });
+  it("takes the norms a featurizer recorded for the same bias², and sums afresh for another", () => {
+    const m = x();
+    // Recorded values that are not the sums show which were taken.
+    rememberFacts(m, { squaredNorms: { bias2: 4, norms: Float64Array.from([7, 8, 9]) } });
+    expect(Array.from(rowSquaredNorms(m, 2))).toEqual([7, 8, 9]);
+    expect(Array.from(rowSquaredNorms(m, -2, [2, 1]))).toEqual([9, 8]);
+    expect(Array.from(rowSquaredNorms(m, 1))).toEqual([26, 1, 1.25]);
+  });
+});
 
 describe("dual coordinate descent", () => {
   it("squared hinge: minimizes ½w² + Σ max(0, 1 − y·w·x)² → w = 0.8", () => {

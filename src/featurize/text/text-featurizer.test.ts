@@ -3,7 +3,6 @@ import { TextFeaturizer, FittedTextFeaturizer } from "./text-featurizer.js";
 import { normalizeText, stripHtml } from "./normalize.js";
 import { tokenize, tokenBuffers } from "./tokenize.js";
 import { knownColumnCounts, knownFacts } from "../../linalg/matrix.js";
-import { rowSquaredNorms } from "../../classify/dual-cd.js";
 
 const wordsOnly = { wordNgrams: [1, 1] as [number, number], charNgrams: [0, 0] as [number, number], cjkCharNgrams: [0, 0] as [number, number], titleWeight: 1, wordWeight: 1 };
 
@@ -133,12 +132,7 @@ describe("TextFeaturizer", () => {
     });
     expect(Array.from(facts.squaredNorms!.norms)).toEqual(summed);
     expect(summed[3]).toBe(1); // the empty document: the bias alone
-    expect(Array.from(rowSquaredNorms(m, 1))).toEqual(summed);
-    expect(Array.from(rowSquaredNorms(m, -1, [4, 0]))).toEqual([summed[4], summed[0]]);
-    // Another bias is summed afresh; other values over the same entries know nothing.
-    const unbiased = Array.from(rowSquaredNorms(m, 0));
-    expect(unbiased[3]).toBe(0);
-    expect(unbiased[0]).toBeCloseTo(summed[0]! - 1, 12);
+    // Other values over the same entries know nothing.
     expect(knownFacts({ ...m, data: m.data.map((v) => v * 2) })).toEqual({});
   });
 
