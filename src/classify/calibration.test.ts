@@ -84,6 +84,13 @@ describe("IsotonicCalibrator", () => {
       const want = idx.slice().sort((a, b) => confidence[a]! - confidence[b]! || correct[a]! - correct[b]! || a - b);
       lexOrder(idx, confidence, correct);
       expect(idx).toEqual(want);
+      // Right-or-wrong targets (the runs of ties partitioned in one pass), in ascending and in scrambled index order.
+      const binary = Uint8Array.from({ length: n }, () => (rnd() < 0.3 ? 0 : 1));
+      for (const start of [idx.slice().sort((a, b) => a - b), idx.slice().sort((a, b) => (a * 7919) % 101 - (b * 7919) % 101 || b - a)]) {
+        const got = start.slice();
+        lexOrder(got, confidence, binary);
+        expect(got).toEqual(start.slice().sort((a, b) => confidence[a]! - confidence[b]! || binary[a]! - binary[b]! || a - b));
+      }
     }
   });
 

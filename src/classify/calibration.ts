@@ -80,16 +80,42 @@ export function lexOrder(idx: number[], confidence: ArrayLike<number>, correct: 
     const at = lowerBound(sorted, confidence[i]! + 0);
     out[at + fill[at]!++] = i;
   }
+  const scratch = new Int32Array(n);
   for (let a = 0; a < n; ) {
     let b = a + 1;
     while (b < n && sorted[b] === sorted[a]) b++;
-    if (b - a > 1) {
+    if (b - a > 1 && !partitionRun(out, a, b, correct, scratch)) {
       const run = Array.from(out.subarray(a, b)).sort((u, v) => correct[u]! - correct[v]! || u - v);
       for (let t = a; t < b; t++) out[t] = run[t - a]!;
     }
     a = b;
   }
   for (let t = 0; t < n; t++) idx[t] = out[t]!;
+}
+
+/**
+ * Orders out[a..b), a run of equal confidence, by target then index when it is in index order (as an ascending
+ * `idx` leaves it) and every target in it is 0 or 1 (rows right or wrong, the usual case): the 0s then the 1s, each in the order they are, in one pass instead of a
+ * comparator sort (held-out confidences tie in long runs at 1.0: pricerunner's 28k rows took 24 ms); false,
+ * leaving out as it was, for other targets.
+ */
+function partitionRun(out: Int32Array, a: number, b: number, correct: ArrayLike<number>, scratch: Int32Array): boolean {
+  let zeros = 0;
+  for (let t = a; t < b; t++) {
+    const c = correct[out[t]!]!;
+    if (c === 0) zeros++;
+    else if (c !== 1) return false;
+    if (t > a && out[t]! < out[t - 1]!) return false;
+  }
+  let z = a;
+  let o = a + zeros;
+  for (let t = a; t < b; t++) {
+    const i = out[t]!;
+    if (correct[i] === 0) out[z++] = i;
+    else scratch[o++] = i;
+  }
+  for (let t = a + zeros; t < b; t++) out[t] = scratch[t]!;
+  return true;
 }
 
 /**
