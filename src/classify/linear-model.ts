@@ -132,16 +132,24 @@ export function checkWidth(x: Matrix, featureCount: number): void {
 export function fitTemperature(scores: Float32Array, labels: Int32Array, classCount: number): number {
   const n = labels.length;
   if (n === 0) return 1;
+  // Each row's scores less its largest, once (the same float64 differences every evaluation computed afresh).
+  const shifted = new Float64Array(n * classCount);
+  const truth = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const off = i * classCount;
+    let max = -Infinity;
+    for (let c = 0; c < classCount; c++) if (scores[off + c]! > max) max = scores[off + c]!;
+    for (let c = 0; c < classCount; c++) shifted[off + c] = scores[off + c]! - max;
+    truth[i] = scores[off + labels[i]!]! - max;
+  }
   const nll = (logT: number): number => {
     const t = Math.exp(logT);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const off = i * classCount;
-      let max = -Infinity;
-      for (let c = 0; c < classCount; c++) if (scores[off + c]! > max) max = scores[off + c]!;
       let sum = 0;
-      for (let c = 0; c < classCount; c++) sum += Math.exp((scores[off + c]! - max) / t);
-      total += Math.log(sum) - (scores[off + labels[i]!]! - max) / t;
+      for (let c = 0; c < classCount; c++) sum += Math.exp(shifted[off + c]! / t);
+      total += Math.log(sum) - truth[i]! / t;
     }
     return total / n;
   };
