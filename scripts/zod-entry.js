@@ -1,0 +1,3 @@
+// The entry vendor-zod.mjs bundles: everything zod exports.
+export * from "zod";
+export { default } from "zod";
