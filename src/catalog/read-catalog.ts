@@ -6,7 +6,7 @@ import { DEFAULT_PATH_SEPARATOR, type Product } from "../core/product.js";
 import type { Warning } from "../core/progress.js";
 import { DuplicateIds, keepLastOfEachId, type DuplicateId } from "./duplicate-ids.js";
 import type { RowMapping, RowResult } from "./map-row.js";
-import { readCsvRows, type CsvSettings } from "./read-csv.js";
+import type { CsvSettings } from "./read-csv.js";
 import { jsonlBlockRows } from "./read-jsonl.js";
 import { blockLines, MAX_LINE_BYTES, openInput, readLineBlocks, type LineBlock } from "./read-lines.js";
 
@@ -172,6 +172,12 @@ async function* jsonlBatches(blocks: AsyncIterable<LineBlock>, mapping: RowMappi
 }
 
 /** The lines of each block, for the CSV reader. */
+/** CSV rows by read-csv.ts, loaded when a CSV catalog comes (csv-parse is ~10 modules that a JSONL read need not load). */
+async function* csvRows(lines: AsyncIterable<ReturnType<typeof blockLines>>, mapping: RowMapping, csv: CsvSettings): AsyncGenerator<RowResult[]> {
+  const { readCsvRows } = await import("./read-csv.js");
+  yield* readCsvRows(lines, mapping, csv);
+}
+
 async function* linesOf(blocks: AsyncIterable<LineBlock>, maxLineBytes: number): AsyncGenerator<ReturnType<typeof blockLines>> {
   for await (const block of blocks) yield blockLines(block, maxLineBytes);
 }
@@ -237,7 +243,7 @@ async function* iterateBatches(
     if (format === undefined) ({ format, blocks } = await sniff(blocks, maxLineBytes));
     const csv: CsvSettings = { maxLineBytes, delimiter: byPath?.delimiter, relaxQuotes: byPath?.delimiter === "\t" };
     const results: AsyncGenerator<RowResult[]> =
-      format === "csv" ? readCsvRows(linesOf(blocks, maxLineBytes), mapping, csv) : jsonlBatches(blocks, mapping, maxLineBytes);
+      format === "csv" ? csvRows(linesOf(blocks, maxLineBytes), mapping, csv) : jsonlBatches(blocks, mapping, maxLineBytes);
     for await (const batch of results) {
       throwIfAborted(signal, "Reading the catalog");
       const out: Product[] = [];
