@@ -1,7 +1,7 @@
 // Bundles zod into one module, dist/vendor/zod.js, and points the compiled modules at it; part of `npm run build`
-// (after tsc). zod 4 loads as ~95 ES modules (its locales among them): resolving, reading and linking them took ~80 ms
-// of the main thread, while `assort train` reads its catalog; one minified module loads in ~40 ms (pricerunner,
-// 2 cores: train() starts ~50 ms sooner). Only the compiled JavaScript is pointed at the bundle (the declarations
+// (after tsc). zod 4 loads as ~95 ES modules (its locales among them): resolving, reading and linking them took
+// ~75-85 ms of the main thread, while `assort train` reads its catalog; one minified module loads in ~30-40 ms
+// (pricerunner, 2 cores, interleaved runs: train() started 24-55 ms sooner). Only the compiled JavaScript is pointed at the bundle (the declarations
 // still name "zod", whose types it is), and every compiled module uses the one bundle, so there is one zod at run
 // time. The sources and the tests (which run them) import zod itself.
 // When the bundle cannot be made (no vite), it says so and exits 0: the compiled modules then import zod as written.

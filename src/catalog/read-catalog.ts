@@ -171,13 +171,13 @@ async function* jsonlBatches(blocks: AsyncIterable<LineBlock>, mapping: RowMappi
   for await (const block of blocks) yield jsonlBlockRows(block, mapping, maxLineBytes);
 }
 
-/** The lines of each block, for the CSV reader. */
 /** CSV rows by read-csv.ts, loaded when a CSV catalog comes (csv-parse is ~10 modules that a JSONL read need not load). */
 async function* csvRows(lines: AsyncIterable<ReturnType<typeof blockLines>>, mapping: RowMapping, csv: CsvSettings): AsyncGenerator<RowResult[]> {
   const { readCsvRows } = await import("./read-csv.js");
   yield* readCsvRows(lines, mapping, csv);
 }
 
+/** The lines of each block, for the CSV reader. */
 async function* linesOf(blocks: AsyncIterable<LineBlock>, maxLineBytes: number): AsyncGenerator<ReturnType<typeof blockLines>> {
   for await (const block of blocks) yield blockLines(block, maxLineBytes);
 }

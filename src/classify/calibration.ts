@@ -95,9 +95,9 @@ export function lexOrder(idx: number[], confidence: ArrayLike<number>, correct: 
 
 /**
  * Orders out[a..b), a run of equal confidence, by target then index when it is in index order (as an ascending
- * `idx` leaves it) and every target in it is 0 or 1 (rows right or wrong, the usual case): the 0s then the 1s, each in the order they are, in one pass instead of a
- * comparator sort (held-out confidences tie in long runs at 1.0: pricerunner's 28k rows took 24 ms); false,
- * leaving out as it was, for other targets.
+ * `idx` leaves it) and every target in it is 0 or 1 (rows right or wrong, the usual case): the 0s then the 1s, each
+ * in the order they are, in one pass instead of a comparator sort (held-out confidences tie in long runs at 1.0);
+ * false, leaving out as it was, otherwise.
  */
 function partitionRun(out: Int32Array, a: number, b: number, correct: ArrayLike<number>, scratch: Int32Array): boolean {
   let zeros = 0;

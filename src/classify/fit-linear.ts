@@ -163,9 +163,8 @@ export async function fitLinear(
     return weights ? new LinearModel({ ...common, weights }) : new SparseLinearModel({ ...common, weights: sparse! });
   };
   const raw = build(1);
-  const probe = (): CsrMatrix => (rows.length === x.rows ? x : selectRows(x, rows));
   const xsq = rowSquaredNorms(x, params.intercept, rows);
-  const scores = (weights && threadScores(sols, rows.length, k)) || modelScores(raw, weights, intercept, probe(), k);
+  const scores = (weights && threadScores(sols, rows.length, k)) || modelScores(raw, weights, intercept, rows.length === x.rows ? x : selectRows(x, rows), k);
   const labels = Int32Array.from(rows, (i) => y[i]!);
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
