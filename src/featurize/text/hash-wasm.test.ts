@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashRows, hashRowsInJs, textHasherFallbackReason, useTextHasherModule, WasmTextHasher } from "./hash-wasm.js";
-import { TextFeaturizer } from "./text-featurizer.js";
+import { FittedTextFeaturizer, TextFeaturizer } from "./text-featurizer.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
 let bytes: Uint8Array;
@@ -82,6 +82,24 @@ describe("text hashing: WebAssembly = JavaScript", () => {
       expect(Array.from(one.indices)).toEqual(Array.from(a.indices.subarray(a.indptr[d]!, a.indptr[d + 1]!)));
       expect(same(one.data, a.data.subarray(a.indptr[d]!, a.indptr[d + 1]!))).toBe(true);
     }
+  });
+
+  it.each([
+    ["gathers", 2 ** 18],
+    ["looks up", 2 ** 18 - 1],
+  ])("gives identical weighted rows where it %s the idfs first (a space of %i columns)", (_how, n) => {
+    // A space too large to fit from a few documents: the first n even buckets of the 2^19 (word and character
+    // ones), with idfs of many values; the documents' odd buckets are dropped.
+    const p = TextFeaturizerParams.parse({});
+    const columns = Int32Array.from({ length: n }, (_, k) => 2 * k);
+    const idf = Float32Array.from({ length: n }, (_, k) => 1 + ((k * 2654435761) % 1000) / 97);
+    const featurizer = new FittedTextFeaturizer(p, columns, idf);
+    const a = featurizer.transformTexts(DOCS);
+    const b = featurizer.transformTextsInJs(DOCS);
+    expect(a.indptr[a.rows]).toBeGreaterThan(100);
+    expect(same(a.indptr, b.indptr)).toBe(true);
+    expect(same(a.indices, b.indices)).toBe(true);
+    expect(same(a.data, b.data)).toBe(true);
   });
 
   it("lets a hasher go after a batch that grew its memory past the limit, and answers the same after", async () => {

@@ -28,7 +28,7 @@ interface HashExports {
     table: number,
     memo: number,
   ): void;
-  setModel(present: number, idf: number, charStart: number, df: number): void;
+  setModel(present: number, idf: number, columns: number, charStart: number, df: number): void;
   layout(text: number, parts: number, words: number, wordHashes: number, runs: number, codes: number, keys: number, vals: number, cap: number, touched: number, counts: number): void;
   setOutput(idx: number, val: number, length: number): void;
   outputLength(): number;
@@ -176,7 +176,7 @@ export class WasmTextHasher {
     }
     const p = params;
     this.ex.configure(p.hashBits, p.wordNgrams[0], p.wordNgrams[1], p.charNgrams[0], p.charNgrams[1], p.cjkCharNgrams[0], p.cjkCharNgrams[1], p.titleWeight, p.sublinearTf ? 1 : 0, p.wordWeight, p.charWeight, table, memo);
-    this.ex.setModel(presentAt, idfAt, space ? space.charStart : 0, this.dfAt);
+    this.ex.setModel(presentAt, idfAt, space ? space.columns.length : 0, space ? space.charStart : 0, this.dfAt);
     this.relayout(256, 4096);
   }
 
