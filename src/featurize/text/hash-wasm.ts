@@ -6,7 +6,7 @@
 import { ensureBytes, ownMemory, wasmApi, WasmModuleSlot, type WasmMemory } from "../../linalg/wasm-module.js";
 import type { TextFeaturizerParams } from "./params.js";
 import { normalizeText } from "./normalize.js";
-import { codePointClass, segment, segmentMany } from "./tokenize.js";
+import { codePointClass, segment, segmentLengths, type SegmentLengths } from "./tokenize.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { EntryBuffer } from "./growable.js";
 import { lowerBound } from "../../linalg/search.js";
@@ -297,15 +297,20 @@ export class WasmTextHasher {
       this.i32.fill(0, this.dfAt >> 2, (this.dfAt >> 2) + this.width);
     }
     // Documents go in chunks: each chunk's fields are normalized first, and its Chinese/Japanese ones segmented
-    // in one call to jieba (segmentMany: the same parts as one call per field, at a fraction of the calls' cost).
+    // in one call to jieba (segmentLengths: the same parts as one call per field, at a fraction of the calls' cost).
     let chunk: string[][] = [];
-    let parts = new Map<string, string[]>();
+    // Per field of the chunk (document by document), its index in `cut` (-1: no CJK text).
+    let cutOf: number[] = [];
+    let cut: SegmentLengths | undefined;
     let chunkEnd = 0;
+    let field = 0;
     for (let d = 0; d < texts.length; d++) {
       if ((d & 4095) === 4095) onRow?.(d);
       if (d === chunkEnd) {
         chunkEnd = Math.min(texts.length, d + CHUNK_DOCS);
         chunk = [];
+        cutOf = [];
+        field = 0;
         const cjk: string[] = [];
         for (let e = d; e < chunkEnd; e++) {
           const fields = texts[e]!;
@@ -315,22 +320,21 @@ export class WasmTextHasher {
             const weight = f === 0 ? p.titleWeight : 1;
             const s = !raw || weight === 0 ? "" : normalizeText(raw, p.html);
             norm.push(s);
-            if (HAS_CJK.test(s)) cjk.push(s);
+            cutOf.push(HAS_CJK.test(s) ? cjk.push(s) - 1 : -1);
           }
           chunk.push(norm);
         }
-        parts = new Map();
-        const cut = segmentMany(cjk);
-        for (let k = 0; k < cjk.length; k++) parts.set(cjk[k]!, cut[k]!);
+        cut = cjk.length > 0 ? segmentLengths(cjk) : undefined;
       }
       const norm = chunk[d - (chunkEnd - chunk.length)]!;
       this.room(norm);
       this.views();
       let ok = true;
-      for (let f = 0; f < norm.length && ok; f++) {
+      for (let f = 0; f < norm.length; f++, field++) {
         const s = norm[f]!;
-        if (s.length === 0) continue;
-        ok = this.field(s, f === 0 ? 1 : 0, parts.size > 0 ? parts.get(s) : undefined);
+        if (s.length === 0 || !ok) continue;
+        const k = cutOf[field]!;
+        ok = k >= 0 ? this.field(s, f === 0 ? 1 : 0, cut!.lengths, cut!.starts[k]!, cut!.starts[k + 1]!) : this.field(s, f === 0 ? 1 : 0);
       }
       if (ok) {
         indptr[d + 1] = this.fitting ? ex.endFit() : ex.endTransform();
@@ -377,8 +381,11 @@ export class WasmTextHasher {
     mine.fill(0);
   }
 
-  /** Counts one field's n-grams (`cut`: its segmentation, when known); false when it must be hashed in JavaScript. */
-  private field(s: string, title: number, cut?: readonly string[]): boolean {
+  /**
+   * Counts one field's n-grams (its segmentation, when it has CJK text: the lengths of its parts,
+   * `lengths[from]` to `lengths[to - 1]`, or else cut here); false when it must be hashed in JavaScript.
+   */
+  private field(s: string, title: number, lengths?: Int32Array, from = 0, to = 0): boolean {
     const u16 = this.u16;
     const at = this.textAt >> 1;
     let any = 0;
@@ -392,17 +399,21 @@ export class WasmTextHasher {
       this.tableLoaded = true;
     }
     if (this.ex.field(s.length, title) === 0) return true;
-    const parts = cut ?? segment(s);
+    if (!lengths) {
+      const parts = segment(s);
+      lengths = Int32Array.from(parts, (part) => part.length);
+      [from, to] = [0, parts.length];
+    }
     const i32 = this.i32;
     const pa = this.partsAt >> 2;
     let total = 0;
-    for (let k = 0; k < parts.length; k++) {
-      const n = parts[k]!.length;
-      i32[pa + k] = n;
+    for (let k = from; k < to; k++) {
+      const n = lengths[k]!;
+      i32[pa + k - from] = n;
       total += n;
     }
     if (total !== s.length) return false;
-    this.ex.fieldParts(parts.length, title);
+    this.ex.fieldParts(to - from, title);
     return true;
   }
 

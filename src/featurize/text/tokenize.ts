@@ -53,38 +53,67 @@ export function segment(s: string): string[] {
   return segmenter().cut(s, true);
 }
 
-/** Texts per jieba call of {@link segmentMany}, and their most characters. */
+/** Texts per jieba call of {@link segmentLengths}, and their most characters. */
 const SEGMENT_BATCH = 256;
 const SEGMENT_BATCH_CHARS = 1 << 18;
 
+/** The lengths of the parts of many texts' segmentations: text i's are `lengths[starts[i]]` to `lengths[starts[i + 1] - 1]`. */
+export interface SegmentLengths {
+  lengths: Int32Array;
+  starts: Int32Array;
+}
+
 /**
- * {@link segment} of each text, in a few calls: texts joined by NUL, which jieba never joins to a neighbour (a
- * character outside its word pattern is a part of its own), so its parts are each text's parts with a "\0" part
- * between texts. Each call to the native segmenter costs about as much as cutting a short text, so a batch of
- * product titles or reviews is cut in about 30% less time. Texts holding NUL themselves, or a batch whose parts
- * do not come out one group per text, are cut one by one.
+ * The lengths of {@link segment}'s parts of each text (what the WebAssembly hashing pass takes: it has the text),
+ * in a few calls: texts joined by NUL, which jieba never joins to a neighbour (a character outside its word
+ * pattern is a part of its own), so its parts are each text's parts with a "\0" part between texts. Each call to
+ * the native segmenter costs about as much as cutting a short text, so a batch of product titles or reviews is
+ * cut in about 30% less time; and no array of parts is made per text. Texts holding NUL themselves, or a batch
+ * whose parts do not come out one group per text, are cut one by one.
  */
-export function segmentMany(texts: readonly string[]): string[][] {
-  const out: string[][] = [];
+export function segmentLengths(texts: readonly string[]): SegmentLengths {
+  const starts = new Int32Array(texts.length + 1);
+  let lengths = new Int32Array(64);
+  let n = 0;
+  const put = (len: number): void => {
+    if (n === lengths.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(lengths);
+      lengths = grown;
+    }
+    lengths[n++] = len;
+  };
+  const oneByOne = (from: number, to: number): void => {
+    for (let t = from; t < to; t++) {
+      starts[t] = n;
+      for (const part of segment(texts[t]!)) put(part.length);
+    }
+  };
   for (let i = 0; i < texts.length; ) {
     let j = i;
     let chars = 0;
     while (j < texts.length && j - i < SEGMENT_BATCH && (j === i || chars + texts[j]!.length <= SEGMENT_BATCH_CHARS)) chars += texts[j++]!.length;
     const batch = texts.slice(i, j);
-    out.push(...segmentBatch(batch));
+    if (batch.length === 1 || batch.some((t) => t.includes("\0") || t.length === 0)) oneByOne(i, j);
+    else {
+      const first = n;
+      let t = i;
+      starts[t] = n;
+      for (const part of segmenter().cut(batch.join("\0"), true)) {
+        const len = part.length;
+        if (len === 1 && part.charCodeAt(0) === 0) {
+          if (++t < j) starts[t] = n;
+        } else put(len);
+      }
+      if (t !== j - 1) {
+        n = first;
+        oneByOne(i, j);
+      }
+    }
     i = j;
   }
-  return out;
-}
-
-function segmentBatch(texts: readonly string[]): string[][] {
-  if (texts.length === 1 || texts.some((t) => t.includes("\0") || t.length === 0)) return texts.map(segment);
-  const groups: string[][] = [[]];
-  for (const part of segmenter().cut(texts.join("\0"), true)) {
-    if (part === "\0") groups.push([]);
-    else groups[groups.length - 1]!.push(part);
-  }
-  return groups.length === texts.length ? groups : texts.map(segment);
+  starts[texts.length] = n;
+  return { lengths: lengths.subarray(0, n), starts };
 }
 
 function classOf(c: number, s: string, i: number): number {
