@@ -3,6 +3,7 @@
 //                                                                          kernels of src/linalg/wasm/score.as.ts)
 //   src/linalg/wasm/sparse-score.as.ts → dist/linalg/wasm/sparse-score.wasm (scoring sparse linear models)
 //   src/featurize/text/wasm/hash.as.ts → dist/featurize/text/wasm/hash.wasm (tokenizing and n-gram hashing)
+//   src/catalog/wasm/utf8.as.ts        → dist/catalog/wasm/utf8.wasm        (decoding UTF-8 blocks of JSONL)
 // When AssemblyScript is not installed or a compile fails, it says so and exits 0 without that .wasm file: the
 // library then runs the JavaScript twin of that module (each loader falls back when its file is missing), so a
 // build without the toolchain still works.
@@ -33,6 +34,12 @@ const MODULES = [
     fallback: "its JavaScript text hashing",
     // Memory is imported (each featurizer lays out its own; not shared: one instance per thread).
     flags: ["-O3", "--noAssert", "--runtime", "stub", "--importMemory", "--maximumMemory", "65536"],
+  },
+  {
+    source: "src/catalog/wasm/utf8.as.ts",
+    target: "dist/catalog/wasm/utf8.wasm",
+    fallback: "Buffer#toString to decode UTF-8",
+    flags: ["-O3", "--noAssert", "--runtime", "stub", "--enable", "simd", "--importMemory", "--maximumMemory", "65536"],
   },
 ];
 

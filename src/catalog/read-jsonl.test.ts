@@ -175,6 +175,8 @@ describe("jsonlBlockRows", () => {
       Buffer.from(lines.join("\n") + "\n"),
       Buffer.concat([Buffer.from(lines.slice(0, 5).join("\n") + "\n"), Buffer.from([0x7b, 0xff, 0x7d, 0x0a]), Buffer.from(lines.slice(5).join("\n"))]),
       Buffer.concat([bom]),
+      // ~180 KB: a block decoded in many pieces of whole lines (see decodeUtf8Lines), CRLF and LF, a bad line at the end.
+      Buffer.from(Array.from({ length: 350 }, (_, i) => lines.join(i % 2 ? "\r\n" : "\n")).join("\n") + "\n{bad"),
     ];
     for (const bytes of cases) {
       for (const max of [1 << 20, 80]) {

@@ -1,6 +1,7 @@
 // JSONL reader: one JSON object per line, validated and mapped to Products batch by batch.
 
 import { isUtf8 } from "node:buffer";
+import { decodeUtf8Lines } from "./utf8.js";
 import { badRow, INVALID_UTF8, lineTooLong, mapRow, shorten, type RowMapping, type RowResult } from "./map-row.js";
 import { blockLines, isBlank, type LineBlock, type RawLine } from "./read-lines.js";
 
@@ -103,19 +104,21 @@ export function jsonlBlockRows(block: LineBlock, mapping: RowMapping, maxLineByt
     }
     return out;
   }
-  const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
   let line = block.firstLine;
-  for (let start = 0; start < text.length; line++) {
-    const nl = text.indexOf("\n", start);
-    let end = nl === -1 ? text.length : nl;
-    const next = end + 1;
-    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
-    // A UTF-8 byte order mark on line 1 is no part of the row (as readLines drops it).
-    if (line === 1 && end > start && text.charCodeAt(start) === 0xfeff) start++;
-    const s = text.slice(start, end);
-    start = next;
-    if (s.length === 0 || (s.charCodeAt(0) <= 0x20 && blankText(s))) continue;
-    out.push(textRow(s, line, mapping));
+  // In pieces of whole lines (see decodeUtf8Lines).
+  for (const text of decodeUtf8Lines(b)) {
+    for (let start = 0; start < text.length; line++) {
+      const nl = text.indexOf("\n", start);
+      let end = nl === -1 ? text.length : nl;
+      const next = end + 1;
+      if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+      // A UTF-8 byte order mark on line 1 is no part of the row (as readLines drops it).
+      if (line === 1 && end > start && text.charCodeAt(start) === 0xfeff) start++;
+      const s = text.slice(start, end);
+      start = next;
+      if (s.length === 0 || (s.charCodeAt(0) <= 0x20 && blankText(s))) continue;
+      out.push(textRow(s, line, mapping));
+    }
   }
   return out;
 }
