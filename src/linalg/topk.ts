@@ -7,15 +7,18 @@
 export function topK(scores: ArrayLike<number>, offset: number, n: number, k: number, out: Int32Array): number {
   const m = Math.min(k, n);
   let filled = 0;
+  // The smallest value kept once m are (what a value must beat), held here rather than looked up for every value.
+  let floor = Infinity;
   for (let j = 0; j < n; j++) {
     const v = scores[offset + j]!;
-    if (filled === m && v <= scores[offset + out[m - 1]!]!) continue;
+    if (filled === m && v <= floor) continue;
     let pos = filled < m ? filled++ : m - 1;
     while (pos > 0 && scores[offset + out[pos - 1]!]! < v) {
       out[pos] = out[pos - 1]!;
       pos--;
     }
     out[pos] = j;
+    if (filled === m) floor = scores[offset + out[m - 1]!]!;
   }
   return m;
 }
