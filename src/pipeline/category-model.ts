@@ -177,9 +177,8 @@ export class CategoryModel implements ProductModel {
 
   /** Ranked answers of a featurized batch, with decisions and explanations as asked. */
   private answer(products: readonly Product[], x: CsrMatrix | undefined, raw: Float32Array, options: ClassifyOptions, threshold: number | undefined): Prediction[] {
-    const out = this.decider.rank(
+    const out = this.decider.rankRaw(
       products.map((p) => p.id),
-      this.decider.calibrate(raw),
       raw,
       options as DecisionOptions,
       threshold,

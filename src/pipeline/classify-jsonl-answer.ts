@@ -144,7 +144,7 @@ export class LeanPredictor implements BlockPredictor {
       const part = products.slice(s, s + block);
       const x = this.transform(part.map((p) => p.text));
       const raw = this.classifier.predictProba(x).data as Float32Array;
-      for (const p of this.decider.rank(part.map((p) => p.id), this.decider.calibrate(raw), raw, options as DecisionOptions, threshold)) out.push(p);
+      for (const p of this.decider.rankRaw(part.map((p) => p.id), raw, options as DecisionOptions, threshold)) out.push(p);
     }
     return out;
   }

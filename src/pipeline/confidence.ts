@@ -103,18 +103,33 @@ export function calibrateRows(proba: Float32Array, k: number, iso: ScoreCalibrat
   const n = proba.length / k;
   for (let i = 0; i < n; i++) {
     const o = i * k;
+    // The top (its first index on ties) and the largest of the others (at least 0), in one pass.
     let best = o;
-    for (let c = o + 1; c < o + k; c++) if (proba[c]! > proba[best]!) best = c;
-    const p = proba[best]!;
-    if (!(p > 0)) continue;
-    // The top of k probabilities is at least 1/k: a calibrator fitted on few low-confidence rows may say less.
-    const q = Math.max(MIN_TOP, 1 / k, iso.transformOne(p));
+    let p = proba[o]!;
     let second = 0;
-    for (let c = o; c < o + k; c++) if (c !== best && proba[c]! > second) second = proba[c]!;
-    const share = p < 1 ? (1 - q) / (1 - p) : 0;
-    const scale = second * share <= q ? share : q / p;
+    for (let c = o + 1; c < o + k; c++) {
+      const v = proba[c]!;
+      if (v > p) {
+        if (p > second) second = p;
+        best = c;
+        p = v;
+      } else if (v > second) second = v;
+    }
+    if (!(p > 0)) continue;
+    const { q, scale } = topCalibration(p, second, k, iso);
     for (let c = o; c < o + k; c++) proba[c] = c === best ? q : proba[c]! * scale;
   }
+}
+
+/**
+ * How {@link calibrateRows} calibrates a row of `k` probabilities whose top is `p` (> 0) and whose largest other is
+ * `second` (≥ 0): the top becomes `q`, every other probability is multiplied by `scale`.
+ */
+export function topCalibration(p: number, second: number, k: number, iso: ScoreCalibrator): { q: number; scale: number } {
+  // The top of k probabilities is at least 1/k: a calibrator fitted on few low-confidence rows may say less.
+  const q = Math.max(MIN_TOP, 1 / k, iso.transformOne(p));
+  const share = p < 1 ? (1 - q) / (1 - p) : 0;
+  return { q, scale: second * share <= q ? share : q / p };
 }
 
 /** The score threshold that reaches `minPrecision` on the held-out rows, or a ConfigError saying the best achievable. */
