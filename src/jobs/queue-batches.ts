@@ -74,14 +74,16 @@ export class BatchTracker {
   private async tick(): Promise<void> {
     this.check();
     for (const [jobId, b] of [...this.outstanding]) {
-      const job = await this.queue.getJob(jobId);
+      // Its state first, then the job: a job fetched before it completed holds no return value, even when the
+      // state read after it says "completed" (a batch classification then counted none of a batch's rows).
+      const state = await this.queue.getJobState(jobId);
+      const job = state === "unknown" ? undefined : await this.queue.getJob(jobId);
       if (!job) {
         // Redis lost it (restarted from an append-only file a second old): add it again.
         this.readded++;
         await this.queue.add(b.name, b.data, { jobId });
         continue;
       }
-      const state = await job.getState();
       if (state === "completed") {
         this.outstanding.delete(jobId);
         const ok = await this.o.onComplete?.(jobId, job.returnvalue, b.data);
