@@ -551,35 +551,62 @@ function groupOofIn(ws: SparseWorkspace, prob: GroupProblem, spec: OutOfFold, st
   const nw = (x.cols + 1) * k;
   // With two folds, the second fold's start (the weights of the first fold's rows alone) is the full weights less
   // the first fold's start, one sweep of the weights instead of taking every row of the second fold out of them.
+  // Each loop is a function of its own: run once per fold, this one would be compiled while in its first loop
+  // and thrown away at the next, never run (V8 recompiled it up to 11 times in one pricerunner training).
   let first: Float32Array | undefined;
   for (let f = 0; f < folds; f++) {
     start(f);
     g.off.fill(0, 0, x.rows * k);
-    let l = 0;
-    let n = 0;
-    for (let i = 0; i < x.rows; i++) {
-      if (foldOf[i] !== f) index[l++] = i;
-      else g.list[n++] = i;
-    }
+    const { kept: l, left: n } = splitByFold(foldOf, f, x.rows, index, g.list);
     if (f === 1 && first) {
-      const w = g.w;
-      for (let j = 0; j < nw; j++) w[j] = w[j]! - first[j]!;
-      for (let t = 0; t < n; t++) g.alpha.fill(0, g.list[t]! * k, g.list[t]! * k + k);
+      subtractFrom(g.w, first, nw);
+      zeroRows(g.alpha, g.list, n, k);
     } else ws.groupRemove(k, n, bias);
     if (f === 0 && folds === 2) (first = scratchFirstFold(nw)).set(g.w.subarray(0, nw));
     // tol 0: exactly `passes` passes (shrinking may skip rows from the second on).
     groupPasses(ws, prob, { loss, tol: 0, maxIter: passes, seed: seedOf(f) }, l);
-    n = 0;
-    for (let t = 0; t < rows.length; t++) {
-      if (foldOf[rows[t]!] !== f) continue;
-      g.list[n] = rows[t]!;
-      at[n++] = t;
-    }
-    ws.groupDots(k, n, bias);
-    const dots = g.dots;
-    for (let j = 0; j < n; j++) for (let c = 0, o = at[j]! * k; c < k; c++) out[o + c] = dots[j * k + c]!;
+    const m = rowsOfFold(foldOf, f, rows, g.list, at);
+    ws.groupDots(k, m, bias);
+    scatterRows(g.dots, at, m, k, out);
   }
   return out;
+}
+
+/** Rows 0..n outside fold f into `kept` and those in it into `left`, in order; their counts. */
+function splitByFold(foldOf: Int32Array, f: number, n: number, kept: Int32Array, left: Int32Array): { kept: number; left: number } {
+  let l = 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (foldOf[i] !== f) kept[l++] = i;
+    else left[m++] = i;
+  }
+  return { kept: l, left: m };
+}
+
+/** w[0..n) −= by[0..n). */
+function subtractFrom(w: Float32Array, by: Float32Array, n: number): void {
+  for (let j = 0; j < n; j++) w[j] = w[j]! - by[j]!;
+}
+
+/** Zeroes the k values of each of the first n rows listed. */
+function zeroRows(a: Float64Array, list: Int32Array, n: number, k: number): void {
+  for (let t = 0; t < n; t++) a.fill(0, list[t]! * k, list[t]! * k + k);
+}
+
+/** The rows (of `rows`) in fold f into `list`, with their positions in `rows` into `at`; their count. */
+function rowsOfFold(foldOf: Int32Array, f: number, rows: Int32Array, list: Int32Array, at: Int32Array): number {
+  let n = 0;
+  for (let t = 0; t < rows.length; t++) {
+    if (foldOf[rows[t]!] !== f) continue;
+    list[n] = rows[t]!;
+    at[n++] = t;
+  }
+  return n;
+}
+
+/** Row j of the n × k `dots` into row at[j] of `out`. */
+function scatterRows(dots: Float64Array, at: Int32Array, n: number, k: number, out: Float64Array): void {
+  for (let j = 0; j < n; j++) for (let c = 0, o = at[j]! * k; c < k; c++) out[o + c] = dots[j * k + c]!;
 }
 
 /** This thread's reusable copy of a group's weights at the start of the first fold's refit. */
