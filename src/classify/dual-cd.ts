@@ -557,7 +557,8 @@ function groupOofIn(ws: SparseWorkspace, prob: GroupProblem, spec: OutOfFold, st
   for (let f = 0; f < folds; f++) {
     start(f);
     g.off.fill(0, 0, x.rows * k);
-    const { kept: l, left: n } = splitByFold(foldOf, f, x.rows, index, g.list);
+    const l = splitByFold(foldOf, f, x.rows, index, g.list);
+    const n = x.rows - l;
     if (f === 1 && first) {
       subtractFrom(g.w, first, nw);
       zeroRows(g.alpha, g.list, n, k);
@@ -572,15 +573,15 @@ function groupOofIn(ws: SparseWorkspace, prob: GroupProblem, spec: OutOfFold, st
   return out;
 }
 
-/** Rows 0..n outside fold f into `kept` and those in it into `left`, in order; their counts. */
-function splitByFold(foldOf: Int32Array, f: number, n: number, kept: Int32Array, left: Int32Array): { kept: number; left: number } {
+/** Rows 0..n outside fold f into `kept` and those in it into `left`, in order; the count of those kept. */
+function splitByFold(foldOf: Int32Array, f: number, n: number, kept: Int32Array, left: Int32Array): number {
   let l = 0;
   let m = 0;
   for (let i = 0; i < n; i++) {
     if (foldOf[i] !== f) kept[l++] = i;
     else left[m++] = i;
   }
-  return { kept: l, left: m };
+  return l;
 }
 
 /** w[0..n) −= by[0..n). */
