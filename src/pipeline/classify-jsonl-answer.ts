@@ -141,10 +141,18 @@ export class LeanPredictor implements BlockPredictor {
     const block = probaRows(this.parts.labels.length);
     const out: ItemPrediction[] = [];
     for (let s = 0; s < products.length; s += block) {
-      const part = products.slice(s, s + block);
-      const x = this.transform(part.map((p) => p.text));
+      // The texts and ids in arrays made the same way every time: arrays from .map came in two element kinds
+      // (its fast path or not), and V8 compiled the hashing and the ranking again for each.
+      const e = Math.min(products.length, s + block);
+      const texts = new Array<readonly string[]>(e - s);
+      const ids = new Array<string>(e - s);
+      for (let i = s; i < e; i++) {
+        texts[i - s] = products[i]!.text;
+        ids[i - s] = products[i]!.id;
+      }
+      const x = this.transform(texts);
       const raw = this.classifier.predictProba(x).data as Float32Array;
-      for (const p of this.decider.rankRaw(part.map((p) => p.id), raw, options as DecisionOptions, threshold)) out.push(p);
+      for (const p of this.decider.rankRaw(ids, raw, options as DecisionOptions, threshold)) out.push(p);
     }
     return out;
   }
