@@ -4,6 +4,7 @@
 import { Random } from "../core/random.js";
 import { kernels, type SparseWorkspace } from "../linalg/kernels.js";
 import { knownFacts } from "../linalg/matrix.js";
+import { rowsOfFold, scatterRows, splitByFold, subtractFrom, zeroRows } from "./fold-rows.js";
 
 /** The CSR arrays a solver reads (possibly on shared memory). */
 export interface CsrArrays {
@@ -571,43 +572,6 @@ function groupOofIn(ws: SparseWorkspace, prob: GroupProblem, spec: OutOfFold, st
     scatterRows(g.dots, at, m, k, out);
   }
   return out;
-}
-
-/** Rows 0..n outside fold f into `kept` and those in it into `left`, in order; the count of those kept. */
-function splitByFold(foldOf: Int32Array, f: number, n: number, kept: Int32Array, left: Int32Array): number {
-  let l = 0;
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    if (foldOf[i] !== f) kept[l++] = i;
-    else left[m++] = i;
-  }
-  return l;
-}
-
-/** w[0..n) −= by[0..n). */
-function subtractFrom(w: Float32Array, by: Float32Array, n: number): void {
-  for (let j = 0; j < n; j++) w[j] = w[j]! - by[j]!;
-}
-
-/** Zeroes the k values of each of the first n rows listed. */
-function zeroRows(a: Float64Array, list: Int32Array, n: number, k: number): void {
-  for (let t = 0; t < n; t++) a.fill(0, list[t]! * k, list[t]! * k + k);
-}
-
-/** The rows (of `rows`) in fold f into `list`, with their positions in `rows` into `at`; their count. */
-function rowsOfFold(foldOf: Int32Array, f: number, rows: Int32Array, list: Int32Array, at: Int32Array): number {
-  let n = 0;
-  for (let t = 0; t < rows.length; t++) {
-    if (foldOf[rows[t]!] !== f) continue;
-    list[n] = rows[t]!;
-    at[n++] = t;
-  }
-  return n;
-}
-
-/** Row j of the n × k `dots` into row at[j] of `out`. */
-function scatterRows(dots: Float64Array, at: Int32Array, n: number, k: number, out: Float64Array): void {
-  for (let j = 0; j < n; j++) for (let c = 0, o = at[j]! * k; c < k; c++) out[o + c] = dots[j * k + c]!;
 }
 
 /** This thread's reusable copy of a group's weights at the start of the first fold's refit. */
