@@ -3,6 +3,7 @@
 //                                                                          kernels of src/linalg/wasm/score.as.ts)
 //   src/linalg/wasm/sparse-score.as.ts → dist/linalg/wasm/sparse-score.wasm (scoring sparse linear models)
 //   src/featurize/text/wasm/hash.as.ts → dist/featurize/text/wasm/hash.wasm (tokenizing and n-gram hashing)
+//   src/featurize/text/wasm/compact.as.ts → dist/featurize/text/wasm/compact.wasm (compacting a fit's hashed rows)
 //   src/catalog/wasm/utf8.as.ts        → dist/catalog/wasm/utf8.wasm        (decoding UTF-8 blocks of JSONL)
 // When AssemblyScript is not installed or a compile fails, it says so and exits 0 without that .wasm file: the
 // library then runs the JavaScript twin of that module (each loader falls back when its file is missing), so a
@@ -34,6 +35,13 @@ const MODULES = [
     fallback: "its JavaScript text hashing",
     // Memory is imported (each featurizer lays out its own; not shared: one instance per thread).
     flags: ["-O3", "--noAssert", "--runtime", "stub", "--importMemory", "--maximumMemory", "65536"],
+  },
+  {
+    source: "src/featurize/text/wasm/compact.as.ts",
+    target: "dist/featurize/text/wasm/compact.wasm",
+    fallback: "its JavaScript compaction of a fit's rows",
+    // Memory is imported and shared: the main thread and the fit worker compact into one output.
+    flags: ["-O3", "--noAssert", "--runtime", "stub", "--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"],
   },
   {
     source: "src/catalog/wasm/utf8.as.ts",

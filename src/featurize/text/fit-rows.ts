@@ -2,6 +2,7 @@
 // rows of the fitted compact columns, TF-IDF weighted and L2-normalized per block (FittedTextFeaturizer.weightRow).
 // No schema imports here, so the worker stays light.
 import type { TextFeaturizerParams } from "./params.js";
+import { compactPartWasm, type CompactArena } from "./compact-wasm.js";
 
 /** What weighting a row needs: the parameters, the IDF per compact column and the first character column. */
 export interface RowWeights {
@@ -11,7 +12,7 @@ export interface RowWeights {
 }
 
 /** 1 + ln(v) for the small whole counts most n-grams have (the same doubles as computing it; a table is faster). */
-const LOG_TF = Float64Array.from({ length: 64 }, (_, v) => 1 + Math.log(v));
+export const LOG_TF = Float64Array.from({ length: 64 }, (_, v) => 1 + Math.log(v));
 
 /** In place: counts → (sublinear) tf × idf, then per-block L2 normalization and block weights. */
 export function weightRow(w: RowWeights, indices: Int32Array, values: Float32Array, start: number, end: number): void {
@@ -149,6 +150,11 @@ export interface CompactPlan {
   indptr: Int32Array;
   /** Each row's squared norm plus {@link NORMS_BIAS2}. */
   norms: Float64Array;
+  /**
+   * The shared WebAssembly memory that `table` and the output arrays are views on (compact-wasm.ts), where each thread
+   * compacts in WebAssembly if it can; absent: shared arrays, compacted in JavaScript.
+   */
+  arena?: CompactArena;
 }
 
 /** Compacts the parts of `plan` this thread claims (the worker's from the front, the main thread's from the back). */
@@ -158,6 +164,7 @@ export function compactClaimed(plan: CompactPlan, who: number): void {
     const b = who === BY_WORKER ? k : n - 1 - k;
     if (!claim(plan.claims, b, who)) return;
     const part = plan.parts[b]!;
-    plan.ends[b] = compactRows(part, plan.table, plan.weights, { indices: plan.indices, values: plan.values, indptr: plan.indptr, norms: plan.norms, at: plan.at[b]!, rowAt: part.first });
+    const out = { indices: plan.indices, values: plan.values, indptr: plan.indptr, norms: plan.norms, at: plan.at[b]!, rowAt: part.first };
+    plan.ends[b] = (plan.arena && compactPartWasm(plan.arena, who, part, plan.table, plan.weights, out)) ?? compactRows(part, plan.table, plan.weights, out);
   }
 }

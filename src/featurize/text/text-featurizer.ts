@@ -9,7 +9,8 @@ import { EntryBuffer } from "./growable.js";
 import { hashDocument, Scratch } from "./hash-pass.js";
 import { FitHasher, KEEP_HASHER_BYTES, WasmTextHasher } from "./hash-wasm.js";
 import { hashSpace } from "./hash-space.js";
-import { BY_MAIN, claim, compactClaimed, NORMS_BIAS2, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
+import { BY_MAIN, claim, compactClaimed, LOG_TF, NORMS_BIAS2, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
+import { compactArena } from "./compact-wasm.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
@@ -253,10 +254,20 @@ export class TextFeaturizer implements Featurizer {
       if (remote.df.length === width) for (let c = 0; c < width; c++) df[c]! += remote.df[c]!;
     }
     report(n);
+    // The table and the output in an arena of WebAssembly memory when its compaction is available, else shared arrays.
+    let nnz = 0;
+    let partRows = 0;
+    let partEntries = 0;
+    for (const part of parts) {
+      nnz += part.cols.length;
+      partRows = Math.max(partRows, part.indptr.length - 1);
+      partEntries = Math.max(partEntries, part.cols.length);
+    }
+    const arena = compactArena(width, nnz, n, partRows, partEntries, LOG_TF);
     // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block); the table
     // compacting looks them up in (see compactRows) is filled in the same pass.
-    const table = new Int32Array(new SharedArrayBuffer(width * 8));
-    const tableIdf = new Float32Array(table.buffer);
+    const table = arena?.table ?? new Int32Array(new SharedArrayBuffer(width * 8));
+    const tableIdf = new Float32Array(table.buffer, table.byteOffset, table.length);
     const allColumns = new Int32Array(width);
     const allIdf = new Float32Array(width);
     const allCounts = new Int32Array(width);
@@ -277,10 +288,9 @@ export class TextFeaturizer implements Featurizer {
     const featurizer = new FittedTextFeaturizer(p, columns, idf);
     // Both threads write their rows, compacted and weighted, straight into the matrix's shared arrays.
     const at = sharedInt32(parts.length);
-    let nnz = 0;
-    for (let b = 0; b < parts.length; b++) {
-      at[b] = nnz;
-      nnz += parts[b]!.cols.length;
+    for (let b = 0, a = 0; b < parts.length; b++) {
+      at[b] = a;
+      a += parts[b]!.cols.length;
     }
     const plan: CompactPlan = {
       parts,
@@ -289,10 +299,11 @@ export class TextFeaturizer implements Featurizer {
       claims: sharedInt32(parts.length),
       table,
       weights: { params: { sublinearTf: p.sublinearTf, wordWeight: p.wordWeight, charWeight: p.charWeight }, charStart: lowerBound(columns, 1 << p.hashBits) },
-      indices: sharedInt32(nnz),
-      values: sharedFloat32(nnz),
-      indptr: new Int32Array(worker ? new SharedArrayBuffer((n + 1) * 4) : new ArrayBuffer((n + 1) * 4)),
-      norms: new Float64Array(worker ? new SharedArrayBuffer(n * 8) : new ArrayBuffer(n * 8)),
+      indices: arena?.indices ?? sharedInt32(nnz),
+      values: arena?.values ?? sharedFloat32(nnz),
+      indptr: arena?.indptr ?? new Int32Array(worker ? new SharedArrayBuffer((n + 1) * 4) : new ArrayBuffer((n + 1) * 4)),
+      norms: arena?.norms ?? new Float64Array(worker ? new SharedArrayBuffer(n * 8) : new ArrayBuffer(n * 8)),
+      ...(arena ? { arena: arena.arena } : {}),
     };
     const compacting = worker?.request({ kind: "compact", plan }, options.signal);
     compacting?.catch(() => undefined); // awaited below; a failure while this thread compacts is not unhandled
@@ -304,7 +315,7 @@ export class TextFeaturizer implements Featurizer {
       indices = copyShared(indices, end, sharedInt32);
       values = copyShared(values, end, sharedFloat32);
     }
-    const matrix = csr(n, dim, worker ? plan.indptr.slice() : plan.indptr, indices, values);
+    const matrix = csr(n, dim, worker || arena ? plan.indptr.slice() : plan.indptr, indices, values);
     // A column's entries are its bucket's documents (a document has a bucket once): the classifier orders columns by
     // them. The values are finite (counts, logs and IDFs, scaled by norms that are positive or skipped), and the rows'
     // squared norms were summed as they were written: the solvers need not pass over every entry for either.

@@ -1,0 +1,171 @@
+// The WebAssembly twin of fit-rows.ts's compactRows (wasm/compact.as.ts): the compaction's table and output live in
+// an arena of shared WebAssembly memory, which the main thread and the fit worker both compact into, each copying
+// the raw part it claimed into a scratch region of its own first. The same rows, bit for bit (compact-wasm.test.ts);
+// without the module (not built, ASSORT_NO_WASM=1) there is no arena and the JavaScript pass compacts into shared
+// arrays as before. On pricerunner's 4.8M entries the JavaScript pass spent ~30 ns an entry on each of the two
+// threads (V8 writes shared typed arrays slowly), about 100 ms before training could start.
+import { WASM_PAGE, WasmModuleSlot, wasmApi, type WasmMemory } from "../../linalg/wasm-module.js";
+
+const MODULE = new WasmModuleSlot("compact.wasm", [
+  new URL("./wasm/compact.wasm", import.meta.url),
+  new URL("../../../dist/featurize/text/wasm/compact.wasm", import.meta.url),
+]);
+
+interface CompactExports {
+  compactRows(
+    from: number,
+    cols: number,
+    counts: number,
+    rows: number,
+    table: number,
+    logTf: number,
+    sublinear: number,
+    charStart: number,
+    wordWeight: number,
+    charWeight: number,
+    indices: number,
+    values: number,
+    ends: number,
+    norms: number,
+    at: number,
+  ): number;
+}
+
+/** Where a thread's compaction runs (structured-cloneable: the memory is shared, not copied, with the worker). */
+export interface CompactArena {
+  memory: WasmMemory;
+  /** Byte offsets: LOG_TF (64 float64), and each thread's scratch (indexed by who − 1: BY_WORKER, BY_MAIN). */
+  logTf: number;
+  scratch: number[];
+  /** Largest part: rows and entries (what each scratch region holds). */
+  partRows: number;
+  partEntries: number;
+}
+
+/** The compaction's arrays in an arena: the table, the entries and the rows' ends and norms. */
+export interface CompactOutput {
+  arena: CompactArena;
+  table: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
+  indptr: Int32Array;
+  norms: Float64Array;
+}
+
+/** What {@link compactPartWasm} reads and writes: fit-rows.ts's RawPart, RowWeights and RowsOut (which import this file). */
+interface Part {
+  indptr: Int32Array;
+  cols: Int32Array;
+  counts: Float32Array;
+}
+interface Weights {
+  params: { sublinearTf: boolean; wordWeight: number; charWeight: number };
+  charStart: number;
+}
+interface Out {
+  indices: Int32Array;
+  values: Float32Array;
+  indptr: Int32Array;
+  norms: Float64Array;
+  at: number;
+  rowAt: number;
+}
+
+const align = (n: number): number => (n + 15) & ~15;
+
+/**
+ * An arena for compacting `rows` rows of `entries` raw entries in parts of at most `partRows` rows and `partEntries`
+ * entries, with a table of `width` raw buckets (each thread's scratch included), and its arrays (zeroed; `logTf` is
+ * fit-rows.ts's table of 1 + ln v); undefined when the module is unavailable here (the JavaScript pass then compacts
+ * into shared arrays).
+ */
+export function compactArena(width: number, entries: number, rows: number, partRows: number, partEntries: number, logTfTable: Float64Array): CompactOutput | undefined {
+  const api = wasmApi();
+  if (!MODULE.get() || !api) return undefined;
+  let top = 16;
+  const alloc = (bytes: number): number => {
+    const at = top;
+    top = align(top + bytes);
+    return at;
+  };
+  const logTf = alloc(logTfTable.byteLength);
+  const tableAt = alloc(width * 8);
+  const indicesAt = alloc(entries * 4);
+  const valuesAt = alloc(entries * 4);
+  const indptrAt = alloc((rows + 1) * 4);
+  const normsAt = alloc(rows * 8);
+  const scratchBytes = align((partRows + 1) * 4) + 2 * align(partEntries * 4);
+  const scratch = [alloc(scratchBytes), alloc(scratchBytes)];
+  const pages = Math.ceil(top / WASM_PAGE);
+  // Shared memory needs a maximum; this one never grows.
+  const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+  const buf = memory.buffer;
+  new Float64Array(buf, logTf, logTfTable.length).set(logTfTable);
+  return {
+    arena: { memory, logTf, scratch, partRows, partEntries },
+    table: new Int32Array(buf, tableAt, width * 2),
+    indices: new Int32Array(buf, indicesAt, entries),
+    values: new Float32Array(buf, valuesAt, entries),
+    indptr: new Int32Array(buf, indptrAt, rows + 1),
+    norms: new Float64Array(buf, normsAt, rows),
+  };
+}
+
+/** This thread's instance on the arena it last compacted in. */
+let current: { memory: WasmMemory; ex: CompactExports } | undefined;
+
+/**
+ * {@link compactRows} of fit-rows.ts in WebAssembly, for thread `who` (BY_WORKER or BY_MAIN): `part` is copied into
+ * the thread's scratch, then compacted into `out` (views on the arena's memory: `table` and `out`'s arrays must be
+ * the {@link CompactOutput}'s). Returns the end of the written entries, or undefined when the module is unavailable in
+ * this thread (the caller then runs the JavaScript pass on the same arrays).
+ */
+export function compactPartWasm(arena: CompactArena, who: number, part: Part, table: Int32Array, w: Weights, out: Out): number | undefined {
+  const module = MODULE.get();
+  const api = wasmApi();
+  if (!module || !api) return undefined;
+  if (current?.memory !== arena.memory) {
+    const env = { memory: arena.memory, log: Math.log };
+    current = { memory: arena.memory, ex: new api.Instance(module, { env }).exports as unknown as CompactExports };
+  }
+  const rows = part.indptr.length - 1;
+  const entries = part.cols.length;
+  if (rows > arena.partRows || entries > arena.partEntries) throw new RangeError(`A part of ${rows} rows and ${entries} entries is larger than the arena's ${arena.partRows} and ${arena.partEntries}`);
+  const buf = arena.memory.buffer;
+  const from = arena.scratch[who - 1]!;
+  const cols = from + align((arena.partRows + 1) * 4);
+  const counts = cols + align(arena.partEntries * 4);
+  new Int32Array(buf, from, rows + 1).set(part.indptr);
+  new Int32Array(buf, cols, entries).set(part.cols);
+  new Float32Array(buf, counts, entries).set(part.counts);
+  const p = w.params;
+  return current.ex.compactRows(
+    from,
+    cols,
+    counts,
+    rows,
+    table.byteOffset,
+    arena.logTf,
+    p.sublinearTf ? 1 : 0,
+    w.charStart,
+    p.wordWeight,
+    p.charWeight,
+    out.indices.byteOffset,
+    out.values.byteOffset,
+    out.indptr.byteOffset + (out.rowAt + 1) * 4,
+    out.norms.byteOffset + out.rowAt * 8,
+    out.at,
+  );
+}
+
+/** Uses the module compiled from these bytes from now on (null: the JavaScript pass); for tests. */
+export function useCompactModule(bytes: Uint8Array | null): void {
+  MODULE.use(bytes);
+  current = undefined;
+}
+
+/** Why the JavaScript pass compacts (undefined while the module is used, or before either was chosen). */
+export function compactFallbackReason(): string | undefined {
+  return MODULE.reason;
+}
+
