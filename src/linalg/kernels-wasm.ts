@@ -1,7 +1,7 @@
 // The WebAssembly SIMD backend of the kernels (./kernels-shared.ts has the interface), over the module compiled
 // from ./wasm/kernels.as.ts by `npm run build`.
 import v8 from "node:v8";
-import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, mapInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SharedRows, type SharedRowsHandle, type SparseRows, type SparseWorkspace, type WasmMemory } from "./kernels-shared.js";
+import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SharedRows, type SharedRowsHandle, type SparseRows, type SparseWorkspace, type WasmMemory } from "./kernels-shared.js";
 
 /** The slice of the WebAssembly API used here (the project's TS lib has no DOM/WebAssembly typings). */
 interface WasmApi {
@@ -64,6 +64,7 @@ interface KernelExports {
   groupRemove(indptr: number, indices: number, data: number, w: number, d: number, k: number, bias: number, y: number, alpha: number, rows: number, n: number, step: number): void;
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, stride: number, intercept: number, out: number): void;
   spreadRows(at: number, features: number, k: number, stride: number): void;
+  mapIndices(a: number, n: number, map: number): void;
   gramPassGroup(
     q: number,
     n: number,
@@ -125,10 +126,17 @@ class Instance {
     return at;
   }
 
-  /** Copies map[a[p]] for each p in (one pass: the copy and a renumbering at once); returns its offset. */
+  /**
+   * Copies map[a[p]] for each p in: a copy, then a renumbering in place by the module (the map copied in for it, and
+   * its room zeroed and given back after); returns its offset.
+   */
   putMapped(a: Int32Array, map: Int32Array): number {
-    const at = this.alloc(a.byteLength);
-    mapInto(new Int32Array(this.memory.buffer, at, a.length), a, map);
+    const at = this.put(a);
+    const mark = this.mark;
+    const mapAt = this.put(map);
+    this.ex.mapIndices(at, a.length, mapAt);
+    new Uint8Array(this.memory.buffer, mapAt, map.byteLength).fill(0);
+    this.release(mark);
     return at;
   }
 }

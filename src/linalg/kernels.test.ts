@@ -406,6 +406,9 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       expect(Array.from(renumbered.x.indices)).toEqual(before.map((j) => at[j]!));
       expect(Array.from(renumbered.x.data)).toEqual(Array.from(x.data));
       expect(Array.from(x.indices)).toEqual(before);
+      // The room the renumbering used is given back zeroed: a workspace laid out there starts from zero weights.
+      const fresh = k.workspaceOn(renumbered.handle, 0);
+      expect(fresh.w.every((v) => v === 0) && fresh.group.w.every((v) => v === 0)).toBe(true);
     }
   });
 
