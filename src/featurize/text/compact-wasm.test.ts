@@ -1,10 +1,11 @@
 // The WebAssembly compaction of a fit's raw rows against fit-rows.ts's JavaScript pass: identical entries, float32
 // bits, row ends and squared norms, part by part (dropped buckets, whole counts from the table and others through
-// the host's logarithm, sublinear tf off, empty rows, rows of one block only) and through a whole fit. The module is
+// the host's logarithm, sublinear tf off, empty rows, rows of one block only) and through a whole fit; and the fitted
+// space (columns, IDFs, document frequencies) against text-featurizer.ts's. The module is
 // compiled here from its AssemblyScript source, so the test never depends on a previous build.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compactArena, compactFallbackReason, compactPartWasm, useCompactModule } from "./compact-wasm.js";
+import { compactArena, compactFallbackReason, compactPartWasm, fitSpaceWasm, useCompactModule } from "./compact-wasm.js";
 import { BY_MAIN, BY_WORKER, compactRows, LOG_TF, type RawPart, type RowsOut } from "./fit-rows.js";
 import { TextFeaturizer } from "./text-featurizer.js";
 import { knownFacts } from "../../linalg/matrix.js";
@@ -129,6 +130,23 @@ describe("fit compaction: WebAssembly = JavaScript", () => {
     expect(out.norms[0]).toBeCloseTo(2.25, 6);
   });
 
+  it("finds a hand-computed space from two threads' document frequencies", () => {
+    // Six buckets; the threads saw them in 1+0, 0+0, 2+1, 0+2, 1+1 and 5+0 of 9 documents; minDf 2 keeps buckets 2-5.
+    const out = compactArena(6, 4, 9, 1, 4, LOG_TF)!;
+    const space = fitSpaceWasm(out, Int32Array.of(1, 0, 2, 0, 1, 5), Int32Array.of(0, 0, 1, 2, 1, 0), 2, 9, true)!;
+    expect(Array.from(space.columns)).toEqual([2, 3, 4, 5]);
+    expect(Array.from(space.counts)).toEqual([3, 2, 2, 5]);
+    const idf = [3, 2, 2, 5].map((df) => Math.fround(Math.log(10 / (1 + df)) + 1));
+    expect(Array.from(space.idf)).toEqual(idf);
+    const tableIdf = new Float32Array(out.table.buffer, out.table.byteOffset, 12);
+    expect([0, 1, 2, 3, 4, 5].map((b) => out.table[2 * b])).toEqual([-1, -1, 0, 1, 2, 3]);
+    expect([2, 3, 4, 5].map((b) => tableIdf[2 * b + 1])).toEqual(idf);
+    // One thread's counts alone, IDF off: every seen bucket, each IDF 1.
+    const one = fitSpaceWasm(compactArena(6, 4, 9, 1, 4, LOG_TF)!, Int32Array.of(1, 0, 2, 0, 1, 5), undefined, 1, 9, false)!;
+    expect(Array.from(one.columns)).toEqual([0, 2, 4, 5]);
+    expect(Array.from(one.idf)).toEqual([1, 1, 1, 1]);
+  });
+
   it("refuses a part larger than its scratch", () => {
     const out = compactArena(8, 8, 4, 1, 2, LOG_TF)!;
     const part = { first: 0, indptr: Int32Array.of(0, 3), cols: Int32Array.of(0, 1, 2), counts: Float32Array.of(1, 1, 1) };
@@ -152,8 +170,10 @@ describe("fit compaction: WebAssembly = JavaScript", () => {
       expect(bytesOf(a.matrix.indptr).equals(bytesOf(b.matrix.indptr))).toBe(true);
       expect(bytesOf(a.matrix.indices).equals(bytesOf(b.matrix.indices))).toBe(true);
       expect(bytesOf(a.matrix.data).equals(bytesOf(b.matrix.data))).toBe(true);
-      expect(bytesOf(knownFacts(a.matrix)!.squaredNorms!.norms).equals(bytesOf(knownFacts(b.matrix)!.squaredNorms!.norms))).toBe(true);
+      expect(bytesOf(knownFacts(a.matrix).squaredNorms!.norms).equals(bytesOf(knownFacts(b.matrix).squaredNorms!.norms))).toBe(true);
       expect(Array.from(a.featurizer.columns)).toEqual(Array.from(b.featurizer.columns));
+      expect(bytesOf(a.featurizer.idf).equals(bytesOf(b.featurizer.idf))).toBe(true);
+      expect(Array.from(knownFacts(a.matrix).columnCounts!)).toEqual(Array.from(knownFacts(b.matrix).columnCounts!));
     }
   });
 });

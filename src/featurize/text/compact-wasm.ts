@@ -29,6 +29,7 @@ interface CompactExports {
     norms: number,
     at: number,
   ): number;
+  fitSpace(dfA: number, dfB: number, width: number, minDf: number, docs: number, idf: number, table: number, idfs: number): number;
 }
 
 /** Where a thread's compaction runs (structured-cloneable: the memory is shared, not copied, with the worker). */
@@ -37,6 +38,8 @@ export interface CompactArena {
   /** Byte offsets: LOG_TF (64 float64), and each thread's scratch (indexed by who − 1: BY_WORKER, BY_MAIN). */
   logTf: number;
   scratch: number[];
+  /** Byte offsets of three bucket-sized int32 regions: the two document-frequency tables, the IDFs ({@link fitSpaceWasm}). */
+  space: number[];
   /** Largest part: rows and entries (what each scratch region holds). */
   partRows: number;
   partEntries: number;
@@ -96,13 +99,14 @@ export function compactArena(width: number, entries: number, rows: number, partR
   const normsAt = alloc(rows * 8);
   const scratchBytes = align((partRows + 1) * 4) + 2 * align(partEntries * 4);
   const scratch = [alloc(scratchBytes), alloc(scratchBytes)];
+  const space = [alloc(width * 4), alloc(width * 4), alloc(width * 4)];
   const pages = Math.ceil(top / WASM_PAGE);
   // Shared memory needs a maximum; this one never grows.
   const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
   const buf = memory.buffer;
   new Float64Array(buf, logTf, logTfTable.length).set(logTfTable);
   return {
-    arena: { memory, logTf, scratch, partRows, partEntries },
+    arena: { memory, logTf, scratch, space, partRows, partEntries },
     table: new Int32Array(buf, tableAt, width * 2),
     indices: new Int32Array(buf, indicesAt, entries),
     values: new Float32Array(buf, valuesAt, entries),
@@ -114,13 +118,8 @@ export function compactArena(width: number, entries: number, rows: number, partR
 /** This thread's instance on the arena it last compacted in. */
 let current: { memory: WasmMemory; ex: CompactExports } | undefined;
 
-/**
- * {@link compactRows} of fit-rows.ts in WebAssembly, for thread `who` (BY_WORKER or BY_MAIN): `part` is copied into
- * the thread's scratch, then compacted into `out` (views on the arena's memory: `table` and `out`'s arrays must be
- * the {@link CompactOutput}'s). Returns the end of the written entries, or undefined when the module is unavailable in
- * this thread (the caller then runs the JavaScript pass on the same arrays).
- */
-export function compactPartWasm(arena: CompactArena, who: number, part: Part, table: Int32Array, w: Weights, out: Out): number | undefined {
+/** This thread's instance on `arena` (undefined when the module is unavailable here). */
+function instanceOn(arena: CompactArena): CompactExports | undefined {
   const module = MODULE.get();
   const api = wasmApi();
   if (!module || !api) return undefined;
@@ -128,6 +127,44 @@ export function compactPartWasm(arena: CompactArena, who: number, part: Part, ta
     const env = { memory: arena.memory, log: Math.log };
     current = { memory: arena.memory, ex: new api.Instance(module, { env }).exports as unknown as CompactExports };
   }
+  return current.ex;
+}
+
+/** The fitted space {@link fitSpaceWasm} found: its columns' raw buckets, document frequencies and IDFs. */
+export interface FittedSpace {
+  columns: Int32Array;
+  counts: Int32Array;
+  idf: Float32Array;
+}
+
+/**
+ * text-featurizer.ts's fitted space in WebAssembly (wasm/compact.as.ts fitSpace, the same columns and float32 IDF
+ * bits): the buckets whose summed document frequency (`dfA` + `dfB`, the two threads' counts; `dfB` may be absent)
+ * is at least `minDf`, in bucket order; fills `out.table` for the compaction. Undefined when the module is unavailable.
+ */
+export function fitSpaceWasm(out: CompactOutput, dfA: Int32Array, dfB: Int32Array | undefined, minDf: number, docs: number, idf: boolean): FittedSpace | undefined {
+  const ex = instanceOn(out.arena);
+  if (!ex) return undefined;
+  const width = out.table.length / 2;
+  if (dfA.length !== width || (dfB !== undefined && dfB.length !== width)) throw new RangeError(`Document frequencies of ${dfA.length} and ${dfB?.length ?? 0} buckets for a table of ${width}`);
+  const [a, b, f] = out.arena.space as [number, number, number];
+  const buf = out.arena.memory.buffer;
+  new Int32Array(buf, a, width).set(dfA);
+  if (dfB) new Int32Array(buf, b, width).set(dfB);
+  else new Int32Array(buf, b, width).fill(0);
+  const dim = ex.fitSpace(a, b, width, minDf, docs, idf ? 1 : 0, out.table.byteOffset, f);
+  return { columns: new Int32Array(buf, b, dim).slice(), counts: new Int32Array(buf, a, dim).slice(), idf: new Float32Array(buf, f, dim).slice() };
+}
+
+/**
+ * {@link compactRows} of fit-rows.ts in WebAssembly, for thread `who` (BY_WORKER or BY_MAIN): `part` is copied into
+ * the thread's scratch, then compacted into `out` (views on the arena's memory: `table` and `out`'s arrays must be
+ * the {@link CompactOutput}'s). Returns the end of the written entries, or undefined when the module is unavailable in
+ * this thread (the caller then runs the JavaScript pass on the same arrays).
+ */
+export function compactPartWasm(arena: CompactArena, who: number, part: Part, table: Int32Array, w: Weights, out: Out): number | undefined {
+  const ex = instanceOn(arena);
+  if (!ex) return undefined;
   const rows = part.indptr.length - 1;
   const entries = part.cols.length;
   if (rows > arena.partRows || entries > arena.partEntries) throw new RangeError(`A part of ${rows} rows and ${entries} entries is larger than the arena's ${arena.partRows} and ${arena.partEntries}`);
@@ -139,7 +176,7 @@ export function compactPartWasm(arena: CompactArena, who: number, part: Part, ta
   new Int32Array(buf, cols, entries).set(part.cols);
   new Float32Array(buf, counts, entries).set(part.counts);
   const p = w.params;
-  return current.ex.compactRows(
+  return ex.compactRows(
     from,
     cols,
     counts,

@@ -10,7 +10,7 @@ import { hashDocument, Scratch } from "./hash-pass.js";
 import { FitHasher, KEEP_HASHER_BYTES, WasmTextHasher } from "./hash-wasm.js";
 import { hashSpace } from "./hash-space.js";
 import { BY_MAIN, claim, compactClaimed, LOG_TF, NORMS_BIAS2, weightRow, type CompactPlan, type RawPart, type RowWeights } from "./fit-rows.js";
-import { compactArena } from "./compact-wasm.js";
+import { compactArena, fitSpaceWasm, type FittedSpace } from "./compact-wasm.js";
 import { FitWorker, takeFitWorker, type FitReply } from "./fit-worker.js";
 import { TextFeaturizerParams, type TextFeaturizerParamsInput } from "./params.js";
 
@@ -248,10 +248,12 @@ export class TextFeaturizer implements Featurizer {
       report((done += r.count));
     }
     const df = hasher.df;
+    // The worker's document frequencies (summed with this thread's where the space is found).
+    let remoteDf: Int32Array | undefined;
     if (worker) {
       const remote = (await worker.request({ kind: "finish" }, options.signal)) as Extract<FitReply, { kind: "hashed" }>;
       for (const { index, part } of remote.parts) parts[index] = part;
-      if (remote.df.length === width) for (let c = 0; c < width; c++) df[c]! += remote.df[c]!;
+      if (remote.df.length === width) remoteDf = remote.df;
     }
     report(n);
     // The table and the output in an arena of WebAssembly memory when its compaction is available, else shared arrays.
@@ -264,27 +266,11 @@ export class TextFeaturizer implements Featurizer {
       partEntries = Math.max(partEntries, part.cols.length);
     }
     const arena = compactArena(width, nnz, n, partRows, partEntries, LOG_TF);
-    // Compact space: buckets with df >= minDf, ascending (so the word block precedes the char block); the table
-    // compacting looks them up in (see compactRows) is filled in the same pass.
+    // Compact space: buckets with df >= minDf, ascending, and the table compacting looks them up in (see fitSpace).
     const table = arena?.table ?? new Int32Array(new SharedArrayBuffer(width * 8));
-    const tableIdf = new Float32Array(table.buffer, table.byteOffset, table.length);
-    const allColumns = new Int32Array(width);
-    const allIdf = new Float32Array(width);
-    const allCounts = new Int32Array(width);
-    let dim = 0;
-    for (let c = 0; c < width; c++) {
-      if (df[c]! < p.minDf) {
-        table[2 * c] = -1;
-        continue;
-      }
-      allCounts[dim] = df[c]!;
-      allColumns[dim] = c;
-      allIdf[dim] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
-      table[2 * c] = dim;
-      tableIdf[2 * c + 1] = allIdf[dim++]!;
-    }
-    const columns = allColumns.slice(0, dim);
-    const idf = allIdf.slice(0, dim);
+    const space = (arena && fitSpaceWasm(arena, df, remoteDf, p.minDf, n, p.idf)) ?? fitSpace(df, remoteDf, p, n, table);
+    const { columns, idf } = space;
+    const dim = columns.length;
     const featurizer = new FittedTextFeaturizer(p, columns, idf);
     // Both threads write their rows, compacted and weighted, straight into the matrix's shared arrays.
     const at = sharedInt32(parts.length);
@@ -319,9 +305,37 @@ export class TextFeaturizer implements Featurizer {
     // A column's entries are its bucket's documents (a document has a bucket once): the classifier orders columns by
     // them. The values are finite (counts, logs and IDFs, scaled by norms that are positive or skipped), and the rows'
     // squared norms were summed as they were written: the solvers need not pass over every entry for either.
-    rememberFacts(matrix, { columnCounts: allCounts.slice(0, dim), finite: true, squaredNorms: { bias2: NORMS_BIAS2, norms: plan.norms } });
+    rememberFacts(matrix, { columnCounts: space.counts, finite: true, squaredNorms: { bias2: NORMS_BIAS2, norms: plan.norms } });
     return { featurizer, matrix };
   }
+}
+
+/**
+ * The fitted space (compact-wasm.ts fitSpaceWasm's JavaScript twin): the buckets whose document frequency (`df` plus
+ * `remoteDf`, the fit worker's, when given) is at least minDf, ascending, so that the word block precedes the
+ * character block; their IDFs; and `table`, which the compaction looks them up in (see compactRows), filled in the same
+ * pass.
+ */
+function fitSpace(df: Int32Array, remoteDf: Int32Array | undefined, p: TextFeaturizerParams, n: number, table: Int32Array): FittedSpace {
+  const width = df.length;
+  if (remoteDf) for (let c = 0; c < width; c++) df[c]! += remoteDf[c]!;
+  const tableIdf = new Float32Array(table.buffer, table.byteOffset, table.length);
+  const allColumns = new Int32Array(width);
+  const allIdf = new Float32Array(width);
+  const allCounts = new Int32Array(width);
+  let dim = 0;
+  for (let c = 0; c < width; c++) {
+    if (df[c]! < p.minDf) {
+      table[2 * c] = -1;
+      continue;
+    }
+    allCounts[dim] = df[c]!;
+    allColumns[dim] = c;
+    allIdf[dim] = p.idf ? Math.log((1 + n) / (1 + df[c]!)) + 1 : 1;
+    table[2 * c] = dim;
+    tableIdf[2 * c + 1] = allIdf[dim++]!;
+  }
+  return { columns: allColumns.slice(0, dim), counts: allCounts.slice(0, dim), idf: allIdf.slice(0, dim) };
 }
 
 /**

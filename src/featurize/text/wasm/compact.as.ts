@@ -73,3 +73,33 @@ export function compactRows(
   }
   return o;
 }
+
+/**
+ * The fitted space of a fit's raw buckets (text-featurizer.ts's loop over them, the JavaScript twin): bucket b's
+ * document frequency is dfA[b] + dfB[b] (the two threads' counts); a bucket seen in at least `minDf` documents is the
+ * next compact column, in bucket order, with IDF ln((1 + docs) / (1 + df)) + 1 rounded to float32 (1 when `idf` is 0).
+ * Writes `table` (int32 pairs: [2b] the column or -1, [2b + 1] the IDF's float32 bits), and per column its bucket
+ * over dfB, its document frequency over dfA (each entry is read before it is written over) and its IDF to `idfs`.
+ * Returns the column count.
+ */
+export function fitSpace(dfA: usize, dfB: usize, width: i32, minDf: i32, docs: i32, idf: i32, table: usize, idfs: usize): i32 {
+  let dim = 0;
+  for (let b = 0; b < width; b++) {
+    const at = (<usize>b) << 2;
+    const c = load<i32>(dfA + at) + load<i32>(dfB + at);
+    const pair = table + ((<usize>b) << 3);
+    if (c < minDf) {
+      store<i32>(pair, -1);
+      continue;
+    }
+    const v: f32 = idf != 0 ? <f32>(hostLog((1 + <f64>docs) / (1 + <f64>c)) + 1) : 1;
+    const to = (<usize>dim) << 2;
+    store<i32>(dfA + to, c);
+    store<i32>(dfB + to, b);
+    store<f32>(idfs + to, v);
+    store<i32>(pair, dim);
+    store<f32>(pair + 4, v);
+    dim++;
+  }
+  return dim;
+}
