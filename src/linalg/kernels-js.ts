@@ -1,7 +1,7 @@
 // The JavaScript backend of the kernels (./kernels-shared.ts has the interface): the fallback when the WebAssembly
 // module is missing or cannot be instantiated, or when ASSORT_NO_WASM=1. The same floating-point operations in
 // the same order as ./wasm/kernels.as.ts, so both give identical bits (kernels.test.ts checks it).
-import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, mapInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SparseRows, type SparseWorkspace } from "./kernels-shared.js";
+import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, mapInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SparseRows, type SparseWorkspace, countOrderJs } from "./kernels-shared.js";
 
 class JsScorer implements Scorer {
   constructor(
@@ -442,6 +442,7 @@ export const jsKernels: LinalgKernels = {
   gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, jsKernels.gramRows),
   gramRows: (plan, r, bias, q) => gramRowsInto(q, plan, r, (out) => gramRowsJs(plan, r, bias, out)),
   gramWorkspace: jsGramWorkspace,
+  countOrder: countOrderJs,
   prepareSolvers() {
     // Plain JavaScript: the engine optimizes the loops as they run.
   },

@@ -179,6 +179,12 @@ export interface LinalgKernels {
   gramRows(plan: GramPlan, r: number, bias: number, q: Float64Array): void;
   /** A workspace for groups of up to `group` problems in the dual space over the n × n Gram matrix `q` (copied in where the backend needs its own memory). */
   gramWorkspace(q: Float64Array, n: number, group: number): GramWorkspace;
+  /**
+   * A renumbering by descending count: `at[j]` is j's place when the counts (whole numbers in [0, bound]) are sorted
+   * from the highest down, ties in index order (a counting sort; {@link countOrderJs} is the JavaScript one).
+   * @throws RangeError on a count outside [0, bound]
+   */
+  countOrder(counts: Int32Array, bound: number): Int32Array;
 }
 
 /**
@@ -340,6 +346,27 @@ export type TypedArrayClass<T extends TypedArray> = (new (length: number) => T) 
 
 /** The most problems a group may hold (the WebAssembly kernels keep a row's sums in four SIMD registers). */
 export const GROUP_LIMIT = 8;
+
+/**
+ * {@link LinalgKernels.countOrder} in JavaScript: at[j] = the number of entries with a higher count, plus those with
+ * the same count before j. The counts must lie in [0, bound].
+ */
+export function countOrderJs(counts: Int32Array, bound: number): Int32Array {
+  const n = counts.length;
+  let top = 0;
+  for (let j = 0; j < n; j++) {
+    const c = counts[j]!;
+    if (!(c >= 0 && c <= bound)) throw new RangeError(`A count of ${c} (at ${j}) is outside [0, ${bound}]`);
+    if (c > top) top = c;
+  }
+  // start[f] = entries with a count above top − f + 1.
+  const start = new Int32Array(top + 2);
+  for (let j = 0; j < n; j++) start[top - counts[j]! + 1]!++;
+  for (let f = 1; f <= top + 1; f++) start[f]! += start[f - 1]!;
+  const at = new Int32Array(n);
+  for (let j = 0; j < n; j++) at[j] = start[top - counts[j]!]!++;
+  return at;
+}
 
 /** out[p] = map[a[p]] for p < a.length (a renumbered copy of column indices, as share's columnAt); returns out. */
 export function mapInto(out: Int32Array, a: Int32Array, map: Int32Array): Int32Array {

@@ -65,6 +65,7 @@ interface KernelExports {
   scoreCsr(indptr: number, indices: number, data: number, rows: number, w: number, k: number, stride: number, intercept: number, out: number): void;
   spreadRows(at: number, features: number, k: number, stride: number): void;
   mapIndices(a: number, n: number, map: number): void;
+  countOrder(counts: number, n: number, bound: number, start: number, at: number): number;
   gramPassGroup(
     q: number,
     n: number,
@@ -448,5 +449,13 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
     gramMatrix: (x, cols, bias, out) => gramMatrixWith(x, cols, bias, out, gramRows),
     gramRows,
     gramWorkspace: (q, n, group) => wasmGramWorkspace(module, q, n, group),
+    countOrder(counts, bound) {
+      const inst = new Instance(module);
+      const at = inst.alloc(counts.byteLength);
+      const start = inst.alloc((bound + 2) * 4);
+      const bad = inst.ex.countOrder(inst.put(counts), counts.length, bound, start, at);
+      if (bad >= 0) throw new RangeError(`A count of ${counts[bad]} (at ${bad}) is outside [0, ${bound}]`);
+      return new Int32Array(inst.memory.buffer, at, counts.length).slice();
+    },
   };
 }

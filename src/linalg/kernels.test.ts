@@ -412,6 +412,27 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
     }
   });
 
+  it("orders by descending count, ties in index order, the same in both backends", () => {
+    // Hand-computed: counts 2, 5, 0, 5, 2 → 5 (1), 5 (3), 2 (0), 2 (4), 0 (2).
+    for (const k of [jsKernels, wasm]) expect(Array.from(k.countOrder(Int32Array.of(2, 5, 0, 5, 2), 5))).toEqual([2, 0, 4, 1, 3]);
+    const rng = new Random(3);
+    const counts = Int32Array.from({ length: 20_000 }, () => (rng.int(4) === 0 ? rng.int(3000) : rng.int(5)));
+    const a = wasm.countOrder(counts, 3000);
+    expect(Array.from(a)).toEqual(Array.from(jsKernels.countOrder(counts, 3000)));
+    // A permutation, counts never rising along it.
+    const inv = new Int32Array(counts.length).fill(-1);
+    for (let j = 0; j < a.length; j++) inv[a[j]!] = j;
+    expect(inv.every((j) => j >= 0)).toBe(true);
+    let falling = true;
+    for (let t = 1; t < inv.length; t++) falling &&= counts[inv[t]!]! <= counts[inv[t - 1]!]!;
+    expect(falling).toBe(true);
+    for (const k of [jsKernels, wasm]) {
+      expect(() => k.countOrder(Int32Array.of(1, 7), 6)).toThrow(/outside \[0, 6\]/);
+      expect(() => k.countOrder(Int32Array.of(-1, 0), 6)).toThrow(RangeError);
+      expect(k.countOrder(new Int32Array(0), 0).length).toBe(0);
+    }
+  });
+
   it("falls back to JavaScript with ASSORT_NO_WASM=1 and says why", async () => {
     vi.resetModules();
     vi.stubEnv("ASSORT_NO_WASM", "1");

@@ -353,6 +353,32 @@ export function groupRemove(indptr: usize, indices: usize, data: usize, w: usize
 }
 
 /**
+ * at[j] = j's place when counts[0..n) are sorted from the highest down, ties in index order (kernels-shared.ts
+ * countOrderJs, the JavaScript twin): a counting sort in `start` (bound + 2 int32, zeroed). Returns the index of a
+ * count outside [0, bound] (writing nothing), or -1.
+ */
+export function countOrder(counts: usize, n: i32, bound: i32, start: usize, at: usize): i32 {
+  let top = 0;
+  for (let j: usize = 0; j < <usize>n; j++) {
+    const c = load<i32>(counts + (j << 2));
+    if (c < 0 || c > bound) return <i32>j;
+    top = max(top, c);
+  }
+  for (let j: usize = 0; j < <usize>n; j++) {
+    const s = start + ((<usize>(top - load<i32>(counts + (j << 2)) + 1)) << 2);
+    store<i32>(s, load<i32>(s) + 1);
+  }
+  for (let f: usize = 1; f <= <usize>(top + 1); f++) store<i32>(start + (f << 2), load<i32>(start + (f << 2)) + load<i32>(start + ((f - 1) << 2)));
+  for (let j: usize = 0; j < <usize>n; j++) {
+    const s = start + ((<usize>(top - load<i32>(counts + (j << 2)))) << 2);
+    const v = load<i32>(s);
+    store<i32>(at + (j << 2), v);
+    store<i32>(s, v + 1);
+  }
+  return -1;
+}
+
+/**
  * a[p] = map[a[p]] for p < n (int32, in place): a matrix's column indices renumbered where they were copied in
  * (kernels-shared.ts mapInto, the JavaScript twin, writes a shared array ~4 times slower).
  */
