@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../core/random.js";
-import { sparseFromSolutions } from "./fit-linear.js";
+import { outOfFoldProba, sparseFromSolutions } from "./fit-linear.js";
 import { frequencyOrder, keptGroupWeights, keptWeights, renumberColumns, type ClassSolution } from "./one-vs-rest.js";
 import { sparseFromColumns } from "./sparse-linear-model.js";
 import { jsKernels, kernels } from "../linalg/kernels.js";
@@ -102,3 +102,15 @@ describe("pruned class weights", () => {
   });
 });
 
+describe("out-of-fold probabilities", () => {
+  it("are each probe row's class scores through the temperature's softmax, rounded to float32", () => {
+    // Classes 1 and 0 (solutions in any order), two rows: scores (0, ln 3 · 2) and (2, 2) at temperature 2.
+    const sol = (cls: number, oof: number[]): ClassSolution =>
+      ({ cls, bias: 0, features: new Int32Array(0), values: new Float32Array(0), probeAlpha: new Float64Array(2), probeOof: Float64Array.from(oof), rowScores: new Float64Array(0), iterations: 1, converged: false }) as ClassSolution;
+    const p = outOfFoldProba([sol(1, [Math.log(3) * 2, 2]), sol(0, [0, 2])], 2, 2, 2);
+    expect(p[0]).toBeCloseTo(0.25, 6);
+    expect(p[1]).toBeCloseTo(0.75, 6);
+    expect(Array.from(p.subarray(2))).toEqual([0.5, 0.5]);
+    expect(p[0]).toBe(Math.fround(p[0]!));
+  });
+});

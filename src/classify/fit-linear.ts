@@ -182,13 +182,29 @@ export async function fitLinear(
     let proba = scores;
     if (oof) {
       // Out-of-fold scores, through the final model's temperature: what its confidence on unseen products looks like.
-      proba = new Float32Array(nProbe * k);
-      for (const s of sols) for (let t = 0; t < nProbe; t++) proba[t * k + s.cls] = s.probeOof[t]!;
-    }
-    for (let t = 0; t < nProbe; t++) softmaxInPlace(proba, t * k, k, temperature);
+      proba = outOfFoldProba(sols, nProbe, k, temperature);
+    } else for (let t = 0; t < nProbe; t++) softmaxInPlace(proba, t * k, k, temperature);
     heldOut = { rows: probeRows, proba };
   }
   return build(temperature, { iterations, convergedClasses: converged }, heldOut);
+}
+
+/**
+ * The probe rows' out-of-fold probabilities: each row's scores (the classes' probeOof) through softmaxInPlace's
+ * steps at `temperature`, row by row in one loop (the same float64 operations, rounded to float32 where it stores
+ * them): each row's k scores are gathered into a float64 scratch, so the loop touches `proba` once, in order.
+ */
+export function outOfFoldProba(sols: readonly ClassSolution[], n: number, k: number, temperature: number): Float32Array {
+  const proba = new Float32Array(n * k);
+  const oof: Float64Array[] = new Array<Float64Array>(k);
+  for (const s of sols) oof[s.cls] = s.probeOof;
+  const row = new Float32Array(k);
+  for (let t = 0; t < n; t++) {
+    for (let c = 0; c < k; c++) row[c] = oof[c]![t]!;
+    softmaxInPlace(row, 0, k, temperature);
+    proba.set(row, t * k);
+  }
+  return proba;
 }
 
 /**
