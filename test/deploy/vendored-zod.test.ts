@@ -1,14 +1,18 @@
-// `npm run build` bundles zod into one module (scripts/vendor-zod.mjs) and points the compiled modules at it: one
-// zod at run time, with all of zod's exports, and no compiled module left importing the package. Runs against the
-// build that `npm test` makes first (skipped, with the reason, when there is no dist/).
+// `npm run build` bundles zod into one script (scripts/vendor-zod.mjs), with V8's code cache of it, behind one module
+// that the compiled modules are pointed at: one zod at run time, with all of zod's exports, compiled from the cache,
+// and no compiled module left importing the package. Runs against the build that `npm test` makes first (skipped,
+// with the reason, when there is no dist/).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Script } from "node:vm";
 import { describe, expect, it } from "vitest";
 import type { z as Zod } from "zod";
 
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 const VENDORED = path.join(DIST, "vendor", "zod.js");
+const SCRIPT = path.join(DIST, "vendor", "zod-script.js");
+const CACHE = path.join(DIST, "vendor", "zod-script.cache");
 const built = existsSync(VENDORED);
 if (!built) console.log(`vendored-zod: skipped: no ${VENDORED} (run npm run build)`);
 
@@ -20,7 +24,7 @@ function jsFiles(dir: string): string[] {
 }
 
 describe.skipIf(!built)("the build's vendored zod", () => {
-  it("exports what zod exports, the same functions by name, in one module that imports nothing", async () => {
+  it("exports what zod exports, the same functions by name, from one script that imports nothing", async () => {
     const zod = (await import("zod")) as Record<string, unknown>;
     const vendored = (await import(pathToFileURL(VENDORED).href)) as Record<string, unknown>;
     expect(Object.keys(vendored).sort()).toEqual(Object.keys(zod).sort());
@@ -32,7 +36,22 @@ describe.skipIf(!built)("the build's vendored zod", () => {
     expect(bad.success).toBe(false);
     expect(bad.error).toBeInstanceOf(vendored.ZodError as new () => unknown);
     expect(bad.error!.issues[0]!.path).toEqual(["n"]);
-    expect(readFileSync(VENDORED, "utf8")).not.toMatch(/^\s*import\b|\bimport\s*\(|\brequire\(/m);
+    // The module imports Node's own modules alone; the script nothing at all.
+    const imports = [...readFileSync(VENDORED, "utf8").matchAll(/^\s*import\b.*from\s*"([^"]+)"/gm)].map((m) => m[1]);
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.every((m) => m!.startsWith("node:"))).toBe(true);
+    expect(readFileSync(SCRIPT, "utf8")).not.toMatch(/^\s*import\b|\bimport\s*\(|\brequire\(/m);
+  });
+
+  it("is compiled from the code cache made at build time, and compiled anew from a cache this V8 does not take", () => {
+    const source = readFileSync(SCRIPT, "utf8");
+    const cached = new Script(source, { filename: SCRIPT, cachedData: readFileSync(CACHE) });
+    expect(cached.cachedDataRejected).toBe(false);
+    const broken = new Script(source, { filename: SCRIPT, cachedData: Buffer.from("not a code cache") });
+    expect(broken.cachedDataRejected).toBe(true);
+    const exports: Record<string, unknown> = {};
+    (broken.runInThisContext() as (e: Record<string, unknown>) => void)(exports);
+    expect(typeof (exports.z as typeof Zod).object).toBe("function");
   });
 
   it("is what every compiled module imports zod from", () => {
