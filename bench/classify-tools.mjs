@@ -40,10 +40,10 @@ print(json.dumps({"rc": r.returncode, "seconds": dt, "maxRssKb": ru.ru_maxrss,
                   "stderr": r.stderr.decode("utf-8", "replace")[-4000:]}))
 `;
 
-/** Runs `cmd` timed with peak RSS; returns { seconds, peakRssMb, stderr }. */
-export async function measured(tools, outFile, cmd) {
+/** Runs `cmd` timed with peak RSS (in `env` when given, else this process's); returns { seconds, peakRssMb, stderr }. */
+export async function measured(tools, outFile, cmd, env) {
   if (tools.python) {
-    const { stdout } = await run(tools.python, ["-c", PY_WRAPPER, outFile ?? "-", ...cmd], { stderr: "pipe" });
+    const { stdout } = await run(tools.python, ["-c", PY_WRAPPER, outFile ?? "-", ...cmd], { stderr: "pipe", env });
     const r = JSON.parse(stdout.trim().split("\n").pop());
     if (r.rc !== 0) throw new Error(`${cmd.join(" ")} exited with ${r.rc}:\n${r.stderr}`);
     return { seconds: r.seconds, peakRssMb: r.maxRssKb / 1024, stderr: r.stderr };
@@ -52,7 +52,7 @@ export async function measured(tools, outFile, cmd) {
   const fmt = "__MAXRSS_KB__=%M";
   const argv = tools.gnuTime ? [tools.gnuTime, "-f", fmt, ...cmd] : cmd;
   const t = performance.now();
-  const { stdout, stderr } = await run(argv[0], argv.slice(1), { stderr: "pipe" });
+  const { stdout, stderr } = await run(argv[0], argv.slice(1), { stderr: "pipe", env });
   const seconds = (performance.now() - t) / 1000;
   if (outFile) await writeFile(outFile, stdout);
   const m = /__MAXRSS_KB__=(\d+)/.exec(stderr);

@@ -32,7 +32,8 @@ const USAGE = `Usage: node bench/classify.mjs [options]
   --reps N              repetitions per system (default 3): medians of time/RSS figures; assort's scores from rep 1
   --no-peer             skip fastText
   --cli-reps N          end-to-end CLI rows: repetitions of assort train/classify against fastText
-                        supervised/predict, wall-clock, prediction on the test split ×20 (default 5; 0 = skip)
+                        supervised/predict, wall-clock, prediction on the test split ×20 (default 5; 0 = skip);
+                        where NODE_EXTRA_CA_CERTS is set, assort train is also timed without it (see the rows)
   --json                one JSON object per result on stdout, nothing else (progress on stderr)
   --data-dir DIR        datasets folder (default ../shared/data next to the repo)
   -h, --help            this text`;
@@ -246,6 +247,20 @@ async function runFastText(d, trainFile, testFile, tools, setting = FASTTEXT_SET
  * (JSONL in, JSONL out) against `fasttext predict` (text in, labels out) on the test split repeated
  * CLI_TEST_COPIES times. Each rep gives a ratio per side; the row reports their medians.
  */
+/**
+ * This process's environment without NODE_EXTRA_CA_CERTS, when it has it (undefined otherwise). Where it is set (this
+ * machine's sandbox sets it for its network proxy), Node initializes OpenSSL at every start, before any script runs:
+ * `node -e 0` takes ~70 ms instead of ~25 (2026-12-08). None of the CLIs measured here makes a TLS connection, so each
+ * rep also times `assort train` without it: what the same run costs where the variable is not set (a user's machine,
+ * as a rule). fastText is a native program and pays nothing either way.
+ */
+function withoutExtraCaCerts() {
+  if (process.env.NODE_EXTRA_CA_CERTS === undefined) return undefined;
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 async function runCli(d, trainFile, testFile, tools) {
   const readOpts = { requireLabel: true, ...(d.labelDepth !== undefined ? { labelDepth: d.labelDepth } : {}) };
   const { products: trainSet } = await readCatalogFile(trainFile, readOpts);
@@ -262,12 +277,19 @@ async function runCli(d, trainFile, testFile, tools) {
     const items = testSet.length * CLI_TEST_COPIES;
     const depth = d.labelDepth !== undefined ? ["--label-depth", String(d.labelDepth)] : [];
     const reps = [];
+    const plainEnv = withoutExtraCaCerts();
     for (let r = 1; r <= cliReps; r++) {
       progress(`  CLI rep ${r}/${cliReps} …`);
       const modelDir = path.join(work, `assort-model-${r}`);
       const at = await measured(tools, null, [process.execPath, ASSORT_BIN, "train", "--data", trainFile, "--out", modelDir, "-q", ...depth]);
       const ac = await measured(tools, path.join(work, "assort-pred.jsonl"), [process.execPath, ASSORT_BIN, "classify", "--model", modelDir, "--data", test20, "--top-k", "1", "-q"]);
       const rep = { assortTrainSeconds: at.seconds, assortClassifySeconds: ac.seconds, assortTrainPeakRssMb: at.peakRssMb };
+      if (plainEnv) {
+        const plainDir = path.join(work, `assort-model-${r}-plain`);
+        const ap = await measured(tools, null, [process.execPath, ASSORT_BIN, "train", "--data", trainFile, "--out", plainDir, "-q", ...depth], plainEnv);
+        rep.assortTrainSecondsWithoutExtraCaCerts = ap.seconds;
+        await rm(plainDir, { recursive: true, force: true });
+      }
       if (tools.fasttext) {
         const base = path.join(work, `ft-model-${r}`);
         const ft = await measured(tools, null, [tools.fasttext, "supervised", "-input", trainTxt, "-output", base, "-thread", "2"]);
@@ -277,6 +299,7 @@ async function runCli(d, trainFile, testFile, tools) {
           fasttextPredictSeconds: fp.seconds,
           trainRatio: at.seconds / ft.seconds,
           itemsPerSecondRatio: fp.seconds / ac.seconds,
+          ...(plainEnv ? { trainRatioWithoutExtraCaCerts: rep.assortTrainSecondsWithoutExtraCaCerts / ft.seconds } : {}),
         });
       }
       await rm(modelDir, { recursive: true, force: true });
@@ -297,6 +320,8 @@ async function runCli(d, trainFile, testFile, tools) {
           cli: true,
           predictSeconds: med("assortClassifySeconds"),
           ...(tools.fasttext ? { trainRatio: med("trainRatio"), itemsPerSecondRatio: med("itemsPerSecondRatio") } : {}),
+          ...(plainEnv ? { trainSecondsWithoutExtraCaCerts: med("assortTrainSecondsWithoutExtraCaCerts") } : {}),
+          ...(plainEnv && tools.fasttext ? { trainRatioWithoutExtraCaCerts: med("trainRatioWithoutExtraCaCerts") } : {}),
           perRep: reps,
         },
       },
@@ -334,6 +359,12 @@ function cliLines(d, rows) {
       `; classify test ×${CLI_TEST_COPIES} (${int(a.nTest)} items) ${int(a.itemsPerSecond)} items/s` +
       (a.extra.itemsPerSecondRatio !== undefined ? ` = ${a.extra.itemsPerSecondRatio.toFixed(3)}× fastText's` : ""),
   ];
+  if (a.extra.trainSecondsWithoutExtraCaCerts !== undefined) {
+    lines.push(
+      `  NODE_EXTRA_CA_CERTS is set here (Node starts OpenSSL before any script): without it, train assort ${a.extra.trainSecondsWithoutExtraCaCerts.toFixed(2)} s` +
+        (a.extra.trainRatioWithoutExtraCaCerts !== undefined ? ` = ${a.extra.trainRatioWithoutExtraCaCerts.toFixed(2)}× fastText's` : ""),
+    );
+  }
   const t = CLI_TARGETS[`${d.dataset}/${d.task}`];
   if (t && a.extra.trainRatio !== undefined) {
     lines.push(`target CLI train ≤ ${t.train}× fastText: ${verdict(a.extra.trainRatio <= t.train)}; CLI items/s ≥ ${t.predict}× fastText: ${verdict(a.extra.itemsPerSecondRatio >= t.predict)}`);

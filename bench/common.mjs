@@ -51,9 +51,9 @@ export function median(xs) {
  * Runs a command, collecting stdout. stderr: "pipe" keeps it; "tee" keeps it and also copies it to ours live
  * (progress stays visible, and a failure's message can quote it). Rejects on a non-zero exit.
  */
-export function run(cmd, argv, { stderr = "pipe" } = {}) {
+export function run(cmd, argv, { stderr = "pipe", env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) });
     const chunks = [];
     const errChunks = [];
     child.stdout.on("data", (c) => chunks.push(c));
