@@ -112,7 +112,8 @@ export async function fitLinear(
   const oof = loss !== "logistic" && params.heldOutRows > 0 && params.heldOutFolds >= 2 && x.rows >= params.heldOutFolds;
   const d = x.cols;
   // Models of few classes are dense and unpruned: the SVM's threads put their weights straight into the matrix.
-  const denseOut = k < SPARSE_MIN_CLASSES && loss !== "logistic" ? new Float32Array(d * k) : undefined;
+  // On shared memory from the start: the solver threads write into it where it lies (no shared copy made and copied back).
+  const denseOut = k < SPARSE_MIN_CLASSES && loss !== "logistic" ? new Float32Array(new SharedArrayBuffer(d * k * 4)) : undefined;
   const heldOutWanted = nProbe > 0 && params.heldOutRows > 0;
   // Leave-one-out estimate of a probe row's scores: removing row i from the dual solution moves its score for
   // problem k by alpha_ik · y_ik · ||x_i||², which is what an unseen product would have seen. The temperature
