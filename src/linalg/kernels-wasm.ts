@@ -2,6 +2,7 @@
 // from ./wasm/kernels.as.ts by `npm run build`.
 import v8 from "node:v8";
 import { checkCapacity, checkGram, checkGroup, checkScan, gramArrays, gramMatrixWith, gramRowsInto, type DualRows, type GramPlan, type GramWorkspace, type GroupRows, type LinalgKernels, type PassResult, type Scorer, type SharedRows, type SharedRowsHandle, type SparseRows, type SparseWorkspace, type WasmMemory } from "./kernels-shared.js";
+import { takeMemoryTail } from "./wasm-module.js";
 
 /** The slice of the WebAssembly API used here (the project's TS lib has no DOM/WebAssembly typings). */
 interface WasmApi {
@@ -101,8 +102,10 @@ const align = (n: number): number => (n + 15) & ~15;
 class Instance {
   readonly ex: KernelExports;
   readonly memory: WasmMemory;
-  private top = 16;
-  constructor(module: WasmModule, memory?: WasmMemory) {
+  private top: number;
+  /** On `memory` (default: a new shared one), allocating from byte `top` on. */
+  constructor(module: WasmModule, memory?: WasmMemory, top = 16) {
+    this.top = align(top);
     this.memory = memory ?? new (wasmApi().Memory)({ initial: 1, maximum: MAX_PAGES, shared: true });
     this.ex = new (wasmApi().Instance)(module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
   }
@@ -386,14 +389,17 @@ export function wasmKernels(bytes: Uint8Array): LinalgKernels {
   const module = new (wasmApi().Module)(bytes);
   const share = (x: SparseRows, cols: number, slots: number, group = 1, columnAt?: Int32Array): SharedRows => {
     checkCapacity(group);
-    const inst = new Instance(module);
+    // Values already in a shared memory whose tail is offered (a fit's compaction arena) stay where they are: the
+    // rest is laid out in that tail (pricerunner: a 19 MB copy, and its fresh pages, spared).
+    const tail = takeMemoryTail(x.data);
+    const inst = tail ? new Instance(module, tail.memory, tail.top) : new Instance(module);
     const nnz = x.indptr[x.rows]!;
     const first = x.indptr[0]!;
     const indptr = first === 0 ? x.indptr.subarray(0, x.rows + 1) : Int32Array.from(x.indptr.subarray(0, x.rows + 1), (v) => v - first);
     const at = {
       indptr: inst.put(indptr),
       indices: columnAt ? inst.putMapped(x.indices.subarray(first, nnz), columnAt) : inst.put(x.indices.subarray(first, nnz)),
-      data: inst.put(x.data.subarray(first, nnz)),
+      data: tail ? x.data.byteOffset + first * 4 : inst.put(x.data.subarray(first, nnz)),
       slots: inst.alloc(slots * slotLayout(x.rows, cols, group).bytes),
     };
     const buf = inst.memory.buffer;

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { float32AtLeast, gramMirror, gramPlan, jsKernels, wasmKernels, weightStride, type LinalgKernels, type SparseRows, type SparseWorkspace } from "./kernels.js";
 import { Random } from "./random.js";
+import { offerMemoryTail, wasmApi } from "./wasm-module.js";
 import { randomSparseRows } from "../../test/fixtures/sparse-rows.js";
 
 let wasm: LinalgKernels;
@@ -410,6 +411,52 @@ describe("linalg kernels: WebAssembly SIMD = JavaScript", () => {
       const fresh = k.workspaceOn(renumbered.handle, 0);
       expect(fresh.w.every((v) => v === 0) && fresh.group.w.every((v) => v === 0)).toBe(true);
     }
+  });
+
+  it("lays out rows around values that lie in a shared memory whose tail is offered, once, with the same passes", () => {
+    const rng = new Random(4);
+    const cols = 60;
+    const x = randomRows(rng, 50, cols);
+    const nnz = x.indptr[x.rows]!;
+    // The values and indices at bytes 64 on of a shared memory, its tail offered from just after them.
+    const memory = new (wasmApi()!.Memory)({ initial: 1, maximum: 65536, shared: true });
+    const data = new Float32Array(memory.buffer, 64, nnz);
+    data.set(x.data);
+    const indices = new Int32Array(memory.buffer, 64 + nnz * 4, nnz);
+    indices.set(x.indices);
+    offerMemoryTail(memory, 64 + nnz * 8);
+    const hosted = { rows: x.rows, indptr: x.indptr, indices, data };
+    const at = Int32Array.from({ length: cols }, (_, j) => (j * 11 + 5) % cols);
+    const shared = wasm.share(hosted, cols, 2, 5, at);
+    // The values stay where they were; the renumbered indices and the weight slots go after them.
+    expect(shared.handle.memory).toBe(memory);
+    expect(shared.handle.at!.data).toBe(64);
+    expect(shared.handle.at!.indices).toBeGreaterThanOrEqual(64 + nnz * 8);
+    expect(Array.from(data)).toEqual(Array.from(x.data));
+    expect(Array.from(indices)).toEqual(Array.from(x.indices));
+    expect(Array.from(shared.x.indices)).toEqual(Array.from(x.indices, (j) => at[j]!));
+    // A pass over them gives the bits a pass over a copy of the rows gives.
+    const copy = wasm.share(hosted, cols, 1, 5, at);
+    expect(copy.handle.memory).not.toBe(memory); // the tail was taken: this one is a copy
+    const passOn = (h: typeof shared.handle): number[] => {
+      const ws = wasm.workspaceOn(h, 0);
+      fillRows(ws, shared.x, 3);
+      const k = 3;
+      for (let i = 0; i < x.rows; i++) for (let c = 0; c < k; c++) ws.group.y[i * k + c] = (i + c) % 3 === 0 ? 1 : -1;
+      ws.group.w.fill(0);
+      ws.group.alpha.fill(0);
+      ws.group.off.fill(0);
+      ws.group.pgOld.fill(0);
+      for (let c = 0; c < k; c++) {
+        ws.group.pgOld[2 * c] = Infinity;
+        ws.group.pgOld[2 * c + 1] = -Infinity;
+      }
+      ws.svmPassGroup(k, x.rows, true, 1);
+      return bits(ws.group.w.subarray(0, (cols + 1) * k));
+    };
+    const w = passOn(shared.handle);
+    expect(w.filter((b) => b !== 0).length).toBeGreaterThan(cols);
+    expect(w).toEqual(passOn(copy.handle));
   });
 
   it("orders by descending count, ties in index order, the same in both backends", () => {

@@ -69,6 +69,29 @@ export function ensureBytes(memory: WasmMemory, bytes: number): void {
   if (bytes > have) memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
 }
 
+/** Free tails of shared memories, by the memory's buffer when it was offered (see {@link offerMemoryTail}). */
+const tails = new WeakMap<object, { memory: WasmMemory; top: number; taken: boolean }>();
+
+/**
+ * Offers the tail of a shared memory, from byte `top` on, to one later {@link takeMemoryTail} in this thread: a fit's
+ * compaction arena (featurize/text/compact-wasm.ts), where the kernels then lay out a training's rows around its
+ * values instead of copying them into a memory of their own.
+ */
+export function offerMemoryTail(memory: WasmMemory, top: number): void {
+  tails.set(memory.buffer, { memory, top, taken: false });
+}
+
+/**
+ * The shared memory `view` lies in, when its tail was offered and not yet taken, with the first free byte; the tail
+ * is then the caller's (a later call for the same memory gets undefined).
+ */
+export function takeMemoryTail(view: { buffer: ArrayBufferLike }): { memory: WasmMemory; top: number } | undefined {
+  const t = tails.get(view.buffer);
+  if (!t || t.taken) return undefined;
+  t.taken = true;
+  return { memory: t.memory, top: t.top };
+}
+
 /**
  * One module file's state in this thread: loaded on first {@link WasmModuleSlot.get}, or replaced by a test
  * (`use(bytes)`, or `use(null)` for the JavaScript twin); `reason` says why there is none.

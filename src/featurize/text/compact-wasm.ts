@@ -4,7 +4,7 @@
 // without the module (not built, ASSORT_NO_WASM=1) there is no arena and the JavaScript pass compacts into shared
 // arrays as before. On pricerunner's 4.8M entries the JavaScript pass spent ~30 ns an entry on each of the two
 // threads (V8 writes shared typed arrays slowly), about 100 ms before training could start.
-import { WASM_PAGE, WasmModuleSlot, wasmApi, type WasmMemory } from "../../linalg/wasm-module.js";
+import { offerMemoryTail, WASM_MAX_PAGES, WASM_PAGE, WasmModuleSlot, wasmApi, type WasmMemory } from "../../linalg/wasm-module.js";
 
 const MODULE = new WasmModuleSlot("compact.wasm", [
   new URL("./wasm/compact.wasm", import.meta.url),
@@ -100,9 +100,10 @@ export function compactArena(width: number, entries: number, rows: number, partR
   const scratchBytes = align((partRows + 1) * 4) + 2 * align(partEntries * 4);
   const scratch = [alloc(scratchBytes), alloc(scratchBytes)];
   const space = [alloc(width * 4), alloc(width * 4), alloc(width * 4)];
-  const pages = Math.ceil(top / WASM_PAGE);
-  // Shared memory needs a maximum; this one never grows.
-  const memory = new api.Memory({ initial: pages, maximum: pages, shared: true });
+  // Shared memory needs a maximum: the modules' own, so that the kernels can lay out a training's rows in its tail
+  // (offered below), around the values written here.
+  const memory = new api.Memory({ initial: Math.ceil(top / WASM_PAGE), maximum: WASM_MAX_PAGES, shared: true });
+  offerMemoryTail(memory, top);
   const buf = memory.buffer;
   new Float64Array(buf, logTf, logTfTable.length).set(logTfTable);
   return {
