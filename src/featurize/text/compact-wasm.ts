@@ -4,6 +4,7 @@
 // without the module (not built, ASSORT_NO_WASM=1) there is no arena and the JavaScript pass compacts into shared
 // arrays as before. On pricerunner's 4.8M entries the JavaScript pass spent ~30 ns an entry on each of the two
 // threads (V8 writes shared typed arrays slowly), about 100 ms before training could start.
+import type { RawPart, RowsOut, RowWeights } from "./fit-row-types.js";
 import { offerMemoryTail, WASM_MAX_PAGES, WASM_PAGE, WasmModuleSlot, wasmApi, type WasmMemory } from "../../linalg/wasm-module.js";
 
 const MODULE = new WasmModuleSlot("compact.wasm", [
@@ -53,25 +54,6 @@ export interface CompactOutput {
   values: Float32Array;
   indptr: Int32Array;
   norms: Float64Array;
-}
-
-/** What {@link compactPartWasm} reads and writes: fit-rows.ts's RawPart, RowWeights and RowsOut (which import this file). */
-interface Part {
-  indptr: Int32Array;
-  cols: Int32Array;
-  counts: Float32Array;
-}
-interface Weights {
-  params: { sublinearTf: boolean; wordWeight: number; charWeight: number };
-  charStart: number;
-}
-interface Out {
-  indices: Int32Array;
-  values: Float32Array;
-  indptr: Int32Array;
-  norms: Float64Array;
-  at: number;
-  rowAt: number;
 }
 
 const align = (n: number): number => (n + 15) & ~15;
@@ -163,7 +145,7 @@ export function fitSpaceWasm(out: CompactOutput, dfA: Int32Array, dfB: Int32Arra
  * the {@link CompactOutput}'s). Returns the end of the written entries, or undefined when the module is unavailable in
  * this thread (the caller then runs the JavaScript pass on the same arrays).
  */
-export function compactPartWasm(arena: CompactArena, who: number, part: Part, table: Int32Array, w: Weights, out: Out): number | undefined {
+export function compactPartWasm(arena: CompactArena, who: number, part: RawPart, table: Int32Array, w: Pick<RowWeights, "params" | "charStart">, out: RowsOut): number | undefined {
   const ex = instanceOn(arena);
   if (!ex) return undefined;
   const rows = part.indptr.length - 1;

@@ -1,15 +1,10 @@
 // The fit side's last step, shared by the main thread and the fit worker (hash-worker.ts): raw hashed rows →
 // rows of the fitted compact columns, TF-IDF weighted and L2-normalized per block (FittedTextFeaturizer.weightRow).
 // No schema imports here, so the worker stays light.
-import type { TextFeaturizerParams } from "./params.js";
 import { compactPartWasm, type CompactArena } from "./compact-wasm.js";
+import type { RawPart, RowsOut, RowWeights } from "./fit-row-types.js";
 
-/** What weighting a row needs: the parameters, the IDF per compact column and the first character column. */
-export interface RowWeights {
-  params: Pick<TextFeaturizerParams, "sublinearTf" | "wordWeight" | "charWeight">;
-  idf: Float32Array;
-  charStart: number;
-}
+export type { RawPart, RowsOut, RowWeights } from "./fit-row-types.js";
 
 /** 1 + ln(v) for the small whole counts most n-grams have (the same doubles as computing it; a table is faster). */
 export const LOG_TF = Float64Array.from({ length: 64 }, (_, v) => 1 + Math.log(v));
@@ -37,19 +32,6 @@ export function weightRow(w: RowWeights, indices: Int32Array, values: Float32Arr
   const ws = wNorm > 0 ? p.wordWeight / Math.sqrt(wNorm) : 0;
   const cs = cNorm > 0 ? p.charWeight / Math.sqrt(cNorm) : 0;
   for (let k = start; k < end; k++) values[k] = values[k]! * (indices[k]! < charStart ? ws : cs);
-}
-
-/**
- * Where compacted rows go: entries from `at`, the rows' ends in `indptr` from `rowAt + 1`, and their squared
- * norms plus {@link NORMS_BIAS2} in `norms` from `rowAt`.
- */
-export interface RowsOut {
-  indices: Int32Array;
-  values: Float32Array;
-  indptr: Int32Array;
-  norms: Float64Array;
-  at: number;
-  rowAt: number;
 }
 
 /**
@@ -115,14 +97,6 @@ export const BY_MAIN = 2;
  */
 export function claim(claims: Int32Array, i: number, who: number): boolean {
   return Atomics.compareExchange(claims, i, 0, who) === 0;
-}
-
-/** Raw hashed rows of documents [first, first + rows), in shared memory (either thread may compact them). */
-export interface RawPart {
-  first: number;
-  indptr: Int32Array;
-  cols: Int32Array;
-  counts: Float32Array;
 }
 
 /** A copy of `a` in shared memory. */
