@@ -71,9 +71,14 @@ describe("the data directory and its database", () => {
   });
 
   it("a catalog.db that is not a database, or is damaged", async () => {
+    // One junk directory for each command: run together on one directory, whichever took its writer's lock first
+    // would leave the other the lock's error instead of the database's.
     const junk = path.join(root, "junk-store");
-    mkdirSync(junk);
-    writeFileSync(path.join(junk, "catalog.db"), Buffer.alloc(8192, 0x5a));
+    const junkServe = path.join(root, "junk-store-serve");
+    for (const d of [junk, junkServe]) {
+      mkdirSync(d);
+      writeFileSync(path.join(d, "catalog.db"), Buffer.alloc(8192, 0x5a));
+    }
     const real = path.join(root, "real-store");
     const made = await assort(["import", "--data", good, "--data-dir", real, "--no-classify"]);
     expect(made.code, made.stderr).toBe(0);
@@ -83,11 +88,11 @@ describe("the data directory and its database", () => {
     rmSync(path.join(real, "catalog.db-wal"), { force: true });
     const runs = await pool([
       () => assort(["import", "--data", good, "--data-dir", junk, "--no-classify"]),
-      () => assort(["serve", "--data-dir", junk, "--port", "0", "--log-level", "error"]),
+      () => assort(["serve", "--data-dir", junkServe, "--port", "0", "--log-level", "error"]),
       () => assort(["import", "--data", good, "--data-dir", real, "--no-classify"]),
     ]);
     expectCleanFailure(runs[0]!, `Cannot open the catalog database "${path.join(junk, "catalog.db")}": it is not an SQLite database`, undefined, "move it away");
-    expectCleanFailure(runs[1]!, `"${path.join(junk, "catalog.db")}": it is not an SQLite database`, undefined);
+    expectCleanFailure(runs[1]!, `"${path.join(junkServe, "catalog.db")}": it is not an SQLite database`, undefined);
     expectCleanFailure(runs[2]!, `Cannot open the catalog database "${path.join(real, "catalog.db")}"`, undefined, /not an SQLite database|damaged/);
   });
 });
